@@ -1,0 +1,34 @@
+using LlmOps.Storage;
+using LlmOps.Triggers;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace LlmOps;
+
+/// <summary>Registers the LlmOps core: storage clients, the clock and every catalog handler.</summary>
+public static class LlmOpsServiceCollectionExtensions
+{
+    public static IServiceCollection AddLlmOps(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.SectionName));
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
+            var connectionString = FirstNonEmpty(options.ConnectionString, configuration["AzureWebJobsStorage"]) ?? StorageAccount.DevelopmentStorage;
+            return new StorageAccount(connectionString);
+        });
+        foreach (var function in TriggerCatalog.All)
+        {
+            services.TryAddTransient(function.HandlerType);
+        }
+
+        return services;
+    }
+
+    private static string? FirstNonEmpty(params string?[] values) => values.FirstOrDefault(v => !string.IsNullOrWhiteSpace(v));
+}

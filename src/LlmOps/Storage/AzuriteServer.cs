@@ -1,0 +1,371 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace LlmOps.Storage;
+
+/// <summary>
+/// One Azurite process, the single way the CLI, the demo and the tests get local storage: installs Azurite from
+/// the lockfile when it is missing, starts node directly (so the PID held is node's) on free loopback ports,
+/// waits until the services answer, and stops only the process it started.
+/// </summary>
+public sealed partial class AzuriteServer : IAsyncDisposable
+{
+    public const string AccountName = "devstoreaccount1";
+
+    // The emulator's well-known development key (public, documented by Microsoft).
+    public const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+    private const string EntryPoint = "node_modules/azurite/dist/src/azurite.js";
+
+    private readonly Process _process;
+    private readonly StringBuilder _output;
+    private int _stopped;
+
+    private AzuriteServer(Process process, StringBuilder output, Uri blob, Uri queue, Uri table)
+    {
+        _process = process;
+        _output = output;
+        BlobEndpoint = blob;
+        QueueEndpoint = queue;
+        TableEndpoint = table;
+        ConnectionString =
+            $"DefaultEndpointsProtocol=http;AccountName={AccountName};AccountKey={AccountKey};" +
+            $"BlobEndpoint={blob};QueueEndpoint={queue};TableEndpoint={table};";
+        AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
+    }
+
+    public Uri BlobEndpoint { get; }
+
+    public Uri QueueEndpoint { get; }
+
+    public Uri TableEndpoint { get; }
+
+    public string ConnectionString { get; }
+
+    public int ProcessId => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
+    public static async Task<AzuriteServer> StartAsync(AzuriteOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new AzuriteOptions();
+        var progress = options.Progress ?? (_ => { });
+        var root = options.ToolRoot ?? FindToolRoot()
+            ?? throw new InvalidOperationException(
+                "Cannot find the LlmOps package.json that pins Azurite. Run from the repository (or a folder under it), or set AzuriteOptions.ToolRoot / LLMOPS_TOOL_ROOT.");
+        var entry = Path.Combine(root, EntryPoint);
+        if (!File.Exists(entry))
+        {
+            await InstallAsync(root, options.InstallTimeout, progress, cancellationToken);
+        }
+
+        var arguments = new List<string>
+        {
+            entry, "--silent", "--skipApiVersionCheck", "--disableTelemetry",
+            "--blobHost", "127.0.0.1", "--queueHost", "127.0.0.1", "--tableHost", "127.0.0.1",
+            "--blobPort", options.BlobPort.ToString(CultureInfo.InvariantCulture),
+            "--queuePort", options.QueuePort.ToString(CultureInfo.InvariantCulture),
+            "--tablePort", options.TablePort.ToString(CultureInfo.InvariantCulture),
+        };
+        if (options.DataLocation is null)
+        {
+            arguments.Add("--inMemoryPersistence");
+        }
+        else
+        {
+            Directory.CreateDirectory(options.DataLocation);
+            arguments.Add("--location");
+            arguments.Add(Path.GetFullPath(options.DataLocation));
+        }
+
+        var startInfo = new ProcessStartInfo("node")
+        {
+            WorkingDirectory = root,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in arguments)
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        progress("Starting Azurite (storage emulator)...");
+        var output = new StringBuilder();
+        var ports = new Dictionary<string, int>(StringComparer.Ordinal);
+        var allListening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Process process;
+        try
+        {
+            process = Process.Start(startInfo) ?? throw new InvalidOperationException("node did not start.");
+        }
+        catch (System.ComponentModel.Win32Exception ex)
+        {
+            throw new InvalidOperationException("Azurite needs Node.js: 'node' was not found on PATH. Install Node 20 or later.", ex);
+        }
+
+        void OnLine(string? line)
+        {
+            if (line is null)
+            {
+                return;
+            }
+
+            lock (output)
+            {
+                output.AppendLine(line);
+                var match = ListeningLine().Match(line);
+                if (match.Success)
+                {
+                    ports[match.Groups[1].Value] = int.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture);
+                    if (ports.Count == 3)
+                    {
+                        allListening.TrySetResult();
+                    }
+                }
+            }
+        }
+
+        process.OutputDataReceived += (_, e) => OnLine(e.Data);
+        process.ErrorDataReceived += (_, e) => OnLine(e.Data);
+        process.EnableRaisingEvents = true;
+        process.Exited += (_, _) => allListening.TrySetException(new InvalidOperationException(
+            $"Azurite exited with code {SafeExitCode(process)} before it listened:{Environment.NewLine}{Snapshot(output)}"));
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        try
+        {
+            await allListening.Task.WaitAsync(options.StartTimeout, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            Kill(process);
+            throw new TimeoutException($"Azurite did not listen within {options.StartTimeout.TotalSeconds:0} s:{Environment.NewLine}{Snapshot(output)}");
+        }
+        catch
+        {
+            Kill(process);
+            throw;
+        }
+
+        Uri Endpoint(string service) => new($"http://127.0.0.1:{ports[service]}/{AccountName}");
+        var server = new AzuriteServer(process, output, Endpoint("Blob"), Endpoint("Queue"), Endpoint("Table"));
+        try
+        {
+            await server.WaitUntilAnsweringAsync(options.StartTimeout, cancellationToken);
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+
+        progress($"Azurite is listening: blob {server.BlobEndpoint}, queue {server.QueueEndpoint}, table {server.TableEndpoint}");
+        return server;
+    }
+
+    /// <summary>The folder holding the package.json that pins Azurite, searched from the working and app folders up.</summary>
+    public static string? FindToolRoot()
+    {
+        var fromEnvironment = Environment.GetEnvironmentVariable("LLMOPS_TOOL_ROOT");
+        if (!string.IsNullOrEmpty(fromEnvironment))
+        {
+            return fromEnvironment;
+        }
+
+        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                var packageJson = Path.Combine(dir.FullName, "package.json");
+                if (File.Exists(Path.Combine(dir.FullName, "package-lock.json")) && File.Exists(packageJson) &&
+                    File.ReadAllText(packageJson).Contains("\"azurite\"", StringComparison.Ordinal))
+                {
+                    return dir.FullName;
+                }
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Stops Azurite: SIGTERM first so it closes its files, then kill if it lingers.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) == 1)
+        {
+            return;
+        }
+
+        AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
+        if (!_process.HasExited)
+        {
+            if (!OperatingSystem.IsWindows() && NativeMethods.Kill(_process.Id, 15) == 0)
+            {
+                using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                try
+                {
+                    await _process.WaitForExitAsync(grace.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    // It ignored SIGTERM; kill below.
+                }
+            }
+
+            Kill(_process);
+        }
+
+        _process.Dispose();
+    }
+
+    /// <summary>What Azurite printed so far, for error reports.</summary>
+    public string Output => Snapshot(_output);
+
+    private async Task WaitUntilAnsweringAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var account = new StorageAccount(ConnectionString);
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            try
+            {
+                await account.Blobs.GetBlobContainersAsync(cancellationToken: cancellationToken).AsPages(pageSizeHint: 1).GetAsyncEnumerator(cancellationToken).MoveNextAsync();
+                return;
+            }
+            catch (Exception ex) when (ex is Azure.RequestFailedException or HttpRequestException && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(50, cancellationToken);
+            }
+        }
+    }
+
+    private static async Task InstallAsync(string root, TimeSpan timeout, Action<string> progress, CancellationToken cancellationToken)
+    {
+        // Several test processes may start at once: one installs, the others wait for it.
+        var lockDirectory = Path.Combine(root, "node_modules");
+        Directory.CreateDirectory(lockDirectory);
+        var lockPath = Path.Combine(lockDirectory, ".llmops-install.lock");
+        var deadline = DateTime.UtcNow + timeout;
+        FileStream? installLock = null;
+        while (installLock is null)
+        {
+            try
+            {
+                installLock = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(200, cancellationToken);
+            }
+        }
+
+        await using (installLock)
+        {
+            if (File.Exists(Path.Combine(root, EntryPoint)))
+            {
+                return;
+            }
+
+            progress("Installing Azurite from package-lock.json (npm ci, once)...");
+            var startInfo = new ProcessStartInfo("npm")
+            {
+                WorkingDirectory = root,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            };
+            foreach (var argument in new[] { "ci", "--no-audit", "--no-fund", "--loglevel=error" })
+            {
+                startInfo.ArgumentList.Add(argument);
+            }
+
+            Process npm;
+            try
+            {
+                npm = Process.Start(startInfo) ?? throw new InvalidOperationException("npm did not start.");
+            }
+            catch (System.ComponentModel.Win32Exception ex)
+            {
+                throw new InvalidOperationException("Installing Azurite needs npm on PATH (it comes with Node.js 20 or later).", ex);
+            }
+
+            using (npm)
+            {
+                var stdout = npm.StandardOutput.ReadToEndAsync(cancellationToken);
+                var stderr = npm.StandardError.ReadToEndAsync(cancellationToken);
+                using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                timeoutSource.CancelAfter(timeout);
+                try
+                {
+                    await npm.WaitForExitAsync(timeoutSource.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    Kill(npm);
+                    throw new TimeoutException($"npm ci did not finish within {timeout.TotalMinutes:0} minutes.");
+                }
+
+                if (npm.ExitCode != 0 || !File.Exists(Path.Combine(root, EntryPoint)))
+                {
+                    throw new InvalidOperationException(
+                        $"npm ci failed with exit code {npm.ExitCode} in {root}:{Environment.NewLine}{await stdout}{await stderr}");
+                }
+            }
+
+            progress("Azurite installed.");
+        }
+    }
+
+    private void OnProcessExit(object? sender, EventArgs e) => Kill(_process);
+
+    private static void Kill(Process process)
+    {
+        try
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                process.WaitForExit(5000);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
+        }
+    }
+
+    private static string SafeExitCode(Process process)
+    {
+        try
+        {
+            return process.ExitCode.ToString(CultureInfo.InvariantCulture);
+        }
+        catch (InvalidOperationException)
+        {
+            return "?";
+        }
+    }
+
+    private static string Snapshot(StringBuilder output)
+    {
+        lock (output)
+        {
+            return output.ToString();
+        }
+    }
+
+    [GeneratedRegex(@"Azurite (Blob|Queue|Table) service is successfully listening at http://[^:]+:(\d+)")]
+    private static partial Regex ListeningLine();
+
+    private static class NativeMethods
+    {
+        [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+        [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+        internal static extern int Kill(int pid, int signal);
+    }
+}

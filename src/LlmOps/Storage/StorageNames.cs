@@ -1,0 +1,27 @@
+namespace LlmOps.Storage;
+
+/// <summary>The containers, queues and tables of ARCHITECTURE.md, named once.</summary>
+public static class StorageNames
+{
+    public const string RawContainer = "raw";
+    public const string QuarantineContainer = "quarantine";
+    public const string DatasetsContainer = "datasets";
+    public const string EmbeddingsContainer = "embeddings";
+    public const string ReportsContainer = "reports";
+    public const string ArtifactsContainer = "artifacts";
+    public const string LabelsContainer = "labels";
+    public const string ConfigContainer = "config";
+
+    /// <summary>Receipts, locks, schedule status and keys of the local host (Azure's azure-webjobs-hosts).</summary>
+    public const string HostContainer = "llmops-hosts";
+
+    public const string DropsQueue = "drops";
+    public const string BlobPoisonQueue = "blob-poison";
+
+    public const string DropsTable = "drops";
+    public const string DropAcknowledgementsTable = "dropacks";
+    public const string HeartbeatsTable = "heartbeats";
+
+    /// <summary>The queue a failing message of <paramref name="queue"/> ends on.</summary>
+    public static string PoisonQueueFor(string queue) => queue + "-poison";
+}
