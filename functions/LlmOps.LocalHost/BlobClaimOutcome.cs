@@ -1,0 +1,8 @@
+namespace LlmOps.LocalHost;
+
+internal enum BlobClaimOutcome
+{
+    Claimed,
+    Done,
+    Busy,
+}

@@ -1,0 +1,88 @@
+using Azure;
+using Azure.Storage.Blobs.Specialized;
+using Microsoft.Extensions.Logging;
+
+namespace LlmOps.LocalHost;
+
+/// <summary>
+/// Holds an acquired blob lease: renews it at a third of its duration and signals <see cref="Lost"/> when a renewal
+/// fails, so work done under the lease can stop before another instance takes over.
+/// </summary>
+internal sealed class BlobLeaseKeeper : IAsyncDisposable
+{
+    private readonly BlobLeaseClient _lease;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly CancellationTokenSource _lost = new();
+    private readonly Task _renewal;
+    private readonly ILogger _logger;
+
+    private BlobLeaseKeeper(BlobLeaseClient lease, TimeSpan duration, ILogger logger)
+    {
+        _lease = lease;
+        _logger = logger;
+        _renewal = RenewAsync(duration / 3);
+    }
+
+    public string LeaseId => _lease.LeaseId;
+
+    public CancellationToken Lost => _lost.Token;
+
+    /// <summary>Acquires the lease, or returns null when another holder has it.</summary>
+    public static async Task<BlobLeaseKeeper?> TryAcquireAsync(BlobBaseClient blob, TimeSpan duration, ILogger logger, CancellationToken cancellationToken)
+    {
+        var lease = blob.GetBlobLeaseClient();
+        try
+        {
+            await lease.AcquireAsync(duration, cancellationToken: cancellationToken);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 409)
+        {
+            return null;
+        }
+
+        return new BlobLeaseKeeper(lease, duration, logger);
+    }
+
+    /// <summary>Stops renewing and releases the lease so the next holder need not wait for it to expire.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await _renewal;
+        try
+        {
+            await _lease.ReleaseAsync();
+        }
+        catch (RequestFailedException ex)
+        {
+            _logger.LogDebug(ex, "Releasing lease on {Blob} failed; it expires by itself", _lease.Uri);
+        }
+
+        _stop.Dispose();
+        _lost.Dispose();
+    }
+
+    private async Task RenewAsync(TimeSpan interval)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(interval, _stop.Token);
+                try
+                {
+                    await _lease.RenewAsync(cancellationToken: _stop.Token);
+                }
+                catch (RequestFailedException ex)
+                {
+                    _logger.LogWarning(ex, "Lost the lease on {Blob}", _lease.Uri);
+                    await _lost.CancelAsync();
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+            // Disposed.
+        }
+    }
+}

@@ -1,0 +1,12 @@
+namespace LlmOps.LocalHost;
+
+/// <summary>The message on blob-poison for a blob version whose handler failed every attempt. The blob itself stays put.</summary>
+public sealed record BlobPoisonMessage(
+    string Type,
+    string FunctionName,
+    string ContainerName,
+    string BlobName,
+    string ETag,
+    int Attempts,
+    string Error,
+    DateTimeOffset PoisonedAt);

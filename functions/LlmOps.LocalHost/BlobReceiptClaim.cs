@@ -1,0 +1,51 @@
+using System.Text.Json;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+
+namespace LlmOps.LocalHost;
+
+/// <summary>A blob version claimed by this instance: the leased receipt, updated as the run ends.</summary>
+internal sealed class BlobReceiptClaim(BlobClient receiptBlob, BlobLeaseKeeper lease, BlobReceipt receipt, TimeProvider clock) : IAsyncDisposable
+{
+    private const int MaxErrorLength = 4000;
+
+    public BlobReceipt Receipt { get; private set; } = receipt;
+
+    /// <summary>Fires when the lease could not be renewed: another instance may take the blob over.</summary>
+    public CancellationToken LeaseLost => lease.Lost;
+
+    public Task CompleteAsync(CancellationToken cancellationToken) =>
+        WriteAsync(Receipt with { Status = BlobReceiptStatus.Completed }, cancellationToken);
+
+    /// <summary>Counts a failed attempt and returns the attempts so far.</summary>
+    public async Task<int> RecordFailureAsync(Exception error, CancellationToken cancellationToken)
+    {
+        await WriteAsync(Receipt with { Attempts = Receipt.Attempts + 1, LastError = Describe(error) }, cancellationToken);
+        return Receipt.Attempts;
+    }
+
+    public Task MarkPoisonedAsync(CancellationToken cancellationToken) =>
+        WriteAsync(Receipt with { Status = BlobReceiptStatus.Poisoned }, cancellationToken);
+
+    public ValueTask DisposeAsync() => lease.DisposeAsync();
+
+    internal static string Describe(Exception error)
+    {
+        var text = $"{error.GetType().FullName}: {error.Message}";
+        return text.Length <= MaxErrorLength ? text : text[..MaxErrorLength];
+    }
+
+    private async Task WriteAsync(BlobReceipt updated, CancellationToken cancellationToken)
+    {
+        updated = updated with { UpdatedAt = clock.GetUtcNow() };
+        await receiptBlob.UploadAsync(
+            BinaryData.FromObjectAsJson(updated, JsonSerializerOptions.Web),
+            new BlobUploadOptions
+            {
+                Conditions = new BlobRequestConditions { LeaseId = lease.LeaseId },
+                Metadata = BlobReceiptStore.StatusOf(updated.Status),
+            },
+            cancellationToken);
+        Receipt = updated;
+    }
+}

@@ -1,0 +1,203 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Azure;
+using Azure.Storage.Blobs.Models;
+using LlmOps.Storage;
+using LlmOps.Triggers;
+using Microsoft.Extensions.Logging;
+
+namespace LlmOps.LocalHost;
+
+/// <summary>
+/// A blob trigger: scans the container for blob versions matching the path, runs the handler once per version
+/// (ETag) under a leased receipt, and after host.json's poisonBlobThreshold failed attempts puts a message on
+/// blob-poison. The blob itself is never moved or deleted.
+/// </summary>
+public sealed class BlobTriggerListener : TriggerListener
+{
+    private readonly StorageAccount _storage;
+    private readonly BlobReceiptStore _receipts;
+    private readonly LocalHostOptions _options;
+    private readonly HostJsonSettings _hostJson;
+    private readonly HostDiagnostics _diagnostics;
+    private readonly TimeProvider _clock;
+    private readonly BlobPathPattern _pattern;
+    private readonly ConcurrentDictionary<string, byte> _done = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Task> _running = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _slots;
+
+    public BlobTriggerListener(
+        FunctionDefinition function,
+        IServiceProvider services,
+        StorageAccount storage,
+        BlobReceiptStore receipts,
+        LocalHostOptions options,
+        HostJsonSettings hostJson,
+        HostDiagnostics diagnostics,
+        TimeProvider clock,
+        ILogger<BlobTriggerListener> logger)
+        : base(function, services, logger)
+    {
+        _storage = storage;
+        _receipts = receipts;
+        _options = options;
+        _hostJson = hostJson;
+        _diagnostics = diagnostics;
+        _clock = clock;
+        _pattern = BlobPathPattern.Parse(function.Target);
+        _slots = new SemaphoreSlim(hostJson.BlobMaxDegreeOfParallelism);
+    }
+
+    public override void Dispose()
+    {
+        _slots.Dispose();
+        base.Dispose();
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var container = _storage.Container(_pattern.Container);
+        try
+        {
+            await _receipts.EnsureContainerAsync(stoppingToken);
+            await container.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
+            await _storage.Queue(StorageNames.BlobPoisonQueue).CreateIfNotExistsAsync(cancellationToken: stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            return;
+        }
+
+        Logger.LogInformation("Blob trigger {Function} watches {Path}", Function.Name, _pattern);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await ScanAsync(container, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex) when (ex is RequestFailedException or HttpRequestException)
+            {
+                Logger.LogWarning(ex, "Scanning {Path} for {Function} failed; retrying", _pattern, Function.Name);
+            }
+
+            if (!await DelayAsync(_options.BlobPollInterval, stoppingToken))
+            {
+                break;
+            }
+        }
+
+        await Task.WhenAll(_running.Values);
+    }
+
+    private async Task ScanAsync(Azure.Storage.Blobs.BlobContainerClient container, CancellationToken stoppingToken)
+    {
+        var listing = container.GetBlobsAsync(new GetBlobsOptions { Prefix = _pattern.Prefix.Length == 0 ? null : _pattern.Prefix }, stoppingToken);
+        await foreach (var item in listing)
+        {
+            var bindings = _pattern.Match(item.Name);
+            var etag = item.Properties.ETag;
+            if (bindings is null || etag is null)
+            {
+                continue;
+            }
+
+            var key = $"{item.Name}\n{etag}";
+            if (_done.ContainsKey(key) || _running.ContainsKey(key))
+            {
+                continue;
+            }
+
+            await _slots.WaitAsync(stoppingToken);
+            var input = new BlobTriggerInput(_pattern.Container, item.Name, etag.Value, bindings);
+            var run = Task.Run(() => ProcessAsync(input, key), CancellationToken.None);
+            _running[key] = run;
+            _ = run.ContinueWith(
+                _ =>
+                {
+                    _running.TryRemove(key, out var _);
+                    _slots.Release();
+                },
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
+        }
+    }
+
+    private async Task ProcessAsync(BlobTriggerInput input, string key)
+    {
+        try
+        {
+            var (outcome, claim) = await _receipts.TryClaimAsync(Function.Name, input.Container, input.Name, input.ETag, HandlerStopping);
+            if (outcome == BlobClaimOutcome.Done)
+            {
+                _done.TryAdd(key, 0);
+                return;
+            }
+
+            if (claim is null)
+            {
+                _diagnostics.Increment(HostDiagnostics.BlobBusy, Function.Name);
+                return;
+            }
+
+            await using (claim)
+            {
+                await RunClaimedAsync(input, key, claim);
+            }
+        }
+        catch (Exception ex) when (IsShutdownCancellation(ex))
+        {
+            // Stopping: the receipt stays pending and the next host run picks the blob up.
+        }
+        catch (Exception ex) when (ex is RequestFailedException or HttpRequestException)
+        {
+            Logger.LogWarning(ex, "Storage fault while tracking {Blob} for {Function}; the next scan retries", input.Path, Function.Name);
+        }
+    }
+
+    private async Task RunClaimedAsync(BlobTriggerInput input, string key, BlobReceiptClaim claim)
+    {
+        if (claim.Receipt.Attempts < _hostJson.PoisonBlobThreshold)
+        {
+            _diagnostics.Increment(HostDiagnostics.BlobInvocations, Function.Name);
+            using var handlerToken = CancellationTokenSource.CreateLinkedTokenSource(HandlerStopping, claim.LeaseLost);
+            try
+            {
+                await InvokeAsync<IBlobTriggerHandler>((h, ct) => h.HandleAsync(input, ct), handlerToken.Token);
+                await claim.CompleteAsync(HandlerStopping);
+                _done.TryAdd(key, 0);
+                _diagnostics.Increment(HostDiagnostics.BlobSucceeded, Function.Name);
+                return;
+            }
+            catch (Exception ex) when (IsShutdownCancellation(ex) || (ex is OperationCanceledException && claim.LeaseLost.IsCancellationRequested))
+            {
+                throw new OperationCanceledException("Handler abandoned: host stopping or lease lost.", ex, HandlerStopping);
+            }
+            catch (Exception ex)
+            {
+                _diagnostics.Increment(HostDiagnostics.BlobFailed, Function.Name);
+                var attempts = await claim.RecordFailureAsync(ex, HandlerStopping);
+                Logger.LogWarning(ex, "{Function} failed on {Blob} (attempt {Attempt} of {Threshold})", Function.Name, input.Path, attempts, _hostJson.PoisonBlobThreshold);
+                if (attempts < _hostJson.PoisonBlobThreshold)
+                {
+                    return;
+                }
+            }
+        }
+
+        var receipt = claim.Receipt;
+        var poison = new BlobPoisonMessage(
+            "BlobTrigger", Function.Name, input.Container, input.Name, input.ETag.ToString(), receipt.Attempts,
+            receipt.LastError ?? "unknown error", _clock.GetUtcNow());
+        await _storage.Queue(StorageNames.BlobPoisonQueue).SendMessageAsync(JsonSerializer.Serialize(poison, JsonSerializerOptions.Web), HandlerStopping);
+        await claim.MarkPoisonedAsync(HandlerStopping);
+        _done.TryAdd(key, 0);
+        _diagnostics.Increment(HostDiagnostics.BlobPoisoned, Function.Name);
+        Logger.LogError("{Function} gave up on {Blob} after {Attempts} attempts; a message is on {Queue}: {Error}",
+            Function.Name, input.Path, receipt.Attempts, StorageNames.BlobPoisonQueue, receipt.LastError);
+    }
+}

@@ -1,0 +1,89 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Azure;
+using Azure.Storage.Blobs.Models;
+using LlmOps.Storage;
+using LlmOps.Triggers;
+
+namespace LlmOps.LocalHost;
+
+/// <summary>
+/// Function keys for HTTP routes. Unless fixed in configuration, they are generated once and kept in
+/// <c>llmops-hosts/secrets/host.json</c> (as the Functions host keeps them in azure-webjobs-secrets), so every
+/// instance and every restart uses the same keys.
+/// </summary>
+public sealed class FunctionKeyStore(StorageAccount storage, LocalHostOptions options)
+{
+    private readonly Lock _lock = new();
+    private Task<FunctionKeys>? _keys;
+
+    public Task<FunctionKeys> GetKeysAsync(CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            // A failed load (storage not up yet) is tried again on the next request.
+            if (_keys is null || _keys.IsFaulted || _keys.IsCanceled)
+            {
+                _keys = LoadOrCreateAsync(CancellationToken.None);
+            }
+
+            return _keys.WaitAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>Whether <paramref name="presented"/> opens a route of <paramref name="level"/>.</summary>
+    public async Task<bool> IsAuthorizedAsync(FunctionAuthLevel level, string? presented, CancellationToken cancellationToken)
+    {
+        if (level == FunctionAuthLevel.Anonymous)
+        {
+            return true;
+        }
+
+        if (string.IsNullOrEmpty(presented))
+        {
+            return false;
+        }
+
+        var keys = await GetKeysAsync(cancellationToken);
+        return Matches(presented, keys.MasterKey) || (level == FunctionAuthLevel.Function && Matches(presented, keys.FunctionKey));
+    }
+
+    private static bool Matches(string presented, string expected) =>
+        CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), Encoding.UTF8.GetBytes(expected));
+
+    private async Task<FunctionKeys> LoadOrCreateAsync(CancellationToken cancellationToken)
+    {
+        var container = storage.Container(StorageNames.HostContainer);
+        await container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+        var blob = container.GetBlobClient("secrets/host.json");
+        FunctionKeys stored;
+        try
+        {
+            stored = (await blob.DownloadContentAsync(cancellationToken)).Value.Content.ToObjectFromJson<FunctionKeys>(JsonSerializerOptions.Web)
+                ?? throw new InvalidOperationException("llmops-hosts/secrets/host.json is empty.");
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            stored = new FunctionKeys(NewKey(), NewKey());
+            try
+            {
+                await blob.UploadAsync(
+                    BinaryData.FromObjectAsJson(stored, JsonSerializerOptions.Web),
+                    new BlobUploadOptions { Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All } },
+                    cancellationToken);
+            }
+            catch (RequestFailedException conflict) when (conflict.Status is 409 or 412)
+            {
+                // Another instance created the keys first: use theirs.
+                stored = (await blob.DownloadContentAsync(cancellationToken)).Value.Content.ToObjectFromJson<FunctionKeys>(JsonSerializerOptions.Web)!;
+            }
+        }
+
+        return new FunctionKeys(
+            string.IsNullOrEmpty(options.MasterKey) ? stored.MasterKey : options.MasterKey,
+            string.IsNullOrEmpty(options.FunctionKey) ? stored.FunctionKey : options.FunctionKey);
+    }
+
+    private static string NewKey() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+}

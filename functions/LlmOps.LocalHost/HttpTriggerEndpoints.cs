@@ -1,0 +1,89 @@
+using LlmOps.Triggers;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace LlmOps.LocalHost;
+
+/// <summary>
+/// Maps each HTTP function under <c>/api/{route}</c> with the Functions host's key check
+/// (<c>x-functions-key</c> header or <c>code</c> query) and RFC 9457 problem details for errors.
+/// </summary>
+public static class HttpTriggerEndpoints
+{
+    public const string KeyHeader = "x-functions-key";
+    public const string KeyQuery = "code";
+
+    public static void Map(IEndpointRouteBuilder endpoints, IEnumerable<FunctionDefinition> functions)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        ArgumentNullException.ThrowIfNull(functions);
+        foreach (var function in functions.Where(f => f.Kind == TriggerKind.Http))
+        {
+            endpoints.MapMethods("/api/" + function.Target.TrimStart('/'), function.Methods, context => InvokeAsync(function, context))
+                .WithName(function.Name);
+        }
+    }
+
+    private static async Task InvokeAsync(FunctionDefinition function, HttpContext context)
+    {
+        var services = context.RequestServices;
+        var cancellationToken = context.RequestAborted;
+        var keys = services.GetRequiredService<FunctionKeyStore>();
+        var presented = context.Request.Headers[KeyHeader].FirstOrDefault() ?? context.Request.Query[KeyQuery].FirstOrDefault();
+        if (!await keys.IsAuthorizedAsync(function.AuthLevel, presented, cancellationToken))
+        {
+            var detail = string.IsNullOrEmpty(presented)
+                ? $"This route needs a key ({function.AuthLevel} level): send it in the {KeyHeader} header or the {KeyQuery} query parameter."
+                : $"The key does not open this route ({function.AuthLevel} level).";
+            await WriteAsync(context, HttpTriggerResponse.Problem(StatusCodes.Status401Unauthorized, "Unauthorized", detail));
+            return;
+        }
+
+        HttpTriggerResponse response;
+        try
+        {
+            var body = await ReadBodyAsync(context.Request, cancellationToken);
+            var request = new HttpTriggerRequest(
+                context.Request.Method,
+                context.Request.Path.Value ?? "/",
+                context.Request.RouteValues.ToDictionary(r => r.Key, r => Convert.ToString(r.Value, System.Globalization.CultureInfo.InvariantCulture) ?? "", StringComparer.OrdinalIgnoreCase),
+                context.Request.Query.ToDictionary(q => q.Key, q => q.Value.ToString(), StringComparer.OrdinalIgnoreCase),
+                body);
+            var handler = (IHttpTriggerHandler)ActivatorUtilities.GetServiceOrCreateInstance(services, function.HandlerType);
+            response = await handler.HandleAsync(request, cancellationToken);
+        }
+        catch (BadHttpRequestException ex)
+        {
+            response = HttpTriggerResponse.Problem(ex.StatusCode, ex.StatusCode == 413 ? "Request body too large" : "Bad request", ex.Message);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return;
+        }
+        catch (Exception ex)
+        {
+            services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(HttpTriggerEndpoints))
+                .LogError(ex, "HTTP function {Function} failed", function.Name);
+            response = HttpTriggerResponse.Problem(StatusCodes.Status500InternalServerError, "Function failed", $"{function.Name} failed; see the host log (trace {context.TraceIdentifier}).");
+        }
+
+        await WriteAsync(context, response);
+    }
+
+    private static async Task<ReadOnlyMemory<byte>> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        await request.Body.CopyToAsync(buffer, cancellationToken);
+        return buffer.ToArray();
+    }
+
+    private static async Task WriteAsync(HttpContext context, HttpTriggerResponse response)
+    {
+        context.Response.StatusCode = response.StatusCode;
+        context.Response.ContentType = response.ContentType;
+        await context.Response.Body.WriteAsync(response.Body, context.RequestAborted);
+    }
+}

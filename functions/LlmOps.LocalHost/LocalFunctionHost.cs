@@ -1,0 +1,133 @@
+using System.Net;
+using LlmOps.Triggers;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace LlmOps.LocalHost;
+
+/// <summary>
+/// One instance of the local serverless host: every catalog function as a listener (blob, queue, timer) or an
+/// HTTP route under /api, over the storage account in <c>LlmOps:Storage:ConnectionString</c>. Several instances
+/// may share one account; receipts, leases and the poison queues keep their work apart.
+/// </summary>
+public sealed class LocalFunctionHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private LocalFunctionHost(WebApplication app) => _app = app;
+
+    public IServiceProvider Services => _app.Services;
+
+    public HostDiagnostics Diagnostics => _app.Services.GetRequiredService<HostDiagnostics>();
+
+    /// <summary>The HTTP base address (e.g. http://127.0.0.1:7071), known once started.</summary>
+    public Uri? HttpAddress { get; private set; }
+
+    public static LocalFunctionHost Create(LocalFunctionHostSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            Args = [.. settings.Args],
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            [TriggerCatalog.HeartbeatScheduleSetting] = TriggerCatalog.DefaultHeartbeatSchedule,
+        });
+        builder.Configuration.AddJsonFile("appsettings.json", optional: true);
+        builder.Configuration.AddEnvironmentVariables();
+        builder.Configuration.AddCommandLine([.. settings.Args]);
+        builder.Configuration.AddInMemoryCollection(settings.Configuration);
+        settings.ConfigureLogging?.Invoke(builder.Logging);
+
+        var options = builder.Configuration.GetSection(LocalHostOptions.SectionName).Get<LocalHostOptions>() ?? new LocalHostOptions();
+        options.Validate();
+        var hostJson = LoadHostJson(options);
+
+        builder.WebHost.UseKestrel(kestrel =>
+        {
+            kestrel.Listen(IPAddress.Loopback, options.HttpPort);
+            kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes;
+            kestrel.AddServerHeader = false;
+        });
+        builder.Services.Configure<HostOptions>(o =>
+        {
+            o.ShutdownTimeout = options.ShutdownTimeout;
+            o.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.Ignore;
+        });
+        builder.Services.AddLlmOps(builder.Configuration);
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(hostJson);
+        builder.Services.AddSingleton(settings.Catalog);
+        builder.Services.AddSingleton<HostDiagnostics>();
+        builder.Services.AddSingleton<BlobReceiptStore>();
+        builder.Services.AddSingleton<TimerScheduleMonitor>();
+        builder.Services.AddSingleton<FunctionKeyStore>();
+        foreach (var function in settings.Catalog.Functions)
+        {
+            switch (function.Kind)
+            {
+                case TriggerKind.Blob:
+                    builder.Services.AddSingleton<IHostedService>(sp => ActivatorUtilities.CreateInstance<BlobTriggerListener>(sp, function));
+                    break;
+                case TriggerKind.Queue:
+                    builder.Services.AddSingleton<IHostedService>(sp => ActivatorUtilities.CreateInstance<QueueTriggerListener>(sp, function));
+                    break;
+                case TriggerKind.Timer:
+                    // Parse now so a bad schedule fails the start, not the first tick.
+                    TimerTriggerListener.ParseSchedule(function, builder.Configuration);
+                    builder.Services.AddSingleton<IHostedService>(sp => ActivatorUtilities.CreateInstance<TimerTriggerListener>(sp, function));
+                    break;
+                case TriggerKind.Http:
+                    break;
+                default:
+                    throw new InvalidOperationException($"Function {function.Name} has an unknown trigger kind {function.Kind}.");
+            }
+        }
+
+        settings.ConfigureServices?.Invoke(builder.Services);
+        var app = builder.Build();
+        HttpTriggerEndpoints.Map(app, settings.Catalog.Functions);
+        return new LocalFunctionHost(app);
+    }
+
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        await _app.StartAsync(cancellationToken);
+        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
+        HttpAddress = address is null ? null : new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken = default) => _app.StopAsync(cancellationToken);
+
+    /// <summary>Runs until <paramref name="cancellationToken"/> fires or the process is asked to stop (Ctrl+C, SIGTERM).</summary>
+    public async Task RunAsync(CancellationToken cancellationToken = default)
+    {
+        await StartAsync(cancellationToken);
+        await _app.WaitForShutdownAsync(cancellationToken);
+        await StopAsync(CancellationToken.None);
+    }
+
+    public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+
+    public Task<FunctionKeys> GetKeysAsync(CancellationToken cancellationToken = default) =>
+        _app.Services.GetRequiredService<FunctionKeyStore>().GetKeysAsync(cancellationToken);
+
+    private static HostJsonSettings LoadHostJson(LocalHostOptions options)
+    {
+        if (!string.IsNullOrWhiteSpace(options.HostJsonPath))
+        {
+            return HostJsonSettings.Load(options.HostJsonPath);
+        }
+
+        var besideBinary = Path.Combine(AppContext.BaseDirectory, "host.json");
+        return File.Exists(besideBinary) ? HostJsonSettings.Load(besideBinary) : HostJsonSettings.Default;
+    }
+}

@@ -1,0 +1,62 @@
+namespace LlmOps.LocalHost;
+
+/// <summary>Settings of the local host itself. Bound from <c>LlmOps:Host</c>.</summary>
+public sealed class LocalHostOptions
+{
+    public const string SectionName = "LlmOps:Host";
+
+    /// <summary>Names this instance in logs and lease diagnostics.</summary>
+    public string InstanceId { get; set; } = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}";
+
+    /// <summary>How often blob containers are scanned for new blob versions.</summary>
+    public TimeSpan BlobPollInterval { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Blob lease on a receipt or a timer lock; renewed at a third of it. Azure allows 15 to 60 s.</summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How long a dequeued message stays invisible while its handler runs; renewed at a third of it.</summary>
+    public TimeSpan QueueProcessingVisibility { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How often a host that is not the timer singleton tries to become it.</summary>
+    public TimeSpan TimerLockRetryInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Loopback port for HTTP functions; 0 picks a free one.</summary>
+    public int HttpPort { get; set; } = 7071;
+
+    /// <summary>Largest HTTP request body accepted; larger ones get 413.</summary>
+    public long MaxRequestBodyBytes { get; set; } = 100L * 1024 * 1024;
+
+    /// <summary>How long a stop waits for running handlers before cancelling them (their input is kept for a retry).</summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Path of host.json; empty uses the one beside the host binary, then the defaults.</summary>
+    public string? HostJsonPath { get; set; }
+
+    /// <summary>Fixed keys (for scripts and tests); when empty, keys are created once and kept in storage.</summary>
+    public string? MasterKey { get; set; }
+
+    public string? FunctionKey { get; set; }
+
+    internal void Validate()
+    {
+        if (BlobPollInterval <= TimeSpan.Zero)
+        {
+            throw new InvalidOperationException($"{SectionName}:BlobPollInterval must be positive.");
+        }
+
+        if (LeaseDuration < TimeSpan.FromSeconds(15) || LeaseDuration > TimeSpan.FromSeconds(60))
+        {
+            throw new InvalidOperationException($"{SectionName}:LeaseDuration must be from 15 to 60 seconds (Azure's blob lease limits), got {LeaseDuration}.");
+        }
+
+        if (QueueProcessingVisibility < TimeSpan.FromSeconds(3))
+        {
+            throw new InvalidOperationException($"{SectionName}:QueueProcessingVisibility must be at least 3 seconds.");
+        }
+
+        if (HttpPort is < 0 or > 65535)
+        {
+            throw new InvalidOperationException($"{SectionName}:HttpPort must be from 0 to 65535, got {HttpPort}.");
+        }
+    }
+}

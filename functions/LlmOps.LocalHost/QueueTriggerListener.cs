@@ -1,0 +1,133 @@
+using Azure;
+using Azure.Storage.Queues;
+using Azure.Storage.Queues.Models;
+using LlmOps.Storage;
+using LlmOps.Triggers;
+using Microsoft.Extensions.Logging;
+
+namespace LlmOps.LocalHost;
+
+/// <summary>
+/// A queue trigger with the Functions host's semantics: batches of host.json batchSize, each message invisible while
+/// its handler runs (renewed), deleted on success, made visible again after host.json visibilityTimeout on failure,
+/// and moved to &lt;queue&gt;-poison once it was dequeued maxDequeueCount times. Polling backs off to maxPollingInterval.
+/// </summary>
+public sealed class QueueTriggerListener(
+    FunctionDefinition function,
+    IServiceProvider services,
+    StorageAccount storage,
+    LocalHostOptions options,
+    HostJsonSettings hostJson,
+    HostDiagnostics diagnostics,
+    ILogger<QueueTriggerListener> logger)
+    : TriggerListener(function, services, logger)
+{
+    private static readonly TimeSpan MinimumPollingInterval = TimeSpan.FromMilliseconds(100);
+
+    private readonly QueueClient _queue = storage.Queue(function.Target);
+    private readonly QueueClient _poison = storage.Queue(StorageNames.PoisonQueueFor(function.Target));
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await _queue.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
+            await _poison.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            return;
+        }
+
+        Logger.LogInformation("Queue trigger {Function} listens on {Queue}", Function.Name, _queue.Name);
+        var delay = MinimumPollingInterval;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            QueueMessage[] batch;
+            try
+            {
+                batch = (await _queue.ReceiveMessagesAsync(hostJson.QueueBatchSize, options.QueueProcessingVisibility, stoppingToken)).Value;
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex) when (ex is RequestFailedException or HttpRequestException)
+            {
+                Logger.LogWarning(ex, "Receiving from {Queue} failed; retrying", _queue.Name);
+                batch = [];
+            }
+
+            if (batch.Length == 0)
+            {
+                if (!await DelayAsync(delay, stoppingToken))
+                {
+                    break;
+                }
+
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, Math.Max(hostJson.QueueMaxPollingInterval.Ticks, MinimumPollingInterval.Ticks)));
+                continue;
+            }
+
+            delay = MinimumPollingInterval;
+            await Task.WhenAll(batch.Select(ProcessAsync));
+        }
+    }
+
+    private async Task ProcessAsync(QueueMessage message)
+    {
+        var receipt = new QueueMessageReceipt(_queue, message, options.QueueProcessingVisibility, Logger);
+        try
+        {
+            await using (receipt)
+            {
+                if (message.DequeueCount > hostJson.QueueMaxDequeueCount)
+                {
+                    await MoveToPoisonAsync(message, receipt, "dequeued more often than maxDequeueCount");
+                    return;
+                }
+
+                var input = new QueueTriggerInput(_queue.Name, message.MessageId, message.Body.ToString(), message.DequeueCount, message.InsertedOn);
+                try
+                {
+                    await InvokeAsync<IQueueTriggerHandler>((h, ct) => h.HandleAsync(input, ct), HandlerStopping);
+                    await receipt.DeleteAsync(CancellationToken.None);
+                    diagnostics.Increment(HostDiagnostics.QueueSucceeded, Function.Name);
+                }
+                catch (Exception ex) when (IsShutdownCancellation(ex))
+                {
+                    await receipt.ReturnAsync(TimeSpan.Zero, CancellationToken.None);
+                }
+                catch (Exception ex)
+                {
+                    diagnostics.Increment(HostDiagnostics.QueueFailed, Function.Name);
+                    if (message.DequeueCount >= hostJson.QueueMaxDequeueCount)
+                    {
+                        await MoveToPoisonAsync(message, receipt, BlobReceiptClaim.Describe(ex));
+                    }
+                    else
+                    {
+                        Logger.LogWarning(ex, "{Function} failed on message {MessageId} (dequeue {Count} of {Max})",
+                            Function.Name, message.MessageId, message.DequeueCount, hostJson.QueueMaxDequeueCount);
+                        await receipt.ReturnAsync(hostJson.QueueVisibilityTimeout, CancellationToken.None);
+                    }
+                }
+            }
+        }
+        catch (Exception ex) when (ex is RequestFailedException or HttpRequestException)
+        {
+            // The message reappears when its visibility runs out, and is retried then.
+            Logger.LogWarning(ex, "Storage fault while settling message {MessageId} on {Queue}", message.MessageId, _queue.Name);
+        }
+    }
+
+    private async Task MoveToPoisonAsync(QueueMessage message, QueueMessageReceipt receipt, string reason)
+    {
+        // The original body goes to the poison queue unchanged, as the Functions host does, so it can be replayed.
+        await _poison.SendMessageAsync(message.Body, cancellationToken: CancellationToken.None);
+        await receipt.DeleteAsync(CancellationToken.None);
+        diagnostics.Increment(HostDiagnostics.QueuePoisoned, Function.Name);
+        Logger.LogError("{Function} moved message {MessageId} to {Poison} after {Count} dequeues: {Reason}",
+            Function.Name, message.MessageId, _poison.Name, message.DequeueCount, reason);
+    }
+}

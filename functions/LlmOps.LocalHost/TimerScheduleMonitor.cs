@@ -1,0 +1,41 @@
+using System.Text.Json;
+using Azure;
+using Azure.Storage.Blobs;
+using LlmOps.Storage;
+
+namespace LlmOps.LocalHost;
+
+/// <summary>
+/// Persists each timer's schedule status under <c>llmops-hosts/timers/</c> (the local twin of the Functions host's
+/// schedule monitor), so a host that starts after a missed occurrence knows to run it once.
+/// </summary>
+public sealed class TimerScheduleMonitor(StorageAccount storage)
+{
+    private readonly BlobContainerClient _container = storage.Container(StorageNames.HostContainer);
+
+    public async Task<TimerScheduleStatus?> GetStatusAsync(string function, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var content = await StatusBlob(function).DownloadContentAsync(cancellationToken);
+            return content.Value.Content.ToObjectFromJson<TimerScheduleStatus>(JsonSerializerOptions.Web);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            return null;
+        }
+    }
+
+    public async Task EnsureContainerAsync(CancellationToken cancellationToken) =>
+        await _container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+
+    public async Task SetStatusAsync(string function, TimerScheduleStatus status, CancellationToken cancellationToken)
+    {
+        await StatusBlob(function).UploadAsync(BinaryData.FromObjectAsJson(status, JsonSerializerOptions.Web), overwrite: true, cancellationToken);
+    }
+
+    /// <summary>The blob whose lease makes one host the singleton runner of a timer.</summary>
+    internal BlobClient LockBlob(string function) => _container.GetBlobClient($"locks/timers/{function}");
+
+    private BlobClient StatusBlob(string function) => _container.GetBlobClient($"timers/{function}/status.json");
+}
