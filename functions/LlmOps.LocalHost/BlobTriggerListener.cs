@@ -105,14 +105,16 @@ public sealed class BlobTriggerListener : TriggerListener
                 continue;
             }
 
-            var key = $"{item.Name}\n{etag}";
+            // Listings give ETags bare, properties and events quoted: use the quoted form everywhere.
+            var version = new ETag($"\"{etag.Value.ToString().Trim('"')}\"");
+            var key = $"{item.Name}\n{version}";
             if (_done.ContainsKey(key) || _running.ContainsKey(key))
             {
                 continue;
             }
 
             await _slots.WaitAsync(stoppingToken);
-            var input = new BlobTriggerInput(_pattern.Container, item.Name, etag.Value, bindings);
+            var input = new BlobTriggerInput(_pattern.Container, item.Name, version, bindings);
             var run = Task.Run(() => ProcessAsync(input, key), CancellationToken.None);
             _running[key] = run;
             _ = run.ContinueWith(

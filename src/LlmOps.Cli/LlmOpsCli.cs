@@ -1,0 +1,18 @@
+using System.CommandLine;
+using Spectre.Console;
+
+namespace LlmOps.Cli;
+
+/// <summary>The llmops command tree.</summary>
+public static class LlmOpsCli
+{
+    public static async Task<int> RunAsync(string[] args, IAnsiConsole console, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(console);
+        var root = new RootCommand("LlmOps: data and lifecycle operations for LLM features, on Azure Functions or fully local on Azurite.");
+        root.Subcommands.Add(UpCommand.Create(console));
+        root.Subcommands.Add(DemoCommand.Create(console));
+        var parse = root.Parse(args);
+        return await parse.InvokeAsync(new InvocationConfiguration(), cancellationToken);
+    }
+}

@@ -1,0 +1,4 @@
+using LlmOps.Cli;
+using Spectre.Console;
+
+return await LlmOpsCli.RunAsync(args, AnsiConsole.Console);

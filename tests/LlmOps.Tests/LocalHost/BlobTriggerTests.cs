@@ -1,0 +1,108 @@
+using System.Text.Json;
+using LlmOps.LocalHost;
+using LlmOps.Storage;
+using LlmOps.Tests.Infrastructure;
+using LlmOps.Triggers;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace LlmOps.Tests.LocalHost;
+
+public sealed class BlobTriggerTests
+{
+    [Fact]
+    public async Task FiftyDrops_TwoHostInstances_EachProcessedExactlyOnce()
+    {
+        var storage = await SharedAzurite.AccountAsync();
+        var container = TestNames.Container("drops");
+        var handler = new RecordingBlobHandler();
+        var catalog = new FunctionCatalog([FunctionDefinition.Blob<RecordingBlobHandler>(TestNames.Function("Count"), container + "/{source}/{name}")]);
+        await using var first = await TestHosts.StartAsync(catalog, s => s.AddSingleton(handler));
+        await using var second = await TestHosts.StartAsync(catalog, s => s.AddSingleton(handler));
+
+        var blobs = storage.Container(container);
+        await blobs.CreateIfNotExistsAsync();
+        var names = Enumerable.Range(0, 50).Select(i => $"tickets/drop {i:00}.jsonl").ToList();
+        await Parallel.ForEachAsync(names, async (name, ct) => await blobs.UploadBlobAsync(name, BinaryData.FromString($"{{\"id\":\"{name}\"}}"), ct));
+
+        await Eventually.UntilAsync(() => handler.Runs.Count == 50 && handler.Runs.Values.Sum() >= 50, "50 blobs handled");
+        await Eventually.UntilAsync(
+            () => first.Diagnostics.Get(HostDiagnostics.BlobSucceeded, catalog.Functions[0].Name) + second.Diagnostics.Get(HostDiagnostics.BlobSucceeded, catalog.Functions[0].Name) == 50,
+            "both hosts to record 50 completions");
+
+        Assert.Equal(names.Order(), handler.Runs.Keys.Order());
+        Assert.All(handler.Runs, run => Assert.Equal(1, run.Value));
+        Assert.All(handler.Inputs, input => Assert.Equal("tickets", input.Bindings["source"]));
+    }
+
+    [Fact]
+    public async Task Overwrite_NewETag_ProcessedAgainOnce()
+    {
+        var storage = await SharedAzurite.AccountAsync();
+        var container = TestNames.Container("versions");
+        var handler = new RecordingBlobHandler();
+        var catalog = new FunctionCatalog([FunctionDefinition.Blob<RecordingBlobHandler>(TestNames.Function("Versions"), container + "/{name}")]);
+        await using var host = await TestHosts.StartAsync(catalog, s => s.AddSingleton(handler));
+        var blob = storage.Container(container).GetBlobClient("a.txt");
+        await storage.Container(container).CreateIfNotExistsAsync();
+
+        await blob.UploadAsync(BinaryData.FromString("one"), overwrite: true);
+        await Eventually.UntilAsync(() => handler.Runs.GetValueOrDefault("a.txt") == 1, "first version handled");
+        await blob.UploadAsync(BinaryData.FromString("two"), overwrite: true);
+        await Eventually.UntilAsync(() => handler.Runs.GetValueOrDefault("a.txt") == 2, "second version handled");
+
+        Assert.Equal(2, handler.Inputs.Select(i => i.ETag).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task HandlerAlwaysThrows_BlobEndsOnBlobPoisonAfterFiveAttempts_BlobStays()
+    {
+        var storage = await SharedAzurite.AccountAsync();
+        var container = TestNames.Container("poison");
+        var handler = new ThrowingBlobHandler();
+        var function = TestNames.Function("Throws");
+        var catalog = new FunctionCatalog([FunctionDefinition.Blob<ThrowingBlobHandler>(function, container + "/{name}")]);
+        await using var host = await TestHosts.StartAsync(catalog, s => s.AddSingleton(handler));
+        await storage.Container(container).CreateIfNotExistsAsync();
+        await storage.Container(container).UploadBlobAsync("bad file.csv", BinaryData.FromString("x"));
+
+        var poisonQueue = storage.Queue(StorageNames.BlobPoisonQueue);
+        var poison = await Eventually.UntilAsync(
+            async () => (await poisonQueue.PeekMessagesAsync(32)).Value
+                .Select(m => JsonSerializer.Deserialize<BlobPoisonMessage>(m.Body.ToString(), JsonSerializerOptions.Web)!)
+                .FirstOrDefault(m => m.ContainerName == container),
+            m => m is not null,
+            "a blob-poison message for the container");
+
+        Assert.Equal(5, handler.Attempts["bad file.csv"]);
+        Assert.Equal(function, poison!.FunctionName);
+        Assert.Equal("bad file.csv", poison.BlobName);
+        Assert.Equal(5, poison.Attempts);
+        Assert.Contains(ThrowingBlobHandler.Message, poison.Error, StringComparison.Ordinal);
+        Assert.True(await storage.Container(container).GetBlobClient("bad file.csv").ExistsAsync());
+
+        // Poisoned is final: while a later blob goes through its five attempts, the first is not run again.
+        await storage.Container(container).UploadBlobAsync("marker.csv", BinaryData.FromString("y"));
+        await Eventually.UntilAsync(() => host.Diagnostics.Get(HostDiagnostics.BlobPoisoned, function) == 2, "the marker blob to be poisoned too");
+        Assert.Equal(5, handler.Attempts["marker.csv"]);
+        Assert.Equal(5, handler.Attempts["bad file.csv"]);
+    }
+
+    [Fact]
+    public async Task BlobNames_WithSpacesUnicodeAndDotDot_HandledWithTheirNames()
+    {
+        var storage = await SharedAzurite.AccountAsync();
+        var container = TestNames.Container("names");
+        var handler = new RecordingBlobHandler();
+        var catalog = new FunctionCatalog([FunctionDefinition.Blob<RecordingBlobHandler>(TestNames.Function("Names"), container + "/{source}/{name}")]);
+        await using var host = await TestHosts.StartAsync(catalog, s => s.AddSingleton(handler));
+        await storage.Container(container).CreateIfNotExistsAsync();
+        string[] names = ["support/with space.jsonl", "support/ünïcødé-日本.csv", "support/a..b.txt"];
+        foreach (var name in names)
+        {
+            await storage.Container(container).UploadBlobAsync(name, BinaryData.FromString("x"));
+        }
+
+        await Eventually.UntilAsync(() => handler.Runs.Count == names.Length, "every odd name handled");
+        Assert.Equal(names.Order(StringComparer.Ordinal), handler.Runs.Keys.Order(StringComparer.Ordinal));
+    }
+}

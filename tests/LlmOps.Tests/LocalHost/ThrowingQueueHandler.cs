@@ -1,0 +1,15 @@
+using System.Collections.Concurrent;
+using LlmOps.Triggers;
+
+namespace LlmOps.Tests.LocalHost;
+
+public sealed class ThrowingQueueHandler : IQueueTriggerHandler
+{
+    public ConcurrentQueue<long> DequeueCounts { get; } = new();
+
+    public Task HandleAsync(QueueTriggerInput message, CancellationToken cancellationToken)
+    {
+        DequeueCounts.Enqueue(message.DequeueCount);
+        throw new InvalidOperationException($"cannot handle '{message.Body}'");
+    }
+}
