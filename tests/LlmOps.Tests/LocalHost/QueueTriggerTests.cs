@@ -17,9 +17,10 @@ public sealed class QueueTriggerTests
         var catalog = new FunctionCatalog([FunctionDefinition.Queue<ThrowingQueueHandler>(TestNames.Function("QueueThrows"), queue)]);
         await storage.Queue(queue).CreateIfNotExistsAsync();
         await storage.Queue(queue).SendMessageAsync("{\"dataset\":\"tickets\"}");
+        var poison = storage.Queue(StorageNames.PoisonQueueFor(queue));
+        await poison.CreateIfNotExistsAsync();
         await using var host = await TestHosts.StartAsync(catalog, s => s.AddSingleton(handler));
 
-        var poison = storage.Queue(StorageNames.PoisonQueueFor(queue));
         var poisoned = await Eventually.UntilAsync(
             async () => (await poison.PeekMessagesAsync(1)).Value,
             messages => messages.Length == 1,
