@@ -1,0 +1,35 @@
+using System.Globalization;
+using LlmOps.Triggers;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+
+namespace LlmOps.Functions;
+
+/// <summary>Turns an ASP.NET Core request into the handler's plain request, and its response back.</summary>
+internal static class HttpAdapter
+{
+    public static async Task<IActionResult> InvokeAsync(IHttpTriggerHandler handler, HttpRequest request, CancellationToken cancellationToken)
+    {
+        using var body = new MemoryStream();
+        await request.Body.CopyToAsync(body, cancellationToken);
+        var response = await handler.HandleAsync(
+            new HttpTriggerRequest(
+                request.Method,
+                request.Path.Value ?? "/",
+                request.RouteValues.ToDictionary(r => r.Key, r => Convert.ToString(r.Value, CultureInfo.InvariantCulture) ?? "", StringComparer.OrdinalIgnoreCase),
+                request.Query.ToDictionary(q => q.Key, q => q.Value.ToString(), StringComparer.OrdinalIgnoreCase),
+                body.ToArray()),
+            cancellationToken);
+        return new HandlerResult(response);
+    }
+
+    private sealed class HandlerResult(HttpTriggerResponse response) : IActionResult
+    {
+        public async Task ExecuteResultAsync(ActionContext context)
+        {
+            context.HttpContext.Response.StatusCode = response.StatusCode;
+            context.HttpContext.Response.ContentType = response.ContentType;
+            await context.HttpContext.Response.Body.WriteAsync(response.Body, context.HttpContext.RequestAborted);
+        }
+    }
+}

@@ -1,0 +1,87 @@
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using LlmOps.Tests.Infrastructure;
+
+namespace LlmOps.Tests.Functions;
+
+/// <summary>
+/// Compiles functions/LlmOps.Functions with Roslyn against reference stubs of the Functions worker API (whose
+/// packages this machine cannot restore) plus the real LlmOps, Azure SDK and ASP.NET Core assemblies.
+/// </summary>
+public static class FunctionsCompileCheck
+{
+    // The implicit usings the .NET SDK adds to a Microsoft.NET.Sdk project.
+    private const string ImplicitUsings = """
+        global using global::System;
+        global using global::System.Collections.Generic;
+        global using global::System.IO;
+        global using global::System.Linq;
+        global using global::System.Net.Http;
+        global using global::System.Threading;
+        global using global::System.Threading.Tasks;
+        """;
+
+    // Version-unification notices, not problems.
+    private static readonly string[] IgnoredWarnings = ["CS1701", "CS1702"];
+
+    private static readonly Lazy<MetadataReference> StubReference = new(CompileStubs);
+
+    public static string FunctionsDirectory => RepositoryRoot.Combine("functions", "LlmOps.Functions");
+
+    public static IReadOnlyDictionary<string, string> ReadFunctionSources() =>
+        Directory.EnumerateFiles(FunctionsDirectory, "*.cs", SearchOption.AllDirectories)
+            .Where(p => !p.Contains($"{System.IO.Path.DirectorySeparatorChar}obj{System.IO.Path.DirectorySeparatorChar}", StringComparison.Ordinal)
+                        && !p.Contains($"{System.IO.Path.DirectorySeparatorChar}bin{System.IO.Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            .ToDictionary(p => System.IO.Path.GetRelativePath(FunctionsDirectory, p), File.ReadAllText, StringComparer.Ordinal);
+
+    /// <summary>Compiles the given sources (file name to text) as the Functions app.</summary>
+    public static (CSharpCompilation Compilation, ImmutableArray<Diagnostic> Problems) Compile(IReadOnlyDictionary<string, string> sources)
+    {
+        var trees = sources
+            .Select(s => CSharpSyntaxTree.ParseText(s.Value, Options.Parse, s.Key))
+            .Append(CSharpSyntaxTree.ParseText(ImplicitUsings, Options.Parse, "ImplicitUsings.g.cs"))
+            .ToList();
+        var compilation = CSharpCompilation.Create(
+            "LlmOps.Functions",
+            trees,
+            PlatformReferences().Append(StubReference.Value),
+            new CSharpCompilationOptions(OutputKind.ConsoleApplication, nullableContextOptions: NullableContextOptions.Enable));
+        var problems = compilation.GetDiagnostics()
+            .Where(d => d.Severity == DiagnosticSeverity.Error || (d.Severity == DiagnosticSeverity.Warning && !IgnoredWarnings.Contains(d.Id)))
+            .ToImmutableArray();
+        return (compilation, problems);
+    }
+
+    private static PortableExecutableReference CompileStubs()
+    {
+        var directory = RepositoryRoot.Combine("tests", "LlmOps.Tests", "Functions", "WorkerApiStubs");
+        var trees = Directory.EnumerateFiles(directory, "*.cs")
+            .Select(p => CSharpSyntaxTree.ParseText(File.ReadAllText(p), Options.Parse, p));
+        var compilation = CSharpCompilation.Create(
+            "Microsoft.Azure.Functions.Worker",
+            trees,
+            PlatformReferences(),
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+        using var image = new MemoryStream();
+        var emitted = compilation.Emit(image);
+        if (!emitted.Success)
+        {
+            throw new InvalidOperationException("The worker API stubs do not compile:\n" + string.Join('\n', emitted.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error)));
+        }
+
+        return MetadataReference.CreateFromImage(image.ToArray());
+    }
+
+    // Everything this test process runs on: the shared frameworks (incl. ASP.NET Core), LlmOps and the Azure SDK.
+    private static IEnumerable<MetadataReference> PlatformReferences() =>
+        ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!)
+            .Split(System.IO.Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Where(p => !System.IO.Path.GetFileName(p).StartsWith("LlmOps.Tests", StringComparison.Ordinal))
+            .Select(p => MetadataReference.CreateFromFile(p));
+
+    private static class Options
+    {
+        public static readonly CSharpParseOptions Parse = new(LanguageVersion.Latest);
+    }
+}
