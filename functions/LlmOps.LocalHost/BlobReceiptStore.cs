@@ -26,7 +26,7 @@ public sealed class BlobReceiptStore(StorageAccount storage, LocalHostOptions op
     {
         try
         {
-            var content = await ReceiptBlob(function, container, name, etag).DownloadContentAsync(cancellationToken);
+            var content = await _container.GetBlobClient(ReceiptName(function, container, name, etag)).DownloadContentAsync(cancellationToken);
             return content.Value.Content.ToObjectFromJson<BlobReceipt>(JsonSerializerOptions.Web);
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
@@ -36,39 +36,51 @@ public sealed class BlobReceiptStore(StorageAccount storage, LocalHostOptions op
     }
 
     /// <summary>
+    /// The receipt names of blob versions that are completed or poisoned for a function and container, read in
+    /// one listing so a scan (or a restart over a full container) does not ask per blob.
+    /// </summary>
+    public async Task<HashSet<string>> ListSettledAsync(string function, string container, CancellationToken cancellationToken)
+    {
+        var settled = new HashSet<string>(StringComparer.Ordinal);
+        var listing = _container.GetBlobsAsync(
+            new GetBlobsOptions { Prefix = $"blobreceipts/{function}/{container}/", Traits = BlobTraits.Metadata },
+            cancellationToken);
+        await foreach (var receipt in listing)
+        {
+            if (IsDone(receipt.Metadata))
+            {
+                settled.Add(receipt.Name);
+            }
+        }
+
+        return settled;
+    }
+
+    /// <summary>
     /// Claims a blob version for a run: <see cref="BlobClaimOutcome.Claimed"/> with a held lease,
     /// <see cref="BlobClaimOutcome.Done"/> when it was completed or poisoned, <see cref="BlobClaimOutcome.Busy"/> when another instance holds it.
     /// </summary>
     internal async Task<(BlobClaimOutcome Outcome, BlobReceiptClaim? Claim)> TryClaimAsync(
         string function, string container, string name, ETag etag, CancellationToken cancellationToken)
     {
-        var receiptBlob = ReceiptBlob(function, container, name, etag);
+        var receiptBlob = _container.GetBlobClient(ReceiptName(function, container, name, etag));
+        var fresh = new BlobReceipt(function, container, name, etag.ToString(), BlobReceiptStatus.Pending, 0, null, clock.GetUtcNow());
+        var created = true;
         try
         {
-            var properties = await receiptBlob.GetPropertiesAsync(cancellationToken: cancellationToken);
-            if (IsDone(properties.Value.Metadata))
-            {
-                return (BlobClaimOutcome.Done, null);
-            }
+            await receiptBlob.UploadAsync(
+                BinaryData.FromObjectAsJson(fresh, JsonSerializerOptions.Web),
+                new BlobUploadOptions
+                {
+                    Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
+                    Metadata = StatusOf(BlobReceiptStatus.Pending),
+                },
+                cancellationToken);
         }
-        catch (RequestFailedException ex) when (ex.Status == 404)
+        catch (RequestFailedException conflict) when (conflict.Status is 409 or 412)
         {
-            var fresh = new BlobReceipt(function, container, name, etag.ToString(), BlobReceiptStatus.Pending, 0, null, clock.GetUtcNow());
-            try
-            {
-                await receiptBlob.UploadAsync(
-                    BinaryData.FromObjectAsJson(fresh, JsonSerializerOptions.Web),
-                    new BlobUploadOptions
-                    {
-                        Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
-                        Metadata = StatusOf(BlobReceiptStatus.Pending),
-                    },
-                    cancellationToken);
-            }
-            catch (RequestFailedException conflict) when (conflict.Status is 409 or 412)
-            {
-                // Another instance wrote it first; the lease below decides who runs.
-            }
+            // Seen before, by this or another instance: the lease decides who runs, the receipt whether to.
+            created = false;
         }
 
         var lease = await BlobLeaseKeeper.TryAcquireAsync(receiptBlob, options.LeaseDuration, logger, cancellationToken);
@@ -79,9 +91,10 @@ public sealed class BlobReceiptStore(StorageAccount storage, LocalHostOptions op
 
         try
         {
-            var content = await receiptBlob.DownloadContentAsync(cancellationToken);
-            var receipt = content.Value.Content.ToObjectFromJson<BlobReceipt>(JsonSerializerOptions.Web)
-                ?? throw new InvalidOperationException($"Receipt {receiptBlob.Name} is empty.");
+            var receipt = created
+                ? fresh
+                : (await receiptBlob.DownloadContentAsync(cancellationToken)).Value.Content.ToObjectFromJson<BlobReceipt>(JsonSerializerOptions.Web)
+                  ?? throw new InvalidOperationException($"Receipt {receiptBlob.Name} is empty.");
             if (receipt.Status != BlobReceiptStatus.Pending)
             {
                 await lease.DisposeAsync();
@@ -102,11 +115,12 @@ public sealed class BlobReceiptStore(StorageAccount storage, LocalHostOptions op
 
     internal static Dictionary<string, string> StatusOf(BlobReceiptStatus status) => new() { [StatusMetadata] = status.ToString() };
 
-    private BlobClient ReceiptBlob(string function, string container, string name, ETag etag)
+    /// <summary>Where the receipt of one blob version for one function lives in the host container.</summary>
+    public static string ReceiptName(string function, string container, string name, ETag etag)
     {
         // Blob names may hold '..', spaces or any Unicode: the receipt path uses a hash; the receipt body keeps the name.
         var nameHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(name)));
         var etagText = etag.ToString().Trim('"');
-        return _container.GetBlobClient($"blobreceipts/{function}/{container}/{nameHash}/{etagText}");
+        return $"blobreceipts/{function}/{container}/{nameHash}/{etagText}";
     }
 }

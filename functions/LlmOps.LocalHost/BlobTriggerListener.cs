@@ -95,26 +95,41 @@ public sealed class BlobTriggerListener : TriggerListener
 
     private async Task ScanAsync(Azure.Storage.Blobs.BlobContainerClient container, CancellationToken stoppingToken)
     {
+        var candidates = new List<BlobTriggerInput>();
         var listing = container.GetBlobsAsync(new GetBlobsOptions { Prefix = _pattern.Prefix.Length == 0 ? null : _pattern.Prefix }, stoppingToken);
         await foreach (var item in listing)
         {
             var bindings = _pattern.Match(item.Name);
-            var etag = item.Properties.ETag;
-            if (bindings is null || etag is null)
+            if (bindings is null || item.Properties.ETag is not { } etag)
             {
                 continue;
             }
 
             // Listings give ETags bare, properties and events quoted: use the quoted form everywhere.
-            var version = new ETag($"\"{etag.Value.ToString().Trim('"')}\"");
-            var key = $"{item.Name}\n{version}";
-            if (_done.ContainsKey(key) || _running.ContainsKey(key))
+            var version = new ETag($"\"{etag.ToString().Trim('"')}\"");
+            var input = new BlobTriggerInput(_pattern.Container, item.Name, version, bindings);
+            if (!_done.ContainsKey(KeyOf(input)) && !_running.ContainsKey(KeyOf(input)))
             {
+                candidates.Add(input);
+            }
+        }
+
+        if (candidates.Count == 0)
+        {
+            return;
+        }
+
+        var settled = await _receipts.ListSettledAsync(Function.Name, _pattern.Container, stoppingToken);
+        foreach (var input in candidates)
+        {
+            var key = KeyOf(input);
+            if (settled.Contains(BlobReceiptStore.ReceiptName(Function.Name, input.Container, input.Name, input.ETag)))
+            {
+                _done.TryAdd(key, 0);
                 continue;
             }
 
             await _slots.WaitAsync(stoppingToken);
-            var input = new BlobTriggerInput(_pattern.Container, item.Name, version, bindings);
             var run = Task.Run(() => ProcessAsync(input, key), CancellationToken.None);
             _running[key] = run;
             _ = run.ContinueWith(
@@ -128,6 +143,8 @@ public sealed class BlobTriggerListener : TriggerListener
                 TaskScheduler.Default);
         }
     }
+
+    private static string KeyOf(BlobTriggerInput input) => $"{input.Name}\n{input.ETag}";
 
     private async Task ProcessAsync(BlobTriggerInput input, string key)
     {
