@@ -36,7 +36,7 @@ public sealed class BlobTriggerListener : TriggerListener
         HostDiagnostics diagnostics,
         TimeProvider clock,
         ILogger<BlobTriggerListener> logger)
-        : base(function, services, logger)
+        : base(function, services, options.ShutdownTimeout, logger)
     {
         _storage = storage;
         _receipts = receipts;
@@ -48,11 +48,7 @@ public sealed class BlobTriggerListener : TriggerListener
         _slots = new SemaphoreSlim(hostJson.BlobMaxDegreeOfParallelism);
     }
 
-    public override void Dispose()
-    {
-        _slots.Dispose();
-        base.Dispose();
-    }
+    protected override void DisposeCore() => _slots.Dispose();
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

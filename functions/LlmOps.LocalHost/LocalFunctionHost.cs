@@ -19,6 +19,7 @@ namespace LlmOps.LocalHost;
 public sealed class LocalFunctionHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private int _state; // 0 new, 1 started, 2 stopped
 
     private LocalFunctionHost(WebApplication app) => _app = app;
 
@@ -59,8 +60,8 @@ public sealed class LocalFunctionHost : IAsyncDisposable
         });
         builder.Services.Configure<HostOptions>(o =>
         {
-            o.ShutdownTimeout = options.ShutdownTimeout;
-            o.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.Ignore;
+            // Listeners give their handlers ShutdownTimeout, then cancel them and hand their input back.
+            o.ShutdownTimeout = options.ShutdownTimeout + TimeSpan.FromSeconds(15);
         });
         builder.Services.AddLlmOps(builder.Configuration);
         builder.Services.AddSingleton(options);
@@ -101,11 +102,18 @@ public sealed class LocalFunctionHost : IAsyncDisposable
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         await _app.StartAsync(cancellationToken);
+        Interlocked.Exchange(ref _state, 1);
         var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
         HttpAddress = address is null ? null : new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
     }
 
-    public Task StopAsync(CancellationToken cancellationToken = default) => _app.StopAsync(cancellationToken);
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.CompareExchange(ref _state, 2, 1) == 1)
+        {
+            await _app.StopAsync(cancellationToken);
+        }
+    }
 
     /// <summary>Runs until <paramref name="cancellationToken"/> fires or the process is asked to stop (Ctrl+C, SIGTERM).</summary>
     public async Task RunAsync(CancellationToken cancellationToken = default)
@@ -115,7 +123,12 @@ public sealed class LocalFunctionHost : IAsyncDisposable
         await StopAsync(CancellationToken.None);
     }
 
-    public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+    /// <summary>Stops the host if it still runs (handlers finish or hand their input back), then releases it.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(CancellationToken.None);
+        await _app.DisposeAsync();
+    }
 
     public Task<FunctionKeys> GetKeysAsync(CancellationToken cancellationToken = default) =>
         _app.Services.GetRequiredService<FunctionKeyStore>().GetKeysAsync(cancellationToken);

@@ -20,7 +20,7 @@ public sealed class QueueTriggerListener(
     HostJsonSettings hostJson,
     HostDiagnostics diagnostics,
     ILogger<QueueTriggerListener> logger)
-    : TriggerListener(function, services, logger)
+    : TriggerListener(function, services, options.ShutdownTimeout, logger)
 {
     private static readonly TimeSpan MinimumPollingInterval = TimeSpan.FromMilliseconds(100);
 

@@ -28,7 +28,7 @@ public sealed partial class TimerTriggerListener : TriggerListener
         HostDiagnostics diagnostics,
         TimeProvider clock,
         ILogger<TimerTriggerListener> logger)
-        : base(function, services, logger)
+        : base(function, services, options.ShutdownTimeout, logger)
     {
         _monitor = monitor;
         _options = options;
