@@ -40,7 +40,9 @@ internal static class BlobTriggerBenchmark
             results.Add(("  ratio to raw upload rate", $"{rate / uploadRate:0.00}"));
         }
 
-        // Latency: one drop at a time into a watched container; upload end to handler start.
+        // Latency: one drop at a time into a watched container; upload end to handler start. Drops arrive after a
+        // random pause (fixed seed) so they land at any point of the scan cycle, as real drops do.
+        var arrivals = new Random(42);
         var watched = storage.Container("bench-latency-" + Guid.NewGuid().ToString("N")[..8]);
         await watched.CreateAsync();
         var handler = new TimestampingBlobHandler();
@@ -51,6 +53,7 @@ internal static class BlobTriggerBenchmark
             for (var i = 0; i < drops; i++)
             {
                 var name = $"drop-{i:00000}.bin";
+                await Task.Delay(arrivals.Next(0, 250));
                 var before = Stopwatch.GetTimestamp();
                 await watched.UploadBlobAsync(name, payload);
                 uploaded[name] = Stopwatch.GetTimestamp();
