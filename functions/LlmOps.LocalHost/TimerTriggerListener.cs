@@ -141,9 +141,11 @@ public sealed partial class TimerTriggerListener : TriggerListener
     {
         var status = await _monitor.GetStatusAsync(Function.Name, cancellationToken);
         var now = _clock.GetUtcNow();
-        if (status is null)
+        var schedule = Schedule.ToString();
+        if (status is null || (status.Schedule is not null && status.Schedule != schedule))
         {
-            status = new TimerScheduleStatus(DateTimeOffset.MinValue, NextAfter(now), now);
+            // First run, or the schedule changed: the next occurrence is the new schedule's, nothing was missed.
+            status = new TimerScheduleStatus(status?.Last ?? DateTimeOffset.MinValue, NextAfter(now), now, schedule);
             await _monitor.SetStatusAsync(Function.Name, status, cancellationToken);
         }
         else if (status.Next <= now)
@@ -182,7 +184,7 @@ public sealed partial class TimerTriggerListener : TriggerListener
             Logger.LogError(ex, "Timer {Function} failed for {Scheduled}", Function.Name, scheduled);
         }
 
-        var status = new TimerScheduleStatus(scheduled, next, _clock.GetUtcNow());
+        var status = new TimerScheduleStatus(scheduled, next, _clock.GetUtcNow(), Schedule.ToString());
         await _monitor.SetStatusAsync(Function.Name, status, CancellationToken.None);
         return status;
     }

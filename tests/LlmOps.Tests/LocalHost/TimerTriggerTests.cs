@@ -75,6 +75,24 @@ public sealed class TimerTriggerTests
         Assert.Equal(ticks.Length, ticks.Select(t => t.ScheduledTime).Distinct().Count());
     }
 
+    [Fact]
+    public async Task ScheduleChanged_DoesNotWaitForTheOldSchedulesNext()
+    {
+        var storage = await SharedAzurite.AccountAsync();
+        var function = TestNames.Function("Changed");
+        var monitor = new TimerScheduleMonitor(storage);
+        await monitor.EnsureContainerAsync(CancellationToken.None);
+        var now = DateTimeOffset.UtcNow;
+        var yearly = Cronos.CronExpression.Parse(Yearly, Cronos.CronFormat.IncludeSeconds);
+        await monitor.SetStatusAsync(function, new TimerScheduleStatus(now.AddYears(-1), now.AddMonths(11), now, yearly.ToString()), CancellationToken.None);
+        var handler = new RecordingTimerHandler();
+        await using var host = await TestHosts.StartAsync(
+            new FunctionCatalog([FunctionDefinition.Timer<RecordingTimerHandler>(function, "* * * * * *")]), s => s.AddSingleton(handler));
+
+        await Eventually.UntilAsync(() => !handler.Ticks.IsEmpty, "a tick on the new every-second schedule");
+        Assert.False(handler.Ticks.First().IsPastDue);
+    }
+
     [Theory]
     [InlineData("0 */5 * * *", "six-field")]
     [InlineData("%Missing%", "not set")]
