@@ -1,0 +1,17 @@
+namespace LlmOps.Lifecycle;
+
+/// <summary>
+/// A feature's lifecycle file (ARCHITECTURE.md): sources, quality and preprocessing are read here; the other
+/// sections (embedding, experiments, gates, drift, owners, retention) are kept as written for the capabilities that
+/// read them.
+/// </summary>
+public sealed record LifecycleDefinition(
+    string Feature,
+    IReadOnlyList<SourceDefinition> Sources,
+    QualitySettings Quality,
+    PreprocessingSettings Preprocessing,
+    IReadOnlyList<string> OtherSections)
+{
+    /// <summary>The source whose name is <paramref name="name"/>, or null.</summary>
+    public SourceDefinition? Source(string name) => Sources.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.Ordinal));
+}
