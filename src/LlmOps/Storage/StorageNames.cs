@@ -15,12 +15,17 @@ public static class StorageNames
     /// <summary>Receipts, locks, schedule status and keys of the local host (Azure's azure-webjobs-hosts).</summary>
     public const string HostContainer = "llmops-hosts";
 
+    /// <summary>Lifecycle files live under this prefix of the config container, one per feature.</summary>
+    public const string LifecyclePrefix = "lifecycles/";
+
     public const string DropsQueue = "drops";
+    public const string DatasetVersionsQueue = "dataset-versions";
     public const string BlobPoisonQueue = "blob-poison";
 
     public const string DropsTable = "drops";
     public const string DropAcknowledgementsTable = "dropacks";
     public const string HeartbeatsTable = "heartbeats";
+    public const string IngestionsTable = "ingestions";
 
     /// <summary>The queue a failing message of <paramref name="queue"/> ends on.</summary>
     public static string PoisonQueueFor(string queue) => queue + "-poison";

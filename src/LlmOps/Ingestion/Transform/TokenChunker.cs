@@ -7,9 +7,15 @@ namespace LlmOps.Ingestion.Transform;
 /// Cuts text into chunks of at most <c>maxTokens</c> tokens (Microsoft.ML.Tokenizers, cl100k_base by default),
 /// each overlapping the previous by <c>overlap</c> tokens. Chunks are slices of the original text at token
 /// boundaries, and their ids derive from the record key and position, so the same input always gives the same ids.
+/// Text is tokenized in segments (see <see cref="Segments"/>): BPE on one huge unbroken run (a 50 MB line of one
+/// character) is quadratic, and bounded segments keep it linear.
 /// </summary>
 public sealed class TokenChunker
 {
+    public const int SegmentChars = 4096;
+
+    public const int MaxRunChars = 128;
+
     private static readonly ConcurrentDictionary<string, Tokenizer> Tokenizers = new(StringComparer.Ordinal);
 
     private readonly Tokenizer _tokenizer;
@@ -33,7 +39,17 @@ public sealed class TokenChunker
             _ => throw new ArgumentException($"Unknown tokenizer encoding '{name}': expected cl100k_base or o200k_base.", nameof(encoding)),
         });
 
-    public int CountTokens(string text) => _tokenizer.CountTokens(text);
+    public int CountTokens(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var count = 0;
+        foreach (var (from, to) in Segments(text))
+        {
+            count += _tokenizer.CountTokens(text.AsSpan(from, to - from));
+        }
+
+        return count;
+    }
 
     public IReadOnlyList<TextChunk> Chunk(string recordKey, string text)
     {
@@ -44,7 +60,7 @@ public sealed class TokenChunker
             return [];
         }
 
-        var tokens = _tokenizer.EncodeToTokens(text, out _);
+        var tokens = TokenSpans(text);
         if (tokens.Count <= _maxTokens)
         {
             return [new TextChunk(ChunkId(recordKey, 0), 0, text, tokens.Count, 0, text.Length)];
@@ -55,8 +71,8 @@ public sealed class TokenChunker
         for (var start = 0; start < tokens.Count; start += step)
         {
             var end = Math.Min(start + _maxTokens, tokens.Count);
-            var from = tokens[start].Offset.Start.GetOffset(text.Length);
-            var to = tokens[end - 1].Offset.End.GetOffset(text.Length);
+            var from = tokens[start].Start;
+            var to = tokens[end - 1].End;
             chunks.Add(new TextChunk(ChunkId(recordKey, chunks.Count), chunks.Count, text[from..to], end - start, from, to));
             if (end == tokens.Count)
             {
@@ -65,6 +81,54 @@ public sealed class TokenChunker
         }
 
         return chunks;
+    }
+
+    /// <summary>
+    /// Cuts text into segments: after whitespace once a segment reaches <see cref="SegmentChars"/>, and inside any
+    /// run of <see cref="MaxRunChars"/> characters without whitespace, so no piece the BPE sees is long.
+    /// </summary>
+    internal static IEnumerable<(int From, int To)> Segments(string text)
+    {
+        var from = 0;
+        var run = 0;
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (char.IsWhiteSpace(text[i]))
+            {
+                run = 0;
+                if (i + 1 - from >= SegmentChars)
+                {
+                    yield return (from, i + 1);
+                    from = i + 1;
+                }
+            }
+            else if (++run >= MaxRunChars && !char.IsHighSurrogate(text[i]))
+            {
+                yield return (from, i + 1);
+                from = i + 1;
+                run = 0;
+            }
+        }
+
+        if (from < text.Length)
+        {
+            yield return (from, text.Length);
+        }
+    }
+
+    private List<(int Start, int End)> TokenSpans(string text)
+    {
+        var spans = new List<(int Start, int End)>();
+        foreach (var (from, to) in Segments(text))
+        {
+            foreach (var token in _tokenizer.EncodeToTokens(text.AsSpan(from, to - from), out _))
+            {
+                var length = to - from;
+                spans.Add((from + token.Offset.Start.GetOffset(length), from + token.Offset.End.GetOffset(length)));
+            }
+        }
+
+        return spans;
     }
 
     private static string ChunkId(string recordKey, int index) => $"{recordKey}#{index:0000}";

@@ -1,0 +1,105 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Azure;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using LlmOps.Storage;
+
+namespace LlmOps.Datasets;
+
+/// <summary>
+/// Publishes a spooled version: its id derives from the content, schema and preprocessing version; parts and
+/// manifest are written once (If-None-Match: *) and snapshotted. When the manifest already exists the same content
+/// was published before and nothing is written.
+/// </summary>
+public sealed class DatasetVersionWriter(StorageAccount storage)
+{
+    private readonly BlobContainerClient _container = storage.Container(StorageNames.DatasetsContainer);
+
+    public static string VersionId(string source, string contentSha256, string preprocessingVersion, object schema)
+    {
+        var basis = $"{contentSha256}\n{preprocessingVersion}\n{JsonSerializer.Serialize(schema, JsonSerializerOptions.Web)}";
+        return $"dataset:{source}@{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(basis)))[..12]}";
+    }
+
+    /// <summary>Writes the version unless it exists; returns the manifest now stored and whether this call wrote it.</summary>
+    public async Task<(DatasetManifest Manifest, bool Created)> PublishAsync(DatasetSpool spool, DatasetManifest draft, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(spool);
+        ArgumentNullException.ThrowIfNull(draft);
+        await _container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+        var folder = DatasetManifest.FolderOf(draft.Id);
+        var manifestBlob = _container.GetBlobClient(folder + "manifest.json");
+        if (await ReadManifestAsync(manifestBlob, cancellationToken) is { } existing)
+        {
+            return (existing, false);
+        }
+
+        var parts = new List<DatasetPart>();
+        foreach (var (path, records) in spool.Parts)
+        {
+            var name = Path.GetFileName(path);
+            string sha;
+            long bytes;
+            await using (var file = File.OpenRead(path))
+            {
+                sha = Convert.ToHexStringLower(await SHA256.HashDataAsync(file, cancellationToken));
+                bytes = file.Length;
+            }
+
+            var blob = _container.GetBlobClient(folder + name);
+            await using (var file = File.OpenRead(path))
+            {
+                await WriteOnceAsync(blob, file, "application/gzip", cancellationToken);
+            }
+
+            parts.Add(new DatasetPart(name, sha, bytes, records));
+        }
+
+        var manifest = draft with { Parts = parts };
+        using (var body = new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(manifest, Json.Indented)))
+        {
+            await WriteOnceAsync(manifestBlob, body, "application/json", cancellationToken);
+        }
+
+        return (manifest, true);
+    }
+
+    internal static async Task<DatasetManifest?> ReadManifestAsync(BlobClient blob, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var content = await blob.DownloadContentAsync(cancellationToken);
+            return content.Value.Content.ToObjectFromJson<DatasetManifest>(JsonSerializerOptions.Web);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            return null;
+        }
+    }
+
+    private static async Task WriteOnceAsync(BlobClient blob, Stream content, string contentType, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await blob.UploadAsync(content, new BlobUploadOptions
+            {
+                Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
+                HttpHeaders = new BlobHttpHeaders { ContentType = contentType },
+            }, cancellationToken);
+        }
+        catch (RequestFailedException ex) when (ex.Status is 409 or 412)
+        {
+            // Written by an earlier, interrupted run of the same content: the verify step would catch a difference.
+            return;
+        }
+
+        await blob.CreateSnapshotAsync(cancellationToken: cancellationToken);
+    }
+
+    private static class Json
+    {
+        public static readonly JsonSerializerOptions Indented = new(JsonSerializerOptions.Web) { WriteIndented = true };
+    }
+}

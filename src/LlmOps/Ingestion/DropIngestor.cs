@@ -1,0 +1,193 @@
+using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
+using Azure.Storage.Blobs.Models;
+using LlmOps.Datasets;
+using LlmOps.Ingestion.Processing;
+using LlmOps.Ingestion.Reading;
+using LlmOps.Lifecycle;
+using LlmOps.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace LlmOps.Ingestion;
+
+/// <summary>
+/// ETL of one drop, end to end: read it as it streams, validate, clean, redact, dedup and chunk every record,
+/// quarantine what fails (with rule, line and field), and publish an immutable dataset version unless the
+/// quarantine rate passes the lifecycle's limit. Bad data never throws: only storage faults do, so the host retries.
+/// </summary>
+public sealed class DropIngestor(StorageAccount storage, LifecycleCatalog lifecycles, TimeProvider clock, ILogger<DropIngestor> logger)
+{
+    private readonly DatasetStore _datasets = new(storage);
+    private readonly DatasetVersionWriter _writer = new(storage);
+
+    public async Task<IngestionResult> IngestAsync(string source, string container, string name, ETag etag, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(name);
+        var blob = storage.Container(container).GetBlobClient(name);
+        var etagText = etag.ToString();
+        await using var quarantine = new QuarantineWriter(storage, source, name, etagText);
+        var counts = new IngestionCounts();
+
+        var found = await lifecycles.FindSourceAsync(source, cancellationToken);
+        if (found is not { } definition)
+        {
+            var reason = $"no lifecycle file in config/{StorageNames.LifecyclePrefix} declares the source '{source}'";
+            return await FinishUnreadableAsync(IngestionStatus.UnknownSource, reason);
+        }
+
+        var (lifecycle, sourceDefinition) = definition;
+        var previous = await PreviousRecordsAsync(sourceDefinition, cancellationToken);
+        var processor = new RecordProcessor(lifecycle, sourceDefinition, previous);
+        counts = processor.Counts;
+        await using var spool = new DatasetSpool();
+        try
+        {
+            Stream content;
+            try
+            {
+                content = await blob.OpenReadAsync(new BlobOpenReadOptions(allowModifications: false) { Conditions = new BlobRequestConditions { IfMatch = etag } }, cancellationToken);
+            }
+            catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+            {
+                // Deleted or overwritten since the trigger fired: the newer version has a trigger of its own.
+                logger.LogInformation("Skipping {Blob} ({ETag}): it changed or went away before it was read", name, etagText);
+                return new IngestionResult(IngestionStatus.Unchanged, source, name, etagText, counts, null, "the blob changed before it was read", null);
+            }
+
+            await using (content)
+            {
+                await foreach (var outcome in DropReader.ReadAsync(content, name, sourceDefinition.Format, cancellationToken))
+                {
+                    var (record, rejection) = processor.Process(outcome);
+                    if (record is not null)
+                    {
+                        await spool.AddAsync(record, cancellationToken);
+                    }
+                    else
+                    {
+                        await quarantine.AddAsync(rejection!, cancellationToken);
+                    }
+                }
+            }
+        }
+        catch (UnreadableDropException ex)
+        {
+            return await FinishUnreadableAsync(IngestionStatus.Unreadable, ex.Message);
+        }
+
+        var contentSha = await spool.CompleteAsync();
+        if (counts.QuarantineRate > lifecycle.Quality.MaxQuarantineRate || counts.Accepted == 0)
+        {
+            var reason = counts.Accepted == 0
+                ? "no record was accepted"
+                : $"quarantine rate {counts.QuarantineRate:P1} is above the lifecycle limit {lifecycle.Quality.MaxQuarantineRate:P1}";
+            await quarantine.WriteAsync(Report(IngestionStatus.Rejected, reason), cancellationToken);
+            return await RecordAsync(new IngestionResult(IngestionStatus.Rejected, source, name, etagText, counts, null, reason, quarantine.Folder));
+        }
+
+        var preprocessing = PreprocessingVersion.For(sourceDefinition, lifecycle.Preprocessing, lifecycle.Quality);
+        var draft = new DatasetManifest(
+            DatasetVersionWriter.VersionId(source, contentSha, preprocessing, sourceDefinition.Schema),
+            lifecycle.Feature,
+            source,
+            preprocessing,
+            contentSha,
+            sourceDefinition.Schema,
+            [],
+            counts.Accepted,
+            counts.Chunks,
+            counts.Tokens,
+            $"{container}/{name}",
+            etagText,
+            new DatasetQuality(counts.Read, counts.Accepted, counts.Quarantined, counts.QuarantineRate, lifecycle.Quality.MaxQuarantineRate, counts.QuarantinedByRule),
+            counts.Pii,
+            counts.Languages,
+            clock.GetUtcNow());
+        var (manifest, created) = await _writer.PublishAsync(spool, draft, cancellationToken);
+        if (quarantine.Count > 0)
+        {
+            await quarantine.WriteAsync(Report(created ? IngestionStatus.Published : IngestionStatus.Unchanged, null), cancellationToken);
+        }
+
+        if (created)
+        {
+            var queue = storage.Queue(StorageNames.DatasetVersionsQueue);
+            await queue.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+            await queue.SendMessageAsync(JsonSerializer.Serialize(
+                new DatasetVersionAnnouncement(manifest.Id, manifest.Feature, source, DatasetManifest.FolderOf(manifest.Id) + "manifest.json", manifest.Records, manifest.Chunks),
+                JsonSerializerOptions.Web), cancellationToken);
+        }
+
+        logger.LogInformation("{Blob}: {Status} {Version} (read {Read}, accepted {Accepted}, quarantined {Quarantined})",
+            name, created ? "published" : "unchanged", manifest.Id, counts.Read, counts.Accepted, counts.Quarantined);
+        return await RecordAsync(new IngestionResult(
+            created ? IngestionStatus.Published : IngestionStatus.Unchanged, source, name, etagText, counts, manifest, null, quarantine.Count > 0 ? quarantine.Folder : null));
+
+        object Report(IngestionStatus status, string? reason) => new
+        {
+            Status = status.ToString(),
+            Source = source,
+            Blob = $"{container}/{name}",
+            ETag = etagText,
+            Reason = reason,
+            counts.Read,
+            counts.Accepted,
+            counts.Quarantined,
+            counts.QuarantinedByRule,
+            At = clock.GetUtcNow(),
+        };
+
+        async Task<IngestionResult> FinishUnreadableAsync(IngestionStatus status, string reason)
+        {
+            logger.LogWarning("{Blob} quarantined whole: {Reason}", name, reason);
+            await quarantine.CopyOriginalAsync(blob, cancellationToken);
+            await quarantine.WriteAsync(Report(status, reason), cancellationToken);
+            return await RecordAsync(new IngestionResult(status, source, name, etagText, new IngestionCounts(), null, reason, quarantine.Folder));
+        }
+
+        async Task<IngestionResult> RecordAsync(IngestionResult result)
+        {
+            var table = storage.Table(StorageNames.IngestionsTable);
+            await table.CreateIfNotExistsAsync(cancellationToken);
+            await table.UpsertEntityAsync(
+                new IngestionRecord
+                {
+                    PartitionKey = TableKey.Encode(source),
+                    RowKey = TableKey.Encode($"{name}|{etagText}"),
+                    BlobName = name,
+                    BlobETag = etagText,
+                    Status = result.Status.ToString(),
+                    VersionId = result.Version?.Id,
+                    Read = result.Counts.Read,
+                    Accepted = result.Counts.Accepted,
+                    Quarantined = result.Counts.Quarantined,
+                    Reason = result.Reason,
+                    QuarantinedByRule = JsonSerializer.Serialize(result.Counts.QuarantinedByRule),
+                    Pii = JsonSerializer.Serialize(result.Counts.Pii),
+                    QuarantineFolder = result.QuarantineFolder,
+                    IngestedAt = clock.GetUtcNow(),
+                },
+                TableUpdateMode.Replace,
+                cancellationToken);
+            return result;
+        }
+    }
+
+    private async Task<Dictionary<string, string>?> PreviousRecordsAsync(SourceDefinition source, CancellationToken cancellationToken)
+    {
+        if (source.IdField is null || await _datasets.LatestAsync(source.Name, cancellationToken) is not { } latest)
+        {
+            return null;
+        }
+
+        var previous = new Dictionary<string, string>(StringComparer.Ordinal);
+        await foreach (var record in _datasets.ReadRecordsAsync(latest, cancellationToken))
+        {
+            previous[record.Id] = RecordProcessor.Fingerprint(record);
+        }
+
+        return previous;
+    }
+}

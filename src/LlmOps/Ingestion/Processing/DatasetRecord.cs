@@ -1,0 +1,19 @@
+using LlmOps.Ingestion.Transform;
+
+namespace LlmOps.Ingestion.Processing;
+
+/// <summary>
+/// One accepted record as stored in a dataset version: schema-typed fields (text fields cleaned and redacted),
+/// the prepared text with its chunks, and enrichment. Nothing run-dependent (such as the ingestion time) is in
+/// it, so identical input gives identical records and the same version id.
+/// </summary>
+public sealed record DatasetRecord(
+    string Id,
+    long Line,
+    IReadOnlyDictionary<string, object?> Fields,
+    string Text,
+    string ContentHash,
+    string Language,
+    int Chars,
+    int Tokens,
+    IReadOnlyList<TextChunk> Chunks);

@@ -1,0 +1,253 @@
+using System.IO.Compression;
+using System.Text;
+using LlmOps.Datasets;
+using LlmOps.Ingestion;
+using LlmOps.Storage;
+using Parquet.Serialization;
+
+namespace LlmOps.Tests.Ingestion;
+
+public sealed class DropIngestorTests
+{
+    private static byte[] Jsonl(params string[] lines) => Encoding.UTF8.GetBytes(string.Join("\n", lines) + "\n");
+
+    private static string Ticket(int id, string body, string channel = "email") =>
+        $"{{\"id\":\"T-{id}\",\"created\":\"2026-11-0{(id % 9) + 1}T10:00:00Z\",\"channel\":\"{channel}\",\"priority\":{id % 3},\"body\":\"{body}\"}}";
+
+    [Fact]
+    public async Task GoodDrop_PublishesVersion_WithCountsPiiAndChunks()
+    {
+        var fixture = await IngestionFixture.CreateAsync();
+        var result = await fixture.DropAndIngestAsync("tickets.jsonl", Jsonl(
+            Ticket(1, "Please reset my password, my email is jane.doe@example.com and my phone +1 415-555-0132."),
+            Ticket(2, "<p>The export <b>times out</b> after 60&nbsp;seconds.</p>"),
+            Ticket(3, "Card 4111 1111 1111 1111 was charged twice, IBAN DE89 3704 0044 0532 0130 00 refunded.")));
+
+        Assert.Equal(IngestionStatus.Published, result.Status);
+        var manifest = result.Version!;
+        Assert.StartsWith($"dataset:{fixture.Source}@", manifest.Id, StringComparison.Ordinal);
+        Assert.Equal(3, manifest.Records);
+        Assert.Equal(3, manifest.Quality.Read);
+        Assert.Equal(1, manifest.Pii["email"]);
+        Assert.Equal(1, manifest.Pii["phone"]);
+        Assert.Equal(1, manifest.Pii["card"]);
+        Assert.Equal(1, manifest.Pii["iban"]);
+        Assert.StartsWith($"prep:{fixture.Source}@v1-", manifest.PreprocessingVersion, StringComparison.Ordinal);
+        Assert.Equal($"raw/{fixture.Source}/tickets.jsonl", manifest.SourceBlob);
+
+        var records = await new DatasetStore(fixture.Storage).ReadRecordsAsync(manifest).ToListAsync();
+        Assert.Equal(["T-1", "T-2", "T-3"], records.Select(r => r.Id));
+        Assert.Equal("Please reset my password, my email is [EMAIL] and my phone [PHONE].", records[0].Text);
+        Assert.Equal("The export times out after 60 seconds.", records[1].Text);
+        Assert.Equal("en", records[0].Language);
+        Assert.Equal($"{fixture.Source}:T-1#0000", records[0].Chunks[0].Id);
+
+        var announcements = (await fixture.Storage.Queue(StorageNames.DatasetVersionsQueue).PeekMessagesAsync(32)).Value;
+        Assert.Contains(announcements, m => m.Body.ToString().Contains(manifest.Id, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task SameContentDroppedTwice_OneVersion_SecondWritesNothing()
+    {
+        var fixture = await IngestionFixture.CreateAsync();
+        var content = Jsonl(Ticket(1, "First ticket body"), Ticket(2, "Second ticket body"));
+        var first = await fixture.DropAndIngestAsync("a.jsonl", content);
+        var blobsAfterFirst = await CountBlobsAsync(fixture, StorageNames.DatasetsContainer);
+
+        var again = await fixture.DropAndIngestAsync("a.jsonl", content);
+        var elsewhere = await fixture.DropAndIngestAsync("copy-of-a.jsonl", content);
+
+        Assert.Equal(IngestionStatus.Published, first.Status);
+        Assert.Equal(IngestionStatus.Unchanged, again.Status);
+        Assert.Equal(IngestionStatus.Unchanged, elsewhere.Status);
+        Assert.Equal(first.Version!.Id, again.Version!.Id);
+        Assert.Equal(first.Version.Id, elsewhere.Version!.Id);
+        Assert.Equal(blobsAfterFirst, await CountBlobsAsync(fixture, StorageNames.DatasetsContainer));
+        Assert.Single(await new DatasetStore(fixture.Storage).ListAsync(fixture.Source));
+    }
+
+    [Fact]
+    public async Task Verify_CatchesATamperedPart()
+    {
+        var fixture = await IngestionFixture.CreateAsync();
+        var result = await fixture.DropAndIngestAsync("t.jsonl", Jsonl(Ticket(1, "Body one"), Ticket(2, "Body two")));
+        var store = new DatasetStore(fixture.Storage);
+        Assert.Empty(await store.VerifyAsync(result.Version!));
+
+        var part = fixture.Storage.Container(StorageNames.DatasetsContainer).GetBlobClient(DatasetManifest.FolderOf(result.Version!.Id) + result.Version.Parts[0].Name);
+        await part.UploadAsync(BinaryData.FromString("tampered"), overwrite: true);
+
+        var problem = Assert.Single(await store.VerifyAsync(result.Version));
+        Assert.Contains("SHA-256", problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task BadRecords_QuarantinedWithRuleLineField_CountsReconcile()
+    {
+        var fixture = await IngestionFixture.CreateAsync();
+        var result = await fixture.DropAndIngestAsync("mixed.jsonl", Jsonl(
+            Ticket(1, "A fine ticket body"),
+            "{\"id\": broken json",
+            Ticket(2, "Another fine ticket", channel: "fax"),
+            Ticket(1, "Same id as line one"),
+            "{\"id\":\"X-9\",\"body\":\"bad id format\"}",
+            "{\"id\":\"T-7\",\"priority\":\"high\",\"body\":\"priority is not an integer\"}",
+            "{\"id\":\"T-8\"}",
+            Ticket(9, "A FINE   ticket body"),
+            Ticket(10, "ok")));
+
+        var counts = result.Counts;
+        Assert.Equal(9, counts.Read);
+        Assert.Equal(counts.Read, counts.Accepted + counts.Quarantined);
+        Assert.Equal(1, counts.Accepted);
+        Assert.Equal(
+            new Dictionary<string, long> { ["allowed_values"] = 1, ["dedup"] = 1, ["length"] = 1, ["readable"] = 1, ["regex"] = 1, ["required"] = 1, ["type"] = 1, ["unique"] = 1 },
+            counts.QuarantinedByRule);
+        Assert.Equal(IngestionStatus.Rejected, result.Status);
+        Assert.Contains("quarantine rate", result.Reason, StringComparison.Ordinal);
+
+        var rejected = await ReadQuarantineAsync(fixture, result.QuarantineFolder!);
+        Assert.Contains(rejected, r => r.Contains("\"line\":4", StringComparison.Ordinal) && r.Contains("\"rule\":\"unique\"", StringComparison.Ordinal) && r.Contains("\"field\":\"id\"", StringComparison.Ordinal));
+        Assert.Contains(rejected, r => r.Contains("\"line\":2", StringComparison.Ordinal) && r.Contains("malformed JSON", StringComparison.Ordinal));
+        Assert.Empty(await new DatasetStore(fixture.Storage).ListAsync(fixture.Source));
+    }
+
+    [Fact]
+    public async Task UnreadableFile_QuarantinedWholeWithReport_AndOriginal()
+    {
+        var fixture = await IngestionFixture.CreateAsync();
+        var result = await fixture.DropAndIngestAsync("broken.parquet", Encoding.UTF8.GetBytes("PAR1 but not really parquet"));
+
+        Assert.Equal(IngestionStatus.Unreadable, result.Status);
+        var quarantine = fixture.Storage.Container(StorageNames.QuarantineContainer);
+        var report = (await quarantine.GetBlobClient(result.QuarantineFolder + "report.json").DownloadContentAsync()).Value.Content.ToString();
+        Assert.Contains("Parquet", report, StringComparison.Ordinal);
+        Assert.Equal("PAR1 but not really parquet", (await quarantine.GetBlobClient(result.QuarantineFolder + "original").DownloadContentAsync()).Value.Content.ToString());
+        Assert.True(await fixture.Storage.Container(StorageNames.RawContainer).GetBlobClient($"{fixture.Source}/broken.parquet").ExistsAsync());
+    }
+
+    [Fact]
+    public async Task UnknownSource_QuarantinedWhole()
+    {
+        var fixture = await IngestionFixture.CreateAsync();
+        var (name, etag) = await fixture.DropAsync("x.jsonl", Jsonl(Ticket(1, "body")));
+        var result = await fixture.Ingestor.IngestAsync("nosuchsource", StorageNames.RawContainer, name, etag, CancellationToken.None);
+        Assert.Equal(IngestionStatus.UnknownSource, result.Status);
+        Assert.Contains("nosuchsource", result.Reason, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("empty.jsonl")]
+    [InlineData("header-only.csv")]
+    [InlineData("ragged.csv")]
+    [InlineData("utf16.jsonl")]
+    [InlineData("invalid-utf8.jsonl")]
+    [InlineData("truncated.parquet")]
+    [InlineData("truncated.jsonl.gz")]
+    [InlineData("good.parquet")]
+    [InlineData("big-line.jsonl")]
+    public async Task BadInputCorpus_EveryRecordAccountedFor(string name)
+    {
+        var fixture = await IngestionFixture.CreateAsync(maxQuarantineRate: 1);
+        var content = await CorpusAsync(name);
+        var result = await fixture.DropAndIngestAsync(name, content);
+
+        Assert.Equal(result.Counts.Read, result.Counts.Accepted + result.Counts.Quarantined);
+        var expected = name switch
+        {
+            "empty.jsonl" or "header-only.csv" => (IngestionStatus.Rejected, 0L, 0L),
+            "ragged.csv" => (IngestionStatus.Published, 1L, 2L),
+            "utf16.jsonl" => (IngestionStatus.Published, 2L, 0L),
+            "invalid-utf8.jsonl" => (IngestionStatus.Published, 1L, 1L),
+            "truncated.parquet" or "truncated.jsonl.gz" => (IngestionStatus.Unreadable, 0L, 0L),
+            "good.parquet" => (IngestionStatus.Published, 3L, 0L),
+            "big-line.jsonl" => (IngestionStatus.Published, 2L, 0L),
+            _ => throw new ArgumentOutOfRangeException(nameof(name)),
+        };
+        Assert.Equal(expected, (result.Status, result.Counts.Accepted, result.Counts.Quarantined));
+    }
+
+    private static async Task<byte[]> CorpusAsync(string name)
+    {
+        switch (name)
+        {
+            case "empty.jsonl":
+                return [];
+            case "header-only.csv":
+                return Encoding.UTF8.GetBytes("id,body\r\n");
+            case "ragged.csv":
+                return Encoding.UTF8.GetBytes("id,channel,body\nT-1,email,\"fine, with comma\"\nT-2,chat\nT-3,chat,body,extra\n");
+            case "utf16.jsonl":
+                return [.. Encoding.Unicode.GetPreamble(), .. Encoding.Unicode.GetBytes(Ticket(1, "naïve café") + "\n" + Ticket(2, "second one") + "\n")];
+            case "invalid-utf8.jsonl":
+                return [.. Encoding.UTF8.GetBytes(Ticket(1, "good line") + "\n{\"id\":\"T-2\",\"body\":\"bad "), 0xFF, 0xFE, .. Encoding.UTF8.GetBytes("\"}\n")];
+            case "truncated.parquet":
+                var parquet = await ParquetAsync();
+                return parquet[..(parquet.Length / 2)];
+            case "good.parquet":
+                return await ParquetAsync();
+            case "truncated.jsonl.gz":
+                using (var output = new MemoryStream())
+                {
+                    await using (var gzip = new GZipStream(output, CompressionLevel.Fastest))
+                    {
+                        for (var i = 1; i < 2000; i++)
+                        {
+                            await gzip.WriteAsync(Encoding.UTF8.GetBytes(Ticket(i, $"body number {i}") + "\n"));
+                        }
+                    }
+
+                    var bytes = output.ToArray();
+                    return bytes[..(bytes.Length * 2 / 3)];
+                }
+
+            case "big-line.jsonl":
+                return Jsonl(Ticket(1, new string('x', 50 * 1024 * 1024)), Ticket(2, "small one"));
+            default:
+                throw new ArgumentOutOfRangeException(nameof(name));
+        }
+    }
+
+    public sealed class ParquetTicket
+    {
+        public string? Id { get; set; }
+
+        public string? Channel { get; set; }
+
+        public string? Body { get; set; }
+    }
+
+    private static async Task<byte[]> ParquetAsync()
+    {
+        using var stream = new MemoryStream();
+        await ParquetSerializer.SerializeAsync(
+            Enumerable.Range(1, 3).Select(i => new ParquetTicket { Id = $"T-{i}", Channel = "chat", Body = $"parquet body {i}" }), stream);
+        return stream.ToArray();
+    }
+
+    private static async Task<int> CountBlobsAsync(IngestionFixture fixture, string container)
+    {
+        var count = 0;
+        await foreach (var _ in fixture.Storage.Container(container).GetBlobsAsync(new Azure.Storage.Blobs.Models.GetBlobsOptions { Prefix = fixture.Source + "/" }))
+        {
+            count++;
+        }
+
+        return count;
+    }
+
+    private static async Task<List<string>> ReadQuarantineAsync(IngestionFixture fixture, string folder)
+    {
+        var blob = fixture.Storage.Container(StorageNames.QuarantineContainer).GetBlobClient(folder + "rejected.jsonl.gz");
+        await using var stream = await blob.OpenReadAsync();
+        await using var gzip = new GZipStream(stream, CompressionMode.Decompress);
+        using var reader = new StreamReader(gzip);
+        var lines = new List<string>();
+        while (await reader.ReadLineAsync() is { } line)
+        {
+            lines.Add(line);
+        }
+
+        return lines;
+    }
+}

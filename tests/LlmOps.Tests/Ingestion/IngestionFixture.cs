@@ -1,0 +1,73 @@
+using Azure;
+using LlmOps.Ingestion;
+using LlmOps.Lifecycle;
+using LlmOps.Storage;
+using LlmOps.Tests.Infrastructure;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace LlmOps.Tests.Ingestion;
+
+/// <summary>A unique source with its own lifecycle file on the shared Azurite, and helpers to drop and ingest.</summary>
+public sealed class IngestionFixture
+{
+    private IngestionFixture(StorageAccount storage, string source, LifecycleCatalog catalog)
+    {
+        Storage = storage;
+        Source = source;
+        Ingestor = new DropIngestor(storage, catalog, TimeProvider.System, NullLogger<DropIngestor>.Instance);
+    }
+
+    public StorageAccount Storage { get; }
+
+    public string Source { get; }
+
+    public DropIngestor Ingestor { get; }
+
+    public static async Task<IngestionFixture> CreateAsync(double maxQuarantineRate = 0.5)
+    {
+        var storage = await SharedAzurite.AccountAsync();
+        var source = TestNames.Container("src").Replace("-", "", StringComparison.Ordinal);
+        var yaml = $$"""
+            feature: f{{source}}
+            sources:
+              - name: {{source}}
+                path: raw/{{source}}/
+                id_field: id
+                text_field: body
+                schema:
+                  id: { type: string, required: true }
+                  created: { type: datetime }
+                  channel: { type: string }
+                  priority: { type: integer }
+                  body: { type: string, required: true }
+            quality:
+              max_quarantine_rate: {{maxQuarantineRate.ToString(System.Globalization.CultureInfo.InvariantCulture)}}
+              rules:
+                - { rule: not_null, field: body }
+                - { rule: unique, field: id }
+                - { rule: length, field: body, min: 3, max: 100000000 }
+                - { rule: allowed_values, field: channel, values: [email, chat, phone] }
+                - { rule: regex, field: id, pattern: '^T-\d+$' }
+            preprocessing:
+              version: v1
+              chunking: { max_tokens: 64, overlap: 8 }
+            """;
+        var catalog = new LifecycleCatalog(storage);
+        await catalog.PublishAsync(yaml, "test.yaml", CancellationToken.None);
+        return new IngestionFixture(storage, source, catalog);
+    }
+
+    public async Task<(string Name, ETag ETag)> DropAsync(string name, byte[] content)
+    {
+        var raw = Storage.Container(StorageNames.RawContainer);
+        await raw.CreateIfNotExistsAsync();
+        var uploaded = await raw.GetBlobClient($"{Source}/{name}").UploadAsync(new BinaryData(content), overwrite: true);
+        return ($"{Source}/{name}", uploaded.Value.ETag);
+    }
+
+    public async Task<IngestionResult> DropAndIngestAsync(string name, byte[] content)
+    {
+        var (blobName, etag) = await DropAsync(name, content);
+        return await Ingestor.IngestAsync(Source, StorageNames.RawContainer, blobName, etag, CancellationToken.None);
+    }
+}
