@@ -3,7 +3,9 @@ using System.Diagnostics;
 using System.Net.Http.Json;
 using Azure;
 using Azure.Data.Tables;
+using LlmOps.Datasets;
 using LlmOps.Ingestion;
+using LlmOps.Lifecycle;
 using LlmOps.Monitoring;
 using LlmOps.Storage;
 using LlmOps.Triggers;
@@ -13,12 +15,13 @@ using Spectre.Console;
 namespace LlmOps.Cli;
 
 /// <summary>
-/// `llmops demo`: the whole local loop on a throwaway Azurite: a sample drop under raw/ is recorded and announced,
-/// the queue handler acknowledges it, the heartbeat timer beats, and /api/health answers.
+/// `llmops demo`: the local loop on a throwaway Azurite. The sample lifecycle is published, sample support tickets
+/// land under raw/tickets/, the blob trigger ingests them into a dataset version (with quarantine and PII
+/// redaction), the queue trigger indexes the announced version, the heartbeat timer beats and /api/health answers.
 /// </summary>
 internal static class DemoCommand
 {
-    private const string Source = "support";
+    private const string Source = "tickets";
 
     public static Command Create(IAnsiConsole console)
     {
@@ -50,8 +53,8 @@ internal static class DemoCommand
     private static async Task<int> RunAsync(IAnsiConsole console, string? connectionString, TimeSpan stepTimeout, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
-        var results = new Table().AddColumns("Step", "Result", "Seconds").Border(TableBorder.Rounded);
-        void Done(string step, string result) => results.AddRow(Markup.Escape(step), Markup.Escape(result), $"{clock.Elapsed.TotalSeconds:0.0}");
+        var steps = new Table().AddColumns("Step", "Result", "Seconds").Border(TableBorder.Rounded);
+        void Done(string step, string result) => steps.AddRow(Markup.Escape(step), Markup.Escape(result), $"{clock.Elapsed.TotalSeconds:0.0}");
 
         var configuration = new Dictionary<string, string?>
         {
@@ -64,44 +67,70 @@ internal static class DemoCommand
         Done("Start storage and local host", $"HTTP at {stack.Host.HttpAddress}");
         var storage = stack.Storage;
         var started = DateTimeOffset.UtcNow;
+        DatasetManifest? manifest = null;
+        IngestionRecord? ingestion = null;
 
-        await console.Status().StartAsync("Dropping the sample tickets under raw/...", async status =>
+        await console.Status().StartAsync("Publishing the sample lifecycle...", async status =>
         {
-            var name = $"{Source}/tickets-{started:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}.jsonl";
-            var container = storage.Container(StorageNames.RawContainer);
-            await container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
-            await using (var sample = typeof(DemoCommand).Assembly.GetManifestResourceStream("samples/support-tickets.jsonl")
-                ?? throw new InvalidOperationException("The sample data is missing from the llmops assembly."))
+            using (var catalog = new LifecycleCatalog(storage))
             {
-                await container.GetBlobClient(name).UploadAsync(sample, overwrite: true, cancellationToken);
+                var lifecycle = await catalog.PublishAsync(ReadSample("samples/support-answers.lifecycle.yaml"), "support-answers.lifecycle.yaml", cancellationToken);
+                Done("Publish lifecycle", $"config/{StorageNames.LifecyclePrefix}{lifecycle.Feature}.yaml");
             }
 
-            var etag = (await container.GetBlobClient(name).GetPropertiesAsync(cancellationToken: cancellationToken)).Value.ETag.ToString();
+            status.Status("Dropping sample support tickets under raw/...");
+            var name = $"{Source}/tickets-{started:yyyyMMdd-HHmmss}.jsonl";
+            var raw = storage.Container(StorageNames.RawContainer);
+            await raw.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+            var uploaded = await raw.GetBlobClient(name).UploadAsync(BinaryData.FromString(ReadSample("samples/support-tickets.jsonl")), overwrite: true, cancellationToken);
             Done("Drop sample data", $"raw/{name}");
-            var rowKey = TableKey.Encode($"{name}|{etag}");
 
-            status.Status("Waiting for the blob trigger to record the drop...");
-            var drop = await WaitForRowAsync<DropRecord>(storage.Table(StorageNames.DropsTable), TableKey.Encode(Source), rowKey, stepTimeout, "the drop record", cancellationToken);
-            Done("Blob trigger -> drops table", $"{drop.BlobName} at {drop.ReceivedAt:HH:mm:ss.fff}");
-
-            status.Status("Waiting for the queue handler to acknowledge it...");
-            var ack = await WaitForRowAsync<DropAcknowledgement>(storage.Table(StorageNames.DropAcknowledgementsTable), TableKey.Encode(Source), rowKey, stepTimeout, "the acknowledgement record", cancellationToken);
-            Done("Queue trigger -> dropacks table", $"message {ack.MessageId}");
+            status.Status("Waiting for the blob trigger to ingest the drop...");
+            ingestion = await WaitForRowAsync<IngestionRecord>(storage.Table(StorageNames.IngestionsTable), TableKey.Encode(Source), TableKey.Encode($"{name}|{uploaded.Value.ETag}"), stepTimeout, "the ingestion record", cancellationToken);
+            Done("Blob trigger: ETL", $"{ingestion.Status}: {ingestion.VersionId ?? ingestion.Reason}");
+            if (ingestion.VersionId is { } versionId)
+            {
+                manifest = await new DatasetStore(storage).GetAsync(versionId, cancellationToken);
+                status.Status("Waiting for the queue trigger to index the version...");
+                var entry = await WaitForRowAsync<DatasetVersionEntry>(storage.Table(StorageNames.DatasetVersionsTable), TableKey.Encode(Source), TableKey.Encode(versionId.Split('@')[1]), stepTimeout, "the dataset version index entry", cancellationToken);
+                Done("Queue trigger: index version", $"{entry.VersionId} ({entry.Records} records, {entry.Chunks} chunks)");
+            }
 
             status.Status("Waiting for a heartbeat...");
             var beat = await WaitForHeartbeatAsync(storage.Table(StorageNames.HeartbeatsTable), started, stepTimeout, cancellationToken);
-            Done("Timer trigger -> heartbeats table", $"beat scheduled {beat.ScheduledTime:HH:mm:ss}");
+            Done("Timer trigger: heartbeat", $"beat scheduled {beat.ScheduledTime:HH:mm:ss}");
 
             status.Status("Calling GET /api/health...");
             using var http = new HttpClient { BaseAddress = stack.Host.HttpAddress, Timeout = stepTimeout };
             var health = await http.GetFromJsonAsync<HealthReport>(new Uri("/api/health", UriKind.Relative), cancellationToken)
                 ?? throw new InvalidOperationException("/api/health returned no body.");
-            Done("HTTP trigger GET /api/health", $"{health.Status}, version {health.Version}, blob {health.BlobEndpoint}");
+            Done("HTTP trigger: GET /api/health", $"{health.Status}, version {health.Version}");
         });
 
-        console.Write(results);
-        console.MarkupLine("[green]Demo complete:[/] blob, queue, timer and HTTP triggers all ran on local storage.");
-        return 0;
+        console.Write(steps);
+        if (manifest is not null)
+        {
+            console.Write(ResultTables.Manifest(manifest));
+        }
+
+        if (ingestion is { Quarantined: > 0 })
+        {
+            console.MarkupLineInterpolated($"Quarantined {ingestion.Quarantined} record(s) ({ingestion.QuarantinedByRule}), kept in quarantine/{ingestion.QuarantineFolder}");
+        }
+
+        var ok = ingestion?.Status is nameof(IngestionStatus.Published) or nameof(IngestionStatus.Unchanged);
+        console.MarkupLine(ok
+            ? "[green]Demo complete:[/] the drop became an immutable dataset version; blob, queue, timer and HTTP triggers all ran on local storage."
+            : "[red]Demo failed:[/] the sample drop did not become a dataset version.");
+        return ok ? 0 : 1;
+    }
+
+    private static string ReadSample(string name)
+    {
+        using var stream = typeof(DemoCommand).Assembly.GetManifestResourceStream(name)
+            ?? throw new InvalidOperationException($"The sample {name} is missing from the LlmOps.Cli assembly.");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
     }
 
     private static async Task<T> WaitForRowAsync<T>(TableClient table, string partitionKey, string rowKey, TimeSpan timeout, string what, CancellationToken cancellationToken)

@@ -12,6 +12,9 @@ public static class LlmOpsCli
         var root = new RootCommand("LlmOps: data and lifecycle operations for LLM features, on Azure Functions or fully local on Azurite.");
         root.Subcommands.Add(UpCommand.Create(console));
         root.Subcommands.Add(DemoCommand.Create(console));
+        root.Subcommands.Add(LifecycleCommand.Create(console));
+        root.Subcommands.Add(IngestCommand.Create(console));
+        root.Subcommands.Add(DatasetsCommand.Create(console));
         var parse = root.Parse(args);
         return await parse.InvokeAsync(new InvocationConfiguration(), cancellationToken);
     }

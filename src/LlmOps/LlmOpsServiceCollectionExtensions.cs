@@ -1,3 +1,6 @@
+using LlmOps.Datasets;
+using LlmOps.Ingestion;
+using LlmOps.Lifecycle;
 using LlmOps.Storage;
 using LlmOps.Triggers;
 using Microsoft.Extensions.Configuration;
@@ -22,6 +25,9 @@ public static class LlmOpsServiceCollectionExtensions
             var connectionString = FirstNonEmpty(options.ConnectionString, configuration["AzureWebJobsStorage"]) ?? StorageAccount.DevelopmentStorage;
             return new StorageAccount(connectionString);
         });
+        services.TryAddSingleton<LifecycleCatalog>();
+        services.TryAddSingleton<DropIngestor>();
+        services.TryAddSingleton<DatasetStore>();
         foreach (var function in TriggerCatalog.All)
         {
             services.TryAddTransient(function.HandlerType);

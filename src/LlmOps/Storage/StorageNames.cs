@@ -18,14 +18,12 @@ public static class StorageNames
     /// <summary>Lifecycle files live under this prefix of the config container, one per feature.</summary>
     public const string LifecyclePrefix = "lifecycles/";
 
-    public const string DropsQueue = "drops";
     public const string DatasetVersionsQueue = "dataset-versions";
     public const string BlobPoisonQueue = "blob-poison";
 
-    public const string DropsTable = "drops";
-    public const string DropAcknowledgementsTable = "dropacks";
     public const string HeartbeatsTable = "heartbeats";
     public const string IngestionsTable = "ingestions";
+    public const string DatasetVersionsTable = "datasetversions";
 
     /// <summary>The queue a failing message of <paramref name="queue"/> ends on.</summary>
     public static string PoisonQueueFor(string queue) => queue + "-poison";

@@ -1,3 +1,4 @@
+using LlmOps.Datasets;
 using LlmOps.Ingestion;
 using LlmOps.Monitoring;
 using LlmOps.Storage;
@@ -10,8 +11,8 @@ namespace LlmOps.Triggers;
 /// </summary>
 public static class TriggerCatalog
 {
-    public const string RecordDrop = "RecordDrop";
-    public const string AcknowledgeDrop = "AcknowledgeDrop";
+    public const string IngestDrop = "IngestDrop";
+    public const string IndexDatasetVersion = "IndexDatasetVersion";
     public const string Heartbeat = "Heartbeat";
     public const string Health = "Health";
 
@@ -22,8 +23,8 @@ public static class TriggerCatalog
 
     public static IReadOnlyList<FunctionDefinition> All { get; } =
     [
-        FunctionDefinition.Blob<DropRecorder>(RecordDrop, StorageNames.RawContainer + "/{source}/{name}"),
-        FunctionDefinition.Queue<DropAcknowledger>(AcknowledgeDrop, StorageNames.DropsQueue),
+        FunctionDefinition.Blob<IngestDropHandler>(IngestDrop, StorageNames.RawContainer + "/{source}/{name}"),
+        FunctionDefinition.Queue<DatasetVersionIndexer>(IndexDatasetVersion, StorageNames.DatasetVersionsQueue),
         FunctionDefinition.Timer<HeartbeatRecorder>(Heartbeat, "%" + HeartbeatScheduleSetting + "%"),
         FunctionDefinition.Http<HealthEndpoint>(Health, "health", FunctionAuthLevel.Anonymous, "GET"),
     ];

@@ -13,14 +13,18 @@ public sealed class DemoCommandTests
         var azurite = await SharedAzurite.GetAsync();
         using var output = new StringWriter();
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Ansi = AnsiSupport.No, Interactive = InteractionSupport.No });
+        console.Profile.Width = 400;
 
         var exit = await LlmOpsCli.RunAsync(["demo", "--connection-string", azurite.ConnectionString], console);
 
         var text = output.ToString();
         Assert.True(exit == 0, text);
-        Assert.Contains("Blob trigger -> drops table", text, StringComparison.Ordinal);
-        Assert.Contains("Queue trigger -> dropacks table", text, StringComparison.Ordinal);
-        Assert.Contains("Timer trigger -> heartbeats", text, StringComparison.Ordinal);
+        Assert.Contains("Blob trigger: ETL", text, StringComparison.Ordinal);
+        Assert.Contains("dataset:tickets@", text, StringComparison.Ordinal);
+        Assert.Contains("Queue trigger: index version", text, StringComparison.Ordinal);
+        Assert.Contains("Timer trigger: heartbeat", text, StringComparison.Ordinal);
+        Assert.Contains("dedup 1, readable 1", text, StringComparison.Ordinal);
+        Assert.Contains("email 1", text, StringComparison.Ordinal);
         Assert.Contains("Demo complete", text, StringComparison.Ordinal);
     }
 
@@ -28,6 +32,9 @@ public sealed class DemoCommandTests
     [InlineData("--help")]
     [InlineData("up", "--help")]
     [InlineData("demo", "--help")]
+    [InlineData("ingest", "--help")]
+    [InlineData("lifecycle", "publish", "--help")]
+    [InlineData("datasets", "verify", "--help")]
     public async Task Help_EveryCommand_ExitsZero(params string[] args)
     {
         using var output = new StringWriter();

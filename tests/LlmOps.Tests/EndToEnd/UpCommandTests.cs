@@ -27,7 +27,7 @@ public sealed partial class UpCommandTests
         using var http = new HttpClient();
         using var response = await http.GetAsync(new Uri(api.Value + "health"));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Contains("RecordDrop", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("IngestDrop", output.ToString(), StringComparison.Ordinal);
 
         await stop.CancelAsync();
         Assert.Equal(0, await running.WaitAsync(TimeSpan.FromSeconds(60)));

@@ -43,9 +43,9 @@ public sealed class CatalogParityTests
     public void Reader_SeesAChangedQueueName_AsADifferentTarget()
     {
         var sources = FunctionsCompileCheck.ReadFunctionSources().ToDictionary(s => s.Key, s => s.Value, StringComparer.Ordinal);
-        sources["AcknowledgeDropFunction.cs"] = sources["AcknowledgeDropFunction.cs"].Replace("[QueueTrigger(\"drops\"", "[QueueTrigger(\"drop\"", StringComparison.Ordinal);
+        sources["IndexDatasetVersionFunction.cs"] = sources["IndexDatasetVersionFunction.cs"].Replace("[QueueTrigger(\"dataset-versions\"", "[QueueTrigger(\"dataset-version\"", StringComparison.Ordinal);
         var adapters = FunctionAdapterReader.Read(FunctionsCompileCheck.Compile(sources).Compilation);
-        var entry = TriggerCatalog.All.Single(f => f.Name == TriggerCatalog.AcknowledgeDrop);
+        var entry = TriggerCatalog.All.Single(f => f.Name == TriggerCatalog.IndexDatasetVersion);
         Assert.NotEqual(entry.Target, adapters.Single(a => a.Name == entry.Name).Target);
     }
 }

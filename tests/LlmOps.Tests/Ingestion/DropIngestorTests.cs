@@ -33,7 +33,7 @@ public sealed class DropIngestorTests
         Assert.Equal(1, manifest.Pii["card"]);
         Assert.Equal(1, manifest.Pii["iban"]);
         Assert.StartsWith($"prep:{fixture.Source}@v1-", manifest.PreprocessingVersion, StringComparison.Ordinal);
-        Assert.Equal($"raw/{fixture.Source}/tickets.jsonl", manifest.SourceBlob);
+        Assert.Equal($"{fixture.DropContainer}/{fixture.Source}/tickets.jsonl", manifest.SourceBlob);
 
         var records = await new DatasetStore(fixture.Storage).ReadRecordsAsync(manifest).ToListAsync();
         Assert.Equal(["T-1", "T-2", "T-3"], records.Select(r => r.Id));
@@ -123,7 +123,7 @@ public sealed class DropIngestorTests
         var report = (await quarantine.GetBlobClient(result.QuarantineFolder + "report.json").DownloadContentAsync()).Value.Content.ToString();
         Assert.Contains("Parquet", report, StringComparison.Ordinal);
         Assert.Equal("PAR1 but not really parquet", (await quarantine.GetBlobClient(result.QuarantineFolder + "original").DownloadContentAsync()).Value.Content.ToString());
-        Assert.True(await fixture.Storage.Container(StorageNames.RawContainer).GetBlobClient($"{fixture.Source}/broken.parquet").ExistsAsync());
+        Assert.True(await fixture.Storage.Container(fixture.DropContainer).GetBlobClient($"{fixture.Source}/broken.parquet").ExistsAsync());
     }
 
     [Fact]
@@ -131,7 +131,7 @@ public sealed class DropIngestorTests
     {
         var fixture = await IngestionFixture.CreateAsync();
         var (name, etag) = await fixture.DropAsync("x.jsonl", Jsonl(Ticket(1, "body")));
-        var result = await fixture.Ingestor.IngestAsync("nosuchsource", StorageNames.RawContainer, name, etag, CancellationToken.None);
+        var result = await fixture.Ingestor.IngestAsync("nosuchsource", fixture.DropContainer, name, etag, CancellationToken.None);
         Assert.Equal(IngestionStatus.UnknownSource, result.Status);
         Assert.Contains("nosuchsource", result.Reason, StringComparison.Ordinal);
     }

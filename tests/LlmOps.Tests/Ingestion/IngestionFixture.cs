@@ -57,9 +57,15 @@ public sealed class IngestionFixture
         return new IngestionFixture(storage, source, catalog);
     }
 
-    public async Task<(string Name, ETag ETag)> DropAsync(string name, byte[] content)
+    /// <summary>
+    /// Where drops go: a container of the fixture's own, so product-catalog hosts running in other tests (which
+    /// watch raw/) never race this test for its drops. Tests of the trigger itself drop into raw/.
+    /// </summary>
+    public string DropContainer => "drops-" + Source;
+
+    public async Task<(string Name, ETag ETag)> DropAsync(string name, byte[] content, string? container = null)
     {
-        var raw = Storage.Container(StorageNames.RawContainer);
+        var raw = Storage.Container(container ?? DropContainer);
         await raw.CreateIfNotExistsAsync();
         var uploaded = await raw.GetBlobClient($"{Source}/{name}").UploadAsync(new BinaryData(content), overwrite: true);
         return ($"{Source}/{name}", uploaded.Value.ETag);
@@ -68,6 +74,6 @@ public sealed class IngestionFixture
     public async Task<IngestionResult> DropAndIngestAsync(string name, byte[] content)
     {
         var (blobName, etag) = await DropAsync(name, content);
-        return await Ingestor.IngestAsync(Source, StorageNames.RawContainer, blobName, etag, CancellationToken.None);
+        return await Ingestor.IngestAsync(Source, DropContainer, blobName, etag, CancellationToken.None);
     }
 }

@@ -5,9 +5,9 @@ using Microsoft.Azure.Functions.Worker;
 
 namespace LlmOps.Functions;
 
-public sealed class RecordDropFunction(DropRecorder handler)
+public sealed class IngestDropFunction(IngestDropHandler handler)
 {
-    [Function(TriggerCatalog.RecordDrop)]
+    [Function(TriggerCatalog.IngestDrop)]
     public async Task Run(
         [BlobTrigger("raw/{source}/{name}", Source = BlobTriggerSource.EventGrid, Connection = "AzureWebJobsStorage")] BlobClient blob,
         string source,

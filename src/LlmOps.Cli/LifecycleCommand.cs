@@ -1,0 +1,54 @@
+using System.CommandLine;
+using LlmOps.Lifecycle;
+using LlmOps.Storage;
+using Spectre.Console;
+
+namespace LlmOps.Cli;
+
+/// <summary>`llmops lifecycle validate|publish FILE`.</summary>
+internal static class LifecycleCommand
+{
+    public static Command Create(IAnsiConsole console)
+    {
+        var file = new Argument<FileInfo>("file") { Description = "The lifecycle YAML file." };
+        var validate = new Command("validate", "Check a lifecycle file and print every problem with its line and field.") { file };
+        validate.SetAction(async (parse, cancellationToken) =>
+        {
+            var path = parse.GetValue(file)!;
+            return await RunAsync(console, () => LifecycleParser.LoadAsync(path.FullName, cancellationToken), lifecycle =>
+                console.MarkupLineInterpolated($"[green]{path.Name} is valid:[/] feature {lifecycle.Feature}, sources {string.Join(", ", lifecycle.Sources.Select(s => s.Name))}."));
+        });
+
+        var publishFile = new Argument<FileInfo>("file") { Description = "The lifecycle YAML file." };
+        var connection = StorageOption.Create();
+        var publish = new Command("publish", "Validate a lifecycle file and store it as config/lifecycles/<feature>.yaml, where the functions read it.") { publishFile, connection };
+        publish.SetAction(async (parse, cancellationToken) =>
+        {
+            var path = parse.GetValue(publishFile)!;
+            using var catalog = new LifecycleCatalog(new StorageAccount(parse.GetValue(connection)!));
+            return await RunAsync(console, async () => await catalog.PublishAsync(await File.ReadAllTextAsync(path.FullName, cancellationToken), path.Name, cancellationToken), lifecycle =>
+                console.MarkupLineInterpolated($"[green]Published[/] config/{StorageNames.LifecyclePrefix}{lifecycle.Feature}.yaml (sources {string.Join(", ", lifecycle.Sources.Select(s => s.Name))})."));
+        });
+
+        return new Command("lifecycle", "Validate and publish lifecycle files.") { validate, publish };
+    }
+
+    private static async Task<int> RunAsync(IAnsiConsole console, Func<Task<LifecycleDefinition>> load, Action<LifecycleDefinition> report)
+    {
+        try
+        {
+            report(await load());
+            return 0;
+        }
+        catch (LifecycleValidationException ex)
+        {
+            console.MarkupLineInterpolated($"[red]{ex.Message}[/]");
+            return 1;
+        }
+        catch (FileNotFoundException ex)
+        {
+            console.MarkupLineInterpolated($"[red]{ex.Message}[/]");
+            return 1;
+        }
+    }
+}

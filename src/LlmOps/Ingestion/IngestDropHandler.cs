@@ -1,0 +1,17 @@
+using LlmOps.Triggers;
+
+namespace LlmOps.Ingestion;
+
+/// <summary>
+/// The blob trigger on raw/{source}/{name}: runs the ETL for the drop. Bad data ends in quarantine, not in an
+/// exception; a storage fault throws so the host retries (and, after five attempts, poisons the blob).
+/// </summary>
+public sealed class IngestDropHandler(DropIngestor ingestor) : IBlobTriggerHandler
+{
+    public async Task HandleAsync(BlobTriggerInput blob, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(blob);
+        var source = blob.Bindings.TryGetValue("source", out var s) ? s : blob.Name.Split('/')[0];
+        await ingestor.IngestAsync(source, blob.Container, blob.Name, blob.ETag, cancellationToken);
+    }
+}
