@@ -1,0 +1,92 @@
+using LlmOps.Cli;
+using LlmOps.Datasets;
+using LlmOps.Storage;
+using LlmOps.Tests.Infrastructure;
+using Spectre.Console;
+
+namespace LlmOps.Tests.EndToEnd;
+
+public sealed class DatasetCommandsTests
+{
+    [Fact]
+    public async Task IngestTwice_ListShowVerifyDiff_ThenTamperFailsVerify()
+    {
+        var azurite = await SharedAzurite.GetAsync();
+        var source = "cli" + Guid.NewGuid().ToString("N")[..10];
+        var folder = Directory.CreateTempSubdirectory("llmops-cli-").FullName;
+        var lifecycle = Path.Combine(folder, "lifecycle.yaml");
+        await File.WriteAllTextAsync(lifecycle, $$"""
+            feature: f{{source}}
+            sources:
+              - name: {{source}}
+                path: raw/{{source}}/
+                id_field: id
+                text_field: body
+                schema:
+                  id: { type: string, required: true }
+                  body: { type: string, required: true }
+            quality:
+              rules:
+                - { rule: unique, field: id }
+            """);
+        var first = Path.Combine(folder, "v1.jsonl");
+        var second = Path.Combine(folder, "v2.csv");
+        await File.WriteAllTextAsync(first, "{\"id\":\"a\",\"body\":\"alpha text\"}\n{\"id\":\"b\",\"body\":\"beta text\"}\n");
+        await File.WriteAllTextAsync(second, "id,body\nb,beta text\nc,gamma text\n");
+
+        var (ingest1, out1) = await RunAsync("ingest", first, "--source", source, "--lifecycle", lifecycle, "--connection-string", azurite.ConnectionString);
+        var (ingest2, out2) = await RunAsync("ingest", second, "--source", source, "--connection-string", azurite.ConnectionString);
+        Assert.True(ingest1 == 0, out1);
+        Assert.True(ingest2 == 0, out2);
+
+        var versions = await new DatasetStore(new StorageAccount(azurite.ConnectionString)).ListAsync(source);
+        Assert.Equal(2, versions.Count);
+        var (newer, older) = (versions[0].Id, versions[1].Id);
+
+        var (list, listed) = await RunAsync("datasets", "list", "--source", source, "--connection-string", azurite.ConnectionString);
+        Assert.Equal(0, list);
+        Assert.Contains(newer, listed, StringComparison.Ordinal);
+        Assert.Contains(older, listed, StringComparison.Ordinal);
+
+        var (show, shown) = await RunAsync("datasets", "show", newer, "--connection-string", azurite.ConnectionString);
+        Assert.Equal(0, show);
+        Assert.Contains("part-00000.jsonl.gz", shown, StringComparison.Ordinal);
+
+        var (diff, diffed) = await RunAsync("datasets", "diff", older, newer, "--connection-string", azurite.ConnectionString);
+        Assert.Equal(0, diff);
+        Assert.Contains("+1 -1 ~0", diffed, StringComparison.Ordinal);
+        Assert.Contains("+ c", diffed, StringComparison.Ordinal);
+        Assert.Contains("- a", diffed, StringComparison.Ordinal);
+
+        Assert.Equal(0, (await RunAsync("datasets", "verify", newer, "--connection-string", azurite.ConnectionString)).Exit);
+        var storage = new StorageAccount(azurite.ConnectionString);
+        await storage.Container(StorageNames.DatasetsContainer).GetBlobClient(DatasetManifest.FolderOf(newer) + "part-00000.jsonl.gz").UploadAsync(BinaryData.FromString("x"), overwrite: true);
+        var (verify, verified) = await RunAsync("datasets", "verify", newer, "--connection-string", azurite.ConnectionString);
+        Assert.Equal(1, verify);
+        Assert.Contains("SHA-256", verified, StringComparison.Ordinal);
+
+        Assert.Equal(1, (await RunAsync("datasets", "show", "dataset:nope@000000000000", "--connection-string", azurite.ConnectionString)).Exit);
+        Directory.Delete(folder, recursive: true);
+    }
+
+    [Fact]
+    public async Task LifecycleValidate_InvalidFile_ExitsOneWithLine()
+    {
+        var path = Path.GetTempFileName();
+        await File.WriteAllTextAsync(path, "feature: demo\nsources:\n  - name: t\n    path: datasets/t/\n    text_field: body\n    schema:\n      body: { type: string }\n");
+        var (exit, output) = await RunAsync("lifecycle", "validate", path);
+        File.Delete(path);
+        Assert.Equal(1, exit);
+        Assert.Contains("line 4", output, StringComparison.Ordinal);
+        Assert.Contains("sources[0].path", output, StringComparison.Ordinal);
+    }
+
+    private static async Task<(int Exit, string Output)> RunAsync(params string[] args)
+    {
+        using var output = new StringWriter();
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Ansi = AnsiSupport.No, Interactive = InteractionSupport.No });
+        console.Profile.Width = 400;
+        var exit = await LlmOpsCli.RunAsync(args, console);
+        return (exit, output.ToString());
+    }
+}
