@@ -2,17 +2,42 @@ using System.Globalization;
 using LlmOps.Benchmarks;
 using LlmOps.Storage;
 
-// Usage: dotnet run -c Release --project tests/LlmOps.Benchmarks [-- --drops 200 --backlog 1000 --upload-parallelism 8]
-var drops = Argument("--drops", 200);
-var backlog = Argument("--backlog", 1000);
-var parallelism = Argument("--upload-parallelism", 8);
+// Usage: dotnet run -c Release --project tests/LlmOps.Benchmarks -- [host] [etl] [memory]
+//   host   --drops 200 --backlog 1000 --upload-parallelism 8   blob trigger latency and throughput
+//   etl    --mb 200                                             ETL throughput, in process and end to end
+//   memory --memory-mb 1024                                     peak working set on a large drop (run it alone)
+var suites = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal) && !int.TryParse(a, out _)).ToHashSet(StringComparer.Ordinal);
+if (suites.Count == 0)
+{
+    suites = ["host", "etl"];
+}
 
-await using var azurite = await AzuriteServer.StartAsync(new AzuriteOptions { Progress = Console.WriteLine });
-var results = await BlobTriggerBenchmark.RunAsync(azurite, drops, backlog, parallelism);
+var rows = new List<(string Metric, string Value)>();
+if (suites.Contains("memory"))
+{
+    var megabytes = Argument("--memory-mb", 1024);
+    var (seconds, peak, counts) = await EtlBenchmark.MemoryAsync(megabytes);
+    rows.Add(($"Peak working set, in-process ETL of a {megabytes} MB drop (streamed)", $"{peak / 1024d / 1024d:0} MB ({counts.Accepted} records in {seconds:0} s, {megabytes / seconds:0.0} MB/s)"));
+}
+
+if (suites.Contains("host") || suites.Contains("etl"))
+{
+    await using var azurite = await AzuriteServer.StartAsync(new AzuriteOptions { Progress = Console.WriteLine });
+    if (suites.Contains("host"))
+    {
+        rows.AddRange(await BlobTriggerBenchmark.RunAsync(azurite, Argument("--drops", 200), Argument("--backlog", 1000), Argument("--upload-parallelism", 8)));
+    }
+
+    if (suites.Contains("etl"))
+    {
+        rows.AddRange(await EtlBenchmark.RunAsync(azurite, Argument("--mb", 200)));
+    }
+}
+
 Console.WriteLine();
-Console.WriteLine($"| Local host blob trigger ({Environment.ProcessorCount} cores, Azurite in memory) | Value |");
+Console.WriteLine($"| LlmOps benchmarks ({Environment.ProcessorCount} cores, Azurite in memory) | Value |");
 Console.WriteLine("|---|---|");
-foreach (var (metric, value) in results)
+foreach (var (metric, value) in rows)
 {
     Console.WriteLine($"| {metric} | {value} |");
 }

@@ -30,7 +30,7 @@ public sealed class DatasetSpool : IAsyncDisposable
             await ClosePartAsync();
             var path = Path.Combine(_folder, $"part-{_parts.Count:00000}.jsonl.gz");
             _file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
-            _gzip = new GZipStream(_file, CompressionLevel.Optimal);
+            _gzip = new GZipStream(_file, CompressionLevel.Fastest);
             _parts.Add((path, 0));
             _partRecords = 0;
         }

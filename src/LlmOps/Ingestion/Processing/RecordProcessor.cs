@@ -86,8 +86,7 @@ public sealed class RecordProcessor
         var id = _source.IdField is not null && typed.TryGetValue(_source.IdField, out var idValue) && idValue is not null
             ? Convert.ToString(idValue, CultureInfo.InvariantCulture)!
             : contentHash[..16];
-        var chunks = _chunker.Chunk($"{_source.Name}:{id}", text);
-        var tokens = chunks.Count == 1 ? chunks[0].TokenCount : _chunker.CountTokens(text);
+        var chunks = _chunker.Chunk($"{_source.Name}:{id}", text, out var tokens);
         var language = LanguageDetector.Detect(text);
         var record = new DatasetRecord(id, outcome.Line, typed, text, contentHash, language, text.Length, tokens, chunks);
         if (_idMustBeUnique && _previous.TryGetValue(id, out var earlier) && earlier != Fingerprint(record))

@@ -51,20 +51,27 @@ public sealed class TokenChunker
         return count;
     }
 
-    public IReadOnlyList<TextChunk> Chunk(string recordKey, string text)
+    public IReadOnlyList<TextChunk> Chunk(string recordKey, string text) => Chunk(recordKey, text, out _);
+
+    /// <summary>Chunks <paramref name="text"/> and reports its total token count (tokenizing once).</summary>
+    public IReadOnlyList<TextChunk> Chunk(string recordKey, string text, out int totalTokens)
     {
         ArgumentNullException.ThrowIfNull(recordKey);
         ArgumentNullException.ThrowIfNull(text);
+        totalTokens = 0;
         if (text.Length == 0)
         {
             return [];
         }
 
-        var tokens = TokenSpans(text);
-        if (tokens.Count <= _maxTokens)
+        // Most records fit one chunk: counting is much cheaper than encoding with offsets.
+        totalTokens = CountTokens(text);
+        if (totalTokens <= _maxTokens)
         {
-            return [new TextChunk(ChunkId(recordKey, 0), 0, text, tokens.Count, 0, text.Length)];
+            return [new TextChunk(ChunkId(recordKey, 0), 0, text, totalTokens, 0, text.Length)];
         }
+
+        var tokens = TokenSpans(text);
 
         var chunks = new List<TextChunk>();
         var step = _maxTokens - _overlap;
