@@ -6,6 +6,7 @@ using LlmOps.Storage;
 //   host   --drops 200 --backlog 1000 --upload-parallelism 8   blob trigger latency and throughput
 //   etl    --mb 200                                             ETL throughput, in process and end to end
 //   memory --memory-mb 1024                                     peak working set on a large drop (run it alone)
+//   steps  --mb 200                                             each ETL step timed alone (where the time goes)
 var suites = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal) && !int.TryParse(a, out _)).ToHashSet(StringComparer.Ordinal);
 if (suites.Count == 0)
 {
@@ -18,6 +19,11 @@ if (suites.Contains("memory"))
     var megabytes = Argument("--memory-mb", 1024);
     var (seconds, peak, counts) = await EtlBenchmark.MemoryAsync(megabytes);
     rows.Add(($"Peak working set, in-process ETL of a {megabytes} MB drop (streamed)", $"{peak / 1024d / 1024d:0} MB ({counts.Accepted} records in {seconds:0} s, {megabytes / seconds:0.0} MB/s)"));
+}
+
+if (suites.Contains("steps"))
+{
+    rows.AddRange(await EtlStepsBenchmark.RunAsync(Argument("--mb", 200)));
 }
 
 if (suites.Contains("host") || suites.Contains("etl"))

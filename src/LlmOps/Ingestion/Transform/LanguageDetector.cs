@@ -18,28 +18,80 @@ public static class LanguageDetector
         ["pt"] = ["o", "a", "e", "é", "os", "as", "que", "de", "não", "uma", "um", "para", "com", "por", "meu", "se", "obrigado", "do", "mas", "da"],
     };
 
+    // Every stop word, with the languages (by index) it belongs to: one lookup per word.
+    private static readonly string[] Languages = [.. StopWords.Keys.Order(StringComparer.Ordinal)];
+
+    private static readonly Dictionary<string, int> LanguageMasks = BuildMasks();
+
+    private static readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> MaskLookup = LanguageMasks.GetAlternateLookup<ReadOnlySpan<char>>();
+
     public static string Detect(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var scores = StopWords.Keys.ToDictionary(k => k, _ => 0, StringComparer.Ordinal);
+        Span<int> scores = stackalloc int[Languages.Length];
+        Span<char> lower = stackalloc char[32];
         var words = 0;
-        foreach (var word in text.ToLowerInvariant().Split([' ', '\n', '\t', ',', '.', '!', '?', ';', ':', '(', ')', '"', '\''], StringSplitOptions.RemoveEmptyEntries))
+        var span = text.AsSpan();
+        var position = 0;
+        while (position < span.Length && words < 400)
         {
-            if (++words > 400)
+            while (position < span.Length && !char.IsLetter(span[position]))
+            {
+                position++;
+            }
+
+            var start = position;
+            while (position < span.Length && char.IsLetter(span[position]))
+            {
+                position++;
+            }
+
+            var word = span[start..position];
+            if (word.IsEmpty)
             {
                 break;
             }
 
-            foreach (var (language, stops) in StopWords)
+            words++;
+            if (word.Length <= lower.Length)
             {
-                if (stops.Contains(word))
+                var length = word.ToLowerInvariant(lower);
+                if (MaskLookup.TryGetValue(lower[..length], out var mask))
                 {
-                    scores[language]++;
+                    for (var i = 0; i < Languages.Length; i++)
+                    {
+                        if ((mask & (1 << i)) != 0)
+                        {
+                            scores[i]++;
+                        }
+                    }
                 }
             }
         }
 
-        var best = scores.OrderByDescending(s => s.Value).ThenBy(s => s.Key, StringComparer.Ordinal).First();
-        return best.Value >= 2 && best.Value * 10 >= words ? best.Key : "und";
+        var best = 0;
+        for (var i = 1; i < Languages.Length; i++)
+        {
+            if (scores[i] > scores[best])
+            {
+                best = i;
+            }
+        }
+
+        return scores[best] >= 2 && scores[best] * 10 >= words ? Languages[best] : "und";
+    }
+
+    private static Dictionary<string, int> BuildMasks()
+    {
+        var masks = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < Languages.Length; i++)
+        {
+            foreach (var word in StopWords[Languages[i]])
+            {
+                masks[word] = masks.GetValueOrDefault(word) | (1 << i);
+            }
+        }
+
+        return masks;
     }
 }

@@ -14,6 +14,7 @@ namespace LlmOps.Ingestion.Transform;
 public sealed partial class PiiRedactor
 {
     private readonly List<(string Type, Regex Pattern, Func<string, bool>? Check)> _detectors = [];
+    private readonly int _customCount;
 
     public PiiRedactor(IEnumerable<string> types, IEnumerable<CustomPiiPattern> custom)
     {
@@ -24,6 +25,8 @@ public sealed partial class PiiRedactor
         {
             _detectors.Add((pattern.Name, new Regex(pattern.Pattern, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1)), null));
         }
+
+        _customCount = _detectors.Count;
 
         // Order matters: an e-mail holds digits, an IBAN holds a card-like run, an IPv6 holds colons.
         (string Type, Regex Pattern, Func<string, bool>? Check)[] builtIn =
@@ -44,8 +47,24 @@ public sealed partial class PiiRedactor
     {
         ArgumentNullException.ThrowIfNull(text);
         ArgumentNullException.ThrowIfNull(counts);
-        foreach (var (type, pattern, check) in _detectors)
+        // Every built-in type needs a digit, an '@' or a ':'; most text has few, so most passes are skipped.
+        var hasDigit = text.AsSpan().IndexOfAnyInRange('0', '9') >= 0;
+        var hasAt = text.Contains('@', StringComparison.Ordinal);
+        var hasColon = text.Contains(':', StringComparison.Ordinal);
+        for (var i = 0; i < _detectors.Count; i++)
         {
+            var (type, pattern, check) = _detectors[i];
+            var needed = i < _customCount || type switch
+            {
+                "email" => hasAt,
+                "ipv6" => hasColon,
+                _ => hasDigit,
+            };
+            if (!needed)
+            {
+                continue;
+            }
+
             var placeholder = "[" + type.ToUpperInvariant() + "]";
             text = pattern.Replace(text, match =>
             {

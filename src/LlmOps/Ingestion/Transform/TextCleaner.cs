@@ -13,6 +13,11 @@ public static partial class TextCleaner
     public static string Clean(string text, bool normalizeUnicode = true, bool stripHtml = true)
     {
         ArgumentNullException.ThrowIfNull(text);
+        if (IsAlreadyClean(text))
+        {
+            return text;
+        }
+
         if (stripHtml && text.Contains('<', StringComparison.Ordinal))
         {
             text = ScriptOrStyle().Replace(text, " ");
@@ -75,6 +80,16 @@ public static partial class TextCleaner
         }
 
         return builder.ToString();
+    }
+
+    /// <summary>Printable ASCII with single inner spaces and no markup characters: nothing to do (the common case).</summary>
+    private static bool IsAlreadyClean(string text)
+    {
+        var span = text.AsSpan();
+        return span.IndexOfAnyExceptInRange(' ', '~') < 0
+            && span.IndexOfAny('<', '&') < 0
+            && !span.Contains("  ", StringComparison.Ordinal)
+            && (span.Length == 0 || (span[0] != ' ' && span[^1] != ' '));
     }
 
     [GeneratedRegex(@"<(script|style)\b[^>]*>.*?</\1\s*>", RegexOptions.IgnoreCase | RegexOptions.Singleline | RegexOptions.CultureInvariant)]
