@@ -126,6 +126,28 @@ public sealed class DropIngestorTests
         Assert.True(await fixture.Storage.Container(fixture.DropContainer).GetBlobClient($"{fixture.Source}/broken.parquet").ExistsAsync());
     }
 
+    [Theory]
+    [InlineData("with space.jsonl")]
+    [InlineData("ünïcødé-日本.jsonl")]
+    [InlineData("a..b.jsonl")]
+    [InlineData("nested/../dots.csv")]
+    public async Task OddBlobNames_IngestedAndQuarantinedUnderTheirNames(string name)
+    {
+        var fixture = await IngestionFixture.CreateAsync(maxQuarantineRate: 1);
+        var content = name.EndsWith(".csv", StringComparison.Ordinal)
+            ? Encoding.UTF8.GetBytes("id,body\nT-1,a fine body\nX-2,bad id\n")
+            : Jsonl(Ticket(1, "a fine body"), "{\"id\":\"X-2\",\"body\":\"bad id\"}");
+
+        var result = await fixture.DropAndIngestAsync(name, content);
+
+        Assert.Equal(IngestionStatus.Published, result.Status);
+        Assert.Equal((2L, 1L, 1L), (result.Counts.Read, result.Counts.Accepted, result.Counts.Quarantined));
+        Assert.Equal($"{fixture.DropContainer}/{fixture.Source}/{name}", result.Version!.SourceBlob);
+        var report = (await fixture.Storage.Container(StorageNames.QuarantineContainer).GetBlobClient(result.QuarantineFolder + "report.json").DownloadContentAsync()).Value.Content.ToString();
+        Assert.Contains("regex", report, StringComparison.Ordinal);
+        Assert.Equal("a fine body", (await new DatasetStore(fixture.Storage).ReadRecordsAsync(result.Version).SingleAsync()).Text);
+    }
+
     [Fact]
     public async Task UnknownSource_QuarantinedWhole()
     {

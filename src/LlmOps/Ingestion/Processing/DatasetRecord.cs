@@ -4,11 +4,12 @@ namespace LlmOps.Ingestion.Processing;
 
 /// <summary>
 /// One accepted record as stored in a dataset version: schema-typed fields (text fields cleaned and redacted),
-/// the prepared text with its chunks, and enrichment. Nothing run-dependent (such as the ingestion time) is in
+/// the prepared text with its chunks, and enrichment (source, content hash, language, character and token counts). Nothing run-dependent (such as the ingestion time) is in
 /// it, so identical input gives identical records and the same version id.
 /// </summary>
 public sealed record DatasetRecord(
     string Id,
+    string Source,
     long Line,
     IReadOnlyDictionary<string, object?> Fields,
     string Text,

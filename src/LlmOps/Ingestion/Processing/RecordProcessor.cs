@@ -88,7 +88,7 @@ public sealed class RecordProcessor
             : contentHash[..16];
         var chunks = _chunker.Chunk($"{_source.Name}:{id}", text, out var tokens);
         var language = LanguageDetector.Detect(text);
-        var record = new DatasetRecord(id, outcome.Line, typed, text, contentHash, language, text.Length, tokens, chunks);
+        var record = new DatasetRecord(id, _source.Name, outcome.Line, typed, text, contentHash, language, text.Length, tokens, chunks);
         if (_idMustBeUnique && _previous.TryGetValue(id, out var earlier) && earlier != Fingerprint(record))
         {
             return Quarantine(new QuarantinedRecord(outcome.Line, "unique", _source.IdField, $"'{_source.IdField}' value '{id}' is in the previous version with other content", outcome.Fields));
