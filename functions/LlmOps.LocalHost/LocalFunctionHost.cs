@@ -119,8 +119,9 @@ public sealed class LocalFunctionHost : IAsyncDisposable
     public async Task RunAsync(CancellationToken cancellationToken = default)
     {
         await StartAsync(cancellationToken);
+        // Waits for Ctrl+C, SIGTERM or the token, then stops the host itself.
         await _app.WaitForShutdownAsync(cancellationToken);
-        await StopAsync(CancellationToken.None);
+        Interlocked.Exchange(ref _state, 2);
     }
 
     /// <summary>Stops the host if it still runs (handlers finish or hand their input back), then releases it.</summary>

@@ -9,7 +9,7 @@ namespace LlmOps.Ingestion.Reading;
 /// GZipStream ends quietly on truncated input, and a half-read drop must not pass for a whole one. Concatenated
 /// multi-member files are checked against their last member only, so they are reported as corrupt.
 /// </summary>
-internal sealed class GzipIntegrityStream : Stream
+internal sealed class GzipIntegrityStream : ReadOnlyStream
 {
     private readonly TailCapturingStream _compressed;
     private readonly GZipStream _gzip;
@@ -23,18 +23,6 @@ internal sealed class GzipIntegrityStream : Stream
         _gzip = new GZipStream(_compressed, CompressionMode.Decompress);
     }
 
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
     public override int Read(Span<byte> buffer) => Account(buffer, _gzip.Read(buffer));
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
@@ -42,19 +30,6 @@ internal sealed class GzipIntegrityStream : Stream
         var read = await _gzip.ReadAsync(buffer, cancellationToken);
         return Account(buffer.Span, read);
     }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
@@ -89,24 +64,12 @@ internal sealed class GzipIntegrityStream : Stream
     }
 
     /// <summary>Remembers the last 8 bytes read from the compressed stream: the gzip trailer once it is all read.</summary>
-    private sealed class TailCapturingStream(Stream inner) : Stream
+    private sealed class TailCapturingStream(Stream inner) : ReadOnlyStream
     {
         private readonly byte[] _tail = new byte[8];
         private int _filled;
 
         public byte[] Tail => _tail.AsSpan(0, _filled).ToArray();
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count) => Capture(buffer.AsSpan(offset, inner.Read(buffer, offset, count)));
 
         public override int Read(Span<byte> buffer) => Capture(buffer[..inner.Read(buffer)]);
 
@@ -115,19 +78,6 @@ internal sealed class GzipIntegrityStream : Stream
             var read = await inner.ReadAsync(buffer, cancellationToken);
             return Capture(buffer.Span[..read]);
         }
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         private int Capture(ReadOnlySpan<byte> read)
         {
