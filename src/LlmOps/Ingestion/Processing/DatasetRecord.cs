@@ -1,10 +1,8 @@
-using LlmOps.Ingestion.Transform;
-
 namespace LlmOps.Ingestion.Processing;
 
 /// <summary>
-/// One accepted record as stored in a dataset version: schema-typed fields (text fields cleaned and redacted),
-/// the prepared text with its chunks, and enrichment (source, content hash, language, character and token counts). Nothing run-dependent (such as the ingestion time) is in
+/// One accepted record as stored in a dataset version: schema-typed fields (text fields cleaned and redacted; the
+/// source's text field is not repeated there, it is <see cref="Text"/>), the prepared text with its chunks, and enrichment (source, content hash, language, character and token counts). Nothing run-dependent (such as the ingestion time) is in
 /// it, so identical input gives identical records and the same version id.
 /// </summary>
 public sealed record DatasetRecord(
@@ -17,4 +15,12 @@ public sealed record DatasetRecord(
     string Language,
     int Chars,
     int Tokens,
-    IReadOnlyList<TextChunk> Chunks);
+    IReadOnlyList<ChunkSpan> Chunks)
+{
+    /// <summary>The text of one chunk, cut from <see cref="Text"/>.</summary>
+    public string ChunkText(ChunkSpan chunk)
+    {
+        ArgumentNullException.ThrowIfNull(chunk);
+        return Text[chunk.StartChar..chunk.EndChar];
+    }
+}

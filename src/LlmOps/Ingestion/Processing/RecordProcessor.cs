@@ -86,7 +86,10 @@ public sealed class RecordProcessor
         var id = _source.IdField is not null && typed.TryGetValue(_source.IdField, out var idValue) && idValue is not null
             ? Convert.ToString(idValue, CultureInfo.InvariantCulture)!
             : contentHash[..16];
-        var chunks = _chunker.Chunk($"{_source.Name}:{id}", text, out var tokens);
+        var chunks = _chunker.Chunk($"{_source.Name}:{id}", text, out var tokens)
+            .Select(c => new ChunkSpan(c.Id, c.Index, c.TokenCount, c.StartChar, c.EndChar))
+            .ToList();
+        typed.Remove(_source.TextField);
         var language = LanguageDetector.Detect(text);
         var record = new DatasetRecord(id, _source.Name, outcome.Line, typed, text, contentHash, language, text.Length, tokens, chunks);
         if (_idMustBeUnique && _previous.TryGetValue(id, out var earlier) && earlier != Fingerprint(record))

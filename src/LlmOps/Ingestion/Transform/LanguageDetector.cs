@@ -18,6 +18,9 @@ public static class LanguageDetector
         ["pt"] = ["o", "a", "e", "é", "os", "as", "que", "de", "não", "uma", "um", "para", "com", "por", "meu", "se", "obrigado", "do", "mas", "da"],
     };
 
+    // The first words decide: more rarely changes the answer and costs time on long records.
+    private const int MaxWords = 120;
+
     // Every stop word, with the languages (by index) it belongs to: one lookup per word.
     private static readonly string[] Languages = [.. StopWords.Keys.Order(StringComparer.Ordinal)];
 
@@ -33,7 +36,7 @@ public static class LanguageDetector
         var words = 0;
         var span = text.AsSpan();
         var position = 0;
-        while (position < span.Length && words < 400)
+        while (position < span.Length && words < MaxWords)
         {
             while (position < span.Length && !char.IsLetter(span[position]))
             {

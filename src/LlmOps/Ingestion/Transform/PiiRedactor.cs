@@ -47,8 +47,9 @@ public sealed partial class PiiRedactor
     {
         ArgumentNullException.ThrowIfNull(text);
         ArgumentNullException.ThrowIfNull(counts);
-        // Every built-in type needs a digit, an '@' or a ':'; most text has few, so most passes are skipped.
-        var hasDigit = text.AsSpan().IndexOfAnyInRange('0', '9') >= 0;
+        // Every built-in type needs an '@', a ':' or enough digits (an IPv4 address 4, the rest at least 9); most
+        // text has few, so most passes are skipped.
+        var digits = CountDigits(text);
         var hasAt = text.Contains('@', StringComparison.Ordinal);
         var hasColon = text.Contains(':', StringComparison.Ordinal);
         for (var i = 0; i < _detectors.Count; i++)
@@ -58,7 +59,8 @@ public sealed partial class PiiRedactor
             {
                 "email" => hasAt,
                 "ipv6" => hasColon,
-                _ => hasDigit,
+                "ipv4" => digits >= 4,
+                _ => digits >= 9,
             };
             if (!needed)
             {
@@ -79,6 +81,19 @@ public sealed partial class PiiRedactor
         }
 
         return text;
+    }
+
+    private static int CountDigits(ReadOnlySpan<char> text)
+    {
+        var count = 0;
+        int next;
+        while ((next = text.IndexOfAnyInRange('0', '9')) >= 0)
+        {
+            count++;
+            text = text[(next + 1)..];
+        }
+
+        return count;
     }
 
     public static bool IsLuhnValid(string candidate)
