@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.IO.Hashing;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using LlmOps.Ingestion.Reading;
@@ -71,10 +73,10 @@ public sealed class RecordProcessor
             return Quarantine(new QuarantinedRecord(outcome.Line, "not_empty", _source.TextField, $"'{_source.TextField}' is empty after cleaning", outcome.Fields));
         }
 
-        var contentHash = Hash(Normalize(text));
+        var key = XxHash128.HashToUInt128(MemoryMarshal.AsBytes(Normalize(text).AsSpan()));
+        var contentHash = key.ToString("x32", CultureInfo.InvariantCulture);
         if (_settings.Dedup)
         {
-            var key = BitConverter.ToUInt128(Convert.FromHexString(contentHash.AsSpan(0, 32)));
             if (_seenContent.TryGetValue(key, out var firstLine))
             {
                 return Quarantine(new QuarantinedRecord(outcome.Line, "dedup", _source.TextField, $"same content as line {firstLine}", outcome.Fields));

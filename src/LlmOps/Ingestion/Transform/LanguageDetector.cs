@@ -19,7 +19,7 @@ public static class LanguageDetector
     };
 
     // The first words decide: more rarely changes the answer and costs time on long records.
-    private const int MaxWords = 120;
+    private const int MaxWords = 64;
 
     // Every stop word, with the languages (by index) it belongs to: one lookup per word.
     private static readonly string[] Languages = [.. StopWords.Keys.Order(StringComparer.Ordinal)];
