@@ -1,4 +1,3 @@
-using LlmOps.Datasets;
 using LlmOps.Ingestion;
 using LlmOps.Lifecycle;
 using LlmOps.Storage;
@@ -27,7 +26,6 @@ public static class LlmOpsServiceCollectionExtensions
         });
         services.TryAddSingleton<LifecycleCatalog>();
         services.TryAddSingleton<DropIngestor>();
-        services.TryAddSingleton<DatasetStore>();
         foreach (var function in TriggerCatalog.All)
         {
             services.TryAddTransient(function.HandlerType);
