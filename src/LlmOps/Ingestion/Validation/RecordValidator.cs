@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.IO.Hashing;
+using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 using LlmOps.Lifecycle;
 
@@ -13,7 +15,8 @@ namespace LlmOps.Ingestion.Validation;
 public sealed partial class RecordValidator
 {
     private readonly SourceDefinition _source;
-    private readonly IReadOnlyList<(QualityRule Rule, Regex? Pattern, HashSet<string>? Seen)> _rules;
+    // Values seen by unique rules are kept as 128-bit hashes: a large drop's ids would otherwise dominate memory.
+    private readonly IReadOnlyList<(QualityRule Rule, Regex? Pattern, HashSet<UInt128>? Seen)> _rules;
     public RecordValidator(SourceDefinition source, QualitySettings quality)
     {
         ArgumentNullException.ThrowIfNull(source);
@@ -21,7 +24,7 @@ public sealed partial class RecordValidator
         _source = source;
         _rules = quality.Rules
             .Where(r => source.Schema.Any(f => f.Name == r.Field))
-            .Select(r => (r, r.Pattern is null ? null : new Regex(r.Pattern, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1)), r.Kind == QualityRuleKind.Unique ? new HashSet<string>(StringComparer.Ordinal) : null))
+            .Select(r => (r, r.Pattern is null ? null : new Regex(r.Pattern, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1)), r.Kind == QualityRuleKind.Unique ? new HashSet<UInt128>() : null))
             .ToList();
     }
 
@@ -74,7 +77,7 @@ public sealed partial class RecordValidator
                 QualityRuleKind.AllowedValues when text is not null && !rule.AllowedValues.Contains(text) =>
                     $"'{rule.Field}' is {Show(text)}, expected one of {string.Join(", ", rule.AllowedValues)}",
                 QualityRuleKind.Regex when text is not null && !pattern!.IsMatch(text) => $"'{rule.Field}' value {Show(text)} does not match {rule.Pattern}",
-                QualityRuleKind.Unique when text is not null && !seen!.Add(text) => $"'{rule.Field}' value {Show(text)} appears earlier in this drop",
+                QualityRuleKind.Unique when text is not null && !seen!.Add(XxHash128.HashToUInt128(MemoryMarshal.AsBytes(text.AsSpan()))) => $"'{rule.Field}' value {Show(text)} appears earlier in this drop",
                 _ => null,
             };
             if (failure is not null)
