@@ -172,6 +172,11 @@ public sealed class BlobTriggerListener : TriggerListener
         {
             Logger.LogWarning(ex, "Storage fault while tracking {Blob} for {Function}; the next scan retries", input.Path, Function.Name);
         }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A damaged receipt, say: never silent, and the scan goes on with the other blobs.
+            Logger.LogError(ex, "Could not track {Blob} for {Function}; the next scan retries", input.Path, Function.Name);
+        }
     }
 
     private async Task RunClaimedAsync(BlobTriggerInput input, string key, BlobReceiptClaim claim)
