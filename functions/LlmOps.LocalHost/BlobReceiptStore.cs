@@ -65,23 +65,11 @@ public sealed class BlobReceiptStore(StorageAccount storage, LocalHostOptions op
     {
         var receiptBlob = _container.GetBlobClient(ReceiptName(function, container, name, etag));
         var fresh = new BlobReceipt(function, container, name, etag.ToString(), BlobReceiptStatus.Pending, 0, null, clock.GetUtcNow());
-        var created = true;
-        try
-        {
-            await receiptBlob.UploadAsync(
-                BinaryData.FromObjectAsJson(fresh, JsonSerializerOptions.Web),
-                new BlobUploadOptions
-                {
-                    Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
-                    Metadata = StatusOf(BlobReceiptStatus.Pending),
-                },
-                cancellationToken);
-        }
-        catch (RequestFailedException conflict) when (conflict.Status is 409 or 412)
-        {
-            // Seen before, by this or another instance: the lease decides who runs, the receipt whether to.
-            created = false;
-        }
+        // When the receipt exists this or another instance saw the version before: the lease decides who runs, the receipt whether to.
+        var created = await receiptBlob.TryCreateAsync(
+            BinaryData.FromObjectAsJson(fresh, JsonSerializerOptions.Web),
+            new BlobUploadOptions { Metadata = StatusOf(BlobReceiptStatus.Pending) },
+            cancellationToken);
 
         var lease = await BlobLeaseKeeper.TryAcquireAsync(receiptBlob, options.LeaseDuration, logger, cancellationToken);
         if (lease is null)

@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Azure;
-using Azure.Storage.Blobs.Models;
 using LlmOps.Storage;
 using LlmOps.Triggers;
 
@@ -66,14 +65,7 @@ public sealed class FunctionKeyStore(StorageAccount storage, LocalHostOptions op
         catch (RequestFailedException ex) when (ex.Status == 404)
         {
             stored = new FunctionKeys(NewKey(), NewKey());
-            try
-            {
-                await blob.UploadAsync(
-                    BinaryData.FromObjectAsJson(stored, JsonSerializerOptions.Web),
-                    new BlobUploadOptions { Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All } },
-                    cancellationToken);
-            }
-            catch (RequestFailedException conflict) when (conflict.Status is 409 or 412)
+            if (!await blob.TryCreateAsync(BinaryData.FromObjectAsJson(stored, JsonSerializerOptions.Web), cancellationToken: cancellationToken))
             {
                 // Another instance created the keys first: use theirs.
                 stored = (await blob.DownloadContentAsync(cancellationToken)).Value.Content.ToObjectFromJson<FunctionKeys>(JsonSerializerOptions.Web)!;

@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
 using Azure;
-using Azure.Storage.Blobs.Models;
 using Cronos;
+using LlmOps.Storage;
 using LlmOps.Triggers;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
@@ -79,11 +79,8 @@ public sealed partial class TimerTriggerListener : TriggerListener
         {
             try
             {
-                await lockBlob.UploadAsync(BinaryData.Empty, new BlobUploadOptions { Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All } }, stoppingToken);
-            }
-            catch (RequestFailedException ex) when (ex.Status is 409 or 412)
-            {
-                // The lock blob exists (or is leased): fine.
+                // The lock blob may exist (or be leased) already: either is fine.
+                await lockBlob.TryCreateAsync(BinaryData.Empty, cancellationToken: stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

@@ -81,21 +81,11 @@ public sealed class DatasetVersionWriter(StorageAccount storage)
 
     private static async Task WriteOnceAsync(BlobClient blob, Stream content, string contentType, CancellationToken cancellationToken)
     {
-        try
+        // Already there: written by an earlier, interrupted run of the same content (verify would catch a difference).
+        if (await blob.TryCreateAsync(content, new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = contentType } }, cancellationToken))
         {
-            await blob.UploadAsync(content, new BlobUploadOptions
-            {
-                Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
-                HttpHeaders = new BlobHttpHeaders { ContentType = contentType },
-            }, cancellationToken);
+            await blob.CreateSnapshotAsync(cancellationToken: cancellationToken);
         }
-        catch (RequestFailedException ex) when (ex.Status is 409 or 412)
-        {
-            // Written by an earlier, interrupted run of the same content: the verify step would catch a difference.
-            return;
-        }
-
-        await blob.CreateSnapshotAsync(cancellationToken: cancellationToken);
     }
 
     private static class Json
