@@ -22,18 +22,8 @@ public sealed class BlobReceiptStore(StorageAccount storage, LocalHostOptions op
         await _container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
 
     /// <summary>The receipt of one blob version, or null when none was written yet.</summary>
-    public async Task<BlobReceipt?> GetAsync(string function, string container, string name, ETag etag, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var content = await _container.GetBlobClient(ReceiptName(function, container, name, etag)).DownloadContentAsync(cancellationToken);
-            return content.Value.Content.ToObjectFromJson<BlobReceipt>(JsonSerializerOptions.Web);
-        }
-        catch (RequestFailedException ex) when (ex.Status == 404)
-        {
-            return null;
-        }
-    }
+    public Task<BlobReceipt?> GetAsync(string function, string container, string name, ETag etag, CancellationToken cancellationToken) =>
+        _container.GetBlobClient(ReceiptName(function, container, name, etag)).ReadAsync<BlobReceipt>(cancellationToken);
 
     /// <summary>
     /// The receipt names of blob versions that are completed or poisoned for a function and container, read in
@@ -81,8 +71,8 @@ public sealed class BlobReceiptStore(StorageAccount storage, LocalHostOptions op
         {
             var receipt = created
                 ? fresh
-                : (await receiptBlob.DownloadContentAsync(cancellationToken)).Value.Content.ToObjectFromJson<BlobReceipt>(JsonSerializerOptions.Web)
-                  ?? throw new InvalidOperationException($"Receipt {receiptBlob.Name} is empty.");
+                : await receiptBlob.ReadAsync<BlobReceipt>(cancellationToken)
+                  ?? throw new InvalidOperationException($"Receipt {receiptBlob.Name} is missing or empty.");
             if (receipt.Status != BlobReceiptStatus.Pending)
             {
                 await lease.DisposeAsync();

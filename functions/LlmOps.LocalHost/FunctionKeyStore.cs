@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Azure;
 using LlmOps.Storage;
 using LlmOps.Triggers;
 
@@ -56,19 +55,15 @@ public sealed class FunctionKeyStore(StorageAccount storage, LocalHostOptions op
         var container = storage.Container(StorageNames.HostContainer);
         await container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
         var blob = container.GetBlobClient("secrets/host.json");
-        FunctionKeys stored;
-        try
-        {
-            stored = (await blob.DownloadContentAsync(cancellationToken)).Value.Content.ToObjectFromJson<FunctionKeys>(JsonSerializerOptions.Web)
-                ?? throw new InvalidOperationException("llmops-hosts/secrets/host.json is empty.");
-        }
-        catch (RequestFailedException ex) when (ex.Status == 404)
+        var stored = await blob.ReadAsync<FunctionKeys>(cancellationToken);
+        if (stored is null)
         {
             stored = new FunctionKeys(NewKey(), NewKey());
             if (!await blob.TryCreateAsync(BinaryData.FromObjectAsJson(stored, JsonSerializerOptions.Web), cancellationToken: cancellationToken))
             {
                 // Another instance created the keys first: use theirs.
-                stored = (await blob.DownloadContentAsync(cancellationToken)).Value.Content.ToObjectFromJson<FunctionKeys>(JsonSerializerOptions.Web)!;
+                stored = await blob.ReadAsync<FunctionKeys>(cancellationToken)
+                    ?? throw new InvalidOperationException("llmops-hosts/secrets/host.json vanished while the keys were created.");
             }
         }
 

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Azure;
 using Azure.Storage.Blobs;
 using LlmOps.Storage;
 
@@ -13,18 +12,8 @@ public sealed class TimerScheduleMonitor(StorageAccount storage)
 {
     private readonly BlobContainerClient _container = storage.Container(StorageNames.HostContainer);
 
-    public async Task<TimerScheduleStatus?> GetStatusAsync(string function, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var content = await StatusBlob(function).DownloadContentAsync(cancellationToken);
-            return content.Value.Content.ToObjectFromJson<TimerScheduleStatus>(JsonSerializerOptions.Web);
-        }
-        catch (RequestFailedException ex) when (ex.Status == 404)
-        {
-            return null;
-        }
-    }
+    public Task<TimerScheduleStatus?> GetStatusAsync(string function, CancellationToken cancellationToken) =>
+        StatusBlob(function).ReadAsync<TimerScheduleStatus>(cancellationToken);
 
     public async Task EnsureContainerAsync(CancellationToken cancellationToken) =>
         await _container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);

@@ -66,18 +66,8 @@ public sealed class DatasetVersionWriter(StorageAccount storage)
         return (manifest, true);
     }
 
-    internal static async Task<DatasetManifest?> ReadManifestAsync(BlobClient blob, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var content = await blob.DownloadContentAsync(cancellationToken);
-            return content.Value.Content.ToObjectFromJson<DatasetManifest>(JsonSerializerOptions.Web);
-        }
-        catch (RequestFailedException ex) when (ex.Status == 404)
-        {
-            return null;
-        }
-    }
+    internal static Task<DatasetManifest?> ReadManifestAsync(BlobClient blob, CancellationToken cancellationToken) =>
+        blob.ReadAsync<DatasetManifest>(cancellationToken);
 
     private static async Task WriteOnceAsync(BlobClient blob, Stream content, string contentType, CancellationToken cancellationToken)
     {
