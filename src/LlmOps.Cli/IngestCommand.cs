@@ -56,7 +56,7 @@ internal static class IngestCommand
                     uploaded = await raw.GetBlobClient(blobName).UploadAsync(content, overwrite: true, cancellationToken);
                 }
 
-                var ingestor = new DropIngestor(storage, catalog, TimeProvider.System, NullLogger<DropIngestor>.Instance);
+                var ingestor = new DropIngestor(storage, catalog, new LlmOps.Lineage.LineageStore(storage, TimeProvider.System), TimeProvider.System, NullLogger<DropIngestor>.Instance);
                 return await ingestor.IngestAsync(sourceName, StorageNames.RawContainer, blobName, uploaded.Value.ETag, cancellationToken);
             });
             console.Write(ResultTables.Ingestion(result));

@@ -1,5 +1,8 @@
 using LlmOps.Ingestion;
 using LlmOps.Lifecycle;
+using LlmOps.Lineage;
+using LlmOps.Registry;
+using LlmOps.Tracking;
 using LlmOps.Storage;
 using LlmOps.Triggers;
 using Microsoft.Extensions.Configuration;
@@ -26,6 +29,9 @@ public static class LlmOpsServiceCollectionExtensions
         });
         services.TryAddSingleton<LifecycleCatalog>();
         services.TryAddSingleton<DropIngestor>();
+        services.TryAddSingleton<LineageStore>();
+        services.TryAddSingleton<ExperimentTracker>();
+        services.TryAddSingleton<ModelRegistry>();
         foreach (var function in TriggerCatalog.All)
         {
             services.TryAddTransient(function.HandlerType);

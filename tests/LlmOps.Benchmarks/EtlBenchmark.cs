@@ -148,7 +148,7 @@ internal static class EtlBenchmark
             uploaded = await raw.GetBlobClient("bench/drop.jsonl").UploadAsync(file, overwrite: true);
         }
 
-        var result = await new DropIngestor(storage, catalog, TimeProvider.System, NullLogger<DropIngestor>.Instance)
+        var result = await new DropIngestor(storage, catalog, new LlmOps.Lineage.LineageStore(storage, TimeProvider.System), TimeProvider.System, NullLogger<DropIngestor>.Instance)
             .IngestAsync("bench", StorageNames.RawContainer, "bench/drop.jsonl", uploaded.Value.ETag, CancellationToken.None);
         var endToEnd = clock.Elapsed.TotalSeconds;
         if (result.Version is null)

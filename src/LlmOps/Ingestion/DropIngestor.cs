@@ -6,6 +6,7 @@ using LlmOps.Datasets;
 using LlmOps.Ingestion.Processing;
 using LlmOps.Ingestion.Reading;
 using LlmOps.Lifecycle;
+using LlmOps.Lineage;
 using LlmOps.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -16,7 +17,7 @@ namespace LlmOps.Ingestion;
 /// quarantine what fails (with rule, line and field), and publish an immutable dataset version unless the
 /// quarantine rate passes the lifecycle's limit. Bad data never throws: only storage faults do, so the host retries.
 /// </summary>
-public sealed class DropIngestor(StorageAccount storage, LifecycleCatalog lifecycles, TimeProvider clock, ILogger<DropIngestor> logger)
+public sealed class DropIngestor(StorageAccount storage, LifecycleCatalog lifecycles, LineageStore lineage, TimeProvider clock, ILogger<DropIngestor> logger)
 {
     private readonly DatasetStore _datasets = new(storage);
     private readonly DatasetVersionWriter _writer = new(storage);
@@ -111,6 +112,7 @@ public sealed class DropIngestor(StorageAccount storage, LifecycleCatalog lifecy
             await quarantine.WriteAsync(Report(created ? IngestionStatus.Published : IngestionStatus.Unchanged, null), cancellationToken);
         }
 
+        await RecordLineageAsync(manifest, container, name, etagText, cancellationToken);
         if (created)
         {
             var queue = storage.Queue(StorageNames.DatasetVersionsQueue);
@@ -173,6 +175,26 @@ public sealed class DropIngestor(StorageAccount storage, LifecycleCatalog lifecy
                 cancellationToken);
             return result;
         }
+    }
+
+    /// <summary>source blob (etag) -> preprocessing version -> dataset version, as one ETL run per blob version.</summary>
+    private async Task RecordLineageAsync(DatasetManifest manifest, string container, string name, string etag, CancellationToken cancellationToken)
+    {
+        var job = $"llmops.etl/{manifest.Source}";
+        var blobId = LineageIds.Blob(container, name, etag);
+        var runId = LineageIds.StableRunId($"{job}|{blobId}");
+        var runFacets = new Dictionary<string, string> { ["codeVersion"] = PreprocessingVersion.CodeVersion, ["feature"] = manifest.Feature };
+        var blobNode = new LineageDataset(blobId, new Dictionary<string, string> { ["container"] = container, ["name"] = name, ["etag"] = etag });
+        var prepNode = new LineageDataset(manifest.PreprocessingVersion);
+        var datasetNode = new LineageDataset(manifest.Id, new Dictionary<string, string>
+        {
+            ["feature"] = manifest.Feature,
+            ["records"] = manifest.Records.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["chunks"] = manifest.Chunks.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["manifest"] = DatasetManifest.FolderOf(manifest.Id) + "manifest.json",
+        });
+        await lineage.RecordAsync(new LineageEvent(job, runId, LineageRelation.Used, [blobNode], [prepNode], runFacets), cancellationToken);
+        await lineage.RecordAsync(new LineageEvent(job, runId, LineageRelation.ProducedBy, [prepNode], [datasetNode], runFacets), cancellationToken);
     }
 
     private async Task<Dictionary<string, string>?> PreviousRecordsAsync(SourceDefinition source, CancellationToken cancellationToken)

@@ -28,6 +28,10 @@ public sealed class LifecycleCatalog(StorageAccount storage) : IDisposable
         return null;
     }
 
+    /// <summary>The published lifecycle of <paramref name="feature"/>, or null.</summary>
+    public async Task<LifecycleDefinition?> GetAsync(string feature, CancellationToken cancellationToken) =>
+        (await LoadAllAsync(cancellationToken)).FirstOrDefault(l => string.Equals(l.Feature, feature, StringComparison.Ordinal));
+
     /// <summary>Validates a lifecycle file and stores it as config/lifecycles/{feature}.yaml.</summary>
     public async Task<LifecycleDefinition> PublishAsync(string yaml, string fileName, CancellationToken cancellationToken)
     {

@@ -1,8 +1,8 @@
 namespace LlmOps.Lifecycle;
 
 /// <summary>
-/// A feature's lifecycle file (ARCHITECTURE.md): sources, quality and preprocessing are read here; the other
-/// sections (embedding, experiments, gates, drift, owners, retention) are kept as written for the capabilities that
+/// A feature's lifecycle file (ARCHITECTURE.md): sources, quality, preprocessing and gates are read here; the
+/// other sections (embedding, experiments, drift, owners, retention) are kept as written for the capabilities that
 /// read them.
 /// </summary>
 public sealed record LifecycleDefinition(
@@ -10,6 +10,7 @@ public sealed record LifecycleDefinition(
     IReadOnlyList<SourceDefinition> Sources,
     QualitySettings Quality,
     PreprocessingSettings Preprocessing,
+    IReadOnlyList<ReleaseGate> PromotionGates,
     IReadOnlyList<string> OtherSections)
 {
     /// <summary>The source whose name is <paramref name="name"/>, or null.</summary>

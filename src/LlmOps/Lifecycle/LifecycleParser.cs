@@ -11,8 +11,8 @@ namespace LlmOps.Lifecycle;
 /// </summary>
 public static class LifecycleParser
 {
-    private static readonly string[] TopLevel = ["feature", "sources", "quality", "preprocessing"];
-    private static readonly string[] OpenSections = ["owners", "embedding", "experiments", "gates", "drift", "retention", "description", "version"];
+    private static readonly string[] TopLevel = ["feature", "sources", "quality", "preprocessing", "gates"];
+    private static readonly string[] OpenSections = ["owners", "embedding", "experiments", "drift", "retention", "description", "version"];
 
     public static LifecycleDefinition Parse(string yaml, string source = "lifecycle.yaml")
     {
@@ -44,13 +44,14 @@ public static class LifecycleParser
         var sources = ReadSources(reader, root);
         var quality = ReadQuality(reader, root, sources);
         var preprocessing = ReadPreprocessing(reader, root);
+        var gates = ReadGates(reader, root);
         if (errors.Count > 0)
         {
             throw new LifecycleValidationException(source, [.. errors.OrderBy(e => e.Line).ThenBy(e => e.Column)]);
         }
 
         var others = root.Children.Keys.OfType<YamlScalarNode>().Select(k => k.Value!).Where(k => OpenSections.Contains(k)).ToList();
-        return new LifecycleDefinition(feature, sources, quality, preprocessing, others);
+        return new LifecycleDefinition(feature, sources, quality, preprocessing, gates, others);
     }
 
     public static async Task<LifecycleDefinition> LoadAsync(string path, CancellationToken cancellationToken = default) =>
@@ -361,6 +362,61 @@ public static class LifecycleParser
         }
 
         return new PreprocessingSettings(version, normalize, stripHtml, redact, types, custom, dedup, tokenizer, chunkTokens, overlap);
+    }
+
+    private static List<ReleaseGate> ReadGates(NodeReader reader, YamlMappingNode root)
+    {
+        var gates = new List<ReleaseGate>();
+        if (reader.Mapping(root, "gates", "") is not { } section)
+        {
+            return gates;
+        }
+
+        reader.RejectUnknown(section, "gates", ["promote"]);
+        if (NodeReader.Child(section, "promote") is not { } node)
+        {
+            return gates;
+        }
+
+        if (node is not YamlSequenceNode list)
+        {
+            reader.Error(node, "gates.promote", "a list of {metric, min, max}", Describe(node));
+            return gates;
+        }
+
+        for (var i = 0; i < list.Children.Count; i++)
+        {
+            var at = $"gates.promote[{i}]";
+            if (list.Children[i] is not YamlMappingNode item)
+            {
+                reader.Error(list.Children[i], at, "a mapping with metric and min and/or max", Describe(list.Children[i]));
+                continue;
+            }
+
+            reader.RejectUnknown(item, at, ["metric", "min", "max"]);
+            var metric = reader.RequiredString(item, "metric", at);
+            var min = reader.OptionalNumber(item, "min", at);
+            var max = reader.OptionalNumber(item, "max", at);
+            if (NodeReader.Child(item, "min") is null && NodeReader.Child(item, "max") is null)
+            {
+                reader.Error(item, at, "min, max or both", "neither");
+            }
+            else if (min > max)
+            {
+                reader.Error(NodeReader.Child(item, "max")!, at + ".max", $"at least min ({min.Value.ToString(CultureInfo.InvariantCulture)})", max.Value.ToString(CultureInfo.InvariantCulture));
+            }
+
+            if (metric is not null && gates.Any(g => g.Metric == metric))
+            {
+                reader.Error(NodeReader.Child(item, "metric")!, at + ".metric", "a metric no other gate names", metric);
+            }
+            else if (metric is not null)
+            {
+                gates.Add(new ReleaseGate(metric, min, max));
+            }
+        }
+
+        return gates;
     }
 
     private static bool IsValidRegex(string pattern, out string? problem)

@@ -120,6 +120,23 @@ internal sealed class NodeReader(List<LifecycleError> errors)
         return fallback;
     }
 
+    public double? OptionalNumber(YamlMappingNode map, string key, string at)
+    {
+        var text = OptionalString(map, key, at);
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(value))
+        {
+            return value;
+        }
+
+        Error(Child(map, key)!, Join(at, key), "a number", $"'{text}'");
+        return null;
+    }
+
     public T Enum<T>(YamlMappingNode map, string key, string at, T fallback, IReadOnlyDictionary<string, T> names)
     {
         var text = OptionalString(map, key, at);

@@ -24,6 +24,11 @@ public static class StorageNames
     public const string HeartbeatsTable = "heartbeats";
     public const string IngestionsTable = "ingestions";
     public const string DatasetVersionsTable = "datasetversions";
+    public const string LineageTable = "lineage";
+    public const string ExperimentsTable = "experiments";
+    public const string RunsTable = "runs";
+    public const string RunMetricsTable = "runmetrics";
+    public const string RegistryTable = "registry";
 
     /// <summary>The queue a failing message of <paramref name="queue"/> ends on.</summary>
     public static string PoisonQueueFor(string queue) => queue + "-poison";

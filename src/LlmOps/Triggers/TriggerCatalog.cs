@@ -1,7 +1,9 @@
 using LlmOps.Datasets;
 using LlmOps.Ingestion;
+using LlmOps.Lineage;
 using LlmOps.Monitoring;
 using LlmOps.Storage;
+using LlmOps.Tracking;
 
 namespace LlmOps.Triggers;
 
@@ -15,6 +17,9 @@ public static class TriggerCatalog
     public const string IndexDatasetVersion = "IndexDatasetVersion";
     public const string Heartbeat = "Heartbeat";
     public const string Health = "Health";
+    public const string Lineage = "Lineage";
+    public const string ListRuns = "ListRuns";
+    public const string GetRun = "GetRun";
 
     /// <summary>The heartbeat schedule is an app setting so each environment picks its own cadence.</summary>
     public const string HeartbeatScheduleSetting = "HeartbeatSchedule";
@@ -27,5 +32,8 @@ public static class TriggerCatalog
         FunctionDefinition.Queue<DatasetVersionIndexer>(IndexDatasetVersion, StorageNames.DatasetVersionsQueue),
         FunctionDefinition.Timer<HeartbeatRecorder>(Heartbeat, "%" + HeartbeatScheduleSetting + "%"),
         FunctionDefinition.Http<HealthEndpoint>(Health, "health", FunctionAuthLevel.Anonymous, "GET"),
+        FunctionDefinition.Http<LineageEndpoint>(Lineage, "lineage/{*id}", FunctionAuthLevel.Function, "GET"),
+        FunctionDefinition.Http<RunsEndpoint>(ListRuns, "runs", FunctionAuthLevel.Function, "GET"),
+        FunctionDefinition.Http<RunEndpoint>(GetRun, "runs/{id}", FunctionAuthLevel.Function, "GET"),
     ];
 }

@@ -14,7 +14,7 @@ public sealed class IngestionFixture
     {
         Storage = storage;
         Source = source;
-        Ingestor = new DropIngestor(storage, catalog, TimeProvider.System, NullLogger<DropIngestor>.Instance);
+        Ingestor = new DropIngestor(storage, catalog, new LlmOps.Lineage.LineageStore(storage, TimeProvider.System), TimeProvider.System, NullLogger<DropIngestor>.Instance);
     }
 
     public StorageAccount Storage { get; }

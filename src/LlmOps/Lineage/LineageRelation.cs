@@ -1,0 +1,22 @@
+namespace LlmOps.Lineage;
+
+/// <summary>The edge types of the lineage graph. An edge always points from upstream to downstream.</summary>
+public static class LineageRelation
+{
+    /// <summary>A dataset or index built from another dataset.</summary>
+    public const string DerivedFrom = "derived_from";
+
+    /// <summary>A version made by a process: a dataset by a preprocessing version, a model or prompt by a run.</summary>
+    public const string ProducedBy = "produced_by";
+
+    /// <summary>An input read by a process: a source blob by preprocessing, a dataset by a training run.</summary>
+    public const string Used = "used";
+
+    /// <summary>A dataset or index a run evaluated on.</summary>
+    public const string EvaluatedOn = "evaluated_on";
+
+    /// <summary>A model or prompt version and the deployment that serves it.</summary>
+    public const string DeployedAs = "deployed_as";
+
+    public static IReadOnlyList<string> All { get; } = [DerivedFrom, ProducedBy, Used, EvaluatedOn, DeployedAs];
+}

@@ -1,0 +1,460 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Azure;
+using Azure.Data.Tables;
+using LlmOps.Lifecycle;
+using LlmOps.Lineage;
+using LlmOps.Storage;
+using LlmOps.Tracking;
+
+namespace LlmOps.Registry;
+
+/// <summary>
+/// The model and prompt registry in table <c>registry</c>, one partition per registered name: an item row, a row per
+/// immutable version, a row per alias and per deployment. Version numbers are allocated in a transaction with the item
+/// row's ETag; aliases move with their own ETag, so of two concurrent moves one wins and the other gets a
+/// <see cref="RegistryConflictException"/>. Versions link to their run, deployments to their version, in the lineage graph.
+/// </summary>
+public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTracker tracker, LineageStore lineage, LifecycleCatalog lifecycles, TimeProvider clock)
+{
+    public const string Champion = "champion";
+    private const string ItemRow = "item";
+    private const int RegisterAttempts = 8;
+    private readonly TableClient _table = storage.Table(StorageNames.RegistryTable);
+    private int _ready;
+
+    /// <summary><c>model:x</c> or <c>prompt:y</c> as given; a bare name means a model.</summary>
+    public static string QualifiedName(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var qualified = name.Contains(':', StringComparison.Ordinal) ? name : "model:" + name;
+        if (!NamePattern().IsMatch(qualified))
+        {
+            throw new ArgumentException($"'{name}' is not a registry name: expected model:<name> or prompt:<name>, the name of lower-case letters, digits, '.', '_' or '-'.", nameof(name));
+        }
+
+        return qualified;
+    }
+
+    public static string VersionId(string name, int version) => $"{QualifiedName(name)}/{version.ToString(CultureInfo.InvariantCulture)}";
+
+    /// <summary>Parses <c>model:x/7</c> into its name and version.</summary>
+    public static (string Name, int Version) ParseVersionId(string id)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        var slash = id.LastIndexOf('/');
+        if (slash < 0 || !int.TryParse(id.AsSpan(slash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var version) || version < 1)
+        {
+            throw new FormatException($"'{id}' is not a version id: expected model:<name>/<n> or prompt:<name>/<n>.");
+        }
+
+        return (QualifiedName(id[..slash]), version);
+    }
+
+    /// <summary>Registers the next version of a name (created on first use), linked to the run that produced it.</summary>
+    public async Task<RegistryVersion> RegisterAsync(RegisterRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var name = QualifiedName(request.Name);
+        var kind = KindOf(name);
+        if (kind == RegistryKind.Prompt && string.IsNullOrWhiteSpace(request.Template))
+        {
+            throw new ArgumentException($"{name} is a prompt: register it with its template.", nameof(request));
+        }
+
+        var run = await tracker.GetRunAsync(request.RunId, cancellationToken) ?? throw new KeyNotFoundException($"No run {request.RunId}: a version must link to the run that produced it.");
+        if (request.Artifact is { } artifact && !run.Artifacts.Contains(artifact))
+        {
+            throw new ArgumentException($"{run.Info.Id} has no artifact '{artifact}' (it has: {(run.Artifacts.Count == 0 ? "none" : string.Join(", ", run.Artifacts))}).", nameof(request));
+        }
+
+        await EnsureAsync(cancellationToken);
+        var by = Environment.UserName;
+        var feature = request.Feature ?? run.Tags.GetValueOrDefault("feature") ?? run.Info.Experiment;
+        var partition = TableKey.Encode(name);
+        for (var attempt = 1; ; attempt++)
+        {
+            var item = await _table.GetEntityIfExistsAsync<TableEntity>(partition, ItemRow, cancellationToken: cancellationToken);
+            var number = item.HasValue ? (item.Value!.GetInt32("LatestVersion") ?? 0) + 1 : 1;
+            var now = clock.GetUtcNow();
+            var version = new RegistryVersion(
+                VersionId(name, number),
+                name,
+                number,
+                run.Info.Id,
+                request.Artifact,
+                request.Template,
+                request.Template is null ? [] : PromptTemplate.Variables(request.Template),
+                request.Description,
+                request.Tags ?? new Dictionary<string, string>(),
+                now,
+                by);
+            var itemRow = item.HasValue ? item.Value! : new TableEntity(partition, ItemRow)
+            {
+                ["Name"] = name,
+                ["Kind"] = kind.ToString(),
+                ["Feature"] = feature,
+                ["Description"] = request.Description,
+                ["Tags"] = "{}",
+                ["CreatedAt"] = now,
+            };
+            itemRow["LatestVersion"] = number;
+            TableTransactionAction[] actions =
+            [
+                item.HasValue
+                    ? new TableTransactionAction(TableTransactionActionType.UpdateReplace, itemRow, item.Value!.ETag)
+                    : new TableTransactionAction(TableTransactionActionType.Add, itemRow),
+                new TableTransactionAction(TableTransactionActionType.Add, ToEntity(version)),
+            ];
+            try
+            {
+                await _table.SubmitTransactionAsync(actions, cancellationToken);
+            }
+            catch (TableTransactionFailedException ex) when (ex.Status is 409 or 412 && attempt < RegisterAttempts)
+            {
+                continue;
+            }
+            catch (TableTransactionFailedException ex) when (ex.Status is 409 or 412)
+            {
+                throw new RegistryConflictException($"{name}: {RegisterAttempts} attempts to allocate a version number all collided with other registrations; try again.", ex);
+            }
+
+            await lineage.RecordAsync(
+                new LineageEvent(
+                    $"llmops.experiment/{run.Info.Experiment}",
+                    ExperimentTracker.RunGuid(run.Info.Id),
+                    LineageRelation.ProducedBy,
+                    [new LineageDataset(run.Info.Id)],
+                    [new LineageDataset(version.Id, new Dictionary<string, string> { ["kind"] = kind.ToString().ToLowerInvariant(), ["artifact"] = version.Artifact ?? "" })]),
+                cancellationToken);
+            return version;
+        }
+    }
+
+    /// <summary>The registered item with its aliases, or null.</summary>
+    public async Task<RegisteredItem?> GetAsync(string name, CancellationToken cancellationToken = default)
+    {
+        name = QualifiedName(name);
+        await EnsureAsync(cancellationToken);
+        TableEntity? item = null;
+        var aliases = new List<RegistryAlias>();
+        await foreach (var row in _table.QueryAsync<TableEntity>(e => e.PartitionKey == TableKey.Encode(name) && (e.RowKey == ItemRow || e.RowKey.CompareTo("alias|") >= 0 && e.RowKey.CompareTo("alias|~") < 0), cancellationToken: cancellationToken))
+        {
+            if (row.RowKey == ItemRow)
+            {
+                item = row;
+            }
+            else
+            {
+                aliases.Add(ToAlias(name, row));
+            }
+        }
+
+        return item is null ? null : new RegisteredItem(
+            name,
+            Enum.Parse<RegistryKind>(item.GetString("Kind")),
+            item.GetString("Description"),
+            item.GetString("Feature"),
+            JsonSerializer.Deserialize<Dictionary<string, string>>(item.GetString("Tags") ?? "{}") ?? [],
+            item.GetInt32("LatestVersion") ?? 0,
+            aliases,
+            item.GetDateTimeOffset("CreatedAt") ?? default);
+    }
+
+    /// <summary>Every registered name, models then prompts.</summary>
+    public async Task<IReadOnlyList<RegisteredItem>> ListAsync(CancellationToken cancellationToken = default)
+    {
+        await EnsureAsync(cancellationToken);
+        var names = new List<string>();
+        await foreach (var row in _table.QueryAsync<TableEntity>(e => e.RowKey == ItemRow, select: ["Name"], cancellationToken: cancellationToken))
+        {
+            names.Add(row.GetString("Name"));
+        }
+
+        var items = new List<RegisteredItem>();
+        foreach (var name in names.Order(StringComparer.Ordinal))
+        {
+            if (await GetAsync(name, cancellationToken) is { } item)
+            {
+                items.Add(item);
+            }
+        }
+
+        return items;
+    }
+
+    public async Task<RegistryVersion?> GetVersionAsync(string name, int version, CancellationToken cancellationToken = default)
+    {
+        name = QualifiedName(name);
+        await EnsureAsync(cancellationToken);
+        var row = await _table.GetEntityIfExistsAsync<TableEntity>(TableKey.Encode(name), VersionRow(version), cancellationToken: cancellationToken);
+        return row.HasValue ? ToVersion(row.Value!) : null;
+    }
+
+    public async Task<IReadOnlyList<RegistryVersion>> ListVersionsAsync(string name, CancellationToken cancellationToken = default)
+    {
+        name = QualifiedName(name);
+        await EnsureAsync(cancellationToken);
+        var versions = new List<RegistryVersion>();
+        await foreach (var row in _table.QueryAsync<TableEntity>(e => e.PartitionKey == TableKey.Encode(name) && e.RowKey.CompareTo("version|") >= 0 && e.RowKey.CompareTo("version|~") < 0, cancellationToken: cancellationToken))
+        {
+            versions.Add(ToVersion(row));
+        }
+
+        return versions;
+    }
+
+    /// <summary>The version <paramref name="alias"/> points at (with the ETag a later move must match), or null.</summary>
+    public async Task<RegistryAlias?> GetAliasAsync(string name, string alias, CancellationToken cancellationToken = default)
+    {
+        name = QualifiedName(name);
+        ValidateAlias(alias);
+        await EnsureAsync(cancellationToken);
+        var row = await _table.GetEntityIfExistsAsync<TableEntity>(TableKey.Encode(name), "alias|" + alias, cancellationToken: cancellationToken);
+        return row.HasValue ? ToAlias(name, row.Value!) : null;
+    }
+
+    /// <summary>Points <paramref name="alias"/> at <paramref name="version"/>, unless someone moves it between this call's read and write.</summary>
+    public async Task<RegistryAlias> MoveAliasAsync(string name, string alias, int version, CancellationToken cancellationToken = default)
+    {
+        name = QualifiedName(name);
+        await RequireVersionAsync(name, alias, version, cancellationToken);
+        return await WriteAliasAsync(name, alias, version, await GetAliasAsync(name, alias, cancellationToken), cancellationToken);
+    }
+
+    /// <summary>
+    /// Points <paramref name="alias"/> at <paramref name="version"/> only if it is still as <paramref name="expected"/> (read
+    /// earlier; null for "did not exist"). A lost race is a <see cref="RegistryConflictException"/> and changes nothing.
+    /// </summary>
+    public async Task<RegistryAlias> MoveAliasFromAsync(string name, string alias, int version, RegistryAlias? expected, CancellationToken cancellationToken = default)
+    {
+        name = QualifiedName(name);
+        await RequireVersionAsync(name, alias, version, cancellationToken);
+        return await WriteAliasAsync(name, alias, version, expected, cancellationToken);
+    }
+
+    private async Task RequireVersionAsync(string name, string alias, int version, CancellationToken cancellationToken)
+    {
+        ValidateAlias(alias);
+        if (await GetVersionAsync(name, version, cancellationToken) is null)
+        {
+            var latest = (await GetAsync(name, cancellationToken))?.LatestVersion ?? 0;
+            throw new KeyNotFoundException(latest == 0
+                ? $"{name} is not registered; register a version first (llmops registry register)."
+                : $"{VersionId(name, version)} does not exist (versions 1 to {latest} do); the alias '{alias}' was not moved.");
+        }
+    }
+
+    private async Task<RegistryAlias> WriteAliasAsync(string name, string alias, int version, RegistryAlias? current, CancellationToken cancellationToken)
+    {
+        var row = new TableEntity(TableKey.Encode(name), "alias|" + alias)
+        {
+            ["Alias"] = alias,
+            ["Version"] = version,
+            ["MovedAt"] = clock.GetUtcNow(),
+            ["MovedBy"] = Environment.UserName,
+        };
+        try
+        {
+            Response response = current is null
+                ? await _table.AddEntityAsync(row, cancellationToken)
+                : await _table.UpdateEntityAsync(row, current.ETag, TableUpdateMode.Replace, cancellationToken);
+            return ToAlias(name, row) with { ETag = response.Headers.ETag ?? default };
+        }
+        catch (RequestFailedException ex) when (ex.Status is 409 or 412)
+        {
+            var now = await GetAliasAsync(name, alias, cancellationToken);
+            throw new RegistryConflictException(
+                $"The alias '{alias}' of {name} was moved by someone else while this move was in flight (it now points at {(now is null ? "nothing" : VersionId(name, now.Version))}); it was not changed. Check it and try again.",
+                ex);
+        }
+    }
+
+    /// <summary>
+    /// Moves <paramref name="alias"/> (champion by default) to a version whose run meets every release gate of the
+    /// feature's lifecycle; otherwise refuses and says which metrics are missing or out of bounds.
+    /// </summary>
+    public async Task<RegistryAlias> PromoteAsync(string name, int version, string alias = Champion, LifecycleDefinition? lifecycle = null, CancellationToken cancellationToken = default)
+    {
+        name = QualifiedName(name);
+        var item = await GetAsync(name, cancellationToken) ?? throw new KeyNotFoundException($"{name} is not registered.");
+        var target = await GetVersionAsync(name, version, cancellationToken) ?? throw new KeyNotFoundException($"{VersionId(name, version)} does not exist (latest is {item.LatestVersion}).");
+        lifecycle ??= item.Feature is { Length: > 0 } feature ? await lifecycles.GetAsync(feature, cancellationToken) : null;
+        if (lifecycle is null)
+        {
+            throw new PromotionRefusedException($"Cannot promote {target.Id}: no published lifecycle for feature '{item.Feature}' holds its release gates (publish it with `llmops lifecycle publish`, or pass one with --lifecycle).");
+        }
+
+        var run = await tracker.GetRunAsync(target.RunId, cancellationToken);
+        var failures = new List<string>();
+        if (run is null)
+        {
+            failures.Add($"its run {target.RunId} no longer exists");
+        }
+        else if (run.Info.Status != RunStatus.Finished)
+        {
+            failures.Add($"its run {run.Info.Id} is {run.Info.Status.ToString().ToUpperInvariant()}, not FINISHED");
+        }
+
+        foreach (var gate in lifecycle.PromotionGates)
+        {
+            if (gate.Check(run?.LatestMetrics.GetValueOrDefault(gate.Metric)?.Value) is { } failure)
+            {
+                failures.Add(failure);
+            }
+        }
+
+        if (failures.Count > 0)
+        {
+            throw new PromotionRefusedException($"{target.Id} does not meet the release gates of {lifecycle.Feature}:", failures);
+        }
+
+        return await MoveAliasAsync(name, alias, version, cancellationToken);
+    }
+
+    /// <summary>Records a deployment of a version to <paramref name="environment"/>, and the lineage edge version -> deployment.</summary>
+    public async Task<Deployment> DeployAsync(string name, int version, string environment, string? by = null, CancellationToken cancellationToken = default)
+    {
+        name = QualifiedName(name);
+        ValidateAlias(environment);
+        var target = await GetVersionAsync(name, version, cancellationToken) ?? throw new KeyNotFoundException($"{VersionId(name, version)} does not exist.");
+        var now = clock.GetUtcNow();
+        var deployment = new Deployment($"deploy:{environment}/{Ulid.NewUlid(now)}", name, version, environment, now, by ?? Environment.UserName);
+        await _table.AddEntityAsync(
+            new TableEntity(TableKey.Encode(name), "deploy|" + TableKey.Encode(deployment.Id))
+            {
+                ["Id"] = deployment.Id,
+                ["Version"] = version,
+                ["Environment"] = environment,
+                ["DeployedAt"] = now,
+                ["DeployedBy"] = deployment.DeployedBy,
+            },
+            cancellationToken);
+        await lineage.RecordAsync(
+            new LineageEvent(
+                $"llmops.deploy/{environment}",
+                LineageIds.StableRunId(deployment.Id),
+                LineageRelation.DeployedAs,
+                [new LineageDataset(target.Id)],
+                [new LineageDataset(deployment.Id, new Dictionary<string, string> { ["environment"] = environment, ["by"] = deployment.DeployedBy })]),
+            cancellationToken);
+        return deployment;
+    }
+
+    public async Task<IReadOnlyList<Deployment>> ListDeploymentsAsync(string name, CancellationToken cancellationToken = default)
+    {
+        name = QualifiedName(name);
+        await EnsureAsync(cancellationToken);
+        var deployments = new List<Deployment>();
+        await foreach (var row in _table.QueryAsync<TableEntity>(e => e.PartitionKey == TableKey.Encode(name) && e.RowKey.CompareTo("deploy|") >= 0 && e.RowKey.CompareTo("deploy|~") < 0, cancellationToken: cancellationToken))
+        {
+            deployments.Add(new Deployment(row.GetString("Id"), name, row.GetInt32("Version") ?? 0, row.GetString("Environment"), row.GetDateTimeOffset("DeployedAt") ?? default, row.GetString("DeployedBy")));
+        }
+
+        return [.. deployments.OrderByDescending(d => d.DeployedAt)];
+    }
+
+    /// <summary>Sets tags and, when given, the description of a registered name.</summary>
+    public async Task SetTagsAsync(string name, IReadOnlyDictionary<string, string> tags, string? description = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(tags);
+        name = QualifiedName(name);
+        await EnsureAsync(cancellationToken);
+        var row = await _table.GetEntityIfExistsAsync<TableEntity>(TableKey.Encode(name), ItemRow, cancellationToken: cancellationToken);
+        if (!row.HasValue)
+        {
+            throw new KeyNotFoundException($"{name} is not registered.");
+        }
+
+        var item = row.Value!;
+        var merged = JsonSerializer.Deserialize<Dictionary<string, string>>(item.GetString("Tags") ?? "{}") ?? [];
+        foreach (var (key, value) in tags)
+        {
+            merged[key] = value;
+        }
+
+        item["Tags"] = JsonSerializer.Serialize(merged);
+        if (description is not null)
+        {
+            item["Description"] = description;
+        }
+
+        try
+        {
+            await _table.UpdateEntityAsync(item, item.ETag, TableUpdateMode.Replace, cancellationToken);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 412)
+        {
+            throw new RegistryConflictException($"{name} changed while its tags were being set; try again.", ex);
+        }
+    }
+
+    private static RegistryKind KindOf(string qualifiedName) =>
+        qualifiedName.StartsWith("prompt:", StringComparison.Ordinal) ? RegistryKind.Prompt : RegistryKind.Model;
+
+    private static string VersionRow(int version) => "version|" + version.ToString("D10", CultureInfo.InvariantCulture);
+
+    private static void ValidateAlias(string alias)
+    {
+        ArgumentNullException.ThrowIfNull(alias);
+        if (!AliasPattern().IsMatch(alias))
+        {
+            throw new ArgumentException($"'{alias}' is not a valid alias or environment: lower-case letters, digits, '_' and '-', starting with a letter.", nameof(alias));
+        }
+    }
+
+    private static TableEntity ToEntity(RegistryVersion version) => new(TableKey.Encode(version.Name), VersionRow(version.Version))
+    {
+        ["Id"] = version.Id,
+        ["Version"] = version.Version,
+        ["RunId"] = version.RunId,
+        ["Artifact"] = version.Artifact,
+        ["Template"] = version.Template,
+        ["Variables"] = JsonSerializer.Serialize(version.Variables),
+        ["Description"] = version.Description,
+        ["Tags"] = JsonSerializer.Serialize(version.Tags),
+        ["CreatedAt"] = version.CreatedAt,
+        ["CreatedBy"] = version.CreatedBy,
+    };
+
+    private static RegistryVersion ToVersion(TableEntity row)
+    {
+        var id = row.GetString("Id");
+        return new RegistryVersion(
+            id,
+            id[..id.LastIndexOf('/')],
+            row.GetInt32("Version") ?? 0,
+            row.GetString("RunId"),
+            row.GetString("Artifact"),
+            row.GetString("Template"),
+            JsonSerializer.Deserialize<List<string>>(row.GetString("Variables") ?? "[]") ?? [],
+            row.GetString("Description"),
+            JsonSerializer.Deserialize<Dictionary<string, string>>(row.GetString("Tags") ?? "{}") ?? [],
+            row.GetDateTimeOffset("CreatedAt") ?? default,
+            row.GetString("CreatedBy") ?? "");
+    }
+
+    private static RegistryAlias ToAlias(string name, TableEntity row) => new(
+        name,
+        row.GetString("Alias"),
+        row.GetInt32("Version") ?? 0,
+        row.GetDateTimeOffset("MovedAt") ?? default,
+        row.GetString("MovedBy") ?? "",
+        row.ETag);
+
+    private async Task EnsureAsync(CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _ready) == 0)
+        {
+            await _table.CreateIfNotExistsAsync(cancellationToken);
+            Volatile.Write(ref _ready, 1);
+        }
+    }
+
+    [GeneratedRegex("^(model|prompt):[a-z0-9][a-z0-9._-]{0,127}$", RegexOptions.CultureInvariant)]
+    private static partial Regex NamePattern();
+
+    [GeneratedRegex("^[a-z][a-z0-9_-]{0,62}$", RegexOptions.CultureInvariant)]
+    private static partial Regex AliasPattern();
+}

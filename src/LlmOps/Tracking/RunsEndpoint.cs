@@ -1,0 +1,17 @@
+using LlmOps.Triggers;
+
+namespace LlmOps.Tracking;
+
+/// <summary>GET /api/runs?experiment=NAME: runs newest first; without a filter, the experiments and their run counts too.</summary>
+public sealed class RunsEndpoint(ExperimentTracker tracker) : IHttpTriggerHandler
+{
+    public async Task<HttpTriggerResponse> HandleAsync(HttpTriggerRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var experiment = request.Query.GetValueOrDefault("experiment") is { Length: > 0 } e ? e : null;
+        var runs = await tracker.ListRunsAsync(experiment, cancellationToken);
+        return experiment is null
+            ? HttpTriggerResponse.Json(new { Experiments = await tracker.ListExperimentsAsync(cancellationToken), Runs = runs })
+            : HttpTriggerResponse.Json(new { Experiment = experiment, Runs = runs });
+    }
+}
