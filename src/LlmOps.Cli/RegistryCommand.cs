@@ -1,0 +1,157 @@
+using System.CommandLine;
+using System.Globalization;
+using LlmOps.Lifecycle;
+using LlmOps.Registry;
+using Spectre.Console;
+
+namespace LlmOps.Cli;
+
+/// <summary>`llmops registry register | alias | promote | deploy | show | list`.</summary>
+internal static class RegistryCommand
+{
+    public static Command Create(IAnsiConsole console)
+    {
+        var connection = StorageOption.Create();
+        var name = new Argument<string>("name") { Description = "model:<name> or prompt:<name> (a bare name is a model)." };
+        var run = new Option<string>("--run") { Description = "The run that produced this version.", Required = true };
+        var template = new Option<FileInfo?>("--template") { Description = "A prompt's template file ({{variable}} placeholders)." };
+        var artifact = new Option<string?>("--artifact") { Description = "The run artifact this model version is (path under the run)." };
+        var description = new Option<string?>("--description") { Description = "What this version is." };
+        var tags = new Option<string[]>("--tag") { Description = "A tag as key=value; repeat for more.", AllowMultipleArgumentsPerToken = false };
+        var feature = new Option<string?>("--feature") { Description = "The feature whose lifecycle gates promotion (default: the run's feature tag, else its experiment)." };
+        var register = new Command("register", "Register a new immutable version linked to the run that produced it.") { name, run, template, artifact, description, tags, feature, connection };
+        register.SetAction(async (parse, cancellationToken) => await CliServices.RunAsync(console, async () =>
+        {
+            using var services = new CliServices(parse.GetValue(connection)!);
+            var templateFile = parse.GetValue(template);
+            var version = await services.Registry.RegisterAsync(
+                new RegisterRequest(parse.GetValue(name)!, parse.GetValue(run)!)
+                {
+                    Template = templateFile is null ? null : await File.ReadAllTextAsync(templateFile.FullName, cancellationToken),
+                    Artifact = parse.GetValue(artifact),
+                    Description = parse.GetValue(description),
+                    Feature = parse.GetValue(feature),
+                    Tags = ParseTags(parse.GetValue(tags) ?? []),
+                },
+                cancellationToken);
+            console.MarkupLineInterpolated($"[green]Registered {version.Id}[/] from {version.RunId}{(version.Variables.Count > 0 ? $" (variables: {string.Join(", ", version.Variables)})" : "")}.");
+            return 0;
+        }));
+
+        var aliasName = new Argument<string>("name") { Description = "The registered name." };
+        var alias = new Argument<string>("alias") { Description = "champion, challenger or any lower-case name." };
+        var aliasVersion = new Argument<int>("version") { Description = "The version number to point at." };
+        var aliasCommand = new Command("alias", "Point an alias at a version (moved atomically; a concurrent move makes one of the two fail with a conflict).") { aliasName, alias, aliasVersion, connection };
+        aliasCommand.SetAction(async (parse, cancellationToken) => await CliServices.RunAsync(console, async () =>
+        {
+            using var services = new CliServices(parse.GetValue(connection)!);
+            var moved = await services.Registry.MoveAliasAsync(parse.GetValue(aliasName)!, parse.GetValue(alias)!, parse.GetValue(aliasVersion), cancellationToken);
+            console.MarkupLineInterpolated($"[green]{moved.Name}@{moved.Alias}[/] -> version {moved.Version}.");
+            return 0;
+        }));
+
+        var promoteName = new Argument<string>("name") { Description = "The registered name." };
+        var promoteVersion = new Argument<int>("version") { Description = "The version to promote." };
+        var promoteAlias = new Option<string>("--alias") { Description = "The alias to move.", DefaultValueFactory = _ => ModelRegistry.Champion };
+        var lifecycleFile = new Option<FileInfo?>("--lifecycle") { Description = "Take the gates from this lifecycle file instead of the feature's published one." };
+        var promote = new Command("promote", "Move an alias (champion by default) to a version whose run meets the lifecycle's release gates; refuse and say which gate fails otherwise.") { promoteName, promoteVersion, promoteAlias, lifecycleFile, connection };
+        promote.SetAction(async (parse, cancellationToken) => await CliServices.RunAsync(console, async () =>
+        {
+            using var services = new CliServices(parse.GetValue(connection)!);
+            var file = parse.GetValue(lifecycleFile);
+            var lifecycle = file is null ? null : await LifecycleParser.LoadAsync(file.FullName, cancellationToken);
+            try
+            {
+                var moved = await services.Registry.PromoteAsync(parse.GetValue(promoteName)!, parse.GetValue(promoteVersion), parse.GetValue(promoteAlias)!, lifecycle, cancellationToken);
+                console.MarkupLineInterpolated($"[green]Promoted: {moved.Name}@{moved.Alias}[/] -> version {moved.Version} (every release gate met).");
+                return 0;
+            }
+            catch (PromotionRefusedException ex)
+            {
+                console.MarkupLineInterpolated($"[red]Refused.[/] {ex.Message}");
+                return 3;
+            }
+        }));
+
+        var deployName = new Argument<string>("name") { Description = "The registered name." };
+        var deployVersion = new Argument<int>("version") { Description = "The version deployed." };
+        var environment = new Option<string>("--env") { Description = "The environment (prod, staging, ...).", Required = true };
+        var by = new Option<string?>("--by") { Description = "Who deployed (default: the current user)." };
+        var deploy = new Command("deploy", "Record that a version was deployed to an environment, and link it in the lineage graph.") { deployName, deployVersion, environment, by, connection };
+        deploy.SetAction(async (parse, cancellationToken) => await CliServices.RunAsync(console, async () =>
+        {
+            using var services = new CliServices(parse.GetValue(connection)!);
+            var deployment = await services.Registry.DeployAsync(parse.GetValue(deployName)!, parse.GetValue(deployVersion), parse.GetValue(environment)!, parse.GetValue(by), cancellationToken);
+            console.MarkupLineInterpolated($"[green]Recorded {deployment.Id}[/]: {ModelRegistry.VersionId(deployment.Name, deployment.Version)} to {deployment.Environment} by {deployment.DeployedBy}.");
+            return 0;
+        }));
+
+        var showName = new Argument<string>("name") { Description = "The registered name." };
+        var show = new Command("show", "Show a registered name: versions with their runs, aliases and deployments.") { showName, connection };
+        show.SetAction(async (parse, cancellationToken) => await CliServices.RunAsync(console, async () =>
+        {
+            using var services = new CliServices(parse.GetValue(connection)!);
+            var item = await services.Registry.GetAsync(parse.GetValue(showName)!, cancellationToken)
+                ?? throw new KeyNotFoundException($"{ModelRegistry.QualifiedName(parse.GetValue(showName)!)} is not registered. Try `llmops registry list`.");
+            console.MarkupLineInterpolated($"[bold]{item.Name}[/] ({item.Kind}, feature {item.Feature ?? "-"}): {item.Description ?? ""}");
+            var aliases = item.Aliases.ToLookup(a => a.Version, a => a.Alias);
+            var versions = new Table().AddColumns("Version", "Run", "Aliases", "Created", "By", "Description").Border(TableBorder.Rounded);
+            foreach (var version in await services.Registry.ListVersionsAsync(item.Name, cancellationToken))
+            {
+                versions.AddRow(
+                    version.Version.ToString(CultureInfo.InvariantCulture),
+                    Markup.Escape(version.RunId),
+                    Markup.Escape(string.Join(", ", aliases[version.Version])),
+                    version.CreatedAt.ToString("u", CultureInfo.InvariantCulture),
+                    Markup.Escape(version.CreatedBy),
+                    Markup.Escape(version.Description ?? ""));
+            }
+
+            console.Write(versions);
+            foreach (var deployment in await services.Registry.ListDeploymentsAsync(item.Name, cancellationToken))
+            {
+                console.MarkupLineInterpolated($"{deployment.Id}: version {deployment.Version} to {deployment.Environment} at {deployment.DeployedAt:u} by {deployment.DeployedBy}");
+            }
+
+            return 0;
+        }));
+
+        var list = new Command("list", "List registered models and prompts with their latest version and aliases.") { connection };
+        list.SetAction(async (parse, cancellationToken) => await CliServices.RunAsync(console, async () =>
+        {
+            using var services = new CliServices(parse.GetValue(connection)!);
+            var table = new Table().AddColumns("Name", "Kind", "Latest", "Aliases", "Feature").Border(TableBorder.Rounded);
+            foreach (var item in await services.Registry.ListAsync(cancellationToken))
+            {
+                table.AddRow(
+                    Markup.Escape(item.Name),
+                    item.Kind.ToString(),
+                    item.LatestVersion.ToString(CultureInfo.InvariantCulture),
+                    Markup.Escape(string.Join(", ", item.Aliases.Select(a => $"{a.Alias}={a.Version}"))),
+                    Markup.Escape(item.Feature ?? "-"));
+            }
+
+            console.Write(table);
+            return 0;
+        }));
+
+        return new Command("registry", "The model and prompt registry: immutable versions, aliases, gated promotion, deployments.") { register, aliasCommand, promote, deploy, show, list };
+    }
+
+    private static Dictionary<string, string> ParseTags(string[] pairs)
+    {
+        var tags = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var pair in pairs)
+        {
+            var eq = pair.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0)
+            {
+                throw new ArgumentException($"--tag '{pair}' is not key=value.");
+            }
+
+            tags[pair[..eq]] = pair[(eq + 1)..];
+        }
+
+        return tags;
+    }
+}
