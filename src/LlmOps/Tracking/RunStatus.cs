@@ -1,6 +1,10 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
 namespace LlmOps.Tracking;
 
-/// <summary>MLflow's run states: a run starts Running and ends Finished, Failed or Killed.</summary>
+/// <summary>MLflow's run states: a run starts Running and ends Finished, Failed or Killed (RUNNING, FINISHED... in JSON).</summary>
+[JsonConverter(typeof(RunStatusJsonConverter))]
 public enum RunStatus
 {
     Running,
@@ -8,3 +12,6 @@ public enum RunStatus
     Failed,
     Killed,
 }
+
+/// <summary>Writes run states as MLflow spells them: RUNNING, FINISHED, FAILED, KILLED.</summary>
+public sealed class RunStatusJsonConverter() : JsonStringEnumConverter<RunStatus>(JsonNamingPolicy.SnakeCaseUpper);
