@@ -7,6 +7,7 @@ using LlmOps.Storage;
 //   etl    --mb 200                                             ETL throughput, in process and end to end
 //   memory --memory-mb 1024                                     peak working set on a large drop (run it alone)
 //   steps  --mb 200                                             each ETL step timed alone (where the time goes)
+//   tracking --points 100000 --nodes 10000                      metric logging batched vs individual; lineage walks of depth 6
 var suites = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal) && !int.TryParse(a, out _)).ToHashSet(StringComparer.Ordinal);
 if (suites.Count == 0)
 {
@@ -26,7 +27,7 @@ if (suites.Contains("steps"))
     rows.AddRange(await EtlStepsBenchmark.RunAsync(Argument("--mb", 200)));
 }
 
-if (suites.Contains("host") || suites.Contains("etl"))
+if (suites.Contains("host") || suites.Contains("etl") || suites.Contains("tracking"))
 {
     await using var azurite = await AzuriteServer.StartAsync(new AzuriteOptions { Progress = Console.WriteLine });
     if (suites.Contains("host"))
@@ -37,6 +38,11 @@ if (suites.Contains("host") || suites.Contains("etl"))
     if (suites.Contains("etl"))
     {
         rows.AddRange(await EtlBenchmark.RunAsync(azurite, Argument("--mb", 200)));
+    }
+
+    if (suites.Contains("tracking"))
+    {
+        rows.AddRange(await TrackingBenchmark.RunAsync(azurite, Argument("--points", 100_000), Argument("--nodes", 10_000)));
     }
 }
 
