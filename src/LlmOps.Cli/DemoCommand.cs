@@ -69,6 +69,7 @@ internal static class DemoCommand
         var started = DateTimeOffset.UtcNow;
         DatasetManifest? manifest = null;
         IngestionRecord? ingestion = null;
+        string? lineage = null;
 
         await console.Status().StartAsync("Publishing the sample lifecycle...", async status =>
         {
@@ -105,12 +106,25 @@ internal static class DemoCommand
             var health = await http.GetFromJsonAsync<HealthReport>(new Uri("/api/health", UriKind.Relative), cancellationToken)
                 ?? throw new InvalidOperationException("/api/health returned no body.");
             Done("HTTP trigger: GET /api/health", $"{health.Status}, version {health.Version}");
+            if (manifest is not null)
+            {
+                status.Status("Calling GET /api/lineage/{version}...");
+                var key = (await stack.Host.GetKeysAsync(cancellationToken)).FunctionKey;
+                lineage = await http.GetStringAsync(new Uri($"/api/lineage/{Uri.EscapeDataString(manifest.Id)}?direction=up&format=text&code={Uri.EscapeDataString(key)}", UriKind.Relative), cancellationToken);
+                Done("HTTP trigger: GET /api/lineage", lineage.Split('\n')[0]);
+            }
         });
 
         console.Write(steps);
         if (manifest is not null)
         {
             console.Write(ResultTables.Manifest(manifest));
+        }
+
+        if (lineage is not null)
+        {
+            console.WriteLine("Lineage of the version (llmops lineage " + manifest!.Id + " --up):");
+            await console.Profile.Out.Writer.WriteLineAsync(lineage.TrimEnd().AsMemory(), cancellationToken);
         }
 
         if (ingestion is { Quarantined: > 0 })

@@ -23,6 +23,7 @@ public sealed class DemoCommandTests
         Assert.Contains("dataset:tickets@", text, StringComparison.Ordinal);
         Assert.Contains("Queue trigger: index version", text, StringComparison.Ordinal);
         Assert.Contains("Timer trigger: heartbeat", text, StringComparison.Ordinal);
+        Assert.Contains("--used--> prep:tickets@v1-", text, StringComparison.Ordinal);
         Assert.Contains("dedup 1, readable 1", text, StringComparison.Ordinal);
         Assert.Contains("email 1", text, StringComparison.Ordinal);
         Assert.Contains("Demo complete", text, StringComparison.Ordinal);
