@@ -1,8 +1,8 @@
 namespace LlmOps.Lifecycle;
 
 /// <summary>
-/// A feature's lifecycle file (ARCHITECTURE.md): sources, quality, preprocessing and gates are read here; the
-/// other sections (embedding, experiments, drift, owners, retention) are kept as written for the capabilities that
+/// A feature's lifecycle file (ARCHITECTURE.md): sources, quality, preprocessing, gates and embedding are read
+/// here; the other sections (experiments, drift, owners, retention) are kept as written for the capabilities that
 /// read them.
 /// </summary>
 public sealed record LifecycleDefinition(
@@ -11,6 +11,7 @@ public sealed record LifecycleDefinition(
     QualitySettings Quality,
     PreprocessingSettings Preprocessing,
     IReadOnlyList<ReleaseGate> PromotionGates,
+    EmbeddingSettings Embedding,
     IReadOnlyList<string> OtherSections)
 {
     /// <summary>The source whose name is <paramref name="name"/>, or null.</summary>

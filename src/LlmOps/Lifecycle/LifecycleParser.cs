@@ -11,8 +11,8 @@ namespace LlmOps.Lifecycle;
 /// </summary>
 public static class LifecycleParser
 {
-    private static readonly string[] TopLevel = ["feature", "sources", "quality", "preprocessing", "gates"];
-    private static readonly string[] OpenSections = ["owners", "embedding", "experiments", "drift", "retention", "description", "version"];
+    private static readonly string[] TopLevel = ["feature", "sources", "quality", "preprocessing", "gates", "embedding"];
+    private static readonly string[] OpenSections = ["owners", "experiments", "drift", "retention", "description", "version"];
 
     public static LifecycleDefinition Parse(string yaml, string source = "lifecycle.yaml")
     {
@@ -45,13 +45,14 @@ public static class LifecycleParser
         var quality = ReadQuality(reader, root, sources);
         var preprocessing = ReadPreprocessing(reader, root);
         var gates = ReadGates(reader, root);
+        var embedding = ReadEmbedding(reader, root);
         if (errors.Count > 0)
         {
             throw new LifecycleValidationException(source, [.. errors.OrderBy(e => e.Line).ThenBy(e => e.Column)]);
         }
 
         var others = root.Children.Keys.OfType<YamlScalarNode>().Select(k => k.Value!).Where(k => OpenSections.Contains(k)).ToList();
-        return new LifecycleDefinition(feature, sources, quality, preprocessing, gates, others);
+        return new LifecycleDefinition(feature, sources, quality, preprocessing, gates, embedding, others);
     }
 
     public static async Task<LifecycleDefinition> LoadAsync(string path, CancellationToken cancellationToken = default) =>
@@ -362,6 +363,36 @@ public static class LifecycleParser
         }
 
         return new PreprocessingSettings(version, normalize, stripHtml, redact, types, custom, dedup, tokenizer, chunkTokens, overlap);
+    }
+
+    private static EmbeddingSettings ReadEmbedding(NodeReader reader, YamlMappingNode root)
+    {
+        var defaults = EmbeddingSettings.Default;
+        if (reader.Mapping(root, "embedding", "") is not { } section)
+        {
+            return defaults;
+        }
+
+        reader.RejectUnknown(section, "embedding", ["provider", "model", "dimensions", "deployment", "max_batch_inputs", "max_batch_tokens"]);
+        var provider = reader.Enum(section, "provider", "embedding", defaults.Provider, new Dictionary<string, string>
+        {
+            [EmbeddingSettings.Local] = EmbeddingSettings.Local, [EmbeddingSettings.AzureOpenAI] = EmbeddingSettings.AzureOpenAI,
+        });
+        var model = reader.OptionalString(section, "model", "embedding") ?? defaults.Model;
+        if (!Regex.IsMatch(model, "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", RegexOptions.CultureInvariant))
+        {
+            reader.Error(NodeReader.Child(section, "model")!, "embedding.model", "a model name of letters, digits, '.', '_' and '-'", model);
+        }
+
+        var dimensions = reader.Integer(section, "dimensions", "embedding", defaults.Dimensions, 8) ?? defaults.Dimensions;
+        if (dimensions > 4096)
+        {
+            reader.Error(NodeReader.Child(section, "dimensions")!, "embedding.dimensions", "at most 4096", dimensions.ToString(CultureInfo.InvariantCulture));
+        }
+
+        var inputs = reader.Integer(section, "max_batch_inputs", "embedding", defaults.MaxBatchInputs, 1) ?? defaults.MaxBatchInputs;
+        var tokens = reader.Integer(section, "max_batch_tokens", "embedding", defaults.MaxBatchTokens, 1) ?? defaults.MaxBatchTokens;
+        return new EmbeddingSettings(provider, model, dimensions, reader.OptionalString(section, "deployment", "embedding"), inputs, tokens);
     }
 
     private static List<ReleaseGate> ReadGates(NodeReader reader, YamlMappingNode root)
