@@ -1,8 +1,14 @@
+using LlmOps.Datasets;
+using LlmOps.Embeddings;
+using LlmOps.Evaluation;
 using LlmOps.Lifecycle;
 using LlmOps.Lineage;
 using LlmOps.Registry;
 using LlmOps.Storage;
 using LlmOps.Tracking;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using Spectre.Console;
 
 namespace LlmOps.Cli;
@@ -17,7 +23,29 @@ internal sealed class CliServices : IDisposable
         Tracker = new ExperimentTracker(Storage, Lineage, TimeProvider.System);
         Lifecycles = new LifecycleCatalog(Storage);
         Registry = new ModelRegistry(Storage, Tracker, Lineage, Lifecycles, TimeProvider.System);
+        Datasets = new DatasetStore(Storage);
+        Indexes = new EmbeddingIndexStore(Storage);
+
+        // The Azure OpenAI provider is configured as in the function app: LlmOps__AzureOpenAI__Endpoint and __ApiKey.
+        var azure = new AzureOpenAIOptions();
+        new ConfigurationBuilder().AddEnvironmentVariables().Build().GetSection(AzureOpenAIOptions.SectionName).Bind(azure);
+        Generators = new EmbeddingGeneratorFactory(Options.Create(azure));
+        Refresher = new EmbeddingRefresher(Datasets, Indexes, Lifecycles, Generators, Lineage, TimeProvider.System, NullLogger<EmbeddingRefresher>.Instance);
+        Search = new SemanticSearch(Indexes, Lifecycles, Generators);
+        Evaluator = new RetrievalEvaluator(Search, Tracker);
     }
+
+    public DatasetStore Datasets { get; }
+
+    public EmbeddingIndexStore Indexes { get; }
+
+    public EmbeddingGeneratorFactory Generators { get; }
+
+    public EmbeddingRefresher Refresher { get; }
+
+    public SemanticSearch Search { get; }
+
+    public RetrievalEvaluator Evaluator { get; }
 
     public StorageAccount Storage { get; }
 
@@ -44,5 +72,9 @@ internal sealed class CliServices : IDisposable
         }
     }
 
-    public void Dispose() => Lifecycles.Dispose();
+    public void Dispose()
+    {
+        Search.Dispose();
+        Lifecycles.Dispose();
+    }
 }

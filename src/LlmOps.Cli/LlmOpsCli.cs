@@ -15,6 +15,9 @@ public static class LlmOpsCli
         root.Subcommands.Add(LifecycleCommand.Create(console));
         root.Subcommands.Add(IngestCommand.Create(console));
         root.Subcommands.Add(DatasetsCommand.Create(console));
+        root.Subcommands.Add(EmbeddingsCommand.Create(console));
+        root.Subcommands.Add(SearchCommand.Create(console));
+        root.Subcommands.Add(EvalCommand.Create(console));
         root.Subcommands.Add(LineageCommand.Create(console));
         root.Subcommands.Add(RunsCommand.Create(console));
         root.Subcommands.Add(RegistryCommand.Create(console));

@@ -1,3 +1,6 @@
+using LlmOps.Datasets;
+using LlmOps.Embeddings;
+using LlmOps.Evaluation;
 using LlmOps.Ingestion;
 using LlmOps.Lifecycle;
 using LlmOps.Lineage;
@@ -29,6 +32,13 @@ public static class LlmOpsServiceCollectionExtensions
         });
         services.TryAddSingleton<LifecycleCatalog>();
         services.TryAddSingleton<DropIngestor>();
+        services.AddOptions<AzureOpenAIOptions>().Bind(configuration.GetSection(AzureOpenAIOptions.SectionName));
+        services.TryAddSingleton<DatasetStore>();
+        services.TryAddSingleton<EmbeddingIndexStore>();
+        services.TryAddSingleton<EmbeddingGeneratorFactory>();
+        services.TryAddSingleton<EmbeddingRefresher>();
+        services.TryAddSingleton<SemanticSearch>();
+        services.TryAddSingleton<RetrievalEvaluator>();
         services.TryAddSingleton<LineageStore>();
         services.TryAddSingleton<ExperimentTracker>();
         services.TryAddSingleton<ModelRegistry>();

@@ -1,12 +1,16 @@
 using System.Text.Json;
 using Azure.Data.Tables;
+using LlmOps.Embeddings;
 using LlmOps.Storage;
 using LlmOps.Triggers;
 
 namespace LlmOps.Datasets;
 
-/// <summary>Handles the dataset-versions queue: indexes each announced version in table <c>datasetversions</c>.</summary>
-public sealed class DatasetVersionIndexer(StorageAccount storage, TimeProvider clock) : IQueueTriggerHandler
+/// <summary>
+/// Handles the dataset-versions queue: indexes each announced version in table <c>datasetversions</c>, then builds its
+/// embedding index version (incrementally: only chunks no earlier index of the source embedded with the same model).
+/// </summary>
+public sealed class DatasetVersionIndexer(StorageAccount storage, EmbeddingRefresher embeddings, TimeProvider clock) : IQueueTriggerHandler
 {
     public async Task HandleAsync(QueueTriggerInput message, CancellationToken cancellationToken)
     {
@@ -43,5 +47,6 @@ public sealed class DatasetVersionIndexer(StorageAccount storage, TimeProvider c
             },
             TableUpdateMode.Replace,
             cancellationToken);
+        await embeddings.RefreshAsync(announcement.Id, cancellationToken);
     }
 }

@@ -25,6 +25,7 @@ public static class StorageNames
     public const string IngestionsTable = "ingestions";
     public const string DatasetVersionsTable = "datasetversions";
     public const string LineageTable = "lineage";
+    public const string EmbeddingIndexesTable = "embeddingindexes";
     public const string ExperimentsTable = "experiments";
     public const string RunsTable = "runs";
     public const string RunMetricsTable = "runmetrics";

@@ -1,4 +1,5 @@
 using LlmOps.Datasets;
+using LlmOps.Embeddings;
 using LlmOps.Ingestion;
 using LlmOps.Lineage;
 using LlmOps.Monitoring;
@@ -20,6 +21,7 @@ public static class TriggerCatalog
     public const string Lineage = "Lineage";
     public const string ListRuns = "ListRuns";
     public const string GetRun = "GetRun";
+    public const string Search = "Search";
 
     /// <summary>The heartbeat schedule is an app setting so each environment picks its own cadence.</summary>
     public const string HeartbeatScheduleSetting = "HeartbeatSchedule";
@@ -35,5 +37,6 @@ public static class TriggerCatalog
         FunctionDefinition.Http<LineageEndpoint>(Lineage, "lineage/{*id}", FunctionAuthLevel.Function, "GET"),
         FunctionDefinition.Http<RunsEndpoint>(ListRuns, "runs", FunctionAuthLevel.Function, "GET"),
         FunctionDefinition.Http<RunEndpoint>(GetRun, "runs/{id}", FunctionAuthLevel.Function, "GET"),
+        FunctionDefinition.Http<SearchEndpoint>(Search, "search", FunctionAuthLevel.Function, "GET"),
     ];
 }

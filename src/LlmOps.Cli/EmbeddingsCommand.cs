@@ -1,0 +1,47 @@
+using System.CommandLine;
+using System.Globalization;
+using Spectre.Console;
+
+namespace LlmOps.Cli;
+
+/// <summary>`llmops embeddings list | refresh`.</summary>
+internal static class EmbeddingsCommand
+{
+    public static Command Create(IAnsiConsole console)
+    {
+        var connection = StorageOption.Create();
+        var source = new Option<string?>("--source") { Description = "Only index versions of this source." };
+        var list = new Command("list", "List embedding index versions, newest first.") { source, connection };
+        list.SetAction(async (parse, cancellationToken) => await CliServices.RunAsync(console, async () =>
+        {
+            using var services = new CliServices(parse.GetValue(connection)!);
+            var table = new Table().AddColumns("Index", "Provider / model", "Vectors", "Embedded", "Reused", "Requests", "Created").Border(TableBorder.Rounded);
+            foreach (var index in await services.Indexes.ListAsync(parse.GetValue(source), cancellationToken))
+            {
+                table.AddRow(
+                    Markup.Escape(index.Id),
+                    Markup.Escape($"{index.Provider} / {index.Model} ({index.Dimensions})"),
+                    $"{index.Vectors}",
+                    $"{index.Embedded}",
+                    $"{index.Reused}",
+                    $"{index.ProviderRequests}",
+                    index.CreatedAt.ToString("u", CultureInfo.InvariantCulture));
+            }
+
+            console.Write(table);
+            return 0;
+        }));
+
+        var dataset = new Argument<string>("dataset") { Description = "A dataset version id, e.g. dataset:tickets@3f9a1c2e0b7d." };
+        var refresh = new Command("refresh", "Build (or confirm) the embedding index version of a dataset version now, as the dataset-versions queue does.") { dataset, connection };
+        refresh.SetAction(async (parse, cancellationToken) => await CliServices.RunAsync(console, async () =>
+        {
+            using var services = new CliServices(parse.GetValue(connection)!);
+            var result = await services.Refresher.RefreshAsync(parse.GetValue(dataset)!, cancellationToken);
+            console.MarkupLineInterpolated($"{(result.Created ? "[green]Built[/]" : "Already built:")} {result.Index.Id}: {result.Index.Vectors} vectors; this run embedded {result.Embedded} chunk(s) in {result.ProviderRequests} request(s) and reused {result.Reused}.");
+            return 0;
+        }));
+
+        return new Command("embeddings", "Embedding index versions: list them, or build one for a dataset version.") { list, refresh };
+    }
+}

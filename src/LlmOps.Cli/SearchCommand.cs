@@ -1,0 +1,42 @@
+using System.CommandLine;
+using System.Globalization;
+using Spectre.Console;
+
+namespace LlmOps.Cli;
+
+/// <summary>`llmops search "query" [--index ID] [-k N] [--filter field=value]`.</summary>
+internal static class SearchCommand
+{
+    public static Command Create(IAnsiConsole console)
+    {
+        var connection = StorageOption.Create();
+        var query = new Argument<string>("query") { Description = "What to look for." };
+        var index = new Option<string?>("--index") { Description = "The index version (default: the newest)." };
+        var k = new Option<int>("-k", "--top") { Description = "How many hits.", DefaultValueFactory = _ => 5 };
+        var filters = new Option<string[]>("--filter") { Description = "Keep only chunks whose field (or language, record) has this value: field=value; repeat for more." };
+        var command = new Command("search", "Exact top-k cosine search over an embedding index version.") { query, index, k, filters, connection };
+        command.SetAction(async (parse, cancellationToken) => await CliServices.RunAsync(console, async () =>
+        {
+            using var services = new CliServices(parse.GetValue(connection)!);
+            var conditions = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var pair in parse.GetValue(filters) ?? [])
+            {
+                var eq = pair.IndexOf('=', StringComparison.Ordinal);
+                conditions[eq > 0 ? pair[..eq] : throw new ArgumentException($"--filter '{pair}' is not field=value.")] = pair[(eq + 1)..];
+            }
+
+            var result = await services.Search.SearchAsync(parse.GetValue(query)!, parse.GetValue(index), parse.GetValue(k), conditions, cancellationToken);
+            console.MarkupLineInterpolated($"{result.IndexId} ({result.Model}), {result.Candidates} candidate chunk(s):");
+            var table = new Table().AddColumns("Score", "Chunk", "Text").Border(TableBorder.Rounded);
+            foreach (var hit in result.Hits)
+            {
+                var text = hit.Chunk.Text.Length > 160 ? hit.Chunk.Text[..160] + "..." : hit.Chunk.Text;
+                table.AddRow(hit.Score.ToString("0.000", CultureInfo.InvariantCulture), Markup.Escape(hit.Chunk.ChunkId), Markup.Escape(text));
+            }
+
+            console.Write(table);
+            return 0;
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,154 @@
+using System.IO.Compression;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
+using LlmOps.Storage;
+
+namespace LlmOps.Embeddings;
+
+/// <summary>
+/// Index versions in the <c>embeddings</c> container (shards + manifest, written once) and their rows in table
+/// <c>embeddingindexes</c> (PartitionKey source), which answer "latest index of a source with this model".
+/// </summary>
+public sealed class EmbeddingIndexStore(StorageAccount storage)
+{
+    public const string ManifestName = "manifest.json";
+    private static readonly JsonSerializerOptions Json = JsonSerializerOptions.Web;
+    private readonly TableClient _table = storage.Table(StorageNames.EmbeddingIndexesTable);
+
+    public Azure.Storage.Blobs.BlobContainerClient Container { get; } = storage.Container(StorageNames.EmbeddingsContainer);
+
+    public async Task<EmbeddingIndexManifest?> GetAsync(string indexId, CancellationToken cancellationToken = default) =>
+        await Container.GetBlobClient(EmbeddingIndexManifest.FolderOf(indexId) + ManifestName).ReadAsync<EmbeddingIndexManifest>(cancellationToken);
+
+    /// <summary>Index versions, newest first; of one source, or of all.</summary>
+    public async Task<IReadOnlyList<EmbeddingIndexManifest>> ListAsync(string? source = null, CancellationToken cancellationToken = default)
+    {
+        await _table.CreateIfNotExistsAsync(cancellationToken);
+        var ids = new List<(string Id, DateTimeOffset Created)>();
+        var query = source is null
+            ? _table.QueryAsync<TableEntity>(cancellationToken: cancellationToken)
+            : _table.QueryAsync<TableEntity>(e => e.PartitionKey == TableKey.Encode(source), cancellationToken: cancellationToken);
+        await foreach (var row in query)
+        {
+            ids.Add((row.GetString("IndexId"), row.GetDateTimeOffset("CreatedAt") ?? default));
+        }
+
+        var manifests = new List<EmbeddingIndexManifest>();
+        foreach (var (id, _) in ids.OrderByDescending(i => i.Created))
+        {
+            if (await GetAsync(id, cancellationToken) is { } manifest)
+            {
+                manifests.Add(manifest);
+            }
+        }
+
+        return manifests;
+    }
+
+    /// <summary>The newest index version of <paramref name="source"/> made with this provider, model and size, or null.</summary>
+    public async Task<EmbeddingIndexManifest?> LatestAsync(string source, string provider, string model, int dimensions, CancellationToken cancellationToken = default)
+    {
+        await _table.CreateIfNotExistsAsync(cancellationToken);
+        (string Id, DateTimeOffset Created)? best = null;
+        await foreach (var row in _table.QueryAsync<TableEntity>(e => e.PartitionKey == TableKey.Encode(source), cancellationToken: cancellationToken))
+        {
+            var created = row.GetDateTimeOffset("CreatedAt") ?? default;
+            if (row.GetString("Provider") == provider && row.GetString("Model") == model && row.GetInt32("Dimensions") == dimensions && (best is null || created > best.Value.Created))
+            {
+                best = (row.GetString("IndexId"), created);
+            }
+        }
+
+        return best is null ? null : await GetAsync(best.Value.Id, cancellationToken);
+    }
+
+    /// <summary>Writes one shard (vectors + metadata) once, and describes it.</summary>
+    public async Task<IndexShard> WriteShardAsync(string indexId, int number, string provider, string model, int dimensions, ReadOnlyMemory<float> vectors, IReadOnlyList<IndexedChunk> chunks, CancellationToken cancellationToken)
+    {
+        var folder = EmbeddingIndexManifest.FolderOf(indexId);
+        var name = $"shard-{number:00000}.bin";
+        var metadataName = $"shard-{number:00000}.chunks.jsonl.gz";
+        var bytes = VectorShardFormat.Write(provider, model, dimensions, vectors.Span);
+        using var metadata = new MemoryStream();
+        await using (var gzip = new GZipStream(metadata, CompressionLevel.Fastest, leaveOpen: true))
+        {
+            foreach (var chunk in chunks)
+            {
+                await JsonSerializer.SerializeAsync(gzip, chunk, Json, cancellationToken);
+                gzip.WriteByte((byte)'\n');
+            }
+        }
+
+        var metadataBytes = metadata.ToArray();
+        await Container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+        await Container.GetBlobClient(folder + name).TryCreateAsync(new BinaryData(bytes), cancellationToken: cancellationToken);
+        await Container.GetBlobClient(folder + metadataName).TryCreateAsync(new BinaryData(metadataBytes), cancellationToken: cancellationToken);
+        return new IndexShard(name, metadataName, chunks.Count, Convert.ToHexStringLower(SHA256.HashData(bytes)), Convert.ToHexStringLower(SHA256.HashData(metadataBytes)));
+    }
+
+    /// <summary>Writes the manifest once and indexes it; false when it existed already.</summary>
+    public async Task<bool> PublishAsync(EmbeddingIndexManifest manifest, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        var created = await Container.GetBlobClient(EmbeddingIndexManifest.FolderOf(manifest.Id) + ManifestName)
+            .TryCreateAsync(BinaryData.FromObjectAsJson(manifest, Json), cancellationToken: cancellationToken);
+        await IndexAsync(manifest, cancellationToken);
+        return created;
+    }
+
+    public async Task IndexAsync(EmbeddingIndexManifest manifest, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        await _table.CreateIfNotExistsAsync(cancellationToken);
+        await _table.UpsertEntityAsync(
+            new TableEntity(TableKey.Encode(manifest.Source), TableKey.Encode(manifest.Id))
+            {
+                ["IndexId"] = manifest.Id,
+                ["DatasetId"] = manifest.DatasetId,
+                ["Provider"] = manifest.Provider,
+                ["Model"] = manifest.Model,
+                ["Dimensions"] = manifest.Dimensions,
+                ["Vectors"] = manifest.Vectors,
+                ["CreatedAt"] = manifest.CreatedAt,
+            },
+            TableUpdateMode.Replace,
+            cancellationToken);
+    }
+
+    /// <summary>Downloads and checks every shard (SHA-256 against the manifest) into one searchable index.</summary>
+    public async Task<VectorIndex> LoadAsync(EmbeddingIndexManifest manifest, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        var folder = EmbeddingIndexManifest.FolderOf(manifest.Id);
+        var vectors = new float[checked((int)manifest.Vectors * manifest.Dimensions)];
+        var chunks = new List<IndexedChunk>((int)manifest.Vectors);
+        var offset = 0;
+        foreach (var shard in manifest.Shards)
+        {
+            var bytes = (await Container.GetBlobClient(folder + shard.Name).DownloadContentAsync(cancellationToken)).Value.Content.ToMemory();
+            if (Convert.ToHexStringLower(SHA256.HashData(bytes.Span)) != shard.Sha256)
+            {
+                throw new InvalidDataException($"{manifest.Id}: {shard.Name} does not match the SHA-256 in its manifest.");
+            }
+
+            var (provider, model, dimensions, shardVectors) = VectorShardFormat.Read(bytes.Span);
+            if (provider != manifest.Provider || model != manifest.Model || dimensions != manifest.Dimensions)
+            {
+                throw new InvalidDataException($"{manifest.Id}: {shard.Name} was made by {provider}/{model} at {dimensions} dimensions, not {manifest.Provider}/{manifest.Model} at {manifest.Dimensions}.");
+            }
+
+            shardVectors.CopyTo(vectors, offset);
+            offset += shardVectors.Length;
+            var metadata = (await Container.GetBlobClient(folder + shard.MetadataName).DownloadContentAsync(cancellationToken)).Value.Content;
+            using var reader = new StreamReader(new GZipStream(metadata.ToStream(), CompressionMode.Decompress));
+            while (await reader.ReadLineAsync(cancellationToken) is { } line)
+            {
+                chunks.Add(JsonSerializer.Deserialize<IndexedChunk>(line, Json)!);
+            }
+        }
+
+        return new VectorIndex(manifest, vectors, chunks);
+    }
+}

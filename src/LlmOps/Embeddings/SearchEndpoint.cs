@@ -1,0 +1,49 @@
+using System.Globalization;
+using LlmOps.Triggers;
+
+namespace LlmOps.Embeddings;
+
+/// <summary>GET /api/search?q=TEXT[&amp;index=ID][&amp;k=5][&amp;filter=field:value,...]: exact top-k cosine search.</summary>
+public sealed class SearchEndpoint(SemanticSearch search) : IHttpTriggerHandler
+{
+    public async Task<HttpTriggerResponse> HandleAsync(HttpTriggerRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Query.GetValueOrDefault("q") is not { Length: > 0 } query || string.IsNullOrWhiteSpace(query))
+        {
+            return HttpTriggerResponse.Problem(400, "Missing query", "Pass the search text as ?q=...");
+        }
+
+        var k = 5;
+        if (request.Query.GetValueOrDefault("k") is { Length: > 0 } kText
+            && (!int.TryParse(kText, NumberStyles.None, CultureInfo.InvariantCulture, out k) || k is < 1 or > SemanticSearch.MaxK))
+        {
+            return HttpTriggerResponse.Problem(400, "Bad k", $"k must be a whole number from 1 to {SemanticSearch.MaxK}.");
+        }
+
+        var filters = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var pair in (request.Query.GetValueOrDefault("filter") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var colon = pair.IndexOf(':', StringComparison.Ordinal);
+            if (colon <= 0)
+            {
+                return HttpTriggerResponse.Problem(400, "Bad filter", $"'{pair}' is not field:value.");
+            }
+
+            filters[pair[..colon]] = pair[(colon + 1)..];
+        }
+
+        try
+        {
+            return HttpTriggerResponse.Json(await search.SearchAsync(query, request.Query.GetValueOrDefault("index") is { Length: > 0 } index ? index : null, k, filters, cancellationToken));
+        }
+        catch (KeyNotFoundException ex)
+        {
+            return HttpTriggerResponse.Problem(404, "No index", ex.Message);
+        }
+        catch (FormatException ex)
+        {
+            return HttpTriggerResponse.Problem(400, "Bad index id", ex.Message);
+        }
+    }
+}

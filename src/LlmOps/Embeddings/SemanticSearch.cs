@@ -1,0 +1,87 @@
+using LlmOps.Lifecycle;
+
+namespace LlmOps.Embeddings;
+
+/// <summary>
+/// Exact top-k cosine search over an index version (the newest one unless named), with the query embedded by the
+/// same provider, model and dimensions as the index. Filters are exact matches on <c>language</c>, <c>record</c> or
+/// any record field. The last loaded index is kept in memory.
+/// </summary>
+public sealed class SemanticSearch(EmbeddingIndexStore indexes, LifecycleCatalog lifecycles, EmbeddingGeneratorFactory generators) : IDisposable
+{
+    public const int MaxK = 1000;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private VectorIndex? _loaded;
+
+    public async Task<SearchResult> SearchAsync(string query, string? indexId = null, int k = 5, IReadOnlyDictionary<string, string>? filters = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(query);
+        if (k is < 1 or > MaxK)
+        {
+            throw new ArgumentOutOfRangeException(nameof(k), k, $"k must be from 1 to {MaxK}.");
+        }
+
+        var index = await LoadAsync(indexId, cancellationToken);
+        var manifest = index.Manifest;
+        var lifecycle = await lifecycles.GetAsync(manifest.Feature, cancellationToken);
+        var configured = lifecycle?.Embedding ?? EmbeddingSettings.Default;
+        var settings = configured with { Provider = manifest.Provider, Model = manifest.Model, Dimensions = manifest.Dimensions, Deployment = configured.Model == manifest.Model ? configured.Deployment : null };
+        using var generator = generators.Create(settings);
+        var embedding = await generator.GenerateAsync([query], new() { Dimensions = manifest.Dimensions }, cancellationToken);
+        var vector = embedding[0].Vector.ToArray();
+        var norm = MathF.Sqrt(System.Numerics.Tensors.TensorPrimitives.SumOfSquares(vector));
+        if (norm > 0)
+        {
+            System.Numerics.Tensors.TensorPrimitives.Divide(vector, norm, vector);
+        }
+
+        var filter = Filter(filters);
+        var candidates = filter is null ? index.Count : index.Chunks.Count(filter);
+        return new SearchResult(query, manifest.Id, manifest.Model, candidates, index.Search(vector, k, filter));
+    }
+
+    /// <summary>The index version <paramref name="indexId"/>, or the newest of all, loaded and checked.</summary>
+    public async Task<VectorIndex> LoadAsync(string? indexId, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (indexId is not null && _loaded?.Manifest.Id == indexId)
+            {
+                return _loaded;
+            }
+
+            var manifest = indexId is null
+                ? (await indexes.ListAsync(cancellationToken: cancellationToken)) is [var newest, ..] ? newest : throw new KeyNotFoundException("There is no embedding index yet: ingest a drop and let the dataset-versions queue build one (or run `llmops embeddings refresh DATASET`).")
+                : await indexes.GetAsync(indexId, cancellationToken) ?? throw new KeyNotFoundException($"No index version {indexId}. Try `llmops embeddings list`.");
+            if (_loaded?.Manifest.Id != manifest.Id)
+            {
+                _loaded = await indexes.LoadAsync(manifest, cancellationToken);
+            }
+
+            return _loaded;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public void Dispose() => _gate.Dispose();
+
+    private static Func<IndexedChunk, bool>? Filter(IReadOnlyDictionary<string, string>? filters)
+    {
+        if (filters is null || filters.Count == 0)
+        {
+            return null;
+        }
+
+        var conditions = filters.ToList();
+        return chunk => conditions.All(c => c.Key switch
+        {
+            "language" => chunk.Language == c.Value,
+            "record" => chunk.RecordId == c.Value,
+            _ => chunk.Fields.TryGetValue(c.Key, out var value) && value == c.Value,
+        });
+    }
+}
