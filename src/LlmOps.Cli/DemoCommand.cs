@@ -1,9 +1,12 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Net.Http.Json;
+using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
 using LlmOps.Datasets;
+using LlmOps.Embeddings;
+using LlmOps.Evaluation;
 using LlmOps.Ingestion;
 using LlmOps.Lifecycle;
 using LlmOps.Monitoring;
@@ -22,6 +25,7 @@ namespace LlmOps.Cli;
 internal static class DemoCommand
 {
     private const string Source = "tickets";
+    private const string SampleQuery = "charged twice, refund my card";
 
     public static Command Create(IAnsiConsole console)
     {
@@ -70,6 +74,8 @@ internal static class DemoCommand
         DatasetManifest? manifest = null;
         IngestionRecord? ingestion = null;
         string? lineage = null;
+        SearchResult? search = null;
+        RetrievalEvaluation? evaluation = null;
 
         await console.Status().StartAsync("Publishing the sample lifecycle...", async status =>
         {
@@ -95,6 +101,12 @@ internal static class DemoCommand
                 status.Status("Waiting for the queue trigger to index the version...");
                 var entry = await WaitForRowAsync<DatasetVersionEntry>(storage.Table(StorageNames.DatasetVersionsTable), TableKey.Encode(Source), TableKey.Encode(versionId.Split('@')[1]), stepTimeout, "the dataset version index entry", cancellationToken);
                 Done("Queue trigger: index version", $"{entry.VersionId} ({entry.Records} records, {entry.Chunks} chunks)");
+
+                status.Status("Waiting for the queue trigger to embed the version...");
+                var indexId = EmbeddingIndexManifest.IdFor(versionId, EmbeddingSettings.Default.Model, EmbeddingSettings.Default.Dimensions);
+                await WaitForRowAsync<TableEntity>(storage.Table(StorageNames.EmbeddingIndexesTable), TableKey.Encode(Source), TableKey.Encode(indexId), stepTimeout, "the embedding index version", cancellationToken);
+                var index = await new EmbeddingIndexStore(storage).GetAsync(indexId, cancellationToken);
+                Done("Queue trigger: embed chunks", $"{indexId} ({index?.Vectors} vectors, {index?.Embedded} embedded, {index?.Reused} reused)");
             }
 
             status.Status("Waiting for a heartbeat...");
@@ -112,6 +124,17 @@ internal static class DemoCommand
                 var key = (await stack.Host.GetKeysAsync(cancellationToken)).FunctionKey;
                 lineage = await http.GetStringAsync(new Uri($"/api/lineage/{Uri.EscapeDataString(manifest.Id)}?direction=up&format=text&code={Uri.EscapeDataString(key)}", UriKind.Relative), cancellationToken);
                 Done("HTTP trigger: GET /api/lineage", lineage.Split('\n')[0]);
+
+                status.Status("Calling GET /api/search...");
+                var found = await http.GetFromJsonAsync<SearchResult>(new Uri($"/api/search?q={Uri.EscapeDataString(SampleQuery)}&k=3&code={Uri.EscapeDataString(key)}", UriKind.Relative), JsonSerializerOptions.Web, cancellationToken)
+                    ?? throw new InvalidOperationException("/api/search returned no body.");
+                search = found;
+                Done("HTTP trigger: GET /api/search", $"'{SampleQuery}' -> {(found.Hits.Count > 0 ? found.Hits[0].Chunk.ChunkId : "no hit")}");
+
+                status.Status("Scoring retrieval on the sample query set...");
+                using var services = new CliServices(stack.ConnectionString);
+                evaluation = await services.Evaluator.EvaluateAsync(RetrievalEvaluator.ParseQueries(ReadSample("samples/support-queries.jsonl")), cancellationToken: cancellationToken);
+                Done("Retrieval eval, logged as a run", $"recall@5 {evaluation.RecallAtK:0.00}, MRR {evaluation.Mrr:0.00}, nDCG@5 {evaluation.NdcgAtK:0.00} ({evaluation.RunId})");
             }
         });
 
@@ -127,14 +150,23 @@ internal static class DemoCommand
             await console.Profile.Out.Writer.WriteLineAsync(lineage.TrimEnd().AsMemory(), cancellationToken);
         }
 
+        if (search is not null)
+        {
+            console.WriteLine($"Search '{search.Query}' (llmops search):");
+            foreach (var hit in search.Hits)
+            {
+                console.WriteLine($"  {hit.Score:0.000}  {hit.Chunk.ChunkId}  {hit.Chunk.Text}");
+            }
+        }
+
         if (ingestion is { Quarantined: > 0 })
         {
             console.MarkupLineInterpolated($"Quarantined {ingestion.Quarantined} record(s) ({ingestion.QuarantinedByRule}), kept in quarantine/{ingestion.QuarantineFolder}");
         }
 
-        var ok = ingestion?.Status is nameof(IngestionStatus.Published) or nameof(IngestionStatus.Unchanged);
+        var ok = ingestion?.Status is nameof(IngestionStatus.Published) or nameof(IngestionStatus.Unchanged) && evaluation is not null;
         console.MarkupLine(ok
-            ? "[green]Demo complete:[/] the drop became an immutable dataset version; blob, queue, timer and HTTP triggers all ran on local storage."
+            ? "[green]Demo complete:[/] the drop became an immutable dataset version and a searchable embedding index; blob, queue, timer and HTTP triggers all ran on local storage."
             : "[red]Demo failed:[/] the sample drop did not become a dataset version.");
         return ok ? 0 : 1;
     }

@@ -1,0 +1,177 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using LlmOps.Datasets;
+using LlmOps.Embeddings;
+using LlmOps.Evaluation;
+using LlmOps.Lifecycle;
+using LlmOps.Lineage;
+using LlmOps.LocalHost;
+using LlmOps.Tests.Infrastructure;
+using LlmOps.Tests.Ingestion;
+using LlmOps.Tracking;
+using LlmOps.Triggers;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace LlmOps.Tests.Embeddings;
+
+public sealed class EmbeddingRefresherTests
+{
+    private static readonly string[] Channels = ["email", "chat", "phone"];
+
+    private static string Tickets(int count) => string.Join('\n', Enumerable.Range(0, count).Select(i =>
+        JsonSerializer.Serialize(new
+        {
+            id = $"T-{i}",
+            channel = Channels[i % 3],
+            body = $"Ticket {i}: customer {i * 13} reports problem number {i % 17} with feature {i % 5}.",
+        }))) + "\n";
+
+    private static (EmbeddingRefresher Refresher, EmbeddingIndexStore Indexes, LineageStore Lineage, DatasetStore Datasets, LifecycleCatalog Lifecycles) Services(IngestionFixture f, AzureOpenAIOptions? azure = null)
+    {
+        var lineage = new LineageStore(f.Storage, TimeProvider.System);
+        var indexes = new EmbeddingIndexStore(f.Storage);
+        var datasets = new DatasetStore(f.Storage);
+        var lifecycles = new LifecycleCatalog(f.Storage);
+        var refresher = new EmbeddingRefresher(datasets, indexes, lifecycles, new EmbeddingGeneratorFactory(Options.Create(azure ?? new AzureOpenAIOptions())), lineage, TimeProvider.System, NullLogger<EmbeddingRefresher>.Instance);
+        return (refresher, indexes, lineage, datasets, lifecycles);
+    }
+
+    [Fact]
+    public async Task Refresh_RerunCostsNothing_OneNewRecordEmbedsOnlyItsChunk_ModelChangeBuildsNewVersion()
+    {
+        var f = await IngestionFixture.CreateAsync();
+        var (refresher, indexes, lineage, _, lifecycles) = Services(f);
+        using var _ = lifecycles;
+        var v1 = (await f.DropAndIngestAsync("v1.jsonl", Encoding.UTF8.GetBytes(Tickets(100)))).Version!;
+        var settings = EmbeddingSettings.Default with { MaxBatchInputs = 40 };
+
+        var first = await refresher.RefreshAsync(v1, settings, CancellationToken.None);
+        Assert.True(first.Created);
+        Assert.Equal(v1.Chunks, first.Index.Vectors);
+        Assert.Equal(first.Index.Vectors, first.Embedded);
+        Assert.Equal(3, first.ProviderRequests);
+        Assert.Equal(EmbeddingIndexManifest.IdFor(v1.Id, "lexical-ngram", 384), first.Index.Id);
+
+        var again = await refresher.RefreshAsync(v1.Id, CancellationToken.None);
+        Assert.False(again.Created);
+        Assert.Equal((0L, 0L), (again.Embedded, again.ProviderRequests));
+
+        // Ids may not change content across versions (the unique rule), so the 1% that changes is a new record.
+        var v2 = (await f.DropAndIngestAsync("v2.jsonl", Encoding.UTF8.GetBytes(Tickets(101)))).Version!;
+        var second = await refresher.RefreshAsync(v2, settings, CancellationToken.None);
+        Assert.True(second.Created);
+        Assert.Equal(1, second.Embedded);
+        Assert.Equal(1, second.ProviderRequests);
+        Assert.Equal(second.Index.Vectors - 1, second.Reused);
+
+        var resized = await refresher.RefreshAsync(v2, settings with { Dimensions = 128 }, CancellationToken.None);
+        Assert.True(resized.Created);
+        Assert.NotEqual(second.Index.Id, resized.Index.Id);
+        Assert.Equal(resized.Index.Vectors, resized.Embedded);
+
+        var index = await indexes.LoadAsync(second.Index);
+        Assert.All(index.Chunks, c => Assert.Equal("lexical-ngram", c.Model));
+        var edge = Assert.Single((await lineage.QueryAsync(second.Index.Id, LineageDirection.Upstream, 1, CancellationToken.None)).Edges);
+        Assert.Equal((v2.Id, LineageRelation.DerivedFrom), (edge.From, edge.Relation));
+    }
+
+    [Fact]
+    public async Task Search_ExactTopK_WithFilters_AndTamperedShardIsRefused()
+    {
+        var f = await IngestionFixture.CreateAsync();
+        var (refresher, indexes, _, _, lifecycles) = Services(f);
+        using var _ = lifecycles;
+        var version = (await f.DropAndIngestAsync("s.jsonl", Encoding.UTF8.GetBytes(Tickets(60)))).Version!;
+        var built = await refresher.RefreshAsync(version.Id, CancellationToken.None);
+        using var search = new SemanticSearch(indexes, lifecycles, new EmbeddingGeneratorFactory(Options.Create(new AzureOpenAIOptions())));
+
+        var exact = await search.SearchAsync("Ticket 7: customer 91 reports problem number 7 with feature 2.", built.Index.Id, k: 3);
+        Assert.Equal($"{f.Source}:T-7#0000", exact.Hits[0].Chunk.ChunkId);
+        Assert.Equal(1f, exact.Hits[0].Score, 3);
+        Assert.True(exact.Hits[0].Score >= exact.Hits[1].Score && exact.Hits[1].Score >= exact.Hits[2].Score);
+
+        // Brute force over the loaded index agrees with the search.
+        var index = await search.LoadAsync(built.Index.Id, CancellationToken.None);
+        var query = new float[384];
+        LocalEmbeddingGenerator.Embed("problem number 3 with feature 1", query);
+        var expected = Enumerable.Range(0, index.Count)
+            .Select(i => (Score: System.Numerics.Tensors.TensorPrimitives.Dot(query, index.Vectors.AsSpan(i * 384, 384)), index.Chunks[i].ChunkId))
+            .OrderByDescending(h => h.Score).Take(5).Select(h => h.ChunkId);
+        Assert.Equal(expected, (await search.SearchAsync("problem number 3 with feature 1", built.Index.Id, k: 5)).Hits.Select(h => h.Chunk.ChunkId));
+
+        var phoneOnly = await search.SearchAsync("customer reports problem", built.Index.Id, k: 50, new Dictionary<string, string> { ["channel"] = "phone" });
+        Assert.Equal(20, phoneOnly.Candidates);
+        Assert.Equal(20, phoneOnly.Hits.Count);
+        Assert.All(phoneOnly.Hits, h => Assert.Equal("phone", h.Chunk.Fields["channel"]));
+
+        var shard = indexes.Container.GetBlobClient(EmbeddingIndexManifest.FolderOf(built.Index.Id) + built.Index.Shards[0].Name);
+        var bytes = (await shard.DownloadContentAsync()).Value.Content.ToArray();
+        bytes[^1] ^= 0x55;
+        await shard.UploadAsync(new BinaryData(bytes), overwrite: true);
+        using var fresh = new SemanticSearch(indexes, lifecycles, new EmbeddingGeneratorFactory(Options.Create(new AzureOpenAIOptions())));
+        var tampered = await Assert.ThrowsAsync<InvalidDataException>(() => fresh.SearchAsync("anything", built.Index.Id));
+        Assert.Contains("SHA-256", tampered.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AzureProvider_OverTheWire_RerunMakesZeroRequests()
+    {
+        await using var server = await FakeAzureOpenAIServer.StartAsync();
+        var f = await IngestionFixture.CreateAsync();
+        var (refresher, _, _, _, lifecycles) = Services(f, new AzureOpenAIOptions { Endpoint = server.Endpoint, ApiKey = FakeAzureOpenAIServer.ApiKey });
+        using var _ = lifecycles;
+        var version = (await f.DropAndIngestAsync("a.jsonl", Encoding.UTF8.GetBytes(Tickets(30)))).Version!;
+        var settings = new EmbeddingSettings(EmbeddingSettings.AzureOpenAI, "text-embedding-3-small", 256, "emb", 16, 300_000);
+
+        var built = await refresher.RefreshAsync(version, settings, CancellationToken.None);
+        Assert.Equal(2, server.Requests.Count);
+        Assert.Equal(30, server.Requests.Sum(r => r.Inputs));
+        Assert.All(server.Requests, r => Assert.Equal(256, r.Dimensions));
+        Assert.Equal(("azure-openai", "text-embedding-3-small", 256), (built.Index.Provider, built.Index.Model, built.Index.Dimensions));
+
+        var again = await refresher.RefreshAsync(version, settings, CancellationToken.None);
+        Assert.False(again.Created);
+        Assert.Equal(2, server.Requests.Count);
+    }
+
+    [Fact]
+    public async Task RetrievalEval_LogsARunWithMetrics_AndTheIndexAsEvaluationInput_OverHttpToo()
+    {
+        var f = await IngestionFixture.CreateAsync();
+        var (refresher, indexes, lineage, _, lifecycles) = Services(f);
+        using var _ = lifecycles;
+        var version = (await f.DropAndIngestAsync("e.jsonl", Encoding.UTF8.GetBytes(Tickets(30)))).Version!;
+        var built = await refresher.RefreshAsync(version.Id, CancellationToken.None);
+        using var search = new SemanticSearch(indexes, lifecycles, new EmbeddingGeneratorFactory(Options.Create(new AzureOpenAIOptions())));
+        var tracker = new ExperimentTracker(f.Storage, lineage, TimeProvider.System);
+        var queries = RetrievalEvaluator.ParseQueries($$"""
+            {"query": "Ticket 4: customer 52 reports problem number 4 with feature 4.", "relevant": ["{{f.Source}}:T-4#0000"]}
+            {"query": "nothing like any ticket at all zebra", "relevant": ["{{f.Source}}:T-9#0000"]}
+            """);
+
+        var evaluation = await new RetrievalEvaluator(search, tracker).EvaluateAsync(queries, built.Index.Id, k: 3, experiment: "eval-" + f.Source);
+        var run = await tracker.GetRunAsync(evaluation.RunId);
+        Assert.Equal(RunStatus.Finished, run!.Info.Status);
+        Assert.Equal(evaluation.RecallAtK, run.LatestMetrics["recall_at_3"].Value);
+        Assert.Equal(evaluation.Mrr, run.LatestMetrics["mrr"].Value);
+        Assert.InRange(evaluation.RecallAtK, 0.5, 1.0);
+        Assert.Contains("retrieval/queries.json", run.Artifacts);
+        var edge = Assert.Single((await lineage.QueryAsync(evaluation.RunId, LineageDirection.Upstream, 1, CancellationToken.None)).Edges);
+        Assert.Equal((built.Index.Id, LineageRelation.EvaluatedOn), (edge.From, edge.Relation));
+        Assert.Throws<FormatException>(() => RetrievalEvaluator.ParseQueries("{\"query\": \"x\"}"));
+
+        await using var host = await TestHosts.StartAsync(new FunctionCatalog(TriggerCatalog.All.Where(d => d.Name == TriggerCatalog.Search).ToList()));
+        using var client = new HttpClient { BaseAddress = host.HttpAddress };
+        var key = Uri.EscapeDataString((await host.GetKeysAsync()).FunctionKey);
+        var found = await client.GetFromJsonAsync<JsonElement>(new Uri($"/api/search?q={Uri.EscapeDataString("problem number 4")}&index={Uri.EscapeDataString(built.Index.Id)}&k=2&filter=channel:chat&code={key}", UriKind.Relative));
+        Assert.Equal(2, found.GetProperty("hits").GetArrayLength());
+        Assert.All(found.GetProperty("hits").EnumerateArray(), h => Assert.Equal("chat", h.GetProperty("chunk").GetProperty("fields").GetProperty("channel").GetString()));
+        using var missing = await client.GetAsync(new Uri($"/api/search?k=2&code={key}", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.BadRequest, missing.StatusCode);
+        using var noIndex = await client.GetAsync(new Uri($"/api/search?q=x&index={Uri.EscapeDataString("index:none@000000000000/m-8")}&code={key}", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.NotFound, noIndex.StatusCode);
+    }
+}
