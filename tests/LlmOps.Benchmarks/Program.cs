@@ -8,6 +8,7 @@ using LlmOps.Storage;
 //   memory --memory-mb 1024                                     peak working set on a large drop (run it alone)
 //   steps  --mb 200                                             each ETL step timed alone (where the time goes)
 //   tracking --points 100000 --nodes 10000                      metric logging batched vs individual; lineage walks of depth 6
+//   embeddings --vectors 200000 --dimensions 384                local embedder, exact search bandwidth, incremental refresh
 var suites = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal) && !int.TryParse(a, out _)).ToHashSet(StringComparer.Ordinal);
 if (suites.Count == 0)
 {
@@ -27,7 +28,7 @@ if (suites.Contains("steps"))
     rows.AddRange(await EtlStepsBenchmark.RunAsync(Argument("--mb", 200)));
 }
 
-if (suites.Contains("host") || suites.Contains("etl") || suites.Contains("tracking"))
+if (suites.Contains("host") || suites.Contains("etl") || suites.Contains("tracking") || suites.Contains("embeddings"))
 {
     await using var azurite = await AzuriteServer.StartAsync(new AzuriteOptions { Progress = Console.WriteLine });
     if (suites.Contains("host"))
@@ -43,6 +44,11 @@ if (suites.Contains("host") || suites.Contains("etl") || suites.Contains("tracki
     if (suites.Contains("tracking"))
     {
         rows.AddRange(await TrackingBenchmark.RunAsync(azurite, Argument("--points", 100_000), Argument("--nodes", 10_000)));
+    }
+
+    if (suites.Contains("embeddings"))
+    {
+        rows.AddRange(await EmbeddingBenchmark.RunAsync(azurite, Argument("--vectors", 200_000), Argument("--dimensions", 384)));
     }
 }
 
