@@ -121,16 +121,33 @@ internal static class EtlBenchmark
     {
         var processor = new RecordProcessor(lifecycle, lifecycle.Sources[0]);
         await using var spool = new DatasetSpool();
+        var batch = new List<ReadOutcome>(256);
         await foreach (var outcome in DropReader.ReadAsync(input, name, SourceFormat.Auto))
         {
-            if (processor.Process(outcome).Record is { } record)
+            batch.Add(outcome);
+            if (batch.Count == 256)
             {
-                await spool.AddAsync(record, CancellationToken.None);
+                await SpoolAsync();
             }
         }
 
+        await SpoolAsync();
+
         await spool.CompleteAsync();
         return processor.Counts;
+
+        async Task SpoolAsync()
+        {
+            foreach (var (record, _) in processor.ProcessBatch(batch))
+            {
+                if (record is not null)
+                {
+                    await spool.AddAsync(record, CancellationToken.None);
+                }
+            }
+
+            batch.Clear();
+        }
     }
 
     private static async Task<(double EndToEnd, double RawUpload, long OutputBytes)> EndToEndAsync(AzuriteServer azurite, string path, LifecycleDefinition lifecycle)

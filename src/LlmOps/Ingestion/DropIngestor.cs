@@ -5,6 +5,7 @@ using Azure.Storage.Blobs.Models;
 using LlmOps.Datasets;
 using LlmOps.Ingestion.Processing;
 using LlmOps.Ingestion.Reading;
+using LlmOps.Ingestion.Validation;
 using LlmOps.Lifecycle;
 using LlmOps.Lineage;
 using LlmOps.Storage;
@@ -19,6 +20,8 @@ namespace LlmOps.Ingestion;
 /// </summary>
 public sealed class DropIngestor(StorageAccount storage, LifecycleCatalog lifecycles, LineageStore lineage, TimeProvider clock, ILogger<DropIngestor> logger)
 {
+    /// <summary>Records processed together: per-record steps of a batch run in parallel, in drop order.</summary>
+    private const int BatchSize = 256;
     private readonly DatasetStore _datasets = new(storage);
     private readonly DatasetVersionWriter _writer = new(storage);
 
@@ -59,18 +62,18 @@ public sealed class DropIngestor(StorageAccount storage, LifecycleCatalog lifecy
 
             await using (content)
             {
+                var batch = new List<ReadOutcome>(BatchSize);
                 await foreach (var outcome in DropReader.ReadAsync(content, name, sourceDefinition.Format, cancellationToken))
                 {
-                    var (record, rejection) = processor.Process(outcome);
-                    if (record is not null)
+                    batch.Add(outcome);
+                    if (batch.Count == BatchSize)
                     {
-                        await spool.AddAsync(record, cancellationToken);
-                    }
-                    else
-                    {
-                        await quarantine.AddAsync(rejection!, cancellationToken);
+                        await StoreAsync(processor.ProcessBatch(batch));
+                        batch.Clear();
                     }
                 }
+
+                await StoreAsync(processor.ProcessBatch(batch));
             }
         }
         catch (UnreadableDropException ex)
@@ -126,6 +129,21 @@ public sealed class DropIngestor(StorageAccount storage, LifecycleCatalog lifecy
             name, created ? "published" : "unchanged", manifest.Id, counts.Read, counts.Accepted, counts.Quarantined);
         return await RecordAsync(new IngestionResult(
             created ? IngestionStatus.Published : IngestionStatus.Unchanged, source, name, etagText, counts, manifest, null, quarantine.Count > 0 ? quarantine.Folder : null));
+
+        async Task StoreAsync(IReadOnlyList<(DatasetRecord? Record, QuarantinedRecord? Rejection)> results)
+        {
+            foreach (var (record, rejection) in results)
+            {
+                if (record is not null)
+                {
+                    await spool.AddAsync(record, cancellationToken);
+                }
+                else
+                {
+                    await quarantine.AddAsync(rejection!, cancellationToken);
+                }
+            }
+        }
 
         object Report(IngestionStatus status, string? reason) => new
         {

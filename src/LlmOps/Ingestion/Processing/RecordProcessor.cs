@@ -43,68 +43,127 @@ public sealed class RecordProcessor
     public IngestionCounts Counts { get; } = new();
 
     /// <summary>The dataset record, or the reason the input record is quarantined.</summary>
-    public (DatasetRecord? Record, QuarantinedRecord? Rejection) Process(ReadOutcome outcome)
+    public (DatasetRecord? Record, QuarantinedRecord? Rejection) Process(ReadOutcome outcome) => ProcessBatch([outcome])[0];
+
+    /// <summary>
+    /// Processes records in drop order with the same results as one at a time: validation in order (the unique rule
+    /// remembers values), then cleaning, redaction, hashing, chunking and language detection in parallel (they share
+    /// nothing), then dedup, the check against the previous version and the counts in order again.
+    /// </summary>
+    public IReadOnlyList<(DatasetRecord? Record, QuarantinedRecord? Rejection)> ProcessBatch(IReadOnlyList<ReadOutcome> outcomes)
     {
-        ArgumentNullException.ThrowIfNull(outcome);
-        Counts.Read++;
-        if (outcome.Fields is null)
+        ArgumentNullException.ThrowIfNull(outcomes);
+        var results = new (DatasetRecord?, QuarantinedRecord?)[outcomes.Count];
+        var validated = new Dictionary<string, object?>?[outcomes.Count];
+        for (var i = 0; i < outcomes.Count; i++)
         {
-            return Quarantine(new QuarantinedRecord(outcome.Line, "readable", null, outcome.Error ?? "unreadable record", null));
-        }
-
-        var (typed, rejection) = _validator.Validate(outcome.Line, outcome.Fields);
-        if (rejection is not null)
-        {
-            return Quarantine(rejection);
-        }
-
-        foreach (var field in _source.Schema.Where(f => f.Type == FieldType.Text))
-        {
-            if (typed![field.Name] is string value)
+            var outcome = outcomes[i];
+            Counts.Read++;
+            if (outcome.Fields is null)
             {
-                var cleaned = TextCleaner.Clean(value, _settings.NormalizeUnicode, _settings.StripHtml);
-                typed[field.Name] = _redactor is null ? cleaned : _redactor.Redact(cleaned, Counts.Pii);
+                results[i] = Quarantine(new QuarantinedRecord(outcome.Line, "readable", null, outcome.Error ?? "unreadable record", null));
+                continue;
+            }
+
+            var (typed, rejection) = _validator.Validate(outcome.Line, outcome.Fields);
+            if (rejection is not null)
+            {
+                results[i] = Quarantine(rejection);
+                continue;
+            }
+
+            validated[i] = typed;
+        }
+
+        var transformed = new Transformed?[outcomes.Count];
+        if (outcomes.Count == 1)
+        {
+            transformed[0] = validated[0] is { } typed ? Transform(typed) : null;
+        }
+        else
+        {
+            Parallel.For(0, outcomes.Count, i => transformed[i] = validated[i] is { } typed ? Transform(typed) : null);
+        }
+
+        for (var i = 0; i < outcomes.Count; i++)
+        {
+            if (transformed[i] is { } t)
+            {
+                results[i] = Finish(outcomes[i], t);
             }
         }
 
-        var text = typed![_source.TextField] as string ?? "";
+        return results;
+    }
+
+    private Transformed Transform(Dictionary<string, object?> typed)
+    {
+        Dictionary<string, long>? pii = null;
+        foreach (var field in _source.Schema.Where(f => f.Type == FieldType.Text))
+        {
+            if (typed[field.Name] is string value)
+            {
+                var cleaned = TextCleaner.Clean(value, _settings.NormalizeUnicode, _settings.StripHtml);
+                typed[field.Name] = _redactor is null ? cleaned : _redactor.Redact(cleaned, pii ??= []);
+            }
+        }
+
+        var text = typed[_source.TextField] as string ?? "";
         if (text.Length == 0)
         {
-            return Quarantine(new QuarantinedRecord(outcome.Line, "not_empty", _source.TextField, $"'{_source.TextField}' is empty after cleaning", outcome.Fields));
+            return new Transformed(typed, text, default, "", "", [], 0, "", pii);
         }
 
         var key = XxHash128.HashToUInt128(MemoryMarshal.AsBytes(Normalize(text).AsSpan()));
         var contentHash = key.ToString("x32", CultureInfo.InvariantCulture);
-        if (_settings.Dedup)
-        {
-            if (_seenContent.TryGetValue(key, out var firstLine))
-            {
-                return Quarantine(new QuarantinedRecord(outcome.Line, "dedup", _source.TextField, $"same content as line {firstLine}", outcome.Fields));
-            }
-
-            _seenContent[key] = outcome.Line;
-        }
-
         var id = _source.IdField is not null && typed.TryGetValue(_source.IdField, out var idValue) && idValue is not null
             ? Convert.ToString(idValue, CultureInfo.InvariantCulture)!
             : contentHash[..16];
         var chunks = _chunker.Chunk($"{_source.Name}:{id}", text, out var tokens)
             .Select(c => new ChunkSpan(c.Id, c.Index, c.TokenCount, c.StartChar, c.EndChar))
             .ToList();
-        typed.Remove(_source.TextField);
-        var language = LanguageDetector.Detect(text);
-        var record = new DatasetRecord(id, _source.Name, outcome.Line, typed, text, contentHash, language, text.Length, tokens, chunks);
-        if (_idMustBeUnique && _previous.TryGetValue(id, out var earlier) && earlier != Fingerprint(record))
+        return new Transformed(typed, text, key, contentHash, id, chunks, tokens, LanguageDetector.Detect(text), pii);
+    }
+
+    private (DatasetRecord?, QuarantinedRecord?) Finish(ReadOutcome outcome, Transformed t)
+    {
+        foreach (var (type, count) in t.Pii ?? [])
         {
-            return Quarantine(new QuarantinedRecord(outcome.Line, "unique", _source.IdField, $"'{_source.IdField}' value '{id}' is in the previous version with other content", outcome.Fields));
+            Counts.Pii[type] = Counts.Pii.GetValueOrDefault(type) + count;
+        }
+
+        if (t.Text.Length == 0)
+        {
+            return Quarantine(new QuarantinedRecord(outcome.Line, "not_empty", _source.TextField, $"'{_source.TextField}' is empty after cleaning", outcome.Fields));
+        }
+
+        if (_settings.Dedup)
+        {
+            if (_seenContent.TryGetValue(t.Key, out var firstLine))
+            {
+                return Quarantine(new QuarantinedRecord(outcome.Line, "dedup", _source.TextField, $"same content as line {firstLine}", outcome.Fields));
+            }
+
+            _seenContent[t.Key] = outcome.Line;
+        }
+
+        t.Fields.Remove(_source.TextField);
+        var record = new DatasetRecord(t.Id, _source.Name, outcome.Line, t.Fields, t.Text, t.ContentHash, t.Language, t.Text.Length, t.Tokens, t.Chunks);
+        if (_idMustBeUnique && _previous.TryGetValue(t.Id, out var earlier) && earlier != Fingerprint(record))
+        {
+            return Quarantine(new QuarantinedRecord(outcome.Line, "unique", _source.IdField, $"'{_source.IdField}' value '{t.Id}' is in the previous version with other content", outcome.Fields));
         }
 
         Counts.Accepted++;
-        Counts.Chunks += chunks.Count;
-        Counts.Tokens += tokens;
-        Counts.Languages[language] = Counts.Languages.GetValueOrDefault(language) + 1;
+        Counts.Chunks += t.Chunks.Count;
+        Counts.Tokens += t.Tokens;
+        Counts.Languages[t.Language] = Counts.Languages.GetValueOrDefault(t.Language) + 1;
         return (record, null);
     }
+
+    /// <summary>A validated record after the per-record steps, before the ones that look at other records.</summary>
+    private sealed record Transformed(
+        Dictionary<string, object?> Fields, string Text, UInt128 Key, string ContentHash, string Id, List<ChunkSpan> Chunks, int Tokens, string Language, Dictionary<string, long>? Pii);
 
     /// <summary>Counts a quarantined record under its rule.</summary>
     private (DatasetRecord?, QuarantinedRecord?) Quarantine(QuarantinedRecord rejection)
