@@ -132,7 +132,7 @@ internal static class DemoCommand
                 Done("HTTP trigger: GET /api/search", $"'{SampleQuery}' -> {(found.Hits.Count > 0 ? found.Hits[0].Chunk.ChunkId : "no hit")}");
 
                 status.Status("Scoring retrieval on the sample query set...");
-                using var services = new CliServices(stack.ConnectionString);
+                using var services = new LlmOpsClient(stack.ConnectionString);
                 evaluation = await services.Evaluator.EvaluateAsync(RetrievalEvaluator.ParseQueries(ReadSample("samples/support-queries.jsonl")), cancellationToken: cancellationToken);
                 Done("Retrieval eval, logged as a run", $"recall@5 {evaluation.RecallAtK:0.00}, MRR {evaluation.Mrr:0.00}, nDCG@5 {evaluation.NdcgAtK:0.00} ({evaluation.RunId})");
             }

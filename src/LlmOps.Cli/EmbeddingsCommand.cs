@@ -12,9 +12,9 @@ internal static class EmbeddingsCommand
         var connection = StorageOption.Create();
         var source = new Option<string?>("--source") { Description = "Only index versions of this source." };
         var list = new Command("list", "List embedding index versions, newest first.") { source, connection };
-        list.SetAction(async (parse, cancellationToken) => await CliServices.RunAsync(console, async () =>
+        list.SetAction(async (parse, cancellationToken) => await CliErrors.RunAsync(console, async () =>
         {
-            using var services = new CliServices(parse.GetValue(connection)!);
+            using var services = new LlmOpsClient(parse.GetValue(connection)!);
             var table = new Table().AddColumns("Index", "Provider / model", "Vectors", "Embedded", "Reused", "Requests", "Created").Border(TableBorder.Rounded);
             foreach (var index in await services.Indexes.ListAsync(parse.GetValue(source), cancellationToken))
             {
@@ -34,9 +34,9 @@ internal static class EmbeddingsCommand
 
         var dataset = new Argument<string>("dataset") { Description = "A dataset version id, e.g. dataset:tickets@3f9a1c2e0b7d." };
         var refresh = new Command("refresh", "Build (or confirm) the embedding index version of a dataset version now, as the dataset-versions queue does.") { dataset, connection };
-        refresh.SetAction(async (parse, cancellationToken) => await CliServices.RunAsync(console, async () =>
+        refresh.SetAction(async (parse, cancellationToken) => await CliErrors.RunAsync(console, async () =>
         {
-            using var services = new CliServices(parse.GetValue(connection)!);
+            using var services = new LlmOpsClient(parse.GetValue(connection)!);
             var result = await services.Refresher.RefreshAsync(parse.GetValue(dataset)!, cancellationToken);
             console.MarkupLineInterpolated($"{(result.Created ? "[green]Built[/]" : "Already built:")} {result.Index.Id}: {result.Index.Vectors} vectors; this run embedded {result.Embedded} chunk(s) in {result.ProviderRequests} request(s) and reused {result.Reused}.");
             return 0;

@@ -15,9 +15,9 @@ internal static class EvalCommand
         var k = new Option<int>("-k", "--top") { Description = "Cut-off for recall@k and nDCG@k.", DefaultValueFactory = _ => 5 };
         var experiment = new Option<string>("--experiment") { Description = "The experiment the run is logged to.", DefaultValueFactory = _ => RetrievalEvaluator.DefaultExperiment };
         var retrieval = new Command("retrieval", "Score an index on a labeled query set (recall@k, MRR, nDCG@k) and log it as a run.") { queries, index, k, experiment, connection };
-        retrieval.SetAction(async (parse, cancellationToken) => await CliServices.RunAsync(console, async () =>
+        retrieval.SetAction(async (parse, cancellationToken) => await CliErrors.RunAsync(console, async () =>
         {
-            using var services = new CliServices(parse.GetValue(connection)!);
+            using var services = new LlmOpsClient(parse.GetValue(connection)!);
             var set = RetrievalEvaluator.ParseQueries(await File.ReadAllTextAsync(parse.GetValue(queries)!.FullName, cancellationToken));
             var result = await services.Evaluator.EvaluateAsync(set, parse.GetValue(index), parse.GetValue(k), parse.GetValue(experiment)!, cancellationToken);
             console.MarkupLineInterpolated($"{result.IndexId}, {result.Queries} queries: recall@{result.K} {result.RecallAtK:0.000}, MRR {result.Mrr:0.000}, nDCG@{result.K} {result.NdcgAtK:0.000}");

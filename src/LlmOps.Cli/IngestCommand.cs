@@ -1,8 +1,6 @@
 using System.CommandLine;
 using LlmOps.Ingestion;
 using LlmOps.Lifecycle;
-using LlmOps.Storage;
-using Microsoft.Extensions.Logging.Abstractions;
 using Spectre.Console;
 
 namespace LlmOps.Cli;
@@ -29,13 +27,12 @@ internal static class IngestCommand
                 return 1;
             }
 
-            var storage = new StorageAccount(parse.GetValue(connection)!);
-            using var catalog = new LifecycleCatalog(storage);
+            using var client = new LlmOpsClient(parse.GetValue(connection)!);
             if (parse.GetValue(lifecycle) is { } lifecycleFile)
             {
                 try
                 {
-                    await catalog.PublishAsync(await File.ReadAllTextAsync(lifecycleFile.FullName, cancellationToken), lifecycleFile.Name, cancellationToken);
+                    await client.Lifecycles.PublishAsync(await File.ReadAllTextAsync(lifecycleFile.FullName, cancellationToken), lifecycleFile.Name, cancellationToken);
                 }
                 catch (LifecycleValidationException ex)
                 {
@@ -44,21 +41,7 @@ internal static class IngestCommand
                 }
             }
 
-            var sourceName = parse.GetValue(source)!;
-            var result = await console.Status().StartAsync($"Ingesting {path.Name}...", async _ =>
-            {
-                var raw = storage.Container(StorageNames.RawContainer);
-                await raw.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
-                var blobName = $"{sourceName}/{path.Name}";
-                Azure.Response<Azure.Storage.Blobs.Models.BlobContentInfo> uploaded;
-                await using (var content = path.OpenRead())
-                {
-                    uploaded = await raw.GetBlobClient(blobName).UploadAsync(content, overwrite: true, cancellationToken);
-                }
-
-                var ingestor = new DropIngestor(storage, catalog, new LlmOps.Lineage.LineageStore(storage, TimeProvider.System), TimeProvider.System, NullLogger<DropIngestor>.Instance);
-                return await ingestor.IngestAsync(sourceName, StorageNames.RawContainer, blobName, uploaded.Value.ETag, cancellationToken);
-            });
+            var result = await console.Status().StartAsync($"Ingesting {path.Name}...", _ => client.IngestFileAsync(path.FullName, parse.GetValue(source)!, cancellationToken));
             console.Write(ResultTables.Ingestion(result));
             return result.Status is IngestionStatus.Published or IngestionStatus.Unchanged ? 0 : 1;
         });

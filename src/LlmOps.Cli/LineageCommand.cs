@@ -16,7 +16,7 @@ internal static class LineageCommand
         var format = new Option<LineageFormat>("--format") { Description = "text, mermaid, json or openlineage (one RunEvent per line).", DefaultValueFactory = _ => LineageFormat.Text };
         var connection = StorageOption.Create();
         var command = new Command("lineage", "Walk the lineage graph from a node, upstream and downstream (default both).") { id, up, down, depth, format, connection };
-        command.SetAction(async (parse, cancellationToken) => await CliServices.RunAsync(console, async () =>
+        command.SetAction(async (parse, cancellationToken) => await CliErrors.RunAsync(console, async () =>
         {
             if (parse.GetValue(up) && parse.GetValue(down))
             {
@@ -24,7 +24,7 @@ internal static class LineageCommand
             }
 
             var direction = parse.GetValue(up) ? LineageDirection.Upstream : parse.GetValue(down) ? LineageDirection.Downstream : LineageDirection.Both;
-            using var services = new CliServices(parse.GetValue(connection)!);
+            using var services = new LlmOpsClient(parse.GetValue(connection)!);
             var graph = await services.Lineage.QueryAsync(parse.GetValue(id)!, direction, parse.GetValue(depth), cancellationToken);
             if (!graph.Found)
             {

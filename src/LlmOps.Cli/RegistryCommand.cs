@@ -20,9 +20,9 @@ internal static class RegistryCommand
         var tags = new Option<string[]>("--tag") { Description = "A tag as key=value; repeat for more.", AllowMultipleArgumentsPerToken = false };
         var feature = new Option<string?>("--feature") { Description = "The feature whose lifecycle gates promotion (default: the run's feature tag, else its experiment)." };
         var register = new Command("register", "Register a new immutable version linked to the run that produced it.") { name, run, template, artifact, description, tags, feature, connection };
-        register.SetAction(async (parse, cancellationToken) => await CliServices.RunAsync(console, async () =>
+        register.SetAction(async (parse, cancellationToken) => await CliErrors.RunAsync(console, async () =>
         {
-            using var services = new CliServices(parse.GetValue(connection)!);
+            using var services = new LlmOpsClient(parse.GetValue(connection)!);
             var templateFile = parse.GetValue(template);
             var version = await services.Registry.RegisterAsync(
                 new RegisterRequest(parse.GetValue(name)!, parse.GetValue(run)!)
@@ -42,9 +42,9 @@ internal static class RegistryCommand
         var alias = new Argument<string>("alias") { Description = "champion, challenger or any lower-case name." };
         var aliasVersion = new Argument<int>("version") { Description = "The version number to point at." };
         var aliasCommand = new Command("alias", "Point an alias at a version (moved atomically; a concurrent move makes one of the two fail with a conflict).") { aliasName, alias, aliasVersion, connection };
-        aliasCommand.SetAction(async (parse, cancellationToken) => await CliServices.RunAsync(console, async () =>
+        aliasCommand.SetAction(async (parse, cancellationToken) => await CliErrors.RunAsync(console, async () =>
         {
-            using var services = new CliServices(parse.GetValue(connection)!);
+            using var services = new LlmOpsClient(parse.GetValue(connection)!);
             var moved = await services.Registry.MoveAliasAsync(parse.GetValue(aliasName)!, parse.GetValue(alias)!, parse.GetValue(aliasVersion), cancellationToken);
             console.MarkupLineInterpolated($"[green]{moved.Name}@{moved.Alias}[/] -> version {moved.Version}.");
             return 0;
@@ -55,9 +55,9 @@ internal static class RegistryCommand
         var promoteAlias = new Option<string>("--alias") { Description = "The alias to move.", DefaultValueFactory = _ => ModelRegistry.Champion };
         var lifecycleFile = new Option<FileInfo?>("--lifecycle") { Description = "Take the gates from this lifecycle file instead of the feature's published one." };
         var promote = new Command("promote", "Move an alias (champion by default) to a version whose run meets the lifecycle's release gates; refuse and say which gate fails otherwise.") { promoteName, promoteVersion, promoteAlias, lifecycleFile, connection };
-        promote.SetAction(async (parse, cancellationToken) => await CliServices.RunAsync(console, async () =>
+        promote.SetAction(async (parse, cancellationToken) => await CliErrors.RunAsync(console, async () =>
         {
-            using var services = new CliServices(parse.GetValue(connection)!);
+            using var services = new LlmOpsClient(parse.GetValue(connection)!);
             var file = parse.GetValue(lifecycleFile);
             var lifecycle = file is null ? null : await LifecycleParser.LoadAsync(file.FullName, cancellationToken);
             try
@@ -78,9 +78,9 @@ internal static class RegistryCommand
         var environment = new Option<string>("--env") { Description = "The environment (prod, staging, ...).", Required = true };
         var by = new Option<string?>("--by") { Description = "Who deployed (default: the current user)." };
         var deploy = new Command("deploy", "Record that a version was deployed to an environment, and link it in the lineage graph.") { deployName, deployVersion, environment, by, connection };
-        deploy.SetAction(async (parse, cancellationToken) => await CliServices.RunAsync(console, async () =>
+        deploy.SetAction(async (parse, cancellationToken) => await CliErrors.RunAsync(console, async () =>
         {
-            using var services = new CliServices(parse.GetValue(connection)!);
+            using var services = new LlmOpsClient(parse.GetValue(connection)!);
             var deployment = await services.Registry.DeployAsync(parse.GetValue(deployName)!, parse.GetValue(deployVersion), parse.GetValue(environment)!, parse.GetValue(by), cancellationToken);
             console.MarkupLineInterpolated($"[green]Recorded {deployment.Id}[/]: {ModelRegistry.VersionId(deployment.Name, deployment.Version)} to {deployment.Environment} by {deployment.DeployedBy}.");
             return 0;
@@ -88,9 +88,9 @@ internal static class RegistryCommand
 
         var showName = new Argument<string>("name") { Description = "The registered name." };
         var show = new Command("show", "Show a registered name: versions with their runs, aliases and deployments.") { showName, connection };
-        show.SetAction(async (parse, cancellationToken) => await CliServices.RunAsync(console, async () =>
+        show.SetAction(async (parse, cancellationToken) => await CliErrors.RunAsync(console, async () =>
         {
-            using var services = new CliServices(parse.GetValue(connection)!);
+            using var services = new LlmOpsClient(parse.GetValue(connection)!);
             var item = await services.Registry.GetAsync(parse.GetValue(showName)!, cancellationToken)
                 ?? throw new KeyNotFoundException($"{ModelRegistry.QualifiedName(parse.GetValue(showName)!)} is not registered. Try `llmops registry list`.");
             console.MarkupLineInterpolated($"[bold]{item.Name}[/] ({item.Kind}, feature {item.Feature ?? "-"}): {item.Description ?? ""}");
@@ -117,9 +117,9 @@ internal static class RegistryCommand
         }));
 
         var list = new Command("list", "List registered models and prompts with their latest version and aliases.") { connection };
-        list.SetAction(async (parse, cancellationToken) => await CliServices.RunAsync(console, async () =>
+        list.SetAction(async (parse, cancellationToken) => await CliErrors.RunAsync(console, async () =>
         {
-            using var services = new CliServices(parse.GetValue(connection)!);
+            using var services = new LlmOpsClient(parse.GetValue(connection)!);
             var table = new Table().AddColumns("Name", "Kind", "Latest", "Aliases", "Feature").Border(TableBorder.Rounded);
             foreach (var item in await services.Registry.ListAsync(cancellationToken))
             {

@@ -13,9 +13,9 @@ internal static class RunsCommand
         var connection = StorageOption.Create();
         var experiment = new Option<string?>("--experiment") { Description = "Only runs of this experiment." };
         var list = new Command("list", "List runs, newest first, with status, duration and git revision.") { experiment, connection };
-        list.SetAction(async (parse, cancellationToken) => await CliServices.RunAsync(console, async () =>
+        list.SetAction(async (parse, cancellationToken) => await CliErrors.RunAsync(console, async () =>
         {
-            using var services = new CliServices(parse.GetValue(connection)!);
+            using var services = new LlmOpsClient(parse.GetValue(connection)!);
             var runs = await services.Tracker.ListRunsAsync(parse.GetValue(experiment), cancellationToken);
             var table = new Table().AddColumns("Run", "Experiment", "Name", "Status", "Started", "Duration", "Git").Border(TableBorder.Rounded);
             foreach (var run in runs)
@@ -37,9 +37,9 @@ internal static class RunsCommand
 
         var showId = new Argument<string>("run") { Description = "A run id, e.g. run:01JD3ZK1M8Q5X2..." };
         var show = new Command("show", "Show a run: status, params, latest metrics, tags, inputs and artifacts.") { showId, connection };
-        show.SetAction(async (parse, cancellationToken) => await CliServices.RunAsync(console, async () =>
+        show.SetAction(async (parse, cancellationToken) => await CliErrors.RunAsync(console, async () =>
         {
-            using var services = new CliServices(parse.GetValue(connection)!);
+            using var services = new LlmOpsClient(parse.GetValue(connection)!);
             var run = await services.Tracker.GetRunAsync(parse.GetValue(showId)!, cancellationToken)
                 ?? throw new KeyNotFoundException($"No run {parse.GetValue(showId)}. Try `llmops runs list`.");
             var info = run.Info;
@@ -77,9 +77,9 @@ internal static class RunsCommand
 
         var compareIds = new Argument<string[]>("runs") { Description = "Two or more run ids.", Arity = new ArgumentArity(2, 100) };
         var compare = new Command("compare", "Compare runs side by side: every param and the latest value of every metric; differing rows marked.") { compareIds, connection };
-        compare.SetAction(async (parse, cancellationToken) => await CliServices.RunAsync(console, async () =>
+        compare.SetAction(async (parse, cancellationToken) => await CliErrors.RunAsync(console, async () =>
         {
-            using var services = new CliServices(parse.GetValue(connection)!);
+            using var services = new LlmOpsClient(parse.GetValue(connection)!);
             var runs = new List<RunDetails>();
             foreach (var id in parse.GetValue(compareIds)!)
             {

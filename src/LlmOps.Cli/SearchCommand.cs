@@ -15,9 +15,9 @@ internal static class SearchCommand
         var k = new Option<int>("-k", "--top") { Description = "How many hits.", DefaultValueFactory = _ => 5 };
         var filters = new Option<string[]>("--filter") { Description = "Keep only chunks whose field (or language, record) has this value: field=value; repeat for more." };
         var command = new Command("search", "Exact top-k cosine search over an embedding index version.") { query, index, k, filters, connection };
-        command.SetAction(async (parse, cancellationToken) => await CliServices.RunAsync(console, async () =>
+        command.SetAction(async (parse, cancellationToken) => await CliErrors.RunAsync(console, async () =>
         {
-            using var services = new CliServices(parse.GetValue(connection)!);
+            using var services = new LlmOpsClient(parse.GetValue(connection)!);
             var conditions = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var pair in parse.GetValue(filters) ?? [])
             {

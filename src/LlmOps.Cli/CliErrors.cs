@@ -1,0 +1,24 @@
+using LlmOps.Lifecycle;
+using LlmOps.Registry;
+using Spectre.Console;
+
+namespace LlmOps.Cli;
+
+/// <summary>The clear-error wrapper every command body runs in.</summary>
+internal static class CliErrors
+{
+    /// <summary>Runs a command body; a user error (unknown id, bad name, conflict, refused gate) prints in red and exits 1.</summary>
+    public static async Task<int> RunAsync(IAnsiConsole console, Func<Task<int>> body)
+    {
+        try
+        {
+            return await body();
+        }
+        catch (Exception ex) when (ex is KeyNotFoundException or FormatException or ArgumentException or InvalidOperationException
+            or RegistryConflictException or PromotionRefusedException or LifecycleValidationException or FileNotFoundException or InvalidDataException)
+        {
+            console.MarkupLineInterpolated($"[red]{ex.Message}[/]");
+            return 1;
+        }
+    }
+}
