@@ -1,0 +1,131 @@
+using System.CommandLine;
+using System.Diagnostics;
+using LlmOps.Notebooks.Runner;
+using Spectre.Console;
+
+namespace LlmOps.Cli;
+
+/// <summary>
+/// `llmops notebook run PATH [-p name=value] [--output PATH] [--timeout S]`: runs the notebook's C# cells in a child
+/// process (so a timeout can stop even a spinning cell) and writes outputs and errors back into the notebook.
+/// </summary>
+internal static class NotebookCommand
+{
+    public const int TimeoutExitCode = 124;
+    private const string ChildCommand = "__execute";
+
+    public static Command Create(IAnsiConsole console)
+    {
+        var path = new Argument<FileInfo>("path") { Description = "The .ipynb (C# cells, Polyglot Notebooks format)." };
+        var parameters = new Option<string[]>("-p", "--parameter") { Description = "Override a variable of the cell tagged 'parameters': name=value; repeat for more." };
+        var output = new Option<FileInfo?>("--output") { Description = "Write the executed notebook here (default: back into PATH)." };
+        var timeout = new Option<int>("--timeout") { Description = "Stop the run after this many seconds (exit 124).", DefaultValueFactory = _ => 600 };
+        var run = new Command("run", "Run a notebook headless, as papermill does: parameters injected, outputs written back, non-zero exit naming the failing cell.") { path, parameters, output, timeout };
+        run.SetAction(async (parse, cancellationToken) => await CliErrors.RunAsync(console, async () =>
+        {
+            var notebook = parse.GetValue(path)!;
+            if (!notebook.Exists)
+            {
+                throw new FileNotFoundException($"No such notebook: {notebook.FullName}");
+            }
+
+            var pairs = parse.GetValue(parameters) ?? [];
+            foreach (var pair in pairs)
+            {
+                if (pair.IndexOf('=', StringComparison.Ordinal) <= 0)
+                {
+                    throw new ArgumentException($"-p '{pair}' is not name=value.");
+                }
+            }
+
+            var target = parse.GetValue(output)?.FullName ?? notebook.FullName;
+            return await RunChildAsync(console, notebook.FullName, target, pairs, TimeSpan.FromSeconds(parse.GetValue(timeout)), cancellationToken);
+        }));
+
+        var childInput = new Argument<string>("input");
+        var childOutput = new Argument<string>("output");
+        var childParameters = new Option<string[]>("-p");
+        var child = new Command(ChildCommand, "Runs inside the child process.") { childInput, childOutput, childParameters };
+        child.Hidden = true;
+        child.SetAction(async (parse, cancellationToken) =>
+        {
+            var values = (parse.GetValue(childParameters) ?? []).Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p[1], StringComparer.Ordinal);
+            return await NotebookExecutor.RunAsync(parse.GetValue(childInput)!, parse.GetValue(childOutput)!, values, Console.Out, cancellationToken);
+        });
+
+        return new Command("notebook", "Run .NET Polyglot notebooks headless.") { run, child };
+    }
+
+    private static async Task<int> RunChildAsync(IAnsiConsole console, string input, string output, string[] parameters, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo(DotnetHost())
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = Path.GetDirectoryName(input)!,
+        };
+        start.ArgumentList.Add(typeof(NotebookCommand).Assembly.Location);
+        foreach (var argument in new[] { "notebook", ChildCommand, input, output })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach (var pair in parameters)
+        {
+            start.ArgumentList.Add("-p");
+            start.ArgumentList.Add(pair);
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the notebook process.");
+        var last = "";
+        var errors = new System.Text.StringBuilder();
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is { } line)
+            {
+                last = line;
+                console.WriteLine(line);
+            }
+        };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is { } line)
+            {
+                lock (errors)
+                {
+                    errors.AppendLine(line);
+                }
+            }
+        };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        try
+        {
+            await process.WaitForExitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync(CancellationToken.None);
+            console.MarkupLineInterpolated($"[red]Timed out after {timeout.TotalSeconds:0} s[/] ({last.Replace("running", "while running", StringComparison.Ordinal)}); outputs of the cells before it are in {output}.");
+            return cancellationToken.IsCancellationRequested ? 130 : TimeoutExitCode;
+        }
+
+        await process.WaitForExitAsync(CancellationToken.None);
+        if (process.ExitCode != 0 && errors.Length > 0)
+        {
+            console.WriteLine(errors.ToString().TrimEnd());
+        }
+
+        return process.ExitCode;
+    }
+
+    /// <summary>The dotnet host running this process (set by the SDK for child processes), else the one on PATH.</summary>
+    private static string DotnetHost() =>
+        Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host
+        : Environment.ProcessPath is { } self && Path.GetFileNameWithoutExtension(self) == "dotnet" ? self
+        : "dotnet";
+}

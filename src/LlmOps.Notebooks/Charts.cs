@@ -1,0 +1,55 @@
+using System.Globalization;
+using System.Text;
+
+namespace LlmOps.Notebooks;
+
+/// <summary>Charts as self-contained SVG, no script and no network.</summary>
+public static class Charts
+{
+    private static readonly string[] Palette = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948"];
+
+    /// <summary>A bar per label; with several series, bars grouped per label.</summary>
+    public static HtmlView Bar(string title, IReadOnlyList<string> labels, IReadOnlyDictionary<string, IReadOnlyList<double>> series)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        ArgumentNullException.ThrowIfNull(series);
+        if (series.Values.Any(v => v.Count != labels.Count))
+        {
+            throw new ArgumentException("Every series needs one value per label.", nameof(series));
+        }
+
+        const int left = 50, top = 30, plotHeight = 180, groupWidth = 90;
+        var max = Math.Max(series.Values.SelectMany(v => v).DefaultIfEmpty(0).Max(), 1e-9);
+        var barWidth = (groupWidth - 20) / Math.Max(1, series.Count);
+        var width = left + (labels.Count * groupWidth) + 140;
+        var svg = new StringBuilder().Append(CultureInfo.InvariantCulture, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{top + plotHeight + 50}\" font-family=\"system-ui,sans-serif\" font-size=\"11\">");
+        svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{left}\" y=\"16\" font-size=\"13\" font-weight=\"600\">{Html.Encode(title)}</text>");
+        svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{left}\" y1=\"{top + plotHeight}\" x2=\"{left + (labels.Count * groupWidth)}\" y2=\"{top + plotHeight}\" stroke=\"#333\"/>");
+        var text = new StringBuilder(title).AppendLine();
+        var s = 0;
+        foreach (var (name, values) in series)
+        {
+            for (var i = 0; i < labels.Count; i++)
+            {
+                var h = values[i] / max * plotHeight;
+                var x = left + (i * groupWidth) + 10 + (s * barWidth);
+                svg.Append(CultureInfo.InvariantCulture, $"<rect x=\"{x}\" y=\"{top + plotHeight - h:0.#}\" width=\"{barWidth - 2}\" height=\"{h:0.#}\" fill=\"{Palette[s % Palette.Length]}\"><title>{Html.Encode($"{labels[i]} {name}: {values[i]:G4}")}</title></rect>");
+                svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{x + ((barWidth - 2) / 2)}\" y=\"{top + plotHeight - h - 3:0.#}\" text-anchor=\"middle\">{values[i].ToString("G3", CultureInfo.InvariantCulture)}</text>");
+                text.Append(CultureInfo.InvariantCulture, $"  {labels[i]} {name}: {values[i]:G4}").AppendLine();
+            }
+
+            svg.Append(CultureInfo.InvariantCulture, $"<rect x=\"{width - 130}\" y=\"{top + (s * 16)}\" width=\"10\" height=\"10\" fill=\"{Palette[s % Palette.Length]}\"/><text x=\"{width - 115}\" y=\"{top + 9 + (s * 16)}\">{Html.Encode(name)}</text>");
+            s++;
+        }
+
+        for (var i = 0; i < labels.Count; i++)
+        {
+            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{left + (i * groupWidth) + (groupWidth / 2)}\" y=\"{top + plotHeight + 16}\" text-anchor=\"middle\">{Html.Encode(labels[i])}</text>");
+        }
+
+        return new HtmlView(svg.Append("</svg>").ToString(), text.ToString().TrimEnd());
+    }
+
+    public static HtmlView Bar(string title, IReadOnlyList<string> labels, IReadOnlyList<double> values, string series = "value") =>
+        Bar(title, labels, new Dictionary<string, IReadOnlyList<double>> { [series] = values });
+}

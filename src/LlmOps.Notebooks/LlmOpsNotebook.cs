@@ -1,0 +1,32 @@
+using Azure;
+
+namespace LlmOps.Notebooks;
+
+/// <summary>The first call of a notebook: connect to local (Azurite) or Azure storage and get every LlmOps service.</summary>
+public static class LlmOpsNotebook
+{
+    /// <summary>
+    /// Connects to <paramref name="connectionString"/> (default: $LLMOPS_STORAGE, else the Azurite `llmops up` runs) and
+    /// checks it answers, with a clear message when it does not.
+    /// </summary>
+    public static async Task<LlmOpsClient> ConnectAsync(string? connectionString = null, CancellationToken cancellationToken = default)
+    {
+        var target = !string.IsNullOrWhiteSpace(connectionString) ? connectionString
+            : Environment.GetEnvironmentVariable("LLMOPS_STORAGE") is { Length: > 0 } fromEnvironment ? fromEnvironment
+            : Storage.StorageAccount.DevelopmentStorage;
+        var client = new LlmOpsClient(target);
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(15));
+            await client.Storage.Blobs.GetPropertiesAsync(timeout.Token);
+            return client;
+        }
+        catch (Exception ex) when (ex is RequestFailedException or OperationCanceledException or AggregateException or HttpRequestException)
+        {
+            client.Dispose();
+            throw new InvalidOperationException(
+                $"Cannot reach storage at {client.Storage.Blobs.Uri}: {ex.Message}. Start the local stack with `llmops up`, or pass a connection string.", ex);
+        }
+    }
+}

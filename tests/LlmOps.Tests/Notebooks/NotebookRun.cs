@@ -1,0 +1,59 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using LlmOps.Cli;
+using Spectre.Console;
+
+namespace LlmOps.Tests.Notebooks;
+
+/// <summary>Runs `llmops notebook run` in process (the notebook itself runs in the child process it starts).</summary>
+internal static class NotebookRun
+{
+    public static async Task<(int Exit, string Output, JsonObject Notebook)> RunAsync(string notebook, string output, params string[] extra)
+    {
+        using var console = new StringWriter();
+        var ansi = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(console), Ansi = AnsiSupport.No, Interactive = InteractionSupport.No });
+        ansi.Profile.Width = 400;
+        var exit = await LlmOpsCli.RunAsync(["notebook", "run", notebook, "--output", output, .. extra], ansi);
+        var written = File.Exists(output) ? JsonNode.Parse(await File.ReadAllTextAsync(output))!.AsObject() : [];
+        return (exit, console.ToString(), written);
+    }
+
+    public static IEnumerable<JsonObject> CodeCells(JsonObject notebook) =>
+        notebook["cells"]!.AsArray().OfType<JsonObject>().Where(c => c["cell_type"]!.GetValue<string>() == "code");
+
+    private static readonly JsonSerializerOptions Relaxed = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>A cell's outputs as JSON, with HTML left readable (only quotes and backslashes escaped).</summary>
+    public static string Outputs(JsonObject cell) => cell["outputs"]!.ToJsonString(Relaxed);
+
+    /// <summary>A Polyglot-format notebook of C# cells (the first tagged parameters when asked).</summary>
+    public static string Write(string directory, string name, bool firstIsParameters, params string[] cells)
+    {
+        var list = new JsonArray();
+        for (var i = 0; i < cells.Length; i++)
+        {
+            var metadata = new JsonObject
+            {
+                ["dotnet_interactive"] = new JsonObject { ["language"] = "csharp" },
+                ["polyglot_notebook"] = new JsonObject { ["kernelName"] = "csharp" },
+            };
+            if (i == 0 && firstIsParameters)
+            {
+                metadata["tags"] = new JsonArray("parameters");
+            }
+
+            list.Add(new JsonObject { ["cell_type"] = "code", ["execution_count"] = null, ["metadata"] = metadata, ["outputs"] = new JsonArray(), ["source"] = cells[i] });
+        }
+
+        var path = Path.Combine(directory, name);
+        File.WriteAllText(path, new JsonObject
+        {
+            ["cells"] = list,
+            ["metadata"] = new JsonObject { ["kernelspec"] = new JsonObject { ["display_name"] = ".NET (C#)", ["language"] = "C#", ["name"] = ".net-csharp" } },
+            ["nbformat"] = 4,
+            ["nbformat_minor"] = 5,
+        }.ToJsonString());
+        return path;
+    }
+}

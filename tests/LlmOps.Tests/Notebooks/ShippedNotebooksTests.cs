@@ -1,0 +1,68 @@
+using System.Text.Json.Nodes;
+using LlmOps.Registry;
+using LlmOps.Tests.EndToEnd;
+using LlmOps.Tests.Infrastructure;
+
+namespace LlmOps.Tests.Notebooks;
+
+[Collection(ProductCatalogCollection.Name)]
+public sealed class ShippedNotebooksTests : IDisposable
+{
+    private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("llmops-nb-");
+
+    public void Dispose() => _folder.Delete(recursive: true);
+
+    [Fact]
+    public async Task ExperimentsThenLifecycleMap_RunHeadlessAgainstAzurite_EveryCellOutputWritten()
+    {
+        var azurite = await SharedAzurite.GetAsync();
+        var prompt = "prompt:support-answer-" + Guid.NewGuid().ToString("N")[..8];
+        var experiments = RepositoryRoot.Combine("notebooks", "experiments.ipynb");
+        var before = await File.ReadAllTextAsync(experiments);
+
+        var (exit, output, written) = await NotebookRun.RunAsync(
+            experiments, Path.Combine(_folder.FullName, "experiments.out.ipynb"),
+            "-p", "storage=" + azurite.ConnectionString, "-p", "samples=" + RepositoryRoot.Combine("samples"), "-p", "prompt=" + prompt);
+
+        Assert.True(exit == 0, output);
+        Assert.Equal(before, await File.ReadAllTextAsync(experiments));
+        var cells = NotebookRun.CodeCells(written).ToList();
+        Assert.All(cells, c => Assert.DoesNotContain("\"output_type\":\"error\"", NotebookRun.Outputs(c), StringComparison.Ordinal));
+        Assert.All(cells, c => Assert.NotNull(c["execution_count"]?.GetValue<int?>()));
+        var all = string.Concat(cells.Select(NotebookRun.Outputs));
+        Assert.Contains("top5-cite", all, StringComparison.Ordinal);
+        Assert.Contains("<table", all, StringComparison.Ordinal);
+        Assert.Contains("<svg", all, StringComparison.Ordinal);
+        Assert.Contains("@champion -> version 1", all, StringComparison.Ordinal);
+
+        using (var client = new LlmOpsClient(azurite.ConnectionString))
+        {
+            Assert.Equal(1, (await client.Registry.GetAliasAsync(prompt, ModelRegistry.Champion))!.Version);
+        }
+
+        var (mapExit, mapOutput, map) = await NotebookRun.RunAsync(
+            RepositoryRoot.Combine("notebooks", "lifecycle-map.ipynb"), Path.Combine(_folder.FullName, "lifecycle-map.out.ipynb"),
+            "-p", "storage=" + azurite.ConnectionString, "-p", "lifecycle=" + RepositoryRoot.Combine("samples", "support-answers.lifecycle.yaml"), "-p", "prompt=" + prompt);
+        Assert.True(mapExit == 0, mapOutput);
+        var mapCells = string.Concat(NotebookRun.CodeCells(map).Select(NotebookRun.Outputs));
+        foreach (var expected in new[] { "Release gates", "answer_accuracy", "embeddings.centroid_shift", "reindex", "platform@example.com", "deploy:staging/", "produced_by", "<svg" })
+        {
+            Assert.Contains(expected, mapCells, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void ShippedNotebooks_HaveThePolyglotMetadata_VsCodeWrites()
+    {
+        foreach (var name in new[] { "experiments.ipynb", "lifecycle-map.ipynb" })
+        {
+            var notebook = JsonNode.Parse(File.ReadAllText(RepositoryRoot.Combine("notebooks", name)))!;
+            Assert.Equal(".net-csharp", notebook["metadata"]!["kernelspec"]!["name"]!.GetValue<string>());
+            Assert.Equal("csharp", notebook["metadata"]!["polyglot_notebook"]!["kernelInfo"]!["defaultKernelName"]!.GetValue<string>());
+            var code = notebook["cells"]!.AsArray().Where(c => c!["cell_type"]!.GetValue<string>() == "code").ToList();
+            Assert.All(code, c => Assert.Equal("csharp", c!["metadata"]!["polyglot_notebook"]!["kernelName"]!.GetValue<string>()));
+            Assert.All(code, c => Assert.Empty(c!["outputs"]!.AsArray()));
+            Assert.Single(code, c => c!["metadata"]!["tags"]?.AsArray().Any(t => t!.GetValue<string>() == "parameters") == true);
+        }
+    }
+}
