@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using LlmOps.Ingestion.Processing;
 using LlmOps.Lineage;
 using Microsoft.Data.Analysis;
 
@@ -44,6 +45,29 @@ public static class Html
         }
 
         return new HtmlView(html.ToString(), frame.ToString());
+    }
+
+    /// <summary>Dataset records as cards: id, language, counts, fields, the cleaned and redacted text with its chunks marked.</summary>
+    public static HtmlView Records(IEnumerable<DatasetRecord> records)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        var html = new StringBuilder();
+        var text = new StringBuilder();
+        foreach (var record in records)
+        {
+            var fields = string.Join(", ", record.Fields.Select(f => $"{f.Key}: {Convert.ToString(f.Value, CultureInfo.InvariantCulture)}"));
+            html.Append("<div style=\"border:1px solid #ccd;border-radius:6px;padding:6px 10px;margin:6px 0;font:13px system-ui,sans-serif\">");
+            html.Append(CultureInfo.InvariantCulture, $"<b>{Encode(record.Id)}</b> <span style=\"color:#667\">line {record.Line} · {Encode(record.Language)} · {record.Tokens} tokens · {record.Chunks.Count} chunk(s) · {Encode(fields)}</span><p style=\"margin:4px 0\">");
+            foreach (var chunk in record.Chunks)
+            {
+                html.Append(CultureInfo.InvariantCulture, $"<span title=\"{Encode(chunk.Id)}\" style=\"background:{(chunk.Index % 2 == 0 ? "#e8f0fe" : "#fef7e0")}\">{Encode(record.ChunkText(chunk))}</span> ");
+            }
+
+            html.Append("</p></div>");
+            text.Append(CultureInfo.InvariantCulture, $"{record.Id} ({record.Language}, {record.Tokens} tokens): {record.Text}").AppendLine();
+        }
+
+        return new HtmlView(html.ToString(), text.ToString().TrimEnd());
     }
 
     /// <summary>Rows of label / value pairs, values already HTML when they are <see cref="HtmlView"/>s.</summary>

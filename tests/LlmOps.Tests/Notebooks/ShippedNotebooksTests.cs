@@ -34,6 +34,7 @@ public sealed class ShippedNotebooksTests : IDisposable
         Assert.Contains("<table", all, StringComparison.Ordinal);
         Assert.Contains("<svg", all, StringComparison.Ordinal);
         Assert.Contains("@champion -> version 1", all, StringComparison.Ordinal);
+        Assert.Contains("title=\\\"tickets:T-1001#0000\\\"", all, StringComparison.Ordinal);
 
         using (var client = new LlmOpsClient(azurite.ConnectionString))
         {
