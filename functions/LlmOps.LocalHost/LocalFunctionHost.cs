@@ -41,6 +41,7 @@ public sealed class LocalFunctionHost : IAsyncDisposable
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             [TriggerCatalog.HeartbeatScheduleSetting] = TriggerCatalog.DefaultHeartbeatSchedule,
+            [TriggerCatalog.DriftTickScheduleSetting] = TriggerCatalog.DefaultDriftTickSchedule,
         });
         builder.Configuration.AddJsonFile("appsettings.json", optional: true);
         builder.Configuration.AddEnvironmentVariables();

@@ -1,4 +1,5 @@
 using LlmOps.Datasets;
+using LlmOps.Drift;
 using LlmOps.Embeddings;
 using LlmOps.Evaluation;
 using LlmOps.Ingestion;
@@ -36,7 +37,10 @@ public sealed class LlmOpsClient : IDisposable
         Search = new SemanticSearch(Indexes, Lifecycles, Generators);
         Evaluator = new RetrievalEvaluator(Search, Tracker);
         Ingestor = new DropIngestor(Storage, Lifecycles, Lineage, clock, NullLogger<DropIngestor>.Instance);
+        Drift = new DriftChecker(Storage, Datasets, Indexes, Lifecycles, Registry, Tracker, Lineage, clock);
     }
+
+    public DriftChecker Drift { get; }
 
     public StorageAccount Storage { get; }
 

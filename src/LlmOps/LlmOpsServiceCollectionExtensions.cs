@@ -1,4 +1,5 @@
 using LlmOps.Datasets;
+using LlmOps.Drift;
 using LlmOps.Embeddings;
 using LlmOps.Evaluation;
 using LlmOps.Ingestion;
@@ -40,6 +41,7 @@ public static class LlmOpsServiceCollectionExtensions
         services.TryAddSingleton<SemanticSearch>();
         services.TryAddSingleton<RetrievalEvaluator>();
         services.TryAddSingleton<LineageStore>();
+        services.TryAddSingleton<DriftChecker>();
         services.TryAddSingleton<ExperimentTracker>();
         services.TryAddSingleton<ModelRegistry>();
         foreach (var function in TriggerCatalog.All)

@@ -163,25 +163,35 @@ public static class DriftStatistics
         return psi;
     }
 
-    /// <summary>Pearson's chi-square of the current counts against the reference shares; p from the chi-square distribution.</summary>
+    /// <summary>
+    /// Pearson's chi-square test of homogeneity on the 2 x k table of reference and current counts (both samples are
+    /// samples, so neither is taken as the truth); p from the chi-square distribution with k - 1 degrees of freedom.
+    /// </summary>
     public static (double Statistic, double PValue) ChiSquare(IReadOnlyDictionary<string, long> reference, IReadOnlyDictionary<string, long> current)
     {
         ArgumentNullException.ThrowIfNull(reference);
         ArgumentNullException.ThrowIfNull(current);
-        var categories = reference.Keys.Union(current.Keys).ToList();
+        var categories = reference.Keys.Union(current.Keys).Where(k => reference.GetValueOrDefault(k) + current.GetValueOrDefault(k) > 0).ToList();
         double referenceTotal = reference.Values.Sum(), currentTotal = current.Values.Sum();
         RequireSamples((int)Math.Min(referenceTotal, int.MaxValue), (int)Math.Min(currentTotal, int.MaxValue));
+        if (categories.Count < 2)
+        {
+            return (0, 1);
+        }
+
+        var total = referenceTotal + currentTotal;
         var statistic = 0.0;
         foreach (var category in categories)
         {
-            // A category the reference never had gets half a count, so a new value shows as drift instead of infinity.
-            var expected = Math.Max(reference.GetValueOrDefault(category), 0.5) / referenceTotal * currentTotal;
-            var observed = current.GetValueOrDefault(category);
-            statistic += (observed - expected) * (observed - expected) / expected;
+            double observedReference = reference.GetValueOrDefault(category), observedCurrent = current.GetValueOrDefault(category);
+            var column = observedReference + observedCurrent;
+            var expectedReference = referenceTotal * column / total;
+            var expectedCurrent = currentTotal * column / total;
+            statistic += ((observedReference - expectedReference) * (observedReference - expectedReference) / expectedReference)
+                + ((observedCurrent - expectedCurrent) * (observedCurrent - expectedCurrent) / expectedCurrent);
         }
 
-        var freedom = Math.Max(1, categories.Count - 1);
-        return (statistic, 1 - ChiSquared.CDF(freedom, statistic));
+        return (statistic, 1 - ChiSquared.CDF(categories.Count - 1, statistic));
     }
 
     /// <summary>Jensen-Shannon distance (base 2, in [0, 1]) between the category shares of two samples.</summary>

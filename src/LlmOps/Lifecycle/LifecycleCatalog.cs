@@ -28,6 +28,9 @@ public sealed class LifecycleCatalog(StorageAccount storage) : IDisposable
         return null;
     }
 
+    /// <summary>Every published lifecycle.</summary>
+    public async Task<IReadOnlyList<LifecycleDefinition>> ListAsync(CancellationToken cancellationToken) => await LoadAllAsync(cancellationToken);
+
     /// <summary>The published lifecycle of <paramref name="feature"/>, or null.</summary>
     public async Task<LifecycleDefinition?> GetAsync(string feature, CancellationToken cancellationToken) =>
         (await LoadAllAsync(cancellationToken)).FirstOrDefault(l => string.Equals(l.Feature, feature, StringComparison.Ordinal));

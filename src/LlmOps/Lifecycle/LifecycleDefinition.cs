@@ -1,8 +1,8 @@
 namespace LlmOps.Lifecycle;
 
 /// <summary>
-/// A feature's lifecycle file (ARCHITECTURE.md): sources, quality, preprocessing, gates and embedding are read
-/// here; the other sections (experiments, drift, owners, retention) are kept as written for the capabilities that
+/// A feature's lifecycle file (ARCHITECTURE.md): sources, quality, preprocessing, gates, embedding and drift
+/// are read here; the other sections (experiments, owners, retention) are kept as written for the capabilities that
 /// read them.
 /// </summary>
 public sealed record LifecycleDefinition(
@@ -12,6 +12,7 @@ public sealed record LifecycleDefinition(
     PreprocessingSettings Preprocessing,
     IReadOnlyList<ReleaseGate> PromotionGates,
     EmbeddingSettings Embedding,
+    DriftSettings Drift,
     IReadOnlyList<string> OtherSections)
 {
     /// <summary>The source whose name is <paramref name="name"/>, or null.</summary>

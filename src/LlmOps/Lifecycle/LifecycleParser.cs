@@ -11,8 +11,8 @@ namespace LlmOps.Lifecycle;
 /// </summary>
 public static class LifecycleParser
 {
-    private static readonly string[] TopLevel = ["feature", "sources", "quality", "preprocessing", "gates", "embedding"];
-    private static readonly string[] OpenSections = ["owners", "experiments", "drift", "retention", "description", "version"];
+    private static readonly string[] TopLevel = ["feature", "sources", "quality", "preprocessing", "gates", "embedding", "drift"];
+    private static readonly string[] OpenSections = ["owners", "experiments", "retention", "description", "version"];
 
     public static LifecycleDefinition Parse(string yaml, string source = "lifecycle.yaml")
     {
@@ -46,13 +46,14 @@ public static class LifecycleParser
         var preprocessing = ReadPreprocessing(reader, root);
         var gates = ReadGates(reader, root);
         var embedding = ReadEmbedding(reader, root);
+        var drift = ReadDrift(reader, root);
         if (errors.Count > 0)
         {
             throw new LifecycleValidationException(source, [.. errors.OrderBy(e => e.Line).ThenBy(e => e.Column)]);
         }
 
         var others = root.Children.Keys.OfType<YamlScalarNode>().Select(k => k.Value!).Where(k => OpenSections.Contains(k)).ToList();
-        return new LifecycleDefinition(feature, sources, quality, preprocessing, gates, embedding, others);
+        return new LifecycleDefinition(feature, sources, quality, preprocessing, gates, embedding, drift, others);
     }
 
     public static async Task<LifecycleDefinition> LoadAsync(string path, CancellationToken cancellationToken = default) =>
@@ -393,6 +394,119 @@ public static class LifecycleParser
         var inputs = reader.Integer(section, "max_batch_inputs", "embedding", defaults.MaxBatchInputs, 1) ?? defaults.MaxBatchInputs;
         var tokens = reader.Integer(section, "max_batch_tokens", "embedding", defaults.MaxBatchTokens, 1) ?? defaults.MaxBatchTokens;
         return new EmbeddingSettings(provider, model, dimensions, reader.OptionalString(section, "deployment", "embedding"), inputs, tokens);
+    }
+
+    /// <summary>A duration as <c>30m</c>, <c>24h</c> or <c>7d</c>, or null.</summary>
+    public static TimeSpan? ParseDuration(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var match = Regex.Match(text.Trim(), "^([0-9]+)(m|h|d)$", RegexOptions.CultureInvariant);
+        if (!match.Success)
+        {
+            return null;
+        }
+
+        var amount = int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
+        return match.Groups[2].Value switch { "m" => TimeSpan.FromMinutes(amount), "h" => TimeSpan.FromHours(amount), _ => TimeSpan.FromDays(amount) };
+    }
+
+    private static DriftSettings ReadDrift(NodeReader reader, YamlMappingNode root)
+    {
+        var defaults = DriftSettings.Default;
+        if (reader.Mapping(root, "drift", "") is not { } section)
+        {
+            return defaults;
+        }
+
+        reader.RejectUnknown(section, "drift", ["schedule", "reference", "current", "model", "signals", "cooldown"]);
+        var schedule = reader.OptionalString(section, "schedule", "drift");
+        if (schedule is not null)
+        {
+            try
+            {
+                Cronos.CronExpression.Parse(schedule, Cronos.CronFormat.IncludeSeconds);
+            }
+            catch (Cronos.CronFormatException ex)
+            {
+                reader.Error(NodeReader.Child(section, "schedule")!, "drift.schedule", "a six-field NCRONTAB schedule (second minute hour day month weekday), e.g. '0 0 6 * * *'", $"'{schedule}' ({ex.Message})");
+            }
+        }
+
+        var reference = reader.OptionalString(section, "reference", "drift") ?? defaults.Reference;
+        if (reference is not ("champion" or "previous") && !reference.StartsWith("dataset:", StringComparison.Ordinal))
+        {
+            reader.Error(NodeReader.Child(section, "reference")!, "drift.reference", "champion, previous or a dataset version id (dataset:<source>@<hash>)", reference);
+        }
+
+        var current = reader.OptionalString(section, "current", "drift") ?? defaults.Current;
+        if (current != "latest" && !(current.StartsWith("since ", StringComparison.Ordinal) && ParseDuration(current[6..]) is not null))
+        {
+            reader.Error(NodeReader.Child(section, "current")!, "drift.current", "latest, or 'since <n>m|h|d' (e.g. since 7d)", current);
+        }
+
+        var model = reader.OptionalString(section, "model", "drift");
+        if (reference == "champion" && model is null)
+        {
+            reader.Error(section, "drift.model", "the registered name whose champion sets the reference (e.g. prompt:support-answer), because reference is champion", "nothing");
+        }
+
+        var cooldownText = reader.OptionalString(section, "cooldown", "drift");
+        var cooldown = defaults.Cooldown;
+        if (cooldownText is not null)
+        {
+            if (ParseDuration(cooldownText) is { } parsed)
+            {
+                cooldown = parsed;
+            }
+            else
+            {
+                reader.Error(NodeReader.Child(section, "cooldown")!, "drift.cooldown", "a duration like 30m, 24h or 7d", cooldownText);
+            }
+        }
+
+        var signals = new List<DriftSignalSettings>();
+        if (NodeReader.Child(section, "signals") is YamlSequenceNode list)
+        {
+            for (var i = 0; i < list.Children.Count; i++)
+            {
+                var at = $"drift.signals[{i}]";
+                if (list.Children[i] is not YamlMappingNode item)
+                {
+                    reader.Error(list.Children[i], at, "a mapping with signal, warn, alert and action", Describe(list.Children[i]));
+                    continue;
+                }
+
+                reader.RejectUnknown(item, at, ["signal", "test", "warn", "alert", "action"]);
+                var signal = reader.RequiredString(item, "signal", at);
+                if (signal is not null && !DriftSignalSettings.NamedSignals.Contains(signal) && !signal.StartsWith("column:", StringComparison.Ordinal))
+                {
+                    reader.Error(NodeReader.Child(item, "signal")!, at + ".signal", "column:<field> or one of " + string.Join(", ", DriftSignalSettings.NamedSignals), signal);
+                }
+
+                var test = reader.OptionalString(item, "test", at);
+                if (test is not null && !DriftSignalSettings.Tests.Contains(test))
+                {
+                    reader.Error(NodeReader.Child(item, "test")!, at + ".test", "one of " + string.Join(", ", DriftSignalSettings.Tests), test);
+                }
+
+                var action = reader.OptionalString(item, "action", at);
+                if (action is not null && !DriftSignalSettings.Actions.Contains(action))
+                {
+                    reader.Error(NodeReader.Child(item, "action")!, at + ".action", "one of " + string.Join(", ", DriftSignalSettings.Actions), action);
+                }
+
+                if (signal is not null)
+                {
+                    signals.Add(new DriftSignalSettings(signal, test, reader.OptionalNumber(item, "warn", at), reader.OptionalNumber(item, "alert", at), action));
+                }
+            }
+        }
+        else if (NodeReader.Child(section, "signals") is { } other)
+        {
+            reader.Error(other, "drift.signals", "a list of {signal, test, warn, alert, action}", Describe(other));
+        }
+
+        return new DriftSettings(schedule, reference, current, model, signals, cooldown);
     }
 
     private static List<ReleaseGate> ReadGates(NodeReader reader, YamlMappingNode root)

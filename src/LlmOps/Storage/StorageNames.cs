@@ -19,6 +19,7 @@ public static class StorageNames
     public const string LifecyclePrefix = "lifecycles/";
 
     public const string DatasetVersionsQueue = "dataset-versions";
+    public const string ActionsQueue = "actions";
     public const string BlobPoisonQueue = "blob-poison";
 
     public const string HeartbeatsTable = "heartbeats";
@@ -26,6 +27,9 @@ public static class StorageNames
     public const string DatasetVersionsTable = "datasetversions";
     public const string LineageTable = "lineage";
     public const string EmbeddingIndexesTable = "embeddingindexes";
+    public const string DriftChecksTable = "driftchecks";
+    public const string DriftActionsTable = "driftactions";
+    public const string DriftScheduleTable = "driftschedule";
     public const string ExperimentsTable = "experiments";
     public const string RunsTable = "runs";
     public const string RunMetricsTable = "runmetrics";

@@ -1,4 +1,5 @@
 using LlmOps.Datasets;
+using LlmOps.Drift;
 using LlmOps.Embeddings;
 using LlmOps.Ingestion;
 using LlmOps.Lineage;
@@ -22,6 +23,12 @@ public static class TriggerCatalog
     public const string ListRuns = "ListRuns";
     public const string GetRun = "GetRun";
     public const string Search = "Search";
+    public const string DriftSchedule = "DriftSchedule";
+
+    /// <summary>How often the drift timer looks for features whose lifecycle drift schedule is due.</summary>
+    public const string DriftTickScheduleSetting = "DriftTickSchedule";
+
+    public const string DefaultDriftTickSchedule = "0 */5 * * * *";
 
     /// <summary>The heartbeat schedule is an app setting so each environment picks its own cadence.</summary>
     public const string HeartbeatScheduleSetting = "HeartbeatSchedule";
@@ -33,6 +40,7 @@ public static class TriggerCatalog
         FunctionDefinition.Blob<IngestDropHandler>(IngestDrop, StorageNames.RawContainer + "/{source}/{name}"),
         FunctionDefinition.Queue<DatasetVersionIndexer>(IndexDatasetVersion, StorageNames.DatasetVersionsQueue),
         FunctionDefinition.Timer<HeartbeatRecorder>(Heartbeat, "%" + HeartbeatScheduleSetting + "%"),
+        FunctionDefinition.Timer<DriftScheduler>(DriftSchedule, "%" + DriftTickScheduleSetting + "%"),
         FunctionDefinition.Http<HealthEndpoint>(Health, "health", FunctionAuthLevel.Anonymous, "GET"),
         FunctionDefinition.Http<LineageEndpoint>(Lineage, "lineage/{*id}", FunctionAuthLevel.Function, "GET"),
         FunctionDefinition.Http<RunsEndpoint>(ListRuns, "runs", FunctionAuthLevel.Function, "GET"),

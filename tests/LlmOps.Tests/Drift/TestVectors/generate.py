@@ -51,10 +51,10 @@ for name, ref, cur in [
     keys = sorted(ref)
     rc = np.array([ref[k] for k in keys], float)
     cc = np.array([cur[k] for k in keys], float)
-    chi = stats.chisquare(cc, rc / rc.sum() * cc.sum())
+    chi = stats.chi2_contingency(np.vstack([rc, cc]), correction=False)
     cases["categorical"].append({
         "name": name, "reference": ref, "current": cur,
-        "chi2_statistic": float(chi.statistic), "chi2_pvalue": float(chi.pvalue), "chi2_source": "scipy.stats.chisquare(current, reference share * current total)",
+        "chi2_statistic": float(chi[0]), "chi2_pvalue": float(chi[1]), "chi2_source": "scipy.stats.chi2_contingency([reference counts, current counts], correction=False) (two-sample homogeneity)",
         "jensen_shannon": float(distance.jensenshannon(rc / rc.sum(), cc / cc.sum(), base=2)), "jensen_shannon_source": "scipy.spatial.distance.jensenshannon(base=2)",
     })
 

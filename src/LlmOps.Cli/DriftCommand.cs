@@ -1,0 +1,80 @@
+using System.CommandLine;
+using System.Globalization;
+using LlmOps.Drift;
+using Spectre.Console;
+
+namespace LlmOps.Cli;
+
+/// <summary>`llmops drift check FEATURE` and `llmops drift history FEATURE`.</summary>
+internal static class DriftCommand
+{
+    public static Command Create(IAnsiConsole console)
+    {
+        var connection = StorageOption.Create();
+        var feature = new Argument<string>("feature") { Description = "The feature (its published lifecycle's drift section sets signals and thresholds)." };
+        var reference = new Option<string?>("--reference") { Description = "Compare against this dataset version instead of the lifecycle's reference." };
+        var current = new Option<string?>("--current") { Description = "Check this dataset version instead of the latest." };
+        var check = new Command("check", "Run the drift check now: report (JSON + HTML in reports/drift/), lineage, and actions for alerts.") { feature, reference, current, connection };
+        check.SetAction(async (parse, cancellationToken) => await CliErrors.RunAsync(console, async () =>
+        {
+            using var services = new LlmOpsClient(parse.GetValue(connection)!);
+            var report = await services.Drift.CheckAsync(parse.GetValue(feature)!, parse.GetValue(reference), parse.GetValue(current), cancellationToken);
+            console.MarkupLineInterpolated($"[bold]{report.Id}[/]: reference {report.Reference} ({report.ReferenceReason}), current {report.Current}");
+            var table = new Table().AddColumns("Signal", "Test", "Value", "Warn", "Alert", "Status", "n (ref / cur)", "Action").Border(TableBorder.Rounded);
+            foreach (var c in report.Checks)
+            {
+                var status = c.Status switch { DriftStatus.Alert => "[red]ALERT[/]", DriftStatus.Warn => "[yellow]warn[/]", DriftStatus.Ok => "[green]ok[/]", _ => "[grey]too few[/]" };
+                table.AddRow(Markup.Escape(c.Signal), c.Test, Number(c.Value), Number(c.Warn), Number(c.Alert), status, $"{c.ReferenceSize} / {c.CurrentSize}", Markup.Escape(c.Action ?? ""));
+            }
+
+            console.Write(table);
+            foreach (var c in report.Checks.Where(c => c.Status == DriftStatus.Insufficient))
+            {
+                console.MarkupLineInterpolated($"[grey]{c.Signal}: {c.Message}[/]");
+            }
+
+            console.MarkupLineInterpolated($"Dataset drift: {(report.DatasetDrift ? "yes" : "no")}. Report: reports/{report.Folder}report.html");
+            foreach (var action in report.ActionsSent)
+            {
+                console.MarkupLineInterpolated($"[red]Sent {action.Action}[/] for {action.Signal} on queue actions.");
+            }
+
+            foreach (var held in report.ActionsHeldBack)
+            {
+                console.MarkupLineInterpolated($"[grey]Held back: {held}[/]");
+            }
+
+            return 0;
+        }));
+
+        var historyFeature = new Argument<string>("feature") { Description = "The feature." };
+        var last = new Option<int>("--last") { Description = "How many checks.", DefaultValueFactory = _ => 20 };
+        var history = new Command("history", "Past drift checks of a feature, newest first.") { historyFeature, last, connection };
+        history.SetAction(async (parse, cancellationToken) => await CliErrors.RunAsync(console, async () =>
+        {
+            using var services = new LlmOpsClient(parse.GetValue(connection)!);
+            var table = new Table().AddColumns("Checked", "Reference", "Current", "Alerts", "Warnings", "Dataset drift", "Actions", "Report").Border(TableBorder.Rounded);
+            var rows = await services.Drift.HistoryAsync(parse.GetValue(historyFeature)!, parse.GetValue(last), cancellationToken);
+            foreach (var row in rows)
+            {
+                table.AddRow(
+                    row.GetDateTimeOffset("CheckedAt")?.ToString("u", CultureInfo.InvariantCulture) ?? "",
+                    Markup.Escape(row.GetString("Reference") ?? ""),
+                    Markup.Escape(row.GetString("Current") ?? ""),
+                    $"{row.GetInt32("Alerts")}",
+                    $"{row.GetInt32("Warnings")}",
+                    row.GetBoolean("DatasetDrift") == true ? "yes" : "no",
+                    Markup.Escape(row.GetString("Actions") ?? ""),
+                    Markup.Escape(row.GetString("Report") ?? ""));
+            }
+
+            console.Write(table);
+            console.MarkupLineInterpolated($"{rows.Count} check(s).");
+            return 0;
+        }));
+
+        return new Command("drift", "Drift checks: run one now, or list past ones.") { check, history };
+    }
+
+    private static string Number(double value) => double.IsNaN(value) ? "-" : value.ToString("G4", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,257 @@
+using System.Globalization;
+using System.Text.Json;
+using Azure.Data.Tables;
+using LlmOps.Datasets;
+using LlmOps.Embeddings;
+using LlmOps.Lifecycle;
+using LlmOps.Lineage;
+using LlmOps.Registry;
+using LlmOps.Storage;
+using LlmOps.Tracking;
+
+namespace LlmOps.Drift;
+
+/// <summary>
+/// Runs a feature's drift check: picks the reference (the dataset version its champion was evaluated on, the previous
+/// version, or one named) and the current version (latest, or its records of the last window), compares columns,
+/// texts and embeddings, writes the report as JSON and HTML under <c>reports/drift/</c>, links it in the lineage graph,
+/// sends the lifecycle's actions for alerts on the <c>actions</c> queue unless the same cause was sent within the
+/// cool-down, and keeps a history row in table <c>driftchecks</c>.
+/// </summary>
+public sealed class DriftChecker(
+    StorageAccount storage,
+    DatasetStore datasets,
+    EmbeddingIndexStore indexes,
+    LifecycleCatalog lifecycles,
+    ModelRegistry registry,
+    ExperimentTracker tracker,
+    LineageStore lineage,
+    TimeProvider clock)
+{
+    /// <summary>A text field with at most this many distinct reference values is compared as categories.</summary>
+    public const int CategoricalLimit = 50;
+
+    public async Task<DriftReport> CheckAsync(string feature, string? referenceId = null, string? currentId = null, CancellationToken cancellationToken = default)
+    {
+        var lifecycle = await lifecycles.GetAsync(feature, cancellationToken)
+            ?? throw new KeyNotFoundException($"No published lifecycle for feature '{feature}' (llmops lifecycle publish FILE).");
+        var settings = lifecycle.Drift;
+        var source = lifecycle.Sources[0];
+        var current = currentId is not null
+            ? await datasets.GetAsync(currentId, cancellationToken) ?? throw new KeyNotFoundException($"No dataset version {currentId}.")
+            : await datasets.LatestAsync(source.Name, cancellationToken) ?? throw new KeyNotFoundException($"Source '{source.Name}' has no dataset version yet; nothing to check.");
+        var (reference, reason) = await ReferenceAsync(lifecycle, current, referenceId, cancellationToken);
+
+        var now = clock.GetUtcNow();
+        var window = settings.CurrentWindow;
+        var referenceSample = await SampleAsync(reference, source, null, null, cancellationToken);
+        var currentSample = await SampleAsync(current, source, window is { } w ? now - w : null, referenceSample, cancellationToken);
+        var referenceIndex = EmbeddingIndexManifest.IdFor(reference.Id, lifecycle.Embedding.Model, lifecycle.Embedding.Dimensions);
+        var currentIndex = EmbeddingIndexManifest.IdFor(current.Id, lifecycle.Embedding.Model, lifecycle.Embedding.Dimensions);
+        var hasIndexes = await AddEmbeddingsAsync(referenceIndex, referenceSample, null, cancellationToken) & await AddEmbeddingsAsync(currentIndex, currentSample, window is null ? null : currentSample.RecordIds, cancellationToken);
+
+        var checks = DriftAnalyzer.Analyze(referenceSample, currentSample, settings);
+        var id = $"drift:{feature}/{Ulid.NewUlid(now)}";
+        var report = new DriftReport(
+            id, feature, reference.Id, reason, current.Id, hasIndexes ? referenceIndex : null, hasIndexes ? currentIndex : null, now,
+            checks, DriftAnalyzer.DatasetDrift(checks), [], []);
+        var (sent, held) = await SendActionsAsync(report, settings, cancellationToken);
+        report = report with { ActionsSent = sent, ActionsHeldBack = held };
+
+        var container = storage.Container(StorageNames.ReportsContainer);
+        await container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+        await container.GetBlobClient(report.Folder + "report.json").UploadAsync(BinaryData.FromObjectAsJson(report, Json), overwrite: true, cancellationToken);
+        await container.GetBlobClient(report.Folder + "report.html").UploadAsync(BinaryData.FromString(DriftReportPage.Render(report)), overwrite: true, cancellationToken);
+        await lineage.RecordAsync(
+            new LineageEvent($"llmops.drift/{feature}", LineageIds.StableRunId(id), LineageRelation.Used,
+                [new LineageDataset(reference.Id), new LineageDataset(current.Id)],
+                [new LineageDataset(id, new Dictionary<string, string> { ["report"] = $"{StorageNames.ReportsContainer}/{report.Folder}report.html", ["datasetDrift"] = report.DatasetDrift.ToString() })]),
+            cancellationToken);
+        var history = storage.Table(StorageNames.DriftChecksTable);
+        await history.CreateIfNotExistsAsync(cancellationToken);
+        await history.UpsertEntityAsync(
+            new TableEntity(TableKey.Encode(feature), (DateTimeOffset.MaxValue.UtcTicks - now.UtcTicks).ToString("D19", CultureInfo.InvariantCulture))
+            {
+                ["ReportId"] = id,
+                ["Reference"] = reference.Id,
+                ["Current"] = current.Id,
+                ["Alerts"] = checks.Count(c => c.Status == DriftStatus.Alert),
+                ["Warnings"] = checks.Count(c => c.Status == DriftStatus.Warn),
+                ["DatasetDrift"] = report.DatasetDrift,
+                ["Actions"] = string.Join(",", sent.Select(a => a.Action).Distinct()),
+                ["Report"] = $"{StorageNames.ReportsContainer}/{report.Folder}report.html",
+                ["CheckedAt"] = now,
+            },
+            TableUpdateMode.Replace,
+            cancellationToken);
+        return report;
+    }
+
+    /// <summary>Past checks of a feature, newest first.</summary>
+    public async Task<IReadOnlyList<TableEntity>> HistoryAsync(string feature, int max = 20, CancellationToken cancellationToken = default)
+    {
+        var table = storage.Table(StorageNames.DriftChecksTable);
+        await table.CreateIfNotExistsAsync(cancellationToken);
+        var rows = new List<TableEntity>();
+        await foreach (var row in table.QueryAsync<TableEntity>(e => e.PartitionKey == TableKey.Encode(feature), cancellationToken: cancellationToken))
+        {
+            rows.Add(row);
+            if (rows.Count == max)
+            {
+                break;
+            }
+        }
+
+        return rows;
+    }
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerOptions.Web) { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals, WriteIndented = true };
+
+    private async Task<(DatasetManifest Manifest, string Reason)> ReferenceAsync(LifecycleDefinition lifecycle, DatasetManifest current, string? referenceId, CancellationToken cancellationToken)
+    {
+        var choice = referenceId ?? lifecycle.Drift.Reference;
+        if (choice.StartsWith("dataset:", StringComparison.Ordinal))
+        {
+            return (await datasets.GetAsync(choice, cancellationToken) ?? throw new KeyNotFoundException($"No dataset version {choice}."), referenceId is null ? "named in the lifecycle" : "named on the command line");
+        }
+
+        if (choice == "champion")
+        {
+            var model = lifecycle.Drift.Model!;
+            var alias = await registry.GetAliasAsync(model, ModelRegistry.Champion, cancellationToken)
+                ?? throw new InvalidOperationException($"The drift reference is the champion of {model}, which has none yet (llmops registry promote).");
+            var version = await registry.GetVersionAsync(model, alias.Version, cancellationToken) ?? throw new InvalidOperationException($"{model}@champion points at a missing version.");
+            var run = await tracker.GetRunAsync(version.RunId, cancellationToken) ?? throw new InvalidOperationException($"The champion's run {version.RunId} is gone.");
+            foreach (var input in run.Inputs.OrderByDescending(i => i.Context == RunInput.Evaluation))
+            {
+                var datasetId = input.DatasetId.StartsWith("index:", StringComparison.Ordinal)
+                    ? (await indexes.GetAsync(input.DatasetId, cancellationToken))?.DatasetId
+                    : input.DatasetId;
+                if (datasetId is not null && await datasets.GetAsync(datasetId, cancellationToken) is { } manifest)
+                {
+                    return (manifest, $"the dataset {ModelRegistry.VersionId(model, alias.Version)} (champion) was evaluated on, via {run.Info.Id}");
+                }
+            }
+
+            throw new InvalidOperationException($"The champion's run {run.Info.Id} logged no dataset or index input to compare against.");
+        }
+
+        var versions = await datasets.ListAsync(current.Source, cancellationToken);
+        var position = versions.ToList().FindIndex(v => v.Id == current.Id);
+        return position >= 0 && position + 1 < versions.Count
+            ? (versions[position + 1], "the version before the current one")
+            : throw new InvalidOperationException($"{current.Id} is the first version of '{current.Source}'; there is no previous version to compare with (name a reference).");
+    }
+
+    private async Task<DriftSample> SampleAsync(DatasetManifest manifest, SourceDefinition source, DateTimeOffset? since, DriftSample? reference, CancellationToken cancellationToken)
+    {
+        var sample = new DriftSample();
+        var timeField = source.Schema.FirstOrDefault(f => f.Type == FieldType.DateTime)?.Name;
+        var numeric = source.Schema.Where(f => f.Type is FieldType.WholeNumber or FieldType.Number).Select(f => f.Name).ToList();
+        var text = source.Schema.Where(f => f.Type == FieldType.Text && f.Name != source.TextField && f.Name != source.IdField).Select(f => f.Name).ToList();
+        var texts = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        await foreach (var record in datasets.ReadRecordsAsync(manifest, cancellationToken))
+        {
+            if (since is not null && timeField is not null && record.Fields.GetValueOrDefault(timeField) is { } stamp
+                && DateTimeOffset.TryParse(Convert.ToString(stamp, CultureInfo.InvariantCulture), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) && at < since)
+            {
+                continue;
+            }
+
+            sample.Rows++;
+            sample.RecordIds.Add(record.Id);
+            foreach (var name in numeric)
+            {
+                if (record.Fields.GetValueOrDefault(name) is { } value && double.TryParse(Convert.ToString(value, CultureInfo.InvariantCulture), NumberStyles.Float, CultureInfo.InvariantCulture, out var number))
+                {
+                    (sample.Numeric.TryGetValue(name, out var list) ? list : sample.Numeric[name] = []).Add(number);
+                }
+            }
+
+            foreach (var name in text)
+            {
+                if (record.Fields.GetValueOrDefault(name) is { } value)
+                {
+                    (texts.TryGetValue(name, out var list) ? list : texts[name] = []).Add(Convert.ToString(value, CultureInfo.InvariantCulture) ?? "");
+                }
+            }
+
+            sample.Texts.Add(record.Text);
+            sample.TokenCounts.Add(record.Tokens);
+            sample.Languages.Add(record.Language);
+        }
+
+        foreach (var (name, values) in texts)
+        {
+            // Low-cardinality text columns (in the reference) are categories; free text is covered by the text signals.
+            var categorical = reference is null ? values.Distinct(StringComparer.Ordinal).Count() <= CategoricalLimit : reference.Categorical.ContainsKey(name);
+            if (categorical)
+            {
+                sample.Categorical[name] = values;
+            }
+        }
+
+        if (reference is not null)
+        {
+            foreach (var name in reference.Categorical.Keys.Where(k => !sample.Categorical.ContainsKey(k)))
+            {
+                sample.Categorical[name] = [];
+            }
+        }
+
+        return sample;
+    }
+
+    private async Task<bool> AddEmbeddingsAsync(string indexId, DriftSample sample, HashSet<string>? records, CancellationToken cancellationToken)
+    {
+        if (await indexes.GetAsync(indexId, cancellationToken) is not { } manifest)
+        {
+            return false;
+        }
+
+        var index = await indexes.LoadAsync(manifest, cancellationToken);
+        for (var i = 0; i < index.Count; i++)
+        {
+            if (records is null || records.Contains(index.Chunks[i].RecordId))
+            {
+                sample.Embeddings.Add(index.Vectors.AsSpan(i * manifest.Dimensions, manifest.Dimensions).ToArray());
+            }
+        }
+
+        return true;
+    }
+
+    private async Task<(List<DriftAction> Sent, List<string> Held)> SendActionsAsync(DriftReport report, DriftSettings settings, CancellationToken cancellationToken)
+    {
+        var sent = new List<DriftAction>();
+        var held = new List<string>();
+        var alerts = report.Checks.Where(c => c.Status == DriftStatus.Alert && c.Action is not null).ToList();
+        if (alerts.Count == 0)
+        {
+            return (sent, held);
+        }
+
+        var cooldowns = storage.Table(StorageNames.DriftActionsTable);
+        await cooldowns.CreateIfNotExistsAsync(cancellationToken);
+        var queue = storage.Queue(StorageNames.ActionsQueue);
+        await queue.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+        foreach (var check in alerts)
+        {
+            var cause = $"{check.Action}|{check.Signal}";
+            var last = await cooldowns.GetEntityIfExistsAsync<TableEntity>(TableKey.Encode(report.Feature), TableKey.Encode(cause), cancellationToken: cancellationToken);
+            if (last.HasValue && last.Value!.GetDateTimeOffset("SentAt") is { } sentAt && report.CheckedAt - sentAt < settings.Cooldown)
+            {
+                held.Add($"{check.Action} for {check.Signal} (sent {sentAt:u}, cool-down {settings.Cooldown})");
+                continue;
+            }
+
+            var action = new DriftAction(report.Feature, check.Action!, check.Signal, check.Test, check.Value, check.Alert, report.Reference, report.Current,
+                $"{StorageNames.ReportsContainer}/{report.Folder}report.html", report.CheckedAt);
+            await queue.SendMessageAsync(JsonSerializer.Serialize(action, JsonSerializerOptions.Web), cancellationToken);
+            await cooldowns.UpsertEntityAsync(new TableEntity(TableKey.Encode(report.Feature), TableKey.Encode(cause)) { ["SentAt"] = report.CheckedAt, ["Report"] = report.Id }, TableUpdateMode.Replace, cancellationToken);
+            sent.Add(action);
+        }
+
+        return (sent, held);
+    }
+}

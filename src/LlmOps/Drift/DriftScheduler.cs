@@ -1,0 +1,60 @@
+using Azure.Data.Tables;
+using Cronos;
+using LlmOps.Lifecycle;
+using LlmOps.Storage;
+using LlmOps.Triggers;
+using Microsoft.Extensions.Logging;
+
+namespace LlmOps.Drift;
+
+/// <summary>
+/// The drift timer: on every tick, runs the check of each feature whose lifecycle <c>drift.schedule</c> has come due
+/// since its last run (table <c>driftschedule</c>). A feature seen for the first time starts its schedule then. One
+/// failing feature does not stop the others; the failures are rethrown together at the end.
+/// </summary>
+public sealed class DriftScheduler(StorageAccount storage, LifecycleCatalog lifecycles, DriftChecker checker, TimeProvider clock, ILogger<DriftScheduler> logger) : ITimerTriggerHandler
+{
+    public async Task HandleAsync(TimerTriggerInput tick, CancellationToken cancellationToken)
+    {
+        var table = storage.Table(StorageNames.DriftScheduleTable);
+        await table.CreateIfNotExistsAsync(cancellationToken);
+        var now = clock.GetUtcNow();
+        var failures = new List<Exception>();
+        foreach (var lifecycle in await lifecycles.ListAsync(cancellationToken))
+        {
+            if (lifecycle.Drift.Schedule is not { } schedule)
+            {
+                continue;
+            }
+
+            var row = await table.GetEntityIfExistsAsync<TableEntity>(TableKey.Encode(lifecycle.Feature), "schedule", cancellationToken: cancellationToken);
+            var last = row.HasValue ? row.Value!.GetDateTimeOffset("LastRun") : null;
+            var due = last is { } since && CronExpression.Parse(schedule, CronFormat.IncludeSeconds).GetNextOccurrence(since.UtcDateTime, TimeZoneInfo.Utc) is { } next && next <= now.UtcDateTime;
+            if (last is not null && !due)
+            {
+                continue;
+            }
+
+            if (due)
+            {
+                try
+                {
+                    var report = await checker.CheckAsync(lifecycle.Feature, cancellationToken: cancellationToken);
+                    logger.LogInformation("Drift check {Report}: {Alerts} alert(s), dataset drift {Drift}", report.Id, report.Checks.Count(c => c.Status == DriftStatus.Alert), report.DatasetDrift);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    logger.LogError(ex, "Drift check of {Feature} failed", lifecycle.Feature);
+                    failures.Add(ex);
+                }
+            }
+
+            await table.UpsertEntityAsync(new TableEntity(TableKey.Encode(lifecycle.Feature), "schedule") { ["LastRun"] = now, ["Schedule"] = schedule }, TableUpdateMode.Replace, cancellationToken);
+        }
+
+        if (failures.Count > 0)
+        {
+            throw new AggregateException("Some drift checks failed.", failures);
+        }
+    }
+}
