@@ -20,5 +20,11 @@ internal static class CliErrors
             console.MarkupLineInterpolated($"[red]{ex.Message}[/]");
             return 1;
         }
+        catch (Exception ex) when (ex is Azure.RequestFailedException || ex.InnerException is Azure.RequestFailedException)
+        {
+            var inner = ex as Azure.RequestFailedException ?? (Azure.RequestFailedException)ex.InnerException!;
+            console.MarkupLineInterpolated($"[red]Storage request failed: {inner.Message.Split('\n')[0]}[/] Is the storage account reachable (`llmops up` for the local one)?");
+            return 1;
+        }
     }
 }

@@ -45,9 +45,9 @@ public sealed class LineageStore(StorageAccount storage, TimeProvider clock)
         }
 
         var runFacets = JsonSerializer.Serialize(lineageEvent.RunFacets ?? new Dictionary<string, string>());
-        foreach (var input in lineageEvent.Inputs)
+        foreach (var input in lineageEvent.Inputs.DistinctBy(d => d.Id))
         {
-            foreach (var output in lineageEvent.Outputs)
+            foreach (var output in lineageEvent.Outputs.DistinctBy(d => d.Id))
             {
                 Actions(input.Id).Add(EdgeRow(input.Id, DownPrefix, output.Id));
                 Actions(output.Id).Add(EdgeRow(output.Id, UpPrefix, input.Id));

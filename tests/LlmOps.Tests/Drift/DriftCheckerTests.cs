@@ -1,0 +1,151 @@
+using System.Text;
+using System.Text.Json;
+using Azure.Data.Tables;
+using LlmOps.Cli;
+using LlmOps.Drift;
+using LlmOps.Lineage;
+using LlmOps.Registry;
+using LlmOps.Storage;
+using LlmOps.Tests.Infrastructure;
+using LlmOps.Tracking;
+using LlmOps.Triggers;
+using Microsoft.Extensions.Logging.Abstractions;
+using Spectre.Console;
+
+namespace LlmOps.Tests.Drift;
+
+public sealed class DriftCheckerTests
+{
+    private static readonly string[] Words = ["refund", "invoice", "password", "login", "export", "report", "webhook", "admin", "billing", "timeout"];
+
+    private static string Drop(int seed, int rows, int start, double shift, string[] channels)
+    {
+        var random = new Random(seed);
+        var lines = new StringBuilder();
+        for (var i = start; i < start + rows; i++)
+        {
+            var body = string.Join(' ', Enumerable.Range(0, 12 + random.Next(8)).Select(_ => shift > 0 && random.NextDouble() < 0.6 ? "kubernetes" + random.Next(40) : Words[random.Next(Words.Length)]));
+            var priority = Math.Round(3 + DriftStatisticsTests.Normal(random) + shift, 2).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            lines.Append(JsonSerializer.Serialize(new { id = $"T-{i}", channel = channels[random.Next(channels.Length)], priority = double.Parse(priority, System.Globalization.CultureInfo.InvariantCulture), body = $"ticket {i}: {body}" })).Append('\n');
+        }
+
+        return lines.ToString();
+    }
+
+    [Fact]
+    public async Task ShiftedVersion_AgainstTheChampionsDataset_AlertsReportsLinksAndActsOncePerCooldown()
+    {
+        var azurite = await SharedAzurite.GetAsync();
+        using var client = new LlmOpsClient(azurite.ConnectionString);
+        var unique = Guid.NewGuid().ToString("N")[..8];
+        var (feature, source, model) = ($"drift-{unique}", $"d{unique}", $"model:drift-{unique}");
+        await client.Lifecycles.PublishAsync($$"""
+            feature: {{feature}}
+            sources:
+              - name: {{source}}
+                path: raw/{{source}}/
+                id_field: id
+                text_field: body
+                schema:
+                  id: { type: string, required: true }
+                  channel: { type: string }
+                  priority: { type: number }
+                  body: { type: string, required: true }
+            drift:
+              schedule: "0 0 6 * * *"
+              reference: champion
+              model: {{model}}
+              signals:
+                - { signal: column:channel, action: retrain }
+                - { signal: column:priority, action: retrain }
+                - { signal: text.oov_rate, warn: 0.1, alert: 0.3, action: reindex }
+              cooldown: 24h
+            """, "drift.yaml", CancellationToken.None);
+        var folder = Directory.CreateTempSubdirectory("llmops-drift-");
+        var v1Path = Path.Combine(folder.FullName, "v1.jsonl");
+        var v2Path = Path.Combine(folder.FullName, "v2.jsonl");
+        await File.WriteAllTextAsync(v1Path, Drop(1, 200, 0, 0, ["email", "chat", "phone"]));
+        await File.WriteAllTextAsync(v2Path, Drop(2, 200, 1000, 2, ["phone", "phone", "chat"]));
+        var v1 = (await client.IngestFileAsync(v1Path, source)).Version!;
+        await client.Refresher.RefreshAsync(v1.Id, CancellationToken.None);
+        var run = await client.Tracker.StartRunAsync(feature, new RunStart { Inputs = [new RunInput(v1.Id, RunInput.Evaluation)] });
+        await client.Tracker.EndRunAsync(run.Id);
+        var registered = await client.Registry.RegisterAsync(new RegisterRequest(model, run.Id));
+        await client.Registry.MoveAliasAsync(model, ModelRegistry.Champion, registered.Version);
+        var v2 = (await client.IngestFileAsync(v2Path, source)).Version!;
+        await client.Refresher.RefreshAsync(v2.Id, CancellationToken.None);
+
+        var report = await client.Drift.CheckAsync(feature);
+        Assert.Equal((v1.Id, v2.Id), (report.Reference, report.Current));
+        Assert.Contains("champion", report.ReferenceReason, StringComparison.Ordinal);
+        Assert.Equal(DriftStatus.Alert, report.Checks.Single(c => c.Signal == "column:channel").Status);
+        Assert.Equal(DriftStatus.Alert, report.Checks.Single(c => c.Signal == "column:priority").Status);
+        Assert.Equal(DriftStatus.Alert, report.Checks.Single(c => c.Signal == "text.oov_rate").Status);
+        Assert.Equal(DriftStatus.Alert, report.Checks.Single(c => c.Signal == "embeddings.centroid_shift").Status);
+        Assert.True(report.DatasetDrift);
+        Assert.Equal(["reindex", "retrain", "retrain"], report.ActionsSent.Select(a => a.Action).Order());
+
+        var reports = client.Storage.Container(StorageNames.ReportsContainer);
+        var html = (await reports.GetBlobClient(report.Folder + "report.html").DownloadContentAsync()).Value.Content.ToString();
+        Assert.Contains("<svg", html, StringComparison.Ordinal);
+        Assert.Contains(v1.Id, html, StringComparison.Ordinal);
+        var json = JsonDocument.Parse((await reports.GetBlobClient(report.Folder + "report.json").DownloadContentAsync()).Value.Content.ToString());
+        Assert.Equal(report.Id, json.RootElement.GetProperty("id").GetString());
+
+        var messages = await ActionsForAsync(client.Storage, feature);
+        Assert.Equal(3, messages.Count);
+        var evidence = messages.Single(m => m.Signal == "column:channel");
+        Assert.Equal((v1.Id, v2.Id, "retrain"), (evidence.Reference, evidence.Current, evidence.Action));
+        Assert.True(evidence.Value < evidence.Threshold);
+
+        var upstream = await client.Lineage.QueryAsync(report.Id, LineageDirection.Upstream, 1, CancellationToken.None);
+        Assert.Equal([v1.Id, v2.Id], upstream.Edges.Select(e => e.From).Order(StringComparer.Ordinal).ToArray().OrderBy(id => id == v1.Id ? 0 : 1));
+
+        // Same causes again within the cool-down: held back, nothing new on the queue.
+        var again = await client.Drift.CheckAsync(feature);
+        Assert.Empty(again.ActionsSent);
+        Assert.Equal(3, again.ActionsHeldBack.Count);
+        Assert.Empty(await ActionsForAsync(client.Storage, feature));
+
+        // The timer: a feature seen for the first time starts its schedule; once due, it runs the check.
+        var scheduler = new DriftScheduler(client.Storage, client.Lifecycles, client.Drift, TimeProvider.System, NullLogger<DriftScheduler>.Instance);
+        var tick = new TimerTriggerInput(DateTimeOffset.UtcNow, false, null, null);
+        await scheduler.HandleAsync(tick, CancellationToken.None);
+        Assert.Equal(2, (await client.Drift.HistoryAsync(feature)).Count);
+        await client.Storage.Table(StorageNames.DriftScheduleTable).UpsertEntityAsync(new TableEntity(TableKey.Encode(feature), "schedule") { ["LastRun"] = DateTimeOffset.UtcNow.AddDays(-2) });
+        await scheduler.HandleAsync(tick, CancellationToken.None);
+        Assert.Equal(3, (await client.Drift.HistoryAsync(feature)).Count);
+
+        using var output = new StringWriter();
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Ansi = AnsiSupport.No, Interactive = InteractionSupport.No });
+        console.Profile.Width = 400;
+        Assert.True(await LlmOpsCli.RunAsync(["drift", "check", feature, "--reference", v2.Id, "--current", v2.Id, "--connection-string", azurite.ConnectionString], console) == 0, output.ToString());
+        Assert.Contains("Dataset drift: no", output.ToString(), StringComparison.Ordinal);
+        Assert.Equal(0, await LlmOpsCli.RunAsync(["drift", "history", feature, "--connection-string", azurite.ConnectionString], console));
+        Assert.Contains("4 check(s).", output.ToString(), StringComparison.Ordinal);
+        Assert.Equal(1, await LlmOpsCli.RunAsync(["drift", "check", "no-such-feature", "--connection-string", azurite.ConnectionString], console));
+        folder.Delete(recursive: true);
+    }
+
+    private static async Task<List<DriftAction>> ActionsForAsync(StorageAccount storage, string feature)
+    {
+        // Other tests share the actions queue: take ours, leave theirs.
+        var queue = storage.Queue(StorageNames.ActionsQueue);
+        var ours = new List<DriftAction>();
+        foreach (var message in (await queue.ReceiveMessagesAsync(32, TimeSpan.FromSeconds(30))).Value)
+        {
+            var action = JsonSerializer.Deserialize<DriftAction>(message.Body.ToString(), JsonSerializerOptions.Web)!;
+            if (action.Feature == feature)
+            {
+                ours.Add(action);
+                await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
+            }
+            else
+            {
+                await queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, message.Body, TimeSpan.Zero);
+            }
+        }
+
+        return ours;
+    }
+}
