@@ -9,6 +9,7 @@ using LlmOps.Storage;
 //   steps  --mb 200                                             each ETL step timed alone (where the time goes)
 //   tracking --points 100000 --nodes 10000                      metric logging batched vs individual; lineage walks of depth 6
 //   embeddings --vectors 200000 --dimensions 384                local embedder, exact search bandwidth, incremental refresh
+//   drift --rows 1000000 --columns 20 --mmd-n 5000 --mmd-dimensions 1536 --permutations 100   drift statistics vs straightforward code
 var suites = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal) && !int.TryParse(a, out _)).ToHashSet(StringComparer.Ordinal);
 if (suites.Count == 0)
 {
@@ -21,6 +22,11 @@ if (suites.Contains("memory"))
     var megabytes = Argument("--memory-mb", 1024);
     var (seconds, peak, counts) = await EtlBenchmark.MemoryAsync(megabytes);
     rows.Add(($"Peak working set, in-process ETL of a {megabytes} MB drop (streamed)", $"{peak / 1024d / 1024d:0} MB ({counts.Accepted} records in {seconds:0} s, {megabytes / seconds:0.0} MB/s)"));
+}
+
+if (suites.Contains("drift"))
+{
+    rows.AddRange(DriftBenchmark.Run(Argument("--rows", 1_000_000), Argument("--columns", 20), Argument("--mmd-n", 5000), Argument("--mmd-dimensions", 1536), Argument("--permutations", 100)));
 }
 
 if (suites.Contains("steps"))
