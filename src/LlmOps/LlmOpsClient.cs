@@ -34,10 +34,10 @@ public sealed class LlmOpsClient : IDisposable
         new ConfigurationBuilder().AddEnvironmentVariables().Build().GetSection(AzureOpenAIOptions.SectionName).Bind(azure);
         Generators = new EmbeddingGeneratorFactory(Options.Create(azure));
         Refresher = new EmbeddingRefresher(Datasets, Indexes, Lifecycles, Generators, Lineage, clock, NullLogger<EmbeddingRefresher>.Instance);
-        Search = new SemanticSearch(Indexes, Lifecycles, Generators);
+        Search = new SemanticSearch(Indexes, Lifecycles, Generators, new SearchQueryLog(Storage), clock);
         Evaluator = new RetrievalEvaluator(Search, Tracker);
         Ingestor = new DropIngestor(Storage, Lifecycles, Lineage, clock, NullLogger<DropIngestor>.Instance);
-        Drift = new DriftChecker(Storage, Datasets, Indexes, Lifecycles, Registry, Tracker, Lineage, clock);
+        Drift = new DriftChecker(Storage, Datasets, Indexes, Lifecycles, Registry, Tracker, Lineage, [new RetrievalRelevanceSource(Storage)], clock);
     }
 
     public DriftChecker Drift { get; }

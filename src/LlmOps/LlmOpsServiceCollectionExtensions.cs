@@ -38,7 +38,9 @@ public static class LlmOpsServiceCollectionExtensions
         services.TryAddSingleton<EmbeddingIndexStore>();
         services.TryAddSingleton<EmbeddingGeneratorFactory>();
         services.TryAddSingleton<EmbeddingRefresher>();
+        services.TryAddSingleton<SearchQueryLog>();
         services.TryAddSingleton<SemanticSearch>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IQualitySignalSource, RetrievalRelevanceSource>());
         services.TryAddSingleton<RetrievalEvaluator>();
         services.TryAddSingleton<LineageStore>();
         services.TryAddSingleton<DriftChecker>();

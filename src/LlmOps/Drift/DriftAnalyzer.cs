@@ -121,6 +121,15 @@ public static partial class DriftAnalyzer
         return Verdict(signal, "text", "oov_rate", rate, false, settings?.Warn ?? 0.1, settings?.Alert ?? 0.2, reference.Count, current.Count, settings);
     }
 
+    /// <summary>A quality signal: how far its mean fell from the reference window to the current one (higher is worse).</summary>
+    public static DriftCheck QualityDrop(string signal, IReadOnlyList<double> reference, IReadOnlyList<double> current, DriftSignalSettings? settings)
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        ArgumentNullException.ThrowIfNull(current);
+        return Insufficient(signal, "quality", "mean_drop", reference.Count, current.Count, MinimumRows, settings)
+            ?? Verdict(signal, "quality", "mean_drop", reference.Average() - current.Average(), false, settings?.Warn ?? 0.05, settings?.Alert ?? 0.1, reference.Count, current.Count, settings);
+    }
+
     public static IReadOnlyList<DriftCheck> Embeddings(IReadOnlyList<float[]> reference, IReadOnlyList<float[]> current, DriftSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);

@@ -26,8 +26,12 @@ public sealed class DriftChecker(
     ModelRegistry registry,
     ExperimentTracker tracker,
     LineageStore lineage,
+    IEnumerable<IQualitySignalSource> qualitySources,
     TimeProvider clock)
 {
+    /// <summary>The quality windows when the lifecycle's current is latest: the last day against the six before it.</summary>
+    public static readonly TimeSpan DefaultQualityWindow = TimeSpan.FromDays(1);
+
     /// <summary>A text field with at most this many distinct reference values is compared as categories.</summary>
     public const int CategoricalLimit = 50;
 
@@ -50,7 +54,14 @@ public sealed class DriftChecker(
         var currentIndex = EmbeddingIndexManifest.IdFor(current.Id, lifecycle.Embedding.Model, lifecycle.Embedding.Dimensions);
         var hasIndexes = await AddEmbeddingsAsync(referenceIndex, referenceSample, null, cancellationToken) & await AddEmbeddingsAsync(currentIndex, currentSample, window is null ? null : currentSample.RecordIds, cancellationToken);
 
-        var checks = DriftAnalyzer.Analyze(referenceSample, currentSample, settings);
+        var checks = DriftAnalyzer.Analyze(referenceSample, currentSample, settings).ToList();
+        var qualityWindow = window ?? DefaultQualityWindow;
+        foreach (var quality in qualitySources)
+        {
+            var (before, recent) = await quality.ReadAsync(feature, now - (7 * qualityWindow), now - qualityWindow, now, cancellationToken);
+            checks.Add(DriftAnalyzer.QualityDrop(quality.Signal, before, recent, settings.For(quality.Signal)));
+        }
+
         var id = $"drift:{feature}/{Ulid.NewUlid(now)}";
         var report = new DriftReport(
             id, feature, reference.Id, reason, current.Id, hasIndexes ? referenceIndex : null, hasIndexes ? currentIndex : null, now,

@@ -5,9 +5,9 @@ namespace LlmOps.Embeddings;
 /// <summary>
 /// Exact top-k cosine search over an index version (the newest one unless named), with the query embedded by the
 /// same provider, model and dimensions as the index. Filters are exact matches on <c>language</c>, <c>record</c> or
-/// any record field. The last loaded index is kept in memory.
+/// any record field. The last loaded index is kept in memory; every query's top-1 score goes to the search log.
 /// </summary>
-public sealed class SemanticSearch(EmbeddingIndexStore indexes, LifecycleCatalog lifecycles, EmbeddingGeneratorFactory generators) : IDisposable
+public sealed class SemanticSearch(EmbeddingIndexStore indexes, LifecycleCatalog lifecycles, EmbeddingGeneratorFactory generators, SearchQueryLog log, TimeProvider clock) : IDisposable
 {
     public const int MaxK = 1000;
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -37,7 +37,9 @@ public sealed class SemanticSearch(EmbeddingIndexStore indexes, LifecycleCatalog
 
         var filter = Filter(filters);
         var candidates = filter is null ? index.Count : index.Chunks.Count(filter);
-        return new SearchResult(query, manifest.Id, manifest.Model, candidates, index.Search(vector, k, filter));
+        var result = new SearchResult(query, manifest.Id, manifest.Model, candidates, index.Search(vector, k, filter));
+        await log.RecordAsync(manifest.Feature, result, clock.GetUtcNow(), cancellationToken);
+        return result;
     }
 
     /// <summary>The index version <paramref name="indexId"/>, or the newest of all, loaded and checked.</summary>

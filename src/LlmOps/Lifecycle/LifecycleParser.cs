@@ -478,7 +478,7 @@ public static class LifecycleParser
 
                 reader.RejectUnknown(item, at, ["signal", "test", "warn", "alert", "action"]);
                 var signal = reader.RequiredString(item, "signal", at);
-                if (signal is not null && !DriftSignalSettings.NamedSignals.Contains(signal) && !signal.StartsWith("column:", StringComparison.Ordinal))
+                if (signal is not null && !DriftSignalSettings.NamedSignals.Contains(signal) && !signal.StartsWith("column:", StringComparison.Ordinal) && !signal.StartsWith("quality.", StringComparison.Ordinal))
                 {
                     reader.Error(NodeReader.Child(item, "signal")!, at + ".signal", "column:<field> or one of " + string.Join(", ", DriftSignalSettings.NamedSignals), signal);
                 }

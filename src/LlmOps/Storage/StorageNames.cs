@@ -28,6 +28,7 @@ public static class StorageNames
     public const string LineageTable = "lineage";
     public const string EmbeddingIndexesTable = "embeddingindexes";
     public const string DriftChecksTable = "driftchecks";
+    public const string SearchQueriesTable = "searchqueries";
     public const string DriftActionsTable = "driftactions";
     public const string DriftScheduleTable = "driftschedule";
     public const string ExperimentsTable = "experiments";

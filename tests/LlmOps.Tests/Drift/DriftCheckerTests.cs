@@ -3,6 +3,7 @@ using System.Text.Json;
 using Azure.Data.Tables;
 using LlmOps.Cli;
 using LlmOps.Drift;
+using LlmOps.Embeddings;
 using LlmOps.Lineage;
 using LlmOps.Registry;
 using LlmOps.Storage;
@@ -59,6 +60,7 @@ public sealed class DriftCheckerTests
                 - { signal: column:channel, action: retrain }
                 - { signal: column:priority, action: retrain }
                 - { signal: text.oov_rate, warn: 0.1, alert: 0.3, action: reindex }
+                - { signal: quality.retrieval_relevance, action: prompt_review }
               cooldown: 24h
             """, "drift.yaml", CancellationToken.None);
         var folder = Directory.CreateTempSubdirectory("llmops-drift-");
@@ -75,6 +77,14 @@ public sealed class DriftCheckerTests
         var v2 = (await client.IngestFileAsync(v2Path, source)).Version!;
         await client.Refresher.RefreshAsync(v2.Id, CancellationToken.None);
 
+        // Searches of the past week scored 0.8 at the top; those of the last day only 0.5.
+        var log = new SearchQueryLog(client.Storage);
+        for (var i = 0; i < 40; i++)
+        {
+            await log.RecordAsync(feature, new SearchResult("q", "index:x@0/m-8", "m", 1, [new SearchHit(0.8f, null!)]), DateTimeOffset.UtcNow.AddDays(-3).AddMinutes(i), CancellationToken.None);
+            await log.RecordAsync(feature, new SearchResult("q", "index:x@0/m-8", "m", 1, [new SearchHit(0.5f, null!)]), DateTimeOffset.UtcNow.AddHours(-2).AddMinutes(i), CancellationToken.None);
+        }
+
         var report = await client.Drift.CheckAsync(feature);
         Assert.Equal((v1.Id, v2.Id), (report.Reference, report.Current));
         Assert.Contains("champion", report.ReferenceReason, StringComparison.Ordinal);
@@ -82,8 +92,11 @@ public sealed class DriftCheckerTests
         Assert.Equal(DriftStatus.Alert, report.Checks.Single(c => c.Signal == "column:priority").Status);
         Assert.Equal(DriftStatus.Alert, report.Checks.Single(c => c.Signal == "text.oov_rate").Status);
         Assert.Equal(DriftStatus.Alert, report.Checks.Single(c => c.Signal == "embeddings.centroid_shift").Status);
+        var quality = report.Checks.Single(c => c.Signal == "quality.retrieval_relevance");
+        Assert.Equal((DriftStatus.Alert, 40, 40), (quality.Status, quality.ReferenceSize, quality.CurrentSize));
+        Assert.Equal(0.3, quality.Value, 5);
         Assert.True(report.DatasetDrift);
-        Assert.Equal(["reindex", "retrain", "retrain"], report.ActionsSent.Select(a => a.Action).Order());
+        Assert.Equal(["prompt_review", "reindex", "retrain", "retrain"], report.ActionsSent.Select(a => a.Action).Order());
 
         var reports = client.Storage.Container(StorageNames.ReportsContainer);
         var html = (await reports.GetBlobClient(report.Folder + "report.html").DownloadContentAsync()).Value.Content.ToString();
@@ -93,7 +106,7 @@ public sealed class DriftCheckerTests
         Assert.Equal(report.Id, json.RootElement.GetProperty("id").GetString());
 
         var messages = await ActionsForAsync(client.Storage, feature);
-        Assert.Equal(3, messages.Count);
+        Assert.Equal(4, messages.Count);
         var evidence = messages.Single(m => m.Signal == "column:channel");
         Assert.Equal((v1.Id, v2.Id, "retrain"), (evidence.Reference, evidence.Current, evidence.Action));
         Assert.True(evidence.Value < evidence.Threshold);
@@ -104,7 +117,7 @@ public sealed class DriftCheckerTests
         // Same causes again within the cool-down: held back, nothing new on the queue.
         var again = await client.Drift.CheckAsync(feature);
         Assert.Empty(again.ActionsSent);
-        Assert.Equal(3, again.ActionsHeldBack.Count);
+        Assert.Equal(4, again.ActionsHeldBack.Count);
         Assert.Empty(await ActionsForAsync(client.Storage, feature));
 
         // The timer: a feature seen for the first time starts its schedule; once due, it runs the check.

@@ -1,0 +1,36 @@
+using System.Globalization;
+using Azure.Data.Tables;
+using LlmOps.Storage;
+
+namespace LlmOps.Embeddings;
+
+/// <summary>Every search's query and top-1 similarity, newest first per feature (table <c>searchqueries</c>), for the retrieval relevance drift signal.</summary>
+public sealed class SearchQueryLog(StorageAccount storage)
+{
+    private readonly TableClient _table = storage.Table(StorageNames.SearchQueriesTable);
+    private int _ready;
+
+    public static string RowKeyFor(DateTimeOffset at) => (DateTimeOffset.MaxValue.UtcTicks - at.UtcTicks).ToString("D19", CultureInfo.InvariantCulture);
+
+    public async Task RecordAsync(string feature, SearchResult result, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        if (Volatile.Read(ref _ready) == 0)
+        {
+            await _table.CreateIfNotExistsAsync(cancellationToken);
+            Volatile.Write(ref _ready, 1);
+        }
+
+        await _table.UpsertEntityAsync(
+            new TableEntity(TableKey.Encode(feature), RowKeyFor(at) + "|" + Guid.NewGuid().ToString("N")[..8])
+            {
+                ["Query"] = result.Query.Length > 1000 ? result.Query[..1000] : result.Query,
+                ["IndexId"] = result.IndexId,
+                ["TopScore"] = result.Hits.Count > 0 ? result.Hits[0].Score : 0.0,
+                ["Hits"] = result.Hits.Count,
+                ["At"] = at,
+            },
+            TableUpdateMode.Replace,
+            cancellationToken);
+    }
+}
