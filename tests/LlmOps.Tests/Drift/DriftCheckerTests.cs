@@ -11,7 +11,6 @@ using LlmOps.Tests.Infrastructure;
 using LlmOps.Tracking;
 using LlmOps.Triggers;
 using Microsoft.Extensions.Logging.Abstractions;
-using Spectre.Console;
 
 namespace LlmOps.Tests.Drift;
 
@@ -130,8 +129,7 @@ public sealed class DriftCheckerTests
         Assert.Equal(3, (await client.Drift.HistoryAsync(feature)).Count);
 
         using var output = new StringWriter();
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Ansi = AnsiSupport.No, Interactive = InteractionSupport.No });
-        console.Profile.Width = 400;
+        var console = CliRun.Console(output);
         Assert.True(await LlmOpsCli.RunAsync(["drift", "check", feature, "--reference", v2.Id, "--current", v2.Id, "--connection-string", azurite.ConnectionString], console) == 0, output.ToString());
         Assert.Contains("Dataset drift: no", output.ToString(), StringComparison.Ordinal);
         Assert.Equal(0, await LlmOpsCli.RunAsync(["drift", "history", feature, "--connection-string", azurite.ConnectionString], console));

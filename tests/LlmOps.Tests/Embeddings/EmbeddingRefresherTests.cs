@@ -39,6 +39,9 @@ public sealed class EmbeddingRefresherTests
         return (refresher, indexes, lineage, datasets, lifecycles);
     }
 
+    private static SemanticSearch Search(IngestionFixture f, EmbeddingIndexStore indexes, LifecycleCatalog lifecycles) =>
+        new(indexes, lifecycles, new EmbeddingGeneratorFactory(Options.Create(new AzureOpenAIOptions())), new SearchQueryLog(f.Storage), TimeProvider.System);
+
     [Fact]
     public async Task Refresh_RerunCostsNothing_OneNewRecordEmbedsOnlyItsChunk_ModelChangeBuildsNewVersion()
     {
@@ -86,7 +89,7 @@ public sealed class EmbeddingRefresherTests
         using var _ = lifecycles;
         var version = (await f.DropAndIngestAsync("s.jsonl", Encoding.UTF8.GetBytes(Tickets(60)))).Version!;
         var built = await refresher.RefreshAsync(version.Id, CancellationToken.None);
-        using var search = new SemanticSearch(indexes, lifecycles, new EmbeddingGeneratorFactory(Options.Create(new AzureOpenAIOptions())), new SearchQueryLog(f.Storage), TimeProvider.System);
+        using var search = Search(f, indexes, lifecycles);
 
         var exact = await search.SearchAsync("Ticket 7: customer 91 reports problem number 7 with feature 2.", built.Index.Id, k: 3);
         Assert.Equal($"{f.Source}:T-7#0000", exact.Hits[0].Chunk.ChunkId);
@@ -111,7 +114,7 @@ public sealed class EmbeddingRefresherTests
         var bytes = (await shard.DownloadContentAsync()).Value.Content.ToArray();
         bytes[^1] ^= 0x55;
         await shard.UploadAsync(new BinaryData(bytes), overwrite: true);
-        using var fresh = new SemanticSearch(indexes, lifecycles, new EmbeddingGeneratorFactory(Options.Create(new AzureOpenAIOptions())), new SearchQueryLog(f.Storage), TimeProvider.System);
+        using var fresh = Search(f, indexes, lifecycles);
         var tampered = await Assert.ThrowsAsync<InvalidDataException>(() => fresh.SearchAsync("anything", built.Index.Id));
         Assert.Contains("SHA-256", tampered.Message, StringComparison.Ordinal);
     }
@@ -145,7 +148,7 @@ public sealed class EmbeddingRefresherTests
         using var _ = lifecycles;
         var version = (await f.DropAndIngestAsync("e.jsonl", Encoding.UTF8.GetBytes(Tickets(30)))).Version!;
         var built = await refresher.RefreshAsync(version.Id, CancellationToken.None);
-        using var search = new SemanticSearch(indexes, lifecycles, new EmbeddingGeneratorFactory(Options.Create(new AzureOpenAIOptions())), new SearchQueryLog(f.Storage), TimeProvider.System);
+        using var search = Search(f, indexes, lifecycles);
         var tracker = new ExperimentTracker(f.Storage, lineage, TimeProvider.System);
         var queries = RetrievalEvaluator.ParseQueries($$"""
             {"query": "Ticket 4: customer 52 reports problem number 4 with feature 4.", "relevant": ["{{f.Source}}:T-4#0000"]}

@@ -1,8 +1,6 @@
-using LlmOps.Cli;
 using LlmOps.Datasets;
 using LlmOps.Storage;
 using LlmOps.Tests.Infrastructure;
-using Spectre.Console;
 
 namespace LlmOps.Tests.EndToEnd;
 
@@ -34,8 +32,8 @@ public sealed class DatasetCommandsTests
         await File.WriteAllTextAsync(first, "{\"id\":\"a\",\"body\":\"alpha text\"}\n{\"id\":\"b\",\"body\":\"beta text\"}\n");
         await File.WriteAllTextAsync(second, "id,body\nb,beta text\nc,gamma text\n");
 
-        var (ingest1, out1) = await RunAsync("ingest", first, "--source", source, "--lifecycle", lifecycle, "--connection-string", azurite.ConnectionString);
-        var (ingest2, out2) = await RunAsync("ingest", second, "--source", source, "--connection-string", azurite.ConnectionString);
+        var (ingest1, out1) = await CliRun.RunAsync("ingest", first, "--source", source, "--lifecycle", lifecycle, "--connection-string", azurite.ConnectionString);
+        var (ingest2, out2) = await CliRun.RunAsync("ingest", second, "--source", source, "--connection-string", azurite.ConnectionString);
         Assert.True(ingest1 == 0, out1);
         Assert.True(ingest2 == 0, out2);
 
@@ -43,29 +41,29 @@ public sealed class DatasetCommandsTests
         Assert.Equal(2, versions.Count);
         var (newer, older) = (versions[0].Id, versions[1].Id);
 
-        var (list, listed) = await RunAsync("datasets", "list", "--source", source, "--connection-string", azurite.ConnectionString);
+        var (list, listed) = await CliRun.RunAsync("datasets", "list", "--source", source, "--connection-string", azurite.ConnectionString);
         Assert.Equal(0, list);
         Assert.Contains(newer, listed, StringComparison.Ordinal);
         Assert.Contains(older, listed, StringComparison.Ordinal);
 
-        var (show, shown) = await RunAsync("datasets", "show", newer, "--connection-string", azurite.ConnectionString);
+        var (show, shown) = await CliRun.RunAsync("datasets", "show", newer, "--connection-string", azurite.ConnectionString);
         Assert.Equal(0, show);
         Assert.Contains("part-00000.jsonl.gz", shown, StringComparison.Ordinal);
 
-        var (diff, diffed) = await RunAsync("datasets", "diff", older, newer, "--connection-string", azurite.ConnectionString);
+        var (diff, diffed) = await CliRun.RunAsync("datasets", "diff", older, newer, "--connection-string", azurite.ConnectionString);
         Assert.Equal(0, diff);
         Assert.Contains("+1 -1 ~0", diffed, StringComparison.Ordinal);
         Assert.Contains("+ c", diffed, StringComparison.Ordinal);
         Assert.Contains("- a", diffed, StringComparison.Ordinal);
 
-        Assert.Equal(0, (await RunAsync("datasets", "verify", newer, "--connection-string", azurite.ConnectionString)).Exit);
+        Assert.Equal(0, (await CliRun.RunAsync("datasets", "verify", newer, "--connection-string", azurite.ConnectionString)).Exit);
         var storage = new StorageAccount(azurite.ConnectionString);
         await storage.Container(StorageNames.DatasetsContainer).GetBlobClient(DatasetManifest.FolderOf(newer) + "part-00000.jsonl.gz").UploadAsync(BinaryData.FromString("x"), overwrite: true);
-        var (verify, verified) = await RunAsync("datasets", "verify", newer, "--connection-string", azurite.ConnectionString);
+        var (verify, verified) = await CliRun.RunAsync("datasets", "verify", newer, "--connection-string", azurite.ConnectionString);
         Assert.Equal(1, verify);
         Assert.Contains("SHA-256", verified, StringComparison.Ordinal);
 
-        Assert.Equal(1, (await RunAsync("datasets", "show", "dataset:nope@000000000000", "--connection-string", azurite.ConnectionString)).Exit);
+        Assert.Equal(1, (await CliRun.RunAsync("datasets", "show", "dataset:nope@000000000000", "--connection-string", azurite.ConnectionString)).Exit);
         Directory.Delete(folder, recursive: true);
     }
 
@@ -74,19 +72,10 @@ public sealed class DatasetCommandsTests
     {
         var path = Path.GetTempFileName();
         await File.WriteAllTextAsync(path, "feature: demo\nsources:\n  - name: t\n    path: datasets/t/\n    text_field: body\n    schema:\n      body: { type: string }\n");
-        var (exit, output) = await RunAsync("lifecycle", "validate", path);
+        var (exit, output) = await CliRun.RunAsync("lifecycle", "validate", path);
         File.Delete(path);
         Assert.Equal(1, exit);
         Assert.Contains("line 4", output, StringComparison.Ordinal);
         Assert.Contains("sources[0].path", output, StringComparison.Ordinal);
-    }
-
-    private static async Task<(int Exit, string Output)> RunAsync(params string[] args)
-    {
-        using var output = new StringWriter();
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Ansi = AnsiSupport.No, Interactive = InteractionSupport.No });
-        console.Profile.Width = 400;
-        var exit = await LlmOpsCli.RunAsync(args, console);
-        return (exit, output.ToString());
     }
 }

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using LlmOps.Cli;
 using LlmOps.Lineage;
 using LlmOps.LocalHost;
 using LlmOps.Registry;
@@ -11,7 +10,6 @@ using LlmOps.Tests.Ingestion;
 using LlmOps.Tests.Registry;
 using LlmOps.Tracking;
 using LlmOps.Triggers;
-using Spectre.Console;
 
 namespace LlmOps.Tests.EndToEnd;
 
@@ -91,51 +89,42 @@ public sealed class LineageChainTests
         var lifecycle = Path.GetTempFileName();
         await File.WriteAllTextAsync(lifecycle, RegistryFixture.GatedLifecycle);
 
-        var (list, listed) = await RunAsync("runs", "list", "--experiment", experiment, "--connection-string", connection);
+        var (list, listed) = await CliRun.RunAsync("runs", "list", "--experiment", experiment, "--connection-string", connection);
         Assert.Equal(0, list);
         Assert.Contains(good.Id, listed, StringComparison.Ordinal);
         Assert.Contains("2 run(s).", listed, StringComparison.Ordinal);
-        var (_, shown) = await RunAsync("runs", "show", good.Id, "--connection-string", connection);
+        var (_, shown) = await CliRun.RunAsync("runs", "show", good.Id, "--connection-string", connection);
         Assert.Contains("answer_accuracy", shown, StringComparison.Ordinal);
-        var (_, compared) = await RunAsync("runs", "compare", good.Id, weak.Id, "--connection-string", connection);
+        var (_, compared) = await CliRun.RunAsync("runs", "compare", good.Id, weak.Id, "--connection-string", connection);
         Assert.Contains("* param top_k", compared, StringComparison.Ordinal);
         Assert.Contains("  metric latency_ms", compared, StringComparison.Ordinal);
-        Assert.Equal(1, (await RunAsync("runs", "show", "run:01JD0000000000000000000000", "--connection-string", connection)).Exit);
+        Assert.Equal(1, (await CliRun.RunAsync("runs", "show", "run:01JD0000000000000000000000", "--connection-string", connection)).Exit);
 
-        Assert.Equal(0, (await RunAsync("registry", "register", f.Model, "--run", weak.Id, "--connection-string", connection)).Exit);
-        Assert.Equal(0, (await RunAsync("registry", "register", f.Model, "--run", good.Id, "--description", "better", "--tag", "retriever=bm25", "--connection-string", connection)).Exit);
-        var (refused, refusal) = await RunAsync("registry", "promote", f.Model, "1", "--lifecycle", lifecycle, "--connection-string", connection);
+        Assert.Equal(0, (await CliRun.RunAsync("registry", "register", f.Model, "--run", weak.Id, "--connection-string", connection)).Exit);
+        Assert.Equal(0, (await CliRun.RunAsync("registry", "register", f.Model, "--run", good.Id, "--description", "better", "--tag", "retriever=bm25", "--connection-string", connection)).Exit);
+        var (refused, refusal) = await CliRun.RunAsync("registry", "promote", f.Model, "1", "--lifecycle", lifecycle, "--connection-string", connection);
         Assert.Equal(3, refused);
         Assert.Contains("answer_accuracy' = 0.4 is below min 0.7", refusal, StringComparison.Ordinal);
-        Assert.Equal(0, (await RunAsync("registry", "promote", f.Model, "2", "--lifecycle", lifecycle, "--connection-string", connection)).Exit);
-        Assert.Equal(0, (await RunAsync("registry", "alias", f.Model, "challenger", "1", "--connection-string", connection)).Exit);
-        var (missing, missingText) = await RunAsync("registry", "alias", f.Model, "challenger", "7", "--connection-string", connection);
+        Assert.Equal(0, (await CliRun.RunAsync("registry", "promote", f.Model, "2", "--lifecycle", lifecycle, "--connection-string", connection)).Exit);
+        Assert.Equal(0, (await CliRun.RunAsync("registry", "alias", f.Model, "challenger", "1", "--connection-string", connection)).Exit);
+        var (missing, missingText) = await CliRun.RunAsync("registry", "alias", f.Model, "challenger", "7", "--connection-string", connection);
         Assert.Equal(1, missing);
         Assert.Contains("does not exist", missingText, StringComparison.Ordinal);
-        var (deployed, deployText) = await RunAsync("registry", "deploy", f.Model, "2", "--env", "prod", "--by", "release-bot", "--connection-string", connection);
+        var (deployed, deployText) = await CliRun.RunAsync("registry", "deploy", f.Model, "2", "--env", "prod", "--by", "release-bot", "--connection-string", connection);
         Assert.Equal(0, deployed);
-        var (_, registryShown) = await RunAsync("registry", "show", f.Model, "--connection-string", connection);
+        var (_, registryShown) = await CliRun.RunAsync("registry", "show", f.Model, "--connection-string", connection);
         Assert.Contains("champion", registryShown, StringComparison.Ordinal);
         Assert.Contains("release-bot", registryShown, StringComparison.Ordinal);
 
         var deploymentId = deployText.Split(' ', StringSplitOptions.RemoveEmptyEntries).Single(w => w.StartsWith("deploy:prod/", StringComparison.Ordinal)).TrimEnd(':');
-        var (up, upText) = await RunAsync("lineage", deploymentId, "--up", "--format", "json", "--connection-string", connection);
+        var (up, upText) = await CliRun.RunAsync("lineage", deploymentId, "--up", "--format", "json", "--connection-string", connection);
         Assert.Equal(0, up);
         var graph = JsonDocument.Parse(upText).RootElement;
         Assert.Equal(new[] { good.Id, $"{f.Model}/2", deploymentId }.Order(StringComparer.Ordinal), graph.GetProperty("nodes").EnumerateArray().Select(n => n.GetProperty("id").GetString()!).Order(StringComparer.Ordinal));
-        var (_, mermaid) = await RunAsync("lineage", good.Id, "--down", "--format", "mermaid", "--connection-string", connection);
+        var (_, mermaid) = await CliRun.RunAsync("lineage", good.Id, "--down", "--format", "mermaid", "--connection-string", connection);
         Assert.StartsWith("flowchart LR", mermaid, StringComparison.Ordinal);
-        Assert.Equal(1, (await RunAsync("lineage", "dataset:none@0", "--connection-string", connection)).Exit);
-        Assert.Equal(1, (await RunAsync("lineage", "no-kind", "--connection-string", connection)).Exit);
+        Assert.Equal(1, (await CliRun.RunAsync("lineage", "dataset:none@0", "--connection-string", connection)).Exit);
+        Assert.Equal(1, (await CliRun.RunAsync("lineage", "no-kind", "--connection-string", connection)).Exit);
         File.Delete(lifecycle);
-    }
-
-    private static async Task<(int Exit, string Output)> RunAsync(params string[] args)
-    {
-        using var output = new StringWriter();
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Ansi = AnsiSupport.No, Interactive = InteractionSupport.No });
-        console.Profile.Width = 400;
-        var exit = await LlmOpsCli.RunAsync(args, console);
-        return (exit, output.ToString());
     }
 }

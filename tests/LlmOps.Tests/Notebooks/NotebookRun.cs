@@ -2,7 +2,6 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using LlmOps.Cli;
-using Spectre.Console;
 
 namespace LlmOps.Tests.Notebooks;
 
@@ -12,9 +11,7 @@ internal static class NotebookRun
     public static async Task<(int Exit, string Output, JsonObject Notebook)> RunAsync(string notebook, string output, params string[] extra)
     {
         using var console = new StringWriter();
-        var ansi = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(console), Ansi = AnsiSupport.No, Interactive = InteractionSupport.No });
-        ansi.Profile.Width = 400;
-        var exit = await LlmOpsCli.RunAsync(["notebook", "run", notebook, "--output", output, .. extra], ansi);
+        var exit = await LlmOpsCli.RunAsync(["notebook", "run", notebook, "--output", output, .. extra], Infrastructure.CliRun.Console(console));
         var written = File.Exists(output) ? JsonNode.Parse(await File.ReadAllTextAsync(output))!.AsObject() : [];
         return (exit, console.ToString(), written);
     }
