@@ -12,6 +12,9 @@ public sealed record DriftSignalSettings(string Signal, string? Test, double? Wa
 
     public static IReadOnlyList<string> Tests { get; } = ["ks", "wasserstein", "psi", "chi_square", "jensen_shannon", "oov_rate", "centroid_cosine", "mmd", "domain_classifier", "mean_drop"];
 
+    /// <summary>Tests whose value is a p-value: drift shows as a value below the thresholds.</summary>
+    public static bool LowerIsWorse(string test) => test is "ks" or "chi_square" or "mmd";
+
     public static IReadOnlyList<string> NamedSignals { get; } =
         ["text.token_length", "text.oov_rate", "text.language_mix", "embeddings.centroid_shift", "embeddings.mmd", "embeddings.domain_classifier", "quality.retrieval_relevance"];
 }

@@ -495,9 +495,18 @@ public static class LifecycleParser
                     reader.Error(NodeReader.Child(item, "action")!, at + ".action", "one of " + string.Join(", ", DriftSignalSettings.Actions), action);
                 }
 
+                var warn = reader.OptionalNumber(item, "warn", at);
+                var alert = reader.OptionalNumber(item, "alert", at);
+                if (test is not null && warn is { } w && alert is { } a && (DriftSignalSettings.LowerIsWorse(test) ? a > w : a < w))
+                {
+                    reader.Error(NodeReader.Child(item, "alert")!, at + ".alert",
+                        DriftSignalSettings.LowerIsWorse(test) ? $"a p-value at most warn ({w.ToString(CultureInfo.InvariantCulture)}), as {test} alerts below it" : $"at least warn ({w.ToString(CultureInfo.InvariantCulture)}), as {test} alerts above it",
+                        a.ToString(CultureInfo.InvariantCulture));
+                }
+
                 if (signal is not null)
                 {
-                    signals.Add(new DriftSignalSettings(signal, test, reader.OptionalNumber(item, "warn", at), reader.OptionalNumber(item, "alert", at), action));
+                    signals.Add(new DriftSignalSettings(signal, test, warn, alert, action));
                 }
             }
         }

@@ -111,4 +111,25 @@ public sealed class LifecycleParserTests
         var error = Assert.Throws<LifecycleValidationException>(() => LifecycleParser.Parse("feature: demo\n"));
         Assert.Equal("sources", Assert.Single(error.Errors).Field);
     }
+
+    [Fact]
+    public void Drift_BadScheduleThresholdOrderAndSignal_EachReportedWithItsLine()
+    {
+        var yaml = Minimal + "\n" + """
+            drift:
+              schedule: "every morning"
+              reference: champion
+              signals:
+                - { signal: column:body, test: ks, warn: 0.05, alert: 0.1 }
+                - { signal: embeddings.wrong, action: retrain }
+                - { signal: text.oov_rate, action: celebrate }
+            """;
+        var error = Assert.Throws<LifecycleValidationException>(() => LifecycleParser.Parse(yaml));
+        Assert.Contains(error.Errors, e => e.Field == "drift.schedule" && e.Expected.Contains("NCRONTAB", StringComparison.Ordinal));
+        Assert.Contains(error.Errors, e => e.Field == "drift.model");
+        Assert.Contains(error.Errors, e => e.Field == "drift.signals[0].alert" && e.Expected.Contains("at most warn", StringComparison.Ordinal));
+        Assert.Contains(error.Errors, e => e.Field == "drift.signals[1].signal");
+        Assert.Contains(error.Errors, e => e.Field == "drift.signals[2].action");
+        Assert.All(error.Errors, e => Assert.True(e.Line > 0));
+    }
 }
