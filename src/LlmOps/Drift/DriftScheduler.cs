@@ -9,8 +9,9 @@ namespace LlmOps.Drift;
 
 /// <summary>
 /// The drift timer: on every tick, runs the check of each feature whose lifecycle <c>drift.schedule</c> has come due
-/// since its last run (table <c>driftschedule</c>). A feature seen for the first time starts its schedule then. One
-/// failing feature does not stop the others; the failures are rethrown together at the end.
+/// since its last run (table <c>driftschedule</c>). A feature seen for the first time starts its schedule then; one with
+/// nothing to compare yet is skipped with a warning. One failing feature does not stop the others; the failures are
+/// rethrown together at the end.
 /// </summary>
 public sealed class DriftScheduler(StorageAccount storage, LifecycleCatalog lifecycles, DriftChecker checker, TimeProvider clock, ILogger<DriftScheduler> logger) : ITimerTriggerHandler
 {
@@ -41,6 +42,11 @@ public sealed class DriftScheduler(StorageAccount storage, LifecycleCatalog life
                 {
                     var report = await checker.CheckAsync(lifecycle.Feature, cancellationToken: cancellationToken);
                     logger.LogInformation("Drift check {Report}: {Alerts} alert(s), dataset drift {Drift}", report.Id, report.Checks.Count(c => c.Status == DriftStatus.Alert), report.DatasetDrift);
+                }
+                catch (Exception ex) when (ex is InvalidOperationException or KeyNotFoundException)
+                {
+                    // Nothing to compare yet (no version, no champion): not a failure of the timer.
+                    logger.LogWarning("Drift check of {Feature} skipped: {Reason}", lifecycle.Feature, ex.Message);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
