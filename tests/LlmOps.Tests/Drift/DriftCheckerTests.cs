@@ -138,6 +138,39 @@ public sealed class DriftCheckerTests
         folder.Delete(recursive: true);
     }
 
+    [Fact]
+    public async Task Timer_FeatureWithNothingToCompareYet_SkippedWithoutFailing()
+    {
+        var azurite = await SharedAzurite.GetAsync();
+        using var client = new LlmOpsClient(azurite.ConnectionString);
+        var unique = Guid.NewGuid().ToString("N")[..8];
+        var feature = $"empty-{unique}";
+        await client.Lifecycles.PublishAsync($$"""
+            feature: {{feature}}
+            sources:
+              - name: e{{unique}}
+                path: raw/e{{unique}}/
+                text_field: body
+                schema:
+                  body: { type: string, required: true }
+            drift:
+              schedule: "0 0 6 * * *"
+              reference: champion
+              model: model:none-{{unique}}
+            """, "empty.yaml", CancellationToken.None);
+        await client.Storage.Table(StorageNames.DriftScheduleTable).CreateIfNotExistsAsync();
+        await client.Storage.Table(StorageNames.DriftScheduleTable).UpsertEntityAsync(new TableEntity(TableKey.Encode(feature), "schedule") { ["LastRun"] = DateTimeOffset.UtcNow.AddDays(-2) });
+        var scheduler = new DriftScheduler(client.Storage, client.Lifecycles, client.Drift, TimeProvider.System, NullLogger<DriftScheduler>.Instance);
+
+        await scheduler.HandleAsync(new TimerTriggerInput(DateTimeOffset.UtcNow, false, null, null), CancellationToken.None);
+
+        Assert.Empty(await client.Drift.HistoryAsync(feature));
+        var row = await client.Storage.Table(StorageNames.DriftScheduleTable).GetEntityAsync<TableEntity>(TableKey.Encode(feature), "schedule");
+        Assert.True(row.Value.GetDateTimeOffset("LastRun") > DateTimeOffset.UtcNow.AddMinutes(-5));
+        var error = await Assert.ThrowsAsync<KeyNotFoundException>(() => client.Drift.CheckAsync(feature));
+        Assert.Contains("has no dataset version yet", error.Message, StringComparison.Ordinal);
+    }
+
     private static async Task<List<DriftAction>> ActionsForAsync(StorageAccount storage, string feature)
     {
         // Other tests share the actions queue: take ours, leave theirs.
