@@ -20,7 +20,7 @@ public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTrac
 {
     public const string Champion = "champion";
     private const string ItemRow = "item";
-    private const int RegisterAttempts = 8;
+    private const int RegisterAttempts = 16;
     private readonly TableClient _table = storage.Table(StorageNames.RegistryTable);
     private int _ready;
 
