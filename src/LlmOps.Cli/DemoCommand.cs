@@ -75,6 +75,7 @@ internal static class DemoCommand
         IngestionRecord? ingestion = null;
         string? lineage = null;
         SearchResult? search = null;
+        string? indexId = null;
         RetrievalEvaluation? evaluation = null;
 
         await console.Status().StartAsync("Publishing the sample lifecycle...", async status =>
@@ -103,7 +104,7 @@ internal static class DemoCommand
                 Done("Queue trigger: index version", $"{entry.VersionId} ({entry.Records} records, {entry.Chunks} chunks)");
 
                 status.Status("Waiting for the queue trigger to embed the version...");
-                var indexId = EmbeddingIndexManifest.IdFor(versionId, EmbeddingSettings.Default.Model, EmbeddingSettings.Default.Dimensions);
+                indexId = EmbeddingIndexManifest.IdFor(versionId, EmbeddingSettings.Default.Model, EmbeddingSettings.Default.Dimensions);
                 await WaitForRowAsync<TableEntity>(storage.Table(StorageNames.EmbeddingIndexesTable), TableKey.Encode(Source), TableKey.Encode(indexId), stepTimeout, "the embedding index version", cancellationToken);
                 var index = await new EmbeddingIndexStore(storage).GetAsync(indexId, cancellationToken);
                 Done("Queue trigger: embed chunks", $"{indexId} ({index?.Vectors} vectors, {index?.Embedded} embedded, {index?.Reused} reused)");
@@ -118,7 +119,7 @@ internal static class DemoCommand
             var health = await http.GetFromJsonAsync<HealthReport>(new Uri("/api/health", UriKind.Relative), cancellationToken)
                 ?? throw new InvalidOperationException("/api/health returned no body.");
             Done("HTTP trigger: GET /api/health", $"{health.Status}, version {health.Version}");
-            if (manifest is not null)
+            if (manifest is not null && indexId is not null)
             {
                 status.Status("Calling GET /api/lineage/{version}...");
                 var key = (await stack.Host.GetKeysAsync(cancellationToken)).FunctionKey;
@@ -126,14 +127,14 @@ internal static class DemoCommand
                 Done("HTTP trigger: GET /api/lineage", lineage.Split('\n')[0]);
 
                 status.Status("Calling GET /api/search...");
-                var found = await http.GetFromJsonAsync<SearchResult>(new Uri($"/api/search?q={Uri.EscapeDataString(SampleQuery)}&k=3&code={Uri.EscapeDataString(key)}", UriKind.Relative), JsonSerializerOptions.Web, cancellationToken)
+                var found = await http.GetFromJsonAsync<SearchResult>(new Uri($"/api/search?q={Uri.EscapeDataString(SampleQuery)}&index={Uri.EscapeDataString(indexId)}&k=3&code={Uri.EscapeDataString(key)}", UriKind.Relative), JsonSerializerOptions.Web, cancellationToken)
                     ?? throw new InvalidOperationException("/api/search returned no body.");
                 search = found;
                 Done("HTTP trigger: GET /api/search", $"'{SampleQuery}' -> {(found.Hits.Count > 0 ? found.Hits[0].Chunk.ChunkId : "no hit")}");
 
                 status.Status("Scoring retrieval on the sample query set...");
                 using var services = new LlmOpsClient(stack.ConnectionString);
-                evaluation = await services.Evaluator.EvaluateAsync(RetrievalEvaluator.ParseQueries(ReadSample("samples/support-queries.jsonl")), cancellationToken: cancellationToken);
+                evaluation = await services.Evaluator.EvaluateAsync(RetrievalEvaluator.ParseQueries(ReadSample("samples/support-queries.jsonl")), indexId, cancellationToken: cancellationToken);
                 Done("Retrieval eval, logged as a run", $"recall@5 {evaluation.RecallAtK:0.00}, MRR {evaluation.Mrr:0.00}, nDCG@5 {evaluation.NdcgAtK:0.00} ({evaluation.RunId})");
             }
         });

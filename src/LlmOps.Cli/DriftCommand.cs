@@ -18,7 +18,9 @@ internal static class DriftCommand
         check.SetAction(async (parse, cancellationToken) => await CliErrors.RunAsync(console, async () =>
         {
             using var services = new LlmOpsClient(parse.GetValue(connection)!);
-            var report = await services.Drift.CheckAsync(parse.GetValue(feature)!, parse.GetValue(reference), parse.GetValue(current), cancellationToken);
+            var report = await console.Status().StartAsync(
+                $"Checking drift of {parse.GetValue(feature)}...",
+                _ => services.Drift.CheckAsync(parse.GetValue(feature)!, parse.GetValue(reference), parse.GetValue(current), cancellationToken));
             console.MarkupLineInterpolated($"[bold]{report.Id}[/]: reference {report.Reference} ({report.ReferenceReason}), current {report.Current}");
             var table = new Table().AddColumns("Signal", "Test", "Value", "Warn", "Alert", "Status", "n (ref / cur)", "Action").Border(TableBorder.Rounded);
             foreach (var c in report.Checks)

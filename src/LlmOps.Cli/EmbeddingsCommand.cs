@@ -37,7 +37,7 @@ internal static class EmbeddingsCommand
         refresh.SetAction(async (parse, cancellationToken) => await CliErrors.RunAsync(console, async () =>
         {
             using var services = new LlmOpsClient(parse.GetValue(connection)!);
-            var result = await services.Refresher.RefreshAsync(parse.GetValue(dataset)!, cancellationToken);
+            var result = await console.Status().StartAsync($"Embedding {parse.GetValue(dataset)}...", _ => services.Refresher.RefreshAsync(parse.GetValue(dataset)!, cancellationToken));
             console.MarkupLineInterpolated($"{(result.Created ? "[green]Built[/]" : "Already built:")} {result.Index.Id}: {result.Index.Vectors} vectors; this run embedded {result.Embedded} chunk(s) in {result.ProviderRequests} request(s) and reused {result.Reused}.");
             return 0;
         }));
