@@ -9,35 +9,45 @@ using LlmOps.Registry;
 using LlmOps.Storage;
 using LlmOps.Tracking;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 
 namespace LlmOps;
 
 /// <summary>
-/// Every LlmOps service over one storage account, for callers without a host: the CLI and notebooks. The Azure OpenAI
-/// provider is configured from the environment as in the function app (LlmOps__AzureOpenAI__Endpoint, __ApiKey).
+/// Every LlmOps service over one storage account, for callers without a host: the CLI and notebooks. It is composed by
+/// <see cref="LlmOpsServiceCollectionExtensions.AddLlmOps"/>, as the hosts are, and configured from the environment as
+/// the function app is (LlmOps__AzureOpenAI__Endpoint, __ApiKey).
 /// </summary>
 public sealed class LlmOpsClient : IDisposable
 {
+    private readonly ServiceProvider _services;
+
     public LlmOpsClient(string connectionString)
     {
-        Storage = new StorageAccount(connectionString);
-        var clock = TimeProvider.System;
-        Lineage = new LineageStore(Storage, clock);
-        Tracker = new ExperimentTracker(Storage, Lineage, clock);
-        Lifecycles = new LifecycleCatalog(Storage);
-        Registry = new ModelRegistry(Storage, Tracker, Lineage, Lifecycles, clock);
-        Datasets = new DatasetStore(Storage);
-        Indexes = new EmbeddingIndexStore(Storage);
-        var azure = new AzureOpenAIOptions();
-        new ConfigurationBuilder().AddEnvironmentVariables().Build().GetSection(AzureOpenAIOptions.SectionName).Bind(azure);
-        Generators = new EmbeddingGeneratorFactory(Options.Create(azure));
-        Refresher = new EmbeddingRefresher(Datasets, Indexes, Lifecycles, Generators, Lineage, clock, NullLogger<EmbeddingRefresher>.Instance);
-        Search = new SemanticSearch(Indexes, Lifecycles, Generators, new SearchQueryLog(Storage), clock);
-        Evaluator = new RetrievalEvaluator(Search, Tracker);
-        Ingestor = new DropIngestor(Storage, Lifecycles, Lineage, clock, NullLogger<DropIngestor>.Instance);
-        Drift = new DriftChecker(Storage, Datasets, Indexes, Lifecycles, Registry, Tracker, Lineage, [new RetrievalRelevanceSource(Storage)], clock);
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        var configuration = new ConfigurationBuilder()
+            .AddEnvironmentVariables()
+            .AddInMemoryCollection(new Dictionary<string, string?> { [$"{StorageOptions.SectionName}:ConnectionString"] = connectionString })
+            .Build();
+        var services = new ServiceCollection();
+        services.AddSingleton(typeof(ILogger<>), typeof(NullLogger<>));
+        services.AddLlmOps(configuration);
+        _services = services.BuildServiceProvider();
+        Storage = Get<StorageAccount>();
+        Lineage = Get<LineageStore>();
+        Tracker = Get<ExperimentTracker>();
+        Lifecycles = Get<LifecycleCatalog>();
+        Registry = Get<ModelRegistry>();
+        Datasets = Get<DatasetStore>();
+        Indexes = Get<EmbeddingIndexStore>();
+        Generators = Get<EmbeddingGeneratorFactory>();
+        Refresher = Get<EmbeddingRefresher>();
+        Search = Get<SemanticSearch>();
+        Evaluator = Get<RetrievalEvaluator>();
+        Ingestor = Get<DropIngestor>();
+        Drift = Get<DriftChecker>();
     }
 
     public DriftChecker Drift { get; }
@@ -81,9 +91,9 @@ public sealed class LlmOpsClient : IDisposable
         return await Ingestor.IngestAsync(source, StorageNames.RawContainer, name, uploaded.Value.ETag, cancellationToken);
     }
 
-    public void Dispose()
-    {
-        Search.Dispose();
-        Lifecycles.Dispose();
-    }
+    /// <summary>Disposes the services the client made (the lifecycle cache, the loaded search index).</summary>
+    public void Dispose() => _services.Dispose();
+
+    private T Get<T>()
+        where T : notnull => _services.GetRequiredService<T>();
 }
