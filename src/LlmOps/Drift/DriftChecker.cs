@@ -81,7 +81,7 @@ public sealed class DriftChecker(
         var history = storage.Table(StorageNames.DriftChecksTable);
         await history.CreateIfNotExistsAsync(cancellationToken);
         await history.UpsertEntityAsync(
-            new TableEntity(TableKey.Encode(feature), (DateTimeOffset.MaxValue.UtcTicks - now.UtcTicks).ToString("D19", CultureInfo.InvariantCulture))
+            new TableEntity(TableKey.Encode(feature), TableKey.NewestFirst(now))
             {
                 ["ReportId"] = id,
                 ["Reference"] = reference.Id,

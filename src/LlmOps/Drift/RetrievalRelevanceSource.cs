@@ -1,5 +1,4 @@
 using Azure.Data.Tables;
-using LlmOps.Embeddings;
 using LlmOps.Storage;
 
 namespace LlmOps.Drift;
@@ -15,8 +14,8 @@ public sealed class RetrievalRelevanceSource(StorageAccount storage) : IQualityS
         await table.CreateIfNotExistsAsync(cancellationToken);
         var reference = new List<double>();
         var current = new List<double>();
-        var from = SearchQueryLog.RowKeyFor(until);
-        var to = SearchQueryLog.RowKeyFor(referenceFrom);
+        var from = TableKey.NewestFirst(until);
+        var to = TableKey.NewestFirst(referenceFrom);
         await foreach (var row in table.QueryAsync<TableEntity>(e => e.PartitionKey == TableKey.Encode(feature) && e.RowKey.CompareTo(from) >= 0 && e.RowKey.CompareTo(to) <= 0, cancellationToken: cancellationToken))
         {
             var at = row.GetDateTimeOffset("At") ?? default;

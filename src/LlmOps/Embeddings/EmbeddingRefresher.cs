@@ -109,7 +109,7 @@ public sealed class EmbeddingRefresher(
                         throw new InvalidOperationException($"{settings.Provider}/{settings.Model} returned {vector.Length} dimensions; the lifecycle asks for {settings.Dimensions}.");
                     }
 
-                    Normalize(vector);
+                    UnitVector.Normalize(vector);
                     cache[missing[i].ContentHash] = vector;
                 }
             }
@@ -173,13 +173,4 @@ public sealed class EmbeddingRefresher(
 
     /// <summary>The cache key of a chunk: a 128-bit hash of its exact text.</summary>
     public static string ContentHash(string text) => Convert.ToHexStringLower(XxHash128.Hash(Encoding.UTF8.GetBytes(text)));
-
-    private static void Normalize(float[] vector)
-    {
-        var norm = MathF.Sqrt(System.Numerics.Tensors.TensorPrimitives.SumOfSquares(vector));
-        if (norm > 0)
-        {
-            System.Numerics.Tensors.TensorPrimitives.Divide(vector, norm, vector);
-        }
-    }
 }

@@ -110,11 +110,7 @@ public sealed class LocalEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
             vector[(int)(hash % dimensions)] += (hash >> 63) == 0 ? value : -value;
         }
 
-        var norm = MathF.Sqrt(System.Numerics.Tensors.TensorPrimitives.SumOfSquares(vector));
-        if (norm > 0)
-        {
-            System.Numerics.Tensors.TensorPrimitives.Divide(vector, norm, vector);
-        }
+        UnitVector.Normalize(vector);
     }
 
     public object? GetService(Type serviceType, object? serviceKey = null)

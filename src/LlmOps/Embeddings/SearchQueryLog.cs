@@ -1,4 +1,3 @@
-using System.Globalization;
 using Azure.Data.Tables;
 using LlmOps.Storage;
 
@@ -10,8 +9,6 @@ public sealed class SearchQueryLog(StorageAccount storage)
     private readonly TableClient _table = storage.Table(StorageNames.SearchQueriesTable);
     private int _ready;
 
-    public static string RowKeyFor(DateTimeOffset at) => (DateTimeOffset.MaxValue.UtcTicks - at.UtcTicks).ToString("D19", CultureInfo.InvariantCulture);
-
     public async Task RecordAsync(string feature, SearchResult result, DateTimeOffset at, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(result);
@@ -22,7 +19,7 @@ public sealed class SearchQueryLog(StorageAccount storage)
         }
 
         await _table.UpsertEntityAsync(
-            new TableEntity(TableKey.Encode(feature), RowKeyFor(at) + "|" + Guid.NewGuid().ToString("N")[..8])
+            new TableEntity(TableKey.Encode(feature), TableKey.NewestFirst(at) + "|" + Guid.NewGuid().ToString("N")[..8])
             {
                 ["Query"] = result.Query.Length > 1000 ? result.Query[..1000] : result.Query,
                 ["IndexId"] = result.IndexId,

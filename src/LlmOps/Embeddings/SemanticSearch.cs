@@ -29,11 +29,7 @@ public sealed class SemanticSearch(EmbeddingIndexStore indexes, LifecycleCatalog
         using var generator = generators.Create(settings);
         var embedding = await generator.GenerateAsync([query], new() { Dimensions = manifest.Dimensions }, cancellationToken);
         var vector = embedding[0].Vector.ToArray();
-        var norm = MathF.Sqrt(System.Numerics.Tensors.TensorPrimitives.SumOfSquares(vector));
-        if (norm > 0)
-        {
-            System.Numerics.Tensors.TensorPrimitives.Divide(vector, norm, vector);
-        }
+        UnitVector.Normalize(vector);
 
         var filter = Filter(filters);
         var candidates = filter is null ? index.Count : index.Chunks.Count(filter);

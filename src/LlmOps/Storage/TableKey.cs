@@ -30,6 +30,9 @@ public static class TableKey
         return builder?.ToString() ?? value;
     }
 
+    /// <summary>A RowKey that sorts newer times first (inverted ticks, fixed width), for "latest first" partition scans.</summary>
+    public static string NewestFirst(DateTimeOffset at) => (DateTimeOffset.MaxValue.UtcTicks - at.UtcTicks).ToString("D19", CultureInfo.InvariantCulture);
+
     /// <summary>An OData string literal for a table filter: quotes doubled, so user input cannot widen a query.</summary>
     public static string Literal(string value)
     {
