@@ -225,8 +225,8 @@ internal static class DriftBenchmark
     private static float[] Unit(Random random, int dimensions, float shift)
     {
         var v = Enumerable.Range(0, dimensions).Select(d => (float)Normal(random) + (d < 32 ? shift : 0)).ToArray();
-        var norm = MathF.Sqrt(v.Sum(a => a * a));
-        return [.. v.Select(a => a / norm)];
+        LlmOps.Embeddings.UnitVector.Normalize(v);
+        return v;
     }
 
     private static double Normal(Random random) => Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());

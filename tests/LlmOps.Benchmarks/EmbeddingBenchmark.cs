@@ -69,8 +69,7 @@ internal static class EmbeddingBenchmark
 
         for (var i = 0; i < count; i++)
         {
-            var row = data.AsSpan(i * dimensions, dimensions);
-            TensorPrimitives.Divide(row, TensorPrimitives.Norm(row), row);
+            UnitVector.Normalize(data.AsSpan(i * dimensions, dimensions));
         }
 
         var chunks = Enumerable.Range(0, count).Select(i => new IndexedChunk($"c{i}", $"r{i}", "", "bench", "en", "", new Dictionary<string, string>())).ToList();

@@ -12,8 +12,7 @@ public sealed class DemoCommandTests
     {
         var azurite = await SharedAzurite.GetAsync();
         using var output = new StringWriter();
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Ansi = AnsiSupport.No, Interactive = InteractionSupport.No });
-        console.Profile.Width = 400;
+        var console = CliRun.Console(output);
 
         var exit = await LlmOpsCli.RunAsync(["demo", "--connection-string", azurite.ConnectionString], console);
 

@@ -14,8 +14,7 @@ public sealed partial class UpCommandTests
     {
         var azurite = await SharedAzurite.GetAsync();
         var output = new ConcurrentStringWriter();
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Ansi = AnsiSupport.No, Interactive = InteractionSupport.No });
-        console.Profile.Width = 400;
+        var console = CliRun.Console(output);
         using var stop = new CancellationTokenSource();
 
         var running = LlmOpsCli.RunAsync(["up", "--connection-string", azurite.ConnectionString, "--port", "0"], console, stop.Token);
