@@ -80,6 +80,45 @@ public sealed class PiiRedactorTests
     }
 
     [Theory]
+    [InlineData("Client ::ffff:192.0.2.44 retried", "Client [IPV6] retried", "ipv6")]
+    [InlineData("Write to jürgen.müller@bücher.example today", "Write to [EMAIL] today", "email")]
+    [InlineData("Write to 用户@例子.广告 today", "Write to [EMAIL] today", "email")]
+    [InlineData("IBAN de89 3704 0044 0532 0130 00 please", "IBAN [IBAN] please", "iban")]
+    [InlineData("IBAN DE89-3704-0044-0532-0130-00 please", "IBAN [IBAN] please", "iban")]
+    [InlineData("My SSN is 123456789.", "My SSN is [SSN].", "ssn")]
+    [InlineData("ssn 123 45 6789", "ssn [SSN]", "ssn")]
+    [InlineData("mail ｊａｎｅ＠ｅｘａｍｐｌｅ．ｃｏｍ now", "mail [EMAIL] now", "email")]
+    [InlineData("call ＋１ ４１５－５５５－０１３４ now", "call [PHONE] now", "phone")]
+    [InlineData("card ４１１１ １１１１ １１１１ １１１１ ok", "card [CARD] ok", "card")]
+    [InlineData("Jane Roe <jane.roe@example.com> wrote", "Jane Roe <[EMAIL]> wrote", "email")]
+    [InlineData("call me on 020 7946 0958 tonight", "call me on [PHONE] tonight", "phone")]
+    public void FormsThatLeakedBefore_AreRedacted(string text, string expected, string type)
+    {
+        var counts = new Dictionary<string, long>();
+        var redactor = new PiiRedactor(PreprocessingSettings.KnownPiiTypes, []);
+        Assert.Equal(expected, redactor.Redact(TextCleaner.Clean(text), counts));
+        Assert.Equal(1, counts[type]);
+    }
+
+    [Theory]
+    [InlineData("Assembly Version=8.2.0.0, Culture=neutral")]
+    [InlineData("Time value range is 00:00:00 through 23:59:59.9999999")]
+    [InlineData("ISBN 978-3-16-148410-0 and ISBN 0-306-40615-2")]
+    [InlineData("Read pp. 1200-1350 and 2019-2023, section 4.1.1.1")]
+    [InlineData("Pi is 3.14159265358979 and the max is 1.7976931348623157E+308")]
+    [InlineData("The population is 12 345 678 and 1 234 567 890 units")]
+    [InlineData("Coordinates 47.6062, -122.3321 and 40.7128, -74.0060")]
+    [InlineData("Started 2024-03-15 14:30:00.1234567 and epoch 1710513000")]
+    [InlineData("Invoice 2022-851822 covers SKU 22541-894-23, order 2025550143")]
+    [InlineData("Version 1.2.3.4 and v10.0.0.0 and OID 1.3.6.1")]
+    public void NumberLikeText_IsLeftAlone(string text)
+    {
+        var counts = new Dictionary<string, long>();
+        Assert.Equal(text, new PiiRedactor(PreprocessingSettings.KnownPiiTypes, []).Redact(text, counts));
+        Assert.Empty(counts);
+    }
+
+    [Theory]
     [InlineData("4111 1111 1111 1111", true)]
     [InlineData("4111 1111 1111 1112", false)]
     [InlineData("378282246310005", true)]

@@ -14,18 +14,26 @@ public sealed class SyntheticPii(int seed)
 
     public string Email() => $"{Pick(Names)}{_random.Next(100)}@{Pick(Domains)}";
 
+    /// <summary>North American numbers follow the numbering plan (area and exchange codes start with 2-9), others use real ranges.</summary>
     public string Phone() => _random.Next(9) switch
     {
-        0 => $"+1 {D(3)}-{D(3)}-{D(4)}",
-        1 => $"({D(3)}) {D(3)}-{D(4)}",
-        2 => $"{D(3)}.{D(3)}.{D(4)}",
-        3 => $"{D(3)}-{D(3)}-{D(4)}",
-        4 => $"+44 20 {D(4)} {D(4)}",
+        0 => $"+1 {N()}-{N()}-{D(4)}",
+        1 => $"({N()}) {N()}-{D(4)}",
+        2 => $"{N()}.{N()}.{D(4)}",
+        3 => $"{N()}-{N()}-{D(4)}",
+        4 => $"+44 20 7{D(3)} {D(4)}",
         5 => $"+49 30 {D(8)}",
         6 => $"+33 1 {D(2)} {D(2)} {D(2)} {D(2)}",
-        7 => $"+31 6 {D(4)} {D(4)}",
-        _ => $"+1{D(10)}",
+        7 => $"+31 6 {_random.Next(1, 6)}{D(3)} {D(4)}",
+        _ => $"+1{N()}{N()}{D(4)}",
     };
+
+    /// <summary>A NANP area or exchange code: 2-9 then two digits, not N11.</summary>
+    private string N()
+    {
+        var code = _random.Next(2, 10).ToString(CultureInfo.InvariantCulture) + D(2);
+        return code[1..] == "11" ? code[0] + "12" : code;
+    }
 
     public string Card()
     {

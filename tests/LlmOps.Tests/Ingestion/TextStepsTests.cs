@@ -11,6 +11,11 @@ public sealed class TextStepsTests
     [InlineData("caf\u0065\u0301 &amp; cr\u00e8me", "caf\u00e9 & cr\u00e8me")]
     [InlineData("zero\u200Bwidth and\u0007bell", "zerowidth andbell")]
     [InlineData("line one\r\n\r\n\r\nline two", "line one\n\nline two")]
+    [InlineData("latency < 5 ms, budget > 2 ms", "latency < 5 ms, budget > 2 ms")]
+    [InlineData("if a < b and 5<6 then c >= d", "if a < b and 5<6 then c >= d")]
+    [InlineData("Jane Roe <jane.roe@example.com>", "Jane Roe <jane.roe@example.com>")]
+    [InlineData("<p>Hi <b>Jane</b> &lt;3</p><p>Reply to <jane@example.com></p>", "Hi Jane <3\nReply to <jane@example.com>")]
+    [InlineData("<ul><li>one</li><li>two &amp; three</li></ul>", "one\ntwo & three")]
     public void Clean_NormalizesTextHtmlAndWhitespace(string input, string expected) =>
         Assert.Equal(expected, TextCleaner.Clean(input));
 

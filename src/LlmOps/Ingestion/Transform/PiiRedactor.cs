@@ -1,6 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
-using System.Numerics;
 using System.Text.RegularExpressions;
 using LlmOps.Lifecycle;
 
@@ -9,12 +6,14 @@ namespace LlmOps.Ingestion.Transform;
 /// <summary>
 /// Replaces personal data with typed placeholders (<c>[EMAIL]</c>, <c>[PHONE]</c>, <c>[CARD]</c>, <c>[IBAN]</c>,
 /// <c>[SSN]</c>, <c>[IPV4]</c>, <c>[IPV6]</c>, and <c>[NAME]</c> for each custom pattern) and counts them per type.
-/// Card numbers must pass Luhn and IBANs their mod-97 check, so ordinary long numbers stay.
+/// Detection runs on an NFKC view of the text (fullwidth forms count), replacement edits the original. Each type
+/// needs real structure, not just enough digits: cards pass Luhn with a card-network prefix, IBANs their country's
+/// length and mod-97, phones libphonenumber's numbering plans (<see cref="PhoneNumberDetector"/>), and forms that
+/// ordinary numbers also take (a bare nine-digit SSN, a version-like IPv4) need a context word (<see cref="PiiChecks"/>).
 /// </summary>
-public sealed partial class PiiRedactor
+public sealed class PiiRedactor
 {
-    private readonly List<(string Type, Regex Pattern, Func<string, bool>? Check)> _detectors = [];
-    private readonly int _customCount;
+    private readonly List<Detector> _detectors = [];
 
     public PiiRedactor(IEnumerable<string> types, IEnumerable<CustomPiiPattern> custom)
     {
@@ -23,21 +22,20 @@ public sealed partial class PiiRedactor
         var wanted = types.ToHashSet(StringComparer.Ordinal);
         foreach (var pattern in custom)
         {
-            _detectors.Add((pattern.Name, new Regex(pattern.Pattern, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1)), null));
+            var regex = new Regex(pattern.Pattern, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+            _detectors.Add(new Detector(pattern.Name, Needs.Nothing, text => Matches(regex, text, null)));
         }
 
-        _customCount = _detectors.Count;
-
-        // Order matters: an e-mail holds digits, an IBAN holds a card-like run, an IPv6 holds colons.
-        (string Type, Regex Pattern, Func<string, bool>? Check)[] builtIn =
+        // Order matters: an e-mail holds digits, an IBAN holds a card-like run, an IPv6 may end in an IPv4.
+        Detector[] builtIn =
         [
-            ("email", Email(), null),
-            ("iban", Iban(), IsValidIban),
-            ("card", Card(), IsLuhnValid),
-            ("ssn", Ssn(), null),
-            ("ipv6", Ipv6(), IsIpv6),
-            ("ipv4", Ipv4(), null),
-            ("phone", Phone(), IsPhone),
+            new("email", Needs.At, text => Matches(PiiChecks.Email(), text, null)),
+            new("iban", Needs.Digits9, PiiChecks.FindIbans),
+            new("card", Needs.Digits9, text => Matches(PiiChecks.Card(), text, PiiChecks.IsCard)),
+            new("ssn", Needs.Digits9, text => Matches(PiiChecks.Ssn(), text, PiiChecks.IsSsn)),
+            new("ipv6", Needs.Colon, text => Matches(PiiChecks.Ipv6(), text, PiiChecks.IsIpv6)),
+            new("ipv4", Needs.Digits4, text => Matches(PiiChecks.Ipv4(), text, PiiChecks.IsIpv4)),
+            new("phone", Needs.Digits7, PhoneNumberDetector.Find),
         ];
         _detectors.AddRange(builtIn.Where(d => wanted.Contains(d.Type)));
     }
@@ -47,40 +45,56 @@ public sealed partial class PiiRedactor
     {
         ArgumentNullException.ThrowIfNull(text);
         ArgumentNullException.ThrowIfNull(counts);
-        // Every built-in type needs an '@', a ':' or enough digits (an IPv4 address 4, the rest at least 9); most
-        // text has few, so most passes are skipped.
-        var digits = CountDigits(text);
-        var hasAt = text.Contains('@', StringComparison.Ordinal);
-        var hasColon = text.Contains(':', StringComparison.Ordinal);
-        for (var i = 0; i < _detectors.Count; i++)
+        var view = NormalizedView.Of(text);
+        // Every built-in type needs an '@', a ':' or enough digits; most text has few, so most passes are skipped.
+        var digits = CountDigits(view.View);
+        var hasAt = view.View.Contains('@', StringComparison.Ordinal);
+        var hasColon = view.View.Contains(':', StringComparison.Ordinal);
+        foreach (var detector in _detectors)
         {
-            var (type, pattern, check) = _detectors[i];
-            var needed = i < _customCount || type switch
+            var needed = detector.Needs switch
             {
-                "email" => hasAt,
-                "ipv6" => hasColon,
-                "ipv4" => digits >= 4,
-                _ => digits >= 9,
+                Needs.At => hasAt,
+                Needs.Colon => hasColon,
+                Needs.Digits4 => digits >= 4,
+                Needs.Digits7 => digits >= 7,
+                Needs.Digits9 => digits >= 9,
+                _ => true,
             };
             if (!needed)
             {
                 continue;
             }
 
-            var placeholder = "[" + type.ToUpperInvariant() + "]";
-            text = pattern.Replace(text, match =>
+            var spans = detector.Find(view.View);
+            if (spans.Count == 0)
             {
-                if (check is not null && !check(match.Value))
-                {
-                    return match.Value;
-                }
+                continue;
+            }
 
-                counts[type] = counts.TryGetValue(type, out var n) ? n + 1 : 1;
-                return placeholder;
-            });
+            counts[detector.Type] = counts.TryGetValue(detector.Type, out var n) ? n + spans.Count : spans.Count;
+            view = view.Replace(spans, "[" + detector.Type.ToUpperInvariant() + "]");
         }
 
-        return text;
+        return view.Original;
+    }
+
+    public static bool IsLuhnValid(string candidate) => PiiChecks.IsLuhnValid(candidate);
+
+    public static bool IsValidIban(string candidate) => PiiChecks.IsValidIban(candidate);
+
+    private static List<(int Start, int Length)> Matches(Regex pattern, string text, Func<string, Match, bool>? check)
+    {
+        var spans = new List<(int Start, int Length)>();
+        for (var match = pattern.Match(text); match.Success; match = match.NextMatch())
+        {
+            if (check is null || check(text, match))
+            {
+                spans.Add((match.Index, match.Length));
+            }
+        }
+
+        return spans;
     }
 
     private static int CountDigits(ReadOnlySpan<char> text)
@@ -96,102 +110,16 @@ public sealed partial class PiiRedactor
         return count;
     }
 
-    public static bool IsLuhnValid(string candidate)
+    /// <summary>What a text must hold before a detector is worth running.</summary>
+    private enum Needs
     {
-        ArgumentNullException.ThrowIfNull(candidate);
-        var sum = 0;
-        var digits = 0;
-        var doubleIt = false;
-        for (var i = candidate.Length - 1; i >= 0; i--)
-        {
-            var c = candidate[i];
-            if (c is ' ' or '-')
-            {
-                continue;
-            }
-
-            if (c is < '0' or > '9')
-            {
-                return false;
-            }
-
-            var d = c - '0';
-            if (doubleIt)
-            {
-                d *= 2;
-                if (d > 9)
-                {
-                    d -= 9;
-                }
-            }
-
-            sum += d;
-            digits++;
-            doubleIt = !doubleIt;
-        }
-
-        return digits is >= 13 and <= 19 && sum % 10 == 0;
+        Nothing,
+        At,
+        Colon,
+        Digits4,
+        Digits7,
+        Digits9,
     }
 
-    public static bool IsValidIban(string candidate)
-    {
-        ArgumentNullException.ThrowIfNull(candidate);
-        var compact = candidate.Replace(" ", "", StringComparison.Ordinal).ToUpperInvariant();
-        if (compact.Length is < 15 or > 34)
-        {
-            return false;
-        }
-
-        var rearranged = compact[4..] + compact[..4];
-        var number = new System.Text.StringBuilder(rearranged.Length * 2);
-        foreach (var c in rearranged)
-        {
-            if (char.IsAsciiDigit(c))
-            {
-                number.Append(c);
-            }
-            else if (char.IsAsciiLetterUpper(c))
-            {
-                number.Append(c - 'A' + 10);
-            }
-            else
-            {
-                return false;
-            }
-        }
-
-        return BigInteger.Parse(number.ToString(), System.Globalization.CultureInfo.InvariantCulture) % 97 == 1;
-    }
-
-    private static bool IsIpv6(string candidate) =>
-        candidate.Count(char.IsAsciiHexDigit) >= 4
-        && IPAddress.TryParse(candidate, out var address)
-        && address.AddressFamily == AddressFamily.InterNetworkV6;
-
-    private static bool IsPhone(string candidate)
-    {
-        var digits = candidate.Count(char.IsAsciiDigit);
-        return digits is >= 9 and <= 15;
-    }
-
-    [GeneratedRegex(@"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b", RegexOptions.CultureInvariant)]
-    private static partial Regex Email();
-
-    [GeneratedRegex(@"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,4})?\b", RegexOptions.CultureInvariant)]
-    private static partial Regex Iban();
-
-    [GeneratedRegex(@"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])", RegexOptions.CultureInvariant)]
-    private static partial Regex Card();
-
-    [GeneratedRegex(@"(?<![\d-])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\d-])", RegexOptions.CultureInvariant)]
-    private static partial Regex Ssn();
-
-    [GeneratedRegex(@"(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|(?:\d{1,3}\.){3}\d{1,3})?(?![\w:])", RegexOptions.CultureInvariant)]
-    private static partial Regex Ipv6();
-
-    [GeneratedRegex(@"(?<![\d.])(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}(?!\d|\.\d)", RegexOptions.CultureInvariant)]
-    private static partial Regex Ipv4();
-
-    [GeneratedRegex(@"(?<![\w+.-])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]\d{1,8}){1,5}(?![\w]|[.-]\d)|(?<![\w+])\+\d{9,15}(?!\w)", RegexOptions.CultureInvariant)]
-    private static partial Regex Phone();
+    private sealed record Detector(string Type, Needs Needs, Func<string, List<(int Start, int Length)>> Find);
 }

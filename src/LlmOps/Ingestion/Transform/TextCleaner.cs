@@ -1,12 +1,16 @@
 using System.Net;
 using System.Text;
 using System.Text.RegularExpressions;
+using AngleSharp.Dom;
+using AngleSharp.Html.Parser;
 
 namespace LlmOps.Ingestion.Transform;
 
 /// <summary>
-/// Cleans record text: HTML to text (tags dropped, block tags become line breaks, entities decoded), Unicode NFC,
-/// control and format characters removed (tab and line breaks kept), runs of spaces collapsed, blank lines squeezed.
+/// Cleans record text: HTML to text (only when the text holds HTML tags: parsed with AngleSharp, script and style
+/// dropped, block elements become line breaks; plain text with a '&lt;' or '&gt;' is left as it is), entities decoded,
+/// Unicode NFC, control and format characters removed (tab and line breaks kept), runs of spaces collapsed, blank
+/// lines squeezed.
 /// </summary>
 public static partial class TextCleaner
 {
@@ -18,14 +22,11 @@ public static partial class TextCleaner
             return text;
         }
 
-        if (stripHtml && text.Contains('<', StringComparison.Ordinal))
+        if (stripHtml && text.Contains('<', StringComparison.Ordinal) && HtmlTag().IsMatch(text))
         {
-            text = ScriptOrStyle().Replace(text, " ");
-            text = BlockTag().Replace(text, "\n");
-            text = AnyTag().Replace(text, "");
+            text = HtmlToText(text);
         }
-
-        if (stripHtml && text.Contains('&', StringComparison.Ordinal))
+        else if (stripHtml && text.Contains('&', StringComparison.Ordinal))
         {
             text = WebUtility.HtmlDecode(text);
         }
@@ -92,12 +93,68 @@ public static partial class TextCleaner
             && (span.Length == 0 || (span[0] != ' ' && span[^1] != ' '));
     }
 
-    [GeneratedRegex(@"<(script|style)\b[^>]*>.*?</\1\s*>", RegexOptions.IgnoreCase | RegexOptions.Singleline | RegexOptions.CultureInvariant)]
-    private static partial Regex ScriptOrStyle();
+    /// <summary>The text content of an HTML fragment, with a line break around each block element.</summary>
+    private static string HtmlToText(string html)
+    {
+        // An address in angle brackets ("Jane Roe <jane@example.com>") is text, not a tag: keep it for redaction.
+        html = BracketedAddress().Replace(html, "&lt;$1&gt;");
+        var document = new HtmlParser().ParseDocument(html);
+        var builder = new StringBuilder(html.Length);
+        Append(document.Body ?? (INode)document, builder);
+        return builder.ToString();
 
-    [GeneratedRegex(@"<\s*(br|/p|/div|/li|/tr|/h[1-6]|p|div|li|tr|h[1-6])\b[^>]*>", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
-    private static partial Regex BlockTag();
+        static void Append(INode node, StringBuilder builder)
+        {
+            foreach (var child in node.ChildNodes)
+            {
+                switch (child)
+                {
+                    case IText text:
+                        builder.Append(text.Data);
+                        break;
+                    case IElement element when element.LocalName is "script" or "style" or "template" or "noscript" or "head":
+                        builder.Append(' ');
+                        break;
+                    case IElement element when element.LocalName is "br":
+                        builder.Append('\n');
+                        break;
+                    case IElement element when BlockElements.Contains(element.LocalName):
+                        LineBreak(builder);
+                        Append(element, builder);
+                        LineBreak(builder);
+                        break;
+                    case IElement element:
+                        Append(element, builder);
+                        if (element.LocalName is "td" or "th")
+                        {
+                            builder.Append(' ');
+                        }
 
-    [GeneratedRegex(@"<[^>]{0,2000}>", RegexOptions.CultureInvariant)]
-    private static partial Regex AnyTag();
+                        break;
+                }
+            }
+        }
+    }
+
+    /// <summary>One line break between blocks, however many blocks close and open there.</summary>
+    private static void LineBreak(StringBuilder builder)
+    {
+        if (builder.Length > 0 && builder[^1] != '\n')
+        {
+            builder.Append('\n');
+        }
+    }
+
+    private static readonly HashSet<string> BlockElements = new(StringComparer.Ordinal)
+    {
+        "address", "article", "aside", "blockquote", "dd", "div", "dl", "dt", "figcaption", "figure", "footer", "h1",
+        "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "table", "tr", "ul",
+    };
+
+    /// <summary>A real HTML tag (a known element name, a comment or a doctype), not just a '&lt;' in prose.</summary>
+    [GeneratedRegex(@"<(?:!--|!doctype\b|/?(?:a|abbr|address|article|aside|b|blockquote|body|br|caption|center|code|dd|div|dl|dt|em|figure|font|footer|form|h[1-6]|head|header|hr|html|i|img|input|label|li|link|main|meta|nav|noscript|ol|option|p|pre|s|script|section|select|small|span|strike|strong|style|sub|sup|table|tbody|td|template|textarea|tfoot|th|thead|title|tr|tt|u|ul)(?=[\s/>]))", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex HtmlTag();
+
+    [GeneratedRegex(@"<([^<>\s@]+@[^<>\s]+)>", RegexOptions.CultureInvariant)]
+    private static partial Regex BracketedAddress();
 }

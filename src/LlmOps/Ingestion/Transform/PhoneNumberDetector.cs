@@ -1,0 +1,69 @@
+using System.Text.RegularExpressions;
+using PhoneNumbers;
+
+namespace LlmOps.Ingestion.Transform;
+
+/// <summary>
+/// Finds telephone numbers with Google's libphonenumber (libphonenumber-csharp), whose matcher already passes over
+/// dates, times and other number-like text. International numbers (+CC, of a length the country's plan allows) and
+/// North American numbers (area and exchange codes 2-9, not N11) in their usual groupings count anywhere; bare
+/// digit runs and other countries' national numbers (trunk prefix 0, valid in that country's plan) only after a
+/// phone word such as "call", "tel" or "mobile", since order numbers and other ids take those shapes too.
+/// </summary>
+internal static partial class PhoneNumberDetector
+{
+    private static readonly PhoneNumberUtil Numbers = PhoneNumberUtil.GetInstance();
+
+    /// <summary>Regions whose national numbers (trunk prefix 0) are looked for after a phone word.</summary>
+    private static readonly string[] NationalRegions = ["GB", "DE", "FR", "NL", "IT", "ES", "IE", "AT", "CH", "BE", "AU", "IN"];
+
+    public static List<(int Start, int Length)> Find(string text)
+    {
+        var spans = new List<(int Start, int Length)>();
+        foreach (var match in Numbers.FindNumbers(text, "US", PhoneNumberUtil.Leniency.POSSIBLE, long.MaxValue))
+        {
+            // "+CC ..." is structure enough when its length fits the country; a national number must also follow the
+            // North American plan and its groupings.
+            var raw = match.RawString;
+            var international = raw.StartsWith('+');
+            if (!international && !(NorthAmericanGrouping().IsMatch(raw) && NorthAmericanNumber().IsMatch(Numbers.GetNationalSignificantNumber(match.Number))))
+            {
+                continue;
+            }
+
+            if (!international && raw.All(char.IsAsciiDigit) && !PiiContext.HasWordBefore(text, match.Start, PhoneWords()))
+            {
+                continue;
+            }
+
+            spans.Add((match.Start, match.Length));
+        }
+
+        if (PhoneWords().IsMatch(text))
+        {
+            foreach (var region in NationalRegions)
+            {
+                foreach (var match in Numbers.FindNumbers(text, region, PhoneNumberUtil.Leniency.VALID, long.MaxValue))
+                {
+                    if (match.RawString.TrimStart('(').StartsWith('0') && PiiContext.HasWordBefore(text, match.Start, PhoneWords()))
+                    {
+                        spans.Add((match.Start, match.Length));
+                    }
+                }
+            }
+        }
+
+        return PiiContext.Merge(spans);
+    }
+
+    /// <summary>(NXX) NXX-XXXX, NXX-NXX-XXXX, NXX.NXX.XXXX, NXX NXX XXXX, 1-NXX-NXX-XXXX, or ten or eleven bare digits.</summary>
+    [GeneratedRegex(@"^(?:1[ .-]?)?(?:\(\d{3}\) ?|\d{3}(?<s>[ .-]))\d{3}(?(s)\k<s>|[ .-])\d{4}$|^1?\d{10}$", RegexOptions.CultureInvariant)]
+    private static partial Regex NorthAmericanGrouping();
+
+    /// <summary>The North American Numbering Plan: area and exchange codes start with 2-9 and are not N11.</summary>
+    [GeneratedRegex(@"^[2-9](?!11)\d{2}[2-9](?!11)\d{6}$", RegexOptions.CultureInvariant)]
+    private static partial Regex NorthAmericanNumber();
+
+    [GeneratedRegex(@"\b(?:phone|phones|telephone|tel|mobile|mob|cell|cellphone|call|called|calling|fax|contact|reach|whatsapp|sms|text|dial|ring|hotline|helpline|landline|number|nr|no|numero|número|telefon|telefono|téléphone|handy|portable)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex PhoneWords();
+}
