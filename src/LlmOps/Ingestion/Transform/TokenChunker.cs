@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using Microsoft.ML.Tokenizers;
 
 namespace LlmOps.Ingestion.Transform;
@@ -7,14 +8,21 @@ namespace LlmOps.Ingestion.Transform;
 /// Cuts text into chunks of at most <c>maxTokens</c> tokens (Microsoft.ML.Tokenizers, cl100k_base by default),
 /// each overlapping the previous by <c>overlap</c> tokens. Chunks are slices of the original text at token
 /// boundaries, and their ids derive from the record key and position, so the same input always gives the same ids.
-/// Text is tokenized in segments (see <see cref="Segments"/>): BPE on one huge unbroken run (a 50 MB line of one
-/// character) is quadratic, and bounded segments keep it linear.
+/// Counts are exact: a record's count is the tokenizer's count of its whole text, and a chunk's is the count of its
+/// own text, which never passes <c>maxTokens</c> (a slice can tokenize differently at its edges, so every chunk is
+/// counted and shrunk where needed). Long text is tokenized in segments cut only where the tokenizer's pre-tokenizer
+/// would cut anyway (see <see cref="Segments"/>), because BPE on one huge unbroken run is quadratic.
 /// </summary>
 public sealed class TokenChunker
 {
-    public const int SegmentChars = 4096;
+    /// <summary>Segments reach about this size before a cut at a word boundary (bounds the token list in memory).</summary>
+    public const int SegmentChars = 16384;
 
-    public const int MaxRunChars = 128;
+    /// <summary>A run without whitespace longer than this is cut at its last piece boundary (punctuation after a word, say).</summary>
+    public const int MaxRunChars = 1024;
+
+    /// <summary>A run with no piece boundary is cut where it reaches this length (BPE cost grows with a piece's square).</summary>
+    public const int HardCutChars = 8192;
 
     private static readonly ConcurrentDictionary<string, Tokenizer> Tokenizers = new(StringComparer.Ordinal);
 
@@ -53,7 +61,7 @@ public sealed class TokenChunker
 
     public IReadOnlyList<TextChunk> Chunk(string recordKey, string text) => Chunk(recordKey, text, out _);
 
-    /// <summary>Chunks <paramref name="text"/> and reports its total token count (tokenizing once).</summary>
+    /// <summary>Chunks <paramref name="text"/> and reports its total token count.</summary>
     public IReadOnlyList<TextChunk> Chunk(string recordKey, string text, out int totalTokens)
     {
         ArgumentNullException.ThrowIfNull(recordKey);
@@ -64,56 +72,119 @@ public sealed class TokenChunker
             return [];
         }
 
-        // Most records fit one chunk: counting is much cheaper than encoding with offsets.
-        totalTokens = CountTokens(text);
-        if (totalTokens <= _maxTokens)
+        // Most records fit one chunk, and counting is much cheaper than encoding with offsets; a text far longer
+        // than a chunk is encoded straight away, so it is tokenized once.
+        if (text.Length <= _maxTokens * 8)
+        {
+            totalTokens = CountTokens(text);
+            if (totalTokens <= _maxTokens)
+            {
+                return [new TextChunk(ChunkId(recordKey, 0), 0, text, totalTokens, 0, text.Length)];
+            }
+        }
+
+        var tokens = TokenSpans(text);
+        totalTokens = tokens.Count;
+        if (tokens.Count <= _maxTokens)
         {
             return [new TextChunk(ChunkId(recordKey, 0), 0, text, totalTokens, 0, text.Length)];
         }
 
-        var tokens = TokenSpans(text);
-
         var chunks = new List<TextChunk>();
-        var step = _maxTokens - _overlap;
-        for (var start = 0; start < tokens.Count; start += step)
+        var start = 0;
+        while (true)
         {
             var end = Math.Min(start + _maxTokens, tokens.Count);
+            end = BackToCharBoundary(tokens, start, end);
             var from = tokens[start].Start;
+            var count = _tokenizer.CountTokens(text.AsSpan(from, tokens[end - 1].End - from));
+            while (count > _maxTokens && end > start + 1)
+            {
+                end = BackToCharBoundary(tokens, start, end - 1);
+                count = _tokenizer.CountTokens(text.AsSpan(from, tokens[end - 1].End - from));
+            }
+
             var to = tokens[end - 1].End;
-            chunks.Add(new TextChunk(ChunkId(recordKey, chunks.Count), chunks.Count, text[from..to], end - start, from, to));
+            chunks.Add(new TextChunk(ChunkId(recordKey, chunks.Count), chunks.Count, text[from..to], count, from, to));
             if (end == tokens.Count)
             {
                 break;
             }
+
+            var next = Math.Max(end - _overlap, start + 1);
+            while (next < end && tokens[next].Start < tokens[next - 1].End)
+            {
+                next++; // not inside a character that several tokens share
+            }
+
+            start = next;
         }
 
         return chunks;
     }
 
+    /// <summary>Moves a chunk's end back so that it does not split a character that several tokens share (an emoji, say).</summary>
+    private static int BackToCharBoundary(List<(int Start, int End)> tokens, int start, int end)
+    {
+        while (end < tokens.Count && end > start + 1 && tokens[end].Start < tokens[end - 1].End)
+        {
+            end--;
+        }
+
+        return end;
+    }
+
     /// <summary>
-    /// Cuts text into segments: after whitespace once a segment reaches <see cref="SegmentChars"/>, and inside any
-    /// run of <see cref="MaxRunChars"/> characters without whitespace, so no piece the BPE sees is long.
+    /// Cuts text into segments that tokenize exactly as the whole text does: at a space before a letter once a segment
+    /// reaches <see cref="SegmentChars"/> (the pre-tokenizer starts a piece there), and in a run of more than
+    /// <see cref="MaxRunChars"/> characters without whitespace at the last punctuation mark after a letter or digit,
+    /// or after a multiple of three digits in a digit run. Only a run of <see cref="HardCutChars"/> characters with no
+    /// such place (thousands of letters in a row) is cut where the limit falls, and only there can the record's count
+    /// differ from the whole text's; chunk counts are exact regardless.
     /// </summary>
     internal static IEnumerable<(int From, int To)> Segments(string text)
     {
         var from = 0;
-        var run = 0;
+        var runStart = 0;
+        var digitsStart = -1;
+        var safe = -1;
         for (var i = 0; i < text.Length; i++)
         {
-            if (char.IsWhiteSpace(text[i]))
+            var c = text[i];
+            digitsStart = char.IsAsciiDigit(c) ? (digitsStart < 0 ? i : digitsStart) : -1;
+            if (char.IsWhiteSpace(c))
             {
-                run = 0;
-                if (i + 1 - from >= SegmentChars)
+                runStart = i + 1;
+                safe = -1;
+                if (c == ' ' && i - from >= SegmentChars && i > 0 && !char.IsWhiteSpace(text[i - 1]) && i + 1 < text.Length && char.IsLetter(text[i + 1]))
                 {
-                    yield return (from, i + 1);
-                    from = i + 1;
+                    yield return (from, i);
+                    from = i;
                 }
+
+                continue;
             }
-            else if (++run >= MaxRunChars && !char.IsHighSurrogate(text[i]))
+
+            if (i > runStart && i > from && IsSafeCut(text, i, digitsStart))
             {
-                yield return (from, i + 1);
-                from = i + 1;
-                run = 0;
+                safe = i;
+            }
+
+            var run = i + 1 - Math.Max(runStart, from);
+            if ((run > MaxRunChars && safe > from) || run > HardCutChars)
+            {
+                var cut = safe > from ? safe : i;
+                if (char.IsLowSurrogate(text[cut]))
+                {
+                    cut--;
+                }
+
+                if (cut > from)
+                {
+                    yield return (from, cut);
+                    from = cut;
+                    safe = -1;
+                }
             }
         }
 
@@ -122,6 +193,20 @@ public sealed class TokenChunker
             yield return (from, text.Length);
         }
     }
+
+    /// <summary>The pre-tokenizer starts a piece at <paramref name="i"/> whatever follows.</summary>
+    private static bool IsSafeCut(string text, int i, int digitsStart)
+    {
+        var previous = text[i - 1];
+        var c = text[i];
+        // Digits are grouped in threes from the start of their run; punctuation after a word starts a piece.
+        return digitsStart >= 0
+            ? i > digitsStart && (i - digitsStart) % 3 == 0
+            : char.IsLetterOrDigit(previous) && !char.IsLetterOrDigit(c) && !char.IsSurrogate(c) && c != '\'' && !IsMark(c);
+    }
+
+    /// <summary>A combining mark or variation selector belongs to the character before it (o200k keeps it in the word).</summary>
+    private static bool IsMark(char c) => CharUnicodeInfo.GetUnicodeCategory(c) is UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark or UnicodeCategory.EnclosingMark;
 
     private List<(int Start, int End)> TokenSpans(string text)
     {

@@ -1,0 +1,71 @@
+using System.Text.Json;
+using LlmOps.Ingestion.Transform;
+using LlmOps.Tests.Infrastructure;
+
+namespace LlmOps.Tests.Ingestion;
+
+/// <summary>
+/// Token bounds on texts the chunker was not written against (<c>ChunkSets/generate.py</c>: twelve scripts, emoji
+/// sequences, URLs, long identifiers, base64, digit and punctuation runs, odd whitespace, long real documents): no
+/// chunk passes max_tokens as cl100k counts the chunk's own text, every stored chunk count is that count, and a
+/// record's count is the tokenizer's count of its whole text.
+/// </summary>
+public sealed class TokenChunkerBoundsTests
+{
+    private static readonly string[] Texts = File.ReadLines(RepositoryRoot.Combine("tests", "LlmOps.Tests", "Ingestion", "ChunkSets", "chunk-texts.jsonl"))
+        .Select(line => JsonDocument.Parse(line).RootElement.GetProperty("text").GetString()!)
+        .ToArray();
+
+    [Theory]
+    [InlineData("cl100k_base", 256, 32)]
+    [InlineData("cl100k_base", 64, 8)]
+    [InlineData("o200k_base", 128, 16)]
+    public void IndependentTexts_ChunksNeverPassMaxTokens_CountsAreExact(string encoding, int maxTokens, int overlap)
+    {
+        var chunker = new TokenChunker(encoding, maxTokens, overlap);
+        var tokenizer = TokenChunker.ForEncoding(encoding);
+        var failures = new List<string>();
+        var chunkCount = 0;
+        Assert.True(Texts.Length >= 700, "run ChunkSets/generate.py");
+        for (var i = 0; i < Texts.Length; i++)
+        {
+            var text = Texts[i];
+            var chunks = chunker.Chunk($"t:{i}", text, out var total);
+            var whole = tokenizer.CountTokens(text);
+            if (total != whole)
+            {
+                failures.Add($"text {i}: stored {total} tokens, the tokenizer counts {whole}");
+            }
+
+            foreach (var chunk in chunks)
+            {
+                chunkCount++;
+                var own = tokenizer.CountTokens(chunk.Text);
+                if (own > maxTokens || own != chunk.TokenCount)
+                {
+                    failures.Add($"text {i} chunk {chunk.Index}: own count {own}, stored {chunk.TokenCount}, max {maxTokens}");
+                }
+
+                Assert.Equal(text[chunk.StartChar..chunk.EndChar], chunk.Text);
+            }
+
+            Assert.Equal(0, chunks[0].StartChar);
+            Assert.Equal(text.Length, chunks[^1].EndChar);
+            Assert.All(chunks.Zip(chunks.Skip(1)), pair => Assert.True(pair.Second.StartChar <= pair.First.EndChar, "chunks leave no gap"));
+        }
+
+        Assert.True(chunkCount > Texts.Length, "long texts were cut into several chunks");
+        Assert.True(failures.Count == 0, $"{failures.Count} failures: {string.Join(" | ", failures.Take(10))}");
+    }
+
+    [Fact]
+    public void Segments_CutOnlyWhereThePreTokenizerCuts_CountMatchesWholeText()
+    {
+        var tokenizer = TokenChunker.ForEncoding("cl100k_base");
+        var text = string.Concat(Enumerable.Repeat("word, next 1234567 ", 3000)) + string.Concat(Enumerable.Repeat("a/b.c_", 1000)) + new string('7', 5000);
+        var segments = TokenChunker.Segments(text).ToList();
+        Assert.True(segments.Count > 3);
+        Assert.All(segments.Zip(segments.Skip(1)), pair => Assert.Equal(pair.First.To, pair.Second.From));
+        Assert.Equal(tokenizer.CountTokens(text), new TokenChunker("cl100k_base", 256, 0).CountTokens(text));
+    }
+}
