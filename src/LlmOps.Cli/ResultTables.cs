@@ -14,6 +14,7 @@ internal static class ResultTables
         table.AddRow("Drop", Markup.Escape($"{result.BlobName} ({result.BlobETag})"));
         table.AddRow("Version", Markup.Escape(result.Version?.Id ?? "(none)"));
         table.AddRow("Read / accepted / quarantined", $"{result.Counts.Read} / {result.Counts.Accepted} / {result.Counts.Quarantined}");
+        table.AddRow("Updated (id in the previous version, new content)", $"{result.Counts.Updated}");
         table.AddRow("Quarantine reasons", Markup.Escape(Describe(result.Counts.QuarantinedByRule)));
         table.AddRow("PII redacted", Markup.Escape(Describe(result.Counts.Pii)));
         if (result.Reason is not null)

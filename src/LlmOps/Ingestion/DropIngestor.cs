@@ -125,8 +125,8 @@ public sealed class DropIngestor(StorageAccount storage, LifecycleCatalog lifecy
                 JsonSerializerOptions.Web), cancellationToken);
         }
 
-        logger.LogInformation("{Blob}: {Status} {Version} (read {Read}, accepted {Accepted}, quarantined {Quarantined})",
-            name, created ? "published" : "unchanged", manifest.Id, counts.Read, counts.Accepted, counts.Quarantined);
+        logger.LogInformation("{Blob}: {Status} {Version} (read {Read}, accepted {Accepted} of which updated {Updated}, quarantined {Quarantined})",
+            name, created ? "published" : "unchanged", manifest.Id, counts.Read, counts.Accepted, counts.Updated, counts.Quarantined);
         return await RecordAsync(new IngestionResult(
             created ? IngestionStatus.Published : IngestionStatus.Unchanged, source, name, etagText, counts, manifest, null, quarantine.Count > 0 ? quarantine.Folder : null));
 
@@ -162,7 +162,6 @@ public sealed class DropIngestor(StorageAccount storage, LifecycleCatalog lifecy
         async Task<IngestionResult> FinishUnreadableAsync(IngestionStatus status, string reason)
         {
             logger.LogWarning("{Blob} quarantined whole: {Reason}", name, reason);
-            await quarantine.CopyOriginalAsync(blob, cancellationToken);
             await quarantine.WriteAsync(Report(status, reason), cancellationToken);
             return await RecordAsync(new IngestionResult(status, source, name, etagText, new IngestionCounts(), null, reason, quarantine.Folder));
         }

@@ -10,7 +10,8 @@ namespace LlmOps.Ingestion;
 
 /// <summary>
 /// Collects a drop's rejected records (spooled locally as gzip JSON Lines) and writes them, with a report, under
-/// <c>quarantine/{source}/{name-hash}-{etag}/</c>; an unreadable drop also gets a server-side copy of the original.
+/// <c>quarantine/{source}/{name-hash}-{etag}/</c>. Rejected records come redacted; an unreadable drop is not copied
+/// (its report points at the raw blob and ETag), so quarantine holds no personal data that raw/ does not.
 /// </summary>
 public sealed class QuarantineWriter : IAsyncDisposable
 {
@@ -62,15 +63,6 @@ public sealed class QuarantineWriter : IAsyncDisposable
 
         await _container.GetBlobClient(Folder + "report.json")
             .UploadAsync(BinaryData.FromObjectAsJson(report, JsonSerializerOptions.Web), overwrite: true, cancellationToken);
-    }
-
-    /// <summary>Copies the original drop into the quarantine folder; the source blob stays where it is.</summary>
-    public async Task CopyOriginalAsync(BlobClient original, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(original);
-        await _container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
-        await using var content = await original.OpenReadAsync(cancellationToken: cancellationToken);
-        await _container.GetBlobClient(Folder + "original").UploadAsync(content, overwrite: true, cancellationToken);
     }
 
     public async ValueTask DisposeAsync()

@@ -83,7 +83,7 @@ public static class LifecycleParser
                 continue;
             }
 
-            reader.RejectUnknown(item, at, ["name", "path", "format", "id_field", "text_field", "schema"]);
+            reader.RejectUnknown(item, at, ["name", "path", "format", "id_field", "text_field", "schema", "on_update"]);
             var name = reader.RequiredString(item, "name", at) ?? "";
             if (name.Length > 0 && !Regex.IsMatch(name, "^[a-z0-9][a-z0-9_-]{0,62}$", RegexOptions.CultureInvariant))
             {
@@ -116,7 +116,11 @@ public static class LifecycleParser
                 }
             }
 
-            sources.Add(new SourceDefinition(name, path, format, idField, textField, schema));
+            var onUpdate = reader.Enum(item, "on_update", at, UpdatePolicy.Replace, new Dictionary<string, UpdatePolicy>
+            {
+                ["replace"] = UpdatePolicy.Replace, ["quarantine"] = UpdatePolicy.Quarantine,
+            });
+            sources.Add(new SourceDefinition(name, path, format, idField, textField, schema, onUpdate));
         }
 
         return sources;

@@ -7,4 +7,5 @@ public sealed record SourceDefinition(
     SourceFormat Format,
     string? IdField,
     string TextField,
-    IReadOnlyList<FieldDefinition> Schema);
+    IReadOnlyList<FieldDefinition> Schema,
+    UpdatePolicy OnUpdate = UpdatePolicy.Replace);

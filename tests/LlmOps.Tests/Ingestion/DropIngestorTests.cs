@@ -47,6 +47,62 @@ public sealed class DropIngestorTests
     }
 
     [Fact]
+    public async Task EditedRecordsDroppedAgain_AreUpdates_NewVersionHasNewContent_DiffSaysChanged()
+    {
+        var fixture = await IngestionFixture.CreateAsync();
+        var tickets = Enumerable.Range(1, 200).Select(i => Ticket(i, $"Ticket number {i} about the export")).ToArray();
+        var first = await fixture.DropAndIngestAsync("all.jsonl", Jsonl(tickets));
+        var edited = tickets.Select((t, i) => i is 10 or 150 ? Ticket(i + 1, $"Ticket number {i + 1} about the export, edited") : t).ToArray();
+        var second = await fixture.DropAndIngestAsync("all.jsonl", Jsonl(edited));
+
+        Assert.Equal(IngestionStatus.Published, second.Status);
+        Assert.Equal(200, second.Counts.Accepted);
+        Assert.Equal(2, second.Counts.Updated);
+        Assert.Equal(0, second.Counts.Quarantined);
+        var datasets = new DatasetStore(fixture.Storage);
+        var records = await datasets.ReadRecordsAsync(second.Version!).ToListAsync();
+        Assert.Equal("Ticket number 11 about the export, edited", records.Single(r => r.Id == "T-11").Text);
+        var diff = await datasets.DiffAsync(first.Version!, second.Version!);
+        Assert.Equal(["T-11", "T-151"], diff.Changed);
+        Assert.Empty(diff.Removed);
+        Assert.Empty(diff.Added);
+    }
+
+    [Fact]
+    public async Task EditedRecords_OnUpdateQuarantine_AreQuarantinedWithTheirRule()
+    {
+        var fixture = await IngestionFixture.CreateAsync(onUpdate: "quarantine");
+        await fixture.DropAndIngestAsync("all.jsonl", Jsonl(Ticket(1, "First body"), Ticket(2, "Second body")));
+        var second = await fixture.DropAndIngestAsync("all.jsonl", Jsonl(Ticket(1, "First body"), Ticket(2, "Second body, edited")));
+
+        Assert.Equal(1, second.Counts.Quarantined);
+        Assert.Equal(1, second.Counts.QuarantinedByRule["on_update"]);
+        Assert.Equal(0, second.Counts.Updated);
+    }
+
+    [Fact]
+    public async Task RecordsDifferingOnlyInPersonalData_AreNotDuplicates_QuarantineHoldsNoPersonalData()
+    {
+        var fixture = await IngestionFixture.CreateAsync();
+        var result = await fixture.DropAndIngestAsync("pii.jsonl", Jsonl(
+            Ticket(1, "Write to jane@example.com about the refund"),
+            Ticket(2, "Write to john@example.org about the refund"),
+            Ticket(3, "Write to jane@example.com about the refund"),
+            Ticket(4, "Call +1 415-555-0134 or mail bob@example.net", channel: "fax")));
+
+        // 1 and 2 differ only in the address: both kept; 3 repeats 1 exactly: dedup; 4 fails allowed_values.
+        Assert.Equal(2, result.Counts.Accepted);
+        Assert.Equal(1, result.Counts.QuarantinedByRule["dedup"]);
+        Assert.Equal(1, result.Counts.QuarantinedByRule["allowed_values"]);
+        var rejected = string.Join("\n", await ReadQuarantineAsync(fixture, result.QuarantineFolder!));
+        Assert.DoesNotContain("jane@example.com", rejected, StringComparison.Ordinal);
+        Assert.DoesNotContain("bob@example.net", rejected, StringComparison.Ordinal);
+        Assert.DoesNotContain("415-555-0134", rejected, StringComparison.Ordinal);
+        Assert.Contains("[EMAIL]", rejected, StringComparison.Ordinal);
+        Assert.Contains("\"line\":4", rejected, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task SameContentDroppedTwice_OneVersion_SecondWritesNothing()
     {
         var fixture = await IngestionFixture.CreateAsync();
@@ -113,7 +169,7 @@ public sealed class DropIngestorTests
     }
 
     [Fact]
-    public async Task UnreadableFile_QuarantinedWholeWithReport_AndOriginal()
+    public async Task UnreadableFile_QuarantinedWholeWithReport_PointingAtTheRawBlob_NoCopy()
     {
         var fixture = await IngestionFixture.CreateAsync();
         var result = await fixture.DropAndIngestAsync("broken.parquet", Encoding.UTF8.GetBytes("PAR1 but not really parquet"));
@@ -122,7 +178,9 @@ public sealed class DropIngestorTests
         var quarantine = fixture.Storage.Container(StorageNames.QuarantineContainer);
         var report = (await quarantine.GetBlobClient(result.QuarantineFolder + "report.json").DownloadContentAsync()).Value.Content.ToString();
         Assert.Contains("Parquet", report, StringComparison.Ordinal);
-        Assert.Equal("PAR1 but not really parquet", (await quarantine.GetBlobClient(result.QuarantineFolder + "original").DownloadContentAsync()).Value.Content.ToString());
+        Assert.Contains($"{fixture.DropContainer}/{fixture.Source}/broken.parquet", report, StringComparison.Ordinal);
+        Assert.Contains(result.BlobETag.Trim('"'), report, StringComparison.Ordinal);
+        Assert.False((await quarantine.GetBlobClient(result.QuarantineFolder + "original").ExistsAsync()).Value);
         Assert.True(await fixture.Storage.Container(fixture.DropContainer).GetBlobClient($"{fixture.Source}/broken.parquet").ExistsAsync());
     }
 

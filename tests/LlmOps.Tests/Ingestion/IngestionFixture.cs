@@ -23,7 +23,7 @@ public sealed class IngestionFixture
 
     public DropIngestor Ingestor { get; }
 
-    public static async Task<IngestionFixture> CreateAsync(double maxQuarantineRate = 0.5)
+    public static async Task<IngestionFixture> CreateAsync(double maxQuarantineRate = 0.5, string onUpdate = "replace")
     {
         var storage = await SharedAzurite.AccountAsync();
         var source = TestNames.Container("src").Replace("-", "", StringComparison.Ordinal);
@@ -34,6 +34,7 @@ public sealed class IngestionFixture
                 path: raw/{{source}}/
                 id_field: id
                 text_field: body
+                on_update: {{onUpdate}}
                 schema:
                   id: { type: string, required: true }
                   created: { type: datetime }

@@ -9,6 +9,9 @@ public sealed class IngestionCounts
 
     public long Quarantined { get; set; }
 
+    /// <summary>Accepted records whose id was in the previous version with other content (they replace it).</summary>
+    public long Updated { get; set; }
+
     public long Chunks { get; set; }
 
     public long Tokens { get; set; }

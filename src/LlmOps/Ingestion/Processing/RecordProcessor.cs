@@ -23,10 +23,9 @@ public sealed class RecordProcessor
     private readonly TokenChunker _chunker;
     private readonly Dictionary<UInt128, long> _seenContent = [];
     private readonly IReadOnlyDictionary<string, string> _previous;
-    private readonly bool _idMustBeUnique;
 
-    /// <param name="previous">Record id to fingerprint of the source's previous version: an id may come again
-    /// only with the same record, so re-dropping identical content is not a uniqueness violation.</param>
+    /// <param name="previous">Record id to fingerprint of the source's previous version: an id that comes again with
+    /// other content is an update, which the source's <c>on_update</c> replaces (default) or quarantines.</param>
     public RecordProcessor(LifecycleDefinition lifecycle, SourceDefinition source, IReadOnlyDictionary<string, string>? previous = null)
     {
         ArgumentNullException.ThrowIfNull(lifecycle);
@@ -35,7 +34,6 @@ public sealed class RecordProcessor
         _settings = lifecycle.Preprocessing;
         _validator = new RecordValidator(source, lifecycle.Quality);
         _previous = previous ?? new Dictionary<string, string>(StringComparer.Ordinal);
-        _idMustBeUnique = lifecycle.Quality.Rules.Any(r => r.Kind == QualityRuleKind.Unique && r.Field == source.IdField);
         _redactor = _settings.Redact ? new PiiRedactor(_settings.PiiTypes, _settings.CustomPii) : null;
         _chunker = new TokenChunker(_settings.Tokenizer, _settings.ChunkTokens, _settings.ChunkOverlap);
     }
@@ -99,11 +97,19 @@ public sealed class RecordProcessor
     private Transformed Transform(Dictionary<string, object?> typed)
     {
         Dictionary<string, long>? pii = null;
+        UInt128 dedupKey = default;
         foreach (var field in _source.Schema.Where(f => f.Type == FieldType.Text))
         {
             if (typed[field.Name] is string value)
             {
                 var cleaned = TextCleaner.Clean(value, _settings.NormalizeUnicode, _settings.StripHtml);
+                if (field.Name == _source.TextField)
+                {
+                    // Dedup compares the text before redaction: records that differ only in personal data are
+                    // different records. The key stays in memory; only the redacted text's hash is stored.
+                    dedupKey = XxHash128.HashToUInt128(MemoryMarshal.AsBytes(Normalize(cleaned).AsSpan()));
+                }
+
                 typed[field.Name] = _redactor is null ? cleaned : _redactor.Redact(cleaned, pii ??= []);
             }
         }
@@ -114,15 +120,14 @@ public sealed class RecordProcessor
             return new Transformed(typed, text, default, "", "", [], 0, "", pii);
         }
 
-        var key = XxHash128.HashToUInt128(MemoryMarshal.AsBytes(Normalize(text).AsSpan()));
-        var contentHash = key.ToString("x32", CultureInfo.InvariantCulture);
+        var contentHash = XxHash128.HashToUInt128(MemoryMarshal.AsBytes(Normalize(text).AsSpan())).ToString("x32", CultureInfo.InvariantCulture);
         var id = _source.IdField is not null && typed.TryGetValue(_source.IdField, out var idValue) && idValue is not null
             ? Convert.ToString(idValue, CultureInfo.InvariantCulture)!
             : contentHash[..16];
         var chunks = _chunker.Chunk($"{_source.Name}:{id}", text, out var tokens)
             .Select(c => new ChunkSpan(c.Id, c.Index, c.TokenCount, c.StartChar, c.EndChar))
             .ToList();
-        return new Transformed(typed, text, key, contentHash, id, chunks, tokens, LanguageDetector.Detect(text), pii);
+        return new Transformed(typed, text, dedupKey, contentHash, id, chunks, tokens, LanguageDetector.Detect(text), pii);
     }
 
     private (DatasetRecord?, QuarantinedRecord?) Finish(ReadOutcome outcome, Transformed t)
@@ -149,9 +154,14 @@ public sealed class RecordProcessor
 
         t.Fields.Remove(_source.TextField);
         var record = new DatasetRecord(t.Id, _source.Name, outcome.Line, t.Fields, t.Text, t.ContentHash, t.Language, t.Text.Length, t.Tokens, t.Chunks);
-        if (_idMustBeUnique && _previous.TryGetValue(t.Id, out var earlier) && earlier != Fingerprint(record))
+        if (_previous.TryGetValue(t.Id, out var earlier) && earlier != Fingerprint(record))
         {
-            return Quarantine(new QuarantinedRecord(outcome.Line, "unique", _source.IdField, $"'{_source.IdField}' value '{t.Id}' is in the previous version with other content", outcome.Fields));
+            if (_source.OnUpdate == UpdatePolicy.Quarantine)
+            {
+                return Quarantine(new QuarantinedRecord(outcome.Line, "on_update", _source.IdField, $"'{_source.IdField}' value '{t.Id}' is in the previous version with other content (on_update: quarantine)", outcome.Fields));
+            }
+
+            Counts.Updated++;
         }
 
         Counts.Accepted++;
@@ -165,12 +175,30 @@ public sealed class RecordProcessor
     private sealed record Transformed(
         Dictionary<string, object?> Fields, string Text, UInt128 Key, string ContentHash, string Id, List<ChunkSpan> Chunks, int Tokens, string Language, Dictionary<string, long>? Pii);
 
-    /// <summary>Counts a quarantined record under its rule.</summary>
+    /// <summary>
+    /// Counts a quarantined record under its rule, with its fields and reason redacted by the same step as accepted
+    /// records: quarantine must not become a copy of the personal data (the line points back to the raw drop).
+    /// </summary>
     private (DatasetRecord?, QuarantinedRecord?) Quarantine(QuarantinedRecord rejection)
     {
         Counts.Quarantined++;
         Counts.QuarantinedByRule[rejection.Rule] = Counts.QuarantinedByRule.GetValueOrDefault(rejection.Rule) + 1;
-        return (null, rejection);
+        if (_redactor is null)
+        {
+            return (null, rejection);
+        }
+
+        var uncounted = new Dictionary<string, long>();
+        var fields = rejection.Fields?.ToDictionary(
+            f => f.Key,
+            f => f.Value switch
+            {
+                null or bool or long or int or double or decimal => f.Value,
+                string text => _redactor.Redact(text, uncounted),
+                _ => (object?)_redactor.Redact(Convert.ToString(f.Value, CultureInfo.InvariantCulture) ?? "", uncounted),
+            },
+            StringComparer.Ordinal);
+        return (null, rejection with { Reason = _redactor.Redact(rejection.Reason, uncounted), Fields = fields });
     }
 
     /// <summary>A record's content, wherever it sits in its drop.</summary>

@@ -8,9 +8,9 @@ namespace LlmOps.Ingestion.Validation;
 
 /// <summary>
 /// Checks records against a source's schema (required fields, types, formats) and the lifecycle's quality rules
-/// (not_null, unique within the drop and against the previous version, length, allowed_values, regex). Values are
-/// coerced to the schema's types (CSV gives text); the first failure quarantines the record. Uniqueness against the
-/// previous version needs the processed record, so <see cref="Processing.RecordProcessor"/> checks it.
+/// (not_null, unique within the drop, length, allowed_values, regex). Values are coerced to the schema's types (CSV
+/// gives text); the first failure quarantines the record. An id that was in the previous version with other content
+/// is an update, which <see cref="Processing.RecordProcessor"/> handles by the source's <c>on_update</c>.
 /// </summary>
 public sealed partial class RecordValidator
 {
