@@ -25,12 +25,12 @@ internal static class DriftCommand
             var table = new Table().AddColumns("Signal", "Test", "Value", "Warn", "Alert", "Status", "n (ref / cur)", "Action").Border(TableBorder.Rounded);
             foreach (var c in report.Checks)
             {
-                var status = c.Status switch { DriftStatus.Alert => "[red]ALERT[/]", DriftStatus.Warn => "[yellow]warn[/]", DriftStatus.Ok => "[green]ok[/]", _ => "[grey]too few[/]" };
+                var status = c.Status switch { DriftStatus.Alert => "[red]ALERT[/]", DriftStatus.Warn => "[yellow]warn[/]", DriftStatus.Ok => "[green]ok[/]", DriftStatus.Undefined => "[magenta]undefined[/]", _ => "[grey]too few[/]" };
                 table.AddRow(Markup.Escape(c.Signal), c.Test, Number(c.Value), Number(c.Warn), Number(c.Alert), status, $"{c.ReferenceSize} / {c.CurrentSize}", Markup.Escape(c.Action ?? ""));
             }
 
             console.Write(table);
-            foreach (var c in report.Checks.Where(c => c.Status == DriftStatus.Insufficient))
+            foreach (var c in report.Checks.Where(c => c.Status is DriftStatus.Insufficient or DriftStatus.Undefined))
             {
                 console.MarkupLineInterpolated($"[grey]{c.Signal}: {c.Message}[/]");
             }

@@ -47,6 +47,14 @@ public static partial class DriftAnalyzer
             checks.AddRange(Embeddings(reference.Embeddings, current.Embeddings, settings));
         }
 
+        // Every configured signal gets a row: one with no values on either side says so instead of vanishing.
+        foreach (var configured in settings.Signals.Where(s => !s.Signal.StartsWith("quality.", StringComparison.Ordinal) && checks.All(c => c.Signal != s.Signal)))
+        {
+            checks.Add(new DriftCheck(
+                configured.Signal, configured.Signal.Split('.', ':')[0], configured.Test ?? "none", double.NaN, false, double.NaN, double.NaN, DriftStatus.Insufficient,
+                "no values for this signal in either sample (the field is missing or empty in every record, or is not in the schema)", 0, 0, configured.Action));
+        }
+
         return checks;
     }
 
@@ -54,20 +62,26 @@ public static partial class DriftAnalyzer
     public static bool DatasetDrift(IReadOnlyList<DriftCheck> checks)
     {
         ArgumentNullException.ThrowIfNull(checks);
-        var columns = checks.Where(c => c.Signal.StartsWith("column:", StringComparison.Ordinal) && c.Status != DriftStatus.Insufficient).ToList();
+        var columns = checks.Where(c => c.Signal.StartsWith("column:", StringComparison.Ordinal) && c.Status is not (DriftStatus.Insufficient or DriftStatus.Undefined)).ToList();
         return columns.Count > 0 && columns.Count(c => c.Status == DriftStatus.Alert) * 2 >= columns.Count;
     }
 
     public static DriftCheck Numeric(string signal, string kind, IReadOnlyList<double> reference, IReadOnlyList<double> current, DriftSignalSettings? settings)
     {
+        // NaN and infinities have no place in a distribution: they are left out (and counted as missing).
+        reference = [.. reference.Where(double.IsFinite)];
+        current = [.. current.Where(double.IsFinite)];
         var test = settings?.Test ?? (reference.Count <= SmallSampleRows ? "ks" : "wasserstein");
         if (Insufficient(signal, kind, test, reference.Count, current.Count, MinimumRows, settings) is { } tooFew)
         {
             return tooFew;
         }
 
-        var a = DriftStatistics.Sorted([.. reference]);
-        var b = DriftStatistics.Sorted([.. current]);
+        // Scale does not matter: values are divided by the largest magnitude first, so 1e300 neither overflows the
+        // variance nor the areas (KS and PSI are rank-based and unchanged; normalized Wasserstein is a ratio).
+        var scale = Math.Max(MaxMagnitude(reference), MaxMagnitude(current));
+        var a = DriftStatistics.Sorted([.. reference.Select(v => scale > 0 ? v / scale : v)]);
+        var b = DriftStatistics.Sorted([.. current.Select(v => scale > 0 ? v / scale : v)]);
         var (value, lowerIsWorse, warn, alert) = test switch
         {
             "ks" => (DriftStatistics.KolmogorovSmirnovSorted(a, b).PValue, true, 0.1, 0.05),
@@ -75,8 +89,11 @@ public static partial class DriftAnalyzer
             "wasserstein" => (DriftStatistics.StandardDeviation(a) is var std && std > 0 ? DriftStatistics.WassersteinSorted(a, b) / std : DriftStatistics.WassersteinSorted(a, b), false, 0.05, 0.1),
             _ => throw new ArgumentException($"{signal}: the test '{test}' does not apply to numeric values (ks, psi or wasserstein)."),
         };
-        return Verdict(signal, kind, test, value, lowerIsWorse, settings?.Warn ?? warn, settings?.Alert ?? alert, a.Length, b.Length, settings) with { Histogram = NumericHistogram(a, b) };
+        var check = Verdict(signal, kind, test, value, lowerIsWorse, settings?.Warn ?? warn, settings?.Alert ?? alert, a.Length, b.Length, settings);
+        return check with { Histogram = NumericHistogram([.. a.Select(v => v * (scale > 0 ? scale : 1))], [.. b.Select(v => v * (scale > 0 ? scale : 1))]) };
     }
+
+    private static double MaxMagnitude(IReadOnlyList<double> values) => values.Count == 0 ? 0 : values.Max(Math.Abs);
 
     public static DriftCheck Categorical(string signal, IReadOnlyList<string> reference, IReadOnlyList<string> current, DriftSignalSettings? settings)
     {
@@ -168,6 +185,12 @@ public static partial class DriftAnalyzer
 
     private static DriftCheck Verdict(string signal, string kind, string test, double value, bool lowerIsWorse, double warn, double alert, int reference, int current, DriftSignalSettings? settings)
     {
+        if (double.IsNaN(value))
+        {
+            return new DriftCheck(signal, kind, test, value, lowerIsWorse, warn, alert, DriftStatus.Undefined,
+                $"{test} is undefined on these values (NaN): no verdict", reference, current, settings?.Action);
+        }
+
         bool Past(double threshold) => lowerIsWorse ? value < threshold : value > threshold;
         var status = Past(alert) ? DriftStatus.Alert : Past(warn) ? DriftStatus.Warn : DriftStatus.Ok;
         var comparison = lowerIsWorse ? "p" : test;

@@ -48,8 +48,8 @@ public sealed class DriftChecker(
 
         var now = clock.GetUtcNow();
         var window = settings.CurrentWindow;
-        var referenceSample = await SampleAsync(reference, source, null, null, cancellationToken);
-        var currentSample = await SampleAsync(current, source, window is { } w ? now - w : null, referenceSample, cancellationToken);
+        var referenceSample = await SampleAsync(reference, source, null, null, settings, cancellationToken);
+        var currentSample = await SampleAsync(current, source, window is { } w ? now - w : null, referenceSample, settings, cancellationToken);
         var referenceIndex = EmbeddingIndexManifest.IdFor(reference.Id, lifecycle.Embedding.Model, lifecycle.Embedding.Dimensions);
         var currentIndex = EmbeddingIndexManifest.IdFor(current.Id, lifecycle.Embedding.Model, lifecycle.Embedding.Dimensions);
         var hasIndexes = await AddEmbeddingsAsync(referenceIndex, referenceSample, null, cancellationToken) & await AddEmbeddingsAsync(currentIndex, currentSample, window is null ? null : currentSample.RecordIds, cancellationToken);
@@ -116,7 +116,8 @@ public sealed class DriftChecker(
         return rows;
     }
 
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerOptions.Web) { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals, WriteIndented = true };
+    /// <summary>Report JSON: a value that does not exist (NaN for too few values) is null, never the string "NaN".</summary>
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerOptions.Web) { Converters = { new FiniteOrNullJsonConverter() }, WriteIndented = true };
 
     private async Task<(DatasetManifest Manifest, string Reason)> ReferenceAsync(LifecycleDefinition lifecycle, DatasetManifest current, string? referenceId, CancellationToken cancellationToken)
     {
@@ -154,13 +155,18 @@ public sealed class DriftChecker(
             : throw new InvalidOperationException($"{current.Id} is the first version of '{current.Source}'; there is no previous version to compare with (name a reference).");
     }
 
-    private async Task<DriftSample> SampleAsync(DatasetManifest manifest, SourceDefinition source, DateTimeOffset? since, DriftSample? reference, CancellationToken cancellationToken)
+    private async Task<DriftSample> SampleAsync(DatasetManifest manifest, SourceDefinition source, DateTimeOffset? since, DriftSample? reference, DriftSettings settings, CancellationToken cancellationToken)
     {
         var sample = new DriftSample();
         var timeField = source.Schema.FirstOrDefault(f => f.Type == FieldType.DateTime)?.Name;
         var numeric = source.Schema.Where(f => f.Type is FieldType.WholeNumber or FieldType.Number).Select(f => f.Name).ToList();
         var text = source.Schema.Where(f => f.Type == FieldType.Text && f.Name != source.TextField && f.Name != source.IdField).Select(f => f.Name).ToList();
         var texts = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (var name in numeric)
+        {
+            sample.Numeric[name] = []; // a column missing from every record still gets its row (too few values)
+        }
+
         await foreach (var record in datasets.ReadRecordsAsync(manifest, cancellationToken))
         {
             if (since is not null && timeField is not null && record.Fields.GetValueOrDefault(timeField) is { } stamp
@@ -173,7 +179,7 @@ public sealed class DriftChecker(
             sample.RecordIds.Add(record.Id);
             foreach (var name in numeric)
             {
-                if (record.Fields.GetValueOrDefault(name) is { } value && double.TryParse(Convert.ToString(value, CultureInfo.InvariantCulture), NumberStyles.Float, CultureInfo.InvariantCulture, out var number))
+                if (record.Fields.GetValueOrDefault(name) is { } value && double.TryParse(Convert.ToString(value, CultureInfo.InvariantCulture), NumberStyles.Float, CultureInfo.InvariantCulture, out var number) && double.IsFinite(number))
                 {
                     (sample.Numeric.TryGetValue(name, out var list) ? list : sample.Numeric[name] = []).Add(number);
                 }
@@ -195,7 +201,9 @@ public sealed class DriftChecker(
         foreach (var (name, values) in texts)
         {
             // Low-cardinality text columns (in the reference) are categories; free text is covered by the text signals.
-            var categorical = reference is null ? values.Distinct(StringComparer.Ordinal).Count() <= CategoricalLimit : reference.Categorical.ContainsKey(name);
+            // A column whose signal pins a categorical test is compared as categories whatever its cardinality.
+            var pinned = settings.For("column:" + name)?.Test is "chi_square" or "jensen_shannon";
+            var categorical = pinned || (reference is null ? values.Distinct(StringComparer.Ordinal).Count() <= CategoricalLimit : reference.Categorical.ContainsKey(name));
             if (categorical)
             {
                 sample.Categorical[name] = values;

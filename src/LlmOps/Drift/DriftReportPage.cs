@@ -11,7 +11,7 @@ public static class DriftReportPage
     {
         ArgumentNullException.ThrowIfNull(report);
         var html = new StringBuilder("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>");
-        html.Append(Encode($"Drift report {report.Id}")).Append("</title><style>body{font:14px system-ui,sans-serif;margin:24px}table{border-collapse:collapse}td,th{border:1px solid #ccd;padding:3px 8px;text-align:left}th{background:#eef}.Alert{background:#fdd}.Warn{background:#ffe8b0}.Ok{background:#e6f4ea}.Insufficient{background:#eee}</style></head><body>");
+        html.Append(Encode($"Drift report {report.Id}")).Append("</title><style>body{font:14px system-ui,sans-serif;margin:24px}table{border-collapse:collapse}td,th{border:1px solid #ccd;padding:3px 8px;text-align:left}th{background:#eef}.Alert{background:#fdd}.Warn{background:#ffe8b0}.Ok{background:#e6f4ea}.Insufficient{background:#eee}.Undefined{background:#f3e0f7}</style></head><body>");
         html.Append(CultureInfo.InvariantCulture, $"<h1>Drift report: {Encode(report.Feature)}</h1><p>{Encode(report.Id)} at {report.CheckedAt:u}</p>");
         html.Append(CultureInfo.InvariantCulture, $"<p><b>Lineage:</b> this check used reference {Encode(report.Reference)} ({Encode(report.ReferenceReason)}) and current {Encode(report.Current)}");
         if (report.ReferenceIndex is not null || report.CurrentIndex is not null)

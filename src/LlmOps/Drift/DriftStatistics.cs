@@ -1,3 +1,4 @@
+using MathNet.Numerics;
 using System.Numerics.Tensors;
 using MathNet.Numerics.Distributions;
 
@@ -191,7 +192,8 @@ public static class DriftStatistics
                 + ((observedCurrent - expectedCurrent) * (observedCurrent - expectedCurrent) / expectedCurrent);
         }
 
-        return (statistic, 1 - ChiSquared.CDF(categories.Count - 1, statistic));
+        // The survival function keeps tiny p-values (1 - CDF rounds everything below ~1e-16 to 0).
+        return (statistic, SpecialFunctions.GammaUpperRegularized((categories.Count - 1) / 2.0, statistic / 2));
     }
 
     /// <summary>Jensen-Shannon distance (base 2, in [0, 1]) between the category shares of two samples.</summary>
@@ -298,22 +300,35 @@ public static class DriftStatistics
         return sorted[lower] + ((position - lower) * (sorted[upper] - sorted[lower]));
     }
 
+    /// <summary>Population standard deviation, computed on values divided by their largest magnitude so it cannot overflow.</summary>
     internal static double StandardDeviation(ReadOnlySpan<double> values)
     {
+        var scale = 0.0;
+        foreach (var v in values)
+        {
+            scale = Math.Max(scale, Math.Abs(v));
+        }
+
+        if (scale == 0 || !double.IsFinite(scale))
+        {
+            return scale == 0 ? 0 : double.NaN;
+        }
+
         var mean = 0.0;
         foreach (var v in values)
         {
-            mean += v;
+            mean += v / scale;
         }
 
         mean /= values.Length;
         var sum = 0.0;
         foreach (var v in values)
         {
-            sum += (v - mean) * (v - mean);
+            var d = (v / scale) - mean;
+            sum += d * d;
         }
 
-        return Math.Sqrt(sum / values.Length);
+        return Math.Sqrt(sum / values.Length) * scale;
     }
 
     private static void RequireSamples(int reference, int current)

@@ -2,7 +2,8 @@ using System.Text.Json.Serialization;
 
 namespace LlmOps.Drift;
 
-/// <summary>A check's verdict: within thresholds, past warn, past alert, or too few values to say.</summary>
+/// <summary>A check's verdict: within thresholds, past warn, past alert, too few values to say, or a statistic that is
+/// undefined on these values (NaN), which is never taken for Ok.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<DriftStatus>))]
 public enum DriftStatus
 {
@@ -10,4 +11,5 @@ public enum DriftStatus
     Warn,
     Alert,
     Insufficient,
+    Undefined,
 }

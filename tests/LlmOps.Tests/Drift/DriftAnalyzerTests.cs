@@ -104,4 +104,62 @@ public sealed class DriftAnalyzerTests
         Assert.NotEqual(DriftStatus.Alert, same.Single(c => c.Signal == "embeddings.domain_classifier").Status);
         Assert.Equal(DriftStatus.Insufficient, DriftAnalyzer.Embeddings(Vectors(5, 0), Vectors(150, 0), DriftSettings.Default)[0].Status);
     }
+
+    [Theory]
+    [InlineData(500)]
+    [InlineData(2000)]
+    public void ShiftAtHugeScale_IsStillAnAlert_ScaleDoesNotMatter(int rows)
+    {
+        var random = new Random(5);
+        foreach (var scale in new[] { 1.0, 1e160, 1e300, 1e-300 })
+        {
+            var reference = Enumerable.Range(0, rows).Select(_ => DriftStatisticsTests.Normal(random) * scale).ToList();
+            var current = Enumerable.Range(0, rows).Select(_ => (DriftStatisticsTests.Normal(random) + 2) * scale).ToList();
+            var check = DriftAnalyzer.Numeric("column:x", "numeric", reference, current, null);
+            Assert.True(check.Status == DriftStatus.Alert, $"scale {scale}: {check.Message}");
+            Assert.True(double.IsFinite(check.Value), $"scale {scale}: {check.Value}");
+        }
+    }
+
+    [Fact]
+    public void StandardDeviation_OfHugeValues_DoesNotOverflow()
+    {
+        Assert.Equal(1e200, DriftStatistics.StandardDeviation([-1e200, 1e200]), 1e188);
+        Assert.Equal(0.5, DriftStatistics.StandardDeviation([1.0, 2.0]), 12);
+    }
+
+    [Fact]
+    public void UndefinedStatistic_IsNeverOk_NonFiniteValuesAreLeftOut()
+    {
+        var scores = Enumerable.Repeat(0.8, 40).Append(double.NaN).ToList();
+        var check = DriftAnalyzer.QualityDrop("quality.answer", scores, scores, null);
+        Assert.Equal(DriftStatus.Undefined, check.Status);
+        Assert.Contains("NaN", check.Message, StringComparison.Ordinal);
+
+        var withNaN = Enumerable.Range(0, 40).Select(i => i % 10 == 0 ? double.NaN : i).ToList();
+        var column = DriftAnalyzer.Numeric("column:x", "numeric", withNaN, [.. Enumerable.Range(0, 40).Select(i => (double)i)], null);
+        Assert.Equal(DriftStatus.Ok, column.Status);
+        Assert.Equal(36, column.ReferenceSize);
+    }
+
+    [Fact]
+    public void ConfiguredSignalWithNoValues_GetsAnInsufficientRow()
+    {
+        var settings = new DriftSettings(null, "previous", "latest", null, [new DriftSignalSettings("column:gone", null, null, null, "retrain")], TimeSpan.FromHours(1));
+        var checks = DriftAnalyzer.Analyze(new DriftSample(), new DriftSample(), settings);
+        var gone = Assert.Single(checks, c => c.Signal == "column:gone");
+        Assert.Equal(DriftStatus.Insufficient, gone.Status);
+        Assert.Equal("retrain", gone.Action);
+    }
+
+    [Fact]
+    public void ChiSquare_TinyPValue_IsNotRoundedToZero()
+    {
+        var reference = new Dictionary<string, long> { ["a"] = 900, ["b"] = 100 };
+        var current = new Dictionary<string, long> { ["a"] = 600, ["b"] = 400 };
+        var (statistic, p) = DriftStatistics.ChiSquare(reference, current);
+        Assert.Equal(240, statistic, 9);
+        // chi2.sf(240, df=1) = erfc(sqrt(120)), from Python's math.erfc: 3.9328331793485035e-54.
+        Assert.True(Math.Abs(p - 3.9328331793485035e-54) / 3.9328331793485035e-54 < 1e-9, $"p = {p}");
+    }
 }

@@ -139,6 +139,59 @@ public sealed class DriftCheckerTests
     }
 
     [Fact]
+    public async Task EveryConfiguredSignal_HasARow_PinnedCategoricalCompared_MissingColumnInsufficient_ReportJsonHasNoNaN()
+    {
+        var azurite = await SharedAzurite.GetAsync();
+        using var client = new LlmOpsClient(azurite.ConnectionString);
+        var unique = Guid.NewGuid().ToString("N")[..8];
+        var (feature, source) = ($"edges-{unique}", $"e{unique}");
+        await client.Lifecycles.PublishAsync($$"""
+            feature: {{feature}}
+            sources:
+              - name: {{source}}
+                path: raw/{{source}}/
+                id_field: id
+                text_field: body
+                schema:
+                  id: { type: string, required: true }
+                  product: { type: string }
+                  score: { type: number }
+                  body: { type: string, required: true }
+            drift:
+              schedule: "0 0 6 * * *"
+              reference: previous
+              signals:
+                - { signal: column:product, test: jensen_shannon, action: retrain }
+                - { signal: column:score, action: retrain }
+                - { signal: column:not_in_schema }
+              cooldown: 24h
+            """, "edges.yaml", CancellationToken.None);
+        var folder = Directory.CreateTempSubdirectory("llmops-drift-edges-");
+        string Drop(int offset, int products) => string.Concat(Enumerable.Range(0, 300).Select(i =>
+            JsonSerializer.Serialize(new { id = $"T-{offset + i}", product = $"p{(i * 7) % products}", body = $"ticket {offset + i} about product {i % products}" }) + "\n"));
+        await File.WriteAllTextAsync(Path.Combine(folder.FullName, "v1.jsonl"), Drop(0, 120));
+        await File.WriteAllTextAsync(Path.Combine(folder.FullName, "v2.jsonl"), Drop(1000, 60));
+        await client.IngestFileAsync(Path.Combine(folder.FullName, "v1.jsonl"), source);
+        await client.IngestFileAsync(Path.Combine(folder.FullName, "v2.jsonl"), source);
+
+        var report = await client.Drift.CheckAsync(feature);
+
+        var product = Assert.Single(report.Checks, c => c.Signal == "column:product");
+        Assert.Equal("categorical", product.Kind);
+        Assert.Equal(DriftStatus.Alert, product.Status); // 120 products (over the free-text cut-off of 50), then 60
+        var score = Assert.Single(report.Checks, c => c.Signal == "column:score");
+        Assert.Equal(DriftStatus.Insufficient, score.Status);
+        Assert.Contains("has 0 and 0", score.Message, StringComparison.Ordinal);
+        Assert.Equal(DriftStatus.Insufficient, Assert.Single(report.Checks, c => c.Signal == "column:not_in_schema").Status);
+        var json = (await client.Storage.Container(StorageNames.ReportsContainer).GetBlobClient(report.Folder + "report.json").DownloadContentAsync()).Value.Content.ToString();
+        Assert.DoesNotContain("NaN", json, StringComparison.Ordinal);
+        Assert.DoesNotContain("Infinity", json, StringComparison.Ordinal);
+        using var parsed = JsonDocument.Parse(json);
+        var scoreJson = parsed.RootElement.GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("signal").GetString() == "column:score");
+        Assert.Equal(JsonValueKind.Null, scoreJson.GetProperty("value").ValueKind);
+    }
+
+    [Fact]
     public async Task Timer_FeatureWithNothingToCompareYet_SkippedWithoutFailing()
     {
         var azurite = await SharedAzurite.GetAsync();
