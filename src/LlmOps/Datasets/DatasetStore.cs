@@ -2,6 +2,8 @@ using System.IO.Compression;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using LlmOps.Ingestion.Processing;
@@ -9,37 +11,101 @@ using LlmOps.Storage;
 
 namespace LlmOps.Datasets;
 
-/// <summary>Reads dataset versions: list, show, verify (recompute every part's SHA-256), records, diff.</summary>
+/// <summary>
+/// Dataset versions: the catalog (table <c>datasetversions</c>, one row per published version, which lists and finds
+/// the latest without downloading manifests), and the versions themselves: show, verify (recompute every part's
+/// SHA-256), records, diff.
+/// </summary>
 public sealed class DatasetStore(StorageAccount storage)
 {
     private readonly BlobContainerClient _container = storage.Container(StorageNames.DatasetsContainer);
+    private readonly TableClient _catalog = storage.Table(StorageNames.DatasetVersionsTable);
+
+    /// <summary>Catalog rows, newest first (one partition query per source; the whole table without one).</summary>
+    public async Task<IReadOnlyList<DatasetVersionEntry>> EntriesAsync(string? source = null, CancellationToken cancellationToken = default)
+    {
+        var entries = new List<DatasetVersionEntry>();
+        try
+        {
+            var query = source is null
+                ? _catalog.QueryAsync<DatasetVersionEntry>(cancellationToken: cancellationToken)
+                : _catalog.QueryAsync<DatasetVersionEntry>(e => e.PartitionKey == TableKey.Encode(source), cancellationToken: cancellationToken);
+            await foreach (var entry in query)
+            {
+                entries.Add(entry);
+            }
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            // No version was ever published in this account.
+        }
+
+        return [.. entries.OrderByDescending(e => e.CreatedAt)];
+    }
 
     public async Task<IReadOnlyList<DatasetManifest>> ListAsync(string? source = null, CancellationToken cancellationToken = default)
     {
         var manifests = new List<DatasetManifest>();
-        if (!await _container.ExistsAsync(cancellationToken))
+        foreach (var entry in await EntriesAsync(source, cancellationToken))
         {
-            return manifests;
-        }
-
-        var listing = _container.GetBlobsAsync(new GetBlobsOptions { Prefix = source is null ? null : source + "/" }, cancellationToken);
-        await foreach (var item in listing)
-        {
-            if (item.Name.EndsWith("/manifest.json", StringComparison.Ordinal) &&
-                await DatasetVersionWriter.ReadManifestAsync(_container.GetBlobClient(item.Name), cancellationToken) is { } manifest)
+            if (await GetAsync(entry.VersionId, cancellationToken) is { } manifest)
             {
                 manifests.Add(manifest);
             }
         }
 
-        return [.. manifests.OrderByDescending(m => m.CreatedAt)];
+        return manifests;
     }
 
     public async Task<DatasetManifest?> GetAsync(string id, CancellationToken cancellationToken = default) =>
         await DatasetVersionWriter.ReadManifestAsync(_container.GetBlobClient(DatasetManifest.FolderOf(id) + "manifest.json"), cancellationToken);
 
     public async Task<DatasetManifest?> LatestAsync(string source, CancellationToken cancellationToken = default) =>
-        await ListAsync(source, cancellationToken) is { Count: > 0 } versions ? versions[0] : null;
+        await EntriesAsync(source, cancellationToken) is [var newest, ..] ? await GetAsync(newest.VersionId, cancellationToken) : null;
+
+    /// <summary>The version's catalog row: the one already there (a replay), or a new one, not yet announced.</summary>
+    public async Task<DatasetVersionEntry> CatalogAsync(DatasetManifest manifest, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        var entry = new DatasetVersionEntry
+        {
+            PartitionKey = TableKey.Encode(manifest.Source),
+            RowKey = TableKey.Encode(manifest.Id[(manifest.Id.IndexOf('@', StringComparison.Ordinal) + 1)..]),
+            VersionId = manifest.Id,
+            Feature = manifest.Feature,
+            Manifest = DatasetManifest.FolderOf(manifest.Id) + "manifest.json",
+            Records = manifest.Records,
+            Chunks = manifest.Chunks,
+            CreatedAt = manifest.CreatedAt,
+        };
+        await _catalog.CreateIfNotExistsAsync(cancellationToken);
+        var existing = await _catalog.GetEntityIfExistsAsync<DatasetVersionEntry>(entry.PartitionKey, entry.RowKey, cancellationToken: cancellationToken);
+        if (existing.HasValue && existing.Value is { } found)
+        {
+            return found;
+        }
+
+        try
+        {
+            await _catalog.AddEntityAsync(entry, cancellationToken);
+            return (await _catalog.GetEntityAsync<DatasetVersionEntry>(entry.PartitionKey, entry.RowKey, cancellationToken: cancellationToken)).Value;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 409)
+        {
+            // Another host published the same content at the same moment: its row stands.
+            return (await _catalog.GetEntityAsync<DatasetVersionEntry>(entry.PartitionKey, entry.RowKey, cancellationToken: cancellationToken)).Value;
+        }
+    }
+
+    /// <summary>Records that the version's announcement went out.</summary>
+    public async Task MarkAnnouncedAsync(DatasetVersionEntry entry, string messageId, DateTimeOffset at, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        entry.Announced = true;
+        entry.MessageId = messageId;
+        entry.AnnouncedAt = at;
+        await _catalog.UpdateEntityAsync(entry, ETag.All, TableUpdateMode.Replace, cancellationToken);
+    }
 
     /// <summary>Every problem found: a part missing, or its bytes no longer matching the manifest's SHA-256.</summary>
     public async Task<IReadOnlyList<string>> VerifyAsync(DatasetManifest manifest, CancellationToken cancellationToken = default)

@@ -3,7 +3,11 @@ using Azure.Data.Tables;
 
 namespace LlmOps.Datasets;
 
-/// <summary>The index row of an announced dataset version in table <c>datasetversions</c>: PartitionKey source, RowKey hash.</summary>
+/// <summary>
+/// The catalog row of a published dataset version in table <c>datasetversions</c> (PartitionKey source, RowKey the
+/// version's hash), written by the publisher once the manifest exists and marked announced once the
+/// <c>dataset-versions</c> message went out, so a replay finishes what a crash left half done.
+/// </summary>
 public sealed class DatasetVersionEntry : ITableEntity
 {
     public string PartitionKey { get; set; } = "";
@@ -24,7 +28,12 @@ public sealed class DatasetVersionEntry : ITableEntity
 
     public long Chunks { get; set; }
 
-    public string MessageId { get; set; } = "";
+    /// <summary>When the manifest was written: the catalog's order, newest first.</summary>
+    public DateTimeOffset CreatedAt { get; set; }
 
-    public DateTimeOffset AnnouncedAt { get; set; }
+    public bool Announced { get; set; }
+
+    public string? MessageId { get; set; }
+
+    public DateTimeOffset? AnnouncedAt { get; set; }
 }

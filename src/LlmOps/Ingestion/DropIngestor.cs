@@ -25,6 +25,9 @@ public sealed class DropIngestor(StorageAccount storage, LifecycleCatalog lifecy
     private readonly DatasetStore _datasets = new(storage);
     private readonly DatasetVersionWriter _writer = new(storage);
 
+    /// <summary>Runs after the version is written and catalogued, before its announcement: tests inject a crash here.</summary>
+    internal Func<DatasetManifest, Task>? BeforeAnnounce { get; set; }
+
     public async Task<IngestionResult> IngestAsync(string source, string container, string name, ETag etag, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(source);
@@ -109,20 +112,31 @@ public sealed class DropIngestor(StorageAccount storage, LifecycleCatalog lifecy
             counts.Pii,
             counts.Languages,
             clock.GetUtcNow());
+        // Publish, catalog, announce: each step is keyed by the version it produced, so a replay after a crash (or a
+        // failed send) finishes what is missing and skips what is done.
         var (manifest, created) = await _writer.PublishAsync(spool, draft, cancellationToken);
+        var entry = await _datasets.CatalogAsync(manifest, cancellationToken);
+        // Published by this blob version (now or in a run that crashed before it recorded so), or unchanged content.
+        created |= manifest.SourceBlob == $"{container}/{name}" && manifest.SourceETag == etagText;
         if (quarantine.Count > 0)
         {
             await quarantine.WriteAsync(Report(created ? IngestionStatus.Published : IngestionStatus.Unchanged, null), cancellationToken);
         }
 
         await RecordLineageAsync(manifest, container, name, etagText, cancellationToken);
-        if (created)
+        if (!entry.Announced)
         {
+            if (BeforeAnnounce is { } fault)
+            {
+                await fault(manifest);
+            }
+
             var queue = storage.Queue(StorageNames.DatasetVersionsQueue);
             await queue.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
-            await queue.SendMessageAsync(JsonSerializer.Serialize(
-                new DatasetVersionAnnouncement(manifest.Id, manifest.Feature, source, DatasetManifest.FolderOf(manifest.Id) + "manifest.json", manifest.Records, manifest.Chunks),
+            var sent = await queue.SendMessageAsync(JsonSerializer.Serialize(
+                new DatasetVersionAnnouncement(manifest.Id, manifest.Feature, source, entry.Manifest, manifest.Records, manifest.Chunks),
                 JsonSerializerOptions.Web), cancellationToken);
+            await _datasets.MarkAnnouncedAsync(entry, sent.Value.MessageId, clock.GetUtcNow(), cancellationToken);
         }
 
         logger.LogInformation("{Blob}: {Status} {Version} (read {Read}, accepted {Accepted} of which updated {Updated}, quarantined {Quarantined})",
@@ -170,11 +184,15 @@ public sealed class DropIngestor(StorageAccount storage, LifecycleCatalog lifecy
         {
             var table = storage.Table(StorageNames.IngestionsTable);
             await table.CreateIfNotExistsAsync(cancellationToken);
+            var (partitionKey, rowKey) = (TableKey.Encode(source), TableKey.Encode($"{name}|{etagText}"));
+            // A re-run of the same blob version (after a crash) is an attempt more, with the same outcome.
+            var earlier = await table.GetEntityIfExistsAsync<IngestionRecord>(partitionKey, rowKey, [nameof(IngestionRecord.Attempts)], cancellationToken);
             await table.UpsertEntityAsync(
                 new IngestionRecord
                 {
-                    PartitionKey = TableKey.Encode(source),
-                    RowKey = TableKey.Encode($"{name}|{etagText}"),
+                    PartitionKey = partitionKey,
+                    RowKey = rowKey,
+                    Attempts = earlier.HasValue && earlier.Value is { } row ? row.Attempts + 1 : 1,
                     BlobName = name,
                     BlobETag = etagText,
                     Status = result.Status.ToString(),

@@ -37,4 +37,7 @@ public sealed class IngestionRecord : ITableEntity
     public string? QuarantineFolder { get; set; }
 
     public DateTimeOffset IngestedAt { get; set; }
+
+    /// <summary>How many runs handled this blob version (more than one after a crash or a retried storage fault).</summary>
+    public int Attempts { get; set; } = 1;
 }

@@ -47,6 +47,35 @@ public sealed class DropIngestorTests
     }
 
     [Fact]
+    public async Task CrashBetweenManifestAndAnnouncement_RetryAnnouncesOnce_OutcomeStaysPublished()
+    {
+        var fixture = await IngestionFixture.CreateAsync();
+        var (blobName, etag) = await fixture.DropAsync("crash.jsonl", Jsonl(Ticket(1, "First body"), Ticket(2, "Second body")));
+        var crashes = 1;
+        fixture.Ingestor.BeforeAnnounce = _ => crashes-- > 0 ? throw new IOException("injected: the process died before the send") : Task.CompletedTask;
+
+        await Assert.ThrowsAsync<IOException>(() => fixture.Ingestor.IngestAsync(fixture.Source, fixture.DropContainer, blobName, etag, CancellationToken.None));
+        var datasets = new DatasetStore(fixture.Storage);
+        var halfDone = Assert.Single(await datasets.EntriesAsync(fixture.Source));
+        Assert.False(halfDone.Announced); // the manifest and the catalog row exist; the announcement does not
+
+        var retry = await fixture.Ingestor.IngestAsync(fixture.Source, fixture.DropContainer, blobName, etag, CancellationToken.None);
+        Assert.Equal(IngestionStatus.Published, retry.Status);
+        var announced = Assert.Single(await datasets.EntriesAsync(fixture.Source));
+        Assert.True(announced.Announced);
+        Assert.False(string.IsNullOrEmpty(announced.MessageId));
+        Assert.Equal(retry.Version!.Id, (await datasets.LatestAsync(fixture.Source))!.Id);
+
+        // A third run of the same blob version (a host killed before its receipt): same outcome, no second message.
+        var again = await fixture.Ingestor.IngestAsync(fixture.Source, fixture.DropContainer, blobName, etag, CancellationToken.None);
+        Assert.Equal(IngestionStatus.Published, again.Status);
+        Assert.Equal(announced.MessageId, Assert.Single(await datasets.EntriesAsync(fixture.Source)).MessageId);
+        var row = (await fixture.Storage.Table(StorageNames.IngestionsTable).GetEntityAsync<IngestionRecord>(TableKey.Encode(fixture.Source), TableKey.Encode($"{blobName}|{etag}"))).Value;
+        Assert.Equal("Published", row.Status);
+        Assert.Equal(2, row.Attempts);
+    }
+
+    [Fact]
     public async Task EditedRecordsDroppedAgain_AreUpdates_NewVersionHasNewContent_DiffSaysChanged()
     {
         var fixture = await IngestionFixture.CreateAsync();

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using LlmOps.Ingestion.Transform;
 using LlmOps.Tests.Infrastructure;
 
@@ -8,9 +9,10 @@ namespace LlmOps.Tests.Ingestion;
 /// Token bounds on texts the chunker was not written against (<c>ChunkSets/generate.py</c>: twelve scripts, emoji
 /// sequences, URLs, long identifiers, base64, digit and punctuation runs, odd whitespace, long real documents): no
 /// chunk passes max_tokens as cl100k counts the chunk's own text, every stored chunk count is that count, and a
-/// record's count is the tokenizer's count of its whole text.
+/// record's count is the tokenizer's count of its whole text (within a token or two per cut only for runs of over
+/// a thousand characters without a piece boundary).
 /// </summary>
-public sealed class TokenChunkerBoundsTests
+public sealed partial class TokenChunkerBoundsTests
 {
     private static readonly string[] Texts = File.ReadLines(RepositoryRoot.Combine("tests", "LlmOps.Tests", "Ingestion", "ChunkSets", "chunk-texts.jsonl"))
         .Select(line => JsonDocument.Parse(line).RootElement.GetProperty("text").GetString()!)
@@ -26,16 +28,22 @@ public sealed class TokenChunkerBoundsTests
         var tokenizer = TokenChunker.ForEncoding(encoding);
         var failures = new List<string>();
         var chunkCount = 0;
+        var approximate = 0;
         Assert.True(Texts.Length >= 700, "run ChunkSets/generate.py");
         for (var i = 0; i < Texts.Length; i++)
         {
             var text = Texts[i];
             var chunks = chunker.Chunk($"t:{i}", text, out var total);
             var whole = tokenizer.CountTokens(text);
-            if (total != whole)
+            // Exact, but for runs of over MaxRunChars characters with no piece boundary (a thousand CJK characters or
+            // emoji without punctuation), which are cut where the limit falls: there a cut may shift a token or two.
+            var unbrokenRuns = UnbrokenRun().Count(text);
+            if (unbrokenRuns == 0 ? total != whole : Math.Abs(total - whole) > 2 * (text.Length / TokenChunker.MaxRunChars))
             {
                 failures.Add($"text {i}: stored {total} tokens, the tokenizer counts {whole}");
             }
+
+            approximate += unbrokenRuns > 0 && total != whole ? 1 : 0;
 
             foreach (var chunk in chunks)
             {
@@ -56,7 +64,11 @@ public sealed class TokenChunkerBoundsTests
 
         Assert.True(chunkCount > Texts.Length, "long texts were cut into several chunks");
         Assert.True(failures.Count == 0, $"{failures.Count} failures: {string.Join(" | ", failures.Take(10))}");
+        Assert.True(approximate <= Texts.Length / 20, $"{approximate} texts with long unbroken runs counted approximately");
     }
+
+    [GeneratedRegex(@"\S{1025,}", RegexOptions.CultureInvariant)]
+    private static partial Regex UnbrokenRun();
 
     [Fact]
     public void Segments_CutOnlyWhereThePreTokenizerCuts_CountMatchesWholeText()

@@ -45,12 +45,12 @@ public sealed class TokenChunkerTests
     }
 
     [Fact]
-    public void Segments_CoverTextExactly_RunsWithoutBoundariesCutAtHardCutChars()
+    public void Segments_CoverTextExactly_RunsWithoutBoundariesCutAtMaxRunChars()
     {
         var segments = TokenChunker.Segments(Prose + new string('y', 20_000)).ToList();
         Assert.Equal(0, segments[0].From);
         Assert.Equal(Prose.Length + 20_000, segments[^1].To);
         Assert.All(segments.Zip(segments.Skip(1)), pair => Assert.Equal(pair.First.To, pair.Second.From));
-        Assert.All(segments.Where(s => s.From >= Prose.Length), s => Assert.InRange(s.To - s.From, 1, TokenChunker.HardCutChars));
+        Assert.All(segments.Where(s => s.From >= Prose.Length), s => Assert.InRange(s.To - s.From, 1, TokenChunker.MaxRunChars));
     }
 }

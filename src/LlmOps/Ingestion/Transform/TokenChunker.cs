@@ -18,11 +18,11 @@ public sealed class TokenChunker
     /// <summary>Segments reach about this size before a cut at a word boundary (bounds the token list in memory).</summary>
     public const int SegmentChars = 16384;
 
-    /// <summary>A run without whitespace longer than this is cut at its last piece boundary (punctuation after a word, say).</summary>
+    /// <summary>
+    /// A run without whitespace longer than this is cut at its last piece boundary (punctuation after a word, say), or
+    /// where the limit falls if it has none: BPE cost grows with the square of a piece's length.
+    /// </summary>
     public const int MaxRunChars = 1024;
-
-    /// <summary>A run with no piece boundary is cut where it reaches this length (BPE cost grows with a piece's square).</summary>
-    public const int HardCutChars = 8192;
 
     private static readonly ConcurrentDictionary<string, Tokenizer> Tokenizers = new(StringComparer.Ordinal);
 
@@ -97,11 +97,11 @@ public sealed class TokenChunker
             var end = Math.Min(start + _maxTokens, tokens.Count);
             end = BackToCharBoundary(tokens, start, end);
             var from = tokens[start].Start;
-            var count = _tokenizer.CountTokens(text.AsSpan(from, tokens[end - 1].End - from));
+            var count = OwnCount(text, tokens, start, end);
             while (count > _maxTokens && end > start + 1)
             {
                 end = BackToCharBoundary(tokens, start, end - 1);
-                count = _tokenizer.CountTokens(text.AsSpan(from, tokens[end - 1].End - from));
+                count = OwnCount(text, tokens, start, end);
             }
 
             var to = tokens[end - 1].End;
@@ -123,6 +123,65 @@ public sealed class TokenChunker
         return chunks;
     }
 
+    /// <summary>
+    /// The token count of the chunk's own text. A slice that starts and ends where the pre-tokenizer starts a piece
+    /// tokenizes as the whole text did there, so its count is its token span; any other slice is counted again.
+    /// </summary>
+    private int OwnCount(string text, List<(int Start, int End)> tokens, int start, int end)
+    {
+        var from = tokens[start].Start;
+        var to = tokens[end - 1].End;
+        if (IsPieceStart(text, from) && IsPieceStart(text, to) && (end == tokens.Count || tokens[end].Start == to))
+        {
+            return end - start;
+        }
+
+        var count = 0;
+        var slice = text[from..to];
+        foreach (var (a, b) in Segments(slice))
+        {
+            count += _tokenizer.CountTokens(slice.AsSpan(a, b - a));
+        }
+
+        return count;
+    }
+
+    /// <summary>Whether a piece starts at <paramref name="i"/> whatever the text around it (the cut points of <see cref="Segments"/>).</summary>
+    private static bool IsPieceStart(string text, int i)
+    {
+        if (i <= 0 || i >= text.Length)
+        {
+            return true;
+        }
+
+        if (text[i] == ' ')
+        {
+            return !char.IsWhiteSpace(text[i - 1]) && i + 1 < text.Length && char.IsLetter(text[i + 1]);
+        }
+
+        if (char.IsWhiteSpace(text[i]) || char.IsWhiteSpace(text[i - 1]))
+        {
+            return false;
+        }
+
+        var digitsStart = -1;
+        if (char.IsAsciiDigit(text[i]))
+        {
+            digitsStart = i;
+            while (digitsStart > 0 && char.IsAsciiDigit(text[digitsStart - 1]) && i - digitsStart < 64)
+            {
+                digitsStart--;
+            }
+
+            if (i - digitsStart >= 64)
+            {
+                return false;
+            }
+        }
+
+        return IsSafeCut(text, i, digitsStart);
+    }
+
     /// <summary>Moves a chunk's end back so that it does not split a character that several tokens share (an emoji, say).</summary>
     private static int BackToCharBoundary(List<(int Start, int End)> tokens, int start, int end)
     {
@@ -138,9 +197,9 @@ public sealed class TokenChunker
     /// Cuts text into segments that tokenize exactly as the whole text does: at a space before a letter once a segment
     /// reaches <see cref="SegmentChars"/> (the pre-tokenizer starts a piece there), and in a run of more than
     /// <see cref="MaxRunChars"/> characters without whitespace at the last punctuation mark after a letter or digit,
-    /// or after a multiple of three digits in a digit run. Only a run of <see cref="HardCutChars"/> characters with no
-    /// such place (thousands of letters in a row) is cut where the limit falls, and only there can the record's count
-    /// differ from the whole text's; chunk counts are exact regardless.
+    /// or after a multiple of three digits in a digit run. Only a run with no such place in its last
+    /// <see cref="MaxRunChars"/> characters (over a thousand letters in a row) is cut where the limit falls, and only
+    /// there can a count differ from the tokenizer's count of the same text in one piece.
     /// </summary>
     internal static IEnumerable<(int From, int To)> Segments(string text)
     {
@@ -171,7 +230,7 @@ public sealed class TokenChunker
             }
 
             var run = i + 1 - Math.Max(runStart, from);
-            if ((run > MaxRunChars && safe > from) || run > HardCutChars)
+            if (run > MaxRunChars)
             {
                 var cut = safe > from ? safe : i;
                 if (char.IsLowSurrogate(text[cut]))
