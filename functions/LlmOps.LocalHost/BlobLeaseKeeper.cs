@@ -72,8 +72,10 @@ internal sealed class BlobLeaseKeeper : IAsyncDisposable
                 {
                     await _lease.RenewAsync(cancellationToken: _stop.Token);
                 }
-                catch (RequestFailedException ex)
+                catch (Exception ex) when (ex is not OperationCanceledException || !_stop.IsCancellationRequested)
                 {
+                    // Any failure to renew (a storage error, a network fault, a timeout) means the lease may lapse and
+                    // another instance may take the blob: the work under it must stop, never carry on unguarded.
                     _logger.LogWarning(ex, "Lost the lease on {Blob}", _lease.Uri);
                     await _lost.CancelAsync();
                     return;

@@ -17,10 +17,25 @@ internal sealed class BlobReceiptClaim(BlobClient receiptBlob, BlobLeaseKeeper l
     public Task CompleteAsync(CancellationToken cancellationToken) =>
         WriteAsync(Receipt with { Status = BlobReceiptStatus.Completed }, cancellationToken);
 
-    /// <summary>Counts a failed attempt and returns the attempts so far.</summary>
+    /// <summary>
+    /// Counts an attempt as it starts, as the Functions host counts a dequeue: a handler that kills its process still
+    /// uses up an attempt, so such a blob ends on the poison queue instead of running forever.
+    /// </summary>
+    public Task StartAttemptAsync(CancellationToken cancellationToken) =>
+        WriteAsync(Receipt with
+        {
+            Attempts = Receipt.Attempts + 1,
+            LastError = $"attempt {Receipt.Attempts + 1} started at {clock.GetUtcNow():O} and did not finish (the host stopped or its process died)",
+        }, cancellationToken);
+
+    /// <summary>Gives back the attempt of a run the host abandoned while stopping gracefully (its input is handed back).</summary>
+    public Task RefundAttemptAsync(CancellationToken cancellationToken) =>
+        WriteAsync(Receipt with { Attempts = Math.Max(0, Receipt.Attempts - 1) }, cancellationToken);
+
+    /// <summary>Records why the current attempt failed and returns the attempts so far.</summary>
     public async Task<int> RecordFailureAsync(Exception error, CancellationToken cancellationToken)
     {
-        await WriteAsync(Receipt with { Attempts = Receipt.Attempts + 1, LastError = Describe(error) }, cancellationToken);
+        await WriteAsync(Receipt with { LastError = Describe(error) }, cancellationToken);
         return Receipt.Attempts;
     }
 

@@ -179,11 +179,24 @@ public sealed class BlobTriggerListener : TriggerListener
         }
     }
 
+    private async Task RefundAsync(BlobReceiptClaim claim)
+    {
+        try
+        {
+            await claim.RefundAttemptAsync(CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is RequestFailedException or HttpRequestException)
+        {
+            Logger.LogDebug(ex, "Could not give back the abandoned attempt of {Function}; it stays counted", Function.Name);
+        }
+    }
+
     private async Task RunClaimedAsync(BlobTriggerInput input, string key, BlobReceiptClaim claim)
     {
         if (claim.Receipt.Attempts < _hostJson.PoisonBlobThreshold)
         {
             _diagnostics.Increment(HostDiagnostics.BlobInvocations, Function.Name);
+            await claim.StartAttemptAsync(HandlerStopping);
             using var handlerToken = CancellationTokenSource.CreateLinkedTokenSource(HandlerStopping, claim.LeaseLost);
             try
             {
@@ -195,6 +208,11 @@ public sealed class BlobTriggerListener : TriggerListener
             }
             catch (Exception ex) when (IsShutdownCancellation(ex) || (ex is OperationCanceledException && claim.LeaseLost.IsCancellationRequested))
             {
+                if (!claim.LeaseLost.IsCancellationRequested)
+                {
+                    await RefundAsync(claim);
+                }
+
                 throw new OperationCanceledException("Handler abandoned: host stopping or lease lost.", ex, HandlerStopping);
             }
             catch (Exception ex)

@@ -6,7 +6,8 @@ namespace LlmOps.Tests.HostProcess;
 
 /// <summary>
 /// Writes a "start" row before and a "done" row after each run, in a table the test reads. A blob whose name
-/// contains "hang" blocks on its first run, so the test can kill the host while that handler is mid-run.
+/// contains "hang" blocks on its first run, so the test can kill the host while that handler is mid-run; one whose
+/// name contains "crash" kills its own process every time.
 /// </summary>
 public sealed class JournalingBlobHandler(TableClient journal) : IBlobTriggerHandler
 {
@@ -14,6 +15,11 @@ public sealed class JournalingBlobHandler(TableClient journal) : IBlobTriggerHan
     {
         var partition = TableKey.Encode(blob.Name);
         await journal.AddEntityAsync(new TableEntity(partition, "start-" + Guid.NewGuid().ToString("N")), cancellationToken);
+        if (blob.Name.Contains("crash", StringComparison.Ordinal))
+        {
+            System.Diagnostics.Process.GetCurrentProcess().Kill();
+        }
+
         if (blob.Name.Contains("hang", StringComparison.Ordinal))
         {
             var starts = 0;

@@ -1,15 +1,31 @@
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text;
 
 namespace LlmOps.Storage;
 
 /// <summary>
 /// Makes any text usable as a PartitionKey or RowKey: the characters Table storage forbids
-/// (<c>/ \ # ?</c>, control characters) and <c>%</c> itself are percent-encoded, so the mapping is reversible.
+/// (<c>/ \ # ?</c>, control characters) and <c>%</c> itself are percent-encoded, so the mapping is reversible; a
+/// key that would pass <see cref="MaxLength"/> characters (keys are limited to 1 KiB) keeps its first
+/// <see cref="KeptPrefix"/> characters and ends in <c>~</c> and a SHA-256 of the whole value, so it stays unique but no
+/// longer decodes: rows with such keys keep the full value in a property.
 /// </summary>
 public static class TableKey
 {
+    public const int MaxLength = 255;
+
+    public const int KeptPrefix = 200;
+
     public static string Encode(string value)
+    {
+        var encoded = Escape(value);
+        return encoded.Length <= MaxLength
+            ? encoded
+            : encoded[..KeptPrefix] + "~" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(value)))[..40];
+    }
+
+    private static string Escape(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
         StringBuilder? builder = null;

@@ -213,6 +213,21 @@ public sealed class DropIngestorTests
         Assert.True(await fixture.Storage.Container(fixture.DropContainer).GetBlobClient($"{fixture.Source}/broken.parquet").ExistsAsync());
     }
 
+    [Fact]
+    public async Task BlobNameOfAThousandCharacters_PublishedAnnouncedRecordedAndInLineage()
+    {
+        var fixture = await IngestionFixture.CreateAsync();
+        var name = string.Concat(Enumerable.Repeat("very-long-folder/", 57)) + "drop.jsonl"; // 979 + source prefix
+        var result = await fixture.DropAndIngestAsync(name, Jsonl(Ticket(1, "First body"), Ticket(2, "Second body")));
+
+        Assert.Equal(IngestionStatus.Published, result.Status);
+        Assert.True(Assert.Single(await new DatasetStore(fixture.Storage).EntriesAsync(fixture.Source)).Announced);
+        var row = (await fixture.Storage.Table(StorageNames.IngestionsTable).GetEntityAsync<IngestionRecord>(TableKey.Encode(fixture.Source), TableKey.Encode($"{fixture.Source}/{name}|{result.BlobETag}"))).Value;
+        Assert.Equal($"{fixture.Source}/{name}", row.BlobName);
+        var graph = await new LlmOps.Lineage.LineageStore(fixture.Storage, TimeProvider.System).QueryAsync(result.Version!.Id, LlmOps.Lineage.LineageDirection.Upstream, 6, CancellationToken.None);
+        Assert.Contains(graph.Nodes, n => n.Id.Contains("drop.jsonl", StringComparison.Ordinal) && n.Id.Length > 1000);
+    }
+
     [Theory]
     [InlineData("with space.jsonl")]
     [InlineData("ünïcødé-日本.jsonl")]

@@ -62,6 +62,51 @@ public sealed class HostProcessRestartTests
         }
     }
 
+    [Fact]
+    public async Task HandlerKillsItsProcess_AttemptsCountedAtClaim_PoisonedAfterThreshold_NotRetriedForever()
+    {
+        var azurite = await SharedAzurite.GetAsync();
+        var storage = new StorageAccount(azurite.ConnectionString);
+        var container = TestNames.Container("crash");
+        var table = TestNames.Table("journal");
+        var hostJson = Path.Combine(Path.GetTempPath(), $"{table}-host.json");
+        await File.WriteAllTextAsync(hostJson, """{ "version": "2.0", "extensions": { "blobs": { "maxDegreeOfParallelism": 1, "poisonBlobThreshold": 2 } } }""");
+        var blobs = storage.Container(container);
+        await blobs.CreateIfNotExistsAsync();
+        await blobs.UploadBlobAsync("crash.jsonl", BinaryData.FromString("{}"));
+        var journal = new TableClient(azurite.ConnectionString, table);
+        var poison = storage.Queue(StorageNames.BlobPoisonQueue);
+        async Task<bool> PoisonedAsync() => await poison.ExistsAsync() && (await poison.PeekMessagesAsync(32)).Value.Any(m => m.Body.ToString().Contains(container, StringComparison.Ordinal));
+
+        try
+        {
+            for (var host = 0; host < 4 && !await PoisonedAsync(); host++)
+            {
+                using var process = StartHost(azurite.ConnectionString, container, table, hostJson);
+                try
+                {
+                    // Each host either dies in the handler or, once the attempts are used up, poisons the blob and lives on.
+                    await Eventually.UntilAsync(async () => process.HasExited || await PoisonedAsync(), done => done, "the host to die in the handler or poison the blob", TimeSpan.FromSeconds(90));
+                }
+                finally
+                {
+                    process.Kill(entireProcessTree: true);
+                    await process.WaitForExitAsync();
+                }
+            }
+
+            Assert.True(await PoisonedAsync(), "the blob ends on blob-poison");
+            Assert.Equal(2, await CountAsync(journal, "crash.jsonl", "start-"));
+            var message = (await poison.PeekMessagesAsync(32)).Value.First(m => m.Body.ToString().Contains(container, StringComparison.Ordinal)).Body.ToString();
+            Assert.Contains("\"attempts\":2", message, StringComparison.Ordinal);
+            Assert.Contains("did not finish", message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(hostJson);
+        }
+    }
+
     private static Process StartHost(string connectionString, string container, string table, string hostJson)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "LlmOps.Tests.HostProcess.dll");
