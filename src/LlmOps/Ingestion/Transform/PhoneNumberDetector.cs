@@ -20,6 +20,12 @@ internal static partial class PhoneNumberDetector
     public static List<(int Start, int Length)> Find(string text)
     {
         var spans = new List<(int Start, int Length)>();
+        // The library's matcher is thorough and slow: most texts with digits hold no run a number could be.
+        if (!Candidate().IsMatch(text))
+        {
+            return spans;
+        }
+
         foreach (var match in Numbers.FindNumbers(text, "US", PhoneNumberUtil.Leniency.POSSIBLE, long.MaxValue))
         {
             // "+CC ..." is structure enough when its length fits the country; a national number must also follow the
@@ -57,6 +63,10 @@ internal static partial class PhoneNumberDetector
     }
 
     /// <summary>(NXX) NXX-XXXX, NXX-NXX-XXXX, NXX.NXX.XXXX, NXX NXX XXXX, 1-NXX-NXX-XXXX, or ten or eleven bare digits.</summary>
+    /// <summary>Seven or more digits with at most two separators between any two: the least a phone number needs.</summary>
+    [GeneratedRegex(@"\d(?:[ ().\-/]{0,2}\d){6}", RegexOptions.CultureInvariant)]
+    private static partial Regex Candidate();
+
     [GeneratedRegex(@"^(?:1[ .-]?)?(?:\(\d{3}\) ?|\d{3}(?<s>[ .-]))\d{3}(?(s)\k<s>|[ .-])\d{4}$|^1?\d{10}$", RegexOptions.CultureInvariant)]
     private static partial Regex NorthAmericanGrouping();
 

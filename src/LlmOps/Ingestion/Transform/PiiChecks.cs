@@ -24,6 +24,74 @@ internal static partial class PiiChecks
         ["TR"] = 26, ["UA"] = 29, ["VA"] = 22, ["VG"] = 24, ["XK"] = 20,
     };
 
+    /// <summary>
+    /// E-mail addresses, found from each '@' outwards (a regex would try every word start): a local part of letters,
+    /// marks, digits and <c>._%+-'</c> (internationalized too), and a domain of dot-separated labels ending in a top-level
+    /// domain of two or more letters or an <c>xn--</c> label.
+    /// </summary>
+    public static List<(int Start, int Length)> FindEmails(string text)
+    {
+        var spans = new List<(int Start, int Length)>();
+        var searchFrom = 0;
+        int at;
+        while ((at = text.IndexOf('@', searchFrom)) >= 0)
+        {
+            searchFrom = at + 1;
+            var start = at;
+            while (start > 0 && IsLocalChar(text[start - 1]))
+            {
+                start--;
+            }
+
+            while (start < at && text[start] is '.' or '\'')
+            {
+                start++;
+            }
+
+            var end = at + 1;
+            while (end < text.Length && (IsWordChar(text[end]) || text[end] is '-' or '.'))
+            {
+                end++;
+            }
+
+            while (end > at + 1 && text[end - 1] is '.' or '-')
+            {
+                end--;
+            }
+
+            if (start == at || end == at + 1 || (end < text.Length && text[end] == '_'))
+            {
+                continue;
+            }
+
+            var domain = text.AsSpan(at + 1, end - at - 1);
+            var lastDot = domain.LastIndexOf('.');
+            if (lastDot <= 0 || domain.Contains("..", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var tld = domain[(lastDot + 1)..];
+            var tldOk = tld.StartsWith("xn--", StringComparison.OrdinalIgnoreCase)
+                ? tld.Length > 4
+                : tld.Length >= 2 && char.IsLetter(tld[0]) && !tld.ContainsAnyExcept(LetterOrMark);
+            if (tldOk)
+            {
+                spans.Add((start, end - start));
+                searchFrom = end;
+            }
+        }
+
+        return spans;
+
+        static bool IsWordChar(char c) => char.IsLetterOrDigit(c) || CharUnicodeInfo.GetUnicodeCategory(c) is UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark;
+
+        static bool IsLocalChar(char c) => IsWordChar(c) || c is '.' or '_' or '%' or '+' or '-' or '\'';
+    }
+
+    private static readonly System.Buffers.SearchValues<char> LetterOrMark = System.Buffers.SearchValues.Create(
+        [.. Enumerable.Range(0, char.MaxValue + 1).Select(i => (char)i).Where(c => char.IsLetter(c) || CharUnicodeInfo.GetUnicodeCategory(c) is UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark)]);
+
     /// <summary>IBANs; a candidate that fails its check is tried again without its last group (a word after it).</summary>
     public static List<(int Start, int Length)> FindIbans(string text)
     {
@@ -161,9 +229,6 @@ internal static partial class PiiChecks
         var hasPortOrPrefix = after < text.Length && (text[after] == ':' || text[after] == '/') && after + 1 < text.Length && char.IsAsciiDigit(text[after + 1]);
         return hasPortOrPrefix || NetworkWords().IsMatch(before);
     }
-
-    [GeneratedRegex(@"(?<![\p{L}\p{M}\p{N}._%+'-])[\p{L}\p{M}\p{N}_%+-][\p{L}\p{M}\p{N}._%+'-]*@(?:[\p{L}\p{M}\p{N}](?:[\p{L}\p{M}\p{N}-]*[\p{L}\p{M}\p{N}])?\.)+(?:\p{L}[\p{L}\p{M}]+|xn--[A-Za-z0-9-]+)(?![\p{L}\p{M}\p{N}_-])", RegexOptions.CultureInvariant)]
-    public static partial Regex Email();
 
     [GeneratedRegex(@"(?<![\p{L}\p{N}])[A-Za-z]{2}\d{2}(?:[ -]?[A-Za-z0-9]{4}){2,7}(?:[ -]?[A-Za-z0-9]{1,4})?(?![\p{L}\p{N}])", RegexOptions.CultureInvariant)]
     public static partial Regex Iban();

@@ -29,7 +29,7 @@ public sealed class PiiRedactor
         // Order matters: an e-mail holds digits, an IBAN holds a card-like run, an IPv6 may end in an IPv4.
         Detector[] builtIn =
         [
-            new("email", Needs.At, text => Matches(PiiChecks.Email(), text, null)),
+            new("email", Needs.At, PiiChecks.FindEmails),
             new("iban", Needs.Digits9, PiiChecks.FindIbans),
             new("card", Needs.Digits9, text => Matches(PiiChecks.Card(), text, PiiChecks.IsCard)),
             new("ssn", Needs.Digits9, text => Matches(PiiChecks.Ssn(), text, PiiChecks.IsSsn)),
