@@ -203,18 +203,20 @@ public sealed class TokenChunker
     /// </summary>
     internal static IEnumerable<(int From, int To)> Segments(string text)
     {
+        if (text.Length <= MaxRunChars)
+        {
+            yield return (0, text.Length); // most texts: nothing to cut
+            yield break;
+        }
+
         var from = 0;
         var runStart = 0;
-        var digitsStart = -1;
-        var safe = -1;
         for (var i = 0; i < text.Length; i++)
         {
             var c = text[i];
-            digitsStart = char.IsAsciiDigit(c) ? (digitsStart < 0 ? i : digitsStart) : -1;
             if (char.IsWhiteSpace(c))
             {
                 runStart = i + 1;
-                safe = -1;
                 if (c == ' ' && i - from >= SegmentChars && i > 0 && !char.IsWhiteSpace(text[i - 1]) && i + 1 < text.Length && char.IsLetter(text[i + 1]))
                 {
                     yield return (from, i);
@@ -224,15 +226,10 @@ public sealed class TokenChunker
                 continue;
             }
 
-            if (i > runStart && i > from && IsSafeCut(text, i, digitsStart))
+            var lower = Math.Max(runStart, from);
+            if (i + 1 - lower > MaxRunChars)
             {
-                safe = i;
-            }
-
-            var run = i + 1 - Math.Max(runStart, from);
-            if (run > MaxRunChars)
-            {
-                var cut = safe > from ? safe : i;
+                var cut = LastSafeCut(text, lower, i);
                 if (char.IsLowSurrogate(text[cut]))
                 {
                     cut--;
@@ -242,7 +239,6 @@ public sealed class TokenChunker
                 {
                     yield return (from, cut);
                     from = cut;
-                    safe = -1;
                 }
             }
         }
@@ -251,6 +247,27 @@ public sealed class TokenChunker
         {
             yield return (from, text.Length);
         }
+    }
+
+    /// <summary>The last place in (<paramref name="lower"/>, <paramref name="upper"/>] where a piece starts, else <paramref name="upper"/>.</summary>
+    private static int LastSafeCut(string text, int lower, int upper)
+    {
+        // Where the run ends in digits, the cut falls on a multiple of three from where the digits start.
+        var digitsStart = upper + 1;
+        while (digitsStart > lower && char.IsAsciiDigit(text[digitsStart - 1]))
+        {
+            digitsStart--;
+        }
+
+        for (var j = upper; j > lower; j--)
+        {
+            if (IsSafeCut(text, j, j >= digitsStart ? digitsStart : -1))
+            {
+                return j;
+            }
+        }
+
+        return upper;
     }
 
     /// <summary>The pre-tokenizer starts a piece at <paramref name="i"/> whatever follows.</summary>
