@@ -38,7 +38,8 @@ internal static class EmbeddingsCommand
         {
             using var services = new LlmOpsClient(parse.GetValue(connection)!);
             var result = await console.Status().StartAsync($"Embedding {parse.GetValue(dataset)}...", _ => services.Refresher.RefreshAsync(parse.GetValue(dataset)!, cancellationToken));
-            console.MarkupLineInterpolated($"{(result.Created ? "[green]Built[/]" : "Already built:")} {result.Index.Id}: {result.Index.Vectors} vectors; this run embedded {result.Embedded} chunk(s) in {result.ProviderRequests} request(s) and reused {result.Reused}.");
+            console.Markup(result.Created ? "[green]Built index:[/] " : "Already built: ");
+            console.MarkupLineInterpolated($"{result.Index.Id}: {result.Index.Vectors} vectors; this run embedded {result.Embedded} chunk(s) in {result.ProviderRequests} request(s) and reused {result.Reused}.");
             return 0;
         }));
 

@@ -18,7 +18,7 @@ internal static class IngestCommand
         {
             file, source, lifecycle, connection,
         };
-        command.SetAction(async (parse, cancellationToken) =>
+        command.SetAction((parse, cancellationToken) => CliErrors.RunAsync(console, async () =>
         {
             var path = parse.GetValue(file)!;
             if (!path.Exists)
@@ -44,7 +44,7 @@ internal static class IngestCommand
             var result = await console.Status().StartAsync($"Ingesting {path.Name}...", _ => client.IngestFileAsync(path.FullName, parse.GetValue(source)!, cancellationToken));
             console.Write(ResultTables.Ingestion(result));
             return result.Status is IngestionStatus.Published or IngestionStatus.Unchanged ? 0 : 1;
-        });
+        }));
         return command;
     }
 }

@@ -56,6 +56,11 @@ public sealed class DatasetCommandsTests
         Assert.Contains("+ c", diffed, StringComparison.Ordinal);
         Assert.Contains("- a", diffed, StringComparison.Ordinal);
 
+        var (refresh, refreshed) = await CliRun.RunAsync("embeddings", "refresh", older, "--connection-string", azurite.ConnectionString);
+        Assert.True(refresh == 0, refreshed);
+        Assert.Contains("Built index: index:", refreshed, StringComparison.Ordinal);
+        Assert.DoesNotContain("[green]", refreshed, StringComparison.Ordinal);
+
         Assert.Equal(0, (await CliRun.RunAsync("datasets", "verify", newer, "--connection-string", azurite.ConnectionString)).Exit);
         var storage = new StorageAccount(azurite.ConnectionString);
         await storage.Container(StorageNames.DatasetsContainer).GetBlobClient(DatasetManifest.FolderOf(newer) + "part-00000.jsonl.gz").UploadAsync(BinaryData.FromString("x"), overwrite: true);
@@ -65,6 +70,26 @@ public sealed class DatasetCommandsTests
 
         Assert.Equal(1, (await CliRun.RunAsync("datasets", "show", "dataset:nope@000000000000", "--connection-string", azurite.ConnectionString)).Exit);
         Directory.Delete(folder, recursive: true);
+    }
+
+    [Fact]
+    public async Task Ingest_StorageUnreachable_ClearMessage_ExitOne_NoStackTrace()
+    {
+        var closed = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        closed.Start();
+        var port = ((System.Net.IPEndPoint)closed.LocalEndpoint).Port;
+        closed.Stop(); // nothing listens there now
+        var key = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+        var unreachable = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={key};BlobEndpoint=http://127.0.0.1:{port}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{port}/devstoreaccount1;TableEndpoint=http://127.0.0.1:{port}/devstoreaccount1";
+        var file = Path.Combine(Directory.CreateTempSubdirectory("llmops-cli-").FullName, "drop.jsonl");
+        await File.WriteAllTextAsync(file, "{\"id\":\"a\",\"body\":\"alpha\"}\n");
+
+        var (exit, output) = await CliRun.RunAsync("ingest", file, "--source", "tickets", "--connection-string", unreachable);
+
+        Assert.Equal(1, exit);
+        Assert.Contains("Storage request failed", output, StringComparison.Ordinal);
+        Assert.Contains("reachable", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
     }
 
     [Fact]
