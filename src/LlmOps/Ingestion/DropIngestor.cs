@@ -66,7 +66,7 @@ public sealed class DropIngestor(StorageAccount storage, LifecycleCatalog lifecy
             await using (content)
             {
                 var batch = new List<ReadOutcome>(BatchSize);
-                await foreach (var outcome in DropReader.ReadAsync(content, name, sourceDefinition.Format, cancellationToken))
+                await foreach (var outcome in DropReader.ReadAsync(content, name, sourceDefinition.Format, sourceDefinition.Limits, cancellationToken))
                 {
                     batch.Add(outcome);
                     if (batch.Count == BatchSize)

@@ -83,7 +83,7 @@ public static class LifecycleParser
                 continue;
             }
 
-            reader.RejectUnknown(item, at, ["name", "path", "format", "id_field", "text_field", "schema", "on_update"]);
+            reader.RejectUnknown(item, at, ["name", "path", "format", "id_field", "text_field", "schema", "on_update", "max_decompressed_mb", "max_compression_ratio"]);
             var name = reader.RequiredString(item, "name", at) ?? "";
             if (name.Length > 0 && !Regex.IsMatch(name, "^[a-z0-9][a-z0-9_-]{0,62}$", RegexOptions.CultureInvariant))
             {
@@ -120,7 +120,10 @@ public static class LifecycleParser
             {
                 ["replace"] = UpdatePolicy.Replace, ["quarantine"] = UpdatePolicy.Quarantine,
             });
-            sources.Add(new SourceDefinition(name, path, format, idField, textField, schema, onUpdate));
+            var limits = new DecompressionLimits(
+                (long)(reader.Integer(item, "max_decompressed_mb", at, (int)(DecompressionLimits.Default.MaxBytes >> 20), 1) ?? 0) << 20,
+                reader.Number(item, "max_compression_ratio", at, DecompressionLimits.Default.MaxRatio, 2, 1_000_000));
+            sources.Add(new SourceDefinition(name, path, format, idField, textField, schema, onUpdate, limits));
         }
 
         return sources;

@@ -1,3 +1,4 @@
+
 namespace LlmOps.Lifecycle;
 
 /// <summary>One source of the feature: where its drops land, how they are encoded, and their schema.</summary>
@@ -8,4 +9,9 @@ public sealed record SourceDefinition(
     string? IdField,
     string TextField,
     IReadOnlyList<FieldDefinition> Schema,
-    UpdatePolicy OnUpdate = UpdatePolicy.Replace);
+    UpdatePolicy OnUpdate = UpdatePolicy.Replace,
+    DecompressionLimits? Decompression = null)
+{
+    /// <summary>How far a .gz drop may expand (<c>max_decompressed_mb</c>, <c>max_compression_ratio</c>).</summary>
+    public DecompressionLimits Limits => Decompression ?? DecompressionLimits.Default;
+}

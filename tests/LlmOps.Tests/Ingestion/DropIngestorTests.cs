@@ -47,6 +47,32 @@ public sealed class DropIngestorTests
     }
 
     [Fact]
+    public async Task GzipBomb_QuarantinedWholeAtOnce_AsADecompressionBomb()
+    {
+        var fixture = await IngestionFixture.CreateAsync();
+        using var bomb = new MemoryStream();
+        using (var gzip = new GZipStream(bomb, CompressionLevel.SmallestSize, leaveOpen: true))
+        {
+            gzip.Write(Encoding.UTF8.GetBytes("{\"id\":\"T-1\",\"body\":\""));
+            var block = new byte[1 << 20];
+            Array.Fill(block, (byte)'a');
+            for (var i = 0; i < 1024; i++)
+            {
+                gzip.Write(block); // 1 GiB of one letter
+            }
+
+            gzip.Write(Encoding.UTF8.GetBytes("\"}\n"));
+        }
+
+        Assert.True(bomb.Length < 2 << 20, $"the bomb is {bomb.Length} bytes compressed");
+        var result = await fixture.DropAndIngestAsync("bomb.jsonl.gz", bomb.ToArray());
+
+        Assert.Equal(IngestionStatus.Unreadable, result.Status);
+        Assert.Contains("decompression bomb", result.Reason, StringComparison.Ordinal);
+        Assert.Contains("max_compression_ratio", result.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task CrashBetweenManifestAndAnnouncement_RetryAnnouncesOnce_OutcomeStaysPublished()
     {
         var fixture = await IngestionFixture.CreateAsync();

@@ -182,6 +182,46 @@ public sealed class DropReaderTests
         await Assert.ThrowsAsync<UnreadableDropException>(() => ReadAsync([1, 2, 3], "drop.xlsx"));
     }
 
+    [Fact]
+    public async Task GzipPastTheSizeLimit_Unreadable_BeforeReadingOn()
+    {
+        var lines = string.Concat(Enumerable.Range(0, 40_000).Select(i => $"{{\"id\":\"T-{i}\",\"body\":\"ticket number {i} about {i * 7919 % 10007}\"}}\n"));
+        var gz = Gzip(Encoding.UTF8.GetBytes(lines)); // about 2.5 MB of text
+        var limits = new DecompressionLimits(1 << 20, 1000);
+        var read = 0;
+        var error = await Assert.ThrowsAsync<UnreadableDropException>(async () =>
+        {
+            await foreach (var _ in DropReader.ReadAsync(new MemoryStream(gz), "drop.jsonl.gz", SourceFormat.Auto, limits))
+            {
+                read++;
+            }
+        });
+        Assert.Contains("more than 1 MB", error.Message, StringComparison.Ordinal);
+        Assert.InRange(read, 1, 39_999);
+    }
+
+    [Fact]
+    public void Lifecycle_DecompressionLimits_ReadPerSource_WithDefaults()
+    {
+        var yaml = """
+            feature: f
+            sources:
+              - name: a
+                path: raw/a/
+                text_field: body
+                max_decompressed_mb: 512
+                max_compression_ratio: 40
+                schema: { body: { type: string } }
+              - name: b
+                path: raw/b/
+                text_field: body
+                schema: { body: { type: string } }
+            """;
+        var lifecycle = LifecycleParser.Parse(yaml);
+        Assert.Equal(new DecompressionLimits(512L << 20, 40), lifecycle.Sources[0].Limits);
+        Assert.Equal(DecompressionLimits.Default, lifecycle.Sources[1].Limits);
+    }
+
     public sealed record Utf8LineProbe(long Number, bool TooLong);
 
     private static async IAsyncEnumerable<Utf8LineProbe> JsonlLinesAsync(byte[] bytes, int max)

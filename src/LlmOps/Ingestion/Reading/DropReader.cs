@@ -32,11 +32,14 @@ public static class DropReader
         };
     }
 
-    public static async IAsyncEnumerable<ReadOutcome> ReadAsync(Stream stream, string name, SourceFormat declared, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public static IAsyncEnumerable<ReadOutcome> ReadAsync(Stream stream, string name, SourceFormat declared, CancellationToken cancellationToken = default) =>
+        ReadAsync(stream, name, declared, DecompressionLimits.Default, cancellationToken);
+
+    public static async IAsyncEnumerable<ReadOutcome> ReadAsync(Stream stream, string name, SourceFormat declared, DecompressionLimits limits, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(stream);
         var format = DetectFormat(name, declared);
-        var input = IsGzip(name) ? new GzipIntegrityStream(new NonDisposingStream(stream)) : stream;
+        var input = IsGzip(name) ? new GzipIntegrityStream(new NonDisposingStream(stream), limits, name) : stream;
         await using var owned = ReferenceEquals(input, stream) ? null : input;
         IAsyncEnumerable<ReadOutcome> outcomes;
         FileStream? spooled = null;

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 using System.IO.Hashing;
+using LlmOps.Lifecycle;
 
 namespace LlmOps.Ingestion.Reading;
 
@@ -14,13 +15,17 @@ internal sealed class GzipIntegrityStream : ReadOnlyStream
     private readonly TailCapturingStream _compressed;
     private readonly GZipStream _gzip;
     private readonly Crc32 _crc = new();
+    private readonly DecompressionLimits _limits;
+    private readonly string _name;
     private long _length;
     private bool _verified;
 
-    public GzipIntegrityStream(Stream compressed)
+    public GzipIntegrityStream(Stream compressed, DecompressionLimits? limits = null, string name = "the drop")
     {
         _compressed = new TailCapturingStream(compressed);
         _gzip = new GZipStream(_compressed, CompressionMode.Decompress);
+        _limits = limits ?? DecompressionLimits.Default;
+        _name = name;
     }
 
     public override int Read(Span<byte> buffer) => Account(buffer, _gzip.Read(buffer));
@@ -47,6 +52,15 @@ internal sealed class GzipIntegrityStream : ReadOnlyStream
         {
             _crc.Append(buffer[..read]);
             _length += read;
+            if (_length > _limits.MaxBytes)
+            {
+                throw new UnreadableDropException($"'{_name}' decompresses to more than {_limits.MaxBytes / (1024 * 1024)} MB (the source's max_decompressed_mb): refused as a likely decompression bomb");
+            }
+
+            if (_length > DecompressionLimits.RatioGraceBytes && _length > _limits.MaxRatio * Math.Max(1, _compressed.BytesRead))
+            {
+                throw new UnreadableDropException($"'{_name}' expands more than {_limits.MaxRatio}:1 ({_compressed.BytesRead} compressed bytes gave {_length} so far; the source's max_compression_ratio): refused as a likely decompression bomb");
+            }
         }
         else if (!_verified)
         {
@@ -71,6 +85,8 @@ internal sealed class GzipIntegrityStream : ReadOnlyStream
 
         public byte[] Tail => _tail.AsSpan(0, _filled).ToArray();
 
+        public long BytesRead { get; private set; }
+
         public override int Read(Span<byte> buffer) => Capture(buffer[..inner.Read(buffer)]);
 
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
@@ -81,6 +97,7 @@ internal sealed class GzipIntegrityStream : ReadOnlyStream
 
         private int Capture(ReadOnlySpan<byte> read)
         {
+            BytesRead += read.Length;
             if (read.Length >= 8)
             {
                 read[^8..].CopyTo(_tail);
