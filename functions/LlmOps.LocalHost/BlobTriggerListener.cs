@@ -70,13 +70,17 @@ public sealed class BlobTriggerListener : TriggerListener
             try
             {
                 await ScanAsync(container, stoppingToken);
+                MarkListening();
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
                 break;
             }
-            catch (Exception ex) when (ex is RequestFailedException or HttpRequestException)
+            catch (Exception ex)
             {
+                // A storage outage shows as RequestFailedException, HttpRequestException, AggregateException (the
+                // SDK's retries gave up), a timeout...: whatever it is, the scan is tried again.
+                MarkFaulted(ex);
                 Logger.LogWarning(ex, "Scanning {Path} for {Function} failed; retrying", _pattern, Function.Name);
             }
 

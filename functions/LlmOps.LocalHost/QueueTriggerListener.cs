@@ -47,13 +47,15 @@ public sealed class QueueTriggerListener(
             try
             {
                 batch = (await _queue.ReceiveMessagesAsync(hostJson.QueueBatchSize, options.QueueProcessingVisibility, stoppingToken)).Value;
+                MarkListening();
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
                 break;
             }
-            catch (Exception ex) when (ex is RequestFailedException or HttpRequestException)
+            catch (Exception ex)
             {
+                MarkFaulted(ex);
                 Logger.LogWarning(ex, "Receiving from {Queue} failed; retrying", _queue.Name);
                 batch = [];
             }

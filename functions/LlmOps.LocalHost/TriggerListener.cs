@@ -1,3 +1,4 @@
+using LlmOps.Monitoring;
 using LlmOps.Triggers;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -14,6 +15,7 @@ public abstract class TriggerListener(FunctionDefinition function, IServiceProvi
 {
     private readonly CancellationTokenSource _stopping = new();
     private readonly CancellationTokenSource _handlers = new();
+    private readonly ListenerStates? _states = services.GetService<ListenerStates>();
     private Task? _running;
 
     public FunctionDefinition Function { get; } = function;
@@ -64,22 +66,59 @@ public abstract class TriggerListener(FunctionDefinition function, IServiceProvi
     {
     }
 
+    /// <summary>Reports the listener healthy (it just reached storage).</summary>
+    protected void MarkListening() => _states?.Set(Function.Name, Function.Kind.ToString(), ListenerState.Listening);
+
+    /// <summary>Reports a fault the listener is retrying; health says unhealthy until it recovers.</summary>
+    protected void MarkFaulted(Exception error) => _states?.Set(Function.Name, Function.Kind.ToString(), ListenerState.Faulted, $"{error.GetType().Name}: {error.Message.Split('\n')[0]}");
+
+    /// <summary>
+    /// Runs the listener's loop and restarts it, with backoff up to <see cref="MaxRestartDelay"/>, whatever it fails
+    /// on (a storage outage surfaces as many exception types): a listener stops only when the host stops.
+    /// </summary>
     private async Task RunAsync()
     {
-        try
+        var delay = TimeSpan.FromSeconds(1);
+        while (!_stopping.IsCancellationRequested)
         {
-            await ExecuteAsync(_stopping.Token);
+            var started = DateTime.UtcNow;
+            MarkListening();
+            try
+            {
+                await ExecuteAsync(_stopping.Token);
+                if (_stopping.IsCancellationRequested)
+                {
+                    break;
+                }
+            }
+            catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex)
+            {
+                // Nothing a listener meets may take the host down or end it for good; the other functions go on.
+                MarkFaulted(ex);
+                if (DateTime.UtcNow - started > MaxRestartDelay)
+                {
+                    delay = TimeSpan.FromSeconds(1);
+                }
+
+                Logger.LogError(ex, "{Function} failed; listening again in {Delay}", Function.Name, delay);
+                if (!await DelayAsync(delay, _stopping.Token))
+                {
+                    break;
+                }
+
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxRestartDelay.Ticks));
+            }
         }
-        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
-        {
-            // Stopped.
-        }
-        catch (Exception ex)
-        {
-            // Nothing a listener meets may take the host down; the other functions go on.
-            Logger.LogCritical(ex, "{Function} stopped listening after an unexpected error", Function.Name);
-        }
+
+        _states?.Set(Function.Name, Function.Kind.ToString(), ListenerState.Stopped);
     }
+
+    /// <summary>The longest wait before a failed listener starts again.</summary>
+    protected static readonly TimeSpan MaxRestartDelay = TimeSpan.FromSeconds(30);
 
     /// <summary>True when an exception is the host giving up on a handler at shutdown, not a handler failure.</summary>
     protected bool IsShutdownCancellation(Exception exception) =>

@@ -32,6 +32,7 @@ public static class LlmOpsServiceCollectionExtensions
             return new StorageAccount(connectionString);
         });
         services.TryAddSingleton<LifecycleCatalog>();
+        services.TryAddSingleton<Monitoring.ListenerStates>();
         services.TryAddSingleton<DropIngestor>();
         services.AddOptions<AzureOpenAIOptions>().Bind(configuration.GetSection(AzureOpenAIOptions.SectionName));
         services.TryAddSingleton<DatasetStore>();
