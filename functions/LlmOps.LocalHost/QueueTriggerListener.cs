@@ -40,40 +40,62 @@ public sealed class QueueTriggerListener(
         }
 
         Logger.LogInformation("Queue trigger {Function} listens on {Queue}", Function.Name, _queue.Name);
+        // Up to batchSize messages run at once, and a slot that frees is refilled at once: one slow message never
+        // holds back the others (the Functions host fetches its next batch when half of one is done).
+        var running = new HashSet<Task>();
         var delay = MinimumPollingInterval;
         while (!stoppingToken.IsCancellationRequested)
         {
-            QueueMessage[] batch;
-            try
+            var free = hostJson.QueueBatchSize - running.Count;
+            QueueMessage[] batch = [];
+            if (free > 0)
             {
-                batch = (await _queue.ReceiveMessagesAsync(hostJson.QueueBatchSize, options.QueueProcessingVisibility, stoppingToken)).Value;
-                MarkListening();
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (Exception ex)
-            {
-                MarkFaulted(ex);
-                Logger.LogWarning(ex, "Receiving from {Queue} failed; retrying", _queue.Name);
-                batch = [];
+                try
+                {
+                    batch = (await _queue.ReceiveMessagesAsync(free, options.QueueProcessingVisibility, stoppingToken)).Value;
+                    MarkListening();
+                }
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                {
+                    break;
+                }
+                catch (Exception ex)
+                {
+                    MarkFaulted(ex);
+                    Logger.LogWarning(ex, "Receiving from {Queue} failed; retrying", _queue.Name);
+                }
             }
 
-            if (batch.Length == 0)
+            foreach (var message in batch)
             {
-                if (!await DelayAsync(delay, stoppingToken))
+                running.Add(ProcessAsync(message));
+            }
+
+            if (batch.Length > 0)
+            {
+                delay = MinimumPollingInterval;
+            }
+
+            if (batch.Length == 0 || running.Count >= hostJson.QueueBatchSize)
+            {
+                // Wait for a slot to free or for the poll interval (backing off while the queue is empty).
+                var wait = Task.Delay(running.Count >= hostJson.QueueBatchSize ? Timeout.InfiniteTimeSpan : delay, stoppingToken);
+                var finished = await Task.WhenAny(running.Append(wait));
+                if (finished == wait && wait.IsCanceled)
                 {
                     break;
                 }
 
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, Math.Max(hostJson.QueueMaxPollingInterval.Ticks, MinimumPollingInterval.Ticks)));
-                continue;
+                if (finished == wait && batch.Length == 0)
+                {
+                    delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, Math.Max(hostJson.QueueMaxPollingInterval.Ticks, MinimumPollingInterval.Ticks)));
+                }
             }
 
-            delay = MinimumPollingInterval;
-            await Task.WhenAll(batch.Select(ProcessAsync));
+            running.RemoveWhere(t => t.IsCompleted);
         }
+
+        await Task.WhenAll(running);
     }
 
     private async Task ProcessAsync(QueueMessage message)

@@ -25,3 +25,26 @@ public sealed class BlockingQueueHandler : IQueueTriggerHandler
         await Task.Delay(Timeout.Infinite, cancellationToken);
     }
 }
+
+/// <summary>Holds a message whose body is "slow" until the test releases it; handles the others at once.</summary>
+public sealed class SlowOneQueueHandler : IQueueTriggerHandler
+{
+    public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public ConcurrentQueue<string> Done { get; } = new();
+
+    private int _slowStarted;
+
+    public bool SlowStarted => Volatile.Read(ref _slowStarted) == 1;
+
+    public async Task HandleAsync(QueueTriggerInput message, CancellationToken cancellationToken)
+    {
+        if (message.Body == "slow")
+        {
+            Volatile.Write(ref _slowStarted, 1);
+            await Release.Task.WaitAsync(cancellationToken);
+        }
+
+        Done.Enqueue(message.Body);
+    }
+}

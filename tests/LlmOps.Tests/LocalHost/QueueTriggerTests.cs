@@ -33,6 +33,30 @@ public sealed class QueueTriggerTests
     }
 
     [Fact]
+    public async Task OneSlowMessage_DoesNotHoldBackTheOthers_SlotsRefillAsTheyFree()
+    {
+        var storage = await SharedAzurite.AccountAsync();
+        var queue = TestNames.Queue("slow");
+        var handler = new SlowOneQueueHandler();
+        var catalog = new FunctionCatalog([FunctionDefinition.Queue<SlowOneQueueHandler>(TestNames.Function("QueueSlow"), queue)]);
+        await storage.Queue(queue).CreateIfNotExistsAsync();
+        await storage.Queue(queue).SendMessageAsync("slow");
+        await using var host = await TestHosts.StartAsync(catalog, s => s.AddSingleton(handler));
+        await Eventually.UntilAsync(() => handler.SlowStarted, "the slow message to start");
+
+        // Forty more than a batch (16) while the slow one still runs: every one is handled before it is released.
+        for (var i = 0; i < 40; i++)
+        {
+            await storage.Queue(queue).SendMessageAsync($"fast-{i}");
+        }
+
+        await Eventually.UntilAsync(() => handler.Done.Count == 40, "the 40 fast messages while the slow one runs");
+        Assert.DoesNotContain("slow", handler.Done);
+        handler.Release.SetResult();
+        await Eventually.UntilAsync(() => handler.Done.Contains("slow"), "the slow message to finish");
+    }
+
+    [Fact]
     public async Task GoodMessage_HandledOnceAndDeleted()
     {
         var storage = await SharedAzurite.AccountAsync();
