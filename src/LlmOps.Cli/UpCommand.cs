@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using LlmOps.LocalHost;
 using LlmOps.Storage;
 using Microsoft.Extensions.Logging;
@@ -34,8 +35,13 @@ internal static class UpCommand
         {
             data, connectionString, port, randomPorts, verbose,
         };
-        command.SetAction(async (parse, cancellationToken) =>
+        command.SetAction(async (parse, invocationToken) =>
         {
+            // Ctrl+C and SIGTERM (a service manager, `kill`) both stop gracefully: the host drains, then Azurite stops.
+            using var stopping = CancellationTokenSource.CreateLinkedTokenSource(invocationToken);
+            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; stopping.Cancel(); });
+            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => { context.Cancel = true; stopping.Cancel(); });
+            var cancellationToken = stopping.Token;
             var standard = !parse.GetValue(randomPorts);
             var azurite = new AzuriteOptions
             {
@@ -48,6 +54,7 @@ internal static class UpCommand
             var configuration = new Dictionary<string, string?> { ["LlmOps:Host:HttpPort"] = parse.GetValue(port).ToString(System.Globalization.CultureInfo.InvariantCulture) };
             await using var stack = await LocalStack.StartAsync(
                 parse.GetValue(connectionString), azurite, configuration, parse.GetValue(verbose) ? LogLevel.Information : LogLevel.Warning, cancellationToken);
+            using var announce = cancellationToken.Register(() => console.MarkupLine("Stopping: running handlers finish or hand their input back, then Azurite stops..."));
             await Describe(console, stack, cancellationToken);
             console.MarkupLine("[green]Running.[/] Drop files under [bold]raw/<source>/[/]. Press [bold]Ctrl+C[/] to stop.");
             try
@@ -56,7 +63,7 @@ internal static class UpCommand
             }
             catch (OperationCanceledException)
             {
-                console.MarkupLine("Stopping: running handlers finish or hand their input back...");
+                // Stopping: the stack is disposed below, host first.
             }
 
             return 0;

@@ -49,6 +49,8 @@ public sealed partial class AzuriteServer : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    private static readonly string[] SetsidPaths = ["/usr/bin/setsid", "/bin/setsid"];
+
     public static async Task<AzuriteServer> StartAsync(AzuriteOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new AzuriteOptions();
@@ -81,13 +83,21 @@ public sealed partial class AzuriteServer : IAsyncDisposable
             arguments.Add(Path.GetFullPath(options.DataLocation));
         }
 
-        var startInfo = new ProcessStartInfo("node")
+        // In a session of its own (setsid execs node in place, so the PID is still node's): a terminal's Ctrl+C goes to
+        // the foreground process group, and must reach the host, which stops first and then stops Azurite.
+        var setsid = OperatingSystem.IsWindows() ? null : SetsidPaths.FirstOrDefault(File.Exists);
+        var startInfo = new ProcessStartInfo(setsid ?? "node")
         {
             WorkingDirectory = root,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (setsid is not null)
+        {
+            startInfo.ArgumentList.Add("node");
+        }
+
         foreach (var argument in arguments)
         {
             startInfo.ArgumentList.Add(argument);

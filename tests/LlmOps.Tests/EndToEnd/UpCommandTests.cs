@@ -32,6 +32,84 @@ public sealed partial class UpCommandTests
         Assert.Equal(0, await running.WaitAsync(TimeSpan.FromSeconds(60)));
     }
 
+    /// <summary>
+    /// As a person would: `llmops up` in a pseudo-terminal (util-linux's `script`), then Ctrl+C typed into it, which the
+    /// terminal turns into SIGINT for its whole foreground process group. Or SIGTERM to the command alone.
+    /// </summary>
+    [Theory]
+    [InlineData("ctrl-c")]
+    [InlineData("sigterm")]
+    public async Task Up_InATerminal_StopSignal_HostStopsThenAzurite_ExitZeroInSeconds(string stop)
+    {
+        var data = Directory.CreateTempSubdirectory("llmops-up-").FullName;
+        var cli = Path.Combine(AppContext.BaseDirectory, "LlmOps.Cli.dll");
+        var command = $"exec dotnet '{cli}' up --random-ports --port 0 --data '{data}'";
+        var start = new System.Diagnostics.ProcessStartInfo("script", ["-qfec", command, "/dev/null"])
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = RepositoryRoot.Path,
+        };
+        using var terminal = System.Diagnostics.Process.Start(start)!;
+        var output = new ConcurrentStringWriter();
+        terminal.OutputDataReceived += (_, e) => output.WriteLine(e.Data);
+        terminal.ErrorDataReceived += (_, e) => output.WriteLine(e.Data);
+        terminal.BeginOutputReadLine();
+        terminal.BeginErrorReadLine();
+        try
+        {
+            await Eventually.UntilAsync(() => output.ToString().Contains("Running.", StringComparison.Ordinal) || terminal.HasExited, "up to run in the terminal", TimeSpan.FromSeconds(120));
+            Assert.False(terminal.HasExited, output.ToString());
+            var azurite = int.Parse(AzuritePid().Match(output.ToString()).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+            var up = System.Diagnostics.Process.GetProcesses().Select(p => p.Id).Single(id => ParentOf(id) == terminal.Id);
+
+            if (stop == "ctrl-c")
+            {
+                await terminal.StandardInput.WriteAsync('\u0003');
+                await terminal.StandardInput.FlushAsync();
+            }
+            else
+            {
+                System.Diagnostics.Process.Start("kill", ["-TERM", up.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
+            }
+
+            await terminal.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(45));
+            Assert.True(terminal.ExitCode == 0, output.ToString());
+            Assert.Contains("Stopping", output.ToString(), StringComparison.Ordinal);
+            Assert.DoesNotContain("Connection refused", output.ToString(), StringComparison.Ordinal);
+            Assert.DoesNotContain("stopped listening", output.ToString(), StringComparison.Ordinal);
+            await Eventually.UntilAsync(() => !Directory.Exists($"/proc/{azurite}"), "Azurite to be stopped with the host", TimeSpan.FromSeconds(10));
+        }
+        finally
+        {
+            if (!terminal.HasExited)
+            {
+                terminal.Kill(entireProcessTree: true);
+            }
+
+            Directory.Delete(data, recursive: true);
+        }
+    }
+
+    private static int ParentOf(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return int.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            return -1;
+        }
+    }
+
+    [GeneratedRegex(@"Azurite pid (\d+)")]
+    private static partial Regex AzuritePid();
+
     [GeneratedRegex(@"http://127\.0\.0\.1:\d+/api/")]
     private static partial Regex ApiAddress();
 }
