@@ -33,6 +33,7 @@ public sealed class QueueTriggerListener(
         {
             await _queue.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
             await _poison.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
+            await storage.Container(StorageNames.HostContainer).CreateIfNotExistsAsync(cancellationToken: stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -145,10 +146,20 @@ public sealed class QueueTriggerListener(
         }
     }
 
+    /// <summary>Where a finished poison move of one message is recorded, so a retried move does not send twice.</summary>
+    internal static string PoisonMoveMarker(string queue, string messageId) => $"poisonmoves/{queue}/{messageId}";
+
     private async Task MoveToPoisonAsync(QueueMessage message, QueueMessageReceipt receipt, string reason)
     {
         // The original body goes to the poison queue unchanged, as the Functions host does, so it can be replayed.
-        await _poison.SendMessageAsync(message.Body, cancellationToken: CancellationToken.None);
+        // Send, record, delete: a host that died after the send finds the record and only deletes the original.
+        var marker = storage.Container(StorageNames.HostContainer).GetBlobClient(PoisonMoveMarker(_queue.Name, message.MessageId));
+        if (!await marker.ExistsAsync(CancellationToken.None))
+        {
+            var sent = await _poison.SendMessageAsync(message.Body, cancellationToken: CancellationToken.None);
+            await marker.TryCreateAsync(BinaryData.FromString(sent.Value.MessageId), cancellationToken: CancellationToken.None);
+        }
+
         await receipt.DeleteAsync(CancellationToken.None);
         diagnostics.Increment(HostDiagnostics.QueuePoisoned, Function.Name);
         Logger.LogError("{Function} moved message {MessageId} to {Poison} after {Count} dequeues: {Reason}",

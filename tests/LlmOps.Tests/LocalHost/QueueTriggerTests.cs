@@ -28,8 +28,37 @@ public sealed class QueueTriggerTests
 
         Assert.Equal("{\"dataset\":\"tickets\"}", poisoned[0].Body.ToString());
         Assert.Equal([1L, 2L, 3L, 4L, 5L], handler.DequeueCounts.ToArray());
-        var left = (await storage.Queue(queue).GetPropertiesAsync()).Value.ApproximateMessagesCount;
-        Assert.Equal(0, left);
+        await Eventually.UntilAsync(async () => (await storage.Queue(queue).GetPropertiesAsync()).Value.ApproximateMessagesCount, n => n == 0, "the original to be deleted after the move");
+    }
+
+    [Fact]
+    public async Task PoisonMoveInterruptedAfterTheSend_Retried_DeletesTheOriginal_SendsNoSecondCopy()
+    {
+        var storage = await SharedAzurite.AccountAsync();
+        var queue = TestNames.Queue("halfmoved");
+        var poison = storage.Queue(StorageNames.PoisonQueueFor(queue));
+        await storage.Queue(queue).CreateIfNotExistsAsync();
+        await poison.CreateIfNotExistsAsync();
+        var sent = (await storage.Queue(queue).SendMessageAsync("{\"dataset\":\"tickets\"}")).Value;
+        // A host that used up its dequeues, sent the poison copy and recorded it, then died before deleting the original.
+        for (var i = 0; i < 5; i++)
+        {
+            var received = (await storage.Queue(queue).ReceiveMessageAsync(TimeSpan.FromSeconds(30))).Value;
+            Assert.NotNull(received);
+            await storage.Queue(queue).UpdateMessageAsync(received.MessageId, received.PopReceipt, visibilityTimeout: TimeSpan.Zero);
+        }
+
+        await poison.SendMessageAsync("{\"dataset\":\"tickets\"}");
+        var hosts = storage.Container(StorageNames.HostContainer);
+        await hosts.CreateIfNotExistsAsync();
+        await hosts.GetBlobClient(QueueTriggerListener.PoisonMoveMarker(queue, sent.MessageId)).UploadAsync(BinaryData.FromString("earlier"));
+        var handler = new RecordingQueueHandler();
+        var catalog = new FunctionCatalog([FunctionDefinition.Queue<RecordingQueueHandler>(TestNames.Function("QueueHalfMoved"), queue)]);
+        await using var host = await TestHosts.StartAsync(catalog, s => s.AddSingleton(handler));
+
+        await Eventually.UntilAsync(async () => (await storage.Queue(queue).GetPropertiesAsync()).Value.ApproximateMessagesCount, n => n == 0, "the original to be deleted");
+        Assert.Equal(1, (await poison.GetPropertiesAsync()).Value.ApproximateMessagesCount);
+        Assert.Empty(handler.Messages);
     }
 
     [Fact]
