@@ -6,12 +6,14 @@ using LlmOps.Storage;
 namespace LlmOps.Lifecycle;
 
 /// <summary>
-/// The lifecycle files in <c>config/lifecycles/</c>, parsed once per version (ETag) and searched by source name.
+/// The lifecycle files in <c>config/lifecycles/</c>, parsed once per version (ETag) and searched by source name or
+/// drop path. A file that no longer parses is skipped (and listed in <see cref="InvalidFiles"/>), so one bad file
+/// never stops the other features' ingestion or drift checks.
 /// </summary>
 public sealed class LifecycleCatalog(StorageAccount storage) : IDisposable
 {
     private readonly BlobContainerClient _container = storage.Container(StorageNames.ConfigContainer);
-    private readonly Dictionary<string, (ETag ETag, LifecycleDefinition Lifecycle)> _parsed = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (ETag ETag, LifecycleDefinition? Lifecycle, string? Error)> _parsed = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _gate = new(1, 1);
 
     /// <summary>The lifecycle and source definition for <paramref name="source"/>, or null when no lifecycle declares it.</summary>
@@ -28,6 +30,32 @@ public sealed class LifecycleCatalog(StorageAccount storage) : IDisposable
         return null;
     }
 
+    /// <summary>
+    /// The source a drop belongs to: the one whose <c>path</c> is the longest prefix of <c>container/name</c>, or null
+    /// when no source's path covers it.
+    /// </summary>
+    public async Task<string?> FindSourceForBlobAsync(string container, string name, CancellationToken cancellationToken)
+    {
+        var blobPath = $"{container}/{name}";
+        return (await LoadAllAsync(cancellationToken))
+            .SelectMany(l => l.Sources)
+            .Where(s => blobPath.StartsWith(s.Path.EndsWith('/') ? s.Path : s.Path + "/", StringComparison.Ordinal))
+            .OrderByDescending(s => s.Path.Length)
+            .FirstOrDefault()?.Name;
+    }
+
+    /// <summary>Published lifecycle files that do not parse, with the reason: they are skipped until fixed.</summary>
+    public IReadOnlyDictionary<string, string> InvalidFiles
+    {
+        get
+        {
+            lock (_parsed)
+            {
+                return _parsed.Where(p => p.Value.Error is not null).ToDictionary(p => p.Key, p => p.Value.Error!, StringComparer.Ordinal);
+            }
+        }
+    }
+
     /// <summary>Every published lifecycle.</summary>
     public async Task<IReadOnlyList<LifecycleDefinition>> ListAsync(CancellationToken cancellationToken) => await LoadAllAsync(cancellationToken);
 
@@ -35,10 +63,31 @@ public sealed class LifecycleCatalog(StorageAccount storage) : IDisposable
     public async Task<LifecycleDefinition?> GetAsync(string feature, CancellationToken cancellationToken) =>
         (await LoadAllAsync(cancellationToken)).FirstOrDefault(l => string.Equals(l.Feature, feature, StringComparison.Ordinal));
 
-    /// <summary>Validates a lifecycle file and stores it as config/lifecycles/{feature}.yaml.</summary>
+    /// <summary>
+    /// Validates a lifecycle file and stores it as config/lifecycles/{feature}.yaml. A source name or path that another
+    /// feature's lifecycle already declares is refused: a drop must belong to one feature.
+    /// </summary>
     public async Task<LifecycleDefinition> PublishAsync(string yaml, string fileName, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(yaml);
         var lifecycle = LifecycleParser.Parse(yaml, fileName);
+        var others = (await LoadAllAsync(cancellationToken)).Where(l => l.Feature != lifecycle.Feature).ToList();
+        var clashes = new List<LifecycleError>();
+        for (var i = 0; i < lifecycle.Sources.Count; i++)
+        {
+            var source = lifecycle.Sources[i];
+            if (others.FirstOrDefault(o => o.Sources.Any(s => s.Name == source.Name || s.Path == source.Path)) is { } owner)
+            {
+                var line = yaml.Split('\n').Select((text, n) => (text, n)).FirstOrDefault(l => l.text.Contains(source.Name, StringComparison.Ordinal)).n + 1;
+                clashes.Add(new LifecycleError(line, 1, $"sources[{i}]", $"a source name and path no other feature declares (feature '{owner.Feature}' declares it)", source.Name));
+            }
+        }
+
+        if (clashes.Count > 0)
+        {
+            throw new LifecycleValidationException(fileName, clashes);
+        }
+
         await _container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
         await _container.GetBlobClient($"{StorageNames.LifecyclePrefix}{lifecycle.Feature}.yaml")
             .UploadAsync(BinaryData.FromString(yaml), overwrite: true, cancellationToken);
@@ -68,11 +117,25 @@ public sealed class LifecycleCatalog(StorageAccount storage) : IDisposable
                 if (!_parsed.TryGetValue(item.Name, out var cached) || cached.ETag != etag)
                 {
                     var content = await _container.GetBlobClient(item.Name).DownloadContentAsync(cancellationToken);
-                    cached = (etag, LifecycleParser.Parse(content.Value.Content.ToString(), item.Name));
-                    _parsed[item.Name] = cached;
+                    try
+                    {
+                        cached = (etag, LifecycleParser.Parse(content.Value.Content.ToString(), item.Name), null);
+                    }
+                    catch (LifecycleValidationException ex)
+                    {
+                        cached = (etag, null, ex.Message);
+                    }
+
+                    lock (_parsed)
+                    {
+                        _parsed[item.Name] = cached;
+                    }
                 }
 
-                lifecycles.Add(cached.Lifecycle);
+                if (cached.Lifecycle is { } parsed)
+                {
+                    lifecycles.Add(parsed);
+                }
             }
 
             return lifecycles;
