@@ -1,6 +1,5 @@
 using MathNet.Numerics;
 using System.Numerics.Tensors;
-using MathNet.Numerics.Distributions;
 
 namespace LlmOps.Drift;
 
