@@ -4,17 +4,18 @@ using Spectre.Console;
 
 namespace LlmOps.Cli;
 
-/// <summary>`llmops search "query" [--index ID] [-k N] [--filter field=value]`.</summary>
+/// <summary>`llmops search "query" [--index ID | --feature NAME] [-k N] [--filter field=value]`.</summary>
 internal static class SearchCommand
 {
     public static Command Create(IAnsiConsole console)
     {
         var connection = StorageOption.Create();
         var query = new Argument<string>("query") { Description = "What to look for." };
-        var index = new Option<string?>("--index") { Description = "The index version (default: the newest)." };
+        var index = new Option<string?>("--index") { Description = "The index version (default: the newest of --feature, or of the only feature with indexes)." };
+        var feature = new Option<string?>("--feature") { Description = "Search the newest index of this feature." };
         var k = new Option<int>("-k", "--top") { Description = "How many hits.", DefaultValueFactory = _ => 5 };
         var filters = new Option<string[]>("--filter") { Description = "Keep only chunks whose field (or language, record) has this value: field=value; repeat for more." };
-        var command = new Command("search", "Exact top-k cosine search over an embedding index version.") { query, index, k, filters, connection };
+        var command = new Command("search", "Exact top-k cosine search over an embedding index version.") { query, index, feature, k, filters, connection };
         command.SetAction(async (parse, cancellationToken) => await CliErrors.RunAsync(console, async () =>
         {
             using var services = new LlmOpsClient(parse.GetValue(connection)!);
@@ -25,7 +26,7 @@ internal static class SearchCommand
                 conditions[eq > 0 ? pair[..eq] : throw new ArgumentException($"--filter '{pair}' is not field=value.")] = pair[(eq + 1)..];
             }
 
-            var result = await services.Search.SearchAsync(parse.GetValue(query)!, parse.GetValue(index), parse.GetValue(k), conditions, cancellationToken);
+            var result = await services.Search.SearchAsync(parse.GetValue(query)!, parse.GetValue(index), parse.GetValue(k), conditions, parse.GetValue(feature), cancellationToken);
             console.MarkupLineInterpolated($"{result.IndexId} ({result.Model}), {result.Candidates} candidate chunk(s):");
             var table = new Table().AddColumns("Score", "Chunk", "Text").Border(TableBorder.Rounded);
             foreach (var hit in result.Hits)

@@ -35,7 +35,9 @@ public sealed class SearchEndpoint(SemanticSearch search) : IHttpTriggerHandler
 
         try
         {
-            return HttpTriggerResponse.Json(await search.SearchAsync(query, request.Query.GetValueOrDefault("index") is { Length: > 0 } index ? index : null, k, filters, cancellationToken));
+            var index = request.Query.GetValueOrDefault("index") is { Length: > 0 } named ? named : null;
+            var feature = request.Query.GetValueOrDefault("feature") is { Length: > 0 } chosen ? chosen : null;
+            return HttpTriggerResponse.Json(await search.SearchAsync(query, index, k, filters, feature, cancellationToken));
         }
         catch (KeyNotFoundException ex)
         {
@@ -44,6 +46,10 @@ public sealed class SearchEndpoint(SemanticSearch search) : IHttpTriggerHandler
         catch (FormatException ex)
         {
             return HttpTriggerResponse.Problem(400, "Bad index id", ex.Message);
+        }
+        catch (ArgumentException ex)
+        {
+            return HttpTriggerResponse.Problem(400, "Which feature?", ex.Message);
         }
     }
 }

@@ -3,7 +3,8 @@ using LlmOps.Lifecycle;
 namespace LlmOps.Embeddings;
 
 /// <summary>
-/// Exact top-k cosine search over an index version (the newest one unless named), with the query embedded by the
+/// Exact top-k cosine search over an index version (unless one is named: the newest of the given feature, or of the
+/// only feature with indexes; with several features and neither named it asks which), with the query embedded by the
 /// same provider, model and dimensions as the index. Filters are exact matches on <c>language</c>, <c>record</c> or
 /// any record field. The last loaded index is kept in memory; every query's top-1 score goes to the search log.
 /// </summary>
@@ -13,7 +14,7 @@ public sealed class SemanticSearch(EmbeddingIndexStore indexes, LifecycleCatalog
     private readonly SemaphoreSlim _gate = new(1, 1);
     private VectorIndex? _loaded;
 
-    public async Task<SearchResult> SearchAsync(string query, string? indexId = null, int k = 5, IReadOnlyDictionary<string, string>? filters = null, CancellationToken cancellationToken = default)
+    public async Task<SearchResult> SearchAsync(string query, string? indexId = null, int k = 5, IReadOnlyDictionary<string, string>? filters = null, string? feature = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(query);
         if (k is < 1 or > MaxK)
@@ -21,7 +22,7 @@ public sealed class SemanticSearch(EmbeddingIndexStore indexes, LifecycleCatalog
             throw new ArgumentOutOfRangeException(nameof(k), k, $"k must be from 1 to {MaxK}.");
         }
 
-        var index = await LoadAsync(indexId, cancellationToken);
+        var index = await LoadAsync(indexId, feature, cancellationToken);
         var manifest = index.Manifest;
         var lifecycle = await lifecycles.GetAsync(manifest.Feature, cancellationToken);
         var configured = lifecycle?.Embedding ?? EmbeddingSettings.Default;
@@ -38,8 +39,11 @@ public sealed class SemanticSearch(EmbeddingIndexStore indexes, LifecycleCatalog
         return result;
     }
 
-    /// <summary>The index version <paramref name="indexId"/>, or the newest of all, loaded and checked.</summary>
-    public async Task<VectorIndex> LoadAsync(string? indexId, CancellationToken cancellationToken)
+    /// <summary>
+    /// The index version <paramref name="indexId"/>, or else the newest of <paramref name="feature"/> (or of the only
+    /// feature that has indexes), loaded and checked.
+    /// </summary>
+    public async Task<VectorIndex> LoadAsync(string? indexId, string? feature, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken);
         try
@@ -50,7 +54,7 @@ public sealed class SemanticSearch(EmbeddingIndexStore indexes, LifecycleCatalog
             }
 
             var manifest = indexId is null
-                ? (await indexes.ListAsync(cancellationToken: cancellationToken)) is [var newest, ..] ? newest : throw new KeyNotFoundException("There is no embedding index yet: ingest a drop and let the dataset-versions queue build one (or run `llmops embeddings refresh DATASET`).")
+                ? await NewestAsync(feature, cancellationToken)
                 : await indexes.GetAsync(indexId, cancellationToken) ?? throw new KeyNotFoundException($"No index version {indexId}. Try `llmops embeddings list`.");
             if (_loaded?.Manifest.Id != manifest.Id)
             {
@@ -66,6 +70,24 @@ public sealed class SemanticSearch(EmbeddingIndexStore indexes, LifecycleCatalog
     }
 
     public void Dispose() => _gate.Dispose();
+
+    private async Task<EmbeddingIndexManifest> NewestAsync(string? feature, CancellationToken cancellationToken)
+    {
+        var all = await indexes.ListAsync(cancellationToken: cancellationToken);
+        if (feature is not null)
+        {
+            return all.FirstOrDefault(m => m.Feature == feature)
+                ?? throw new KeyNotFoundException($"Feature '{feature}' has no embedding index yet: ingest a drop of one of its sources (or run `llmops embeddings refresh DATASET`).");
+        }
+
+        var features = all.Select(m => m.Feature).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        return features.Count switch
+        {
+            0 => throw new KeyNotFoundException("There is no embedding index yet: ingest a drop and let the dataset-versions queue build one (or run `llmops embeddings refresh DATASET`)."),
+            1 => all[0],
+            _ => throw new ArgumentException($"Several features have embedding indexes ({string.Join(", ", features)}): name the feature or the index version."),
+        };
+    }
 
     private static Func<IndexedChunk, bool>? Filter(IReadOnlyDictionary<string, string>? filters)
     {

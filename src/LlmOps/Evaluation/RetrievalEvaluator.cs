@@ -49,10 +49,10 @@ public sealed class RetrievalEvaluator(SemanticSearch search, ExperimentTracker 
         return queries.Count > 0 ? queries : throw new FormatException("The query set has no queries.");
     }
 
-    public async Task<RetrievalEvaluation> EvaluateAsync(IReadOnlyList<LabeledQuery> queries, string? indexId = null, int k = 5, string experiment = DefaultExperiment, CancellationToken cancellationToken = default)
+    public async Task<RetrievalEvaluation> EvaluateAsync(IReadOnlyList<LabeledQuery> queries, string? indexId = null, int k = 5, string experiment = DefaultExperiment, string? feature = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(queries);
-        var index = (await search.LoadAsync(indexId, cancellationToken)).Manifest;
+        var index = (await search.LoadAsync(indexId, feature, cancellationToken)).Manifest;
         var run = await tracker.StartRunAsync(experiment, new RunStart
         {
             Name = $"{index.Model} k={k}",

@@ -97,13 +97,18 @@ public sealed class EmbeddingRefresherTests
         Assert.True(exact.Hits[0].Score >= exact.Hits[1].Score && exact.Hits[1].Score >= exact.Hits[2].Score);
 
         // Brute force over the loaded index agrees with the search.
-        var index = await search.LoadAsync(built.Index.Id, CancellationToken.None);
+        var index = await search.LoadAsync(built.Index.Id, null, CancellationToken.None);
         var query = new float[384];
         LocalEmbeddingGenerator.Embed("problem number 3 with feature 1", query);
         var expected = Enumerable.Range(0, index.Count)
             .Select(i => (Score: System.Numerics.Tensors.TensorPrimitives.Dot(query, index.Vectors.AsSpan(i * 384, 384)), index.Chunks[i].ChunkId))
             .OrderByDescending(h => h.Score).Take(5).Select(h => h.ChunkId);
         Assert.Equal(expected, (await search.SearchAsync("problem number 3 with feature 1", built.Index.Id, k: 5)).Hits.Select(h => h.Chunk.ChunkId));
+
+        // Without an index id, the feature's newest index (not the newest in the shared account).
+        var byFeature = await search.SearchAsync("problem number 3 with feature 1", indexId: null, k: 1, feature: built.Index.Feature);
+        Assert.Equal(built.Index.Id, byFeature.IndexId);
+        await Assert.ThrowsAsync<KeyNotFoundException>(() => search.SearchAsync("x", indexId: null, feature: "no-such-feature-" + f.Source));
 
         var phoneOnly = await search.SearchAsync("customer reports problem", built.Index.Id, k: 50, new Dictionary<string, string> { ["channel"] = "phone" });
         Assert.Equal(20, phoneOnly.Candidates);
