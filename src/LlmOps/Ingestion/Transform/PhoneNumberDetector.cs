@@ -45,7 +45,9 @@ internal static partial class PhoneNumberDetector
             spans.Add((match.Start, match.Length));
         }
 
-        if (PhoneWords().IsMatch(text))
+        // Other countries' national numbers are looked for (once per region, which is slow) only when a candidate
+        // starts with a trunk 0 right after a phone word.
+        if (HasNationalCandidate(text))
         {
             foreach (var region in NationalRegions)
             {
@@ -62,11 +64,25 @@ internal static partial class PhoneNumberDetector
         return PiiContext.Merge(spans);
     }
 
-    /// <summary>(NXX) NXX-XXXX, NXX-NXX-XXXX, NXX.NXX.XXXX, NXX NXX XXXX, 1-NXX-NXX-XXXX, or ten or eleven bare digits.</summary>
+    private static bool HasNationalCandidate(string text)
+    {
+        foreach (var candidate in Candidate().EnumerateMatches(text))
+        {
+            var start = candidate.Index > 0 && text[candidate.Index - 1] == '(' ? candidate.Index - 1 : candidate.Index;
+            if (text[candidate.Index] == '0' && PiiContext.HasWordBefore(text, start, PhoneWords()))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>Seven or more digits with at most two separators between any two: the least a phone number needs.</summary>
     [GeneratedRegex(@"\d(?:[ ().\-/]{0,2}\d){6}", RegexOptions.CultureInvariant)]
     private static partial Regex Candidate();
 
+    /// <summary>(NXX) NXX-XXXX, NXX-NXX-XXXX, NXX.NXX.XXXX, NXX NXX XXXX, 1-NXX-NXX-XXXX, or ten or eleven bare digits.</summary>
     [GeneratedRegex(@"^(?:1[ .-]?)?(?:\(\d{3}\) ?|\d{3}(?<s>[ .-]))\d{3}(?(s)\k<s>|[ .-])\d{4}$|^1?\d{10}$", RegexOptions.CultureInvariant)]
     private static partial Regex NorthAmericanGrouping();
 

@@ -146,7 +146,7 @@ internal static partial class PiiChecks
 
     /// <summary>Luhn, unless the words right before make the number a token, hash or id.</summary>
     public static bool IsCard(string text, Match match) =>
-        IsLuhnValid(match.Value) && !NotACardRightBefore().IsMatch(text.AsSpan(Math.Max(0, match.Index - PiiContext.Window), Math.Min(match.Index, PiiContext.Window)));
+        IsLuhnValid(match.Value) && !NotACardRightBefore().IsMatch(PiiContext.Before(text, match.Index));
 
     public static bool IsLuhnValid(string candidate)
     {
@@ -201,8 +201,7 @@ internal static partial class PiiChecks
     /// </summary>
     public static bool IsIpv4(string text, Match match)
     {
-        var from = Math.Max(0, match.Index - PiiContext.Window);
-        var before = text.AsSpan(from, match.Index - from);
+        var before = PiiContext.Before(text, match.Index);
         if (VersionWordsRightBefore().IsMatch(before))
         {
             return false;

@@ -9,10 +9,12 @@ internal static class PiiContext
     public const int Window = 40;
 
     /// <summary>A context word stands within <see cref="Window"/> characters before, with no digit between it and the candidate.</summary>
+    /// <summary>The <see cref="Window"/> characters before <paramref name="start"/> (fewer at the start of the text).</summary>
+    public static ReadOnlySpan<char> Before(string text, int start) => text.AsSpan(Math.Max(0, start - Window), Math.Min(start, Window));
+
     public static bool HasWordBefore(string text, int start, Regex words)
     {
-        var from = Math.Max(0, start - Window);
-        var before = text.AsSpan(from, start - from);
+        var before = Before(text, start);
         var lastWordEnd = -1;
         foreach (var match in words.EnumerateMatches(before))
         {
