@@ -88,7 +88,7 @@ public sealed class DatasetStore(StorageAccount storage)
         try
         {
             await _catalog.AddEntityAsync(entry, cancellationToken);
-            return (await _catalog.GetEntityAsync<DatasetVersionEntry>(entry.PartitionKey, entry.RowKey, cancellationToken: cancellationToken)).Value;
+            return entry;
         }
         catch (RequestFailedException ex) when (ex.Status == 409)
         {

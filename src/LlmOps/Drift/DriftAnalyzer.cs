@@ -77,11 +77,13 @@ public static partial class DriftAnalyzer
             return tooFew;
         }
 
+        var sortedReference = DriftStatistics.Sorted([.. reference]);
+        var sortedCurrent = DriftStatistics.Sorted([.. current]);
         // Scale does not matter: values are divided by the largest magnitude first, so 1e300 neither overflows the
         // variance nor the areas (KS and PSI are rank-based and unchanged; normalized Wasserstein is a ratio).
-        var scale = Math.Max(MaxMagnitude(reference), MaxMagnitude(current));
-        var a = DriftStatistics.Sorted([.. reference.Select(v => scale > 0 ? v / scale : v)]);
-        var b = DriftStatistics.Sorted([.. current.Select(v => scale > 0 ? v / scale : v)]);
+        var scale = Math.Max(MaxMagnitude(sortedReference), MaxMagnitude(sortedCurrent));
+        var a = scale > 0 ? Divided(sortedReference, scale) : sortedReference;
+        var b = scale > 0 ? Divided(sortedCurrent, scale) : sortedCurrent;
         var (value, lowerIsWorse, warn, alert) = test switch
         {
             "ks" => (DriftStatistics.KolmogorovSmirnovSorted(a, b).PValue, true, 0.1, 0.05),
@@ -89,11 +91,14 @@ public static partial class DriftAnalyzer
             "wasserstein" => (DriftStatistics.StandardDeviation(a) is var std && std > 0 ? DriftStatistics.WassersteinSorted(a, b) / std : DriftStatistics.WassersteinSorted(a, b), false, 0.05, 0.1),
             _ => throw new ArgumentException($"{signal}: the test '{test}' does not apply to numeric values (ks, psi or wasserstein)."),
         };
-        var check = Verdict(signal, kind, test, value, lowerIsWorse, settings?.Warn ?? warn, settings?.Alert ?? alert, a.Length, b.Length, settings);
-        return check with { Histogram = NumericHistogram([.. a.Select(v => v * (scale > 0 ? scale : 1))], [.. b.Select(v => v * (scale > 0 ? scale : 1))]) };
+        return Verdict(signal, kind, test, value, lowerIsWorse, settings?.Warn ?? warn, settings?.Alert ?? alert, a.Length, b.Length, settings)
+            with { Histogram = NumericHistogram(sortedReference, sortedCurrent) };
     }
 
-    private static double MaxMagnitude(IReadOnlyList<double> values) => values.Count == 0 ? 0 : values.Max(Math.Abs);
+    /// <summary>The largest magnitude of a sorted, non-empty sample: at one of its ends.</summary>
+    private static double MaxMagnitude(double[] sorted) => Math.Max(Math.Abs(sorted[0]), Math.Abs(sorted[^1]));
+
+    private static double[] Divided(double[] values, double scale) => [.. values.Select(v => v / scale)];
 
     public static DriftCheck Categorical(string signal, IReadOnlyList<string> reference, IReadOnlyList<string> current, DriftSignalSettings? settings)
     {

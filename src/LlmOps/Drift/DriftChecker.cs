@@ -179,7 +179,7 @@ public sealed class DriftChecker(
             sample.RecordIds.Add(record.Id);
             foreach (var name in numeric)
             {
-                if (record.Fields.GetValueOrDefault(name) is { } value && double.TryParse(Convert.ToString(value, CultureInfo.InvariantCulture), NumberStyles.Float, CultureInfo.InvariantCulture, out var number) && double.IsFinite(number))
+                if (record.Fields.GetValueOrDefault(name) is { } value && double.TryParse(Convert.ToString(value, CultureInfo.InvariantCulture), NumberStyles.Float, CultureInfo.InvariantCulture, out var number))
                 {
                     (sample.Numeric.TryGetValue(name, out var list) ? list : sample.Numeric[name] = []).Add(number);
                 }
