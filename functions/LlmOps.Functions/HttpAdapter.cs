@@ -1,4 +1,5 @@
 using System.Globalization;
+using LlmOps.Errors;
 using LlmOps.Triggers;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -12,14 +13,24 @@ internal static class HttpAdapter
     {
         using var body = new MemoryStream();
         await request.Body.CopyToAsync(body, cancellationToken);
-        var response = await handler.HandleAsync(
-            new HttpTriggerRequest(
-                request.Method,
-                request.Path.Value ?? "/",
-                request.RouteValues.ToDictionary(r => r.Key, r => Convert.ToString(r.Value, CultureInfo.InvariantCulture) ?? "", StringComparer.OrdinalIgnoreCase),
-                request.Query.ToDictionary(q => q.Key, q => q.Value.ToString(), StringComparer.OrdinalIgnoreCase),
-                body.ToArray()),
-            cancellationToken);
+        HttpTriggerResponse response;
+        try
+        {
+            response = await handler.HandleAsync(
+                new HttpTriggerRequest(
+                    request.Method,
+                    request.Path.Value ?? "/",
+                    request.RouteValues.ToDictionary(r => r.Key, r => Convert.ToString(r.Value, CultureInfo.InvariantCulture) ?? "", StringComparer.OrdinalIgnoreCase),
+                    request.Query.ToDictionary(q => q.Key, q => q.Value.ToString(), StringComparer.OrdinalIgnoreCase),
+                    body.ToArray()),
+                cancellationToken);
+        }
+        catch (LlmOpsException ex)
+        {
+            // The same problem details the local host answers with (ErrorMapping is the one place codes become statuses).
+            response = ErrorMapping.Problem(ex);
+        }
+
         return new HandlerResult(response);
     }
 

@@ -5,7 +5,7 @@ using Microsoft.Azure.Functions.Worker;
 
 namespace LlmOps.Functions;
 
-public sealed class IngestDropFunction(IngestDropHandler handler)
+public sealed class IngestDropFunction(IngestDropHandler handler, DeadLetters deadLetters)
 {
     [Function(TriggerCatalog.IngestDrop)]
     public async Task Run(
@@ -16,6 +16,12 @@ public sealed class IngestDropFunction(IngestDropHandler handler)
     {
         var properties = await blob.GetPropertiesAsync(cancellationToken: cancellationToken);
         var bindings = new Dictionary<string, string>(StringComparer.Ordinal) { ["source"] = source, ["name"] = name };
-        await handler.HandleAsync(new BlobTriggerInput(blob.BlobContainerName, blob.Name, properties.Value.ETag, bindings), cancellationToken);
+        var input = new BlobTriggerInput(blob.BlobContainerName, blob.Name, properties.Value.ETag, bindings);
+        var outcome = await DeadLetters.RunAsync(() => handler.HandleAsync(input, cancellationToken));
+        if (outcome.DeadLetterReason is { } reason)
+        {
+            // Permanent: on blob-poison now (as the local host does), and return normally so the Functions host does not retry it.
+            await deadLetters.SendBlobAsync(TriggerCatalog.IngestDrop, input, 1, "dead-lettered at once: " + reason, cancellationToken);
+        }
     }
 }

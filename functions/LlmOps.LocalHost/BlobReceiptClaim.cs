@@ -33,9 +33,9 @@ internal sealed class BlobReceiptClaim(BlobClient receiptBlob, BlobLeaseKeeper l
         WriteAsync(Receipt with { Attempts = Math.Max(0, Receipt.Attempts - 1) }, cancellationToken);
 
     /// <summary>Records why the current attempt failed and returns the attempts so far.</summary>
-    public async Task<int> RecordFailureAsync(Exception error, CancellationToken cancellationToken)
+    public async Task<int> RecordFailureAsync(string error, CancellationToken cancellationToken)
     {
-        await WriteAsync(Receipt with { LastError = Describe(error) }, cancellationToken);
+        await WriteAsync(Receipt with { LastError = error.Length <= MaxErrorLength ? error : error[..MaxErrorLength] }, cancellationToken);
         return Receipt.Attempts;
     }
 

@@ -11,7 +11,7 @@ namespace LlmOps.LocalHost;
 /// <summary>
 /// A blob trigger: scans the container for blob versions matching the path, runs the handler once per version
 /// (ETag) under a leased receipt, and after host.json's poisonBlobThreshold failed attempts puts a message on
-/// blob-poison. The blob itself is never moved or deleted.
+/// blob-poison (at once for a dead-letter outcome). The blob itself is never moved or deleted.
 /// </summary>
 public sealed class BlobTriggerListener : TriggerListener
 {
@@ -20,7 +20,7 @@ public sealed class BlobTriggerListener : TriggerListener
     private readonly LocalHostOptions _options;
     private readonly HostJsonSettings _hostJson;
     private readonly HostDiagnostics _diagnostics;
-    private readonly TimeProvider _clock;
+    private readonly DeadLetters _deadLetters;
     private readonly BlobPathPattern _pattern;
     private readonly ConcurrentDictionary<string, byte> _done = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Task> _running = new(StringComparer.Ordinal);
@@ -34,7 +34,7 @@ public sealed class BlobTriggerListener : TriggerListener
         LocalHostOptions options,
         HostJsonSettings hostJson,
         HostDiagnostics diagnostics,
-        TimeProvider clock,
+        DeadLetters deadLetters,
         ILogger<BlobTriggerListener> logger)
         : base(function, services, options.ShutdownTimeout, logger)
     {
@@ -43,7 +43,7 @@ public sealed class BlobTriggerListener : TriggerListener
         _options = options;
         _hostJson = hostJson;
         _diagnostics = diagnostics;
-        _clock = clock;
+        _deadLetters = deadLetters;
         _pattern = BlobPathPattern.Parse(function.Target);
         _slots = new SemaphoreSlim(hostJson.BlobMaxDegreeOfParallelism);
     }
@@ -204,11 +204,18 @@ public sealed class BlobTriggerListener : TriggerListener
             using var handlerToken = CancellationTokenSource.CreateLinkedTokenSource(HandlerStopping, claim.LeaseLost);
             try
             {
-                await InvokeAsync<IBlobTriggerHandler>((h, ct) => h.HandleAsync(input, ct), handlerToken.Token);
-                await claim.CompleteAsync(HandlerStopping);
-                _done.TryAdd(key, 0);
-                _diagnostics.Increment(HostDiagnostics.BlobSucceeded, Function.Name);
-                return;
+                var outcome = await InvokeAsync<IBlobTriggerHandler>((h, ct) => h.HandleAsync(input, ct), handlerToken.Token);
+                if (outcome.DeadLetterReason is null)
+                {
+                    await claim.CompleteAsync(HandlerStopping);
+                    _done.TryAdd(key, 0);
+                    _diagnostics.Increment(HostDiagnostics.BlobSucceeded, Function.Name);
+                    return;
+                }
+
+                // Permanent: retrying the same blob version cannot succeed, so it is poisoned now.
+                _diagnostics.Increment(HostDiagnostics.BlobFailed, Function.Name);
+                await claim.RecordFailureAsync("dead-lettered at once: " + outcome.DeadLetterReason, HandlerStopping);
             }
             catch (Exception ex) when (IsShutdownCancellation(ex) || (ex is OperationCanceledException && claim.LeaseLost.IsCancellationRequested))
             {
@@ -222,7 +229,7 @@ public sealed class BlobTriggerListener : TriggerListener
             catch (Exception ex)
             {
                 _diagnostics.Increment(HostDiagnostics.BlobFailed, Function.Name);
-                var attempts = await claim.RecordFailureAsync(ex, HandlerStopping);
+                var attempts = await claim.RecordFailureAsync(BlobReceiptClaim.Describe(ex), HandlerStopping);
                 Logger.LogWarning(ex, "{Function} failed on {Blob} (attempt {Attempt} of {Threshold})", Function.Name, input.Path, attempts, _hostJson.PoisonBlobThreshold);
                 if (attempts < _hostJson.PoisonBlobThreshold)
                 {
@@ -232,10 +239,7 @@ public sealed class BlobTriggerListener : TriggerListener
         }
 
         var receipt = claim.Receipt;
-        var poison = new BlobPoisonMessage(
-            "BlobTrigger", Function.Name, input.Container, input.Name, input.ETag.ToString(), receipt.Attempts,
-            receipt.LastError ?? "unknown error", _clock.GetUtcNow());
-        await _storage.Queue(StorageNames.BlobPoisonQueue).SendMessageAsync(JsonSerializer.Serialize(poison, JsonSerializerOptions.Web), HandlerStopping);
+        await _deadLetters.SendBlobAsync(Function.Name, input, receipt.Attempts, receipt.LastError ?? "unknown error", HandlerStopping);
         await claim.MarkPoisonedAsync(HandlerStopping);
         _done.TryAdd(key, 0);
         _diagnostics.Increment(HostDiagnostics.BlobPoisoned, Function.Name);

@@ -1,3 +1,4 @@
+using LlmOps.Errors;
 using LlmOps.Triggers;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -54,6 +55,10 @@ public static class HttpTriggerEndpoints
                 body);
             var handler = (IHttpTriggerHandler)ActivatorUtilities.GetServiceOrCreateInstance(services, function.HandlerType);
             response = await handler.HandleAsync(request, cancellationToken);
+        }
+        catch (LlmOpsException ex)
+        {
+            response = ErrorMapping.Problem(ex);
         }
         catch (BadHttpRequestException ex)
         {

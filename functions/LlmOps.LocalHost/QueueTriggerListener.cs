@@ -19,6 +19,7 @@ public sealed class QueueTriggerListener(
     LocalHostOptions options,
     HostJsonSettings hostJson,
     HostDiagnostics diagnostics,
+    DeadLetters deadLetters,
     ILogger<QueueTriggerListener> logger)
     : TriggerListener(function, services, options.ShutdownTimeout, logger)
 {
@@ -115,7 +116,15 @@ public sealed class QueueTriggerListener(
                 var input = new QueueTriggerInput(_queue.Name, message.MessageId, message.Body.ToString(), message.DequeueCount, message.InsertedOn);
                 try
                 {
-                    await InvokeAsync<IQueueTriggerHandler>((h, ct) => h.HandleAsync(input, ct), HandlerStopping);
+                    var outcome = await InvokeAsync<IQueueTriggerHandler>((h, ct) => h.HandleAsync(input, ct), HandlerStopping);
+                    if (outcome.DeadLetterReason is { } reason)
+                    {
+                        // Permanent: retrying the same message cannot succeed, so it is not retried.
+                        diagnostics.Increment(HostDiagnostics.QueueFailed, Function.Name);
+                        await MoveToPoisonAsync(message, receipt, "dead-lettered at once: " + reason);
+                        return;
+                    }
+
                     await receipt.DeleteAsync(CancellationToken.None);
                     diagnostics.Increment(HostDiagnostics.QueueSucceeded, Function.Name);
                 }
@@ -156,13 +165,13 @@ public sealed class QueueTriggerListener(
         var marker = storage.Container(StorageNames.HostContainer).GetBlobClient(PoisonMoveMarker(_queue.Name, message.MessageId));
         if (!await marker.ExistsAsync(CancellationToken.None))
         {
-            var sent = await _poison.SendMessageAsync(message.Body, cancellationToken: CancellationToken.None);
-            await marker.TryCreateAsync(BinaryData.FromString(sent.Value.MessageId), cancellationToken: CancellationToken.None);
+            var sent = await deadLetters.SendQueueMessageAsync(_queue.Name, message.Body, CancellationToken.None);
+            await marker.TryCreateAsync(BinaryData.FromString(sent), cancellationToken: CancellationToken.None);
         }
 
         await receipt.DeleteAsync(CancellationToken.None);
         diagnostics.Increment(HostDiagnostics.QueuePoisoned, Function.Name);
-        Logger.LogError("{Function} moved message {MessageId} to {Poison} after {Count} dequeues: {Reason}",
+        Logger.LogError("{Function} moved message {MessageId} to {Poison} after {Count} dequeue(s): {Reason}",
             Function.Name, message.MessageId, _poison.Name, message.DequeueCount, reason);
     }
 }

@@ -131,6 +131,14 @@ public abstract class TriggerListener(FunctionDefinition function, IServiceProvi
         await call(handler, cancellationToken);
     }
 
+    /// <summary>Runs a queue or blob handler in its own scope; a permanent <c>LlmOpsException</c> reads as a dead-letter outcome.</summary>
+    protected async Task<HandlerOutcome> InvokeAsync<THandler>(Func<THandler, CancellationToken, Task<HandlerOutcome>> call, CancellationToken cancellationToken)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var handler = (THandler)ActivatorUtilities.GetServiceOrCreateInstance(scope.ServiceProvider, Function.HandlerType);
+        return await DeadLetters.RunAsync(() => call(handler, cancellationToken));
+    }
+
     /// <summary>Waits, returning false instead of throwing when the wait was cancelled.</summary>
     protected static async Task<bool> DelayAsync(TimeSpan delay, CancellationToken cancellationToken)
     {

@@ -1,10 +1,9 @@
-using LlmOps.Lifecycle;
-using LlmOps.Registry;
+using LlmOps.Errors;
 using Spectre.Console;
 
 namespace LlmOps.Cli;
 
-/// <summary>The clear-error wrapper every command body runs in.</summary>
+/// <summary>The clear-error wrapper every command body runs in: maps failures to exit codes in one place (README, "Exit codes").</summary>
 internal static class CliErrors
 {
     /// <summary>The storage error behind an exception: a refused request, or a connection the SDK's retries gave up on.</summary>
@@ -15,23 +14,37 @@ internal static class CliErrors
         _ => ex.InnerException is { } inner ? StorageFault(inner) : null,
     };
 
-    /// <summary>Runs a command body; a user error (unknown id, bad name, conflict, refused gate) prints in red and exits 1.</summary>
+    /// <summary>
+    /// Runs a command body. An <see cref="LlmOpsException"/> (unknown id, bad input, conflict, refused gate...) prints
+    /// in red and exits with its code's exit code (a missing local file counts as not found); a storage fault says so and exits 8; anything else is a bug and
+    /// prints as one, with its stack trace, exit 70.
+    /// </summary>
     public static async Task<int> RunAsync(IAnsiConsole console, Func<Task<int>> body)
     {
         try
         {
             return await body();
         }
-        catch (Exception ex) when (ex is KeyNotFoundException or FormatException or ArgumentException or InvalidOperationException
-            or RegistryConflictException or PromotionRefusedException or LifecycleValidationException or FileNotFoundException or InvalidDataException)
+        catch (LlmOpsException ex)
         {
             console.MarkupLineInterpolated($"[red]{ex.Message}[/]");
-            return 1;
+            return ErrorMapping.ExitCode(ex.Code);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            console.MarkupLineInterpolated($"[red]{ex.Message}[/]");
+            return ErrorMapping.ExitCode(ErrorCode.NotFound);
         }
         catch (Exception ex) when (StorageFault(ex) is { } fault)
         {
             console.MarkupLineInterpolated($"[red]Storage request failed: {fault.Message.Split('\n')[0]}[/] Is the storage account reachable (`llmops up` for the local one)?");
-            return 1;
+            return ErrorMapping.StorageFaultExitCode;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            console.MarkupLineInterpolated($"[red]Internal error (a bug in llmops; please report it with what follows):[/] {ex.GetType().Name}: {ex.Message}");
+            console.WriteLine(ex.StackTrace ?? "");
+            return ErrorMapping.InternalErrorExitCode;
         }
     }
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using LlmOps.Datasets;
+using LlmOps.Errors;
 using LlmOps.Storage;
 using Spectre.Console;
 
@@ -29,18 +30,18 @@ internal static class DatasetsCommand
 
         var showId = new Argument<string>("id") { Description = "A version id, e.g. dataset:tickets@3f9a1c2e0b7d." };
         var show = new Command("show", "Show a version's manifest: counts, quality, PII, schema and parts.") { showId, connection };
-        show.SetAction(async (parse, cancellationToken) => await WithManifestAsync(console, Store(parse, connection), parse.GetValue(showId)!, manifest =>
+        show.SetAction(async (parse, cancellationToken) => await CliErrors.RunAsync(console, () => WithManifestAsync(Store(parse, connection), parse.GetValue(showId)!, manifest =>
         {
             console.Write(ResultTables.Manifest(manifest));
             return Task.FromResult(0);
-        }, cancellationToken));
+        }, cancellationToken)));
 
         var verifyId = new Argument<string>("id") { Description = "The version to verify." };
         var verify = new Command("verify", "Recompute every part's SHA-256 and compare with the manifest; exit 1 on any difference.") { verifyId, connection };
-        verify.SetAction(async (parse, cancellationToken) =>
+        verify.SetAction(async (parse, cancellationToken) => await CliErrors.RunAsync(console, async () =>
         {
             var store = Store(parse, connection);
-            return await WithManifestAsync(console, store, parse.GetValue(verifyId)!, async manifest =>
+            return await WithManifestAsync(store, parse.GetValue(verifyId)!, async manifest =>
             {
                 var problems = await store.VerifyAsync(manifest, cancellationToken);
                 foreach (var problem in problems)
@@ -55,16 +56,16 @@ internal static class DatasetsCommand
 
                 return problems.Count == 0 ? 0 : 1;
             }, cancellationToken);
-        });
+        }));
 
         var from = new Argument<string>("from") { Description = "The older version." };
         var to = new Argument<string>("to") { Description = "The newer version." };
         var diff = new Command("diff", "Show records added, removed and changed between two versions.") { from, to, connection };
-        diff.SetAction(async (parse, cancellationToken) =>
+        diff.SetAction(async (parse, cancellationToken) => await CliErrors.RunAsync(console, async () =>
         {
             var store = Store(parse, connection);
-            return await WithManifestAsync(console, store, parse.GetValue(from)!, older =>
-                WithManifestAsync(console, store, parse.GetValue(to)!, async newer =>
+            return await WithManifestAsync(store, parse.GetValue(from)!, older =>
+                WithManifestAsync(store, parse.GetValue(to)!, async newer =>
                 {
                     var result = await store.DiffAsync(older, newer, cancellationToken);
                     console.MarkupLineInterpolated($"{result.From} -> {result.To}: [green]+{result.Added.Count}[/] [red]-{result.Removed.Count}[/] [yellow]~{result.Changed.Count}[/]");
@@ -78,32 +79,13 @@ internal static class DatasetsCommand
 
                     return 0;
                 }, cancellationToken), cancellationToken);
-        });
+        }));
 
         return new Command("datasets", "Inspect immutable dataset versions.") { list, show, verify, diff };
     }
 
     private static DatasetStore Store(ParseResult parse, Option<string> connection) => new(new StorageAccount(parse.GetValue(connection)!));
 
-    private static async Task<int> WithManifestAsync(IAnsiConsole console, DatasetStore store, string id, Func<DatasetManifest, Task<int>> action, CancellationToken cancellationToken)
-    {
-        DatasetManifest? manifest;
-        try
-        {
-            manifest = await store.GetAsync(id, cancellationToken);
-        }
-        catch (FormatException ex)
-        {
-            console.MarkupLineInterpolated($"[red]{ex.Message}[/]");
-            return 2;
-        }
-
-        if (manifest is null)
-        {
-            console.MarkupLineInterpolated($"[red]No dataset version {id}.[/] Try `llmops datasets list`.");
-            return 1;
-        }
-
-        return await action(manifest);
-    }
+    private static async Task<int> WithManifestAsync(DatasetStore store, string id, Func<DatasetManifest, Task<int>> action, CancellationToken cancellationToken) =>
+        await action(await store.GetAsync(id, cancellationToken) ?? throw LlmOpsException.NotFound($"No dataset version {id}. Try `llmops datasets list`."));
 }

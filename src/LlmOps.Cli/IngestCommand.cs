@@ -1,4 +1,5 @@
 using System.CommandLine;
+using LlmOps.Errors;
 using LlmOps.Ingestion;
 using LlmOps.Lifecycle;
 using Spectre.Console;
@@ -23,22 +24,13 @@ internal static class IngestCommand
             var path = parse.GetValue(file)!;
             if (!path.Exists)
             {
-                console.MarkupLineInterpolated($"[red]No such file: {path.FullName}[/]");
-                return 1;
+                throw LlmOpsException.NotFound($"No such file: {path.FullName}");
             }
 
             using var client = new LlmOpsClient(parse.GetValue(connection)!);
             if (parse.GetValue(lifecycle) is { } lifecycleFile)
             {
-                try
-                {
-                    await client.Lifecycles.PublishAsync(await File.ReadAllTextAsync(lifecycleFile.FullName, cancellationToken), lifecycleFile.Name, cancellationToken);
-                }
-                catch (LifecycleValidationException ex)
-                {
-                    console.MarkupLineInterpolated($"[red]{ex.Message}[/]");
-                    return 1;
-                }
+                await client.Lifecycles.PublishAsync(await File.ReadAllTextAsync(lifecycleFile.FullName, cancellationToken), lifecycleFile.Name, cancellationToken);
             }
 
             var result = await console.Status().StartAsync($"Ingesting {path.Name}...", _ => client.IngestFileAsync(path.FullName, parse.GetValue(source)!, cancellationToken));

@@ -33,22 +33,10 @@ internal static class LifecycleCommand
         return new Command("lifecycle", "Validate and publish lifecycle files.") { validate, publish };
     }
 
-    private static async Task<int> RunAsync(IAnsiConsole console, Func<Task<LifecycleDefinition>> load, Action<LifecycleDefinition> report)
-    {
-        try
+    private static Task<int> RunAsync(IAnsiConsole console, Func<Task<LifecycleDefinition>> load, Action<LifecycleDefinition> report) =>
+        CliErrors.RunAsync(console, async () =>
         {
             report(await load());
             return 0;
-        }
-        catch (LifecycleValidationException ex)
-        {
-            console.MarkupLineInterpolated($"[red]{ex.Message}[/]");
-            return 1;
-        }
-        catch (FileNotFoundException ex)
-        {
-            console.MarkupLineInterpolated($"[red]{ex.Message}[/]");
-            return 1;
-        }
-    }
+        });
 }

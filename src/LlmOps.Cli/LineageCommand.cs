@@ -1,4 +1,5 @@
 using System.CommandLine;
+using LlmOps.Errors;
 using LlmOps.Lineage;
 using Spectre.Console;
 
@@ -20,7 +21,7 @@ internal static class LineageCommand
         {
             if (parse.GetValue(up) && parse.GetValue(down))
             {
-                throw new ArgumentException("Give --up or --down, not both (neither means both directions).");
+                throw LlmOpsException.Invalid("Give --up or --down, not both (neither means both directions).");
             }
 
             var direction = parse.GetValue(up) ? LineageDirection.Upstream : parse.GetValue(down) ? LineageDirection.Downstream : LineageDirection.Both;
@@ -28,8 +29,7 @@ internal static class LineageCommand
             var graph = await services.Lineage.QueryAsync(parse.GetValue(id)!, direction, parse.GetValue(depth), cancellationToken);
             if (!graph.Found)
             {
-                console.MarkupLineInterpolated($"[red]Nothing in the lineage graph is called {graph.Root}.[/]");
-                return 1;
+                throw LlmOpsException.NotFound($"Nothing in the lineage graph is called {graph.Root}.");
             }
 
             // Straight to the writer: Spectre would wrap long ids, and JSON or Mermaid must stay intact when piped.

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using LlmOps.Errors;
 using LlmOps.Notebooks.Runner;
 using Spectre.Console;
 
@@ -26,7 +27,7 @@ internal static class NotebookCommand
             var notebook = parse.GetValue(path)!;
             if (!notebook.Exists)
             {
-                throw new FileNotFoundException($"No such notebook: {notebook.FullName}");
+                throw LlmOpsException.NotFound($"No such notebook: {notebook.FullName}");
             }
 
             var pairs = parse.GetValue(parameters) ?? [];
@@ -34,7 +35,7 @@ internal static class NotebookCommand
             {
                 if (pair.IndexOf('=', StringComparison.Ordinal) <= 0)
                 {
-                    throw new ArgumentException($"-p '{pair}' is not name=value.");
+                    throw LlmOpsException.Invalid($"-p '{pair}' is not name=value.");
                 }
             }
 

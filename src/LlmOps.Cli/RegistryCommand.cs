@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using LlmOps.Errors;
 using LlmOps.Lifecycle;
 using LlmOps.Registry;
 using Spectre.Console;
@@ -60,17 +61,9 @@ internal static class RegistryCommand
             using var services = new LlmOpsClient(parse.GetValue(connection)!);
             var file = parse.GetValue(lifecycleFile);
             var lifecycle = file is null ? null : await LifecycleParser.LoadAsync(file.FullName, cancellationToken);
-            try
-            {
-                var moved = await services.Registry.PromoteAsync(parse.GetValue(promoteName)!, parse.GetValue(promoteVersion), parse.GetValue(promoteAlias)!, lifecycle, cancellationToken);
-                console.MarkupLineInterpolated($"[green]Promoted: {moved.Name}@{moved.Alias}[/] -> version {moved.Version} (every release gate met).");
-                return 0;
-            }
-            catch (PromotionRefusedException ex)
-            {
-                console.MarkupLineInterpolated($"[red]Refused.[/] {ex.Message}");
-                return 3;
-            }
+            var moved = await services.Registry.PromoteAsync(parse.GetValue(promoteName)!, parse.GetValue(promoteVersion), parse.GetValue(promoteAlias)!, lifecycle, cancellationToken);
+            console.MarkupLineInterpolated($"[green]Promoted: {moved.Name}@{moved.Alias}[/] -> version {moved.Version} (every release gate met).");
+            return 0;
         }));
 
         var deployName = new Argument<string>("name") { Description = "The registered name." };
@@ -92,7 +85,7 @@ internal static class RegistryCommand
         {
             using var services = new LlmOpsClient(parse.GetValue(connection)!);
             var item = await services.Registry.GetAsync(parse.GetValue(showName)!, cancellationToken)
-                ?? throw new KeyNotFoundException($"{ModelRegistry.QualifiedName(parse.GetValue(showName)!)} is not registered. Try `llmops registry list`.");
+                ?? throw LlmOpsException.NotFound($"{ModelRegistry.QualifiedName(parse.GetValue(showName)!)} is not registered. Try `llmops registry list`.");
             console.MarkupLineInterpolated($"[bold]{item.Name}[/] ({item.Kind}, feature {item.Feature ?? "-"}): {item.Description ?? ""}");
             var aliases = item.Aliases.ToLookup(a => a.Version, a => a.Alias);
             var versions = new Table().AddColumns("Version", "Run", "Aliases", "Created", "By", "Description").Border(TableBorder.Rounded);
@@ -146,7 +139,7 @@ internal static class RegistryCommand
             var eq = pair.IndexOf('=', StringComparison.Ordinal);
             if (eq <= 0)
             {
-                throw new ArgumentException($"--tag '{pair}' is not key=value.");
+                throw LlmOpsException.Invalid($"--tag '{pair}' is not key=value.");
             }
 
             tags[pair[..eq]] = pair[(eq + 1)..];

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using LlmOps.Errors;
 using LlmOps.Tracking;
 using Spectre.Console;
 
@@ -41,7 +42,7 @@ internal static class RunsCommand
         {
             using var services = new LlmOpsClient(parse.GetValue(connection)!);
             var run = await services.Tracker.GetRunAsync(parse.GetValue(showId)!, cancellationToken)
-                ?? throw new KeyNotFoundException($"No run {parse.GetValue(showId)}. Try `llmops runs list`.");
+                ?? throw LlmOpsException.NotFound($"No run {parse.GetValue(showId)}. Try `llmops runs list`.");
             var info = run.Info;
             console.MarkupLineInterpolated($"[bold]{info.Id}[/] ({info.Name}) in experiment {info.Experiment}: {info.Status.ToString().ToUpperInvariant()}");
             console.MarkupLineInterpolated($"started {info.StartTime:u}, ended {(info.EndTime is { } end ? end.ToString("u", CultureInfo.InvariantCulture) : "-")}, by {info.User}, git {info.GitRevision ?? "-"}");
@@ -83,7 +84,7 @@ internal static class RunsCommand
             var runs = new List<RunDetails>();
             foreach (var id in parse.GetValue(compareIds)!)
             {
-                runs.Add(await services.Tracker.GetRunAsync(id, cancellationToken) ?? throw new KeyNotFoundException($"No run {id}. Try `llmops runs list`."));
+                runs.Add(await services.Tracker.GetRunAsync(id, cancellationToken) ?? throw LlmOpsException.NotFound($"No run {id}. Try `llmops runs list`."));
             }
 
             var table = new Table().Border(TableBorder.Rounded).AddColumn("");

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using LlmOps.Errors;
 using Spectre.Console;
 
 namespace LlmOps.Cli;
@@ -23,7 +24,7 @@ internal static class SearchCommand
             foreach (var pair in parse.GetValue(filters) ?? [])
             {
                 var eq = pair.IndexOf('=', StringComparison.Ordinal);
-                conditions[eq > 0 ? pair[..eq] : throw new ArgumentException($"--filter '{pair}' is not field=value.")] = pair[(eq + 1)..];
+                conditions[eq > 0 ? pair[..eq] : throw LlmOpsException.Invalid($"--filter '{pair}' is not field=value.")] = pair[(eq + 1)..];
             }
 
             var result = await services.Search.SearchAsync(parse.GetValue(query)!, parse.GetValue(index), parse.GetValue(k), conditions, parse.GetValue(feature), cancellationToken);

@@ -6,8 +6,8 @@ using LlmOps.Ingestion;
 using LlmOps.Lifecycle;
 using LlmOps.Lineage;
 using LlmOps.Registry;
-using LlmOps.Tracking;
 using LlmOps.Storage;
+using LlmOps.Tracking;
 using LlmOps.Triggers;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -31,6 +31,7 @@ public static class LlmOpsServiceCollectionExtensions
             var connectionString = FirstNonEmpty(options.ConnectionString, configuration["AzureWebJobsStorage"]) ?? StorageAccount.DevelopmentStorage;
             return new StorageAccount(connectionString);
         });
+        services.TryAddSingleton<DeadLetters>();
         services.TryAddSingleton<LifecycleCatalog>();
         services.TryAddSingleton<Monitoring.ListenerStates>();
         services.TryAddSingleton<DropIngestor>();

@@ -9,9 +9,9 @@ internal sealed class TimestampingBlobHandler : IBlobTriggerHandler
 {
     public ConcurrentDictionary<string, long> Started { get; } = new(StringComparer.Ordinal);
 
-    public Task HandleAsync(BlobTriggerInput blob, CancellationToken cancellationToken)
+    public Task<HandlerOutcome> HandleAsync(BlobTriggerInput blob, CancellationToken cancellationToken)
     {
         Started.TryAdd(blob.Name, Stopwatch.GetTimestamp());
-        return Task.CompletedTask;
+        return Task.FromResult(HandlerOutcome.Done);
     }
 }

@@ -11,7 +11,7 @@ namespace LlmOps.Tests.HostProcess;
 /// </summary>
 public sealed class JournalingBlobHandler(TableClient journal) : IBlobTriggerHandler
 {
-    public async Task HandleAsync(BlobTriggerInput blob, CancellationToken cancellationToken)
+    public async Task<HandlerOutcome> HandleAsync(BlobTriggerInput blob, CancellationToken cancellationToken)
     {
         var partition = TableKey.Encode(blob.Name);
         await journal.AddEntityAsync(new TableEntity(partition, "start-" + Guid.NewGuid().ToString("N")), cancellationToken);
@@ -36,5 +36,6 @@ public sealed class JournalingBlobHandler(TableClient journal) : IBlobTriggerHan
         }
 
         await journal.AddEntityAsync(new TableEntity(partition, "done-" + Guid.NewGuid().ToString("N")), cancellationToken);
+        return HandlerOutcome.Done;
     }
 }

@@ -1,3 +1,4 @@
+using LlmOps.Errors;
 using LlmOps.Lifecycle;
 
 namespace LlmOps.Datasets;
@@ -32,7 +33,7 @@ public sealed record DatasetManifest(
         var at = id.IndexOf('@', StringComparison.Ordinal);
         if (!id.StartsWith("dataset:", StringComparison.Ordinal) || at < 0 || at == id.Length - 1)
         {
-            throw new FormatException($"'{id}' is not a dataset version id (dataset:<source>@<hash>).");
+            throw LlmOpsException.Invalid($"'{id}' is not a dataset version id (dataset:<source>@<hash>).");
         }
 
         return $"{id[8..at]}/{id[(at + 1)..]}/";

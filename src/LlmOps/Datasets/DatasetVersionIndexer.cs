@@ -10,7 +10,7 @@ namespace LlmOps.Datasets;
 /// </summary>
 public sealed class DatasetVersionIndexer(EmbeddingRefresher embeddings) : IQueueTriggerHandler
 {
-    public async Task HandleAsync(QueueTriggerInput message, CancellationToken cancellationToken)
+    public async Task<HandlerOutcome> HandleAsync(QueueTriggerInput message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
         DatasetVersionAnnouncement? announcement;
@@ -20,14 +20,15 @@ public sealed class DatasetVersionIndexer(EmbeddingRefresher embeddings) : IQueu
         }
         catch (JsonException ex)
         {
-            throw new FormatException($"Message {message.MessageId} on '{message.Queue}' is not a dataset version announcement: {ex.Message}", ex);
+            return HandlerOutcome.DeadLetter($"Message {message.MessageId} on '{message.Queue}' is not a dataset version announcement: {ex.Message}");
         }
 
         if (announcement is null || string.IsNullOrEmpty(announcement.Id) || string.IsNullOrEmpty(announcement.Source))
         {
-            throw new FormatException($"Message {message.MessageId} on '{message.Queue}' lacks the version id or source.");
+            return HandlerOutcome.DeadLetter($"Message {message.MessageId} on '{message.Queue}' lacks the version id or source.");
         }
 
         await embeddings.RefreshAsync(announcement.Id, cancellationToken);
+        return HandlerOutcome.Done;
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using LlmOps.Errors;
 using LlmOps.Lifecycle;
 
 namespace LlmOps.Drift;
@@ -89,7 +90,7 @@ public static partial class DriftAnalyzer
             "ks" => (DriftStatistics.KolmogorovSmirnovSorted(a, b).PValue, true, 0.1, 0.05),
             "psi" => (DriftStatistics.PopulationStabilityIndexSorted(a, b), false, 0.1, 0.2),
             "wasserstein" => (DriftStatistics.StandardDeviation(a) is var std && std > 0 ? DriftStatistics.WassersteinSorted(a, b) / std : DriftStatistics.WassersteinSorted(a, b), false, 0.05, 0.1),
-            _ => throw new ArgumentException($"{signal}: the test '{test}' does not apply to numeric values (ks, psi or wasserstein)."),
+            _ => throw LlmOpsException.Invalid($"{signal}: the test '{test}' does not apply to numeric values (ks, psi or wasserstein)."),
         };
         return Verdict(signal, kind, test, value, lowerIsWorse, settings?.Warn ?? warn, settings?.Alert ?? alert, a.Length, b.Length, settings)
             with { Histogram = NumericHistogram(sortedReference, sortedCurrent) };
@@ -115,7 +116,7 @@ public static partial class DriftAnalyzer
         {
             "chi_square" => (DriftStatistics.ChiSquare(a, b).PValue, true, 0.1, 0.05),
             "jensen_shannon" => (DriftStatistics.JensenShannon(a, b), false, 0.05, 0.1),
-            _ => throw new ArgumentException($"{signal}: the test '{test}' does not apply to categories (chi_square or jensen_shannon)."),
+            _ => throw LlmOpsException.Invalid($"{signal}: the test '{test}' does not apply to categories (chi_square or jensen_shannon)."),
         };
         var bins = a.Keys.Union(b.Keys).Order(StringComparer.Ordinal).ToList();
         var histogram = new DriftHistogram(bins, [.. bins.Select(k => (double)a.GetValueOrDefault(k) / reference.Count)], [.. bins.Select(k => (double)b.GetValueOrDefault(k) / current.Count)]);

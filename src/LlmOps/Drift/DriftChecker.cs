@@ -3,6 +3,7 @@ using System.Text.Json;
 using Azure.Data.Tables;
 using LlmOps.Datasets;
 using LlmOps.Embeddings;
+using LlmOps.Errors;
 using LlmOps.Lifecycle;
 using LlmOps.Lineage;
 using LlmOps.Registry;
@@ -38,12 +39,12 @@ public sealed class DriftChecker(
     public async Task<DriftReport> CheckAsync(string feature, string? referenceId = null, string? currentId = null, CancellationToken cancellationToken = default)
     {
         var lifecycle = await lifecycles.GetAsync(feature, cancellationToken)
-            ?? throw new KeyNotFoundException($"No published lifecycle for feature '{feature}' (llmops lifecycle publish FILE).");
+            ?? throw LlmOpsException.NotFound($"No published lifecycle for feature '{feature}' (llmops lifecycle publish FILE).");
         var settings = lifecycle.Drift;
         var source = lifecycle.Sources[0];
         var current = currentId is not null
-            ? await datasets.GetAsync(currentId, cancellationToken) ?? throw new KeyNotFoundException($"No dataset version {currentId}.")
-            : await datasets.LatestAsync(source.Name, cancellationToken) ?? throw new KeyNotFoundException($"Source '{source.Name}' has no dataset version yet; nothing to check.");
+            ? await datasets.GetAsync(currentId, cancellationToken) ?? throw LlmOpsException.NotFound($"No dataset version {currentId}.")
+            : await datasets.LatestAsync(source.Name, cancellationToken) ?? throw LlmOpsException.NothingToCompare($"Source '{source.Name}' has no dataset version yet; nothing to check.");
         var (reference, reason) = await ReferenceAsync(lifecycle, current, referenceId, cancellationToken);
 
         var now = clock.GetUtcNow();
@@ -124,16 +125,16 @@ public sealed class DriftChecker(
         var choice = referenceId ?? lifecycle.Drift.Reference;
         if (choice.StartsWith("dataset:", StringComparison.Ordinal))
         {
-            return (await datasets.GetAsync(choice, cancellationToken) ?? throw new KeyNotFoundException($"No dataset version {choice}."), referenceId is null ? "named in the lifecycle" : "named on the command line");
+            return (await datasets.GetAsync(choice, cancellationToken) ?? throw LlmOpsException.NotFound($"No dataset version {choice}."), referenceId is null ? "named in the lifecycle" : "named on the command line");
         }
 
         if (choice == "champion")
         {
             var model = lifecycle.Drift.Model!;
             var alias = await registry.GetAliasAsync(model, ModelRegistry.Champion, cancellationToken)
-                ?? throw new InvalidOperationException($"The drift reference is the champion of {model}, which has none yet (llmops registry promote).");
-            var version = await registry.GetVersionAsync(model, alias.Version, cancellationToken) ?? throw new InvalidOperationException($"{model}@champion points at a missing version.");
-            var run = await tracker.GetRunAsync(version.RunId, cancellationToken) ?? throw new InvalidOperationException($"The champion's run {version.RunId} is gone.");
+                ?? throw LlmOpsException.NothingToCompare($"The drift reference is the champion of {model}, which has none yet (llmops registry promote).");
+            var version = await registry.GetVersionAsync(model, alias.Version, cancellationToken) ?? throw LlmOpsException.NotFound($"{model}@champion points at a missing version.");
+            var run = await tracker.GetRunAsync(version.RunId, cancellationToken) ?? throw LlmOpsException.NotFound($"The champion's run {version.RunId} is gone.");
             foreach (var input in run.Inputs.OrderByDescending(i => i.Context == RunInput.Evaluation))
             {
                 var datasetId = input.DatasetId.StartsWith("index:", StringComparison.Ordinal)
@@ -145,14 +146,14 @@ public sealed class DriftChecker(
                 }
             }
 
-            throw new InvalidOperationException($"The champion's run {run.Info.Id} logged no dataset or index input to compare against.");
+            throw LlmOpsException.NothingToCompare($"The champion's run {run.Info.Id} logged no dataset or index input to compare against.");
         }
 
         var versions = await datasets.ListAsync(current.Source, cancellationToken);
         var position = versions.ToList().FindIndex(v => v.Id == current.Id);
         return position >= 0 && position + 1 < versions.Count
             ? (versions[position + 1], "the version before the current one")
-            : throw new InvalidOperationException($"{current.Id} is the first version of '{current.Source}'; there is no previous version to compare with (name a reference).");
+            : throw LlmOpsException.NothingToCompare($"{current.Id} is the first version of '{current.Source}'; there is no previous version to compare with (name a reference).");
     }
 
     private async Task<DriftSample> SampleAsync(DatasetManifest manifest, SourceDefinition source, DateTimeOffset? since, DriftSample? reference, DriftSettings settings, CancellationToken cancellationToken)

@@ -1,5 +1,6 @@
 using Azure.Data.Tables;
 using Cronos;
+using LlmOps.Errors;
 using LlmOps.Lifecycle;
 using LlmOps.Storage;
 using LlmOps.Triggers;
@@ -43,7 +44,7 @@ public sealed class DriftScheduler(StorageAccount storage, LifecycleCatalog life
                     var report = await checker.CheckAsync(lifecycle.Feature, cancellationToken: cancellationToken);
                     logger.LogInformation("Drift check {Report}: {Alerts} alert(s), dataset drift {Drift}", report.Id, report.Checks.Count(c => c.Status == DriftStatus.Alert), report.DatasetDrift);
                 }
-                catch (Exception ex) when (ex is InvalidOperationException or KeyNotFoundException)
+                catch (LlmOpsException ex) when (ex.Code == ErrorCode.NothingToCompare)
                 {
                     // Nothing to compare yet (no version, no champion): not a failure of the timer.
                     logger.LogWarning("Drift check of {Feature} skipped: {Reason}", lifecycle.Feature, ex.Message);

@@ -1,3 +1,4 @@
+using LlmOps.Errors;
 using Microsoft.Extensions.AI;
 using Microsoft.ML.Tokenizers;
 
@@ -29,7 +30,7 @@ public sealed class BatchingEmbeddingGenerator(IEmbeddingGenerator<string, Embed
             var tokens = Counter.Value.CountTokens(value);
             if (tokens > maxTokensPerInput)
             {
-                throw new ArgumentException($"Input {position} has {tokens} tokens; the provider takes at most {maxTokensPerInput} per input (chunk it smaller in the lifecycle's preprocessing.chunking).", nameof(values));
+                throw LlmOpsException.Invalid($"Input {position} has {tokens} tokens; the provider takes at most {maxTokensPerInput} per input (chunk it smaller in the lifecycle's preprocessing.chunking).");
             }
 
             if (batch.Count > 0 && (batch.Count == maxInputs || batchTokens + tokens > maxTokens))

@@ -1,6 +1,7 @@
 using System.ClientModel;
 using System.ClientModel.Primitives;
 using Azure.AI.OpenAI;
+using LlmOps.Errors;
 using LlmOps.Lifecycle;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
@@ -17,7 +18,7 @@ public sealed class EmbeddingGeneratorFactory(IOptions<AzureOpenAIOptions> azure
         {
             EmbeddingSettings.Local => new LocalEmbeddingGenerator(settings.Dimensions, settings.Model),
             EmbeddingSettings.AzureOpenAI => CreateAzure(settings),
-            _ => throw new ArgumentException($"Unknown embedding provider '{settings.Provider}': expected {EmbeddingSettings.Local} or {EmbeddingSettings.AzureOpenAI}.", nameof(settings)),
+            _ => throw LlmOpsException.Invalid($"Unknown embedding provider '{settings.Provider}': expected {EmbeddingSettings.Local} or {EmbeddingSettings.AzureOpenAI}."),
         };
         return new BatchingEmbeddingGenerator(inner, settings.MaxBatchInputs, settings.MaxBatchTokens);
     }
@@ -27,7 +28,7 @@ public sealed class EmbeddingGeneratorFactory(IOptions<AzureOpenAIOptions> azure
         var options = azureOptions.Value;
         if (options.Endpoint is null || string.IsNullOrWhiteSpace(options.ApiKey))
         {
-            throw new InvalidOperationException(
+            throw LlmOpsException.Invalid(
                 $"The lifecycle asks for the {EmbeddingSettings.AzureOpenAI} embedding provider: set {AzureOpenAIOptions.SectionName}:Endpoint and {AzureOpenAIOptions.SectionName}:ApiKey (app settings LlmOps__AzureOpenAI__Endpoint and LlmOps__AzureOpenAI__ApiKey).");
         }
 

@@ -1,3 +1,4 @@
+using LlmOps.Errors;
 namespace LlmOps.Embeddings;
 
 /// <summary>
@@ -26,7 +27,7 @@ public sealed record EmbeddingIndexManifest(
         ArgumentNullException.ThrowIfNull(datasetId);
         if (!datasetId.StartsWith("dataset:", StringComparison.Ordinal) || !datasetId.Contains('@', StringComparison.Ordinal))
         {
-            throw new FormatException($"'{datasetId}' is not a dataset version id (dataset:<source>@<hash>).");
+            throw LlmOpsException.Invalid($"'{datasetId}' is not a dataset version id (dataset:<source>@<hash>).");
         }
 
         return $"index:{datasetId[8..]}/{model}-{dimensions.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
@@ -40,7 +41,7 @@ public sealed record EmbeddingIndexManifest(
         var slash = indexId.IndexOf('/', StringComparison.Ordinal);
         if (!indexId.StartsWith("index:", StringComparison.Ordinal) || at < 0 || slash < at || slash == indexId.Length - 1 || indexId.Contains("..", StringComparison.Ordinal))
         {
-            throw new FormatException($"'{indexId}' is not an index version id (index:<source>@<hash>/<model>-<dimensions>).");
+            throw LlmOpsException.Invalid($"'{indexId}' is not an index version id (index:<source>@<hash>/<model>-<dimensions>).");
         }
 
         return $"{indexId[6..at]}/{indexId[(at + 1)..]}/";

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.IO.Hashing;
 using System.Text;
 using LlmOps.Datasets;
+using LlmOps.Errors;
 using LlmOps.Lifecycle;
 using LlmOps.Lineage;
 using Microsoft.Extensions.Logging;
@@ -29,7 +30,7 @@ public sealed class EmbeddingRefresher(
     public async Task<EmbeddingRefreshResult> RefreshAsync(string datasetId, CancellationToken cancellationToken)
     {
         var dataset = await datasets.GetAsync(datasetId, cancellationToken)
-            ?? throw new InvalidOperationException($"Dataset version {datasetId} has no manifest; nothing to embed.");
+            ?? throw LlmOpsException.NotFound($"Dataset version {datasetId} has no manifest; nothing to embed.");
         var settings = (await lifecycles.GetAsync(dataset.Feature, cancellationToken))?.Embedding ?? EmbeddingSettings.Default;
         return await RefreshAsync(dataset, settings, cancellationToken);
     }
@@ -106,7 +107,7 @@ public sealed class EmbeddingRefresher(
                     var vector = embeddings[i].Vector.ToArray();
                     if (vector.Length != settings.Dimensions)
                     {
-                        throw new InvalidOperationException($"{settings.Provider}/{settings.Model} returned {vector.Length} dimensions; the lifecycle asks for {settings.Dimensions}.");
+                        throw LlmOpsException.Invalid($"{settings.Provider}/{settings.Model} returned {vector.Length} dimensions; the lifecycle asks for {settings.Dimensions}.");
                     }
 
                     UnitVector.Normalize(vector);

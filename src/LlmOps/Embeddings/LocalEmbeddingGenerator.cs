@@ -1,5 +1,6 @@
 using System.IO.Hashing;
 using System.Runtime.InteropServices;
+using LlmOps.Errors;
 using Microsoft.Extensions.AI;
 
 namespace LlmOps.Embeddings;
@@ -38,7 +39,7 @@ public sealed class LocalEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
         ArgumentNullException.ThrowIfNull(values);
         if (options?.Dimensions is { } asked && asked != Dimensions)
         {
-            throw new ArgumentException($"This local embedder makes {Dimensions}-dimensional vectors, not {asked}.", nameof(options));
+            throw LlmOpsException.Invalid($"This local embedder makes {Dimensions}-dimensional vectors, not {asked}.");
         }
 
         var result = new GeneratedEmbeddings<Embedding<float>>();

@@ -1,4 +1,5 @@
 using System.Globalization;
+using LlmOps.Errors;
 using LlmOps.Triggers;
 
 namespace LlmOps.Embeddings;
@@ -11,14 +12,14 @@ public sealed class SearchEndpoint(SemanticSearch search) : IHttpTriggerHandler
         ArgumentNullException.ThrowIfNull(request);
         if (request.Query.GetValueOrDefault("q") is not { Length: > 0 } query || string.IsNullOrWhiteSpace(query))
         {
-            return HttpTriggerResponse.Problem(400, "Missing query", "Pass the search text as ?q=...");
+            throw LlmOpsException.Invalid("Pass the search text as ?q=...");
         }
 
         var k = 5;
         if (request.Query.GetValueOrDefault("k") is { Length: > 0 } kText
             && (!int.TryParse(kText, NumberStyles.None, CultureInfo.InvariantCulture, out k) || k is < 1 or > SemanticSearch.MaxK))
         {
-            return HttpTriggerResponse.Problem(400, "Bad k", $"k must be a whole number from 1 to {SemanticSearch.MaxK}.");
+            throw LlmOpsException.Invalid($"k must be a whole number from 1 to {SemanticSearch.MaxK}.");
         }
 
         var filters = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -27,29 +28,14 @@ public sealed class SearchEndpoint(SemanticSearch search) : IHttpTriggerHandler
             var colon = pair.IndexOf(':', StringComparison.Ordinal);
             if (colon <= 0)
             {
-                return HttpTriggerResponse.Problem(400, "Bad filter", $"'{pair}' is not field:value.");
+                throw LlmOpsException.Invalid($"filter '{pair}' is not field:value.");
             }
 
             filters[pair[..colon]] = pair[(colon + 1)..];
         }
 
-        try
-        {
-            var index = request.Query.GetValueOrDefault("index") is { Length: > 0 } named ? named : null;
-            var feature = request.Query.GetValueOrDefault("feature") is { Length: > 0 } chosen ? chosen : null;
-            return HttpTriggerResponse.Json(await search.SearchAsync(query, index, k, filters, feature, cancellationToken));
-        }
-        catch (KeyNotFoundException ex)
-        {
-            return HttpTriggerResponse.Problem(404, "No index", ex.Message);
-        }
-        catch (FormatException ex)
-        {
-            return HttpTriggerResponse.Problem(400, "Bad index id", ex.Message);
-        }
-        catch (ArgumentException ex)
-        {
-            return HttpTriggerResponse.Problem(400, "Which feature?", ex.Message);
-        }
+        var index = request.Query.GetValueOrDefault("index") is { Length: > 0 } named ? named : null;
+        var feature = request.Query.GetValueOrDefault("feature") is { Length: > 0 } chosen ? chosen : null;
+        return HttpTriggerResponse.Json(await search.SearchAsync(query, index, k, filters, feature, cancellationToken));
     }
 }

@@ -1,3 +1,4 @@
+using LlmOps.Errors;
 using LlmOps.Lifecycle;
 
 namespace LlmOps.Embeddings;
@@ -55,7 +56,7 @@ public sealed class SemanticSearch(EmbeddingIndexStore indexes, LifecycleCatalog
 
             var manifest = indexId is null
                 ? await NewestAsync(feature, cancellationToken)
-                : await indexes.GetAsync(indexId, cancellationToken) ?? throw new KeyNotFoundException($"No index version {indexId}. Try `llmops embeddings list`.");
+                : await indexes.GetAsync(indexId, cancellationToken) ?? throw LlmOpsException.NotFound($"No index version {indexId}. Try `llmops embeddings list`.");
             if (_loaded?.Manifest.Id != manifest.Id)
             {
                 _loaded = await indexes.LoadAsync(manifest, cancellationToken);
@@ -77,15 +78,15 @@ public sealed class SemanticSearch(EmbeddingIndexStore indexes, LifecycleCatalog
         if (feature is not null)
         {
             return all.FirstOrDefault(m => m.Feature == feature)
-                ?? throw new KeyNotFoundException($"Feature '{feature}' has no embedding index yet: ingest a drop of one of its sources (or run `llmops embeddings refresh DATASET`).");
+                ?? throw LlmOpsException.NotFound($"Feature '{feature}' has no embedding index yet: ingest a drop of one of its sources (or run `llmops embeddings refresh DATASET`).");
         }
 
         var features = all.Select(m => m.Feature).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         return features.Count switch
         {
-            0 => throw new KeyNotFoundException("There is no embedding index yet: ingest a drop and let the dataset-versions queue build one (or run `llmops embeddings refresh DATASET`)."),
+            0 => throw LlmOpsException.NotFound("There is no embedding index yet: ingest a drop and let the dataset-versions queue build one (or run `llmops embeddings refresh DATASET`)."),
             1 => all[0],
-            _ => throw new ArgumentException($"Several features have embedding indexes ({string.Join(", ", features)}): name the feature or the index version."),
+            _ => throw LlmOpsException.Invalid($"Several features have embedding indexes ({string.Join(", ", features)}): name the feature or the index version."),
         };
     }
 

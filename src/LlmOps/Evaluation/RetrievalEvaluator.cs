@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using LlmOps.Embeddings;
+using LlmOps.Errors;
 using LlmOps.Tracking;
 
 namespace LlmOps.Evaluation;
@@ -35,18 +36,18 @@ public sealed class RetrievalEvaluator(SemanticSearch search, ExperimentTracker 
             }
             catch (JsonException ex)
             {
-                throw new FormatException($"Query set line {line} is not JSON: {ex.Message}", ex);
+                throw LlmOpsException.Invalid($"Query set line {line} is not JSON: {ex.Message}", ex);
             }
 
             if (query is null || string.IsNullOrWhiteSpace(query.Query) || query.Relevant is not { Count: > 0 })
             {
-                throw new FormatException($"Query set line {line} needs \"query\" and a non-empty \"relevant\" list of chunk ids.");
+                throw LlmOpsException.Invalid($"Query set line {line} needs \"query\" and a non-empty \"relevant\" list of chunk ids.");
             }
 
             queries.Add(query);
         }
 
-        return queries.Count > 0 ? queries : throw new FormatException("The query set has no queries.");
+        return queries.Count > 0 ? queries : throw LlmOpsException.Invalid("The query set has no queries.");
     }
 
     public async Task<RetrievalEvaluation> EvaluateAsync(IReadOnlyList<LabeledQuery> queries, string? indexId = null, int k = 5, string experiment = DefaultExperiment, string? feature = null, CancellationToken cancellationToken = default)

@@ -10,11 +10,12 @@ namespace LlmOps.Ingestion;
 /// </summary>
 public sealed class IngestDropHandler(DropIngestor ingestor, LifecycleCatalog lifecycles) : IBlobTriggerHandler
 {
-    public async Task HandleAsync(BlobTriggerInput blob, CancellationToken cancellationToken)
+    public async Task<HandlerOutcome> HandleAsync(BlobTriggerInput blob, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(blob);
         var source = await lifecycles.FindSourceForBlobAsync(blob.Container, blob.Name, cancellationToken)
             ?? (blob.Bindings.TryGetValue("source", out var s) ? s : blob.Name.Split('/')[0]);
         await ingestor.IngestAsync(source, blob.Container, blob.Name, blob.ETag, cancellationToken);
+        return HandlerOutcome.Done;
     }
 }

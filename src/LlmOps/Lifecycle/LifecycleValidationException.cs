@@ -1,10 +1,12 @@
+using LlmOps.Errors;
+
 namespace LlmOps.Lifecycle;
 
 /// <summary>A lifecycle file was rejected; <see cref="Errors"/> lists every problem found, in file order.</summary>
-public sealed class LifecycleValidationException : Exception
+public sealed class LifecycleValidationException : LlmOpsException
 {
     public LifecycleValidationException(string source, IReadOnlyList<LifecycleError> errors)
-        : base($"{source} is not a valid lifecycle file:{Environment.NewLine}" + string.Join(Environment.NewLine, errors.Select(e => "  " + e)))
+        : base(ErrorCode.Invalid, $"{source} is not a valid lifecycle file:{Environment.NewLine}" + string.Join(Environment.NewLine, errors.Select(e => "  " + e)))
     {
         Source = source;
         Errors = errors;
@@ -16,10 +18,10 @@ public sealed class LifecycleValidationException : Exception
     }
 
     public LifecycleValidationException(string message)
-        : base(message) => Errors = [];
+        : base(ErrorCode.Invalid, message) => Errors = [];
 
     public LifecycleValidationException(string message, Exception innerException)
-        : base(message, innerException) => Errors = [];
+        : base(ErrorCode.Invalid, message, innerException) => Errors = [];
 
     public new string? Source { get; }
 

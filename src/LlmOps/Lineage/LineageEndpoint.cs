@@ -1,4 +1,5 @@
 using System.Globalization;
+using LlmOps.Errors;
 using LlmOps.Triggers;
 
 namespace LlmOps.Lineage;
@@ -21,34 +22,25 @@ public sealed class LineageEndpoint(LineageStore lineage) : IHttpTriggerHandler
         };
         if (direction is null)
         {
-            return HttpTriggerResponse.Problem(400, "Bad direction", "direction must be up, down or both.");
+            throw LlmOpsException.Invalid("direction must be up, down or both.");
         }
 
         var depth = DefaultDepth;
         if (request.Query.GetValueOrDefault("depth") is { Length: > 0 } depthText
             && (!int.TryParse(depthText, NumberStyles.None, CultureInfo.InvariantCulture, out depth) || depth is < 1 or > LineageStore.MaxDepth))
         {
-            return HttpTriggerResponse.Problem(400, "Bad depth", $"depth must be a whole number from 1 to {LineageStore.MaxDepth}.");
+            throw LlmOpsException.Invalid($"depth must be a whole number from 1 to {LineageStore.MaxDepth}.");
         }
 
         if (!LineageWriter.TryParseFormat(request.Query.GetValueOrDefault("format") is { Length: > 0 } f ? f : "json", out var format))
         {
-            return HttpTriggerResponse.Problem(400, "Bad format", "format must be json, mermaid, text or openlineage.");
+            throw LlmOpsException.Invalid("format must be json, mermaid, text or openlineage.");
         }
 
-        LineageGraph graph;
-        try
-        {
-            graph = await lineage.QueryAsync(id, direction.Value, depth, cancellationToken);
-        }
-        catch (FormatException ex)
-        {
-            return HttpTriggerResponse.Problem(400, "Bad lineage id", ex.Message);
-        }
-
+        var graph = await lineage.QueryAsync(id, direction.Value, depth, cancellationToken);
         if (!graph.Found)
         {
-            return HttpTriggerResponse.Problem(404, "No such lineage node", $"Nothing in the lineage graph is called '{id}'.");
+            throw LlmOpsException.NotFound($"Nothing in the lineage graph is called '{id}'.");
         }
 
         return format switch

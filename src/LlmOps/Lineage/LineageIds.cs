@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
+using LlmOps.Errors;
 
 namespace LlmOps.Lineage;
 
@@ -23,7 +24,7 @@ public static partial class LineageIds
         ArgumentNullException.ThrowIfNull(id);
         if (!IdPattern().IsMatch(id))
         {
-            throw new FormatException($"'{id}' is not a lineage id: expected kind:name, e.g. dataset:tickets@3f9a1c2e0b7d, run:01JD..., model:support-bot/7.");
+            throw LlmOpsException.Invalid($"'{id}' is not a lineage id: expected kind:name, e.g. dataset:tickets@3f9a1c2e0b7d, run:01JD..., model:support-bot/7.");
         }
     }
 

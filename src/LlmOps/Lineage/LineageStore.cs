@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
+using LlmOps.Errors;
 using LlmOps.Storage;
 
 namespace LlmOps.Lineage;
@@ -27,7 +28,7 @@ public sealed class LineageStore(StorageAccount storage, TimeProvider clock)
         ArgumentNullException.ThrowIfNull(lineageEvent);
         if (!LineageRelation.All.Contains(lineageEvent.Relation))
         {
-            throw new ArgumentException($"'{lineageEvent.Relation}' is not a lineage relation: expected one of {string.Join(", ", LineageRelation.All)}.", nameof(lineageEvent));
+            throw LlmOpsException.Invalid($"'{lineageEvent.Relation}' is not a lineage relation: expected one of {string.Join(", ", LineageRelation.All)}.");
         }
 
         var now = clock.GetUtcNow();

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Azure;
 using Azure.Data.Tables;
+using LlmOps.Errors;
 using LlmOps.Lifecycle;
 using LlmOps.Lineage;
 using LlmOps.Storage;
@@ -14,7 +15,7 @@ namespace LlmOps.Registry;
 /// The model and prompt registry in table <c>registry</c>, one partition per registered name: an item row, a row per
 /// immutable version, a row per alias and per deployment. Version numbers are allocated in a transaction with the item
 /// row's ETag; aliases move with their own ETag, so of two concurrent moves one wins and the other gets a
-/// <see cref="RegistryConflictException"/>. Versions link to their run, deployments to their version, in the lineage graph.
+/// conflict (<see cref="LlmOpsException"/> with <see cref="ErrorCode.Conflict"/>). Versions link to their run, deployments to their version, in the lineage graph.
 /// </summary>
 public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTracker tracker, LineageStore lineage, LifecycleCatalog lifecycles, TimeProvider clock)
 {
@@ -31,7 +32,7 @@ public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTrac
         var qualified = name.Contains(':', StringComparison.Ordinal) ? name : "model:" + name;
         if (!NamePattern().IsMatch(qualified))
         {
-            throw new ArgumentException($"'{name}' is not a registry name: expected model:<name> or prompt:<name>, the name of lower-case letters, digits, '.', '_' or '-'.", nameof(name));
+            throw LlmOpsException.Invalid($"'{name}' is not a registry name: expected model:<name> or prompt:<name>, the name of lower-case letters, digits, '.', '_' or '-'.");
         }
 
         return qualified;
@@ -46,7 +47,7 @@ public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTrac
         var slash = id.LastIndexOf('/');
         if (slash < 0 || !int.TryParse(id.AsSpan(slash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var version) || version < 1)
         {
-            throw new FormatException($"'{id}' is not a version id: expected model:<name>/<n> or prompt:<name>/<n>.");
+            throw LlmOpsException.Invalid($"'{id}' is not a version id: expected model:<name>/<n> or prompt:<name>/<n>.");
         }
 
         return (QualifiedName(id[..slash]), version);
@@ -60,13 +61,13 @@ public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTrac
         var kind = KindOf(name);
         if (kind == RegistryKind.Prompt && string.IsNullOrWhiteSpace(request.Template))
         {
-            throw new ArgumentException($"{name} is a prompt: register it with its template.", nameof(request));
+            throw LlmOpsException.Invalid($"{name} is a prompt: register it with its template.");
         }
 
-        var run = await tracker.GetRunAsync(request.RunId, cancellationToken) ?? throw new KeyNotFoundException($"No run {request.RunId}: a version must link to the run that produced it.");
+        var run = await tracker.GetRunAsync(request.RunId, cancellationToken) ?? throw LlmOpsException.NotFound($"No run {request.RunId}: a version must link to the run that produced it.");
         if (request.Artifact is { } artifact && !run.Artifacts.Contains(artifact))
         {
-            throw new ArgumentException($"{run.Info.Id} has no artifact '{artifact}' (it has: {(run.Artifacts.Count == 0 ? "none" : string.Join(", ", run.Artifacts))}).", nameof(request));
+            throw LlmOpsException.Invalid($"{run.Info.Id} has no artifact '{artifact}' (it has: {(run.Artifacts.Count == 0 ? "none" : string.Join(", ", run.Artifacts))}).");
         }
 
         await EnsureAsync(cancellationToken);
@@ -117,7 +118,7 @@ public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTrac
             }
             catch (TableTransactionFailedException ex) when (ex.Status is 409 or 412)
             {
-                throw new RegistryConflictException($"{name}: {RegisterAttempts} attempts to allocate a version number all collided with other registrations; try again.", ex);
+                throw LlmOpsException.Conflict($"{name}: {RegisterAttempts} attempts to allocate a version number all collided with other registrations; try again.", ex);
             }
 
             await lineage.RecordAsync(
@@ -225,7 +226,7 @@ public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTrac
 
     /// <summary>
     /// Points <paramref name="alias"/> at <paramref name="version"/> only if it is still as <paramref name="expected"/> (read
-    /// earlier; null for "did not exist"). A lost race is a <see cref="RegistryConflictException"/> and changes nothing.
+    /// earlier; null for "did not exist"). A lost race is a conflict (<see cref="LlmOpsException"/> with <see cref="ErrorCode.Conflict"/>) and changes nothing.
     /// </summary>
     public async Task<RegistryAlias> MoveAliasFromAsync(string name, string alias, int version, RegistryAlias? expected, CancellationToken cancellationToken = default)
     {
@@ -240,7 +241,7 @@ public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTrac
         if (await GetVersionAsync(name, version, cancellationToken) is null)
         {
             var latest = (await GetAsync(name, cancellationToken))?.LatestVersion ?? 0;
-            throw new KeyNotFoundException(latest == 0
+            throw LlmOpsException.NotFound(latest == 0
                 ? $"{name} is not registered; register a version first (llmops registry register)."
                 : $"{VersionId(name, version)} does not exist (versions 1 to {latest} do); the alias '{alias}' was not moved.");
         }
@@ -265,7 +266,7 @@ public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTrac
         catch (RequestFailedException ex) when (ex.Status is 409 or 412)
         {
             var now = await GetAliasAsync(name, alias, cancellationToken);
-            throw new RegistryConflictException(
+            throw LlmOpsException.Conflict(
                 $"The alias '{alias}' of {name} was moved by someone else while this move was in flight (it now points at {(now is null ? "nothing" : VersionId(name, now.Version))}); it was not changed. Check it and try again.",
                 ex);
         }
@@ -278,8 +279,8 @@ public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTrac
     public async Task<RegistryAlias> PromoteAsync(string name, int version, string alias = Champion, LifecycleDefinition? lifecycle = null, CancellationToken cancellationToken = default)
     {
         name = QualifiedName(name);
-        var item = await GetAsync(name, cancellationToken) ?? throw new KeyNotFoundException($"{name} is not registered.");
-        var target = await GetVersionAsync(name, version, cancellationToken) ?? throw new KeyNotFoundException($"{VersionId(name, version)} does not exist (latest is {item.LatestVersion}).");
+        var item = await GetAsync(name, cancellationToken) ?? throw LlmOpsException.NotFound($"{name} is not registered.");
+        var target = await GetVersionAsync(name, version, cancellationToken) ?? throw LlmOpsException.NotFound($"{VersionId(name, version)} does not exist (latest is {item.LatestVersion}).");
         lifecycle ??= item.Feature is { Length: > 0 } feature ? await lifecycles.GetAsync(feature, cancellationToken) : null;
         if (lifecycle is null)
         {
@@ -318,7 +319,7 @@ public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTrac
     {
         name = QualifiedName(name);
         ValidateAlias(environment);
-        var target = await GetVersionAsync(name, version, cancellationToken) ?? throw new KeyNotFoundException($"{VersionId(name, version)} does not exist.");
+        var target = await GetVersionAsync(name, version, cancellationToken) ?? throw LlmOpsException.NotFound($"{VersionId(name, version)} does not exist.");
         var now = clock.GetUtcNow();
         var deployment = new Deployment($"deploy:{environment}/{Ulid.NewUlid(now)}", name, version, environment, now, by ?? Environment.UserName);
         await _table.AddEntityAsync(
@@ -364,7 +365,7 @@ public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTrac
         var row = await _table.GetEntityIfExistsAsync<TableEntity>(TableKey.Encode(name), ItemRow, cancellationToken: cancellationToken);
         if (!row.HasValue)
         {
-            throw new KeyNotFoundException($"{name} is not registered.");
+            throw LlmOpsException.NotFound($"{name} is not registered.");
         }
 
         var item = row.Value!;
@@ -386,7 +387,7 @@ public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTrac
         }
         catch (RequestFailedException ex) when (ex.Status == 412)
         {
-            throw new RegistryConflictException($"{name} changed while its tags were being set; try again.", ex);
+            throw LlmOpsException.Conflict($"{name} changed while its tags were being set; try again.", ex);
         }
     }
 
@@ -400,7 +401,7 @@ public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTrac
         ArgumentNullException.ThrowIfNull(alias);
         if (!AliasPattern().IsMatch(alias))
         {
-            throw new ArgumentException($"'{alias}' is not a valid alias or environment: lower-case letters, digits, '_' and '-', starting with a letter.", nameof(alias));
+            throw LlmOpsException.Invalid($"'{alias}' is not a valid alias or environment: lower-case letters, digits, '_' and '-', starting with a letter.");
         }
     }
 

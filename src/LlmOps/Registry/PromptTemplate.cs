@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using LlmOps.Errors;
 
 namespace LlmOps.Registry;
 
@@ -19,7 +20,7 @@ public static partial class PromptTemplate
         var missing = Variables(template).Where(v => !values.ContainsKey(v)).ToList();
         if (missing.Count > 0)
         {
-            throw new ArgumentException($"The template needs a value for: {string.Join(", ", missing)}.", nameof(values));
+            throw LlmOpsException.Invalid($"The template needs a value for: {string.Join(", ", missing)}.");
         }
 
         return Placeholder().Replace(template, m => values[m.Groups[1].Value]);

@@ -1,6 +1,7 @@
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
+using LlmOps.Errors;
 
 namespace LlmOps.Storage;
 
@@ -24,7 +25,7 @@ public sealed class StorageAccount
         }
         catch (FormatException ex)
         {
-            throw new InvalidOperationException($"The storage connection string is not valid: {ex.Message}", ex);
+            throw LlmOpsException.Invalid($"The storage connection string is not valid: {ex.Message}", ex);
         }
     }
 

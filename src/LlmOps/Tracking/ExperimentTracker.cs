@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using Azure;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs.Models;
+using LlmOps.Errors;
 using LlmOps.Lineage;
 using LlmOps.Storage;
 
@@ -83,7 +84,7 @@ public sealed partial class ExperimentTracker(StorageAccount storage, LineageSto
             {
                 if (logged != value)
                 {
-                    throw new InvalidOperationException($"Param '{key}' of {runId} is already '{logged}'; params are set once per run (start a new run to try '{value}').");
+                    throw LlmOpsException.Conflict($"Param '{key}' of {runId} is already '{logged}'; params are set once per run (start a new run to try '{value}').");
                 }
 
                 continue;
@@ -148,12 +149,12 @@ public sealed partial class ExperimentTracker(StorageAccount storage, LineageSto
             ValidateName(point.Key, "metric name");
             if (!double.IsFinite(point.Value))
             {
-                throw new ArgumentException($"Metric '{point.Key}' at step {point.Step} is {point.Value}; only finite values can be logged.", nameof(points));
+                throw LlmOpsException.Invalid($"Metric '{point.Key}' at step {point.Step} is {point.Value}; only finite values can be logged.");
             }
 
             if (point.Step < 0)
             {
-                throw new ArgumentException($"Metric '{point.Key}' has step {point.Step}; steps start at 0.", nameof(points));
+                throw LlmOpsException.Invalid($"Metric '{point.Key}' has step {point.Step}; steps start at 0.");
             }
 
             var rowKey = MetricRowKey(point);
@@ -186,7 +187,7 @@ public sealed partial class ExperimentTracker(StorageAccount storage, LineageSto
     {
         if (status == RunStatus.Running)
         {
-            throw new ArgumentException("A run ends as Finished, Failed or Killed.", nameof(status));
+            throw LlmOpsException.Invalid("A run ends as Finished, Failed or Killed.");
         }
 
         var info = await RequireRunAsync(runId, cancellationToken) with { Status = status, EndTime = clock.GetUtcNow() };
@@ -214,7 +215,7 @@ public sealed partial class ExperimentTracker(StorageAccount storage, LineageSto
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
         {
-            throw new KeyNotFoundException($"{runId} has no artifact '{path}'.", ex);
+            throw LlmOpsException.NotFound($"{runId} has no artifact '{path}'.", ex);
         }
     }
 
@@ -323,7 +324,7 @@ public sealed partial class ExperimentTracker(StorageAccount storage, LineageSto
 
     /// <summary>The run's info, or a clear <see cref="KeyNotFoundException"/>.</summary>
     public async Task<RunInfo> RequireRunAsync(string runId, CancellationToken cancellationToken = default) =>
-        await FindRunAsync(runId, cancellationToken) ?? throw new KeyNotFoundException($"No run {runId}. Try `llmops runs list`.");
+        await FindRunAsync(runId, cancellationToken) ?? throw LlmOpsException.NotFound($"No run {runId}. Try `llmops runs list`.");
 
     /// <summary>The OpenLineage run id of a tracking run: its ULID as a UUID.</summary>
     public static Guid RunGuid(string runId) => Ulid.TryParse(runId.AsSpan(4), out var ulid) ? ulid.ToGuid() : LineageIds.StableRunId(runId);
@@ -366,7 +367,7 @@ public sealed partial class ExperimentTracker(StorageAccount storage, LineageSto
         var clean = path.Replace('\\', '/').Trim('/');
         if (clean.Split('/').Any(segment => segment is "" or "." or ".."))
         {
-            throw new ArgumentException($"Artifact path '{path}' must be relative, without empty, '.' or '..' segments.", nameof(path));
+            throw LlmOpsException.Invalid($"Artifact path '{path}' must be relative, without empty, '.' or '..' segments.");
         }
 
         return $"{runId[4..]}/{clean}";
@@ -377,7 +378,7 @@ public sealed partial class ExperimentTracker(StorageAccount storage, LineageSto
         ArgumentNullException.ThrowIfNull(runId);
         if (!runId.StartsWith("run:", StringComparison.Ordinal) || runId.Length < 5)
         {
-            throw new FormatException($"'{runId}' is not a run id (run:<ULID>, e.g. run:01JD3ZK1M8Q5X2...).");
+            throw LlmOpsException.Invalid($"'{runId}' is not a run id (run:<ULID>, e.g. run:01JD3ZK1M8Q5X2...).");
         }
     }
 
@@ -386,7 +387,7 @@ public sealed partial class ExperimentTracker(StorageAccount storage, LineageSto
         ArgumentNullException.ThrowIfNull(name);
         if (!NamePattern().IsMatch(name))
         {
-            throw new ArgumentException($"'{name}' is not a valid {what}: use 1-250 letters, digits, '_', '-', '.', ' ', ':' or '/'.");
+            throw LlmOpsException.Invalid($"'{name}' is not a valid {what}: use 1-250 letters, digits, '_', '-', '.', ' ', ':' or '/'.");
         }
     }
 

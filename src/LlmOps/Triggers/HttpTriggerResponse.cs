@@ -13,9 +13,9 @@ public sealed record HttpTriggerResponse(int StatusCode, string ContentType, Rea
         new(statusCode, "text/plain; charset=utf-8", Encoding.UTF8.GetBytes(text));
 
     /// <summary>An RFC 9457 problem details body.</summary>
-    public static HttpTriggerResponse Problem(int statusCode, string title, string? detail = null) =>
+    public static HttpTriggerResponse Problem(int statusCode, string title, string? detail = null, string type = "about:blank") =>
         new(statusCode, "application/problem+json", JsonSerializer.SerializeToUtf8Bytes(
-            new ProblemDetailsBody("about:blank", title, statusCode, detail), JsonSerializerOptions.Web));
+            new ProblemDetailsBody(type, title, statusCode, detail), JsonSerializerOptions.Web));
 
     private sealed record ProblemDetailsBody(string Type, string Title, int Status, string? Detail);
 }

@@ -1,7 +1,10 @@
 namespace LlmOps.Triggers;
 
-/// <summary>Handles one queue message. Throwing leaves the message for a retry, then the poison queue.</summary>
+/// <summary>
+/// Handles one queue message. Throwing leaves the message for a retry, then the poison queue; a
+/// <see cref="HandlerOutcome.DeadLetter"/> (or a permanent <see cref="Errors.LlmOpsException"/>) poisons it at once.
+/// </summary>
 public interface IQueueTriggerHandler
 {
-    Task HandleAsync(QueueTriggerInput message, CancellationToken cancellationToken);
+    Task<HandlerOutcome> HandleAsync(QueueTriggerInput message, CancellationToken cancellationToken);
 }

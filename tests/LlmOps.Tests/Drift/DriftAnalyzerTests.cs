@@ -1,5 +1,7 @@
 using LlmOps.Drift;
+using LlmOps.Errors;
 using LlmOps.Lifecycle;
+using LlmOps.Tests.Infrastructure;
 
 namespace LlmOps.Tests.Drift;
 
@@ -84,7 +86,7 @@ public sealed class DriftAnalyzerTests
         Assert.Equal(("psi", DriftStatus.Alert, "retrain"), (strict.Test, strict.Status, strict.Action));
         var lax = DriftAnalyzer.Numeric("column:x", "numeric", reference, current, new DriftSignalSettings("column:x", "ks", 1e-9, 1e-12, null));
         Assert.Equal(DriftStatus.Ok, lax.Status);
-        Assert.Throws<ArgumentException>(() => DriftAnalyzer.Numeric("column:x", "numeric", reference, current, new DriftSignalSettings("column:x", "chi_square", null, null, null)));
+        ExpectError.Throws(ErrorCode.Invalid, () => DriftAnalyzer.Numeric("column:x", "numeric", reference, current, new DriftSignalSettings("column:x", "chi_square", null, null, null)));
     }
 
     [Fact]

@@ -4,6 +4,7 @@ using Azure.Data.Tables;
 using LlmOps.Cli;
 using LlmOps.Drift;
 using LlmOps.Embeddings;
+using LlmOps.Errors;
 using LlmOps.Lineage;
 using LlmOps.Registry;
 using LlmOps.Storage;
@@ -134,7 +135,7 @@ public sealed class DriftCheckerTests
         Assert.Contains("Dataset drift: no", output.ToString(), StringComparison.Ordinal);
         Assert.Equal(0, await LlmOpsCli.RunAsync(["drift", "history", feature, "--connection-string", azurite.ConnectionString], console));
         Assert.Contains("4 check(s).", output.ToString(), StringComparison.Ordinal);
-        Assert.Equal(1, await LlmOpsCli.RunAsync(["drift", "check", "no-such-feature", "--connection-string", azurite.ConnectionString], console));
+        Assert.Equal(4, await LlmOpsCli.RunAsync(["drift", "check", "no-such-feature", "--connection-string", azurite.ConnectionString], console));
         folder.Delete(recursive: true);
     }
 
@@ -220,7 +221,7 @@ public sealed class DriftCheckerTests
         Assert.Empty(await client.Drift.HistoryAsync(feature));
         var row = await client.Storage.Table(StorageNames.DriftScheduleTable).GetEntityAsync<TableEntity>(TableKey.Encode(feature), "schedule");
         Assert.True(row.Value.GetDateTimeOffset("LastRun") > DateTimeOffset.UtcNow.AddMinutes(-5));
-        var error = await Assert.ThrowsAsync<KeyNotFoundException>(() => client.Drift.CheckAsync(feature));
+        var error = await ExpectError.ThrowsAsync(ErrorCode.NothingToCompare, () => client.Drift.CheckAsync(feature));
         Assert.Contains("has no dataset version yet", error.Message, StringComparison.Ordinal);
     }
 

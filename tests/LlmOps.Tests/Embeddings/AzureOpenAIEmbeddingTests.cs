@@ -1,6 +1,8 @@
 using System.ClientModel;
 using LlmOps.Embeddings;
+using LlmOps.Errors;
 using LlmOps.Lifecycle;
+using LlmOps.Tests.Infrastructure;
 using Microsoft.Extensions.Options;
 
 namespace LlmOps.Tests.Embeddings;
@@ -71,7 +73,7 @@ public sealed class AzureOpenAIEmbeddingTests : IAsyncLifetime
     public void MissingEndpointOrKey_ClearStartupError()
     {
         var factory = new EmbeddingGeneratorFactory(Options.Create(new AzureOpenAIOptions()));
-        var error = Assert.Throws<InvalidOperationException>(() => factory.Create(EmbeddingSettings.Default with { Provider = EmbeddingSettings.AzureOpenAI }));
+        var error = ExpectError.Throws(ErrorCode.Invalid, () => factory.Create(EmbeddingSettings.Default with { Provider = EmbeddingSettings.AzureOpenAI }));
         Assert.Contains("LlmOps__AzureOpenAI__Endpoint", error.Message, StringComparison.Ordinal);
     }
 }

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using LlmOps.Datasets;
 using LlmOps.Embeddings;
+using LlmOps.Errors;
 using LlmOps.Evaluation;
 using LlmOps.Lifecycle;
 using LlmOps.Lineage;
@@ -108,7 +109,7 @@ public sealed class EmbeddingRefresherTests
         // Without an index id, the feature's newest index (not the newest in the shared account).
         var byFeature = await search.SearchAsync("problem number 3 with feature 1", indexId: null, k: 1, feature: built.Index.Feature);
         Assert.Equal(built.Index.Id, byFeature.IndexId);
-        await Assert.ThrowsAsync<KeyNotFoundException>(() => search.SearchAsync("x", indexId: null, feature: "no-such-feature-" + f.Source));
+        await ExpectError.ThrowsAsync(ErrorCode.NotFound, () => search.SearchAsync("x", indexId: null, feature: "no-such-feature-" + f.Source));
 
         var phoneOnly = await search.SearchAsync("customer reports problem", built.Index.Id, k: 50, new Dictionary<string, string> { ["channel"] = "phone" });
         Assert.Equal(20, phoneOnly.Candidates);
@@ -169,7 +170,7 @@ public sealed class EmbeddingRefresherTests
         Assert.Contains("retrieval/queries.json", run.Artifacts);
         var edge = Assert.Single((await lineage.QueryAsync(evaluation.RunId, LineageDirection.Upstream, 1, CancellationToken.None)).Edges);
         Assert.Equal((built.Index.Id, LineageRelation.EvaluatedOn), (edge.From, edge.Relation));
-        Assert.Throws<FormatException>(() => RetrievalEvaluator.ParseQueries("{\"query\": \"x\"}"));
+        ExpectError.Throws(ErrorCode.Invalid, () => RetrievalEvaluator.ParseQueries("{\"query\": \"x\"}"));
 
         await using var host = await TestHosts.StartAsync(new FunctionCatalog(TriggerCatalog.All.Where(d => d.Name == TriggerCatalog.Search).ToList()));
         using var client = new HttpClient { BaseAddress = host.HttpAddress };

@@ -1,6 +1,8 @@
 using System.Numerics.Tensors;
 using LlmOps.Embeddings;
+using LlmOps.Errors;
 using LlmOps.Evaluation;
+using LlmOps.Tests.Infrastructure;
 
 namespace LlmOps.Tests.Embeddings;
 
@@ -39,7 +41,7 @@ public sealed class LocalEmbeddingGeneratorTests
     public async Task WrongDimensionsAsked_ClearError_EmptyText_ZeroVector()
     {
         using var generator = new LocalEmbeddingGenerator(64);
-        await Assert.ThrowsAsync<ArgumentException>(() => generator.GenerateAsync(["x"], new() { Dimensions = 128 }));
+        await ExpectError.ThrowsAsync(ErrorCode.Invalid, () => generator.GenerateAsync(["x"], new() { Dimensions = 128 }));
         Assert.All(Embed("  ...  ", 64), v => Assert.Equal(0f, v));
     }
 

@@ -68,7 +68,8 @@ public sealed class DatasetCommandsTests
         Assert.Equal(1, verify);
         Assert.Contains("SHA-256", verified, StringComparison.Ordinal);
 
-        Assert.Equal(1, (await CliRun.RunAsync("datasets", "show", "dataset:nope@000000000000", "--connection-string", azurite.ConnectionString)).Exit);
+        Assert.Equal(4, (await CliRun.RunAsync("datasets", "show", "dataset:nope@000000000000", "--connection-string", azurite.ConnectionString)).Exit);
+        Assert.Equal(2, (await CliRun.RunAsync("datasets", "show", "not-a-version", "--connection-string", azurite.ConnectionString)).Exit);
         Directory.Delete(folder, recursive: true);
     }
 
@@ -86,20 +87,20 @@ public sealed class DatasetCommandsTests
 
         var (exit, output) = await CliRun.RunAsync("ingest", file, "--source", "tickets", "--connection-string", unreachable);
 
-        Assert.Equal(1, exit);
+        Assert.Equal(8, exit);
         Assert.Contains("Storage request failed", output, StringComparison.Ordinal);
         Assert.Contains("reachable", output, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task LifecycleValidate_InvalidFile_ExitsOneWithLine()
+    public async Task LifecycleValidate_InvalidFile_ExitsTwoWithLine()
     {
         var path = Path.GetTempFileName();
         await File.WriteAllTextAsync(path, "feature: demo\nsources:\n  - name: t\n    path: datasets/t/\n    text_field: body\n    schema:\n      body: { type: string }\n");
         var (exit, output) = await CliRun.RunAsync("lifecycle", "validate", path);
         File.Delete(path);
-        Assert.Equal(1, exit);
+        Assert.Equal(2, exit);
         Assert.Contains("line 4", output, StringComparison.Ordinal);
         Assert.Contains("sources[0].path", output, StringComparison.Ordinal);
     }

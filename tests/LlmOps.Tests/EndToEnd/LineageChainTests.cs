@@ -73,6 +73,14 @@ public sealed class LineageChainTests
         Assert.Equal("FINISHED", details.GetProperty("run").GetProperty("info").GetProperty("status").GetString());
         using var noRun = await client.GetAsync(new Uri($"/api/runs/run:01JD0000000000000000000000?code={Uri.EscapeDataString(key)}", UriKind.Relative));
         Assert.Equal(HttpStatusCode.NotFound, noRun.StatusCode);
+        Assert.Equal("application/problem+json", noRun.Content.Headers.ContentType?.MediaType);
+        var problem = await noRun.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("urn:llmops:error:not-found", problem.GetProperty("type").GetString());
+        Assert.Equal(404, problem.GetProperty("status").GetInt32());
+        Assert.Contains("run:01JD0000000000000000000000", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        using var badRun = await client.GetAsync(new Uri($"/api/runs/not-a-run?code={Uri.EscapeDataString(key)}", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.BadRequest, badRun.StatusCode);
+        Assert.Equal("urn:llmops:error:invalid", (await badRun.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("type").GetString());
     }
 
     [Fact]
@@ -98,7 +106,8 @@ public sealed class LineageChainTests
         var (_, compared) = await CliRun.RunAsync("runs", "compare", good.Id, weak.Id, "--connection-string", connection);
         Assert.Contains("* param top_k", compared, StringComparison.Ordinal);
         Assert.Contains("  metric latency_ms", compared, StringComparison.Ordinal);
-        Assert.Equal(1, (await CliRun.RunAsync("runs", "show", "run:01JD0000000000000000000000", "--connection-string", connection)).Exit);
+        Assert.Equal(4, (await CliRun.RunAsync("runs", "show", "run:01JD0000000000000000000000", "--connection-string", connection)).Exit);
+        Assert.Equal(2, (await CliRun.RunAsync("runs", "show", "not-a-run", "--connection-string", connection)).Exit);
 
         Assert.Equal(0, (await CliRun.RunAsync("registry", "register", f.Model, "--run", weak.Id, "--connection-string", connection)).Exit);
         Assert.Equal(0, (await CliRun.RunAsync("registry", "register", f.Model, "--run", good.Id, "--description", "better", "--tag", "retriever=bm25", "--connection-string", connection)).Exit);
@@ -108,7 +117,7 @@ public sealed class LineageChainTests
         Assert.Equal(0, (await CliRun.RunAsync("registry", "promote", f.Model, "2", "--lifecycle", lifecycle, "--connection-string", connection)).Exit);
         Assert.Equal(0, (await CliRun.RunAsync("registry", "alias", f.Model, "challenger", "1", "--connection-string", connection)).Exit);
         var (missing, missingText) = await CliRun.RunAsync("registry", "alias", f.Model, "challenger", "7", "--connection-string", connection);
-        Assert.Equal(1, missing);
+        Assert.Equal(4, missing);
         Assert.Contains("does not exist", missingText, StringComparison.Ordinal);
         var (deployed, deployText) = await CliRun.RunAsync("registry", "deploy", f.Model, "2", "--env", "prod", "--by", "release-bot", "--connection-string", connection);
         Assert.Equal(0, deployed);
@@ -123,8 +132,8 @@ public sealed class LineageChainTests
         Assert.Equal(new[] { good.Id, $"{f.Model}/2", deploymentId }.Order(StringComparer.Ordinal), graph.GetProperty("nodes").EnumerateArray().Select(n => n.GetProperty("id").GetString()!).Order(StringComparer.Ordinal));
         var (_, mermaid) = await CliRun.RunAsync("lineage", good.Id, "--down", "--format", "mermaid", "--connection-string", connection);
         Assert.StartsWith("flowchart LR", mermaid, StringComparison.Ordinal);
-        Assert.Equal(1, (await CliRun.RunAsync("lineage", "dataset:none@0", "--connection-string", connection)).Exit);
-        Assert.Equal(1, (await CliRun.RunAsync("lineage", "no-kind", "--connection-string", connection)).Exit);
+        Assert.Equal(4, (await CliRun.RunAsync("lineage", "dataset:none@0", "--connection-string", connection)).Exit);
+        Assert.Equal(2, (await CliRun.RunAsync("lineage", "no-kind", "--connection-string", connection)).Exit);
         File.Delete(lifecycle);
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using LlmOps.Errors;
 using LlmOps.Lineage;
 using LlmOps.Tests.Infrastructure;
 
@@ -113,9 +114,9 @@ public sealed class LineageStoreTests
     public async Task Record_UnknownRelationOrUntypedId_ClearError()
     {
         var store = await StoreAsync();
-        var relation = await Assert.ThrowsAsync<ArgumentException>(() => store.RecordAsync(Link("dataset:a", "run:b", "feeds"), CancellationToken.None));
+        var relation = await ExpectError.ThrowsAsync(ErrorCode.Invalid, () => store.RecordAsync(Link("dataset:a", "run:b", "feeds"), CancellationToken.None));
         Assert.Contains("derived_from", relation.Message, StringComparison.Ordinal);
-        var id = await Assert.ThrowsAsync<FormatException>(() => store.RecordAsync(Link("no-kind", "run:b", LineageRelation.Used), CancellationToken.None));
+        var id = await ExpectError.ThrowsAsync(ErrorCode.Invalid, () => store.RecordAsync(Link("no-kind", "run:b", LineageRelation.Used), CancellationToken.None));
         Assert.Contains("kind:name", id.Message, StringComparison.Ordinal);
     }
 }

@@ -88,6 +88,37 @@ public sealed class BlobTriggerTests
     }
 
     [Fact]
+    public async Task PermanentFailure_OutcomeOrPermanentError_PoisonedAfterOneAttempt()
+    {
+        var storage = await SharedAzurite.AccountAsync();
+        var container = TestNames.Container("deadletter");
+        var handler = new DeadLetteringBlobHandler();
+        var function = TestNames.Function("BlobDeadLetter");
+        var catalog = new FunctionCatalog([FunctionDefinition.Blob<DeadLetteringBlobHandler>(function, container + "/{name}")]);
+        await storage.Container(container).CreateIfNotExistsAsync();
+        await storage.Container(container).UploadBlobAsync("outcome.csv", BinaryData.FromString("x"));
+        await storage.Container(container).UploadBlobAsync("thrown.csv", BinaryData.FromString("y"));
+        await using var host = await TestHosts.StartAsync(catalog, s => s.AddSingleton(handler));
+
+        var poisonQueue = storage.Queue(StorageNames.BlobPoisonQueue);
+        var poison = await Eventually.UntilAsync(
+            async () => (await poisonQueue.PeekMessagesAsync(32)).Value
+                .Select(m => JsonSerializer.Deserialize<BlobPoisonMessage>(m.Body.ToString(), JsonSerializerOptions.Web)!)
+                .Where(m => m.ContainerName == container)
+                .ToList(),
+            m => m.Count == 2,
+            "two blob-poison messages for the container");
+
+        Assert.All(poison, p => Assert.Equal(1, p.Attempts));
+        Assert.Contains("not a drop", poison.Single(p => p.BlobName == "outcome.csv").Error, StringComparison.Ordinal);
+        Assert.Contains("malformed on purpose", poison.Single(p => p.BlobName == "thrown.csv").Error, StringComparison.Ordinal);
+        Assert.Equal(1, handler.Attempts["outcome.csv"]);
+        Assert.Equal(1, handler.Attempts["thrown.csv"]);
+        await Eventually.UntilAsync(() => host.Diagnostics.Get(HostDiagnostics.BlobPoisoned, function) == 2, "both poisonings recorded");
+        Assert.Equal(1, handler.Attempts["outcome.csv"]);
+    }
+
+    [Fact]
     public async Task BlobNames_WithSpacesUnicodeAndDotDot_HandledWithTheirNames()
     {
         var storage = await SharedAzurite.AccountAsync();

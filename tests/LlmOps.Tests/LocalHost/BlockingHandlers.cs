@@ -8,10 +8,11 @@ public sealed class BlockingBlobHandler : IBlobTriggerHandler
 {
     public ConcurrentQueue<string> Started { get; } = new();
 
-    public async Task HandleAsync(BlobTriggerInput blob, CancellationToken cancellationToken)
+    public async Task<HandlerOutcome> HandleAsync(BlobTriggerInput blob, CancellationToken cancellationToken)
     {
         Started.Enqueue(blob.Name);
         await Task.Delay(Timeout.Infinite, cancellationToken);
+        return HandlerOutcome.Done;
     }
 }
 
@@ -19,10 +20,11 @@ public sealed class BlockingQueueHandler : IQueueTriggerHandler
 {
     public ConcurrentQueue<string> Started { get; } = new();
 
-    public async Task HandleAsync(QueueTriggerInput message, CancellationToken cancellationToken)
+    public async Task<HandlerOutcome> HandleAsync(QueueTriggerInput message, CancellationToken cancellationToken)
     {
         Started.Enqueue(message.Body);
         await Task.Delay(Timeout.Infinite, cancellationToken);
+        return HandlerOutcome.Done;
     }
 }
 
@@ -37,7 +39,7 @@ public sealed class SlowOneQueueHandler : IQueueTriggerHandler
 
     public bool SlowStarted => Volatile.Read(ref _slowStarted) == 1;
 
-    public async Task HandleAsync(QueueTriggerInput message, CancellationToken cancellationToken)
+    public async Task<HandlerOutcome> HandleAsync(QueueTriggerInput message, CancellationToken cancellationToken)
     {
         if (message.Body == "slow")
         {
@@ -46,5 +48,6 @@ public sealed class SlowOneQueueHandler : IQueueTriggerHandler
         }
 
         Done.Enqueue(message.Body);
+        return HandlerOutcome.Done;
     }
 }

@@ -32,6 +32,33 @@ public sealed class QueueTriggerTests
     }
 
     [Fact]
+    public async Task PermanentFailure_OutcomeOrPermanentError_DeadLetteredAfterOneDequeue()
+    {
+        var storage = await SharedAzurite.AccountAsync();
+        var queue = TestNames.Queue("deadletter");
+        var handler = new DeadLetteringQueueHandler();
+        var function = TestNames.Function("QueueDeadLetter");
+        var catalog = new FunctionCatalog([FunctionDefinition.Queue<DeadLetteringQueueHandler>(function, queue)]);
+        await storage.Queue(queue).CreateIfNotExistsAsync();
+        var poison = storage.Queue(StorageNames.PoisonQueueFor(queue));
+        await poison.CreateIfNotExistsAsync();
+        await storage.Queue(queue).SendMessageAsync("outcome-1");
+        await storage.Queue(queue).SendMessageAsync("thrown-1");
+        await using var host = await TestHosts.StartAsync(catalog, s => s.AddSingleton(handler));
+
+        var poisoned = await Eventually.UntilAsync(
+            async () => (await poison.PeekMessagesAsync(32)).Value,
+            messages => messages.Length == 2,
+            "both messages on the poison queue");
+
+        Assert.Equal(["outcome-1", "thrown-1"], poisoned.Select(m => m.Body.ToString()).Order(StringComparer.Ordinal));
+        Assert.Equal(["outcome-1", "thrown-1"], handler.Calls.Order(StringComparer.Ordinal));
+        await Eventually.UntilAsync(async () => (await storage.Queue(queue).GetPropertiesAsync()).Value.ApproximateMessagesCount, n => n == 0, "the originals to be deleted");
+        await Eventually.UntilAsync(() => host.Diagnostics.Get(HostDiagnostics.QueuePoisoned, function) == 2, "both moves recorded");
+        Assert.Equal(2, handler.Calls.Count);
+    }
+
+    [Fact]
     public async Task PoisonMoveInterruptedAfterTheSend_Retried_DeletesTheOriginal_SendsNoSecondCopy()
     {
         var storage = await SharedAzurite.AccountAsync();

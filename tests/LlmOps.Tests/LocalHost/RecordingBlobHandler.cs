@@ -10,10 +10,10 @@ public sealed class RecordingBlobHandler : IBlobTriggerHandler
 
     public ConcurrentQueue<BlobTriggerInput> Inputs { get; } = new();
 
-    public Task HandleAsync(BlobTriggerInput blob, CancellationToken cancellationToken)
+    public Task<HandlerOutcome> HandleAsync(BlobTriggerInput blob, CancellationToken cancellationToken)
     {
         Inputs.Enqueue(blob);
         Runs.AddOrUpdate(blob.Name, 1, (_, n) => n + 1);
-        return Task.CompletedTask;
+        return Task.FromResult(HandlerOutcome.Done);
     }
 }

@@ -7,9 +7,9 @@ public sealed class RecordingQueueHandler : IQueueTriggerHandler
 {
     public ConcurrentQueue<QueueTriggerInput> Messages { get; } = new();
 
-    public Task HandleAsync(QueueTriggerInput message, CancellationToken cancellationToken)
+    public Task<HandlerOutcome> HandleAsync(QueueTriggerInput message, CancellationToken cancellationToken)
     {
         Messages.Enqueue(message);
-        return Task.CompletedTask;
+        return Task.FromResult(HandlerOutcome.Done);
     }
 }

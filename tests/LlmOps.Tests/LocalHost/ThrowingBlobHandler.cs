@@ -9,7 +9,7 @@ public sealed class ThrowingBlobHandler : IBlobTriggerHandler
 
     public ConcurrentDictionary<string, int> Attempts { get; } = new(StringComparer.Ordinal);
 
-    public Task HandleAsync(BlobTriggerInput blob, CancellationToken cancellationToken)
+    public Task<HandlerOutcome> HandleAsync(BlobTriggerInput blob, CancellationToken cancellationToken)
     {
         Attempts.AddOrUpdate(blob.Name, 1, (_, n) => n + 1);
         throw new InvalidDataException(Message);

@@ -7,7 +7,7 @@ public sealed class ThrowingQueueHandler : IQueueTriggerHandler
 {
     public ConcurrentQueue<long> DequeueCounts { get; } = new();
 
-    public Task HandleAsync(QueueTriggerInput message, CancellationToken cancellationToken)
+    public Task<HandlerOutcome> HandleAsync(QueueTriggerInput message, CancellationToken cancellationToken)
     {
         DequeueCounts.Enqueue(message.DequeueCount);
         throw new InvalidOperationException($"cannot handle '{message.Body}'");

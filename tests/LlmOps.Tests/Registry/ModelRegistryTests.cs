@@ -1,5 +1,7 @@
+using LlmOps.Errors;
 using LlmOps.Lifecycle;
 using LlmOps.Registry;
+using LlmOps.Tests.Infrastructure;
 using LlmOps.Tracking;
 
 namespace LlmOps.Tests.Registry;
@@ -39,7 +41,7 @@ public sealed class ModelRegistryTests
                 {
                     return (version, (Exception?)null, (RegistryAlias?)await f.Registry.MoveAliasFromAsync(f.Model, "champion", version, seen));
                 }
-                catch (RegistryConflictException ex)
+                catch (LlmOpsException ex) when (ex.Code == ErrorCode.Conflict)
                 {
                     return (version, (Exception?)ex, (RegistryAlias?)null);
                 }
@@ -51,7 +53,7 @@ public sealed class ModelRegistryTests
             Assert.Equal(winner.version, (await f.Registry.GetAliasAsync(f.Model, "champion"))!.Version);
         }
 
-        var missing = await Assert.ThrowsAsync<KeyNotFoundException>(() => f.Registry.MoveAliasAsync(f.Model, "champion", 9));
+        var missing = await ExpectError.ThrowsAsync(ErrorCode.NotFound, () => f.Registry.MoveAliasAsync(f.Model, "champion", 9));
         Assert.Contains("versions 1 to 3", missing.Message, StringComparison.Ordinal);
         var alias = await f.Registry.GetAliasAsync(f.Model, "champion");
         Assert.NotNull(await f.Registry.GetVersionAsync(f.Model, alias!.Version));
@@ -98,21 +100,21 @@ public sealed class ModelRegistryTests
         using var f = await RegistryFixture.CreateAsync();
         var run = await f.FinishedRunAsync(Passing);
         var name = f.Model.Replace("model:", "prompt:", StringComparison.Ordinal);
-        await Assert.ThrowsAsync<ArgumentException>(() => f.Registry.RegisterAsync(new RegisterRequest(name, run.Id)));
+        await ExpectError.ThrowsAsync(ErrorCode.Invalid, () => f.Registry.RegisterAsync(new RegisterRequest(name, run.Id)));
         var version = await f.Registry.RegisterAsync(new RegisterRequest(name, run.Id) { Template = "Context: {{context}}\nQ: {{ question }}\nAgain {{context}}", Description = "v1" });
         Assert.Equal(["context", "question"], version.Variables);
         Assert.Equal(RegistryKind.Prompt, (await f.Registry.GetAsync(name))!.Kind);
         var stored = await f.Registry.GetVersionAsync(name, 1);
         Assert.Equal("Context: c\nQ: q\nAgain c", PromptTemplate.Render(stored!.Template!, new Dictionary<string, string> { ["context"] = "c", ["question"] = "q" }));
-        Assert.Contains("question", Assert.Throws<ArgumentException>(() => PromptTemplate.Render(stored.Template!, new Dictionary<string, string> { ["context"] = "c" })).Message, StringComparison.Ordinal);
+        Assert.Contains("question", ExpectError.Throws(ErrorCode.Invalid, () => PromptTemplate.Render(stored.Template!, new Dictionary<string, string> { ["context"] = "c" })).Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Register_UnknownRunOrBadName_ClearErrors()
     {
         using var f = await RegistryFixture.CreateAsync();
-        await Assert.ThrowsAsync<KeyNotFoundException>(() => f.Registry.RegisterAsync(new RegisterRequest(f.Model, "run:01JD0000000000000000000000")));
-        Assert.Throws<ArgumentException>(() => ModelRegistry.QualifiedName("model:Bad Name"));
+        await ExpectError.ThrowsAsync(ErrorCode.NotFound, () => f.Registry.RegisterAsync(new RegisterRequest(f.Model, "run:01JD0000000000000000000000")));
+        ExpectError.Throws(ErrorCode.Invalid, () => ModelRegistry.QualifiedName("model:Bad Name"));
         Assert.Equal("model:bot", ModelRegistry.QualifiedName("bot"));
         Assert.Equal(("prompt:answer", 4), ModelRegistry.ParseVersionId("prompt:answer/4"));
     }

@@ -1,3 +1,4 @@
+using LlmOps.Errors;
 using LlmOps.Lineage;
 using LlmOps.Tests.Infrastructure;
 using LlmOps.Tracking;
@@ -68,7 +69,7 @@ public sealed class ExperimentTrackerTests
         var run = await tracker.StartRunAsync(Experiment());
         await tracker.LogParamAsync(run.Id, "lr", "0.1");
         await tracker.LogParamAsync(run.Id, "lr", "0.1");
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => tracker.LogParamAsync(run.Id, "lr", "0.2"));
+        var error = await ExpectError.ThrowsAsync(ErrorCode.Conflict, () => tracker.LogParamAsync(run.Id, "lr", "0.2"));
         Assert.Contains("already '0.1'", error.Message, StringComparison.Ordinal);
         Assert.Equal("0.1", (await tracker.GetRunAsync(run.Id))!.Params["lr"]);
     }
@@ -78,12 +79,12 @@ public sealed class ExperimentTrackerTests
     {
         var (tracker, _) = await CreateAsync();
         var run = await tracker.StartRunAsync(Experiment());
-        await Assert.ThrowsAsync<ArgumentException>(() => tracker.LogMetricAsync(run.Id, "loss", double.NaN));
-        await Assert.ThrowsAsync<ArgumentException>(() => tracker.LogMetricAsync(run.Id, "bad|name", 1));
-        await Assert.ThrowsAsync<ArgumentException>(() => tracker.LogMetricAsync(run.Id, "loss", 1, step: -1));
-        await Assert.ThrowsAsync<ArgumentException>(() => tracker.LogArtifactAsync(run.Id, "../escape.txt", BinaryData.FromString("x")));
-        await Assert.ThrowsAsync<KeyNotFoundException>(() => tracker.LogMetricAsync("run:01JD0000000000000000000000", "loss", 1));
-        await Assert.ThrowsAsync<FormatException>(() => tracker.GetRunAsync("01JD-not-a-run"));
+        await ExpectError.ThrowsAsync(ErrorCode.Invalid, () => tracker.LogMetricAsync(run.Id, "loss", double.NaN));
+        await ExpectError.ThrowsAsync(ErrorCode.Invalid, () => tracker.LogMetricAsync(run.Id, "bad|name", 1));
+        await ExpectError.ThrowsAsync(ErrorCode.Invalid, () => tracker.LogMetricAsync(run.Id, "loss", 1, step: -1));
+        await ExpectError.ThrowsAsync(ErrorCode.Invalid, () => tracker.LogArtifactAsync(run.Id, "../escape.txt", BinaryData.FromString("x")));
+        await ExpectError.ThrowsAsync(ErrorCode.NotFound, () => tracker.LogMetricAsync("run:01JD0000000000000000000000", "loss", 1));
+        await ExpectError.ThrowsAsync(ErrorCode.Invalid, () => tracker.GetRunAsync("01JD-not-a-run"));
         Assert.Empty((await tracker.GetRunAsync(run.Id))!.LatestMetrics);
     }
 

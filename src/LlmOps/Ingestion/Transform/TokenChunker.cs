@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using LlmOps.Errors;
 using Microsoft.ML.Tokenizers;
 
 namespace LlmOps.Ingestion.Transform;
@@ -44,7 +45,7 @@ public sealed class TokenChunker
         Tokenizers.GetOrAdd(encoding, name => name switch
         {
             "cl100k_base" or "o200k_base" => TiktokenTokenizer.CreateForEncoding(name),
-            _ => throw new ArgumentException($"Unknown tokenizer encoding '{name}': expected cl100k_base or o200k_base.", nameof(encoding)),
+            _ => throw LlmOpsException.Invalid($"Unknown tokenizer encoding '{name}': expected cl100k_base or o200k_base."),
         });
 
     public int CountTokens(string text)

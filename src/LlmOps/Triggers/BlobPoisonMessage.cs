@@ -1,4 +1,4 @@
-namespace LlmOps.LocalHost;
+namespace LlmOps.Triggers;
 
 /// <summary>The message on blob-poison for a blob version whose handler failed every attempt. The blob itself stays put.</summary>
 public sealed record BlobPoisonMessage(

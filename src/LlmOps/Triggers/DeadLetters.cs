@@ -1,0 +1,46 @@
+using System.Text.Json;
+using LlmOps.Errors;
+using LlmOps.Storage;
+
+namespace LlmOps.Triggers;
+
+/// <summary>
+/// Where failed work ends, the same for both hosts: a queue message's original body on &lt;queue&gt;-poison (replayable
+/// as is), a blob version as a <see cref="BlobPoisonMessage"/> on blob-poison (the blob itself stays put). The local host
+/// sends here once the retries are used up, or at once for a <see cref="HandlerOutcome.DeadLetter"/>; the Functions
+/// adapters send here for a dead-letter outcome and return normally, so the Functions host does not retry it.
+/// </summary>
+public sealed class DeadLetters(StorageAccount storage, TimeProvider clock)
+{
+    /// <summary>
+    /// Runs a handler and reads a permanent <see cref="LlmOpsException"/> (bad input, <see cref="LlmOpsException.IsPermanent"/>)
+    /// as a dead-letter outcome: retrying the same input cannot succeed. Anything else it throws is left to the host's retries.
+    /// </summary>
+    public static async Task<HandlerOutcome> RunAsync(Func<Task<HandlerOutcome>> handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        try
+        {
+            return await handler();
+        }
+        catch (LlmOpsException ex) when (ex.IsPermanent)
+        {
+            return HandlerOutcome.DeadLetter(ex.Message);
+        }
+    }
+
+    /// <summary>Puts a queue message's original body on its poison queue; returns the poison message's id.</summary>
+    public async Task<string> SendQueueMessageAsync(string queue, BinaryData body, CancellationToken cancellationToken)
+    {
+        var sent = await storage.Queue(StorageNames.PoisonQueueFor(queue)).SendMessageAsync(body, cancellationToken: cancellationToken);
+        return sent.Value.MessageId;
+    }
+
+    /// <summary>Puts a poison message for a blob version on blob-poison.</summary>
+    public async Task SendBlobAsync(string function, BlobTriggerInput blob, int attempts, string error, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(blob);
+        var poison = new BlobPoisonMessage("BlobTrigger", function, blob.Container, blob.Name, blob.ETag.ToString(), attempts, error, clock.GetUtcNow());
+        await storage.Queue(StorageNames.BlobPoisonQueue).SendMessageAsync(JsonSerializer.Serialize(poison, JsonSerializerOptions.Web), cancellationToken);
+    }
+}
