@@ -113,7 +113,7 @@ public sealed class QueueTriggerListener(
                     return;
                 }
 
-                var input = new QueueTriggerInput(_queue.Name, message.MessageId, message.Body.ToString(), message.DequeueCount, message.InsertedOn);
+                var input = new QueueTriggerInput(Function.Target, message.MessageId, message.Body.ToString(), message.DequeueCount, message.InsertedOn);
                 try
                 {
                     var outcome = await InvokeAsync<IQueueTriggerHandler>((h, ct) => h.HandleAsync(input, ct), HandlerStopping);
@@ -162,10 +162,10 @@ public sealed class QueueTriggerListener(
     {
         // The original body goes to the poison queue unchanged, as the Functions host does, so it can be replayed.
         // Send, record, delete: a host that died after the send finds the record and only deletes the original.
-        var marker = storage.Container(StorageNames.HostContainer).GetBlobClient(PoisonMoveMarker(_queue.Name, message.MessageId));
+        var marker = storage.Container(StorageNames.HostContainer).GetBlobClient(PoisonMoveMarker(Function.Target, message.MessageId));
         if (!await marker.ExistsAsync(CancellationToken.None))
         {
-            var sent = await deadLetters.SendQueueMessageAsync(_queue.Name, message.Body, CancellationToken.None);
+            var sent = await deadLetters.SendQueueMessageAsync(Function.Target, message.Body, CancellationToken.None);
             await marker.TryCreateAsync(BinaryData.FromString(sent), cancellationToken: CancellationToken.None);
         }
 

@@ -84,7 +84,7 @@ internal static class DatasetsCommand
         return new Command("datasets", "Inspect immutable dataset versions.") { list, show, verify, diff };
     }
 
-    private static DatasetStore Store(ParseResult parse, Option<string> connection) => new(new StorageAccount(parse.GetValue(connection)!));
+    private static DatasetStore Store(ParseResult parse, Option<string> connection) => new(StorageOption.Account(parse, connection));
 
     private static async Task<int> WithManifestAsync(DatasetStore store, string id, Func<DatasetManifest, Task<int>> action, CancellationToken cancellationToken) =>
         await action(await store.GetAsync(id, cancellationToken) ?? throw LlmOpsException.NotFound($"No dataset version {id}. Try `llmops datasets list`."));

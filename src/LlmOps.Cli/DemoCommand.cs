@@ -43,7 +43,7 @@ internal static class DemoCommand
         {
             try
             {
-                return await RunAsync(console, parse.GetValue(connectionString), TimeSpan.FromSeconds(parse.GetValue(timeout)), cancellationToken);
+                return await RunAsync(console, parse.GetValue(connectionString), StorageOption.Prefix(parse), TimeSpan.FromSeconds(parse.GetValue(timeout)), cancellationToken);
             }
             catch (TimeoutException ex)
             {
@@ -54,7 +54,7 @@ internal static class DemoCommand
         return command;
     }
 
-    private static async Task<int> RunAsync(IAnsiConsole console, string? connectionString, TimeSpan stepTimeout, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(IAnsiConsole console, string? connectionString, string? prefix, TimeSpan stepTimeout, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         var steps = new Table().AddColumns("Step", "Result", "Seconds").Border(TableBorder.Rounded);
@@ -67,7 +67,7 @@ internal static class DemoCommand
             [TriggerCatalog.HeartbeatScheduleSetting] = "* * * * * *",
         };
         var azurite = new AzuriteOptions { Progress = line => console.MarkupLineInterpolated($"[grey]{line}[/]") };
-        await using var stack = await LocalStack.StartAsync(connectionString, azurite, configuration, LogLevel.Warning, cancellationToken);
+        await using var stack = await LocalStack.StartAsync(connectionString, prefix, azurite, configuration, LogLevel.Warning, cancellationToken);
         Done("Start storage and local host", $"HTTP at {stack.Host.HttpAddress}");
         var storage = stack.Storage;
         var started = DateTimeOffset.UtcNow;
@@ -133,7 +133,7 @@ internal static class DemoCommand
                 Done("HTTP trigger: GET /api/search", $"'{SampleQuery}' -> {(found.Hits.Count > 0 ? found.Hits[0].Chunk.ChunkId : "no hit")}");
 
                 status.Status("Scoring retrieval on the sample query set...");
-                using var services = new LlmOpsClient(stack.ConnectionString);
+                using var services = new LlmOpsClient(stack.ConnectionString, stack.Prefix);
                 evaluation = await services.Evaluator.EvaluateAsync(RetrievalEvaluator.ParseQueries(ReadSample("samples/support-queries.jsonl")), indexId, cancellationToken: cancellationToken);
                 Done("Retrieval eval, logged as a run", $"recall@5 {evaluation.RecallAtK:0.00}, MRR {evaluation.Mrr:0.00}, nDCG@5 {evaluation.NdcgAtK:0.00} ({evaluation.RunId})");
             }

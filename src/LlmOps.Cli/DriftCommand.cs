@@ -17,7 +17,7 @@ internal static class DriftCommand
         var check = new Command("check", "Run the drift check now: report (JSON + HTML in reports/drift/), lineage, and actions for alerts.") { feature, reference, current, connection };
         check.SetAction(async (parse, cancellationToken) => await CliErrors.RunAsync(console, async () =>
         {
-            using var services = new LlmOpsClient(parse.GetValue(connection)!);
+            using var services = StorageOption.Client(parse, connection);
             var report = await console.Status().StartAsync(
                 $"Checking drift of {parse.GetValue(feature)}...",
                 _ => services.Drift.CheckAsync(parse.GetValue(feature)!, parse.GetValue(reference), parse.GetValue(current), cancellationToken));
@@ -54,7 +54,7 @@ internal static class DriftCommand
         var history = new Command("history", "Past drift checks of a feature, newest first.") { historyFeature, last, connection };
         history.SetAction(async (parse, cancellationToken) => await CliErrors.RunAsync(console, async () =>
         {
-            using var services = new LlmOpsClient(parse.GetValue(connection)!);
+            using var services = StorageOption.Client(parse, connection);
             var table = new Table().AddColumns("Checked", "Reference", "Current", "Alerts", "Warnings", "Dataset drift", "Actions", "Report").Border(TableBorder.Rounded);
             var rows = await services.Drift.HistoryAsync(parse.GetValue(historyFeature)!, parse.GetValue(last), cancellationToken);
             foreach (var row in rows)

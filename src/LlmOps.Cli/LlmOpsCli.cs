@@ -10,6 +10,7 @@ public static class LlmOpsCli
     {
         ArgumentNullException.ThrowIfNull(console);
         var root = new RootCommand("LlmOps: data and lifecycle operations for LLM features, on Azure Functions or fully local on Azurite.");
+        root.Options.Add(StorageOption.CreatePrefix());
         root.Subcommands.Add(UpCommand.Create(console));
         root.Subcommands.Add(DemoCommand.Create(console));
         root.Subcommands.Add(LifecycleCommand.Create(console));

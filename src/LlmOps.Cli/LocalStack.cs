@@ -7,11 +7,12 @@ namespace LlmOps.Cli;
 /// <summary>Azurite (unless a connection string is given) plus one local host instance: what `up` and `demo` run.</summary>
 internal sealed class LocalStack : IAsyncDisposable
 {
-    private LocalStack(AzuriteServer? azurite, LocalFunctionHost host, string connectionString)
+    private LocalStack(AzuriteServer? azurite, LocalFunctionHost host, string connectionString, string? prefix)
     {
         Azurite = azurite;
         Host = host;
         ConnectionString = connectionString;
+        Prefix = prefix;
     }
 
     public AzuriteServer? Azurite { get; }
@@ -20,10 +21,14 @@ internal sealed class LocalStack : IAsyncDisposable
 
     public string ConnectionString { get; }
 
-    public StorageAccount Storage => new(ConnectionString);
+    /// <summary>The storage name prefix the host runs with (--storage-prefix), or null.</summary>
+    public string? Prefix { get; }
+
+    public StorageAccount Storage => new(ConnectionString, Prefix);
 
     public static async Task<LocalStack> StartAsync(
         string? connectionString,
+        string? prefix,
         AzuriteOptions azuriteOptions,
         IDictionary<string, string?> hostConfiguration,
         LogLevel logLevel,
@@ -48,9 +53,10 @@ internal sealed class LocalStack : IAsyncDisposable
             }
 
             settings.Configuration["LlmOps:Storage:ConnectionString"] = connectionString;
+            settings.Configuration["LlmOps:Storage:Prefix"] = prefix;
             var host = LocalFunctionHost.Create(settings);
             await host.StartAsync(cancellationToken);
-            return new LocalStack(azurite, host, connectionString);
+            return new LocalStack(azurite, host, connectionString, prefix);
         }
         catch
         {

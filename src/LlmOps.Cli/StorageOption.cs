@@ -1,15 +1,35 @@
 using System.CommandLine;
+using LlmOps.Storage;
 
 namespace LlmOps.Cli;
 
-/// <summary>The --connection-string option of commands that work on an existing account (default: `llmops up`'s Azurite).</summary>
+/// <summary>
+/// The --connection-string option of commands that work on an existing account (default: `llmops up`'s Azurite), and
+/// the global --storage-prefix option that keeps several installations (or test runs) apart in one account.
+/// </summary>
 internal static class StorageOption
 {
+    public const string PrefixName = "--storage-prefix";
+
     public static Option<string> Create() => new("--connection-string")
     {
         Description = "Storage account to use (default: $LLMOPS_STORAGE, else the local Azurite that `llmops up` runs).",
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("LLMOPS_STORAGE") is { Length: > 0 } fromEnvironment
             ? fromEnvironment
-            : LlmOps.Storage.StorageAccount.DevelopmentStorage,
+            : StorageAccount.DevelopmentStorage,
     };
+
+    /// <summary>The root command's recursive --storage-prefix option.</summary>
+    public static Option<string?> CreatePrefix() => new(PrefixName)
+    {
+        Description = "Put before every container, queue and table name (default: $LLMOPS_STORAGE_PREFIX, else none).",
+        Recursive = true,
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("LLMOPS_STORAGE_PREFIX") is { Length: > 0 } fromEnvironment ? fromEnvironment : null,
+    };
+
+    public static string? Prefix(ParseResult parse) => parse.GetValue<string?>(PrefixName);
+
+    public static StorageAccount Account(ParseResult parse, Option<string> connection) => new(parse.GetValue(connection)!, Prefix(parse));
+
+    public static LlmOpsClient Client(ParseResult parse, Option<string> connection) => new(parse.GetValue(connection)!, Prefix(parse));
 }

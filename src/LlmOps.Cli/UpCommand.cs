@@ -53,7 +53,7 @@ internal static class UpCommand
             };
             var configuration = new Dictionary<string, string?> { ["LlmOps:Host:HttpPort"] = parse.GetValue(port).ToString(System.Globalization.CultureInfo.InvariantCulture) };
             await using var stack = await LocalStack.StartAsync(
-                parse.GetValue(connectionString), azurite, configuration, parse.GetValue(verbose) ? LogLevel.Information : LogLevel.Warning, cancellationToken);
+                parse.GetValue(connectionString), StorageOption.Prefix(parse), azurite, configuration, parse.GetValue(verbose) ? LogLevel.Information : LogLevel.Warning, cancellationToken);
             using var announce = cancellationToken.Register(() => console.MarkupLine("Stopping: running handlers finish or hand their input back, then Azurite stops..."));
             await Describe(console, stack, cancellationToken);
             console.MarkupLine("[green]Running.[/] Drop files under [bold]raw/<source>/[/]. Press [bold]Ctrl+C[/] to stop.");

@@ -7,14 +7,16 @@ public static class LlmOpsNotebook
 {
     /// <summary>
     /// Connects to <paramref name="connectionString"/> (default: $LLMOPS_STORAGE, else the Azurite `llmops up` runs) and
-    /// checks it answers, with a clear message when it does not.
+    /// checks it answers, with a clear message when it does not. <paramref name="storagePrefix"/> (default:
+    /// $LLMOPS_STORAGE_PREFIX) is the storage name prefix of the installation, as `--storage-prefix` on the CLI.
     /// </summary>
-    public static async Task<LlmOpsClient> ConnectAsync(string? connectionString = null, CancellationToken cancellationToken = default)
+    public static async Task<LlmOpsClient> ConnectAsync(string? connectionString = null, CancellationToken cancellationToken = default, string? storagePrefix = null)
     {
         var target = !string.IsNullOrWhiteSpace(connectionString) ? connectionString
             : Environment.GetEnvironmentVariable("LLMOPS_STORAGE") is { Length: > 0 } fromEnvironment ? fromEnvironment
             : Storage.StorageAccount.DevelopmentStorage;
-        var client = new LlmOpsClient(target);
+        var prefix = !string.IsNullOrWhiteSpace(storagePrefix) ? storagePrefix : Environment.GetEnvironmentVariable("LLMOPS_STORAGE_PREFIX");
+        var client = new LlmOpsClient(target, string.IsNullOrWhiteSpace(prefix) ? null : prefix);
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

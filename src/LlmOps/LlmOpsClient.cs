@@ -24,12 +24,16 @@ public sealed class LlmOpsClient : IDisposable
 {
     private readonly ServiceProvider _services;
 
-    public LlmOpsClient(string connectionString)
+    public LlmOpsClient(string connectionString, string? storagePrefix = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         var configuration = new ConfigurationBuilder()
             .AddEnvironmentVariables()
-            .AddInMemoryCollection(new Dictionary<string, string?> { [$"{StorageOptions.SectionName}:ConnectionString"] = connectionString })
+            .AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                [$"{StorageOptions.SectionName}:ConnectionString"] = connectionString,
+                [$"{StorageOptions.SectionName}:Prefix"] = storagePrefix,
+            })
             .Build();
         var services = new ServiceCollection();
         services.AddSingleton(typeof(ILogger<>), typeof(NullLogger<>));

@@ -29,7 +29,7 @@ public static class LlmOpsServiceCollectionExtensions
         {
             var options = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
             var connectionString = FirstNonEmpty(options.ConnectionString, configuration["AzureWebJobsStorage"]) ?? StorageAccount.DevelopmentStorage;
-            return new StorageAccount(connectionString);
+            return new StorageAccount(connectionString, options.Prefix);
         });
         services.TryAddSingleton<DeadLetters>();
         services.TryAddSingleton<LifecycleCatalog>();

@@ -10,4 +10,10 @@ public sealed class StorageOptions
     /// own setting), and failing that the local emulator (<c>UseDevelopmentStorage=true</c>).
     /// </summary>
     public string? ConnectionString { get; set; }
+
+    /// <summary>
+    /// Put before every container, queue and table name (1-12 lower-case letters and digits, starting with a letter),
+    /// so several installations or test runs can share one account. Empty: the names of ARCHITECTURE.md as they are.
+    /// </summary>
+    public string? Prefix { get; set; }
 }

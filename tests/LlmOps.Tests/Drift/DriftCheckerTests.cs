@@ -37,7 +37,7 @@ public sealed class DriftCheckerTests
     public async Task ShiftedVersion_AgainstTheChampionsDataset_AlertsReportsLinksAndActsOncePerCooldown()
     {
         var azurite = await SharedAzurite.GetAsync();
-        using var client = new LlmOpsClient(azurite.ConnectionString);
+        using var client = new LlmOpsClient(azurite.ConnectionString, TestNames.Prefix());
         var unique = Guid.NewGuid().ToString("N")[..8];
         var (feature, source, model) = ($"drift-{unique}", $"d{unique}", $"model:drift-{unique}");
         await client.Lifecycles.PublishAsync($$"""
@@ -131,11 +131,11 @@ public sealed class DriftCheckerTests
 
         using var output = new StringWriter();
         var console = CliRun.Console(output);
-        Assert.True(await LlmOpsCli.RunAsync(["drift", "check", feature, "--reference", v2.Id, "--current", v2.Id, "--connection-string", azurite.ConnectionString], console) == 0, output.ToString());
+        Assert.True(await LlmOpsCli.RunAsync(["drift", "check", feature, "--reference", v2.Id, "--current", v2.Id, "--connection-string", azurite.ConnectionString, "--storage-prefix", client.Storage.Prefix], console) == 0, output.ToString());
         Assert.Contains("Dataset drift: no", output.ToString(), StringComparison.Ordinal);
-        Assert.Equal(0, await LlmOpsCli.RunAsync(["drift", "history", feature, "--connection-string", azurite.ConnectionString], console));
+        Assert.Equal(0, await LlmOpsCli.RunAsync(["drift", "history", feature, "--connection-string", azurite.ConnectionString, "--storage-prefix", client.Storage.Prefix], console));
         Assert.Contains("4 check(s).", output.ToString(), StringComparison.Ordinal);
-        Assert.Equal(4, await LlmOpsCli.RunAsync(["drift", "check", "no-such-feature", "--connection-string", azurite.ConnectionString], console));
+        Assert.Equal(4, await LlmOpsCli.RunAsync(["drift", "check", "no-such-feature", "--connection-string", azurite.ConnectionString, "--storage-prefix", client.Storage.Prefix], console));
         folder.Delete(recursive: true);
     }
 
@@ -143,7 +143,7 @@ public sealed class DriftCheckerTests
     public async Task EveryConfiguredSignal_HasARow_PinnedCategoricalCompared_MissingColumnInsufficient_ReportJsonHasNoNaN()
     {
         var azurite = await SharedAzurite.GetAsync();
-        using var client = new LlmOpsClient(azurite.ConnectionString);
+        using var client = new LlmOpsClient(azurite.ConnectionString, TestNames.Prefix());
         var unique = Guid.NewGuid().ToString("N")[..8];
         var (feature, source) = ($"edges-{unique}", $"e{unique}");
         await client.Lifecycles.PublishAsync($$"""
@@ -196,7 +196,7 @@ public sealed class DriftCheckerTests
     public async Task Timer_FeatureWithNothingToCompareYet_SkippedWithoutFailing()
     {
         var azurite = await SharedAzurite.GetAsync();
-        using var client = new LlmOpsClient(azurite.ConnectionString);
+        using var client = new LlmOpsClient(azurite.ConnectionString, TestNames.Prefix());
         var unique = Guid.NewGuid().ToString("N")[..8];
         var feature = $"empty-{unique}";
         await client.Lifecycles.PublishAsync($$"""
@@ -227,23 +227,16 @@ public sealed class DriftCheckerTests
 
     private static async Task<List<DriftAction>> ActionsForAsync(StorageAccount storage, string feature)
     {
-        // Other tests share the actions queue: take ours, leave theirs.
+        // The test's own storage prefix makes the actions queue its own: every message on it is for this feature.
         var queue = storage.Queue(StorageNames.ActionsQueue);
-        var ours = new List<DriftAction>();
+        var actions = new List<DriftAction>();
         foreach (var message in (await queue.ReceiveMessagesAsync(32, TimeSpan.FromSeconds(30))).Value)
         {
-            var action = JsonSerializer.Deserialize<DriftAction>(message.Body.ToString(), JsonSerializerOptions.Web)!;
-            if (action.Feature == feature)
-            {
-                ours.Add(action);
-                await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
-            }
-            else
-            {
-                await queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, message.Body, TimeSpan.Zero);
-            }
+            actions.Add(JsonSerializer.Deserialize<DriftAction>(message.Body.ToString(), JsonSerializerOptions.Web)!);
+            await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
         }
 
-        return ours;
+        Assert.All(actions, a => Assert.Equal(feature, a.Feature));
+        return actions;
     }
 }

@@ -10,6 +10,7 @@ public sealed class DatasetCommandsTests
     public async Task IngestTwice_ListShowVerifyDiff_ThenTamperFailsVerify()
     {
         var azurite = await SharedAzurite.GetAsync();
+        var prefix = TestNames.Prefix();
         var source = "cli" + Guid.NewGuid().ToString("N")[..10];
         var folder = Directory.CreateTempSubdirectory("llmops-cli-").FullName;
         var lifecycle = Path.Combine(folder, "lifecycle.yaml");
@@ -32,44 +33,44 @@ public sealed class DatasetCommandsTests
         await File.WriteAllTextAsync(first, "{\"id\":\"a\",\"body\":\"alpha text\"}\n{\"id\":\"b\",\"body\":\"beta text\"}\n");
         await File.WriteAllTextAsync(second, "id,body\nb,beta text\nc,gamma text\n");
 
-        var (ingest1, out1) = await CliRun.RunAsync("ingest", first, "--source", source, "--lifecycle", lifecycle, "--connection-string", azurite.ConnectionString);
-        var (ingest2, out2) = await CliRun.RunAsync("ingest", second, "--source", source, "--connection-string", azurite.ConnectionString);
+        var (ingest1, out1) = await CliRun.RunAsync("ingest", first, "--source", source, "--lifecycle", lifecycle, "--connection-string", azurite.ConnectionString, "--storage-prefix", prefix);
+        var (ingest2, out2) = await CliRun.RunAsync("ingest", second, "--source", source, "--connection-string", azurite.ConnectionString, "--storage-prefix", prefix);
         Assert.True(ingest1 == 0, out1);
         Assert.True(ingest2 == 0, out2);
 
-        var versions = await new DatasetStore(new StorageAccount(azurite.ConnectionString)).ListAsync(source);
+        var versions = await new DatasetStore(new StorageAccount(azurite.ConnectionString, prefix)).ListAsync(source);
         Assert.Equal(2, versions.Count);
         var (newer, older) = (versions[0].Id, versions[1].Id);
 
-        var (list, listed) = await CliRun.RunAsync("datasets", "list", "--source", source, "--connection-string", azurite.ConnectionString);
+        var (list, listed) = await CliRun.RunAsync("datasets", "list", "--source", source, "--connection-string", azurite.ConnectionString, "--storage-prefix", prefix);
         Assert.Equal(0, list);
         Assert.Contains(newer, listed, StringComparison.Ordinal);
         Assert.Contains(older, listed, StringComparison.Ordinal);
 
-        var (show, shown) = await CliRun.RunAsync("datasets", "show", newer, "--connection-string", azurite.ConnectionString);
+        var (show, shown) = await CliRun.RunAsync("datasets", "show", newer, "--connection-string", azurite.ConnectionString, "--storage-prefix", prefix);
         Assert.Equal(0, show);
         Assert.Contains("part-00000.jsonl.gz", shown, StringComparison.Ordinal);
 
-        var (diff, diffed) = await CliRun.RunAsync("datasets", "diff", older, newer, "--connection-string", azurite.ConnectionString);
+        var (diff, diffed) = await CliRun.RunAsync("datasets", "diff", older, newer, "--connection-string", azurite.ConnectionString, "--storage-prefix", prefix);
         Assert.Equal(0, diff);
         Assert.Contains("+1 -1 ~0", diffed, StringComparison.Ordinal);
         Assert.Contains("+ c", diffed, StringComparison.Ordinal);
         Assert.Contains("- a", diffed, StringComparison.Ordinal);
 
-        var (refresh, refreshed) = await CliRun.RunAsync("embeddings", "refresh", older, "--connection-string", azurite.ConnectionString);
+        var (refresh, refreshed) = await CliRun.RunAsync("embeddings", "refresh", older, "--connection-string", azurite.ConnectionString, "--storage-prefix", prefix);
         Assert.True(refresh == 0, refreshed);
         Assert.Contains("Built index: index:", refreshed, StringComparison.Ordinal);
         Assert.DoesNotContain("[green]", refreshed, StringComparison.Ordinal);
 
-        Assert.Equal(0, (await CliRun.RunAsync("datasets", "verify", newer, "--connection-string", azurite.ConnectionString)).Exit);
-        var storage = new StorageAccount(azurite.ConnectionString);
+        Assert.Equal(0, (await CliRun.RunAsync("datasets", "verify", newer, "--connection-string", azurite.ConnectionString, "--storage-prefix", prefix)).Exit);
+        var storage = new StorageAccount(azurite.ConnectionString, prefix);
         await storage.Container(StorageNames.DatasetsContainer).GetBlobClient(DatasetManifest.FolderOf(newer) + "part-00000.jsonl.gz").UploadAsync(BinaryData.FromString("x"), overwrite: true);
-        var (verify, verified) = await CliRun.RunAsync("datasets", "verify", newer, "--connection-string", azurite.ConnectionString);
+        var (verify, verified) = await CliRun.RunAsync("datasets", "verify", newer, "--connection-string", azurite.ConnectionString, "--storage-prefix", prefix);
         Assert.Equal(1, verify);
         Assert.Contains("SHA-256", verified, StringComparison.Ordinal);
 
-        Assert.Equal(4, (await CliRun.RunAsync("datasets", "show", "dataset:nope@000000000000", "--connection-string", azurite.ConnectionString)).Exit);
-        Assert.Equal(2, (await CliRun.RunAsync("datasets", "show", "not-a-version", "--connection-string", azurite.ConnectionString)).Exit);
+        Assert.Equal(4, (await CliRun.RunAsync("datasets", "show", "dataset:nope@000000000000", "--connection-string", azurite.ConnectionString, "--storage-prefix", prefix)).Exit);
+        Assert.Equal(2, (await CliRun.RunAsync("datasets", "show", "not-a-version", "--connection-string", azurite.ConnectionString, "--storage-prefix", prefix)).Exit);
         Directory.Delete(folder, recursive: true);
     }
 

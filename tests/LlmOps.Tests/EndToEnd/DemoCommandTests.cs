@@ -14,7 +14,7 @@ public sealed class DemoCommandTests
         using var output = new StringWriter();
         var console = CliRun.Console(output);
 
-        var exit = await LlmOpsCli.RunAsync(["demo", "--connection-string", azurite.ConnectionString], console);
+        var exit = await LlmOpsCli.RunAsync(["demo", "--connection-string", azurite.ConnectionString, "--storage-prefix", TestNames.Prefix()], console);
 
         var text = output.ToString();
         Assert.True(exit == 0, text);

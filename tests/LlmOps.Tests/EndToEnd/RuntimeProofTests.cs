@@ -19,12 +19,13 @@ public sealed class RuntimeProofTests
     public async Task RawDrop_IngestedAndAnnounced_QueueHandlerIndexes_TimerBeats_HealthAnswers()
     {
         var azurite = await SharedAzurite.GetAsync();
-        var fixture = await IngestionFixture.CreateAsync();
+        var fixture = await IngestionFixture.CreateAsync(prefix: TestNames.Prefix());
         var storage = fixture.Storage;
         var started = DateTimeOffset.UtcNow;
         await using var host = await TestHosts.StartAsync(
             FunctionCatalog.Product,
-            configuration: new Dictionary<string, string?> { [TriggerCatalog.HeartbeatScheduleSetting] = "* * * * * *" });
+            configuration: new Dictionary<string, string?> { [TriggerCatalog.HeartbeatScheduleSetting] = "* * * * * *" },
+            prefix: storage.Prefix);
 
         var (name, etag) = await fixture.DropAsync("tickets.jsonl", System.Text.Encoding.UTF8.GetBytes(
             "{\"id\":\"T-1\",\"body\":\"The export fails for me, reach me at sam@example.com\"}\n{\"id\":\"T-2\",\"body\":\"Second ticket text\"}\n"), StorageNames.RawContainer);
@@ -57,8 +58,8 @@ public sealed class RuntimeProofTests
     [Fact]
     public async Task UnreadableDrop_QuarantinedWhole_HostKeepsRunning()
     {
-        var fixture = await IngestionFixture.CreateAsync();
-        await using var host = await TestHosts.StartAsync(FunctionCatalog.Product);
+        var fixture = await IngestionFixture.CreateAsync(prefix: TestNames.Prefix());
+        await using var host = await TestHosts.StartAsync(FunctionCatalog.Product, prefix: fixture.Storage.Prefix);
         var (badName, badETag) = await fixture.DropAsync("broken.parquet", [1, 2, 3, 4], StorageNames.RawContainer);
         var (goodName, goodETag) = await fixture.DropAsync("good.jsonl", "{\"id\":\"T-5\",\"body\":\"good body here\"}\n"u8.ToArray(), StorageNames.RawContainer);
 

@@ -9,5 +9,5 @@ public static class SharedAzurite
 
     public static Task<AzuriteServer> GetAsync() => Server.Value;
 
-    public static async Task<StorageAccount> AccountAsync() => new((await GetAsync()).ConnectionString);
+    public static async Task<StorageAccount> AccountAsync(string? prefix = null) => new((await GetAsync()).ConnectionString, prefix);
 }

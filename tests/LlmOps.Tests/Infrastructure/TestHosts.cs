@@ -10,7 +10,8 @@ public static class TestHosts
     public static async Task<LocalFunctionHost> StartAsync(
         FunctionCatalog catalog,
         Action<IServiceCollection>? services = null,
-        IDictionary<string, string?>? configuration = null)
+        IDictionary<string, string?>? configuration = null,
+        string? prefix = null)
     {
         var azurite = await SharedAzurite.GetAsync();
         var settings = new LocalFunctionHostSettings
@@ -20,6 +21,7 @@ public static class TestHosts
             ConfigureLogging = logging => logging.ClearProviders().SetMinimumLevel(LogLevel.Warning),
         };
         settings.Configuration["LlmOps:Storage:ConnectionString"] = azurite.ConnectionString;
+        settings.Configuration["LlmOps:Storage:Prefix"] = prefix;
         settings.Configuration["LlmOps:Host:HttpPort"] = "0";
         settings.Configuration["LlmOps:Host:BlobPollInterval"] = "00:00:00.100";
         settings.Configuration["LlmOps:Host:TimerLockRetryInterval"] = "00:00:00.200";

@@ -11,5 +11,11 @@ public static class TestNames
 
     public static string Function(string purpose) => $"{purpose}{Suffix()}";
 
+    /// <summary>
+    /// A storage prefix of a test's own (LlmOps:Storage:Prefix, --storage-prefix): its fixed-name queues, tables and
+    /// containers (dataset-versions, actions, blob-poison, config, ...) are then its own, not shared with parallel tests.
+    /// </summary>
+    public static string Prefix() => "t" + Guid.NewGuid().ToString("N")[..10];
+
     private static string Suffix() => Guid.NewGuid().ToString("N")[..12];
 }

@@ -23,9 +23,9 @@ public sealed class IngestionFixture
 
     public DropIngestor Ingestor { get; }
 
-    public static async Task<IngestionFixture> CreateAsync(double maxQuarantineRate = 0.5, string onUpdate = "replace")
+    public static async Task<IngestionFixture> CreateAsync(double maxQuarantineRate = 0.5, string onUpdate = "replace", string? prefix = null)
     {
-        var storage = await SharedAzurite.AccountAsync();
+        var storage = await SharedAzurite.AccountAsync(prefix);
         var source = TestNames.Container("src").Replace("-", "", StringComparison.Ordinal);
         var yaml = $$"""
             feature: f{{source}}

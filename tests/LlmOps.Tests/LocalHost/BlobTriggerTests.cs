@@ -56,18 +56,18 @@ public sealed class BlobTriggerTests
     [Fact]
     public async Task HandlerAlwaysThrows_BlobEndsOnBlobPoisonAfterFiveAttempts_BlobStays()
     {
-        var storage = await SharedAzurite.AccountAsync();
+        var storage = await SharedAzurite.AccountAsync(TestNames.Prefix());
         var container = TestNames.Container("poison");
         var handler = new ThrowingBlobHandler();
         var function = TestNames.Function("Throws");
         var catalog = new FunctionCatalog([FunctionDefinition.Blob<ThrowingBlobHandler>(function, container + "/{name}")]);
-        await using var host = await TestHosts.StartAsync(catalog, s => s.AddSingleton(handler));
+        await using var host = await TestHosts.StartAsync(catalog, s => s.AddSingleton(handler), prefix: storage.Prefix);
         await storage.Container(container).CreateIfNotExistsAsync();
         await storage.Container(container).UploadBlobAsync("bad file.csv", BinaryData.FromString("x"));
 
         var poisonQueue = storage.Queue(StorageNames.BlobPoisonQueue);
         var poison = await Eventually.UntilAsync(
-            async () => (await poisonQueue.PeekMessagesAsync(32)).Value
+            async () => (await poisonQueue.ExistsAsync() ? (await poisonQueue.PeekMessagesAsync(32)).Value : [])
                 .Select(m => JsonSerializer.Deserialize<BlobPoisonMessage>(m.Body.ToString(), JsonSerializerOptions.Web)!)
                 .FirstOrDefault(m => m.ContainerName == container),
             m => m is not null,
@@ -90,7 +90,7 @@ public sealed class BlobTriggerTests
     [Fact]
     public async Task PermanentFailure_OutcomeOrPermanentError_PoisonedAfterOneAttempt()
     {
-        var storage = await SharedAzurite.AccountAsync();
+        var storage = await SharedAzurite.AccountAsync(TestNames.Prefix());
         var container = TestNames.Container("deadletter");
         var handler = new DeadLetteringBlobHandler();
         var function = TestNames.Function("BlobDeadLetter");
@@ -98,11 +98,11 @@ public sealed class BlobTriggerTests
         await storage.Container(container).CreateIfNotExistsAsync();
         await storage.Container(container).UploadBlobAsync("outcome.csv", BinaryData.FromString("x"));
         await storage.Container(container).UploadBlobAsync("thrown.csv", BinaryData.FromString("y"));
-        await using var host = await TestHosts.StartAsync(catalog, s => s.AddSingleton(handler));
+        await using var host = await TestHosts.StartAsync(catalog, s => s.AddSingleton(handler), prefix: storage.Prefix);
 
         var poisonQueue = storage.Queue(StorageNames.BlobPoisonQueue);
         var poison = await Eventually.UntilAsync(
-            async () => (await poisonQueue.PeekMessagesAsync(32)).Value
+            async () => (await poisonQueue.ExistsAsync() ? (await poisonQueue.PeekMessagesAsync(32)).Value : [])
                 .Select(m => JsonSerializer.Deserialize<BlobPoisonMessage>(m.Body.ToString(), JsonSerializerOptions.Web)!)
                 .Where(m => m.ContainerName == container)
                 .ToList(),
