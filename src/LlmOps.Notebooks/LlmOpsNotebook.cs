@@ -10,7 +10,7 @@ public static class LlmOpsNotebook
     /// checks it answers, with a clear message when it does not. <paramref name="storagePrefix"/> (default:
     /// $LLMOPS_STORAGE_PREFIX) is the storage name prefix of the installation, as `--storage-prefix` on the CLI.
     /// </summary>
-    public static async Task<LlmOpsClient> ConnectAsync(string? connectionString = null, CancellationToken cancellationToken = default, string? storagePrefix = null)
+    public static async Task<LlmOpsClient> ConnectAsync(string? connectionString = null, string? storagePrefix = null, CancellationToken cancellationToken = default)
     {
         var target = !string.IsNullOrWhiteSpace(connectionString) ? connectionString
             : Environment.GetEnvironmentVariable("LLMOPS_STORAGE") is { Length: > 0 } fromEnvironment ? fromEnvironment
