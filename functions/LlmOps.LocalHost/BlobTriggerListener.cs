@@ -21,8 +21,10 @@ public sealed class BlobTriggerListener : TriggerListener
     private readonly HostJsonSettings _hostJson;
     private readonly HostDiagnostics _diagnostics;
     private readonly DeadLetters _deadLetters;
+    private readonly TimeProvider _clock;
     private readonly BlobPathPattern _pattern;
-    private readonly ConcurrentDictionary<string, byte> _done = new(StringComparer.Ordinal);
+    /// <summary>Settled (completed or poisoned) versions newer than the watermark, with their last-modified time; older ones are dropped.</summary>
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _done = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Task> _running = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _slots;
 
@@ -35,6 +37,7 @@ public sealed class BlobTriggerListener : TriggerListener
         HostJsonSettings hostJson,
         HostDiagnostics diagnostics,
         DeadLetters deadLetters,
+        TimeProvider clock,
         ILogger<BlobTriggerListener> logger)
         : base(function, services, options.ShutdownTimeout, logger)
     {
@@ -44,6 +47,7 @@ public sealed class BlobTriggerListener : TriggerListener
         _hostJson = hostJson;
         _diagnostics = diagnostics;
         _deadLetters = deadLetters;
+        _clock = clock;
         _pattern = BlobPathPattern.Parse(function.Target);
         _slots = new SemaphoreSlim(hostJson.BlobMaxDegreeOfParallelism);
     }
@@ -64,12 +68,13 @@ public sealed class BlobTriggerListener : TriggerListener
             return;
         }
 
+        var watermark = await LoadWatermarkAsync(stoppingToken);
         Logger.LogInformation("Blob trigger {Function} watches {Path}", Function.Name, _pattern);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                await ScanAsync(container, stoppingToken);
+                watermark = await ScanAsync(container, watermark, stoppingToken);
                 MarkListening();
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -93,14 +98,27 @@ public sealed class BlobTriggerListener : TriggerListener
         await Task.WhenAll(_running.Values);
     }
 
-    private async Task ScanAsync(Azure.Storage.Blobs.BlobContainerClient container, CancellationToken stoppingToken)
+    /// <summary>
+    /// One sweep of the container. A blob last modified before the watermark was settled (completed or poisoned) by
+    /// an earlier sweep, so it costs a comparison and nothing else: no receipt read, no cache entry. After the sweep
+    /// the watermark moves up to the older of the sweep's start (less <see cref="LocalHostOptions.BlobScanClockSkew"/>) and the oldest
+    /// version still unsettled, and is kept in storage, so a restarted host does not re-check its history either.
+    /// </summary>
+    private async Task<DateTimeOffset?> ScanAsync(Azure.Storage.Blobs.BlobContainerClient container, DateTimeOffset? watermark, CancellationToken stoppingToken)
     {
-        var candidates = new List<BlobTriggerInput>();
+        var sweepStart = _clock.GetUtcNow() - _options.BlobScanClockSkew;
+        var oldestUnsettled = sweepStart;
+        var candidates = new List<(BlobTriggerInput Input, DateTimeOffset Modified)>();
         var listing = container.GetBlobsAsync(new GetBlobsOptions { Prefix = _pattern.Prefix.Length == 0 ? null : _pattern.Prefix }, stoppingToken);
         await foreach (var item in listing)
         {
+            if (item.Properties.LastModified is not { } modified || item.Properties.ETag is not { } etag || modified < watermark)
+            {
+                continue;
+            }
+
             var bindings = _pattern.Match(item.Name);
-            if (bindings is null || item.Properties.ETag is not { } etag)
+            if (bindings is null)
             {
                 continue;
             }
@@ -108,29 +126,35 @@ public sealed class BlobTriggerListener : TriggerListener
             // Listings give ETags bare, properties and events quoted: use the quoted form everywhere.
             var version = new ETag($"\"{etag.ToString().Trim('"')}\"");
             var input = new BlobTriggerInput(_pattern.Container, item.Name, version, bindings);
-            if (!_done.ContainsKey(KeyOf(input)) && !_running.ContainsKey(KeyOf(input)))
+            var key = KeyOf(input);
+            if (_done.ContainsKey(key))
             {
-                candidates.Add(input);
+                continue;
+            }
+
+            oldestUnsettled = modified < oldestUnsettled ? modified : oldestUnsettled;
+            if (!_running.ContainsKey(key))
+            {
+                candidates.Add((input, modified));
             }
         }
 
-        if (candidates.Count == 0)
-        {
-            return;
-        }
-
-        var settled = await _receipts.ListSettledAsync(Function.Name, _pattern.Container, stoppingToken);
-        foreach (var input in candidates)
+        // Without a watermark (the first sweep ever) every blob is a candidate: one listing of the receipts then
+        // settles the finished ones at once instead of a claim each.
+        var settled = watermark is null && candidates.Count > 0
+            ? await _receipts.ListSettledAsync(Function.Name, _pattern.Container, stoppingToken)
+            : null;
+        foreach (var (input, modified) in candidates)
         {
             var key = KeyOf(input);
-            if (settled.Contains(BlobReceiptStore.ReceiptName(Function.Name, input.Container, input.Name, input.ETag)))
+            if (settled?.Contains(BlobReceiptStore.ReceiptName(Function.Name, input.Container, input.Name, input.ETag)) == true)
             {
-                _done.TryAdd(key, 0);
+                _done.TryAdd(key, modified);
                 continue;
             }
 
             await _slots.WaitAsync(stoppingToken);
-            var run = Task.Run(() => ProcessAsync(input, key), CancellationToken.None);
+            var run = Task.Run(() => ProcessAsync(input, key, modified), CancellationToken.None);
             _running[key] = run;
             _ = run.ContinueWith(
                 _ =>
@@ -142,18 +166,73 @@ public sealed class BlobTriggerListener : TriggerListener
                 TaskContinuationOptions.ExecuteSynchronously,
                 TaskScheduler.Default);
         }
+
+        return await AdvanceWatermarkAsync(watermark, oldestUnsettled, stoppingToken);
     }
 
     private static string KeyOf(BlobTriggerInput input) => $"{input.Name}\n{input.ETag}";
 
-    private async Task ProcessAsync(BlobTriggerInput input, string key)
+    private static readonly TimeSpan WatermarkPersistStep = TimeSpan.FromSeconds(30);
+
+    private DateTimeOffset? _persistedWatermark;
+
+    /// <summary>Where the watermark of a function and container is kept, so a restart resumes it.</summary>
+    internal static string WatermarkBlobName(string function, string container) => $"blobscans/{function}/{container}.json";
+
+    private async Task<DateTimeOffset?> LoadWatermarkAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            _persistedWatermark = (await _storage.Container(StorageNames.HostContainer).GetBlobClient(WatermarkBlobName(Function.Name, _pattern.Container))
+                .ReadAsync<ScanWatermark>(cancellationToken))?.SettledBefore;
+            return _persistedWatermark;
+        }
+        catch (Exception ex) when (ex is RequestFailedException or HttpRequestException or System.Text.Json.JsonException)
+        {
+            Logger.LogWarning(ex, "Could not read the scan watermark of {Function}; the first sweep checks every blob", Function.Name);
+            return null;
+        }
+    }
+
+    private async Task<DateTimeOffset?> AdvanceWatermarkAsync(DateTimeOffset? watermark, DateTimeOffset settledBefore, CancellationToken cancellationToken)
+    {
+        if (watermark is { } current && settledBefore <= current)
+        {
+            return watermark;
+        }
+
+        // Kept in storage when it moved by a persist step (not on every 200 ms sweep); a stored watermark that lags is
+        // only conservative: a restart checks a little more than it needs to.
+        if (_persistedWatermark is not { } persisted || settledBefore - persisted >= WatermarkPersistStep)
+        {
+            await _storage.Container(StorageNames.HostContainer).GetBlobClient(WatermarkBlobName(Function.Name, _pattern.Container))
+                .UploadAsync(BinaryData.FromObjectAsJson(new ScanWatermark(settledBefore), JsonSerializerOptions.Web), overwrite: true, cancellationToken);
+            _persistedWatermark = settledBefore;
+        }
+
+        // The cache only needs what the listing still shows as a candidate: versions at or after the watermark.
+        foreach (var (key, modified) in _done)
+        {
+            if (modified < settledBefore)
+            {
+                _done.TryRemove(key, out _);
+            }
+        }
+
+        return settledBefore;
+    }
+
+    /// <summary>Every version of the container last modified before <paramref name="SettledBefore"/> is completed or poisoned.</summary>
+    private sealed record ScanWatermark(DateTimeOffset SettledBefore);
+
+    private async Task ProcessAsync(BlobTriggerInput input, string key, DateTimeOffset modified)
     {
         try
         {
             var (outcome, claim) = await _receipts.TryClaimAsync(Function.Name, input.Container, input.Name, input.ETag, HandlerStopping);
             if (outcome == BlobClaimOutcome.Done)
             {
-                _done.TryAdd(key, 0);
+                _done.TryAdd(key, modified);
                 return;
             }
 
@@ -165,7 +244,7 @@ public sealed class BlobTriggerListener : TriggerListener
 
             await using (claim)
             {
-                await RunClaimedAsync(input, key, claim);
+                await RunClaimedAsync(input, key, modified, claim);
             }
         }
         catch (Exception ex) when (IsShutdownCancellation(ex))
@@ -195,7 +274,7 @@ public sealed class BlobTriggerListener : TriggerListener
         }
     }
 
-    private async Task RunClaimedAsync(BlobTriggerInput input, string key, BlobReceiptClaim claim)
+    private async Task RunClaimedAsync(BlobTriggerInput input, string key, DateTimeOffset modified, BlobReceiptClaim claim)
     {
         if (claim.Receipt.Attempts < _hostJson.PoisonBlobThreshold)
         {
@@ -208,7 +287,7 @@ public sealed class BlobTriggerListener : TriggerListener
                 if (outcome.DeadLetterReason is null)
                 {
                     await claim.CompleteAsync(HandlerStopping);
-                    _done.TryAdd(key, 0);
+                    _done.TryAdd(key, modified);
                     _diagnostics.Increment(HostDiagnostics.BlobSucceeded, Function.Name);
                     return;
                 }
@@ -241,7 +320,7 @@ public sealed class BlobTriggerListener : TriggerListener
         var receipt = claim.Receipt;
         await _deadLetters.SendBlobAsync(Function.Name, input, receipt.Attempts, receipt.LastError ?? "unknown error", HandlerStopping);
         await claim.MarkPoisonedAsync(HandlerStopping);
-        _done.TryAdd(key, 0);
+        _done.TryAdd(key, modified);
         _diagnostics.Increment(HostDiagnostics.BlobPoisoned, Function.Name);
         Logger.LogError("{Function} gave up on {Blob} after {Attempts} attempts; a message is on {Queue}: {Error}",
             Function.Name, input.Path, receipt.Attempts, StorageNames.BlobPoisonQueue, receipt.LastError);

@@ -11,6 +11,13 @@ public sealed class LocalHostOptions
     /// <summary>How often blob containers are scanned for new blob versions.</summary>
     public TimeSpan BlobPollInterval { get; set; } = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>
+    /// How far the host's clock may be from the storage server's. A blob trigger sweep skips blobs last modified before
+    /// its watermark (settled history); blobs modified this close to a sweep's start are checked again. At least 1 s,
+    /// as blob last-modified times are whole seconds.
+    /// </summary>
+    public TimeSpan BlobScanClockSkew { get; set; } = TimeSpan.FromMinutes(2);
+
     /// <summary>Blob lease on a receipt or a timer lock; renewed at a third of it. Azure allows 15 to 60 s.</summary>
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(15);
 
@@ -42,6 +49,11 @@ public sealed class LocalHostOptions
         if (BlobPollInterval <= TimeSpan.Zero)
         {
             throw new InvalidOperationException($"{SectionName}:BlobPollInterval must be positive.");
+        }
+
+        if (BlobScanClockSkew < TimeSpan.FromSeconds(1))
+        {
+            throw new InvalidOperationException($"{SectionName}:BlobScanClockSkew must be at least 1 second (blob last-modified times are whole seconds), got {BlobScanClockSkew}.");
         }
 
         if (LeaseDuration < TimeSpan.FromSeconds(15) || LeaseDuration > TimeSpan.FromSeconds(60))

@@ -119,6 +119,52 @@ public sealed class BlobTriggerTests
     }
 
     [Fact]
+    public async Task SettledHistory_BehindTheWatermark_NotCheckedAgainAfterRestart_NewBlobStillRuns()
+    {
+        var storage = await SharedAzurite.AccountAsync();
+        var container = TestNames.Container("history");
+        var function = TestNames.Function("History");
+        var handler = new RecordingBlobHandler();
+        var catalog = new FunctionCatalog([FunctionDefinition.Blob<RecordingBlobHandler>(function, container + "/{name}")]);
+        var skew = new Dictionary<string, string?> { ["LlmOps:Host:BlobScanClockSkew"] = "00:00:01" };
+        var blobs = storage.Container(container);
+        await blobs.CreateIfNotExistsAsync();
+        var names = Enumerable.Range(0, 20).Select(i => $"old-{i:00}.jsonl").ToList();
+        foreach (var name in names)
+        {
+            await blobs.UploadBlobAsync(name, BinaryData.FromString(name));
+        }
+
+        var newest = (await blobs.GetBlobsAsync().ToListAsync()).Max(b => b.Properties.LastModified!.Value);
+        var watermark = storage.Container(StorageNames.HostContainer).GetBlobClient(BlobTriggerListener.WatermarkBlobName(function, container));
+        await using (var first = await TestHosts.StartAsync(catalog, s => s.AddSingleton(handler), skew))
+        {
+            await Eventually.UntilAsync(() => handler.Runs.Count == 20, "the 20 blobs handled");
+            // The stored watermark passes the history once every blob is settled and the clock moved on.
+            await Eventually.UntilAsync(
+                async () => await watermark.ExistsAsync() ? JsonDocument.Parse((await watermark.DownloadContentAsync()).Value.Content.ToString()).RootElement.GetProperty("settledBefore").GetDateTimeOffset() : DateTimeOffset.MinValue,
+                settledBefore => settledBefore > newest,
+                "the stored watermark to pass the newest old blob");
+        }
+
+        // Forget every receipt: a host that still checked its history would run the 20 blobs again.
+        await foreach (var receipt in storage.Container(StorageNames.HostContainer).GetBlobsAsync(new Azure.Storage.Blobs.Models.GetBlobsOptions { Prefix = $"blobreceipts/{function}/" }))
+        {
+            await storage.Container(StorageNames.HostContainer).DeleteBlobAsync(receipt.Name);
+        }
+
+        await using (var second = await TestHosts.StartAsync(catalog, s => s.AddSingleton(handler), skew))
+        {
+            await blobs.UploadBlobAsync("new.jsonl", BinaryData.FromString("new"));
+            await Eventually.UntilAsync(() => handler.Runs.ContainsKey("new.jsonl"), "the new blob handled");
+            await Eventually.UntilAsync(() => second.Diagnostics.Get(HostDiagnostics.BlobSucceeded, function) == 1, "the second host to settle the new blob");
+        }
+
+        Assert.All(names, name => Assert.Equal(1, handler.Runs[name]));
+        Assert.Equal(1, handler.Runs["new.jsonl"]);
+    }
+
+    [Fact]
     public async Task BlobNames_WithSpacesUnicodeAndDotDot_HandledWithTheirNames()
     {
         var storage = await SharedAzurite.AccountAsync();
