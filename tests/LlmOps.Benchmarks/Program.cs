@@ -2,8 +2,10 @@ using System.Globalization;
 using LlmOps.Benchmarks;
 using LlmOps.Storage;
 
-// Usage: dotnet run -c Release --project tests/LlmOps.Benchmarks -- [host] [etl] [memory]
-//   host   --drops 200 --backlog 1000 --upload-parallelism 8   blob trigger latency and throughput
+// Usage: dotnet run -c Release --project tests/LlmOps.Benchmarks -- [host] [etl] [memory] [--runs 5]
+//   Every figure is the median of --runs repetitions (at least 5) after one warm-up, with min and max; ratios are
+//   taken within a repetition, candidate and baseline back to back; parallel figures have a 1-thread figure beside them.
+//   host   --drops 200 --backlog 1000 --upload-parallelism 8 --finished 100000   blob trigger latency; throughput beside finished history
 //   etl    --mb 200                                             ETL throughput, in process and end to end
 //   memory --memory-mb 1024                                     peak working set on a large drop (run it alone)
 //   steps  --mb 200                                             each ETL step timed alone (where the time goes)
@@ -16,6 +18,7 @@ if (suites.Count == 0)
     suites = ["host", "etl"];
 }
 
+Repeated.Runs = Math.Max(5, Argument("--runs", 5));
 var rows = new List<(string Metric, string Value)>();
 if (suites.Contains("memory"))
 {
@@ -39,7 +42,7 @@ if (suites.Contains("host") || suites.Contains("etl") || suites.Contains("tracki
     await using var azurite = await AzuriteServer.StartAsync(new AzuriteOptions { Progress = Console.WriteLine });
     if (suites.Contains("host"))
     {
-        rows.AddRange(await BlobTriggerBenchmark.RunAsync(azurite, Argument("--drops", 200), Argument("--backlog", 1000), Argument("--upload-parallelism", 8)));
+        rows.AddRange(await BlobTriggerBenchmark.RunAsync(azurite, Argument("--drops", 200), Argument("--backlog", 1000), Argument("--upload-parallelism", 8), Argument("--finished", 100_000)));
     }
 
     if (suites.Contains("etl"))

@@ -23,11 +23,14 @@ public sealed class RecordProcessor
     private readonly TokenChunker _chunker;
     private readonly Dictionary<UInt128, long> _seenContent = [];
     private readonly IReadOnlyDictionary<string, string> _previous;
+    private readonly ParallelOptions _parallel;
 
     /// <param name="previous">Record id to fingerprint of the source's previous version: an id that comes again with
     /// other content is an update, which the source's <c>on_update</c> replaces (default) or quarantines.</param>
-    public RecordProcessor(LifecycleDefinition lifecycle, SourceDefinition source, IReadOnlyDictionary<string, string>? previous = null)
+    /// <param name="maxDegreeOfParallelism">Records transformed at once (-1: one per core); 1 runs on the calling thread only.</param>
+    public RecordProcessor(LifecycleDefinition lifecycle, SourceDefinition source, IReadOnlyDictionary<string, string>? previous = null, int maxDegreeOfParallelism = -1)
     {
+        _parallel = new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism };
         ArgumentNullException.ThrowIfNull(lifecycle);
         ArgumentNullException.ThrowIfNull(source);
         _source = source;
@@ -74,13 +77,16 @@ public sealed class RecordProcessor
         }
 
         var transformed = new Transformed?[outcomes.Count];
-        if (outcomes.Count == 1)
+        if (outcomes.Count == 1 || _parallel.MaxDegreeOfParallelism == 1)
         {
-            transformed[0] = validated[0] is { } typed ? Transform(typed) : null;
+            for (var i = 0; i < outcomes.Count; i++)
+            {
+                transformed[i] = validated[i] is { } typed ? Transform(typed) : null;
+            }
         }
         else
         {
-            Parallel.For(0, outcomes.Count, i => transformed[i] = validated[i] is { } typed ? Transform(typed) : null);
+            Parallel.For(0, outcomes.Count, _parallel, i => transformed[i] = validated[i] is { } typed ? Transform(typed) : null);
         }
 
         for (var i = 0; i < outcomes.Count; i++)
