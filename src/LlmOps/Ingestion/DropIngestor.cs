@@ -20,8 +20,6 @@ namespace LlmOps.Ingestion;
 /// </summary>
 public sealed class DropIngestor(StorageAccount storage, LifecycleCatalog lifecycles, LineageStore lineage, TimeProvider clock, ILogger<DropIngestor> logger)
 {
-    /// <summary>Records processed together: per-record steps of a batch run in parallel, in drop order.</summary>
-    private const int BatchSize = 256;
     private readonly DatasetStore _datasets = new(storage);
     private readonly DatasetVersionWriter _writer = new(storage);
 
@@ -65,18 +63,7 @@ public sealed class DropIngestor(StorageAccount storage, LifecycleCatalog lifecy
 
             await using (content)
             {
-                var batch = new List<ReadOutcome>(BatchSize);
-                await foreach (var outcome in DropReader.ReadAsync(content, name, sourceDefinition.Format, sourceDefinition.Limits, cancellationToken))
-                {
-                    batch.Add(outcome);
-                    if (batch.Count == BatchSize)
-                    {
-                        await StoreAsync(processor.ProcessBatch(batch));
-                        batch.Clear();
-                    }
-                }
-
-                await StoreAsync(processor.ProcessBatch(batch));
+                await processor.ProcessAsync(DropReader.ReadAsync(content, name, sourceDefinition.Format, sourceDefinition.Limits, cancellationToken), StoreAsync, cancellationToken);
             }
         }
         catch (UnreadableDropException ex)
@@ -144,7 +131,7 @@ public sealed class DropIngestor(StorageAccount storage, LifecycleCatalog lifecy
         return await RecordAsync(new IngestionResult(
             created ? IngestionStatus.Published : IngestionStatus.Unchanged, source, name, etagText, counts, manifest, null, quarantine.Count > 0 ? quarantine.Folder : null));
 
-        async Task StoreAsync(IReadOnlyList<(DatasetRecord? Record, QuarantinedRecord? Rejection)> results)
+        async ValueTask StoreAsync(IReadOnlyList<(DatasetRecord? Record, QuarantinedRecord? Rejection)> results)
         {
             foreach (var (record, rejection) in results)
             {
