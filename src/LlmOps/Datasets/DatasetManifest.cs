@@ -38,4 +38,7 @@ public sealed record DatasetManifest(
 
         return $"{id[8..at]}/{id[(at + 1)..]}/";
     }
+
+    /// <summary>The source a version id belongs to: <c>tickets</c> of <c>dataset:tickets@3f9a...</c>.</summary>
+    public static string SourceOf(string id) => FolderOf(id).Split('/')[0];
 }

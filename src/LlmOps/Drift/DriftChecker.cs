@@ -36,28 +36,66 @@ public sealed class DriftChecker(
     /// <summary>A text field with at most this many distinct reference values is compared as categories.</summary>
     public const int CategoricalLimit = 50;
 
-    public async Task<DriftReport> CheckAsync(string feature, string? referenceId = null, string? currentId = null, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Checks every source of the feature, one report each. A source with nothing to compare yet (no version, no
+    /// previous one) is skipped with its reason; when every source is, that is the error. The feature's quality
+    /// signals (retrieval relevance, ...) belong to the feature, not a source: they are in the first source's report.
+    /// </summary>
+    public async Task<DriftRun> CheckAllAsync(string feature, CancellationToken cancellationToken = default)
     {
-        var lifecycle = await lifecycles.GetAsync(feature, cancellationToken)
-            ?? throw LlmOpsException.NotFound($"No published lifecycle for feature '{feature}' (llmops lifecycle publish FILE).");
+        var lifecycle = await LifecycleAsync(feature, cancellationToken);
+        var reports = new List<DriftReport>();
+        var skipped = new List<string>();
+        foreach (var source in lifecycle.Sources)
+        {
+            try
+            {
+                reports.Add(await CheckAsync(feature, source: source.Name, cancellationToken: cancellationToken));
+            }
+            catch (LlmOpsException ex) when (ex.Code == ErrorCode.NothingToCompare)
+            {
+                skipped.Add(ex.Message);
+            }
+        }
+
+        return reports.Count > 0
+            ? new DriftRun(reports, skipped)
+            : throw LlmOpsException.NothingToCompare(string.Join(" ", skipped));
+    }
+
+    /// <summary>
+    /// Checks one source of the feature: <paramref name="source"/>, else the source of <paramref name="currentId"/> or
+    /// <paramref name="referenceId"/>, else the feature's only source.
+    /// </summary>
+    public async Task<DriftReport> CheckAsync(string feature, string? referenceId = null, string? currentId = null, string? source = null, CancellationToken cancellationToken = default)
+    {
+        var lifecycle = await LifecycleAsync(feature, cancellationToken);
         var settings = lifecycle.Drift;
-        var source = lifecycle.Sources[0];
+        var named = source ?? (currentId ?? referenceId) switch
+        {
+            { } versionId when versionId.StartsWith("dataset:", StringComparison.Ordinal) => DatasetManifest.SourceOf(versionId),
+            _ when lifecycle.Sources.Count == 1 => lifecycle.Sources[0].Name,
+            _ => throw LlmOpsException.Invalid($"Feature '{feature}' has {lifecycle.Sources.Count} sources ({string.Join(", ", lifecycle.Sources.Select(s => s.Name))}): name one, or check them all."),
+        };
+        var sourceDefinition = lifecycle.Sources.FirstOrDefault(s => s.Name == named)
+            ?? throw LlmOpsException.Invalid($"Feature '{feature}' has no source '{named}' (it has {string.Join(", ", lifecycle.Sources.Select(s => s.Name))}).");
         var current = currentId is not null
             ? await datasets.GetAsync(currentId, cancellationToken) ?? throw LlmOpsException.NotFound($"No dataset version {currentId}.")
-            : await datasets.LatestAsync(source.Name, cancellationToken) ?? throw LlmOpsException.NothingToCompare($"Source '{source.Name}' has no dataset version yet; nothing to check.");
+            : await datasets.LatestAsync(sourceDefinition.Name, cancellationToken) ?? throw LlmOpsException.NothingToCompare($"Source '{sourceDefinition.Name}' has no dataset version yet; nothing to check.");
         var (reference, reason) = await ReferenceAsync(lifecycle, current, referenceId, cancellationToken);
+        var primary = sourceDefinition == lifecycle.Sources[0];
 
         var now = clock.GetUtcNow();
         var window = settings.CurrentWindow;
-        var referenceSample = await SampleAsync(reference, source, null, null, settings, cancellationToken);
-        var currentSample = await SampleAsync(current, source, window is { } w ? now - w : null, referenceSample, settings, cancellationToken);
+        var referenceSample = await SampleAsync(reference, sourceDefinition, null, null, settings, cancellationToken);
+        var currentSample = await SampleAsync(current, sourceDefinition, window is { } w ? now - w : null, referenceSample, settings, cancellationToken);
         var referenceIndex = EmbeddingIndexManifest.IdFor(reference.Id, lifecycle.Embedding.Model, lifecycle.Embedding.Dimensions);
         var currentIndex = EmbeddingIndexManifest.IdFor(current.Id, lifecycle.Embedding.Model, lifecycle.Embedding.Dimensions);
         var hasIndexes = await AddEmbeddingsAsync(referenceIndex, referenceSample, null, cancellationToken) & await AddEmbeddingsAsync(currentIndex, currentSample, window is null ? null : currentSample.RecordIds, cancellationToken);
 
         var checks = DriftAnalyzer.Analyze(referenceSample, currentSample, settings).ToList();
         var qualityWindow = window ?? DefaultQualityWindow;
-        foreach (var quality in qualitySources)
+        foreach (var quality in primary ? qualitySources : [])
         {
             var (before, recent) = await quality.ReadAsync(feature, now - (7 * qualityWindow), now - qualityWindow, now, cancellationToken);
             checks.Add(DriftAnalyzer.QualityDrop(quality.Signal, before, recent, settings.For(quality.Signal)));
@@ -65,7 +103,7 @@ public sealed class DriftChecker(
 
         var id = $"drift:{feature}/{Ulid.NewUlid(now)}";
         var report = new DriftReport(
-            id, feature, reference.Id, reason, current.Id, hasIndexes ? referenceIndex : null, hasIndexes ? currentIndex : null, now,
+            id, feature, sourceDefinition.Name, reference.Id, reason, current.Id, hasIndexes ? referenceIndex : null, hasIndexes ? currentIndex : null, now,
             checks, DriftAnalyzer.DatasetDrift(checks), [], []);
         var (sent, held) = await SendActionsAsync(report, settings, cancellationToken);
         report = report with { ActionsSent = sent, ActionsHeldBack = held };
@@ -85,6 +123,7 @@ public sealed class DriftChecker(
             new TableEntity(TableKey.Encode(feature), TableKey.NewestFirst(now))
             {
                 ["ReportId"] = id,
+                ["Source"] = sourceDefinition.Name,
                 ["Reference"] = reference.Id,
                 ["Current"] = current.Id,
                 ["Alerts"] = checks.Count(c => c.Status == DriftStatus.Alert),
@@ -98,6 +137,10 @@ public sealed class DriftChecker(
             cancellationToken);
         return report;
     }
+
+    private async Task<LifecycleDefinition> LifecycleAsync(string feature, CancellationToken cancellationToken) =>
+        await lifecycles.GetAsync(feature, cancellationToken)
+            ?? throw LlmOpsException.NotFound($"No published lifecycle for feature '{feature}' (llmops lifecycle publish FILE).");
 
     /// <summary>Past checks of a feature, newest first.</summary>
     public async Task<IReadOnlyList<TableEntity>> HistoryAsync(string feature, int max = 20, CancellationToken cancellationToken = default)
@@ -123,7 +166,8 @@ public sealed class DriftChecker(
     private async Task<(DatasetManifest Manifest, string Reason)> ReferenceAsync(LifecycleDefinition lifecycle, DatasetManifest current, string? referenceId, CancellationToken cancellationToken)
     {
         var choice = referenceId ?? lifecycle.Drift.Reference;
-        if (choice.StartsWith("dataset:", StringComparison.Ordinal))
+        var otherSource = referenceId is null && choice.StartsWith("dataset:", StringComparison.Ordinal) && DatasetManifest.SourceOf(choice) != current.Source;
+        if (choice.StartsWith("dataset:", StringComparison.Ordinal) && !otherSource)
         {
             return (await datasets.GetAsync(choice, cancellationToken) ?? throw LlmOpsException.NotFound($"No dataset version {choice}."), referenceId is null ? "named in the lifecycle" : "named on the command line");
         }
@@ -140,19 +184,19 @@ public sealed class DriftChecker(
                 var datasetId = input.DatasetId.StartsWith("index:", StringComparison.Ordinal)
                     ? (await indexes.GetAsync(input.DatasetId, cancellationToken))?.DatasetId
                     : input.DatasetId;
-                if (datasetId is not null && await datasets.GetAsync(datasetId, cancellationToken) is { } manifest)
+                if (datasetId is not null && DatasetManifest.SourceOf(datasetId) == current.Source && await datasets.GetAsync(datasetId, cancellationToken) is { } manifest)
                 {
                     return (manifest, $"the dataset {ModelRegistry.VersionId(model, alias.Version)} (champion) was evaluated on, via {run.Info.Id}");
                 }
             }
 
-            throw LlmOpsException.NothingToCompare($"The champion's run {run.Info.Id} logged no dataset or index input to compare against.");
+            throw LlmOpsException.NothingToCompare($"The champion's run {run.Info.Id} logged no dataset or index input of source '{current.Source}' to compare against.");
         }
 
         var versions = await datasets.ListAsync(current.Source, cancellationToken);
         var position = versions.ToList().FindIndex(v => v.Id == current.Id);
         return position >= 0 && position + 1 < versions.Count
-            ? (versions[position + 1], "the version before the current one")
+            ? (versions[position + 1], otherSource ? $"the version before the current one (the lifecycle's reference is of source '{DatasetManifest.SourceOf(choice)}')" : "the version before the current one")
             : throw LlmOpsException.NothingToCompare($"{current.Id} is the first version of '{current.Source}'; there is no previous version to compare with (name a reference).");
     }
 

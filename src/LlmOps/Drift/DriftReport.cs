@@ -1,12 +1,13 @@
 namespace LlmOps.Drift;
 
 /// <summary>
-/// One drift check of a feature (<c>drift:support-answers/01JD...</c>): the versions compared, every signal's result,
-/// whether the dataset drifted, and the actions sent or held back by the cool-down.
+/// One drift check of one source of a feature (<c>drift:support-answers/01JD...</c>): the versions compared, every
+/// signal's result, whether the dataset drifted, and the actions sent or held back by the cool-down.
 /// </summary>
 public sealed record DriftReport(
     string Id,
     string Feature,
+    string Source,
     string Reference,
     string ReferenceReason,
     string Current,

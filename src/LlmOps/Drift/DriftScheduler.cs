@@ -41,8 +41,16 @@ public sealed class DriftScheduler(StorageAccount storage, LifecycleCatalog life
             {
                 try
                 {
-                    var report = await checker.CheckAsync(lifecycle.Feature, cancellationToken: cancellationToken);
-                    logger.LogInformation("Drift check {Report}: {Alerts} alert(s), dataset drift {Drift}", report.Id, report.Checks.Count(c => c.Status == DriftStatus.Alert), report.DatasetDrift);
+                    var run = await checker.CheckAllAsync(lifecycle.Feature, cancellationToken);
+                    foreach (var report in run.Reports)
+                    {
+                        logger.LogInformation("Drift check {Report} of {Source}: {Alerts} alert(s), dataset drift {Drift}", report.Id, report.Source, report.Checks.Count(c => c.Status == DriftStatus.Alert), report.DatasetDrift);
+                    }
+
+                    foreach (var reason in run.Skipped)
+                    {
+                        logger.LogWarning("Drift check of {Feature}: a source skipped: {Reason}", lifecycle.Feature, reason);
+                    }
                 }
                 catch (LlmOpsException ex) when (ex.Code == ErrorCode.NothingToCompare)
                 {

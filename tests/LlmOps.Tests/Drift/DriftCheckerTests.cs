@@ -5,6 +5,7 @@ using LlmOps.Cli;
 using LlmOps.Drift;
 using LlmOps.Embeddings;
 using LlmOps.Errors;
+using LlmOps.Ingestion;
 using LlmOps.Lineage;
 using LlmOps.Registry;
 using LlmOps.Storage;
@@ -190,6 +191,69 @@ public sealed class DriftCheckerTests
         using var parsed = JsonDocument.Parse(json);
         var scoreJson = parsed.RootElement.GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("signal").GetString() == "column:score");
         Assert.Equal(JsonValueKind.Null, scoreJson.GetProperty("value").ValueKind);
+    }
+
+    [Fact]
+    public async Task FeatureWithSeveralSources_EverySourceChecked_OneReportEach_SourceWithOneVersionSkipped()
+    {
+        var azurite = await SharedAzurite.GetAsync();
+        using var client = new LlmOpsClient(azurite.ConnectionString, TestNames.Prefix());
+        await client.Lifecycles.PublishAsync("""
+            feature: multi
+            sources:
+              - name: tickets
+                path: raw/tickets/
+                id_field: id
+                text_field: body
+                schema:
+                  id: { type: string, required: true }
+                  product: { type: string }
+                  body: { type: string, required: true }
+              - name: chats
+                path: raw/chats/
+                id_field: id
+                text_field: body
+                schema:
+                  id: { type: string, required: true }
+                  product: { type: string }
+                  body: { type: string, required: true }
+              - name: emails
+                path: raw/emails/
+                id_field: id
+                text_field: body
+                schema:
+                  id: { type: string, required: true }
+                  body: { type: string, required: true }
+            drift:
+              reference: previous
+              signals:
+                - { signal: column:product, test: jensen_shannon }
+            """, "multi.yaml", CancellationToken.None);
+        var folder = Directory.CreateTempSubdirectory("llmops-drift-multi-");
+        async Task IngestAsync(string source, string file, int offset, int products)
+        {
+            var path = Path.Combine(folder.FullName, file);
+            await File.WriteAllTextAsync(path, string.Concat(Enumerable.Range(0, 200).Select(i =>
+                JsonSerializer.Serialize(new { id = $"{source}-{offset + i}", product = $"p{i % products}", body = $"{source} message {offset + i} about product {i % products}" }) + "\n")));
+            Assert.Equal(IngestionStatus.Published, (await client.IngestFileAsync(path, source)).Status);
+        }
+
+        await IngestAsync("tickets", "t1.jsonl", 0, 4);
+        await IngestAsync("tickets", "t2.jsonl", 1000, 4);
+        await IngestAsync("chats", "c1.jsonl", 0, 4);
+        await IngestAsync("chats", "c2.jsonl", 1000, 1);
+        await IngestAsync("emails", "e1.jsonl", 0, 4);
+
+        var run = await client.Drift.CheckAllAsync("multi");
+
+        Assert.Equal(["chats", "tickets"], run.Reports.Select(r => r.Source).Order(StringComparer.Ordinal));
+        Assert.All(run.Reports, r => Assert.StartsWith($"dataset:{r.Source}@", r.Current, StringComparison.Ordinal));
+        Assert.Equal(DriftStatus.Alert, run.Reports.Single(r => r.Source == "chats").Checks.Single(c => c.Signal == "column:product").Status);
+        Assert.NotEqual(DriftStatus.Alert, run.Reports.Single(r => r.Source == "tickets").Checks.Single(c => c.Signal == "column:product").Status);
+        Assert.Contains("emails", Assert.Single(run.Skipped), StringComparison.Ordinal);
+        Assert.Equal(["chats", "tickets"], (await client.Drift.HistoryAsync("multi")).Select(r => r.GetString("Source")).Order(StringComparer.Ordinal));
+        await ExpectError.ThrowsAsync(ErrorCode.Invalid, () => client.Drift.CheckAsync("multi"));
+        Assert.Equal("chats", (await client.Drift.CheckAsync("multi", source: "chats")).Source);
     }
 
     [Fact]
