@@ -287,28 +287,10 @@ public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTrac
             throw new PromotionRefusedException($"Cannot promote {target.Id}: no published lifecycle for feature '{item.Feature}' holds its release gates (publish it with `llmops lifecycle publish`, or pass one with --lifecycle).");
         }
 
-        var run = await tracker.GetRunAsync(target.RunId, cancellationToken);
-        var failures = new List<string>();
-        if (run is null)
+        var decision = ReleaseGateEvaluator.Evaluate(target, await tracker.GetRunAsync(target.RunId, cancellationToken), lifecycle);
+        if (!decision.Passed)
         {
-            failures.Add($"its run {target.RunId} no longer exists");
-        }
-        else if (run.Info.Status != RunStatus.Finished)
-        {
-            failures.Add($"its run {run.Info.Id} is {run.Info.Status.ToString().ToUpperInvariant()}, not FINISHED");
-        }
-
-        foreach (var gate in lifecycle.PromotionGates)
-        {
-            if (gate.Check(run?.LatestMetrics.GetValueOrDefault(gate.Metric)?.Value) is { } failure)
-            {
-                failures.Add(failure);
-            }
-        }
-
-        if (failures.Count > 0)
-        {
-            throw new PromotionRefusedException($"{target.Id} does not meet the release gates of {lifecycle.Feature}:", failures);
+            throw new PromotionRefusedException($"{target.Id} does not meet the release gates of {lifecycle.Feature}:", decision.Failures);
         }
 
         return await MoveAliasAsync(name, alias, version, cancellationToken);
