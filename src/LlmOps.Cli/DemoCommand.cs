@@ -5,6 +5,7 @@ using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
 using LlmOps.Datasets;
+using LlmOps.Development;
 using LlmOps.Embeddings;
 using LlmOps.Evaluation;
 using LlmOps.Ingestion;

@@ -1,3 +1,4 @@
+using LlmOps.Development;
 using LlmOps.LocalHost;
 using LlmOps.Storage;
 using Microsoft.Extensions.Logging;

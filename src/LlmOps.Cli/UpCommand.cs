@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
+using LlmOps.Development;
 using LlmOps.LocalHost;
 using LlmOps.Storage;
 using Microsoft.Extensions.Logging;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using LlmOps.Development;
 using LlmOps.LocalHost;
 using LlmOps.Storage;
 using LlmOps.Triggers;

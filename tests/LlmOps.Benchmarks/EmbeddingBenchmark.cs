@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Numerics.Tensors;
 using LlmOps.Datasets;
+using LlmOps.Development;
 using LlmOps.Embeddings;
 using LlmOps.Ingestion;
 using LlmOps.Lifecycle;

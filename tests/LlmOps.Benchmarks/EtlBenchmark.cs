@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using LlmOps.Datasets;
+using LlmOps.Development;
 using LlmOps.Ingestion;
 using LlmOps.Ingestion.Processing;
 using LlmOps.Ingestion.Reading;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using LlmOps.Benchmarks;
+using LlmOps.Development;
 using LlmOps.Storage;
 
 // Usage: dotnet run -c Release --project tests/LlmOps.Benchmarks -- [host] [etl] [memory] [--runs 5]

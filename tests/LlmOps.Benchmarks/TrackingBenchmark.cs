@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Azure.Data.Tables;
+using LlmOps.Development;
 using LlmOps.Lineage;
 using LlmOps.Storage;
 using LlmOps.Tracking;

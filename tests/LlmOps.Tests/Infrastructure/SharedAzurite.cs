@@ -1,3 +1,4 @@
+using LlmOps.Development;
 using LlmOps.Storage;
 
 namespace LlmOps.Tests.Infrastructure;

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using LlmOps.Development;
 using LlmOps.LocalHost;
 using LlmOps.Monitoring;
 using LlmOps.Storage;

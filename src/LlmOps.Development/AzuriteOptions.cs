@@ -1,4 +1,4 @@
-namespace LlmOps.Storage;
+namespace LlmOps.Development;
 
 /// <summary>How to start the local storage emulator.</summary>
 public sealed class AzuriteOptions

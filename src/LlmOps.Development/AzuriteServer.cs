@@ -3,8 +3,9 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.RegularExpressions;
+using LlmOps.Storage;
 
-namespace LlmOps.Storage;
+namespace LlmOps.Development;
 
 /// <summary>
 /// One Azurite process, the single way the CLI, the demo and the tests get local storage: installs Azurite from
