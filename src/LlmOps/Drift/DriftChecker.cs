@@ -165,14 +165,15 @@ public sealed class DriftChecker(
 
     private async Task<(DatasetManifest Manifest, string Reason)> ReferenceAsync(LifecycleDefinition lifecycle, DatasetManifest current, string? referenceId, CancellationToken cancellationToken)
     {
-        var choice = referenceId ?? lifecycle.Drift.Reference;
-        var otherSource = referenceId is null && choice.StartsWith("dataset:", StringComparison.Ordinal) && DatasetManifest.SourceOf(choice) != current.Source;
-        if (choice.StartsWith("dataset:", StringComparison.Ordinal) && !otherSource)
+        var choice = referenceId is null ? lifecycle.Drift.Reference
+            : DriftReference.TryParse(referenceId) ?? throw LlmOpsException.Invalid($"'{referenceId}' is not a drift reference: champion, previous or a dataset version id (dataset:<source>@<hash>).");
+        var otherSource = referenceId is null && choice.Kind == DriftReferenceKind.Dataset && DatasetManifest.SourceOf(choice.DatasetId!) != current.Source;
+        if (choice.Kind == DriftReferenceKind.Dataset && !otherSource)
         {
-            return (await datasets.GetAsync(choice, cancellationToken) ?? throw LlmOpsException.NotFound($"No dataset version {choice}."), referenceId is null ? "named in the lifecycle" : "named on the command line");
+            return (await datasets.GetAsync(choice.DatasetId!, cancellationToken) ?? throw LlmOpsException.NotFound($"No dataset version {choice.DatasetId}."), referenceId is null ? "named in the lifecycle" : "named on the command line");
         }
 
-        if (choice == "champion")
+        if (choice.Kind == DriftReferenceKind.Champion)
         {
             var model = lifecycle.Drift.Model!;
             var alias = await registry.GetAliasAsync(model, ModelRegistry.Champion, cancellationToken)
@@ -196,7 +197,7 @@ public sealed class DriftChecker(
         var versions = await datasets.ListAsync(current.Source, cancellationToken);
         var position = versions.ToList().FindIndex(v => v.Id == current.Id);
         return position >= 0 && position + 1 < versions.Count
-            ? (versions[position + 1], otherSource ? $"the version before the current one (the lifecycle's reference is of source '{DatasetManifest.SourceOf(choice)}')" : "the version before the current one")
+            ? (versions[position + 1], otherSource ? $"the version before the current one (the lifecycle's reference is of source '{DatasetManifest.SourceOf(choice.DatasetId!)}')" : "the version before the current one")
             : throw LlmOpsException.NothingToCompare($"{current.Id} is the first version of '{current.Source}'; there is no previous version to compare with (name a reference).");
     }
 

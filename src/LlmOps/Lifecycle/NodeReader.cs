@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 using YamlDotNet.RepresentationModel;
 
 namespace LlmOps.Lifecycle;
@@ -53,7 +54,7 @@ internal sealed class NodeReader(List<LifecycleError> errors)
             return scalar.Value ?? "";
         }
 
-        Error(node, Join(at, key), "a text value", LifecycleParser.Describe(node));
+        Error(node, Join(at, key), "a text value", Describe(node));
         return null;
     }
 
@@ -65,7 +66,7 @@ internal sealed class NodeReader(List<LifecycleError> errors)
             return node as YamlMappingNode;
         }
 
-        Error(node, Join(at, key), "a mapping", LifecycleParser.Describe(node));
+        Error(node, Join(at, key), "a mapping", Describe(node));
         return null;
     }
 
@@ -164,7 +165,7 @@ internal sealed class NodeReader(List<LifecycleError> errors)
 
         if (node is not YamlSequenceNode list || list.Children.Any(c => c is not YamlScalarNode))
         {
-            Error(node, Join(at, key), "a list of text values", LifecycleParser.Describe(node));
+            Error(node, Join(at, key), "a list of text values", Describe(node));
             return [];
         }
 
@@ -172,4 +173,56 @@ internal sealed class NodeReader(List<LifecycleError> errors)
     }
 
     private static string Join(string at, string key) => at.Length == 0 ? key : $"{at}.{key}";
+
+    /// <summary>
+    /// Reads a list of mappings, the shape of sources, rules, signals, gates and custom patterns: each item that is a
+    /// mapping goes to <paramref name="read"/> with its path (<c>at[i]</c>); anything else is an error naming
+    /// <paramref name="item"/>, and a value that is not a list is an error naming <paramref name="list"/>.
+    /// </summary>
+    public void EachMapping(YamlNode node, string at, string list, string item, Action<YamlMappingNode, string> read)
+    {
+        if (node is not YamlSequenceNode sequence)
+        {
+            Error(node, at, list, Describe(node));
+            return;
+        }
+
+        for (var i = 0; i < sequence.Children.Count; i++)
+        {
+            var itemAt = $"{at}[{i}]";
+            if (sequence.Children[i] is YamlMappingNode mapping)
+            {
+                read(mapping, itemAt);
+            }
+            else
+            {
+                Error(sequence.Children[i], itemAt, item, Describe(sequence.Children[i]));
+            }
+        }
+    }
+
+    /// <summary>How a node that is not what was expected reads in an error.</summary>
+    public static string Describe(YamlNode node) => node switch
+    {
+        YamlScalarNode scalar => $"'{scalar.Value}'",
+        YamlSequenceNode => "a list",
+        YamlMappingNode => "a mapping",
+        _ => node.NodeType.ToString(),
+    };
+
+    /// <summary>Whether a pattern compiles as a .NET regular expression, and why not.</summary>
+    public static bool IsValidRegex(string pattern, out string? problem)
+    {
+        try
+        {
+            _ = new Regex(pattern, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+            problem = null;
+            return true;
+        }
+        catch (ArgumentException ex)
+        {
+            problem = ex.Message;
+            return false;
+        }
+    }
 }

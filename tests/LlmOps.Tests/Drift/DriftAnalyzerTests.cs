@@ -147,7 +147,7 @@ public sealed class DriftAnalyzerTests
     [Fact]
     public void ConfiguredSignalWithNoValues_GetsAnInsufficientRow()
     {
-        var settings = new DriftSettings(null, "previous", "latest", null, [new DriftSignalSettings("column:gone", null, null, null, "retrain")], TimeSpan.FromHours(1));
+        var settings = new DriftSettings(null, DriftReference.Previous, null, null, [new DriftSignalSettings("column:gone", null, null, null, "retrain")], TimeSpan.FromHours(1));
         var checks = DriftAnalyzer.Analyze(new DriftSample(), new DriftSample(), settings);
         var gone = Assert.Single(checks, c => c.Signal == "column:gone");
         Assert.Equal(DriftStatus.Insufficient, gone.Status);

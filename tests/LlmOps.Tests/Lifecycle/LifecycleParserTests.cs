@@ -132,4 +132,148 @@ public sealed class LifecycleParserTests
         Assert.Contains(error.Errors, e => e.Field == "drift.signals[2].action");
         Assert.All(error.Errors, e => Assert.True(e.Line > 0));
     }
+
+    /// <summary>A lifecycle with every section and every optional field set: the base each rule's case breaks once.</summary>
+    private const string Full = """
+        feature: full
+        sources:
+          - name: tickets
+            path: raw/tickets/
+            format: jsonl
+            id_field: id
+            text_field: body
+            on_update: quarantine
+            max_decompressed_mb: 512
+            max_compression_ratio: 100
+            schema:
+              id: { type: string, required: true }
+              created: { type: datetime }
+              score: { type: number }
+              email: { type: string, format: email }
+              body: { type: string, required: true }
+        quality:
+          max_quarantine_rate: 0.2
+          rules:
+            - { rule: not_null, field: body }
+            - { rule: unique, field: id }
+            - { rule: length, field: body, min: 1, max: 100 }
+            - { rule: allowed_values, field: email, values: [a, b] }
+            - { rule: regex, field: id, pattern: '^T-\d+$' }
+        preprocessing:
+          version: v3
+          clean: { normalize_unicode: false, strip_html: false }
+          pii: { redact: true, types: [email, phone], custom: [{ name: order_number, pattern: 'ORD-\d+' }] }
+          dedup: false
+          chunking: { tokenizer: o200k_base, max_tokens: 128, overlap: 16 }
+        embedding:
+          provider: local
+          model: lexical-ngram
+          dimensions: 256
+          max_batch_inputs: 100
+          max_batch_tokens: 1000
+        drift:
+          schedule: "0 0 6 * * *"
+          reference: dataset:tickets@0123456789ab
+          current: since 7d
+          cooldown: 12h
+          signals:
+            - { signal: column:score, test: ks, warn: 0.05, alert: 0.01, action: retrain }
+        gates:
+          promote:
+            - { metric: accuracy, min: 0.7 }
+            - { metric: latency_ms, max: 900 }
+        """;
+
+    [Fact]
+    public void EverySection_ParsesToTypedSettings()
+    {
+        var lifecycle = LifecycleParser.Parse(Full);
+
+        var source = Assert.Single(lifecycle.Sources);
+        Assert.Equal((SourceFormat.Jsonl, "id", "body", UpdatePolicy.Quarantine), (source.Format, source.IdField, source.TextField, source.OnUpdate));
+        Assert.Equal(new DecompressionLimits(512L << 20, 100), source.Limits);
+        Assert.Equal([FieldType.Text, FieldType.DateTime, FieldType.Number, FieldType.Text, FieldType.Text], source.Schema.Select(f => f.Type));
+        Assert.Equal("email", source.Schema.Single(f => f.Name == "email").Format);
+        Assert.Equal(0.2, lifecycle.Quality.MaxQuarantineRate);
+        Assert.Equal((1, 100), (lifecycle.Quality.Rules[2].MinLength, lifecycle.Quality.Rules[2].MaxLength));
+        var pre = lifecycle.Preprocessing;
+        Assert.Equal(("v3", false, false, true, false), (pre.Version, pre.NormalizeUnicode, pre.StripHtml, pre.Redact, pre.Dedup));
+        Assert.Equal(["email", "phone"], pre.PiiTypes);
+        Assert.Equal(("o200k_base", 128, 16), (pre.Tokenizer, pre.ChunkTokens, pre.ChunkOverlap));
+        Assert.Equal(new EmbeddingSettings("local", "lexical-ngram", 256, null, 100, 1000), lifecycle.Embedding);
+        var drift = lifecycle.Drift;
+        Assert.Equal(new DriftReference(DriftReferenceKind.Dataset, "dataset:tickets@0123456789ab"), drift.Reference);
+        Assert.Equal(TimeSpan.FromDays(7), drift.CurrentWindow);
+        Assert.Equal(TimeSpan.FromHours(12), drift.Cooldown);
+        Assert.Equal(new DriftSignalSettings("column:score", "ks", 0.05, 0.01, "retrain"), Assert.Single(drift.Signals));
+        Assert.Equal([new ReleaseGate("accuracy", 0.7, null), new ReleaseGate("latency_ms", null, 900)], lifecycle.PromotionGates);
+    }
+
+    [Theory]
+    // sources
+    [InlineData("- name: tickets", "- name: Tickets!", "sources[0].name", "lower-case letters")]
+    [InlineData("path: raw/tickets/", "path: tickets/", "sources[0].path", "a path under raw/")]
+    [InlineData("format: jsonl", "format: xml", "sources[0].format", "one of auto, jsonl, csv, parquet")]
+    [InlineData("id_field: id", "id_field: key", "sources[0].id_field", "a field of the schema")]
+    [InlineData("on_update: quarantine", "on_update: merge", "sources[0].on_update", "replace")]
+    [InlineData("max_decompressed_mb: 512", "max_decompressed_mb: 0", "sources[0].max_decompressed_mb", "1")]
+    [InlineData("max_compression_ratio: 100", "max_compression_ratio: 1", "sources[0].max_compression_ratio", "2")]
+    [InlineData("email: { type: string, format: email }", "email: { type: string, format: phone }", "sources[0].schema.email.format", "one of email, uri, date")]
+    [InlineData("score: { type: number }", "score: { required: true }", "sources[0].schema.score.type", "one of string, integer")]
+    [InlineData("created: { type: datetime }", "created: { type: datetime, index: true }", "sources[0].schema.created.index", "one of type, required, format")]
+    // quality
+    [InlineData("max_quarantine_rate: 0.2", "max_quarantine_rate: 2", "quality.max_quarantine_rate", "1")]
+    [InlineData("- { rule: not_null, field: body }", "- { rule: maybe, field: body }", "quality.rules[0].rule", "not_null")]
+    [InlineData("- { rule: unique, field: id }", "- { rule: unique, field: nope }", "quality.rules[1].field", "a field of a source schema")]
+    [InlineData("{ rule: length, field: body, min: 1, max: 100 }", "{ rule: length, field: body }", "quality.rules[2]", "min, max or both")]
+    [InlineData("values: [a, b]", "values: []", "quality.rules[3].values", "a non-empty list")]
+    [InlineData(@"pattern: '^T-\d+$'", "pattern: '(['", "quality.rules[4].pattern", "a .NET regular expression")]
+    // preprocessing
+    [InlineData("version: v3", "version: ''", "preprocessing.version", "a non-empty value")]
+    [InlineData("types: [email, phone]", "types: [email, dna]", "preprocessing.pii.types", "types from")]
+    [InlineData("name: order_number", "name: Order", "preprocessing.pii.custom[0].name", "lower-case letters")]
+    [InlineData(@"pattern: 'ORD-\d+'", "pattern: '(['", "preprocessing.pii.custom[0].pattern", "a .NET regular expression")]
+    [InlineData("tokenizer: o200k_base", "tokenizer: gpt2", "preprocessing.chunking.tokenizer", "cl100k_base")]
+    [InlineData("max_tokens: 128", "max_tokens: 8", "preprocessing.chunking.max_tokens", "16")]
+    [InlineData("dedup: false", "dedupe: false", "preprocessing.dedupe", "one of version, clean, pii, dedup, chunking")]
+    // embedding
+    [InlineData("provider: local", "provider: cohere", "embedding.provider", "local")]
+    [InlineData("model: lexical-ngram", "model: 'bad model'", "embedding.model", "letters, digits")]
+    [InlineData("dimensions: 256", "dimensions: 5000", "embedding.dimensions", "at most 4096")]
+    // drift
+    [InlineData("reference: dataset:tickets@0123456789ab", "reference: yesterday", "drift.reference", "champion, previous or a dataset version id")]
+    [InlineData("current: since 7d", "current: since forever", "drift.current", "latest, or 'since")]
+    [InlineData("cooldown: 12h", "cooldown: soon", "drift.cooldown", "a duration")]
+    [InlineData("test: ks", "test: ttest", "drift.signals[0].test", "one of")]
+    [InlineData("schedule: \"0 0 6 * * *\"", "schedule: \"daily\"", "drift.schedule", "NCRONTAB")]
+    // gates
+    [InlineData("- { metric: accuracy, min: 0.7 }", "- { metric: accuracy }", "gates.promote[0]", "min, max or both")]
+    [InlineData("- { metric: accuracy, min: 0.7 }", "- { metric: accuracy, min: 0.9, max: 0.1 }", "gates.promote[0].max", "at least min")]
+    [InlineData("- { metric: latency_ms, max: 900 }", "- { metric: accuracy, max: 900 }", "gates.promote[1].metric", "a metric no other gate names")]
+    [InlineData("- { metric: latency_ms, max: 900 }", "- latency_ms", "gates.promote[1]", "a mapping with metric")]
+    public void EveryRule_OneBrokenValue_OneErrorWithItsFieldAndExpectation(string replace, string with, string field, string expected)
+    {
+        Assert.Contains(replace, Full, StringComparison.Ordinal);
+        var yaml = Full.Replace(replace, with, StringComparison.Ordinal);
+
+        var error = Assert.Throws<LifecycleValidationException>(() => LifecycleParser.Parse(yaml));
+
+        var problem = Assert.Single(error.Errors);
+        Assert.Equal(field, problem.Field);
+        Assert.Contains(expected, problem.Expected, StringComparison.Ordinal);
+        var line = yaml.Split('\n').ToList().FindIndex(l => l.Contains(with.Split('\n')[0].Trim(), StringComparison.Ordinal)) + 1;
+        Assert.InRange(problem.Line, line - 1, line);
+    }
+
+    [Theory]
+    [InlineData("previous", DriftReferenceKind.Previous)]
+    [InlineData("champion", DriftReferenceKind.Champion)]
+    [InlineData("dataset:t@0123456789ab", DriftReferenceKind.Dataset)]
+    public void DriftReference_ParsedOnce_RoundTrips(string text, DriftReferenceKind kind)
+    {
+        var reference = DriftReference.TryParse(text)!;
+        Assert.Equal(kind, reference.Kind);
+        Assert.Equal(text, reference.ToString());
+    }
 }
+
