@@ -18,9 +18,6 @@ public sealed class BlobReceiptStore(StorageAccount storage, LocalHostOptions op
     private const string StatusMetadata = "status";
     private readonly BlobContainerClient _container = storage.Container(StorageNames.HostContainer);
 
-    public async Task EnsureContainerAsync(CancellationToken cancellationToken) =>
-        await _container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
-
     /// <summary>The receipt of one blob version, or null when none was written yet.</summary>
     public Task<BlobReceipt?> GetAsync(string function, string container, string name, ETag etag, CancellationToken cancellationToken) =>
         _container.GetBlobClient(ReceiptName(function, container, name, etag)).ReadAsync<BlobReceipt>(cancellationToken);

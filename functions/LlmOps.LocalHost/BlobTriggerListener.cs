@@ -59,9 +59,8 @@ public sealed class BlobTriggerListener : TriggerListener
         var container = _storage.Container(_pattern.Container);
         try
         {
-            await _receipts.EnsureContainerAsync(stoppingToken);
+            // The watched container is the function's own (the host container and blob-poison are provisioned at start).
             await container.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
-            await _storage.Queue(StorageNames.BlobPoisonQueue).CreateIfNotExistsAsync(cancellationToken: stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {

@@ -53,7 +53,6 @@ public sealed class FunctionKeyStore(StorageAccount storage, LocalHostOptions op
     private async Task<FunctionKeys> LoadOrCreateAsync(CancellationToken cancellationToken)
     {
         var container = storage.Container(StorageNames.HostContainer);
-        await container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
         var blob = container.GetBlobClient("secrets/host.json");
         var stored = await blob.ReadAsync<FunctionKeys>(cancellationToken);
         if (stored is null)

@@ -72,6 +72,8 @@ public sealed class LocalFunctionHost : IAsyncDisposable
         builder.Services.AddSingleton<BlobReceiptStore>();
         builder.Services.AddSingleton<TimerScheduleMonitor>();
         builder.Services.AddSingleton<FunctionKeyStore>();
+        // Hosted services start in order: storage is provisioned before any listener runs.
+        builder.Services.AddHostedService<StorageProvisioningService>();
         foreach (var function in settings.Catalog.Functions)
         {
             switch (function.Kind)

@@ -34,7 +34,6 @@ public sealed class QueueTriggerListener(
         {
             await _queue.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
             await _poison.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
-            await storage.Container(StorageNames.HostContainer).CreateIfNotExistsAsync(cancellationToken: stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {

@@ -15,9 +15,6 @@ public sealed class TimerScheduleMonitor(StorageAccount storage)
     public Task<TimerScheduleStatus?> GetStatusAsync(string function, CancellationToken cancellationToken) =>
         StatusBlob(function).ReadAsync<TimerScheduleStatus>(cancellationToken);
 
-    public async Task EnsureContainerAsync(CancellationToken cancellationToken) =>
-        await _container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
-
     public async Task SetStatusAsync(string function, TimerScheduleStatus status, CancellationToken cancellationToken)
     {
         await StatusBlob(function).UploadAsync(BinaryData.FromObjectAsJson(status, JsonSerializerOptions.Web), overwrite: true, cancellationToken);

@@ -66,14 +66,6 @@ public sealed partial class TimerTriggerListener : TriggerListener
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var lockBlob = _monitor.LockBlob(Function.Name);
-        try
-        {
-            await _monitor.EnsureContainerAsync(stoppingToken);
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            return;
-        }
 
         while (!stoppingToken.IsCancellationRequested)
         {

@@ -14,9 +14,9 @@ internal static class DatasetsCommand
         var connection = StorageOption.Create();
         var sourceFilter = new Option<string?>("--source") { Description = "Only versions of this source." };
         var list = new Command("list", "List dataset versions, newest first.") { sourceFilter, connection };
-        list.SetAction(async (parse, cancellationToken) =>
+        list.SetAction(async (parse, cancellationToken) => await CliErrors.RunAsync(console, async () =>
         {
-            var versions = await Store(parse, connection).ListAsync(parse.GetValue(sourceFilter), cancellationToken);
+            var versions = await (await StoreAsync(parse, connection, cancellationToken)).ListAsync(parse.GetValue(sourceFilter), cancellationToken);
             var table = new Table().AddColumns("Version", "Records", "Chunks", "Quarantined", "Source blob", "Created").Border(TableBorder.Rounded);
             foreach (var v in versions)
             {
@@ -26,11 +26,11 @@ internal static class DatasetsCommand
             console.Write(table);
             console.MarkupLineInterpolated($"{versions.Count} version(s).");
             return 0;
-        });
+        }));
 
         var showId = new Argument<string>("id") { Description = "A version id, e.g. dataset:tickets@3f9a1c2e0b7d." };
         var show = new Command("show", "Show a version's manifest: counts, quality, PII, schema and parts.") { showId, connection };
-        show.SetAction(async (parse, cancellationToken) => await CliErrors.RunAsync(console, () => WithManifestAsync(Store(parse, connection), parse.GetValue(showId)!, manifest =>
+        show.SetAction(async (parse, cancellationToken) => await CliErrors.RunAsync(console, async () => await WithManifestAsync(await StoreAsync(parse, connection, cancellationToken), parse.GetValue(showId)!, manifest =>
         {
             console.Write(ResultTables.Manifest(manifest));
             return Task.FromResult(0);
@@ -40,7 +40,7 @@ internal static class DatasetsCommand
         var verify = new Command("verify", "Recompute every part's SHA-256 and compare with the manifest; exit 1 on any difference.") { verifyId, connection };
         verify.SetAction(async (parse, cancellationToken) => await CliErrors.RunAsync(console, async () =>
         {
-            var store = Store(parse, connection);
+            var store = await StoreAsync(parse, connection, cancellationToken);
             return await WithManifestAsync(store, parse.GetValue(verifyId)!, async manifest =>
             {
                 var problems = await store.VerifyAsync(manifest, cancellationToken);
@@ -63,7 +63,7 @@ internal static class DatasetsCommand
         var diff = new Command("diff", "Show records added, removed and changed between two versions.") { from, to, connection };
         diff.SetAction(async (parse, cancellationToken) => await CliErrors.RunAsync(console, async () =>
         {
-            var store = Store(parse, connection);
+            var store = await StoreAsync(parse, connection, cancellationToken);
             return await WithManifestAsync(store, parse.GetValue(from)!, older =>
                 WithManifestAsync(store, parse.GetValue(to)!, async newer =>
                 {
@@ -84,7 +84,7 @@ internal static class DatasetsCommand
         return new Command("datasets", "Inspect immutable dataset versions.") { list, show, verify, diff };
     }
 
-    private static DatasetStore Store(ParseResult parse, Option<string> connection) => new(StorageOption.Account(parse, connection));
+    private static async Task<DatasetStore> StoreAsync(ParseResult parse, Option<string> connection, CancellationToken cancellationToken) => new(await StorageOption.AccountAsync(parse, connection, cancellationToken));
 
     private static async Task<int> WithManifestAsync(DatasetStore store, string id, Func<DatasetManifest, Task<int>> action, CancellationToken cancellationToken) =>
         await action(await store.GetAsync(id, cancellationToken) ?? throw LlmOpsException.NotFound($"No dataset version {id}. Try `llmops datasets list`."));

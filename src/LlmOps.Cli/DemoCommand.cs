@@ -90,7 +90,6 @@ internal static class DemoCommand
             status.Status("Dropping sample support tickets under raw/...");
             var name = $"{Source}/tickets-{started:yyyyMMdd-HHmmss}.jsonl";
             var raw = storage.Container(StorageNames.RawContainer);
-            await raw.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
             var uploaded = await raw.GetBlobClient(name).UploadAsync(BinaryData.FromString(ReadSample("samples/support-tickets.jsonl")), overwrite: true, cancellationToken);
             Done("Drop sample data", $"raw/{name}");
 

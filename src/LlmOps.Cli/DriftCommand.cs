@@ -18,7 +18,7 @@ internal static class DriftCommand
         var check = new Command("check", "Run the drift check now: a report per source (JSON + HTML in reports/drift/), lineage, and actions for alerts.") { feature, reference, current, source, connection };
         check.SetAction(async (parse, cancellationToken) => await CliErrors.RunAsync(console, async () =>
         {
-            using var services = StorageOption.Client(parse, connection);
+            using var services = await StorageOption.ClientAsync(parse, connection, cancellationToken);
             var single = parse.GetValue(source) is not null || parse.GetValue(reference) is not null || parse.GetValue(current) is not null;
             var run = await console.Status().StartAsync(
                 $"Checking drift of {parse.GetValue(feature)}...",
@@ -43,7 +43,7 @@ internal static class DriftCommand
         var history = new Command("history", "Past drift checks of a feature, newest first.") { historyFeature, last, connection };
         history.SetAction(async (parse, cancellationToken) => await CliErrors.RunAsync(console, async () =>
         {
-            using var services = StorageOption.Client(parse, connection);
+            using var services = await StorageOption.ClientAsync(parse, connection, cancellationToken);
             var table = new Table().AddColumns("Checked", "Source", "Reference", "Current", "Alerts", "Warnings", "Dataset drift", "Actions", "Report").Border(TableBorder.Rounded);
             var rows = await services.Drift.HistoryAsync(parse.GetValue(historyFeature)!, parse.GetValue(last), cancellationToken);
             foreach (var row in rows)

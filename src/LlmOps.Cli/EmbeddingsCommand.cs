@@ -14,7 +14,7 @@ internal static class EmbeddingsCommand
         var list = new Command("list", "List embedding index versions, newest first.") { source, connection };
         list.SetAction(async (parse, cancellationToken) => await CliErrors.RunAsync(console, async () =>
         {
-            using var services = StorageOption.Client(parse, connection);
+            using var services = await StorageOption.ClientAsync(parse, connection, cancellationToken);
             var table = new Table().AddColumns("Index", "Provider / model", "Vectors", "Embedded", "Reused", "Requests", "Created").Border(TableBorder.Rounded);
             foreach (var index in await services.Indexes.ListAsync(parse.GetValue(source), cancellationToken))
             {
@@ -36,7 +36,7 @@ internal static class EmbeddingsCommand
         var refresh = new Command("refresh", "Build (or confirm) the embedding index version of a dataset version now, as the dataset-versions queue does.") { dataset, connection };
         refresh.SetAction(async (parse, cancellationToken) => await CliErrors.RunAsync(console, async () =>
         {
-            using var services = StorageOption.Client(parse, connection);
+            using var services = await StorageOption.ClientAsync(parse, connection, cancellationToken);
             var result = await console.Status().StartAsync($"Embedding {parse.GetValue(dataset)}...", _ => services.Refresher.RefreshAsync(parse.GetValue(dataset)!, cancellationToken));
             console.Markup(result.Created ? "[green]Built index:[/] " : "Already built: ");
             console.MarkupLineInterpolated($"{result.Index.Id}: {result.Index.Vectors} vectors; this run embedded {result.Embedded} chunk(s) in {result.ProviderRequests} request(s) and reused {result.Reused}.");

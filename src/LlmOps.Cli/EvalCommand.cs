@@ -18,7 +18,7 @@ internal static class EvalCommand
         var retrieval = new Command("retrieval", "Score an index on a labeled query set (recall@k, MRR, nDCG@k) and log it as a run.") { queries, index, feature, k, experiment, connection };
         retrieval.SetAction(async (parse, cancellationToken) => await CliErrors.RunAsync(console, async () =>
         {
-            using var services = StorageOption.Client(parse, connection);
+            using var services = await StorageOption.ClientAsync(parse, connection, cancellationToken);
             var set = RetrievalEvaluator.ParseQueries(await File.ReadAllTextAsync(parse.GetValue(queries)!.FullName, cancellationToken));
             var result = await services.Evaluator.EvaluateAsync(set, parse.GetValue(index), parse.GetValue(k), parse.GetValue(experiment)!, parse.GetValue(feature), cancellationToken);
             console.MarkupLineInterpolated($"{result.IndexId}, {result.Queries} queries: recall@{result.K} {result.RecallAtK:0.000}, MRR {result.Mrr:0.000}, nDCG@{result.K} {result.NdcgAtK:0.000}");

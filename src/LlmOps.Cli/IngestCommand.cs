@@ -27,7 +27,7 @@ internal static class IngestCommand
                 throw LlmOpsException.NotFound($"No such file: {path.FullName}");
             }
 
-            using var client = StorageOption.Client(parse, connection);
+            using var client = await StorageOption.ClientAsync(parse, connection, cancellationToken);
             if (parse.GetValue(lifecycle) is { } lifecycleFile)
             {
                 await client.Lifecycles.PublishAsync(await File.ReadAllTextAsync(lifecycleFile.FullName, cancellationToken), lifecycleFile.Name, cancellationToken);

@@ -25,7 +25,7 @@ internal static class LineageCommand
             }
 
             var direction = parse.GetValue(up) ? LineageDirection.Upstream : parse.GetValue(down) ? LineageDirection.Downstream : LineageDirection.Both;
-            using var services = StorageOption.Client(parse, connection);
+            using var services = await StorageOption.ClientAsync(parse, connection, cancellationToken);
             var graph = await services.Lineage.QueryAsync(parse.GetValue(id)!, direction, parse.GetValue(depth), cancellationToken);
             if (!graph.Found)
             {

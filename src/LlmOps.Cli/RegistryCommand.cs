@@ -23,7 +23,7 @@ internal static class RegistryCommand
         var register = new Command("register", "Register a new immutable version linked to the run that produced it.") { name, run, template, artifact, description, tags, feature, connection };
         register.SetAction(async (parse, cancellationToken) => await CliErrors.RunAsync(console, async () =>
         {
-            using var services = StorageOption.Client(parse, connection);
+            using var services = await StorageOption.ClientAsync(parse, connection, cancellationToken);
             var templateFile = parse.GetValue(template);
             var version = await services.Registry.RegisterAsync(
                 new RegisterRequest(parse.GetValue(name)!, parse.GetValue(run)!)
@@ -45,7 +45,7 @@ internal static class RegistryCommand
         var aliasCommand = new Command("alias", "Point an alias at a version (moved atomically; a concurrent move makes one of the two fail with a conflict).") { aliasName, alias, aliasVersion, connection };
         aliasCommand.SetAction(async (parse, cancellationToken) => await CliErrors.RunAsync(console, async () =>
         {
-            using var services = StorageOption.Client(parse, connection);
+            using var services = await StorageOption.ClientAsync(parse, connection, cancellationToken);
             var moved = await services.Registry.MoveAliasAsync(parse.GetValue(aliasName)!, parse.GetValue(alias)!, parse.GetValue(aliasVersion), cancellationToken);
             console.MarkupLineInterpolated($"[green]{moved.Name}@{moved.Alias}[/] -> version {moved.Version}.");
             return 0;
@@ -58,7 +58,7 @@ internal static class RegistryCommand
         var promote = new Command("promote", "Move an alias (champion by default) to a version whose run meets the lifecycle's release gates; refuse and say which gate fails otherwise.") { promoteName, promoteVersion, promoteAlias, lifecycleFile, connection };
         promote.SetAction(async (parse, cancellationToken) => await CliErrors.RunAsync(console, async () =>
         {
-            using var services = StorageOption.Client(parse, connection);
+            using var services = await StorageOption.ClientAsync(parse, connection, cancellationToken);
             var file = parse.GetValue(lifecycleFile);
             var lifecycle = file is null ? null : await LifecycleParser.LoadAsync(file.FullName, cancellationToken);
             var moved = await services.Registry.PromoteAsync(parse.GetValue(promoteName)!, parse.GetValue(promoteVersion), parse.GetValue(promoteAlias)!, lifecycle, cancellationToken);
@@ -73,7 +73,7 @@ internal static class RegistryCommand
         var deploy = new Command("deploy", "Record that a version was deployed to an environment, and link it in the lineage graph.") { deployName, deployVersion, environment, by, connection };
         deploy.SetAction(async (parse, cancellationToken) => await CliErrors.RunAsync(console, async () =>
         {
-            using var services = StorageOption.Client(parse, connection);
+            using var services = await StorageOption.ClientAsync(parse, connection, cancellationToken);
             var deployment = await services.Registry.DeployAsync(parse.GetValue(deployName)!, parse.GetValue(deployVersion), parse.GetValue(environment)!, parse.GetValue(by), cancellationToken);
             console.MarkupLineInterpolated($"[green]Recorded {deployment.Id}[/]: {ModelRegistry.VersionId(deployment.Name, deployment.Version)} to {deployment.Environment} by {deployment.DeployedBy}.");
             return 0;
@@ -83,7 +83,7 @@ internal static class RegistryCommand
         var show = new Command("show", "Show a registered name: versions with their runs, aliases and deployments.") { showName, connection };
         show.SetAction(async (parse, cancellationToken) => await CliErrors.RunAsync(console, async () =>
         {
-            using var services = StorageOption.Client(parse, connection);
+            using var services = await StorageOption.ClientAsync(parse, connection, cancellationToken);
             var item = await services.Registry.GetAsync(parse.GetValue(showName)!, cancellationToken)
                 ?? throw LlmOpsException.NotFound($"{ModelRegistry.QualifiedName(parse.GetValue(showName)!)} is not registered. Try `llmops registry list`.");
             console.MarkupLineInterpolated($"[bold]{item.Name}[/] ({item.Kind}, feature {item.Feature ?? "-"}): {item.Description ?? ""}");
@@ -112,7 +112,7 @@ internal static class RegistryCommand
         var list = new Command("list", "List registered models and prompts with their latest version and aliases.") { connection };
         list.SetAction(async (parse, cancellationToken) => await CliErrors.RunAsync(console, async () =>
         {
-            using var services = StorageOption.Client(parse, connection);
+            using var services = await StorageOption.ClientAsync(parse, connection, cancellationToken);
             var table = new Table().AddColumns("Name", "Kind", "Latest", "Aliases", "Feature").Border(TableBorder.Rounded);
             foreach (var item in await services.Registry.ListAsync(cancellationToken))
             {

@@ -16,7 +16,7 @@ internal static class RunsCommand
         var list = new Command("list", "List runs, newest first, with status, duration and git revision.") { experiment, connection };
         list.SetAction(async (parse, cancellationToken) => await CliErrors.RunAsync(console, async () =>
         {
-            using var services = StorageOption.Client(parse, connection);
+            using var services = await StorageOption.ClientAsync(parse, connection, cancellationToken);
             var runs = await services.Tracker.ListRunsAsync(parse.GetValue(experiment), cancellationToken);
             var table = new Table().AddColumns("Run", "Experiment", "Name", "Status", "Started", "Duration", "Git").Border(TableBorder.Rounded);
             foreach (var run in runs)
@@ -40,7 +40,7 @@ internal static class RunsCommand
         var show = new Command("show", "Show a run: status, params, latest metrics, tags, inputs and artifacts.") { showId, connection };
         show.SetAction(async (parse, cancellationToken) => await CliErrors.RunAsync(console, async () =>
         {
-            using var services = StorageOption.Client(parse, connection);
+            using var services = await StorageOption.ClientAsync(parse, connection, cancellationToken);
             var run = await services.Tracker.GetRunAsync(parse.GetValue(showId)!, cancellationToken)
                 ?? throw LlmOpsException.NotFound($"No run {parse.GetValue(showId)}. Try `llmops runs list`.");
             var info = run.Info;
@@ -80,7 +80,7 @@ internal static class RunsCommand
         var compare = new Command("compare", "Compare runs side by side: every param and the latest value of every metric; differing rows marked.") { compareIds, connection };
         compare.SetAction(async (parse, cancellationToken) => await CliErrors.RunAsync(console, async () =>
         {
-            using var services = StorageOption.Client(parse, connection);
+            using var services = await StorageOption.ClientAsync(parse, connection, cancellationToken);
             var runs = new List<RunDetails>();
             foreach (var id in parse.GetValue(compareIds)!)
             {

@@ -19,7 +19,7 @@ internal static class SearchCommand
         var command = new Command("search", "Exact top-k cosine search over an embedding index version.") { query, index, feature, k, filters, connection };
         command.SetAction(async (parse, cancellationToken) => await CliErrors.RunAsync(console, async () =>
         {
-            using var services = StorageOption.Client(parse, connection);
+            using var services = await StorageOption.ClientAsync(parse, connection, cancellationToken);
             var conditions = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var pair in parse.GetValue(filters) ?? [])
             {

@@ -29,7 +29,27 @@ internal static class StorageOption
 
     public static string? Prefix(ParseResult parse) => parse.GetValue<string?>(PrefixName);
 
-    public static StorageAccount Account(ParseResult parse, Option<string> connection) => new(parse.GetValue(connection)!, Prefix(parse));
+    /// <summary>The account, provisioned: every container, queue and table exists when the command runs.</summary>
+    public static async Task<StorageAccount> AccountAsync(ParseResult parse, Option<string> connection, CancellationToken cancellationToken)
+    {
+        var storage = new StorageAccount(parse.GetValue(connection)!, Prefix(parse));
+        await StorageProvisioner.EnsureAsync(storage, cancellationToken);
+        return storage;
+    }
 
-    public static LlmOpsClient Client(ParseResult parse, Option<string> connection) => new(parse.GetValue(connection)!, Prefix(parse));
+    /// <summary>Every service over the account, provisioned.</summary>
+    public static async Task<LlmOpsClient> ClientAsync(ParseResult parse, Option<string> connection, CancellationToken cancellationToken)
+    {
+        var client = new LlmOpsClient(parse.GetValue(connection)!, Prefix(parse));
+        try
+        {
+            await client.ProvisionAsync(cancellationToken);
+            return client;
+        }
+        catch
+        {
+            client.Dispose();
+            throw;
+        }
+    }
 }

@@ -55,7 +55,6 @@ public static class Frames
         ArgumentNullException.ThrowIfNull(storage);
         var rows = new List<IngestionRecord>();
         var table = storage.Table(StorageNames.IngestionsTable);
-        await table.CreateIfNotExistsAsync(cancellationToken);
         await foreach (var row in table.QueryAsync<IngestionRecord>(r => r.PartitionKey == TableKey.Encode(source), cancellationToken: cancellationToken))
         {
             rows.Add(row);

@@ -22,6 +22,7 @@ public static class LlmOpsNotebook
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(TimeSpan.FromSeconds(15));
             await client.Storage.Blobs.GetPropertiesAsync(timeout.Token);
+            await client.ProvisionAsync(timeout.Token);
             return client;
         }
         catch (Exception ex) when (ex is RequestFailedException or OperationCanceledException or AggregateException or HttpRequestException)

@@ -84,7 +84,6 @@ public sealed class LlmOpsClient : IDisposable
     public async Task<IngestionResult> IngestFileAsync(string path, string source, CancellationToken cancellationToken = default)
     {
         var raw = Storage.Container(StorageNames.RawContainer);
-        await raw.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
         var name = $"{source}/{Path.GetFileName(path)}";
         Azure.Response<Azure.Storage.Blobs.Models.BlobContentInfo> uploaded;
         await using (var file = File.OpenRead(path))
@@ -96,6 +95,9 @@ public sealed class LlmOpsClient : IDisposable
     }
 
     /// <summary>Disposes the services the client made (the lifecycle cache, the loaded search index).</summary>
+    /// <summary>Creates every container, queue and table once (the CLI and notebooks call it on connect).</summary>
+    public Task ProvisionAsync(CancellationToken cancellationToken = default) => StorageProvisioner.EnsureAsync(Storage, cancellationToken);
+
     public void Dispose() => _services.Dispose();
 
     private T Get<T>()

@@ -121,6 +121,7 @@ internal static class EmbeddingBenchmark
     private static async Task<IEnumerable<(string, string)>> IncrementalAsync(AzuriteServer azurite)
     {
         var storage = new StorageAccount(azurite.ConnectionString);
+        await StorageProvisioner.EnsureAsync(storage);
         var yaml = EtlBenchmark.LifecycleYaml.Replace("bench", "embbench", StringComparison.Ordinal);
         using var catalog = new LifecycleCatalog(storage);
         await catalog.PublishAsync(yaml, "embbench.yaml", CancellationToken.None);

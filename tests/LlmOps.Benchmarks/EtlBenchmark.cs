@@ -206,6 +206,7 @@ internal static class EtlBenchmark
     private static async Task<(double EndToEnd, double RawUpload, long OutputBytes)> EndToEndAsync(AzuriteServer azurite, string path, int run)
     {
         var storage = new StorageAccount(azurite.ConnectionString, "bench" + (run + 1).ToString(System.Globalization.CultureInfo.InvariantCulture) + Guid.NewGuid().ToString("N")[..4]);
+        await StorageProvisioner.EnsureAsync(storage);
         using var catalog = new LifecycleCatalog(storage);
         await catalog.PublishAsync(LifecycleYaml, "bench.yaml", CancellationToken.None);
         var raw = storage.Container(StorageNames.RawContainer);

@@ -18,6 +18,7 @@ internal static class TrackingBenchmark
     public static async Task<IReadOnlyList<(string Metric, string Value)>> RunAsync(AzuriteServer azurite, int points, int graphNodes)
     {
         var storage = new StorageAccount(azurite.ConnectionString);
+        await StorageProvisioner.EnsureAsync(storage);
         var lineage = new LineageStore(storage, TimeProvider.System);
         var tracker = new ExperimentTracker(storage, lineage, TimeProvider.System);
         var results = new List<(string, string)>();

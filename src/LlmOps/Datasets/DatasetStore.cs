@@ -78,7 +78,6 @@ public sealed class DatasetStore(StorageAccount storage)
             Chunks = manifest.Chunks,
             CreatedAt = manifest.CreatedAt,
         };
-        await _catalog.CreateIfNotExistsAsync(cancellationToken);
         var existing = await _catalog.GetEntityIfExistsAsync<DatasetVersionEntry>(entry.PartitionKey, entry.RowKey, cancellationToken: cancellationToken);
         if (existing.HasValue && existing.Value is { } found)
         {

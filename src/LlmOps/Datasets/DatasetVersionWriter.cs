@@ -28,7 +28,6 @@ public sealed class DatasetVersionWriter(StorageAccount storage)
     {
         ArgumentNullException.ThrowIfNull(spool);
         ArgumentNullException.ThrowIfNull(draft);
-        await _container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
         var folder = DatasetManifest.FolderOf(draft.Id);
         var manifestBlob = _container.GetBlobClient(folder + "manifest.json");
         if (await ReadManifestAsync(manifestBlob, cancellationToken) is { } existing)

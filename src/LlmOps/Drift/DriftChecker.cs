@@ -109,7 +109,6 @@ public sealed class DriftChecker(
         report = report with { ActionsSent = sent, ActionsHeldBack = held };
 
         var container = storage.Container(StorageNames.ReportsContainer);
-        await container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
         await container.GetBlobClient(report.Folder + "report.json").UploadAsync(BinaryData.FromObjectAsJson(report, Json), overwrite: true, cancellationToken);
         await container.GetBlobClient(report.Folder + "report.html").UploadAsync(BinaryData.FromString(DriftReportPage.Render(report)), overwrite: true, cancellationToken);
         await lineage.RecordAsync(
@@ -118,7 +117,6 @@ public sealed class DriftChecker(
                 [new LineageDataset(id, new Dictionary<string, string> { ["report"] = $"{StorageNames.ReportsContainer}/{report.Folder}report.html", ["datasetDrift"] = report.DatasetDrift.ToString() })]),
             cancellationToken);
         var history = storage.Table(StorageNames.DriftChecksTable);
-        await history.CreateIfNotExistsAsync(cancellationToken);
         await history.UpsertEntityAsync(
             new TableEntity(TableKey.Encode(feature), TableKey.NewestFirst(now))
             {
@@ -146,7 +144,6 @@ public sealed class DriftChecker(
     public async Task<IReadOnlyList<TableEntity>> HistoryAsync(string feature, int max = 20, CancellationToken cancellationToken = default)
     {
         var table = storage.Table(StorageNames.DriftChecksTable);
-        await table.CreateIfNotExistsAsync(cancellationToken);
         var rows = new List<TableEntity>();
         await foreach (var row in table.QueryAsync<TableEntity>(e => e.PartitionKey == TableKey.Encode(feature), cancellationToken: cancellationToken))
         {
@@ -297,9 +294,7 @@ public sealed class DriftChecker(
         }
 
         var cooldowns = storage.Table(StorageNames.DriftActionsTable);
-        await cooldowns.CreateIfNotExistsAsync(cancellationToken);
         var queue = storage.Queue(StorageNames.ActionsQueue);
-        await queue.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
         foreach (var check in alerts)
         {
             var cause = $"{check.Action}|{check.Signal}";

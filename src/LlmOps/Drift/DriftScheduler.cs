@@ -19,7 +19,6 @@ public sealed class DriftScheduler(StorageAccount storage, LifecycleCatalog life
     public async Task HandleAsync(TimerTriggerInput tick, CancellationToken cancellationToken)
     {
         var table = storage.Table(StorageNames.DriftScheduleTable);
-        await table.CreateIfNotExistsAsync(cancellationToken);
         var now = clock.GetUtcNow();
         var failures = new List<Exception>();
         foreach (var lifecycle in await lifecycles.ListAsync(cancellationToken))

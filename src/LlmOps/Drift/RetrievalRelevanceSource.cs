@@ -11,7 +11,6 @@ public sealed class RetrievalRelevanceSource(StorageAccount storage) : IQualityS
     public async Task<(IReadOnlyList<double> Reference, IReadOnlyList<double> Current)> ReadAsync(string feature, DateTimeOffset referenceFrom, DateTimeOffset currentFrom, DateTimeOffset until, CancellationToken cancellationToken)
     {
         var table = storage.Table(StorageNames.SearchQueriesTable);
-        await table.CreateIfNotExistsAsync(cancellationToken);
         var reference = new List<double>();
         var current = new List<double>();
         var from = TableKey.NewestFirst(until);

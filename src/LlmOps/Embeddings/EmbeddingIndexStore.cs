@@ -25,7 +25,6 @@ public sealed class EmbeddingIndexStore(StorageAccount storage)
     /// <summary>Index versions, newest first; of one source, or of all.</summary>
     public async Task<IReadOnlyList<EmbeddingIndexManifest>> ListAsync(string? source = null, CancellationToken cancellationToken = default)
     {
-        await _table.CreateIfNotExistsAsync(cancellationToken);
         var ids = new List<(string Id, DateTimeOffset Created)>();
         var query = source is null
             ? _table.QueryAsync<TableEntity>(cancellationToken: cancellationToken)
@@ -50,7 +49,6 @@ public sealed class EmbeddingIndexStore(StorageAccount storage)
     /// <summary>The newest index version of <paramref name="source"/> made with this provider, model and size, or null.</summary>
     public async Task<EmbeddingIndexManifest?> LatestAsync(string source, string provider, string model, int dimensions, CancellationToken cancellationToken = default)
     {
-        await _table.CreateIfNotExistsAsync(cancellationToken);
         (string Id, DateTimeOffset Created)? best = null;
         await foreach (var row in _table.QueryAsync<TableEntity>(e => e.PartitionKey == TableKey.Encode(source), cancellationToken: cancellationToken))
         {
@@ -82,7 +80,6 @@ public sealed class EmbeddingIndexStore(StorageAccount storage)
         }
 
         var metadataBytes = metadata.ToArray();
-        await Container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
         await Container.GetBlobClient(folder + name).TryCreateAsync(new BinaryData(bytes), cancellationToken: cancellationToken);
         await Container.GetBlobClient(folder + metadataName).TryCreateAsync(new BinaryData(metadataBytes), cancellationToken: cancellationToken);
         return new IndexShard(name, metadataName, chunks.Count, Convert.ToHexStringLower(SHA256.HashData(bytes)), Convert.ToHexStringLower(SHA256.HashData(metadataBytes)));
@@ -101,7 +98,6 @@ public sealed class EmbeddingIndexStore(StorageAccount storage)
     public async Task IndexAsync(EmbeddingIndexManifest manifest, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(manifest);
-        await _table.CreateIfNotExistsAsync(cancellationToken);
         await _table.UpsertEntityAsync(
             new TableEntity(TableKey.Encode(manifest.Source), TableKey.Encode(manifest.Id))
             {

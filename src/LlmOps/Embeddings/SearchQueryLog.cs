@@ -7,17 +7,10 @@ namespace LlmOps.Embeddings;
 public sealed class SearchQueryLog(StorageAccount storage)
 {
     private readonly TableClient _table = storage.Table(StorageNames.SearchQueriesTable);
-    private int _ready;
 
     public async Task RecordAsync(string feature, SearchResult result, DateTimeOffset at, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(result);
-        if (Volatile.Read(ref _ready) == 0)
-        {
-            await _table.CreateIfNotExistsAsync(cancellationToken);
-            Volatile.Write(ref _ready, 1);
-        }
-
         await _table.UpsertEntityAsync(
             new TableEntity(TableKey.Encode(feature), TableKey.NewestFirst(at) + "|" + Guid.NewGuid().ToString("N")[..8])
             {

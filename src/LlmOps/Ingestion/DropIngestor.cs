@@ -119,7 +119,6 @@ public sealed class DropIngestor(StorageAccount storage, LifecycleCatalog lifecy
             }
 
             var queue = storage.Queue(StorageNames.DatasetVersionsQueue);
-            await queue.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
             var sent = await queue.SendMessageAsync(JsonSerializer.Serialize(
                 new DatasetVersionAnnouncement(manifest.Id, manifest.Feature, source, entry.Manifest, manifest.Records, manifest.Chunks),
                 JsonSerializerOptions.Web), cancellationToken);
@@ -170,7 +169,6 @@ public sealed class DropIngestor(StorageAccount storage, LifecycleCatalog lifecy
         async Task<IngestionResult> RecordAsync(IngestionResult result)
         {
             var table = storage.Table(StorageNames.IngestionsTable);
-            await table.CreateIfNotExistsAsync(cancellationToken);
             var (partitionKey, rowKey) = (TableKey.Encode(source), TableKey.Encode($"{name}|{etagText}"));
             // A re-run of the same blob version (after a crash) is an attempt more, with the same outcome.
             var earlier = await table.GetEntityIfExistsAsync<IngestionRecord>(partitionKey, rowKey, [nameof(IngestionRecord.Attempts)], cancellationToken);

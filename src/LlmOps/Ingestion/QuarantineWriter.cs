@@ -52,7 +52,6 @@ public sealed class QuarantineWriter : IAsyncDisposable
     /// <summary>Uploads the rejected records (if any) and the report.</summary>
     public async Task WriteAsync(object report, CancellationToken cancellationToken)
     {
-        await _container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
         if (_gzip is not null && _file is not null)
         {
             await _gzip.DisposeAsync();

@@ -88,7 +88,6 @@ public sealed class LifecycleCatalog(StorageAccount storage) : IDisposable
             throw new LifecycleValidationException(fileName, clashes);
         }
 
-        await _container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
         await _container.GetBlobClient($"{StorageNames.LifecyclePrefix}{lifecycle.Feature}.yaml")
             .UploadAsync(BinaryData.FromString(yaml), overwrite: true, cancellationToken);
         return lifecycle;

@@ -20,7 +20,6 @@ public sealed class LineageStore(StorageAccount storage, TimeProvider clock)
     private const string UpPrefix = "up|";
     private const int TransactionLimit = 100;
     private readonly TableClient _table = storage.Table(StorageNames.LineageTable);
-    private int _tableReady;
 
     /// <summary>Records the nodes of <paramref name="lineageEvent"/> and an edge from every input to every output. Idempotent.</summary>
     public async Task RecordAsync(LineageEvent lineageEvent, CancellationToken cancellationToken)
@@ -55,7 +54,6 @@ public sealed class LineageStore(StorageAccount storage, TimeProvider clock)
             }
         }
 
-        await EnsureTableAsync(cancellationToken);
         foreach (var actions in partitions.Values)
         {
             foreach (var batch in actions.Chunk(TransactionLimit))
@@ -90,7 +88,6 @@ public sealed class LineageStore(StorageAccount storage, TimeProvider clock)
     public async Task<LineageNode?> GetNodeAsync(string id, CancellationToken cancellationToken)
     {
         LineageIds.Validate(id);
-        await EnsureTableAsync(cancellationToken);
         var row = await _table.GetEntityIfExistsAsync<TableEntity>(TableKey.Encode(id), NodeRow, cancellationToken: cancellationToken);
         return row.HasValue ? ToNode(row.Value!) : null;
     }
@@ -104,7 +101,6 @@ public sealed class LineageStore(StorageAccount storage, TimeProvider clock)
             throw new ArgumentOutOfRangeException(nameof(depth), depth, $"Depth must be from 1 to {MaxDepth}.");
         }
 
-        await EnsureTableAsync(cancellationToken);
         if (direction != LineageDirection.Both)
         {
             return await WalkAsync(id, direction, depth, cancellationToken);
@@ -243,12 +239,4 @@ public sealed class LineageStore(StorageAccount storage, TimeProvider clock)
         JsonSerializer.Deserialize<Dictionary<string, string>>(row.GetString("Facets") ?? "{}") ?? [],
         row.GetDateTimeOffset("RecordedAt") ?? default);
 
-    private async Task EnsureTableAsync(CancellationToken cancellationToken)
-    {
-        if (Volatile.Read(ref _tableReady) == 0)
-        {
-            await _table.CreateIfNotExistsAsync(cancellationToken);
-            Volatile.Write(ref _tableReady, 1);
-        }
-    }
 }

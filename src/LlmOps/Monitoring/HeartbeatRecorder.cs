@@ -12,7 +12,6 @@ public sealed class HeartbeatRecorder(StorageAccount storage, TimeProvider clock
     {
         ArgumentNullException.ThrowIfNull(tick);
         var table = storage.Table(StorageNames.HeartbeatsTable);
-        await table.CreateIfNotExistsAsync(cancellationToken);
         var scheduled = tick.ScheduledTime.ToUniversalTime();
         await table.UpsertEntityAsync(
             new Heartbeat

@@ -23,7 +23,6 @@ public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTrac
     private const string ItemRow = "item";
     private const int RegisterAttempts = 16;
     private readonly TableClient _table = storage.Table(StorageNames.RegistryTable);
-    private int _ready;
 
     /// <summary><c>model:x</c> or <c>prompt:y</c> as given; a bare name means a model.</summary>
     public static string QualifiedName(string name)
@@ -70,7 +69,6 @@ public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTrac
             throw LlmOpsException.Invalid($"{run.Info.Id} has no artifact '{artifact}' (it has: {(run.Artifacts.Count == 0 ? "none" : string.Join(", ", run.Artifacts))}).");
         }
 
-        await EnsureAsync(cancellationToken);
         var by = Environment.UserName;
         var feature = request.Feature ?? run.Tags.GetValueOrDefault("feature") ?? run.Info.Experiment;
         var partition = TableKey.Encode(name);
@@ -137,7 +135,6 @@ public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTrac
     public async Task<RegisteredItem?> GetAsync(string name, CancellationToken cancellationToken = default)
     {
         name = QualifiedName(name);
-        await EnsureAsync(cancellationToken);
         TableEntity? item = null;
         var aliases = new List<RegistryAlias>();
         await foreach (var row in _table.QueryAsync<TableEntity>(e => e.PartitionKey == TableKey.Encode(name) && (e.RowKey == ItemRow || e.RowKey.CompareTo("alias|") >= 0 && e.RowKey.CompareTo("alias|~") < 0), cancellationToken: cancellationToken))
@@ -166,7 +163,6 @@ public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTrac
     /// <summary>Every registered name, models then prompts.</summary>
     public async Task<IReadOnlyList<RegisteredItem>> ListAsync(CancellationToken cancellationToken = default)
     {
-        await EnsureAsync(cancellationToken);
         var names = new List<string>();
         await foreach (var row in _table.QueryAsync<TableEntity>(e => e.RowKey == ItemRow, select: ["Name"], cancellationToken: cancellationToken))
         {
@@ -188,7 +184,6 @@ public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTrac
     public async Task<RegistryVersion?> GetVersionAsync(string name, int version, CancellationToken cancellationToken = default)
     {
         name = QualifiedName(name);
-        await EnsureAsync(cancellationToken);
         var row = await _table.GetEntityIfExistsAsync<TableEntity>(TableKey.Encode(name), VersionRow(version), cancellationToken: cancellationToken);
         return row.HasValue ? ToVersion(row.Value!) : null;
     }
@@ -196,7 +191,6 @@ public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTrac
     public async Task<IReadOnlyList<RegistryVersion>> ListVersionsAsync(string name, CancellationToken cancellationToken = default)
     {
         name = QualifiedName(name);
-        await EnsureAsync(cancellationToken);
         var versions = new List<RegistryVersion>();
         await foreach (var row in _table.QueryAsync<TableEntity>(e => e.PartitionKey == TableKey.Encode(name) && e.RowKey.CompareTo("version|") >= 0 && e.RowKey.CompareTo("version|~") < 0, cancellationToken: cancellationToken))
         {
@@ -211,7 +205,6 @@ public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTrac
     {
         name = QualifiedName(name);
         ValidateAlias(alias);
-        await EnsureAsync(cancellationToken);
         var row = await _table.GetEntityIfExistsAsync<TableEntity>(TableKey.Encode(name), "alias|" + alias, cancellationToken: cancellationToken);
         return row.HasValue ? ToAlias(name, row.Value!) : null;
     }
@@ -328,7 +321,6 @@ public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTrac
     public async Task<IReadOnlyList<Deployment>> ListDeploymentsAsync(string name, CancellationToken cancellationToken = default)
     {
         name = QualifiedName(name);
-        await EnsureAsync(cancellationToken);
         var deployments = new List<Deployment>();
         await foreach (var row in _table.QueryAsync<TableEntity>(e => e.PartitionKey == TableKey.Encode(name) && e.RowKey.CompareTo("deploy|") >= 0 && e.RowKey.CompareTo("deploy|~") < 0, cancellationToken: cancellationToken))
         {
@@ -343,7 +335,6 @@ public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTrac
     {
         ArgumentNullException.ThrowIfNull(tags);
         name = QualifiedName(name);
-        await EnsureAsync(cancellationToken);
         var row = await _table.GetEntityIfExistsAsync<TableEntity>(TableKey.Encode(name), ItemRow, cancellationToken: cancellationToken);
         if (!row.HasValue)
         {
@@ -426,14 +417,6 @@ public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTrac
         row.GetString("MovedBy") ?? "",
         row.ETag);
 
-    private async Task EnsureAsync(CancellationToken cancellationToken)
-    {
-        if (Volatile.Read(ref _ready) == 0)
-        {
-            await _table.CreateIfNotExistsAsync(cancellationToken);
-            Volatile.Write(ref _ready, 1);
-        }
-    }
 
     [GeneratedRegex("^(model|prompt):[a-z0-9][a-z0-9._-]{0,127}$", RegexOptions.CultureInvariant)]
     private static partial Regex NamePattern();

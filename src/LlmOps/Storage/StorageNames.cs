@@ -36,6 +36,18 @@ public static class StorageNames
     public const string RunMetricsTable = "runmetrics";
     public const string RegistryTable = "registry";
 
+    /// <summary>Every container, provisioned once at host and CLI start (<see cref="StorageProvisioner"/>), and by Bicep in Azure.</summary>
+    public static IReadOnlyList<string> Containers { get; } =
+        [RawContainer, QuarantineContainer, DatasetsContainer, EmbeddingsContainer, ReportsContainer, ArtifactsContainer, LabelsContainer, ConfigContainer, HostContainer];
+
+    /// <summary>Every queue, with the poison queue of each triggered one.</summary>
+    public static IReadOnlyList<string> Queues { get; } =
+        [DatasetVersionsQueue, PoisonQueueFor(DatasetVersionsQueue), ActionsQueue, BlobPoisonQueue];
+
+    /// <summary>Every table.</summary>
+    public static IReadOnlyList<string> Tables { get; } =
+        [HeartbeatsTable, IngestionsTable, DatasetVersionsTable, LineageTable, EmbeddingIndexesTable, DriftChecksTable, SearchQueriesTable, DriftActionsTable, DriftScheduleTable, ExperimentsTable, RunsTable, RunMetricsTable, RegistryTable];
+
     /// <summary>The queue a failing message of <paramref name="queue"/> ends on.</summary>
     public static string PoisonQueueFor(string queue) => queue + "-poison";
 }

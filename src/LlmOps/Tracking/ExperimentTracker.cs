@@ -24,14 +24,12 @@ public sealed partial class ExperimentTracker(StorageAccount storage, LineageSto
     private readonly TableClient _experiments = storage.Table(StorageNames.ExperimentsTable);
     private readonly TableClient _runs = storage.Table(StorageNames.RunsTable);
     private readonly TableClient _metrics = storage.Table(StorageNames.RunMetricsTable);
-    private int _ready;
 
     /// <summary>Starts a run in <paramref name="experiment"/> (created on first use) with status RUNNING.</summary>
     public async Task<RunInfo> StartRunAsync(string experiment, RunStart? start = null, CancellationToken cancellationToken = default)
     {
         ValidateName(experiment, "experiment name");
         start ??= new RunStart();
-        await EnsureAsync(cancellationToken);
         var now = clock.GetUtcNow();
         var id = "run:" + Ulid.NewUlid(now).ToString();
         var info = new RunInfo(
@@ -170,7 +168,6 @@ public sealed partial class ExperimentTracker(StorageAccount storage, LineageSto
     public async Task<IReadOnlyList<MetricPoint>> GetMetricHistoryAsync(string runId, string key, CancellationToken cancellationToken = default)
     {
         ValidateName(key, "metric name");
-        await EnsureAsync(cancellationToken);
         var prefix = TableKey.Encode(key) + "|";
         var points = new List<MetricPoint>();
         await foreach (var row in _metrics.QueryAsync<TableEntity>(
@@ -202,7 +199,6 @@ public sealed partial class ExperimentTracker(StorageAccount storage, LineageSto
         var blobName = ArtifactBlobName(runId, path);
         await RequireRunAsync(runId, cancellationToken);
         var container = storage.Container(StorageNames.ArtifactsContainer);
-        await container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
         await container.GetBlobClient(blobName).UploadAsync(content, overwrite: true, cancellationToken);
         return $"{StorageNames.ArtifactsContainer}/{blobName}";
     }
@@ -272,7 +268,6 @@ public sealed partial class ExperimentTracker(StorageAccount storage, LineageSto
     /// <summary>The runs of <paramref name="experiment"/> (or of every experiment), newest first.</summary>
     public async Task<IReadOnlyList<RunInfo>> ListRunsAsync(string? experiment = null, CancellationToken cancellationToken = default)
     {
-        await EnsureAsync(cancellationToken);
         var runs = new ConcurrentBag<RunInfo>();
         if (experiment is null)
         {
@@ -306,7 +301,6 @@ public sealed partial class ExperimentTracker(StorageAccount storage, LineageSto
 
     public async Task<IReadOnlyList<ExperimentInfo>> ListExperimentsAsync(CancellationToken cancellationToken = default)
     {
-        await EnsureAsync(cancellationToken);
         var experiments = new Dictionary<string, (DateTimeOffset Created, int Runs)>(StringComparer.Ordinal);
         await foreach (var row in _experiments.QueryAsync<TableEntity>(cancellationToken: cancellationToken))
         {
@@ -335,7 +329,6 @@ public sealed partial class ExperimentTracker(StorageAccount storage, LineageSto
     private async Task<RunInfo?> FindRunAsync(string runId, CancellationToken cancellationToken)
     {
         ValidateRunId(runId);
-        await EnsureAsync(cancellationToken);
         var row = await _runs.GetEntityIfExistsAsync<TableEntity>(TableKey.Encode(runId), InfoRow, cancellationToken: cancellationToken);
         return row.HasValue ? ToInfo(row.Value!) : null;
     }
@@ -416,17 +409,6 @@ public sealed partial class ExperimentTracker(StorageAccount storage, LineageSto
     private static MetricPoint ToPoint(TableEntity row) =>
         new(row.GetString("Key"), row.GetDouble("Value") ?? double.NaN, row.GetInt64("Step") ?? 0, row.GetDateTimeOffset("Timestamp") ?? default);
 
-    private async Task EnsureAsync(CancellationToken cancellationToken)
-    {
-        if (Volatile.Read(ref _ready) == 0)
-        {
-            await Task.WhenAll(
-                _experiments.CreateIfNotExistsAsync(cancellationToken),
-                _runs.CreateIfNotExistsAsync(cancellationToken),
-                _metrics.CreateIfNotExistsAsync(cancellationToken));
-            Volatile.Write(ref _ready, 1);
-        }
-    }
 
     [GeneratedRegex(@"^[\w\-. :/]{1,250}$", RegexOptions.CultureInvariant)]
     private static partial Regex NamePattern();

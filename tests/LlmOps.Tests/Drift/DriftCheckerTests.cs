@@ -39,31 +39,24 @@ public sealed class DriftCheckerTests
     {
         var azurite = await SharedAzurite.GetAsync();
         using var client = new LlmOpsClient(azurite.ConnectionString, TestNames.Prefix());
+        await client.ProvisionAsync();
         var unique = Guid.NewGuid().ToString("N")[..8];
         var (feature, source, model) = ($"drift-{unique}", $"d{unique}", $"model:drift-{unique}");
-        await client.Lifecycles.PublishAsync($$"""
-            feature: {{feature}}
-            sources:
-              - name: {{source}}
-                path: raw/{{source}}/
-                id_field: id
-                text_field: body
-                schema:
-                  id: { type: string, required: true }
-                  channel: { type: string }
-                  priority: { type: number }
-                  body: { type: string, required: true }
-            drift:
-              schedule: "0 0 6 * * *"
-              reference: champion
-              model: {{model}}
-              signals:
-                - { signal: column:channel, action: retrain }
-                - { signal: column:priority, action: retrain }
-                - { signal: text.oov_rate, warn: 0.1, alert: 0.3, action: reindex }
-                - { signal: quality.retrieval_relevance, action: prompt_review }
-              cooldown: 24h
-            """, "drift.yaml", CancellationToken.None);
+        await client.Lifecycles.PublishAsync(new LifecycleBuilder(feature)
+                .Source(source, idField: "id", fields: [LifecycleBuilder.Id, "channel: { type: string }", "priority: { type: number }", LifecycleBuilder.Body])
+                .Section($$"""
+                    drift:
+                      schedule: "0 0 6 * * *"
+                      reference: champion
+                      model: {{model}}
+                      signals:
+                        - { signal: column:channel, action: retrain }
+                        - { signal: column:priority, action: retrain }
+                        - { signal: text.oov_rate, warn: 0.1, alert: 0.3, action: reindex }
+                        - { signal: quality.retrieval_relevance, action: prompt_review }
+                      cooldown: 24h
+                    """)
+                .Build(), "drift.yaml", CancellationToken.None);
         var folder = Directory.CreateTempSubdirectory("llmops-drift-");
         var v1Path = Path.Combine(folder.FullName, "v1.jsonl");
         var v2Path = Path.Combine(folder.FullName, "v2.jsonl");
@@ -145,29 +138,22 @@ public sealed class DriftCheckerTests
     {
         var azurite = await SharedAzurite.GetAsync();
         using var client = new LlmOpsClient(azurite.ConnectionString, TestNames.Prefix());
+        await client.ProvisionAsync();
         var unique = Guid.NewGuid().ToString("N")[..8];
         var (feature, source) = ($"edges-{unique}", $"e{unique}");
-        await client.Lifecycles.PublishAsync($$"""
-            feature: {{feature}}
-            sources:
-              - name: {{source}}
-                path: raw/{{source}}/
-                id_field: id
-                text_field: body
-                schema:
-                  id: { type: string, required: true }
-                  product: { type: string }
-                  score: { type: number }
-                  body: { type: string, required: true }
-            drift:
-              schedule: "0 0 6 * * *"
-              reference: previous
-              signals:
-                - { signal: column:product, test: jensen_shannon, action: retrain }
-                - { signal: column:score, action: retrain }
-                - { signal: column:not_in_schema }
-              cooldown: 24h
-            """, "edges.yaml", CancellationToken.None);
+        await client.Lifecycles.PublishAsync(new LifecycleBuilder(feature)
+                .Source(source, idField: "id", fields: [LifecycleBuilder.Id, "product: { type: string }", "score: { type: number }", LifecycleBuilder.Body])
+                .Section($$"""
+                    drift:
+                      schedule: "0 0 6 * * *"
+                      reference: previous
+                      signals:
+                        - { signal: column:product, test: jensen_shannon, action: retrain }
+                        - { signal: column:score, action: retrain }
+                        - { signal: column:not_in_schema }
+                      cooldown: 24h
+                    """)
+                .Build(), "edges.yaml", CancellationToken.None);
         var folder = Directory.CreateTempSubdirectory("llmops-drift-edges-");
         string Drop(int offset, int products) => string.Concat(Enumerable.Range(0, 300).Select(i =>
             JsonSerializer.Serialize(new { id = $"T-{offset + i}", product = $"p{(i * 7) % products}", body = $"ticket {offset + i} about product {i % products}" }) + "\n"));
@@ -198,37 +184,18 @@ public sealed class DriftCheckerTests
     {
         var azurite = await SharedAzurite.GetAsync();
         using var client = new LlmOpsClient(azurite.ConnectionString, TestNames.Prefix());
-        await client.Lifecycles.PublishAsync("""
-            feature: multi
-            sources:
-              - name: tickets
-                path: raw/tickets/
-                id_field: id
-                text_field: body
-                schema:
-                  id: { type: string, required: true }
-                  product: { type: string }
-                  body: { type: string, required: true }
-              - name: chats
-                path: raw/chats/
-                id_field: id
-                text_field: body
-                schema:
-                  id: { type: string, required: true }
-                  product: { type: string }
-                  body: { type: string, required: true }
-              - name: emails
-                path: raw/emails/
-                id_field: id
-                text_field: body
-                schema:
-                  id: { type: string, required: true }
-                  body: { type: string, required: true }
-            drift:
-              reference: previous
-              signals:
-                - { signal: column:product, test: jensen_shannon }
-            """, "multi.yaml", CancellationToken.None);
+        await client.ProvisionAsync();
+        await client.Lifecycles.PublishAsync(new LifecycleBuilder("multi")
+                .Source("tickets", idField: "id", fields: [LifecycleBuilder.Id, "product: { type: string }", LifecycleBuilder.Body])
+                .Source("chats", idField: "id", fields: [LifecycleBuilder.Id, "product: { type: string }", LifecycleBuilder.Body])
+                .Source("emails", idField: "id")
+                .Section("""
+                    drift:
+                      reference: previous
+                      signals:
+                        - { signal: column:product, test: jensen_shannon }
+                    """)
+                .Build(), "multi.yaml", CancellationToken.None);
         var folder = Directory.CreateTempSubdirectory("llmops-drift-multi-");
         async Task IngestAsync(string source, string file, int offset, int products)
         {
@@ -261,21 +228,18 @@ public sealed class DriftCheckerTests
     {
         var azurite = await SharedAzurite.GetAsync();
         using var client = new LlmOpsClient(azurite.ConnectionString, TestNames.Prefix());
+        await client.ProvisionAsync();
         var unique = Guid.NewGuid().ToString("N")[..8];
         var feature = $"empty-{unique}";
-        await client.Lifecycles.PublishAsync($$"""
-            feature: {{feature}}
-            sources:
-              - name: e{{unique}}
-                path: raw/e{{unique}}/
-                text_field: body
-                schema:
-                  body: { type: string, required: true }
-            drift:
-              schedule: "0 0 6 * * *"
-              reference: champion
-              model: model:none-{{unique}}
-            """, "empty.yaml", CancellationToken.None);
+        await client.Lifecycles.PublishAsync(new LifecycleBuilder(feature)
+                .Source($"e{unique}")
+                .Section($$"""
+                    drift:
+                      schedule: "0 0 6 * * *"
+                      reference: champion
+                      model: model:none-{{unique}}
+                    """)
+                .Build(), "empty.yaml", CancellationToken.None);
         await client.Storage.Table(StorageNames.DriftScheduleTable).CreateIfNotExistsAsync();
         await client.Storage.Table(StorageNames.DriftScheduleTable).UpsertEntityAsync(new TableEntity(TableKey.Encode(feature), "schedule") { ["LastRun"] = DateTimeOffset.UtcNow.AddDays(-2) });
         var scheduler = new DriftScheduler(client.Storage, client.Lifecycles, client.Drift, TimeProvider.System, NullLogger<DriftScheduler>.Instance);

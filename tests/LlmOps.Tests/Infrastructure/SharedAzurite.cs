@@ -10,5 +10,13 @@ public static class SharedAzurite
 
     public static Task<AzuriteServer> GetAsync() => Server.Value;
 
-    public static async Task<StorageAccount> AccountAsync(string? prefix = null) => new((await GetAsync()).ConnectionString, prefix);
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<Task>> Provisioned = new(StringComparer.Ordinal);
+
+    /// <summary>The shared account under <paramref name="prefix"/>, provisioned once per prefix as a host or the CLI would.</summary>
+    public static async Task<StorageAccount> AccountAsync(string? prefix = null)
+    {
+        var storage = new StorageAccount((await GetAsync()).ConnectionString, prefix);
+        await Provisioned.GetOrAdd(prefix ?? "", _ => new Lazy<Task>(() => StorageProvisioner.EnsureAsync(storage))).Value;
+        return storage;
+    }
 }

@@ -27,32 +27,24 @@ public sealed class IngestionFixture
     {
         var storage = await SharedAzurite.AccountAsync(prefix);
         var source = TestNames.Container("src").Replace("-", "", StringComparison.Ordinal);
-        var yaml = $$"""
-            feature: f{{source}}
-            sources:
-              - name: {{source}}
-                path: raw/{{source}}/
-                id_field: id
-                text_field: body
-                on_update: {{onUpdate}}
-                schema:
-                  id: { type: string, required: true }
-                  created: { type: datetime }
-                  channel: { type: string }
-                  priority: { type: integer }
-                  body: { type: string, required: true }
-            quality:
-              max_quarantine_rate: {{maxQuarantineRate.ToString(System.Globalization.CultureInfo.InvariantCulture)}}
-              rules:
-                - { rule: not_null, field: body }
-                - { rule: unique, field: id }
-                - { rule: length, field: body, min: 3, max: 100000000 }
-                - { rule: allowed_values, field: channel, values: [email, chat, phone] }
-                - { rule: regex, field: id, pattern: '^T-\d+$' }
-            preprocessing:
-              version: v1
-              chunking: { max_tokens: 64, overlap: 8 }
-            """;
+        var yaml = new LifecycleBuilder("f" + source)
+            .Source(source, idField: "id", fields: [LifecycleBuilder.Id, "created: { type: datetime }", "channel: { type: string }", "priority: { type: integer }", LifecycleBuilder.Body], options: "on_update: " + onUpdate)
+            .Section($$"""
+                quality:
+                  max_quarantine_rate: {{maxQuarantineRate.ToString(System.Globalization.CultureInfo.InvariantCulture)}}
+                  rules:
+                    - { rule: not_null, field: body }
+                    - { rule: unique, field: id }
+                    - { rule: length, field: body, min: 3, max: 100000000 }
+                    - { rule: allowed_values, field: channel, values: [email, chat, phone] }
+                    - { rule: regex, field: id, pattern: '^T-\d+$' }
+                """)
+            .Section("""
+                preprocessing:
+                  version: v1
+                  chunking: { max_tokens: 64, overlap: 8 }
+                """)
+            .Build();
         var catalog = new LifecycleCatalog(storage);
         await catalog.PublishAsync(yaml, "test.yaml", CancellationToken.None);
         return new IngestionFixture(storage, source, catalog);

@@ -2,30 +2,26 @@ using System.Text.Json;
 using LlmOps.Ingestion.Processing;
 using LlmOps.Ingestion.Reading;
 using LlmOps.Lifecycle;
+using LlmOps.Tests.Infrastructure;
 
 namespace LlmOps.Tests.Ingestion;
 
 public sealed class RecordProcessorTests
 {
-    private const string Lifecycle = """
-        feature: pipeline
-        sources:
-          - name: pipeline
-            path: raw/pipeline/
-            id_field: id
-            text_field: body
-            schema:
-              id: { type: string, required: true }
-              channel: { type: string }
-              body: { type: string, required: true }
-        quality:
-          rules:
-            - { rule: unique, field: id }
-            - { rule: allowed_values, field: channel, values: [email, chat] }
-        preprocessing:
-          version: v1
-          chunking: { max_tokens: 32, overlap: 4 }
-        """;
+    private static readonly string Lifecycle = new LifecycleBuilder("pipeline")
+        .Source("pipeline", idField: "id", fields: [LifecycleBuilder.Id, "channel: { type: string }", LifecycleBuilder.Body])
+        .Section("""
+            quality:
+              rules:
+                - { rule: unique, field: id }
+                - { rule: allowed_values, field: channel, values: [email, chat] }
+            """)
+        .Section("""
+            preprocessing:
+              version: v1
+              chunking: { max_tokens: 32, overlap: 4 }
+            """)
+        .Build();
 
     [Fact]
     public async Task Pipelined_SameResultsInTheSameOrderAsOneThread_AcrossBatchEdges()

@@ -6,14 +6,7 @@ namespace LlmOps.Tests.Lifecycle;
 
 public sealed class LifecycleCatalogTests
 {
-    private static string Yaml(string feature, string source, string path) => $$"""
-        feature: {{feature}}
-        sources:
-          - name: {{source}}
-            path: {{path}}
-            text_field: body
-            schema: { body: { type: string } }
-        """;
+    private static string Yaml(string feature, string source, string path) => new LifecycleBuilder(feature).Source(source, path).Build();
 
     [Fact]
     public async Task DropPath_RoutesToTheSourceWhosePathCoversIt_NotTheFirstFolder()

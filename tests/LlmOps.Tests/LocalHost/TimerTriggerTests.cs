@@ -17,7 +17,6 @@ public sealed class TimerTriggerTests
         var storage = await SharedAzurite.AccountAsync();
         var function = TestNames.Function("Missed");
         var monitor = new TimerScheduleMonitor(storage);
-        await monitor.EnsureContainerAsync(CancellationToken.None);
         var missed = DateTimeOffset.UtcNow.AddHours(-1);
         await monitor.SetStatusAsync(function, new TimerScheduleStatus(missed.AddDays(-1), missed, missed.AddDays(-1)), CancellationToken.None);
         var handler = new RecordingTimerHandler();
@@ -81,7 +80,6 @@ public sealed class TimerTriggerTests
         var storage = await SharedAzurite.AccountAsync();
         var function = TestNames.Function("Changed");
         var monitor = new TimerScheduleMonitor(storage);
-        await monitor.EnsureContainerAsync(CancellationToken.None);
         var now = DateTimeOffset.UtcNow;
         var yearly = Cronos.CronExpression.Parse(Yearly, Cronos.CronFormat.IncludeSeconds);
         await monitor.SetStatusAsync(function, new TimerScheduleStatus(now.AddYears(-1), now.AddMonths(11), now, yearly.ToString()), CancellationToken.None);

@@ -10,19 +10,14 @@ namespace LlmOps.Tests.Registry;
 /// <summary>Tracker, registry and lineage on the shared Azurite, with a unique model name per test.</summary>
 public sealed class RegistryFixture : IDisposable
 {
-    public const string GatedLifecycle = """
-        feature: gated
-        sources:
-          - name: gated
-            path: raw/gated/
-            text_field: body
-            schema:
-              body: { type: string, required: true }
-        gates:
-          promote:
-            - { metric: answer_accuracy, min: 0.7 }
-            - { metric: latency_ms, max: 1500 }
-        """;
+    public static readonly string GatedLifecycle = new LifecycleBuilder("gated")
+        .Section("""
+            gates:
+              promote:
+                - { metric: answer_accuracy, min: 0.7 }
+                - { metric: latency_ms, max: 1500 }
+            """)
+        .Build();
 
     private RegistryFixture(StorageAccount storage)
     {

@@ -1,24 +1,20 @@
 using LlmOps.Lifecycle;
 using LlmOps.Registry;
+using LlmOps.Tests.Infrastructure;
 using LlmOps.Tracking;
 
 namespace LlmOps.Tests.Registry;
 
 public sealed class ReleaseGateEvaluatorTests
 {
-    private static readonly LifecycleDefinition Lifecycle = LifecycleParser.Parse("""
-        feature: gated
-        sources:
-          - name: gated
-            path: raw/gated/
-            text_field: body
-            schema:
-              body: { type: string, required: true }
-        gates:
-          promote:
-            - { metric: accuracy, min: 0.8 }
-            - { metric: latency_ms, max: 500 }
-        """);
+    private static readonly LifecycleDefinition Lifecycle = new LifecycleBuilder("gated")
+        .Section("""
+            gates:
+              promote:
+                - { metric: accuracy, min: 0.8 }
+                - { metric: latency_ms, max: 500 }
+            """)
+        .Parse();
 
     private static readonly RegistryVersion Version = new("model:bot/3", "model:bot", 3, "run:01JD0000000000000000000001", "model.bin", null, [], null, new Dictionary<string, string>(), DateTimeOffset.UnixEpoch, "test");
 
