@@ -10,6 +10,7 @@ using LlmOps.Storage;
 //   etl    --mb 200                                             ETL throughput, in process and end to end
 //   memory --memory-mb 1024                                     peak working set on a large drop (run it alone)
 //   steps  --mb 200                                             each ETL step timed alone (where the time goes)
+//   csv    --csv-mb 50                                          own CSV reader against Sylvan.Data.Csv
 //   tracking --points 100000 --nodes 10000                      metric logging batched vs individual; lineage walks of depth 6
 //   embeddings --vectors 200000 --dimensions 384                local embedder, exact search bandwidth, incremental refresh
 //   drift --rows 1000000 --columns 20 --mmd-n 5000 --mmd-dimensions 1536 --permutations 100   drift statistics vs straightforward code
@@ -31,6 +32,11 @@ if (suites.Contains("memory"))
 if (suites.Contains("drift"))
 {
     rows.AddRange(DriftBenchmark.Run(Argument("--rows", 1_000_000), Argument("--columns", 20), Argument("--mmd-n", 5000), Argument("--mmd-dimensions", 1536), Argument("--permutations", 100)));
+}
+
+if (suites.Contains("csv"))
+{
+    rows.AddRange(await CsvBenchmark.RunAsync(Argument("--csv-mb", 50)));
 }
 
 if (suites.Contains("steps"))
