@@ -3,7 +3,6 @@ using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Azure;
-using Azure.Data.Tables;
 using LlmOps.Datasets;
 using LlmOps.Development;
 using LlmOps.Embeddings;
@@ -94,24 +93,27 @@ internal static class DemoCommand
             Done("Drop sample data", $"raw/{name}");
 
             status.Status("Waiting for the blob trigger to ingest the drop...");
-            ingestion = await WaitForRowAsync<IngestionRecord>(storage.Table(StorageNames.IngestionsTable), TableKey.Encode(Source), TableKey.Encode($"{name}|{uploaded.Value.ETag}"), stepTimeout, "the ingestion record", cancellationToken);
+            var ingestions = new IngestionLog(storage);
+            ingestion = await WaitForAsync(() => ingestions.GetAsync(Source, name, uploaded.Value.ETag.ToString(), cancellationToken), stepTimeout, "the ingestion record", cancellationToken);
             Done("Blob trigger: ETL", $"{ingestion.Status}: {ingestion.VersionId ?? ingestion.Reason}");
             if (ingestion.VersionId is { } versionId)
             {
-                manifest = await new DatasetStore(storage).GetAsync(versionId, cancellationToken);
+                var datasets = new DatasetStore(storage);
+                manifest = await datasets.GetAsync(versionId, cancellationToken);
                 status.Status("Waiting for the queue trigger to index the version...");
-                var entry = await WaitForRowAsync<DatasetVersionEntry>(storage.Table(StorageNames.DatasetVersionsTable), TableKey.Encode(Source), TableKey.Encode(versionId.Split('@')[1]), stepTimeout, "the dataset version index entry", cancellationToken);
+                var entry = await WaitForAsync(() => datasets.GetEntryAsync(versionId, cancellationToken), stepTimeout, "the dataset version index entry", cancellationToken);
                 Done("Queue trigger: index version", $"{entry.VersionId} ({entry.Records} records, {entry.Chunks} chunks)");
 
                 status.Status("Waiting for the queue trigger to embed the version...");
                 indexId = EmbeddingIndexManifest.IdFor(versionId, EmbeddingSettings.Default.Model, EmbeddingSettings.Default.Dimensions);
-                await WaitForRowAsync<TableEntity>(storage.Table(StorageNames.EmbeddingIndexesTable), TableKey.Encode(Source), TableKey.Encode(indexId), stepTimeout, "the embedding index version", cancellationToken);
-                var index = await new EmbeddingIndexStore(storage).GetAsync(indexId, cancellationToken);
-                Done("Queue trigger: embed chunks", $"{indexId} ({index?.Vectors} vectors, {index?.Embedded} embedded, {index?.Reused} reused)");
+                var indexes = new EmbeddingIndexStore(storage);
+                var index = await WaitForAsync(() => indexes.GetAsync(indexId, cancellationToken), stepTimeout, "the embedding index version", cancellationToken);
+                Done("Queue trigger: embed chunks", $"{indexId} ({index.Vectors} vectors, {index.Embedded} embedded, {index.Reused} reused)");
             }
 
             status.Status("Waiting for a heartbeat...");
-            var beat = await WaitForHeartbeatAsync(storage.Table(StorageNames.HeartbeatsTable), started, stepTimeout, cancellationToken);
+            var heartbeats = new HeartbeatLog(storage);
+            var beat = await WaitForAsync(async () => await heartbeats.SinceAsync(started, cancellationToken).FirstOrDefaultAsync(cancellationToken), stepTimeout, "a heartbeat", cancellationToken);
             Done("Timer trigger: heartbeat", $"beat scheduled {beat.ScheduledTime:HH:mm:ss}");
 
             status.Status("Calling GET /api/health...");
@@ -180,54 +182,28 @@ internal static class DemoCommand
         return reader.ReadToEnd();
     }
 
-    private static async Task<T> WaitForRowAsync<T>(TableClient table, string partitionKey, string rowKey, TimeSpan timeout, string what, CancellationToken cancellationToken)
-        where T : class, ITableEntity
+    /// <summary>Polls <paramref name="probe"/> until it finds something (a table that does not exist yet counts as nothing).</summary>
+    private static async Task<T> WaitForAsync<T>(Func<Task<T?>> probe, TimeSpan timeout, string what, CancellationToken cancellationToken)
+        where T : class
     {
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
             try
             {
-                var found = await table.GetEntityIfExistsAsync<T>(partitionKey, rowKey, cancellationToken: cancellationToken);
-                if (found.HasValue)
+                if (await probe() is { } found)
                 {
-                    return found.Value!;
+                    return found;
                 }
             }
             catch (RequestFailedException ex) when (ex.Status == 404)
             {
-                // The table is created by the first handler run.
+                // Not there yet.
             }
 
             if (DateTime.UtcNow > deadline)
             {
                 throw new TimeoutException($"{what} did not appear within {timeout.TotalSeconds:0} s.");
-            }
-
-            await Task.Delay(100, cancellationToken);
-        }
-    }
-
-    private static async Task<Heartbeat> WaitForHeartbeatAsync(TableClient table, DateTimeOffset since, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            try
-            {
-                await foreach (var beat in table.QueryAsync<Heartbeat>(b => b.RecordedAt >= since, cancellationToken: cancellationToken))
-                {
-                    return beat;
-                }
-            }
-            catch (RequestFailedException ex) when (ex.Status == 404)
-            {
-                // No beat yet.
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"no heartbeat within {timeout.TotalSeconds:0} s.");
             }
 
             await Task.Delay(100, cancellationToken);

@@ -49,15 +49,15 @@ internal static class DriftCommand
             foreach (var row in rows)
             {
                 table.AddRow(
-                    row.GetDateTimeOffset("CheckedAt")?.ToString("u", CultureInfo.InvariantCulture) ?? "",
-                    Markup.Escape(row.GetString("Source") ?? ""),
-                    Markup.Escape(row.GetString("Reference") ?? ""),
-                    Markup.Escape(row.GetString("Current") ?? ""),
-                    $"{row.GetInt32("Alerts")}",
-                    $"{row.GetInt32("Warnings")}",
-                    row.GetBoolean("DatasetDrift") == true ? "yes" : "no",
-                    Markup.Escape(row.GetString("Actions") ?? ""),
-                    Markup.Escape(row.GetString("Report") ?? ""));
+                    row.CheckedAt.ToString("u", CultureInfo.InvariantCulture),
+                    Markup.Escape(row.Source),
+                    Markup.Escape(row.Reference),
+                    Markup.Escape(row.Current),
+                    $"{row.Alerts}",
+                    $"{row.Warnings}",
+                    row.DatasetDrift ? "yes" : "no",
+                    Markup.Escape(row.Actions),
+                    Markup.Escape(row.Report));
             }
 
             console.Write(table);

@@ -54,8 +54,7 @@ public static class Frames
     {
         ArgumentNullException.ThrowIfNull(storage);
         var rows = new List<IngestionRecord>();
-        var table = storage.Table(StorageNames.IngestionsTable);
-        await foreach (var row in table.QueryAsync<IngestionRecord>(r => r.PartitionKey == TableKey.Encode(source), cancellationToken: cancellationToken))
+        await foreach (var row in new IngestionLog(storage).ListAsync(source, cancellationToken))
         {
             rows.Add(row);
         }

@@ -57,6 +57,14 @@ public sealed class DatasetStore(StorageAccount storage)
         return manifests;
     }
 
+    /// <summary>The catalog row of a version, or null while it is not catalogued.</summary>
+    public async Task<DatasetVersionEntry?> GetEntryAsync(string id, CancellationToken cancellationToken = default)
+    {
+        var at = id.IndexOf('@', StringComparison.Ordinal);
+        var row = await _catalog.GetEntityIfExistsAsync<DatasetVersionEntry>(TableKey.Encode(DatasetManifest.SourceOf(id)), TableKey.Encode(id[(at + 1)..]), cancellationToken: cancellationToken);
+        return row.HasValue ? row.Value : null;
+    }
+
     public async Task<DatasetManifest?> GetAsync(string id, CancellationToken cancellationToken = default) =>
         await DatasetVersionWriter.ReadManifestAsync(_container.GetBlobClient(DatasetManifest.FolderOf(id) + "manifest.json"), cancellationToken);
 

@@ -1,5 +1,4 @@
-using Azure;
-using Azure.Data.Tables;
+using LlmOps.Storage;
 
 namespace LlmOps.Datasets;
 
@@ -8,16 +7,8 @@ namespace LlmOps.Datasets;
 /// version's hash), written by the publisher once the manifest exists and marked announced once the
 /// <c>dataset-versions</c> message went out, so a replay finishes what a crash left half done.
 /// </summary>
-public sealed class DatasetVersionEntry : ITableEntity
+public sealed class DatasetVersionEntry : TableRow
 {
-    public string PartitionKey { get; set; } = "";
-
-    public string RowKey { get; set; } = "";
-
-    public DateTimeOffset? Timestamp { get; set; }
-
-    public ETag ETag { get; set; }
-
     public string VersionId { get; set; } = "";
 
     public string Feature { get; set; } = "";

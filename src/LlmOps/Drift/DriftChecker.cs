@@ -118,18 +118,20 @@ public sealed class DriftChecker(
             cancellationToken);
         var history = storage.Table(StorageNames.DriftChecksTable);
         await history.UpsertEntityAsync(
-            new TableEntity(TableKey.Encode(feature), TableKey.NewestFirst(now))
+            new DriftHistoryRow
             {
-                ["ReportId"] = id,
-                ["Source"] = sourceDefinition.Name,
-                ["Reference"] = reference.Id,
-                ["Current"] = current.Id,
-                ["Alerts"] = checks.Count(c => c.Status == DriftStatus.Alert),
-                ["Warnings"] = checks.Count(c => c.Status == DriftStatus.Warn),
-                ["DatasetDrift"] = report.DatasetDrift,
-                ["Actions"] = string.Join(",", sent.Select(a => a.Action).Distinct()),
-                ["Report"] = $"{StorageNames.ReportsContainer}/{report.Folder}report.html",
-                ["CheckedAt"] = now,
+                PartitionKey = TableKey.Encode(feature),
+                RowKey = TableKey.NewestFirst(now),
+                ReportId = id,
+                Source = sourceDefinition.Name,
+                Reference = reference.Id,
+                Current = current.Id,
+                Alerts = checks.Count(c => c.Status == DriftStatus.Alert),
+                Warnings = checks.Count(c => c.Status == DriftStatus.Warn),
+                DatasetDrift = report.DatasetDrift,
+                Actions = string.Join(",", sent.Select(a => a.Action).Distinct()),
+                Report = $"{StorageNames.ReportsContainer}/{report.Folder}report.html",
+                CheckedAt = now,
             },
             TableUpdateMode.Replace,
             cancellationToken);
@@ -141,11 +143,11 @@ public sealed class DriftChecker(
             ?? throw LlmOpsException.NotFound($"No published lifecycle for feature '{feature}' (llmops lifecycle publish FILE).");
 
     /// <summary>Past checks of a feature, newest first.</summary>
-    public async Task<IReadOnlyList<TableEntity>> HistoryAsync(string feature, int max = 20, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<DriftHistoryRow>> HistoryAsync(string feature, int max = 20, CancellationToken cancellationToken = default)
     {
         var table = storage.Table(StorageNames.DriftChecksTable);
-        var rows = new List<TableEntity>();
-        await foreach (var row in table.QueryAsync<TableEntity>(e => e.PartitionKey == TableKey.Encode(feature), cancellationToken: cancellationToken))
+        var rows = new List<DriftHistoryRow>();
+        await foreach (var row in table.QueryAsync<DriftHistoryRow>(e => e.PartitionKey == TableKey.Encode(feature), cancellationToken: cancellationToken))
         {
             rows.Add(row);
             if (rows.Count == max)

@@ -21,6 +21,7 @@ namespace LlmOps.Ingestion;
 public sealed class DropIngestor(StorageAccount storage, LifecycleCatalog lifecycles, LineageStore lineage, TimeProvider clock, ILogger<DropIngestor> logger)
 {
     private readonly DatasetStore _datasets = new(storage);
+    private readonly IngestionLog _ingestions = new(storage);
     private readonly DatasetVersionWriter _writer = new(storage);
 
     /// <summary>Runs after the version is written and catalogued, before its announcement: tests inject a crash here.</summary>
@@ -168,16 +169,12 @@ public sealed class DropIngestor(StorageAccount storage, LifecycleCatalog lifecy
 
         async Task<IngestionResult> RecordAsync(IngestionResult result)
         {
-            var table = storage.Table(StorageNames.IngestionsTable);
-            var (partitionKey, rowKey) = (TableKey.Encode(source), TableKey.Encode($"{name}|{etagText}"));
-            // A re-run of the same blob version (after a crash) is an attempt more, with the same outcome.
-            var earlier = await table.GetEntityIfExistsAsync<IngestionRecord>(partitionKey, rowKey, [nameof(IngestionRecord.Attempts)], cancellationToken);
-            await table.UpsertEntityAsync(
+            var (partitionKey, rowKey) = IngestionLog.KeyOf(source, name, etagText);
+            await _ingestions.RecordAsync(
                 new IngestionRecord
                 {
                     PartitionKey = partitionKey,
                     RowKey = rowKey,
-                    Attempts = earlier.HasValue && earlier.Value is { } row ? row.Attempts + 1 : 1,
                     BlobName = name,
                     BlobETag = etagText,
                     Status = result.Status.ToString(),
@@ -191,7 +188,6 @@ public sealed class DropIngestor(StorageAccount storage, LifecycleCatalog lifecy
                     QuarantineFolder = result.QuarantineFolder,
                     IngestedAt = clock.GetUtcNow(),
                 },
-                TableUpdateMode.Replace,
                 cancellationToken);
             return result;
         }

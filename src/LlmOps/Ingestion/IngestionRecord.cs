@@ -1,19 +1,10 @@
-using Azure;
-using Azure.Data.Tables;
+using LlmOps.Storage;
 
 namespace LlmOps.Ingestion;
 
 /// <summary>One row per ingested blob version in table <c>ingestions</c>: PartitionKey source, RowKey name|ETag.</summary>
-public sealed class IngestionRecord : ITableEntity
+public sealed class IngestionRecord : TableRow
 {
-    public string PartitionKey { get; set; } = "";
-
-    public string RowKey { get; set; } = "";
-
-    public DateTimeOffset? Timestamp { get; set; }
-
-    public ETag ETag { get; set; }
-
     public string BlobName { get; set; } = "";
 
     public string BlobETag { get; set; } = "";

@@ -1,5 +1,3 @@
-using System.Globalization;
-using Azure.Data.Tables;
 using LlmOps.Storage;
 using LlmOps.Triggers;
 
@@ -8,22 +6,19 @@ namespace LlmOps.Monitoring;
 /// <summary>The heartbeat timer: proves the schedule runs by writing one row per occurrence.</summary>
 public sealed class HeartbeatRecorder(StorageAccount storage, TimeProvider clock) : ITimerTriggerHandler
 {
+    private readonly HeartbeatLog _log = new(storage);
+
     public async Task HandleAsync(TimerTriggerInput tick, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(tick);
-        var table = storage.Table(StorageNames.HeartbeatsTable);
-        var scheduled = tick.ScheduledTime.ToUniversalTime();
-        await table.UpsertEntityAsync(
+        await _log.RecordAsync(
             new Heartbeat
             {
-                PartitionKey = scheduled.ToString("yyyyMMdd", CultureInfo.InvariantCulture),
-                RowKey = scheduled.ToString("HHmmss.fffffff", CultureInfo.InvariantCulture),
-                ScheduledTime = scheduled,
+                ScheduledTime = tick.ScheduledTime.ToUniversalTime(),
                 RecordedAt = clock.GetUtcNow(),
                 IsPastDue = tick.IsPastDue,
                 Machine = Environment.MachineName,
             },
-            TableUpdateMode.Replace,
             cancellationToken);
     }
 }

@@ -218,7 +218,7 @@ public sealed class DriftCheckerTests
         Assert.Equal(DriftStatus.Alert, run.Reports.Single(r => r.Source == "chats").Checks.Single(c => c.Signal == "column:product").Status);
         Assert.NotEqual(DriftStatus.Alert, run.Reports.Single(r => r.Source == "tickets").Checks.Single(c => c.Signal == "column:product").Status);
         Assert.Contains("emails", Assert.Single(run.Skipped), StringComparison.Ordinal);
-        Assert.Equal(["chats", "tickets"], (await client.Drift.HistoryAsync("multi")).Select(r => r.GetString("Source")).Order(StringComparer.Ordinal));
+        Assert.Equal(["chats", "tickets"], (await client.Drift.HistoryAsync("multi")).Select(r => r.Source).Order(StringComparer.Ordinal));
         await ExpectError.ThrowsAsync(ErrorCode.Invalid, () => client.Drift.CheckAsync("multi"));
         Assert.Equal("chats", (await client.Drift.CheckAsync("multi", source: "chats")).Source);
     }
