@@ -98,55 +98,67 @@ public sealed class BlobTriggerListener : TriggerListener
     }
 
     /// <summary>
-    /// One sweep of the container. A blob last modified before the watermark was settled (completed or poisoned) by
-    /// an earlier sweep, so it costs a comparison and nothing else: no receipt read, no cache entry. After the sweep
-    /// the watermark moves up to the older of the sweep's start (less <see cref="LocalHostOptions.BlobScanClockSkew"/>) and the oldest
-    /// version still unsettled, and is kept in storage, so a restarted host does not re-check its history either.
+    /// One poll: the next page of the current sweep of the container (a sweep is every page, in name order, each poll
+    /// continuing where the last stopped), so one poll costs one listing request however long the history. A blob
+    /// last modified before the watermark was settled (completed or poisoned) before this sweep began: it costs a
+    /// comparison, no receipt read and no cache entry. When a sweep ends, the watermark moves up to the older of the
+    /// sweep's start (less <see cref="LocalHostOptions.BlobScanClockSkew"/>) and the oldest version still unsettled,
+    /// and is kept in storage, so a restarted host does not re-check its history either.
     /// </summary>
     private async Task<DateTimeOffset?> ScanAsync(Azure.Storage.Blobs.BlobContainerClient container, DateTimeOffset? watermark, CancellationToken stoppingToken)
     {
-        var sweepStart = _clock.GetUtcNow() - _options.BlobScanClockSkew;
-        var oldestUnsettled = sweepStart;
+        _sweep ??= new Sweep(_clock.GetUtcNow() - _options.BlobScanClockSkew);
+        var sweep = _sweep;
         var candidates = new List<(BlobTriggerInput Input, DateTimeOffset Modified)>();
-        var listing = container.GetBlobsAsync(new GetBlobsOptions { Prefix = _pattern.Prefix.Length == 0 ? null : _pattern.Prefix }, stoppingToken);
-        await foreach (var item in listing)
+        var pages = container.GetBlobsAsync(new GetBlobsOptions { Prefix = _pattern.Prefix.Length == 0 ? null : _pattern.Prefix }, stoppingToken)
+            .AsPages(sweep.ContinuationToken, _options.BlobScanPageSize);
+        string? next = null;
+        await foreach (var page in pages)
         {
-            if (item.Properties.LastModified is not { } modified || item.Properties.ETag is not { } etag || modified < watermark)
+            foreach (var item in page.Values)
             {
-                continue;
+                if (item.Properties.LastModified is not { } modified || item.Properties.ETag is not { } etag || modified < watermark)
+                {
+                    continue;
+                }
+
+                var bindings = _pattern.Match(item.Name);
+                if (bindings is null)
+                {
+                    continue;
+                }
+
+                // Listings give ETags bare, properties and events quoted: use the quoted form everywhere.
+                var version = new ETag($"\"{etag.ToString().Trim('"')}\"");
+                var input = new BlobTriggerInput(_pattern.Container, item.Name, version, bindings);
+                var key = KeyOf(input);
+                if (_done.ContainsKey(key))
+                {
+                    continue;
+                }
+
+                sweep.OldestUnsettled = modified < sweep.OldestUnsettled ? modified : sweep.OldestUnsettled;
+                if (!_running.ContainsKey(key))
+                {
+                    candidates.Add((input, modified));
+                }
             }
 
-            var bindings = _pattern.Match(item.Name);
-            if (bindings is null)
-            {
-                continue;
-            }
-
-            // Listings give ETags bare, properties and events quoted: use the quoted form everywhere.
-            var version = new ETag($"\"{etag.ToString().Trim('"')}\"");
-            var input = new BlobTriggerInput(_pattern.Container, item.Name, version, bindings);
-            var key = KeyOf(input);
-            if (_done.ContainsKey(key))
-            {
-                continue;
-            }
-
-            oldestUnsettled = modified < oldestUnsettled ? modified : oldestUnsettled;
-            if (!_running.ContainsKey(key))
-            {
-                candidates.Add((input, modified));
-            }
+            next = string.IsNullOrEmpty(page.ContinuationToken) ? null : page.ContinuationToken;
+            break;
         }
 
-        // Without a watermark (the first sweep ever) every blob is a candidate: one listing of the receipts then
-        // settles the finished ones at once instead of a claim each.
-        var settled = watermark is null && candidates.Count > 0
-            ? await _receipts.ListSettledAsync(Function.Name, _pattern.Container, stoppingToken)
-            : null;
+        // Without a watermark (the first sweep ever) every blob is a candidate: one listing of the receipts per sweep
+        // then settles the finished ones at once instead of a claim each.
+        if (watermark is null && candidates.Count > 0)
+        {
+            sweep.Settled ??= await _receipts.ListSettledAsync(Function.Name, _pattern.Container, stoppingToken);
+        }
+
         foreach (var (input, modified) in candidates)
         {
             var key = KeyOf(input);
-            if (settled?.Contains(BlobReceiptStore.ReceiptName(Function.Name, input.Container, input.Name, input.ETag)) == true)
+            if (sweep.Settled?.Contains(BlobReceiptStore.ReceiptName(Function.Name, input.Container, input.Name, input.ETag)) == true)
             {
                 _done.TryAdd(key, modified);
                 continue;
@@ -166,8 +178,27 @@ public sealed class BlobTriggerListener : TriggerListener
                 TaskScheduler.Default);
         }
 
-        return await AdvanceWatermarkAsync(watermark, oldestUnsettled, stoppingToken);
+        if (next is not null)
+        {
+            sweep.ContinuationToken = next;
+            return watermark;
+        }
+
+        _sweep = null;
+        return await AdvanceWatermarkAsync(watermark, sweep.OldestUnsettled, stoppingToken);
     }
+
+    /// <summary>Where the current sweep stands: its start, the page to list next, the oldest unsettled version seen.</summary>
+    private sealed class Sweep(DateTimeOffset start)
+    {
+        public string? ContinuationToken { get; set; }
+
+        public DateTimeOffset OldestUnsettled { get; set; } = start;
+
+        public HashSet<string>? Settled { get; set; }
+    }
+
+    private Sweep? _sweep;
 
     private static string KeyOf(BlobTriggerInput input) => $"{input.Name}\n{input.ETag}";
 

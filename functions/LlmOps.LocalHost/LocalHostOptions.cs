@@ -18,6 +18,12 @@ public sealed class LocalHostOptions
     /// </summary>
     public TimeSpan BlobScanClockSkew { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>
+    /// Blobs listed per poll of a blob trigger: a poll lists one page and the next poll continues the sweep, so the
+    /// cost of a poll does not grow with the container (Azure lists at most 5,000 per page).
+    /// </summary>
+    public int BlobScanPageSize { get; set; } = 5000;
+
     /// <summary>Blob lease on a receipt or a timer lock; renewed at a third of it. Azure allows 15 to 60 s.</summary>
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(15);
 
@@ -49,6 +55,11 @@ public sealed class LocalHostOptions
         if (BlobPollInterval <= TimeSpan.Zero)
         {
             throw new InvalidOperationException($"{SectionName}:BlobPollInterval must be positive.");
+        }
+
+        if (BlobScanPageSize is < 1 or > 5000)
+        {
+            throw new InvalidOperationException($"{SectionName}:BlobScanPageSize must be from 1 to 5000 (Azure's listing limit), got {BlobScanPageSize}.");
         }
 
         if (BlobScanClockSkew < TimeSpan.FromSeconds(1))

@@ -119,14 +119,15 @@ public sealed class BlobTriggerTests
     }
 
     [Fact]
-    public async Task SettledHistory_BehindTheWatermark_NotCheckedAgainAfterRestart_NewBlobStillRuns()
+    public async Task SettledHistory_BehindTheWatermark_NotCheckedAgainAfterRestart_NewBlobStillRuns_OnePagePerPoll()
     {
         var storage = await SharedAzurite.AccountAsync();
         var container = TestNames.Container("history");
         var function = TestNames.Function("History");
         var handler = new RecordingBlobHandler();
         var catalog = new FunctionCatalog([FunctionDefinition.Blob<RecordingBlobHandler>(function, container + "/{name}")]);
-        var skew = new Dictionary<string, string?> { ["LlmOps:Host:BlobScanClockSkew"] = "00:00:01" };
+        // Pages of 4: each poll lists one page, so the sweeps span several polls.
+        var skew = new Dictionary<string, string?> { ["LlmOps:Host:BlobScanClockSkew"] = "00:00:01", ["LlmOps:Host:BlobScanPageSize"] = "4" };
         var blobs = storage.Container(container);
         await blobs.CreateIfNotExistsAsync();
         var names = Enumerable.Range(0, 20).Select(i => $"old-{i:00}.jsonl").ToList();
