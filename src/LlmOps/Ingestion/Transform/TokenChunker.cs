@@ -73,12 +73,22 @@ public sealed class TokenChunker
             return [];
         }
 
-        // Most records fit one chunk, and counting is much cheaper than encoding with offsets; a text far longer
-        // than a chunk is encoded straight away, so it is tokenized once.
+        // Most records fit one chunk, and counting is much cheaper than encoding with offsets. The count stops after
+        // maxTokens tokens (GetIndexByTokenCount), so a text that turns out longer than a chunk has cost at most one
+        // chunk's worth before it is encoded, not a whole extra pass; a text far longer than a chunk is encoded
+        // straight away. Either way a long text is tokenized once.
         if (text.Length <= _maxTokens * 8)
         {
-            totalTokens = CountTokens(text);
-            if (totalTokens <= _maxTokens)
+            if (Segments(text).Take(2).Count() == 1)
+            {
+                var fits = _tokenizer.GetIndexByTokenCount(text, _maxTokens, out _, out var counted);
+                if (fits >= text.Length)
+                {
+                    totalTokens = counted;
+                    return [new TextChunk(ChunkId(recordKey, 0), 0, text, totalTokens, 0, text.Length)];
+                }
+            }
+            else if ((totalTokens = CountTokens(text)) <= _maxTokens)
             {
                 return [new TextChunk(ChunkId(recordKey, 0), 0, text, totalTokens, 0, text.Length)];
             }
