@@ -5,11 +5,16 @@ using Azure.Storage.Blobs.Models;
 namespace LlmOps.LocalHost;
 
 /// <summary>A blob version claimed by this instance: the leased receipt, updated as the run ends.</summary>
-internal sealed class BlobReceiptClaim(BlobClient receiptBlob, BlobLeaseKeeper lease, BlobReceipt receipt, TimeProvider clock) : IAsyncDisposable
+internal sealed class BlobReceiptClaim(BlobClient receiptBlob, BlobLeaseKeeper lease, BlobReceipt receipt, TimeProvider clock, bool attemptCounted) : IAsyncDisposable
 {
     private const int MaxErrorLength = 4000;
 
+    private bool _attemptCounted = attemptCounted;
+
     public BlobReceipt Receipt { get; private set; } = receipt;
+
+    /// <summary>Attempts made before this claim (a receipt created by this claim already counts this one).</summary>
+    public int AttemptsBefore => Receipt.Attempts - (_attemptCounted ? 1 : 0);
 
     /// <summary>Fires when the lease could not be renewed: another instance may take the blob over.</summary>
     public CancellationToken LeaseLost => lease.Lost;
@@ -21,12 +26,20 @@ internal sealed class BlobReceiptClaim(BlobClient receiptBlob, BlobLeaseKeeper l
     /// Counts an attempt as it starts, as the Functions host counts a dequeue: a handler that kills its process still
     /// uses up an attempt, so such a blob ends on the poison queue instead of running forever.
     /// </summary>
-    public Task StartAttemptAsync(CancellationToken cancellationToken) =>
-        WriteAsync(Receipt with
+    public async Task StartAttemptAsync(CancellationToken cancellationToken)
+    {
+        if (_attemptCounted)
         {
-            Attempts = Receipt.Attempts + 1,
-            LastError = $"attempt {Receipt.Attempts + 1} started at {clock.GetUtcNow():O} and did not finish (the host stopped or its process died)",
-        }, cancellationToken);
+            _attemptCounted = false; // counted when the receipt was created
+            return;
+        }
+
+        await WriteAsync(Receipt with { Attempts = Receipt.Attempts + 1, LastError = StartedMessage(Receipt.Attempts + 1, clock.GetUtcNow()) }, cancellationToken);
+    }
+
+    /// <summary>What a receipt says while an attempt runs: if the process dies, that is what stays.</summary>
+    internal static string StartedMessage(int attempt, DateTimeOffset at) =>
+        $"attempt {attempt} started at {at:O} and did not finish (the host stopped or its process died)";
 
     /// <summary>Gives back the attempt of a run the host abandoned while stopping gracefully (its input is handed back).</summary>
     public Task RefundAttemptAsync(CancellationToken cancellationToken) =>

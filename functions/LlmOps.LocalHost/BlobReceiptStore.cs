@@ -51,7 +51,10 @@ public sealed class BlobReceiptStore(StorageAccount storage, LocalHostOptions op
         string function, string container, string name, ETag etag, CancellationToken cancellationToken)
     {
         var receiptBlob = _container.GetBlobClient(ReceiptName(function, container, name, etag));
-        var fresh = new BlobReceipt(function, container, name, etag.ToString(), BlobReceiptStatus.Pending, 0, null, clock.GetUtcNow());
+        // A fresh receipt is written with its first attempt already counted (one write less per blob); in a race
+        // where another instance takes the lease first, that instance counts one attempt more: counting errs high.
+        var now = clock.GetUtcNow();
+        var fresh = new BlobReceipt(function, container, name, etag.ToString(), BlobReceiptStatus.Pending, 1, BlobReceiptClaim.StartedMessage(1, now), now);
         // When the receipt exists this or another instance saw the version before: the lease decides who runs, the receipt whether to.
         var created = await receiptBlob.TryCreateAsync(
             BinaryData.FromObjectAsJson(fresh, JsonSerializerOptions.Web),
@@ -76,7 +79,7 @@ public sealed class BlobReceiptStore(StorageAccount storage, LocalHostOptions op
                 return (BlobClaimOutcome.Done, null);
             }
 
-            return (BlobClaimOutcome.Claimed, new BlobReceiptClaim(receiptBlob, lease, receipt, clock));
+            return (BlobClaimOutcome.Claimed, new BlobReceiptClaim(receiptBlob, lease, receipt, clock, attemptCounted: created));
         }
         catch
         {

@@ -306,7 +306,7 @@ public sealed class BlobTriggerListener : TriggerListener
 
     private async Task RunClaimedAsync(BlobTriggerInput input, string key, DateTimeOffset modified, BlobReceiptClaim claim)
     {
-        if (claim.Receipt.Attempts < _hostJson.PoisonBlobThreshold)
+        if (claim.AttemptsBefore < _hostJson.PoisonBlobThreshold)
         {
             _diagnostics.Increment(HostDiagnostics.BlobInvocations, Function.Name);
             await claim.StartAttemptAsync(HandlerStopping);
