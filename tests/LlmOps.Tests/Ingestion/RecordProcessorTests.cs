@@ -70,6 +70,20 @@ public sealed class RecordProcessorTests
         }
     }
 
+    [Fact]
+    public async Task Pipelined_SinkFails_TheSinkErrorReachesTheCaller_NothingHangs()
+    {
+        var lifecycle = LifecycleParser.Parse(Lifecycle);
+        var processor = new RecordProcessor(lifecycle, lifecycle.Sources[0]);
+        var calls = 0;
+
+        var error = await Assert.ThrowsAsync<IOException>(() => processor.ProcessAsync(ToAsync(Outcomes(5000)), _ =>
+            ++calls == 2 ? throw new IOException("disk full on purpose") : ValueTask.CompletedTask, CancellationToken.None))
+            .WaitAsync(TimeSpan.FromMinutes(1));
+
+        Assert.Equal("disk full on purpose", error.Message);
+    }
+
     private static IEnumerable<ReadOutcome> Outcomes(int count)
     {
         for (var i = 0; i < count; i++)

@@ -63,9 +63,9 @@ public sealed class RecordProcessor
     /// Processes a drop as a pipeline of four stages, each on its own thread and each in drop order, joined by bounded
     /// queues of <see cref="PipelineBatch"/> records: read and validate (the caller's reading), clean, redact, hash and
     /// detect the language, chunk then dedup and count, and <paramref name="sink"/> (spooling). Results are the
-    /// same, in the same order, as <see cref="ProcessBatch"/> gives. Stages, not records, run in parallel: one thread
-    /// tokenizes and one redacts, because the tokenizer and the regular expressions slow down when several threads
-    /// share them (measured: two threads tokenizing were slower than one; see the ETL benchmark).
+    /// same, in the same order, as <see cref="ProcessBatch"/> gives. Stages, not records, run in parallel: records
+    /// handed to Parallel.For over a shared tokenizer ran slower on two threads than on one (see the ETL benchmark).
+    /// A stage that fails stops the others, and its error is what the caller sees.
     /// </summary>
     public async Task ProcessAsync(
         IAsyncEnumerable<ReadOutcome> outcomes,
@@ -94,9 +94,17 @@ public sealed class RecordProcessor
             Task.Run(
                 async () =>
                 {
-                    await foreach (var results in finished.Reader.ReadAllAsync(token))
+                    try
                     {
-                        await sink(results);
+                        await foreach (var results in finished.Reader.ReadAllAsync(token))
+                        {
+                            await sink(results);
+                        }
+                    }
+                    catch
+                    {
+                        await failed.CancelAsync();
+                        throw;
                     }
                 },
                 token),
@@ -124,10 +132,17 @@ public sealed class RecordProcessor
         }
         catch (Exception ex)
         {
-            // A reader error (an unreadable drop, say) stops the stages and is what the caller sees.
+            // A reader error (an unreadable drop, say) stops the stages and is what the caller sees; a stage that
+            // failed first (a full disk while spooling, say) cancelled the reading, and its own error is reported.
             validated.Writer.TryComplete(ex);
             await failed.CancelAsync();
             await Task.WhenAll(stages.Select(t => t.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default)));
+            if (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested
+                && stages.FirstOrDefault(t => t.IsFaulted)?.Exception?.InnerException is { } stageError)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(stageError);
+            }
+
             throw;
         }
 
