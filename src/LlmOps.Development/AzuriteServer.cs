@@ -257,10 +257,11 @@ public sealed partial class AzuriteServer : IAsyncDisposable
 
     private static async Task InstallAsync(string root, TimeSpan timeout, Action<string> progress, CancellationToken cancellationToken)
     {
-        // Several test processes may start at once: one installs, the others wait for it.
-        var lockDirectory = Path.Combine(root, "node_modules");
-        Directory.CreateDirectory(lockDirectory);
-        var lockPath = Path.Combine(lockDirectory, ".llmops-install.lock");
+        // Several test processes (and several servers in one) may start at once: one installs, the others wait for
+        // it. The lock lives outside node_modules, which npm ci deletes and recreates: a lock file inside it vanished
+        // under its holder, and a second install then ran beside the first.
+        var rootHash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(Path.GetFullPath(root))))[..16];
+        var lockPath = Path.Combine(Path.GetTempPath(), $"llmops-azurite-install-{rootHash}.lock");
         var deadline = DateTime.UtcNow + timeout;
         FileStream? installLock = null;
         while (installLock is null)
