@@ -253,7 +253,7 @@ public sealed class BlobTriggerListener : TriggerListener
     }
 
     /// <summary>Every version of the container last modified before <paramref name="SettledBefore"/> is completed or poisoned.</summary>
-    private sealed record ScanWatermark(DateTimeOffset SettledBefore);
+    internal sealed record ScanWatermark(DateTimeOffset SettledBefore);
 
     private async Task ProcessAsync(BlobTriggerInput input, string key, DateTimeOffset modified)
     {

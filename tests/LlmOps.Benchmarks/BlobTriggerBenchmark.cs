@@ -48,7 +48,7 @@ internal static class BlobTriggerBenchmark
             // Past the newest finished blob; blob times are whole seconds, so new uploads start a second after it.
             var settledBefore = etags.Values.Max(b => b.LastModified) + TimeSpan.FromSeconds(1);
             await hosts.GetBlobClient(BlobTriggerListener.WatermarkBlobName(function, backlog.Name)).UploadAsync(
-                BinaryData.FromObjectAsJson(new ScanWatermark(settledBefore), System.Text.Json.JsonSerializerOptions.Web), overwrite: true);
+                BinaryData.FromObjectAsJson(new BlobTriggerListener.ScanWatermark(settledBefore), System.Text.Json.JsonSerializerOptions.Web), overwrite: true);
             while (DateTimeOffset.UtcNow < settledBefore + TimeSpan.FromSeconds(1))
             {
                 await Task.Delay(100);
@@ -137,8 +137,6 @@ internal static class BlobTriggerBenchmark
         await host.StartAsync();
         return host;
     }
-
-    private sealed record ScanWatermark(DateTimeOffset SettledBefore);
 
     private static async Task WaitAsync(Func<bool> condition, TimeSpan timeout, string what)
     {

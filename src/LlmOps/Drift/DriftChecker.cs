@@ -50,7 +50,7 @@ public sealed class DriftChecker(
         {
             try
             {
-                reports.Add(await CheckAsync(feature, source: source.Name, cancellationToken: cancellationToken));
+                reports.Add(await CheckSourceAsync(lifecycle, source, null, null, cancellationToken));
             }
             catch (LlmOpsException ex) when (ex.Code == ErrorCode.NothingToCompare)
             {
@@ -70,7 +70,6 @@ public sealed class DriftChecker(
     public async Task<DriftReport> CheckAsync(string feature, string? referenceId = null, string? currentId = null, string? source = null, CancellationToken cancellationToken = default)
     {
         var lifecycle = await LifecycleAsync(feature, cancellationToken);
-        var settings = lifecycle.Drift;
         var named = source ?? (currentId ?? referenceId) switch
         {
             { } versionId when versionId.StartsWith("dataset:", StringComparison.Ordinal) => DatasetManifest.SourceOf(versionId),
@@ -79,6 +78,14 @@ public sealed class DriftChecker(
         };
         var sourceDefinition = lifecycle.Sources.FirstOrDefault(s => s.Name == named)
             ?? throw LlmOpsException.Invalid($"Feature '{feature}' has no source '{named}' (it has {string.Join(", ", lifecycle.Sources.Select(s => s.Name))}).");
+        return await CheckSourceAsync(lifecycle, sourceDefinition, referenceId, currentId, cancellationToken);
+    }
+
+    /// <summary>One source's check, with the lifecycle read once by the caller (a run over every source reads it once).</summary>
+    private async Task<DriftReport> CheckSourceAsync(LifecycleDefinition lifecycle, SourceDefinition sourceDefinition, string? referenceId, string? currentId, CancellationToken cancellationToken)
+    {
+        var feature = lifecycle.Feature;
+        var settings = lifecycle.Drift;
         var current = currentId is not null
             ? await datasets.GetAsync(currentId, cancellationToken) ?? throw LlmOpsException.NotFound($"No dataset version {currentId}.")
             : await datasets.LatestAsync(sourceDefinition.Name, cancellationToken) ?? throw LlmOpsException.NothingToCompare($"Source '{sourceDefinition.Name}' has no dataset version yet; nothing to check.");
