@@ -13,10 +13,12 @@ internal static class DatasetsCommand
     {
         var connection = StorageOption.Create();
         var sourceFilter = new Option<string?>("--source") { Description = "Only versions of this source." };
-        var list = new Command("list", "List dataset versions, newest first.") { sourceFilter, connection };
+        var limit = LimitOption.Create("versions");
+        var list = new Command("list", "List dataset versions, newest first.") { sourceFilter, limit, connection };
         list.SetAction(async (parse, cancellationToken) => await CliErrors.RunAsync(console, async () =>
         {
-            var versions = await (await StoreAsync(parse, connection, cancellationToken)).ListAsync(parse.GetValue(sourceFilter), cancellationToken);
+            var store = await StoreAsync(parse, connection, cancellationToken);
+            var (versions, more) = await LimitOption.TakeAsync(store.ListAsync(parse.GetValue(sourceFilter), cancellationToken), parse.GetValue(limit), cancellationToken);
             var table = new Table().AddColumns("Version", "Records", "Chunks", "Quarantined", "Source blob", "Created").Border(TableBorder.Rounded);
             foreach (var v in versions)
             {
@@ -24,7 +26,7 @@ internal static class DatasetsCommand
             }
 
             console.Write(table);
-            console.MarkupLineInterpolated($"{versions.Count} version(s).");
+            LimitOption.Summarize(console, versions.Count, more, "version");
             return 0;
         }));
 

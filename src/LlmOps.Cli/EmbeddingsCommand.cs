@@ -11,12 +11,14 @@ internal static class EmbeddingsCommand
     {
         var connection = StorageOption.Create();
         var source = new Option<string?>("--source") { Description = "Only index versions of this source." };
-        var list = new Command("list", "List embedding index versions, newest first.") { source, connection };
+        var limit = LimitOption.Create("index versions");
+        var list = new Command("list", "List embedding index versions, newest first.") { source, limit, connection };
         list.SetAction(async (parse, cancellationToken) => await CliErrors.RunAsync(console, async () =>
         {
             using var services = await StorageOption.ClientAsync(parse, connection, cancellationToken);
             var table = new Table().AddColumns("Index", "Provider / model", "Vectors", "Embedded", "Reused", "Requests", "Created").Border(TableBorder.Rounded);
-            foreach (var index in await services.Indexes.ListAsync(parse.GetValue(source), cancellationToken))
+            var (indexes, more) = await LimitOption.TakeAsync(services.Indexes.ListAsync(parse.GetValue(source), cancellationToken), parse.GetValue(limit), cancellationToken);
+            foreach (var index in indexes)
             {
                 table.AddRow(
                     Markup.Escape(index.Id),
@@ -29,6 +31,7 @@ internal static class EmbeddingsCommand
             }
 
             console.Write(table);
+            LimitOption.Summarize(console, indexes.Count, more, "index version");
             return 0;
         }));
 

@@ -89,7 +89,7 @@ internal static class RegistryCommand
             console.MarkupLineInterpolated($"[bold]{item.Name}[/] ({item.Kind}, feature {item.Feature ?? "-"}): {item.Description ?? ""}");
             var aliases = item.Aliases.ToLookup(a => a.Version, a => a.Alias);
             var versions = new Table().AddColumns("Version", "Run", "Aliases", "Created", "By", "Description").Border(TableBorder.Rounded);
-            foreach (var version in await services.Registry.ListVersionsAsync(item.Name, cancellationToken))
+            await foreach (var version in services.Registry.ListVersionsAsync(item.Name, cancellationToken))
             {
                 versions.AddRow(
                     version.Version.ToString(CultureInfo.InvariantCulture),
@@ -101,7 +101,7 @@ internal static class RegistryCommand
             }
 
             console.Write(versions);
-            foreach (var deployment in await services.Registry.ListDeploymentsAsync(item.Name, cancellationToken))
+            await foreach (var deployment in services.Registry.ListDeploymentsAsync(item.Name, cancellationToken))
             {
                 console.MarkupLineInterpolated($"{deployment.Id}: version {deployment.Version} to {deployment.Environment} at {deployment.DeployedAt:u} by {deployment.DeployedBy}");
             }
@@ -114,7 +114,7 @@ internal static class RegistryCommand
         {
             using var services = await StorageOption.ClientAsync(parse, connection, cancellationToken);
             var table = new Table().AddColumns("Name", "Kind", "Latest", "Aliases", "Feature").Border(TableBorder.Rounded);
-            foreach (var item in await services.Registry.ListAsync(cancellationToken))
+            await foreach (var item in services.Registry.ListAsync(cancellationToken))
             {
                 table.AddRow(
                     Markup.Escape(item.Name),

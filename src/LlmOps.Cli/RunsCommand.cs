@@ -13,11 +13,12 @@ internal static class RunsCommand
     {
         var connection = StorageOption.Create();
         var experiment = new Option<string?>("--experiment") { Description = "Only runs of this experiment." };
-        var list = new Command("list", "List runs, newest first, with status, duration and git revision.") { experiment, connection };
+        var limit = LimitOption.Create("runs");
+        var list = new Command("list", "List runs, newest first, with status, duration and git revision.") { experiment, limit, connection };
         list.SetAction(async (parse, cancellationToken) => await CliErrors.RunAsync(console, async () =>
         {
             using var services = await StorageOption.ClientAsync(parse, connection, cancellationToken);
-            var runs = await services.Tracker.ListRunsAsync(parse.GetValue(experiment), cancellationToken);
+            var (runs, more) = await LimitOption.TakeAsync(services.Tracker.ListRunsAsync(parse.GetValue(experiment), cancellationToken), parse.GetValue(limit), cancellationToken);
             var table = new Table().AddColumns("Run", "Experiment", "Name", "Status", "Started", "Duration", "Git").Border(TableBorder.Rounded);
             foreach (var run in runs)
             {
@@ -32,7 +33,7 @@ internal static class RunsCommand
             }
 
             console.Write(table);
-            console.MarkupLineInterpolated($"{runs.Count} run(s).");
+            LimitOption.Summarize(console, runs.Count, more, "run");
             return 0;
         }));
 

@@ -45,6 +45,9 @@ public static class LlmOpsServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IQualitySignalSource, RetrievalRelevanceSource>());
         services.TryAddSingleton<RetrievalEvaluator>();
         services.TryAddSingleton<LineageStore>();
+        services.TryAddSingleton<DriftHistory>();
+        services.TryAddSingleton<DriftActionLog>();
+        services.TryAddSingleton<DriftScheduleStore>();
         services.TryAddSingleton<DriftChecker>();
         services.TryAddSingleton<ExperimentTracker>();
         services.TryAddSingleton<ModelRegistry>();

@@ -19,66 +19,70 @@ namespace LlmOps.Datasets;
 public sealed class DatasetStore(StorageAccount storage)
 {
     private readonly BlobContainerClient _container = storage.Container(StorageNames.DatasetsContainer);
+    private const string ByTimePrefix = "t|";
     private readonly TableClient _catalog = storage.Table(StorageNames.DatasetVersionsTable);
 
-    /// <summary>Catalog rows, newest first (one partition query per source; the whole table without one).</summary>
-    public async Task<IReadOnlyList<DatasetVersionEntry>> EntriesAsync(string? source = null, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Catalog rows, newest first, page by page as the table returns them: one partition range query per source; the
+    /// whole table without one (newest first within each source).
+    /// </summary>
+    public async IAsyncEnumerable<DatasetVersionEntry> EntriesAsync(string? source = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var entries = new List<DatasetVersionEntry>();
-        try
+        var query = source is null
+            ? _catalog.QueryAsync<DatasetVersionEntry>(e => e.RowKey.CompareTo(ByTimePrefix) >= 0 && e.RowKey.CompareTo(ByTimePrefix + "~") < 0, cancellationToken: cancellationToken)
+            : _catalog.QueryAsync<DatasetVersionEntry>(
+                e => e.PartitionKey == TableKey.Encode(source) && e.RowKey.CompareTo(ByTimePrefix) >= 0 && e.RowKey.CompareTo(ByTimePrefix + "~") < 0,
+                cancellationToken: cancellationToken);
+        await foreach (var entry in query)
         {
-            var query = source is null
-                ? _catalog.QueryAsync<DatasetVersionEntry>(cancellationToken: cancellationToken)
-                : _catalog.QueryAsync<DatasetVersionEntry>(e => e.PartitionKey == TableKey.Encode(source), cancellationToken: cancellationToken);
-            await foreach (var entry in query)
-            {
-                entries.Add(entry);
-            }
+            yield return entry;
         }
-        catch (RequestFailedException ex) when (ex.Status == 404)
-        {
-            // No version was ever published in this account.
-        }
-
-        return [.. entries.OrderByDescending(e => e.CreatedAt)];
     }
 
-    public async Task<IReadOnlyList<DatasetManifest>> ListAsync(string? source = null, CancellationToken cancellationToken = default)
+    /// <summary>The manifests of <see cref="EntriesAsync"/>, newest first.</summary>
+    public async IAsyncEnumerable<DatasetManifest> ListAsync(string? source = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var manifests = new List<DatasetManifest>();
-        foreach (var entry in await EntriesAsync(source, cancellationToken))
+        await foreach (var entry in EntriesAsync(source, cancellationToken))
         {
             if (await GetAsync(entry.VersionId, cancellationToken) is { } manifest)
             {
-                manifests.Add(manifest);
+                yield return manifest;
             }
         }
-
-        return manifests;
     }
 
     /// <summary>The catalog row of a version, or null while it is not catalogued.</summary>
     public async Task<DatasetVersionEntry?> GetEntryAsync(string id, CancellationToken cancellationToken = default)
     {
-        var at = id.IndexOf('@', StringComparison.Ordinal);
-        var row = await _catalog.GetEntityIfExistsAsync<DatasetVersionEntry>(TableKey.Encode(DatasetManifest.SourceOf(id)), TableKey.Encode(id[(at + 1)..]), cancellationToken: cancellationToken);
+        var row = await _catalog.GetEntityIfExistsAsync<DatasetVersionEntry>(TableKey.Encode(DatasetManifest.SourceOf(id)), HashRow(id), cancellationToken: cancellationToken);
         return row.HasValue ? row.Value : null;
     }
 
     public async Task<DatasetManifest?> GetAsync(string id, CancellationToken cancellationToken = default) =>
         await DatasetVersionWriter.ReadManifestAsync(_container.GetBlobClient(DatasetManifest.FolderOf(id) + "manifest.json"), cancellationToken);
 
-    public async Task<DatasetManifest?> LatestAsync(string source, CancellationToken cancellationToken = default) =>
-        await EntriesAsync(source, cancellationToken) is [var newest, ..] ? await GetAsync(newest.VersionId, cancellationToken) : null;
+    /// <summary>The newest version of <paramref name="source"/>: the first row of its time-ordered range, one request.</summary>
+    public async Task<DatasetManifest?> LatestAsync(string source, CancellationToken cancellationToken = default)
+    {
+        await foreach (var entry in EntriesAsync(source, cancellationToken))
+        {
+            return await GetAsync(entry.VersionId, cancellationToken);
+        }
 
-    /// <summary>The version's catalog row: the one already there (a replay), or a new one, not yet announced.</summary>
+        return null;
+    }
+
+    /// <summary>
+    /// The version's catalog row: the one already there (a replay), or a new one, not yet announced. Each version has
+    /// two rows written in one transaction: one keyed by its hash (point reads) and one keyed newest first (listing).
+    /// </summary>
     public async Task<DatasetVersionEntry> CatalogAsync(DatasetManifest manifest, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(manifest);
         var entry = new DatasetVersionEntry
         {
             PartitionKey = TableKey.Encode(manifest.Source),
-            RowKey = TableKey.Encode(manifest.Id[(manifest.Id.IndexOf('@', StringComparison.Ordinal) + 1)..]),
+            RowKey = HashRow(manifest.Id),
             VersionId = manifest.Id,
             Feature = manifest.Feature,
             Manifest = DatasetManifest.FolderOf(manifest.Id) + "manifest.json",
@@ -94,25 +98,50 @@ public sealed class DatasetStore(StorageAccount storage)
 
         try
         {
-            await _catalog.AddEntityAsync(entry, cancellationToken);
+            await _catalog.SubmitTransactionAsync(
+                [new TableTransactionAction(TableTransactionActionType.Add, entry), new TableTransactionAction(TableTransactionActionType.Add, ByTime(entry))],
+                cancellationToken);
             return entry;
         }
-        catch (RequestFailedException ex) when (ex.Status == 409)
+        catch (TableTransactionFailedException ex) when (ex.Status == 409)
         {
-            // Another host published the same content at the same moment: its row stands.
+            // Another host published the same content at the same moment: its rows stand.
             return (await _catalog.GetEntityAsync<DatasetVersionEntry>(entry.PartitionKey, entry.RowKey, cancellationToken: cancellationToken)).Value;
         }
     }
 
-    /// <summary>Records that the version's announcement went out.</summary>
+    /// <summary>Records, on both of the version's rows at once, that its announcement went out.</summary>
     public async Task MarkAnnouncedAsync(DatasetVersionEntry entry, string messageId, DateTimeOffset at, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(entry);
+        entry.RowKey = HashRow(entry.VersionId);
         entry.Announced = true;
         entry.MessageId = messageId;
         entry.AnnouncedAt = at;
-        await _catalog.UpdateEntityAsync(entry, ETag.All, TableUpdateMode.Replace, cancellationToken);
+        await _catalog.SubmitTransactionAsync(
+            [
+                new TableTransactionAction(TableTransactionActionType.UpdateReplace, entry, ETag.All),
+                new TableTransactionAction(TableTransactionActionType.UpsertReplace, ByTime(entry)),
+            ],
+            cancellationToken);
     }
+
+    private static string HashRow(string id) => TableKey.Encode(id[(id.IndexOf('@', StringComparison.Ordinal) + 1)..]);
+
+    private static DatasetVersionEntry ByTime(DatasetVersionEntry entry) => new()
+    {
+        PartitionKey = entry.PartitionKey,
+        RowKey = $"{ByTimePrefix}{TableKey.NewestFirst(entry.CreatedAt)}|{HashRow(entry.VersionId)}",
+        VersionId = entry.VersionId,
+        Feature = entry.Feature,
+        Manifest = entry.Manifest,
+        Records = entry.Records,
+        Chunks = entry.Chunks,
+        CreatedAt = entry.CreatedAt,
+        Announced = entry.Announced,
+        MessageId = entry.MessageId,
+        AnnouncedAt = entry.AnnouncedAt,
+    };
 
     /// <summary>Every problem found: a part missing, or its bytes no longer matching the manifest's SHA-256.</summary>
     public async Task<IReadOnlyList<string>> VerifyAsync(DatasetManifest manifest, CancellationToken cancellationToken = default)

@@ -4,8 +4,9 @@ namespace LlmOps.Datasets;
 
 /// <summary>
 /// The catalog row of a published dataset version in table <c>datasetversions</c> (PartitionKey source, RowKey the
-/// version's hash), written by the publisher once the manifest exists and marked announced once the
-/// <c>dataset-versions</c> message went out, so a replay finishes what a crash left half done.
+/// version's hash, with a copy keyed <c>t|</c>newest first<c>|</c>hash for listing), written by the publisher once the
+/// manifest exists and marked announced once the <c>dataset-versions</c> message went out, so a replay finishes what a
+/// crash left half done.
 /// </summary>
 public sealed class DatasetVersionEntry : TableRow
 {

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using Azure.Data.Tables;
 using LlmOps.Datasets;
 using LlmOps.Embeddings;
 using LlmOps.Errors;
@@ -27,6 +26,8 @@ public sealed class DriftChecker(
     ModelRegistry registry,
     ExperimentTracker tracker,
     LineageStore lineage,
+    DriftHistory history,
+    DriftActionLog actionLog,
     IEnumerable<IQualitySignalSource> qualitySources,
     TimeProvider clock)
 {
@@ -123,12 +124,11 @@ public sealed class DriftChecker(
                 [new LineageDataset(reference.Id), new LineageDataset(current.Id)],
                 [new LineageDataset(id, new Dictionary<string, string> { ["report"] = $"{StorageNames.ReportsContainer}/{report.Folder}report.html", ["datasetDrift"] = report.DatasetDrift.ToString() })]),
             cancellationToken);
-        var history = storage.Table(StorageNames.DriftChecksTable);
-        await history.UpsertEntityAsync(
+        await history.RecordAsync(
             new DriftHistoryRow
             {
                 PartitionKey = TableKey.Encode(feature),
-                RowKey = TableKey.NewestFirst(now),
+                RowKey = DriftHistory.RowKeyOf(now, sourceDefinition.Name),
                 ReportId = id,
                 Source = sourceDefinition.Name,
                 Reference = reference.Id,
@@ -140,7 +140,6 @@ public sealed class DriftChecker(
                 Report = $"{StorageNames.ReportsContainer}/{report.Folder}report.html",
                 CheckedAt = now,
             },
-            TableUpdateMode.Replace,
             cancellationToken);
         return report;
     }
@@ -152,9 +151,8 @@ public sealed class DriftChecker(
     /// <summary>Past checks of a feature, newest first.</summary>
     public async Task<IReadOnlyList<DriftHistoryRow>> HistoryAsync(string feature, int max = 20, CancellationToken cancellationToken = default)
     {
-        var table = storage.Table(StorageNames.DriftChecksTable);
         var rows = new List<DriftHistoryRow>();
-        await foreach (var row in table.QueryAsync<DriftHistoryRow>(e => e.PartitionKey == TableKey.Encode(feature), cancellationToken: cancellationToken))
+        await foreach (var row in history.ListAsync(feature, cancellationToken))
         {
             rows.Add(row);
             if (rows.Count == max)
@@ -200,11 +198,19 @@ public sealed class DriftChecker(
             throw LlmOpsException.NothingToCompare($"The champion's run {run.Info.Id} logged no dataset or index input of source '{current.Source}' to compare against.");
         }
 
-        var versions = await datasets.ListAsync(current.Source, cancellationToken);
-        var position = versions.ToList().FindIndex(v => v.Id == current.Id);
-        return position >= 0 && position + 1 < versions.Count
-            ? (versions[position + 1], otherSource ? $"the version before the current one (the lifecycle's reference is of source '{DatasetManifest.SourceOf(choice.DatasetId!)}')" : "the version before the current one")
-            : throw LlmOpsException.NothingToCompare($"{current.Id} is the first version of '{current.Source}'; there is no previous version to compare with (name a reference).");
+        // The catalog lists newest first: the entry after the current one is the version before it.
+        var seen = false;
+        await foreach (var entry in datasets.EntriesAsync(current.Source, cancellationToken))
+        {
+            if (seen && await datasets.GetAsync(entry.VersionId, cancellationToken) is { } previous)
+            {
+                return (previous, otherSource ? $"the version before the current one (the lifecycle's reference is of source '{DatasetManifest.SourceOf(choice.DatasetId!)}')" : "the version before the current one");
+            }
+
+            seen |= entry.VersionId == current.Id;
+        }
+
+        throw LlmOpsException.NothingToCompare($"{current.Id} is the first version of '{current.Source}'; there is no previous version to compare with (name a reference).");
     }
 
     private async Task<DriftSample> SampleAsync(DatasetManifest manifest, SourceDefinition source, DateTimeOffset? since, DriftSample? reference, DriftSettings settings, CancellationToken cancellationToken)
@@ -302,13 +308,11 @@ public sealed class DriftChecker(
             return (sent, held);
         }
 
-        var cooldowns = storage.Table(StorageNames.DriftActionsTable);
         var queue = storage.Queue(StorageNames.ActionsQueue);
         foreach (var check in alerts)
         {
             var cause = $"{check.Action}|{check.Signal}";
-            var last = await cooldowns.GetEntityIfExistsAsync<TableEntity>(TableKey.Encode(report.Feature), TableKey.Encode(cause), cancellationToken: cancellationToken);
-            if (last.HasValue && last.Value!.GetDateTimeOffset("SentAt") is { } sentAt && report.CheckedAt - sentAt < settings.Cooldown)
+            if (await actionLog.LastSentAsync(report.Feature, cause, cancellationToken) is { SentAt: var sentAt } && report.CheckedAt - sentAt < settings.Cooldown)
             {
                 held.Add($"{check.Action} for {check.Signal} (sent {sentAt:u}, cool-down {settings.Cooldown})");
                 continue;
@@ -317,7 +321,7 @@ public sealed class DriftChecker(
             var action = new DriftAction(report.Feature, check.Action!, check.Signal, check.Test, check.Value, check.Alert, report.Reference, report.Current,
                 $"{StorageNames.ReportsContainer}/{report.Folder}report.html", report.CheckedAt);
             await queue.SendMessageAsync(JsonSerializer.Serialize(action, JsonSerializerOptions.Web), cancellationToken);
-            await cooldowns.UpsertEntityAsync(new TableEntity(TableKey.Encode(report.Feature), TableKey.Encode(cause)) { ["SentAt"] = report.CheckedAt, ["Report"] = report.Id }, TableUpdateMode.Replace, cancellationToken);
+            await actionLog.RecordSentAsync(report.Feature, cause, report.CheckedAt, report.Id, cancellationToken);
             sent.Add(action);
         }
 

@@ -1,8 +1,6 @@
-using Azure.Data.Tables;
 using Cronos;
 using LlmOps.Errors;
 using LlmOps.Lifecycle;
-using LlmOps.Storage;
 using LlmOps.Triggers;
 using Microsoft.Extensions.Logging;
 
@@ -14,11 +12,10 @@ namespace LlmOps.Drift;
 /// nothing to compare yet is skipped with a warning. One failing feature does not stop the others; the failures are
 /// rethrown together at the end.
 /// </summary>
-public sealed class DriftScheduler(StorageAccount storage, LifecycleCatalog lifecycles, DriftChecker checker, TimeProvider clock, ILogger<DriftScheduler> logger) : ITimerTriggerHandler
+public sealed class DriftScheduler(DriftScheduleStore schedules, LifecycleCatalog lifecycles, DriftChecker checker, TimeProvider clock, ILogger<DriftScheduler> logger) : ITimerTriggerHandler
 {
     public async Task HandleAsync(TimerTriggerInput tick, CancellationToken cancellationToken)
     {
-        var table = storage.Table(StorageNames.DriftScheduleTable);
         var now = clock.GetUtcNow();
         var failures = new List<Exception>();
         foreach (var lifecycle in await lifecycles.ListAsync(cancellationToken))
@@ -28,8 +25,7 @@ public sealed class DriftScheduler(StorageAccount storage, LifecycleCatalog life
                 continue;
             }
 
-            var row = await table.GetEntityIfExistsAsync<TableEntity>(TableKey.Encode(lifecycle.Feature), "schedule", cancellationToken: cancellationToken);
-            var last = row.HasValue ? row.Value!.GetDateTimeOffset("LastRun") : null;
+            var last = (await schedules.GetAsync(lifecycle.Feature, cancellationToken))?.LastRun;
             var due = last is { } since && CronExpression.Parse(schedule, CronFormat.IncludeSeconds).GetNextOccurrence(since.UtcDateTime, TimeZoneInfo.Utc) is { } next && next <= now.UtcDateTime;
             if (last is not null && !due)
             {
@@ -63,7 +59,7 @@ public sealed class DriftScheduler(StorageAccount storage, LifecycleCatalog life
                 }
             }
 
-            await table.UpsertEntityAsync(new TableEntity(TableKey.Encode(lifecycle.Feature), "schedule") { ["LastRun"] = now, ["Schedule"] = schedule }, TableUpdateMode.Replace, cancellationToken);
+            await schedules.RecordRunAsync(lifecycle.Feature, schedule, now, cancellationToken);
         }
 
         if (failures.Count > 0)

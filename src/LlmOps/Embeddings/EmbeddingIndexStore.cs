@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Azure;
@@ -9,7 +10,7 @@ namespace LlmOps.Embeddings;
 
 /// <summary>
 /// Index versions in the <c>embeddings</c> container (shards + manifest, written once) and their rows in table
-/// <c>embeddingindexes</c> (PartitionKey source), which answer "latest index of a source with this model".
+/// <c>embeddingindexes</c> (PartitionKey source, newest first), which answer "latest index of a source with this model".
 /// </summary>
 public sealed class EmbeddingIndexStore(StorageAccount storage)
 {
@@ -22,44 +23,42 @@ public sealed class EmbeddingIndexStore(StorageAccount storage)
     public async Task<EmbeddingIndexManifest?> GetAsync(string indexId, CancellationToken cancellationToken = default) =>
         await Container.GetBlobClient(EmbeddingIndexManifest.FolderOf(indexId) + ManifestName).ReadAsync<EmbeddingIndexManifest>(cancellationToken);
 
-    /// <summary>Index versions, newest first; of one source, or of all.</summary>
-    public async Task<IReadOnlyList<EmbeddingIndexManifest>> ListAsync(string? source = null, CancellationToken cancellationToken = default)
+    /// <summary>Index rows, newest first, page by page: of one source, or of every source (newest first within each).</summary>
+    public async IAsyncEnumerable<EmbeddingIndexRow> RowsAsync(string? source = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var ids = new List<(string Id, DateTimeOffset Created)>();
         var query = source is null
-            ? _table.QueryAsync<TableEntity>(cancellationToken: cancellationToken)
-            : _table.QueryAsync<TableEntity>(e => e.PartitionKey == TableKey.Encode(source), cancellationToken: cancellationToken);
+            ? _table.QueryAsync<EmbeddingIndexRow>(cancellationToken: cancellationToken)
+            : _table.QueryAsync<EmbeddingIndexRow>(e => e.PartitionKey == TableKey.Encode(source), cancellationToken: cancellationToken);
         await foreach (var row in query)
         {
-            ids.Add((row.GetString("IndexId"), row.GetDateTimeOffset("CreatedAt") ?? default));
+            yield return row;
         }
+    }
 
-        var manifests = new List<EmbeddingIndexManifest>();
-        foreach (var (id, _) in ids.OrderByDescending(i => i.Created))
+    /// <summary>The manifests of <see cref="RowsAsync"/>, newest first.</summary>
+    public async IAsyncEnumerable<EmbeddingIndexManifest> ListAsync(string? source = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await foreach (var row in RowsAsync(source, cancellationToken))
         {
-            if (await GetAsync(id, cancellationToken) is { } manifest)
+            if (await GetAsync(row.IndexId, cancellationToken) is { } manifest)
             {
-                manifests.Add(manifest);
+                yield return manifest;
             }
         }
-
-        return manifests;
     }
 
     /// <summary>The newest index version of <paramref name="source"/> made with this provider, model and size, or null.</summary>
     public async Task<EmbeddingIndexManifest?> LatestAsync(string source, string provider, string model, int dimensions, CancellationToken cancellationToken = default)
     {
-        (string Id, DateTimeOffset Created)? best = null;
-        await foreach (var row in _table.QueryAsync<TableEntity>(e => e.PartitionKey == TableKey.Encode(source), cancellationToken: cancellationToken))
+        await foreach (var row in RowsAsync(source, cancellationToken))
         {
-            var created = row.GetDateTimeOffset("CreatedAt") ?? default;
-            if (row.GetString("Provider") == provider && row.GetString("Model") == model && row.GetInt32("Dimensions") == dimensions && (best is null || created > best.Value.Created))
+            if (row.Provider == provider && row.Model == model && row.Dimensions == dimensions)
             {
-                best = (row.GetString("IndexId"), created);
+                return await GetAsync(row.IndexId, cancellationToken);
             }
         }
 
-        return best is null ? null : await GetAsync(best.Value.Id, cancellationToken);
+        return null;
     }
 
     /// <summary>Writes one shard (vectors + metadata) once, and describes it.</summary>
@@ -99,15 +98,18 @@ public sealed class EmbeddingIndexStore(StorageAccount storage)
     {
         ArgumentNullException.ThrowIfNull(manifest);
         await _table.UpsertEntityAsync(
-            new TableEntity(TableKey.Encode(manifest.Source), TableKey.Encode(manifest.Id))
+            new EmbeddingIndexRow
             {
-                ["IndexId"] = manifest.Id,
-                ["DatasetId"] = manifest.DatasetId,
-                ["Provider"] = manifest.Provider,
-                ["Model"] = manifest.Model,
-                ["Dimensions"] = manifest.Dimensions,
-                ["Vectors"] = manifest.Vectors,
-                ["CreatedAt"] = manifest.CreatedAt,
+                PartitionKey = TableKey.Encode(manifest.Source),
+                RowKey = $"{TableKey.NewestFirst(manifest.CreatedAt)}|{TableKey.Encode(manifest.Id)}",
+                IndexId = manifest.Id,
+                DatasetId = manifest.DatasetId,
+                Feature = manifest.Feature,
+                Provider = manifest.Provider,
+                Model = manifest.Model,
+                Dimensions = manifest.Dimensions,
+                Vectors = manifest.Vectors,
+                CreatedAt = manifest.CreatedAt,
             },
             TableUpdateMode.Replace,
             cancellationToken);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Azure.Data.Tables;
 using LlmOps.Storage;
 
@@ -12,15 +13,30 @@ public sealed class SearchQueryLog(StorageAccount storage)
     {
         ArgumentNullException.ThrowIfNull(result);
         await _table.UpsertEntityAsync(
-            new TableEntity(TableKey.Encode(feature), TableKey.NewestFirst(at) + "|" + Guid.NewGuid().ToString("N")[..8])
+            new SearchQueryRow
             {
-                ["Query"] = result.Query.Length > 1000 ? result.Query[..1000] : result.Query,
-                ["IndexId"] = result.IndexId,
-                ["TopScore"] = result.Hits.Count > 0 ? result.Hits[0].Score : 0.0,
-                ["Hits"] = result.Hits.Count,
-                ["At"] = at,
+                PartitionKey = TableKey.Encode(feature),
+                RowKey = TableKey.NewestFirst(at) + "|" + Guid.NewGuid().ToString("N")[..8],
+                Query = result.Query.Length > 1000 ? result.Query[..1000] : result.Query,
+                IndexId = result.IndexId,
+                TopScore = result.Hits.Count > 0 ? result.Hits[0].Score : 0.0,
+                Hits = result.Hits.Count,
+                At = at,
             },
             TableUpdateMode.Replace,
             cancellationToken);
+    }
+
+    /// <summary>The feature's searches from <paramref name="from"/> to <paramref name="until"/> (both included), newest first, page by page.</summary>
+    public async IAsyncEnumerable<SearchQueryRow> ListAsync(string feature, DateTimeOffset from, DateTimeOffset until, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var first = TableKey.NewestFirst(until);
+        var last = TableKey.NewestFirst(from) + "|~";
+        await foreach (var row in _table.QueryAsync<SearchQueryRow>(
+            e => e.PartitionKey == TableKey.Encode(feature) && e.RowKey.CompareTo(first) >= 0 && e.RowKey.CompareTo(last) <= 0,
+            cancellationToken: cancellationToken))
+        {
+            yield return row;
+        }
     }
 }

@@ -74,20 +74,26 @@ public sealed class SemanticSearch(EmbeddingIndexStore indexes, LifecycleCatalog
 
     private async Task<EmbeddingIndexManifest> NewestAsync(string? feature, CancellationToken cancellationToken)
     {
-        var all = await indexes.ListAsync(cancellationToken: cancellationToken);
-        if (feature is not null)
+        // Rows, not manifests: only the chosen index's manifest is downloaded.
+        var rows = new List<EmbeddingIndexRow>();
+        await foreach (var row in indexes.RowsAsync(cancellationToken: cancellationToken))
         {
-            return all.FirstOrDefault(m => m.Feature == feature)
-                ?? throw LlmOpsException.NotFound($"Feature '{feature}' has no embedding index yet: ingest a drop of one of its sources (or run `llmops embeddings refresh DATASET`).");
+            if (feature is null || row.Feature == feature)
+            {
+                rows.Add(row);
+            }
         }
 
-        var features = all.Select(m => m.Feature).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-        return features.Count switch
+        var features = rows.Select(r => r.Feature).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        var newest = features.Count switch
         {
+            0 when feature is not null => throw LlmOpsException.NotFound($"Feature '{feature}' has no embedding index yet: ingest a drop of one of its sources (or run `llmops embeddings refresh DATASET`)."),
             0 => throw LlmOpsException.NotFound("There is no embedding index yet: ingest a drop and let the dataset-versions queue build one (or run `llmops embeddings refresh DATASET`)."),
-            1 => all[0],
+            1 => rows.MaxBy(r => r.CreatedAt)!,
             _ => throw LlmOpsException.Invalid($"Several features have embedding indexes ({string.Join(", ", features)}): name the feature or the index version."),
         };
+        return await indexes.GetAsync(newest.IndexId, cancellationToken)
+            ?? throw LlmOpsException.NotFound($"{newest.IndexId} is catalogued but its manifest is missing.");
     }
 
     private static Func<IndexedChunk, bool>? Filter(IReadOnlyDictionary<string, string>? filters)

@@ -35,12 +35,14 @@ public sealed class LineageStore(StorageAccount storage, TimeProvider clock)
         foreach (var dataset in lineageEvent.Inputs.Concat(lineageEvent.Outputs).DistinctBy(d => d.Id))
         {
             LineageIds.Validate(dataset.Id);
-            Actions(dataset.Id).Add(new TableTransactionAction(TableTransactionActionType.UpsertMerge, new TableEntity(TableKey.Encode(dataset.Id), NodeRow)
+            Actions(dataset.Id).Add(new TableTransactionAction(TableTransactionActionType.UpsertMerge, new LineageRow
             {
-                ["Id"] = dataset.Id,
-                ["Kind"] = LineageIds.KindOf(dataset.Id),
-                ["Facets"] = JsonSerializer.Serialize(dataset.Facets ?? new Dictionary<string, string>()),
-                ["RecordedAt"] = now,
+                PartitionKey = TableKey.Encode(dataset.Id),
+                RowKey = NodeRow,
+                Id = dataset.Id,
+                Kind = LineageIds.KindOf(dataset.Id),
+                Facets = JsonSerializer.Serialize(dataset.Facets ?? new Dictionary<string, string>()),
+                RecordedAt = now,
             }));
         }
 
@@ -73,14 +75,16 @@ public sealed class LineageStore(StorageAccount storage, TimeProvider clock)
         }
 
         TableTransactionAction EdgeRow(string owner, string prefix, string other) =>
-            new(TableTransactionActionType.UpsertReplace, new TableEntity(TableKey.Encode(owner), $"{prefix}{TableKey.Encode(other)}|{lineageEvent.Relation}|{lineageEvent.RunId:N}")
+            new(TableTransactionActionType.UpsertReplace, new LineageRow
             {
-                ["Other"] = other,
-                ["Relation"] = lineageEvent.Relation,
-                ["RunId"] = lineageEvent.RunId,
-                ["Job"] = lineageEvent.Job,
-                ["Facets"] = runFacets,
-                ["RecordedAt"] = now,
+                PartitionKey = TableKey.Encode(owner),
+                RowKey = $"{prefix}{TableKey.Encode(other)}|{lineageEvent.Relation}|{lineageEvent.RunId:N}",
+                Other = other,
+                Relation = lineageEvent.Relation,
+                RunId = lineageEvent.RunId,
+                Job = lineageEvent.Job,
+                Facets = runFacets,
+                RecordedAt = now,
             });
     }
 
@@ -88,8 +92,8 @@ public sealed class LineageStore(StorageAccount storage, TimeProvider clock)
     public async Task<LineageNode?> GetNodeAsync(string id, CancellationToken cancellationToken)
     {
         LineageIds.Validate(id);
-        var row = await _table.GetEntityIfExistsAsync<TableEntity>(TableKey.Encode(id), NodeRow, cancellationToken: cancellationToken);
-        return row.HasValue ? ToNode(row.Value!) : null;
+        var row = await _table.GetEntityIfExistsAsync<LineageRow>(TableKey.Encode(id), NodeRow, cancellationToken: cancellationToken);
+        return row.HasValue ? row.Value!.ToNode() : null;
     }
 
     /// <summary>Walks from <paramref name="id"/> up to <paramref name="depth"/> hops in <paramref name="direction"/>.</summary>
@@ -140,11 +144,11 @@ public sealed class LineageStore(StorageAccount storage, TimeProvider clock)
         var truncated = false;
         for (var level = 0; frontier.Count > 0; level++)
         {
-            var partitions = new ConcurrentDictionary<string, List<TableEntity>>(StringComparer.Ordinal);
+            var partitions = new ConcurrentDictionary<string, List<LineageRow>>(StringComparer.Ordinal);
             await Parallel.ForEachAsync(frontier.Keys, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (node, ct) =>
             {
-                var rows = new List<TableEntity>();
-                await foreach (var row in _table.QueryAsync<TableEntity>(e => e.PartitionKey == TableKey.Encode(node), cancellationToken: ct))
+                var rows = new List<LineageRow>();
+                await foreach (var row in _table.QueryAsync<LineageRow>(e => e.PartitionKey == TableKey.Encode(node), cancellationToken: ct))
                 {
                     rows.Add(row);
                 }
@@ -158,12 +162,12 @@ public sealed class LineageStore(StorageAccount storage, TimeProvider clock)
                 var rows = partitions[node];
                 if (rows.FirstOrDefault(r => r.RowKey == NodeRow) is { } nodeRow)
                 {
-                    nodes[node] = ToNode(nodeRow);
+                    nodes[node] = nodeRow.ToNode();
                 }
 
                 foreach (var row in rows.Where(r => r.RowKey.StartsWith(prefix, StringComparison.Ordinal)))
                 {
-                    var runId = row.GetGuid("RunId") ?? Guid.Empty;
+                    var runId = row.RunId ?? Guid.Empty;
                     if (runs is not null && !runs.Contains(runId))
                     {
                         continue;
@@ -175,8 +179,8 @@ public sealed class LineageStore(StorageAccount storage, TimeProvider clock)
                         break;
                     }
 
-                    var other = row.GetString("Other");
-                    var edge = direction == LineageDirection.Upstream ? ToEdge(other, node, row) : ToEdge(node, other, row);
+                    var other = row.Other ?? "";
+                    var edge = direction == LineageDirection.Upstream ? row.ToEdge(other, node) : row.ToEdge(node, other);
                     edges.TryAdd(edge.Key, edge);
                     distances.TryAdd(other, level + 1);
                     var arrival = LineageIds.ProcessKinds.Contains(LineageIds.KindOf(other)) ? new HashSet<Guid> { runId } : null;
@@ -223,20 +227,4 @@ public sealed class LineageStore(StorageAccount storage, TimeProvider clock)
             Distances = distances,
         };
     }
-
-    private static LineageNode ToNode(TableEntity row) => new(
-        row.GetString("Id"),
-        row.GetString("Kind"),
-        JsonSerializer.Deserialize<Dictionary<string, string>>(row.GetString("Facets") ?? "{}") ?? [],
-        row.GetDateTimeOffset("RecordedAt") ?? default);
-
-    private static LineageEdge ToEdge(string from, string to, TableEntity row) => new(
-        from,
-        to,
-        row.GetString("Relation"),
-        row.GetGuid("RunId") ?? Guid.Empty,
-        row.GetString("Job"),
-        JsonSerializer.Deserialize<Dictionary<string, string>>(row.GetString("Facets") ?? "{}") ?? [],
-        row.GetDateTimeOffset("RecordedAt") ?? default);
-
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Azure;
@@ -21,6 +22,9 @@ public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTrac
 {
     public const string Champion = "champion";
     private const string ItemRow = "item";
+    private const string VersionPrefix = "version|";
+    private const string AliasPrefix = "alias|";
+    private const string DeployPrefix = "deploy|";
     private const int RegisterAttempts = 16;
     private readonly TableClient _table = storage.Table(StorageNames.RegistryTable);
 
@@ -74,8 +78,8 @@ public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTrac
         var partition = TableKey.Encode(name);
         for (var attempt = 1; ; attempt++)
         {
-            var item = await _table.GetEntityIfExistsAsync<TableEntity>(partition, ItemRow, cancellationToken: cancellationToken);
-            var number = item.HasValue ? (item.Value!.GetInt32("LatestVersion") ?? 0) + 1 : 1;
+            var item = await _table.GetEntityIfExistsAsync<RegistryItemRow>(partition, ItemRow, cancellationToken: cancellationToken);
+            var number = item.HasValue ? item.Value!.LatestVersion + 1 : 1;
             var now = clock.GetUtcNow();
             var version = new RegistryVersion(
                 VersionId(name, number),
@@ -89,22 +93,23 @@ public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTrac
                 request.Tags ?? new Dictionary<string, string>(),
                 now,
                 by);
-            var itemRow = item.HasValue ? item.Value! : new TableEntity(partition, ItemRow)
+            var itemRow = item.HasValue ? item.Value! : new RegistryItemRow
             {
-                ["Name"] = name,
-                ["Kind"] = kind.ToString(),
-                ["Feature"] = feature,
-                ["Description"] = request.Description,
-                ["Tags"] = "{}",
-                ["CreatedAt"] = now,
+                PartitionKey = partition,
+                RowKey = ItemRow,
+                Name = name,
+                Kind = kind.ToString(),
+                Feature = feature,
+                Description = request.Description,
+                CreatedAt = now,
             };
-            itemRow["LatestVersion"] = number;
+            itemRow.LatestVersion = number;
             TableTransactionAction[] actions =
             [
                 item.HasValue
                     ? new TableTransactionAction(TableTransactionActionType.UpdateReplace, itemRow, item.Value!.ETag)
                     : new TableTransactionAction(TableTransactionActionType.Add, itemRow),
-                new TableTransactionAction(TableTransactionActionType.Add, ToEntity(version)),
+                new TableTransactionAction(TableTransactionActionType.Add, RegistryVersionRow.From(version, VersionRow(number))),
             ];
             try
             {
@@ -135,69 +140,56 @@ public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTrac
     public async Task<RegisteredItem?> GetAsync(string name, CancellationToken cancellationToken = default)
     {
         name = QualifiedName(name);
-        TableEntity? item = null;
-        var aliases = new List<RegistryAlias>();
-        await foreach (var row in _table.QueryAsync<TableEntity>(e => e.PartitionKey == TableKey.Encode(name) && (e.RowKey == ItemRow || e.RowKey.CompareTo("alias|") >= 0 && e.RowKey.CompareTo("alias|~") < 0), cancellationToken: cancellationToken))
+        var row = await _table.GetEntityIfExistsAsync<RegistryItemRow>(TableKey.Encode(name), ItemRow, cancellationToken: cancellationToken);
+        if (!row.HasValue || row.Value is not { } item)
         {
-            if (row.RowKey == ItemRow)
-            {
-                item = row;
-            }
-            else
-            {
-                aliases.Add(ToAlias(name, row));
-            }
+            return null;
         }
 
-        return item is null ? null : new RegisteredItem(
+        var aliases = new List<RegistryAlias>();
+        await foreach (var alias in _table.QueryAsync<RegistryAliasRow>(RangeOf(name, AliasPrefix), cancellationToken: cancellationToken))
+        {
+            aliases.Add(alias.ToAlias(name));
+        }
+
+        return new RegisteredItem(
             name,
-            Enum.Parse<RegistryKind>(item.GetString("Kind")),
-            item.GetString("Description"),
-            item.GetString("Feature"),
-            JsonSerializer.Deserialize<Dictionary<string, string>>(item.GetString("Tags") ?? "{}") ?? [],
-            item.GetInt32("LatestVersion") ?? 0,
+            Enum.Parse<RegistryKind>(item.Kind),
+            item.Description,
+            item.Feature,
+            JsonSerializer.Deserialize<Dictionary<string, string>>(item.Tags) ?? [],
+            item.LatestVersion,
             aliases,
-            item.GetDateTimeOffset("CreatedAt") ?? default);
+            item.CreatedAt);
     }
 
-    /// <summary>Every registered name, models then prompts.</summary>
-    public async Task<IReadOnlyList<RegisteredItem>> ListAsync(CancellationToken cancellationToken = default)
+    /// <summary>Every registered name, models then prompts (the table's order), page by page.</summary>
+    public async IAsyncEnumerable<RegisteredItem> ListAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var names = new List<string>();
-        await foreach (var row in _table.QueryAsync<TableEntity>(e => e.RowKey == ItemRow, select: ["Name"], cancellationToken: cancellationToken))
+        await foreach (var row in _table.QueryAsync<RegistryItemRow>(e => e.RowKey == ItemRow, select: [nameof(RegistryItemRow.Name)], cancellationToken: cancellationToken))
         {
-            names.Add(row.GetString("Name"));
-        }
-
-        var items = new List<RegisteredItem>();
-        foreach (var name in names.Order(StringComparer.Ordinal))
-        {
-            if (await GetAsync(name, cancellationToken) is { } item)
+            if (await GetAsync(row.Name, cancellationToken) is { } item)
             {
-                items.Add(item);
+                yield return item;
             }
         }
-
-        return items;
     }
 
     public async Task<RegistryVersion?> GetVersionAsync(string name, int version, CancellationToken cancellationToken = default)
     {
         name = QualifiedName(name);
-        var row = await _table.GetEntityIfExistsAsync<TableEntity>(TableKey.Encode(name), VersionRow(version), cancellationToken: cancellationToken);
-        return row.HasValue ? ToVersion(row.Value!) : null;
+        var row = await _table.GetEntityIfExistsAsync<RegistryVersionRow>(TableKey.Encode(name), VersionRow(version), cancellationToken: cancellationToken);
+        return row.HasValue ? row.Value!.ToVersion() : null;
     }
 
-    public async Task<IReadOnlyList<RegistryVersion>> ListVersionsAsync(string name, CancellationToken cancellationToken = default)
+    /// <summary>A name's versions, oldest first, page by page.</summary>
+    public async IAsyncEnumerable<RegistryVersion> ListVersionsAsync(string name, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         name = QualifiedName(name);
-        var versions = new List<RegistryVersion>();
-        await foreach (var row in _table.QueryAsync<TableEntity>(e => e.PartitionKey == TableKey.Encode(name) && e.RowKey.CompareTo("version|") >= 0 && e.RowKey.CompareTo("version|~") < 0, cancellationToken: cancellationToken))
+        await foreach (var row in _table.QueryAsync<RegistryVersionRow>(RangeOf(name, VersionPrefix), cancellationToken: cancellationToken))
         {
-            versions.Add(ToVersion(row));
+            yield return row.ToVersion();
         }
-
-        return versions;
     }
 
     /// <summary>The version <paramref name="alias"/> points at (with the ETag a later move must match), or null.</summary>
@@ -205,8 +197,8 @@ public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTrac
     {
         name = QualifiedName(name);
         ValidateAlias(alias);
-        var row = await _table.GetEntityIfExistsAsync<TableEntity>(TableKey.Encode(name), "alias|" + alias, cancellationToken: cancellationToken);
-        return row.HasValue ? ToAlias(name, row.Value!) : null;
+        var row = await _table.GetEntityIfExistsAsync<RegistryAliasRow>(TableKey.Encode(name), AliasPrefix + alias, cancellationToken: cancellationToken);
+        return row.HasValue ? row.Value!.ToAlias(name) : null;
     }
 
     /// <summary>Points <paramref name="alias"/> at <paramref name="version"/>, unless someone moves it between this call's read and write.</summary>
@@ -242,19 +234,21 @@ public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTrac
 
     private async Task<RegistryAlias> WriteAliasAsync(string name, string alias, int version, RegistryAlias? current, CancellationToken cancellationToken)
     {
-        var row = new TableEntity(TableKey.Encode(name), "alias|" + alias)
+        var row = new RegistryAliasRow
         {
-            ["Alias"] = alias,
-            ["Version"] = version,
-            ["MovedAt"] = clock.GetUtcNow(),
-            ["MovedBy"] = Environment.UserName,
+            PartitionKey = TableKey.Encode(name),
+            RowKey = AliasPrefix + alias,
+            Alias = alias,
+            Version = version,
+            MovedAt = clock.GetUtcNow(),
+            MovedBy = Environment.UserName,
         };
         try
         {
             Response response = current is null
                 ? await _table.AddEntityAsync(row, cancellationToken)
                 : await _table.UpdateEntityAsync(row, current.ETag, TableUpdateMode.Replace, cancellationToken);
-            return ToAlias(name, row) with { ETag = response.Headers.ETag ?? default };
+            return row.ToAlias(name) with { ETag = response.Headers.ETag ?? default };
         }
         catch (RequestFailedException ex) when (ex.Status is 409 or 412)
         {
@@ -298,13 +292,15 @@ public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTrac
         var now = clock.GetUtcNow();
         var deployment = new Deployment($"deploy:{environment}/{Ulid.NewUlid(now)}", name, version, environment, now, by ?? Environment.UserName);
         await _table.AddEntityAsync(
-            new TableEntity(TableKey.Encode(name), "deploy|" + TableKey.Encode(deployment.Id))
+            new DeploymentRow
             {
-                ["Id"] = deployment.Id,
-                ["Version"] = version,
-                ["Environment"] = environment,
-                ["DeployedAt"] = now,
-                ["DeployedBy"] = deployment.DeployedBy,
+                PartitionKey = TableKey.Encode(name),
+                RowKey = $"{DeployPrefix}{TableKey.NewestFirst(now)}|{TableKey.Encode(deployment.Id)}",
+                Id = deployment.Id,
+                Version = version,
+                Environment = environment,
+                DeployedAt = now,
+                DeployedBy = deployment.DeployedBy,
             },
             cancellationToken);
         await lineage.RecordAsync(
@@ -318,16 +314,14 @@ public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTrac
         return deployment;
     }
 
-    public async Task<IReadOnlyList<Deployment>> ListDeploymentsAsync(string name, CancellationToken cancellationToken = default)
+    /// <summary>A name's deployments, newest first, page by page.</summary>
+    public async IAsyncEnumerable<Deployment> ListDeploymentsAsync(string name, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         name = QualifiedName(name);
-        var deployments = new List<Deployment>();
-        await foreach (var row in _table.QueryAsync<TableEntity>(e => e.PartitionKey == TableKey.Encode(name) && e.RowKey.CompareTo("deploy|") >= 0 && e.RowKey.CompareTo("deploy|~") < 0, cancellationToken: cancellationToken))
+        await foreach (var row in _table.QueryAsync<DeploymentRow>(RangeOf(name, DeployPrefix), cancellationToken: cancellationToken))
         {
-            deployments.Add(new Deployment(row.GetString("Id"), name, row.GetInt32("Version") ?? 0, row.GetString("Environment"), row.GetDateTimeOffset("DeployedAt") ?? default, row.GetString("DeployedBy")));
+            yield return row.ToDeployment(name);
         }
-
-        return [.. deployments.OrderByDescending(d => d.DeployedAt)];
     }
 
     /// <summary>Sets tags and, when given, the description of a registered name.</summary>
@@ -335,23 +329,22 @@ public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTrac
     {
         ArgumentNullException.ThrowIfNull(tags);
         name = QualifiedName(name);
-        var row = await _table.GetEntityIfExistsAsync<TableEntity>(TableKey.Encode(name), ItemRow, cancellationToken: cancellationToken);
-        if (!row.HasValue)
+        var row = await _table.GetEntityIfExistsAsync<RegistryItemRow>(TableKey.Encode(name), ItemRow, cancellationToken: cancellationToken);
+        if (!row.HasValue || row.Value is not { } item)
         {
             throw LlmOpsException.NotFound($"{name} is not registered.");
         }
 
-        var item = row.Value!;
-        var merged = JsonSerializer.Deserialize<Dictionary<string, string>>(item.GetString("Tags") ?? "{}") ?? [];
+        var merged = JsonSerializer.Deserialize<Dictionary<string, string>>(item.Tags) ?? [];
         foreach (var (key, value) in tags)
         {
             merged[key] = value;
         }
 
-        item["Tags"] = JsonSerializer.Serialize(merged);
+        item.Tags = JsonSerializer.Serialize(merged);
         if (description is not null)
         {
-            item["Description"] = description;
+            item.Description = description;
         }
 
         try
@@ -367,7 +360,11 @@ public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTrac
     private static RegistryKind KindOf(string qualifiedName) =>
         qualifiedName.StartsWith("prompt:", StringComparison.Ordinal) ? RegistryKind.Prompt : RegistryKind.Model;
 
-    private static string VersionRow(int version) => "version|" + version.ToString("D10", CultureInfo.InvariantCulture);
+    private static string VersionRow(int version) => VersionPrefix + version.ToString("D10", CultureInfo.InvariantCulture);
+
+    /// <summary>A filter for the rows of <paramref name="name"/> whose keys start with <paramref name="prefix"/>.</summary>
+    private static string RangeOf(string name, string prefix) =>
+        $"PartitionKey eq {TableKey.Literal(TableKey.Encode(name))} and RowKey ge {TableKey.Literal(prefix)} and RowKey lt {TableKey.Literal(prefix + "~")}";
 
     private static void ValidateAlias(string alias)
     {
@@ -377,46 +374,6 @@ public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTrac
             throw LlmOpsException.Invalid($"'{alias}' is not a valid alias or environment: lower-case letters, digits, '_' and '-', starting with a letter.");
         }
     }
-
-    private static TableEntity ToEntity(RegistryVersion version) => new(TableKey.Encode(version.Name), VersionRow(version.Version))
-    {
-        ["Id"] = version.Id,
-        ["Version"] = version.Version,
-        ["RunId"] = version.RunId,
-        ["Artifact"] = version.Artifact,
-        ["Template"] = version.Template,
-        ["Variables"] = JsonSerializer.Serialize(version.Variables),
-        ["Description"] = version.Description,
-        ["Tags"] = JsonSerializer.Serialize(version.Tags),
-        ["CreatedAt"] = version.CreatedAt,
-        ["CreatedBy"] = version.CreatedBy,
-    };
-
-    private static RegistryVersion ToVersion(TableEntity row)
-    {
-        var id = row.GetString("Id");
-        return new RegistryVersion(
-            id,
-            id[..id.LastIndexOf('/')],
-            row.GetInt32("Version") ?? 0,
-            row.GetString("RunId"),
-            row.GetString("Artifact"),
-            row.GetString("Template"),
-            JsonSerializer.Deserialize<List<string>>(row.GetString("Variables") ?? "[]") ?? [],
-            row.GetString("Description"),
-            JsonSerializer.Deserialize<Dictionary<string, string>>(row.GetString("Tags") ?? "{}") ?? [],
-            row.GetDateTimeOffset("CreatedAt") ?? default,
-            row.GetString("CreatedBy") ?? "");
-    }
-
-    private static RegistryAlias ToAlias(string name, TableEntity row) => new(
-        name,
-        row.GetString("Alias"),
-        row.GetInt32("Version") ?? 0,
-        row.GetDateTimeOffset("MovedAt") ?? default,
-        row.GetString("MovedBy") ?? "",
-        row.ETag);
-
 
     [GeneratedRegex("^(model|prompt):[a-z0-9][a-z0-9._-]{0,127}$", RegexOptions.CultureInvariant)]
     private static partial Regex NamePattern();

@@ -1,5 +1,5 @@
-using System.Collections.Concurrent;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
 using Azure;
 using Azure.Data.Tables;
@@ -19,8 +19,12 @@ namespace LlmOps.Tracking;
 public sealed partial class ExperimentTracker(StorageAccount storage, LineageStore lineage, TimeProvider clock)
 {
     public const int MetricBatchSize = 100;
-    private const string InfoRow = "run";
-    private const string ExperimentRow = "experiment";
+    internal const string InfoRow = "run";
+    private const string OwnRow = "experiment";
+    private const string RunIndexPrefix = "run|";
+
+    /// <summary>The experiments-table partition indexing every run, newest first (no experiment name can encode to it).</summary>
+    private const string AllRunsPartition = "*";
     private readonly TableClient _experiments = storage.Table(StorageNames.ExperimentsTable);
     private readonly TableClient _runs = storage.Table(StorageNames.RunsTable);
     private readonly TableClient _metrics = storage.Table(StorageNames.RunMetricsTable);
@@ -42,9 +46,24 @@ public sealed partial class ExperimentTracker(StorageAccount storage, LineageSto
             start.GitRevision ?? GitRevision.Find(start.CodeDirectory ?? Environment.CurrentDirectory),
             Environment.UserName);
 
-        await _experiments.UpsertEntityAsync(new TableEntity(TableKey.Encode(experiment), ExperimentRow) { ["Name"] = experiment }, TableUpdateMode.Merge, cancellationToken);
-        await _experiments.UpsertEntityAsync(new TableEntity(TableKey.Encode(experiment), "run|" + id) { ["RunId"] = id, ["StartTime"] = now }, TableUpdateMode.Replace, cancellationToken);
-        await _runs.AddEntityAsync(ToEntity(info), cancellationToken);
+        try
+        {
+            await _experiments.AddEntityAsync(new ExperimentRow { PartitionKey = TableKey.Encode(experiment), RowKey = OwnRow, Name = experiment, CreatedAt = now }, cancellationToken);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 409)
+        {
+            // The experiment exists already: runs only join it.
+        }
+
+        await _runs.AddEntityAsync(RunRow.From(info), cancellationToken);
+        var indexKey = $"{RunIndexPrefix}{TableKey.NewestFirst(now)}|{TableKey.Encode(id)}";
+        foreach (var partition in new[] { TableKey.Encode(experiment), AllRunsPartition })
+        {
+            await _experiments.UpsertEntityAsync(
+                new ExperimentRow { PartitionKey = partition, RowKey = indexKey, Name = experiment, CreatedAt = now, RunId = id },
+                TableUpdateMode.Replace,
+                cancellationToken);
+        }
         if (start.Params is { Count: > 0 })
         {
             await LogParamsAsync(id, start.Params, cancellationToken);
@@ -88,7 +107,7 @@ public sealed partial class ExperimentTracker(StorageAccount storage, LineageSto
                 continue;
             }
 
-            actions.Add(new TableTransactionAction(TableTransactionActionType.Add, new TableEntity(TableKey.Encode(runId), "param|" + TableKey.Encode(key)) { ["Key"] = key, ["Value"] = value }));
+            actions.Add(new TableTransactionAction(TableTransactionActionType.Add, new RunEntryRow { PartitionKey = TableKey.Encode(runId), RowKey = "param|" + TableKey.Encode(key), Key = key, Value = value }));
         }
 
         await SubmitAsync(_runs, actions, cancellationToken);
@@ -105,7 +124,7 @@ public sealed partial class ExperimentTracker(StorageAccount storage, LineageSto
         var actions = tags.Select(tag =>
         {
             ValidateName(tag.Key, "tag name");
-            return new TableTransactionAction(TableTransactionActionType.UpsertReplace, new TableEntity(TableKey.Encode(runId), "tag|" + TableKey.Encode(tag.Key)) { ["Key"] = tag.Key, ["Value"] = tag.Value ?? "" });
+            return new TableTransactionAction(TableTransactionActionType.UpsertReplace, new RunEntryRow { PartitionKey = TableKey.Encode(runId), RowKey = "tag|" + TableKey.Encode(tag.Key), Key = tag.Key, Value = tag.Value ?? "" });
         }).ToList();
         await SubmitAsync(_runs, actions, cancellationToken);
     }
@@ -117,7 +136,7 @@ public sealed partial class ExperimentTracker(StorageAccount storage, LineageSto
         ValidateName(context, "input context");
         var info = await RequireRunAsync(runId, cancellationToken);
         await _runs.UpsertEntityAsync(
-            new TableEntity(TableKey.Encode(runId), $"input|{TableKey.Encode(datasetId)}|{TableKey.Encode(context)}") { ["DatasetId"] = datasetId, ["Context"] = context },
+            new RunEntryRow { PartitionKey = TableKey.Encode(runId), RowKey = $"input|{TableKey.Encode(datasetId)}|{TableKey.Encode(context)}", DatasetId = datasetId, Context = context },
             TableUpdateMode.Replace,
             cancellationToken);
         var relation = context == RunInput.Evaluation ? LineageRelation.EvaluatedOn : LineageRelation.Used;
@@ -141,7 +160,7 @@ public sealed partial class ExperimentTracker(StorageAccount storage, LineageSto
         ArgumentNullException.ThrowIfNull(points);
         await RequireRunAsync(runId, cancellationToken);
         var partition = TableKey.Encode(runId);
-        var rows = new Dictionary<string, TableEntity>(StringComparer.Ordinal);
+        var rows = new Dictionary<string, MetricRow>(StringComparer.Ordinal);
         foreach (var point in points)
         {
             ValidateName(point.Key, "metric name");
@@ -156,7 +175,7 @@ public sealed partial class ExperimentTracker(StorageAccount storage, LineageSto
             }
 
             var rowKey = MetricRowKey(point);
-            rows[rowKey] = new TableEntity(partition, rowKey) { ["Key"] = point.Key, ["Value"] = point.Value, ["Step"] = point.Step, ["Timestamp"] = point.Timestamp };
+            rows[rowKey] = new MetricRow { PartitionKey = partition, RowKey = rowKey, Key = point.Key, Value = point.Value, Step = point.Step, LoggedAt = point.Timestamp };
         }
 
         var batches = rows.Values.Chunk(MetricBatchSize).ToList();
@@ -170,10 +189,10 @@ public sealed partial class ExperimentTracker(StorageAccount storage, LineageSto
         ValidateName(key, "metric name");
         var prefix = TableKey.Encode(key) + "|";
         var points = new List<MetricPoint>();
-        await foreach (var row in _metrics.QueryAsync<TableEntity>(
+        await foreach (var row in _metrics.QueryAsync<MetricRow>(
             e => e.PartitionKey == TableKey.Encode(runId) && e.RowKey.CompareTo(prefix) >= 0 && e.RowKey.CompareTo(prefix + "~") < 0, cancellationToken: cancellationToken))
         {
-            points.Add(ToPoint(row));
+            points.Add(row.ToPoint());
         }
 
         return points;
@@ -188,7 +207,7 @@ public sealed partial class ExperimentTracker(StorageAccount storage, LineageSto
         }
 
         var info = await RequireRunAsync(runId, cancellationToken) with { Status = status, EndTime = clock.GetUtcNow() };
-        await _runs.UpdateEntityAsync(ToEntity(info), ETag.All, TableUpdateMode.Replace, cancellationToken);
+        await _runs.UpdateEntityAsync(RunRow.From(info), ETag.All, TableUpdateMode.Replace, cancellationToken);
         return info;
     }
 
@@ -227,27 +246,27 @@ public sealed partial class ExperimentTracker(StorageAccount storage, LineageSto
         var parameters = new SortedDictionary<string, string>(StringComparer.Ordinal);
         var tags = new SortedDictionary<string, string>(StringComparer.Ordinal);
         var inputs = new List<RunInput>();
-        await foreach (var row in _runs.QueryAsync<TableEntity>(e => e.PartitionKey == TableKey.Encode(runId), cancellationToken: cancellationToken))
+        await foreach (var row in _runs.QueryAsync<RunEntryRow>(e => e.PartitionKey == TableKey.Encode(runId) && e.RowKey != InfoRow, cancellationToken: cancellationToken))
         {
             if (row.RowKey.StartsWith("param|", StringComparison.Ordinal))
             {
-                parameters[row.GetString("Key")] = row.GetString("Value");
+                parameters[row.Key ?? ""] = row.Value ?? "";
             }
             else if (row.RowKey.StartsWith("tag|", StringComparison.Ordinal))
             {
-                tags[row.GetString("Key")] = row.GetString("Value");
+                tags[row.Key ?? ""] = row.Value ?? "";
             }
             else if (row.RowKey.StartsWith("input|", StringComparison.Ordinal))
             {
-                inputs.Add(new RunInput(row.GetString("DatasetId"), row.GetString("Context")));
+                inputs.Add(new RunInput(row.DatasetId ?? "", row.Context ?? ""));
             }
         }
 
         var latest = new SortedDictionary<string, MetricPoint>(StringComparer.Ordinal);
-        await foreach (var row in _metrics.QueryAsync<TableEntity>(e => e.PartitionKey == TableKey.Encode(runId), cancellationToken: cancellationToken))
+        await foreach (var row in _metrics.QueryAsync<MetricRow>(e => e.PartitionKey == TableKey.Encode(runId), cancellationToken: cancellationToken))
         {
             // Rows sort by key, step, then time, so the last row of a key is its latest value (MLflow: highest step, then newest).
-            var point = ToPoint(row);
+            var point = row.ToPoint();
             latest[point.Key] = point;
         }
 
@@ -265,55 +284,49 @@ public sealed partial class ExperimentTracker(StorageAccount storage, LineageSto
         return new RunDetails(info, parameters, tags, inputs, latest, artifacts);
     }
 
-    /// <summary>The runs of <paramref name="experiment"/> (or of every experiment), newest first.</summary>
-    public async Task<IReadOnlyList<RunInfo>> ListRunsAsync(string? experiment = null, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// The runs of <paramref name="experiment"/> (or of every experiment), newest first, page by page: each page of index
+    /// rows is resolved to run infos in parallel, then yielded in order.
+    /// </summary>
+    public async IAsyncEnumerable<RunInfo> ListRunsAsync(string? experiment = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var runs = new ConcurrentBag<RunInfo>();
-        if (experiment is null)
+        var partition = experiment is null ? AllRunsPartition : TableKey.Encode(experiment);
+        var index = _experiments.QueryAsync<ExperimentRow>(
+            e => e.PartitionKey == partition && e.RowKey.CompareTo(RunIndexPrefix) >= 0 && e.RowKey.CompareTo(RunIndexPrefix + "~") < 0,
+            select: [nameof(ExperimentRow.Name), nameof(ExperimentRow.RunId)],
+            cancellationToken: cancellationToken);
+        await foreach (var page in index.AsPages())
         {
-            await foreach (var row in _runs.QueryAsync<TableEntity>(e => e.RowKey == InfoRow, cancellationToken: cancellationToken))
+            var rows = page.Values.Where(r => r.RunId is not null && (experiment is null || r.Name == experiment)).ToList();
+            var infos = new RunInfo?[rows.Count];
+            await Parallel.ForEachAsync(Enumerable.Range(0, rows.Count), new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (i, ct) =>
+                infos[i] = await FindRunAsync(rows[i].RunId!, ct));
+            foreach (var info in infos)
             {
-                runs.Add(ToInfo(row));
-            }
-        }
-        else
-        {
-            var ids = new List<string>();
-            await foreach (var row in _experiments.QueryAsync<TableEntity>(e => e.PartitionKey == TableKey.Encode(experiment), cancellationToken: cancellationToken))
-            {
-                if (row.RowKey.StartsWith("run|", StringComparison.Ordinal))
+                if (info is not null)
                 {
-                    ids.Add(row.GetString("RunId"));
+                    yield return info;
                 }
             }
-
-            await Parallel.ForEachAsync(ids, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (id, ct) =>
-            {
-                if (await FindRunAsync(id, ct) is { } info)
-                {
-                    runs.Add(info);
-                }
-            });
         }
-
-        return [.. runs.OrderByDescending(r => r.Id, StringComparer.Ordinal)];
     }
 
-    public async Task<IReadOnlyList<ExperimentInfo>> ListExperimentsAsync(CancellationToken cancellationToken = default)
+    /// <summary>Every experiment with its run count, by name (the table's order), page by page.</summary>
+    public async IAsyncEnumerable<ExperimentInfo> ListExperimentsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var experiments = new Dictionary<string, (DateTimeOffset Created, int Runs)>(StringComparer.Ordinal);
-        await foreach (var row in _experiments.QueryAsync<TableEntity>(cancellationToken: cancellationToken))
+        await foreach (var row in _experiments.QueryAsync<ExperimentRow>(e => e.RowKey == OwnRow, cancellationToken: cancellationToken))
         {
-            var name = Uri.UnescapeDataString(row.PartitionKey);
-            var (created, count) = experiments.GetValueOrDefault(name, (DateTimeOffset.MaxValue, 0));
-            experiments[name] = row.RowKey == ExperimentRow
-                ? (row.Timestamp ?? created, count)
-                : (Min(created, row.GetDateTimeOffset("StartTime") ?? created), count + 1);
+            var runs = 0;
+            await foreach (var _ in _experiments.QueryAsync<ExperimentRow>(
+                e => e.PartitionKey == row.PartitionKey && e.RowKey.CompareTo(RunIndexPrefix) >= 0 && e.RowKey.CompareTo(RunIndexPrefix + "~") < 0,
+                select: [nameof(ExperimentRow.RunId)],
+                cancellationToken: cancellationToken))
+            {
+                runs++;
+            }
+
+            yield return new ExperimentInfo(row.Name, row.CreatedAt, runs);
         }
-
-        return [.. experiments.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => new ExperimentInfo(e.Key, e.Value.Created, e.Value.Runs))];
-
-        static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
     }
 
     /// <summary>The run's info, or a clear <see cref="KeyNotFoundException"/>.</summary>
@@ -329,17 +342,17 @@ public sealed partial class ExperimentTracker(StorageAccount storage, LineageSto
     private async Task<RunInfo?> FindRunAsync(string runId, CancellationToken cancellationToken)
     {
         ValidateRunId(runId);
-        var row = await _runs.GetEntityIfExistsAsync<TableEntity>(TableKey.Encode(runId), InfoRow, cancellationToken: cancellationToken);
-        return row.HasValue ? ToInfo(row.Value!) : null;
+        var row = await _runs.GetEntityIfExistsAsync<RunRow>(TableKey.Encode(runId), InfoRow, cancellationToken: cancellationToken);
+        return row.HasValue ? row.Value!.ToInfo() : null;
     }
 
     private async Task<Dictionary<string, string>> RowsAsync(string runId, string prefix, CancellationToken cancellationToken)
     {
         var rows = new Dictionary<string, string>(StringComparer.Ordinal);
-        await foreach (var row in _runs.QueryAsync<TableEntity>(
+        await foreach (var row in _runs.QueryAsync<RunEntryRow>(
             e => e.PartitionKey == TableKey.Encode(runId) && e.RowKey.CompareTo(prefix) >= 0 && e.RowKey.CompareTo(prefix + "~") < 0, cancellationToken: cancellationToken))
         {
-            rows[row.GetString("Key")] = row.GetString("Value");
+            rows[row.Key ?? ""] = row.Value ?? "";
         }
 
         return rows;
@@ -383,32 +396,6 @@ public sealed partial class ExperimentTracker(StorageAccount storage, LineageSto
             throw LlmOpsException.Invalid($"'{name}' is not a valid {what}: use 1-250 letters, digits, '_', '-', '.', ' ', ':' or '/'.");
         }
     }
-
-    private static TableEntity ToEntity(RunInfo info) => new(TableKey.Encode(info.Id), InfoRow)
-    {
-        ["Id"] = info.Id,
-        ["Experiment"] = info.Experiment,
-        ["Name"] = info.Name,
-        ["Status"] = info.Status.ToString().ToUpperInvariant(),
-        ["StartTime"] = info.StartTime,
-        ["EndTime"] = info.EndTime,
-        ["GitRevision"] = info.GitRevision,
-        ["User"] = info.User,
-    };
-
-    private static RunInfo ToInfo(TableEntity row) => new(
-        row.GetString("Id"),
-        row.GetString("Experiment"),
-        row.GetString("Name"),
-        Enum.Parse<RunStatus>(row.GetString("Status"), ignoreCase: true),
-        row.GetDateTimeOffset("StartTime") ?? default,
-        row.GetDateTimeOffset("EndTime"),
-        row.GetString("GitRevision"),
-        row.GetString("User") ?? "");
-
-    private static MetricPoint ToPoint(TableEntity row) =>
-        new(row.GetString("Key"), row.GetDouble("Value") ?? double.NaN, row.GetInt64("Step") ?? 0, row.GetDateTimeOffset("Timestamp") ?? default);
-
 
     [GeneratedRegex(@"^[\w\-. :/]{1,250}$", RegexOptions.CultureInvariant)]
     private static partial Regex NamePattern();

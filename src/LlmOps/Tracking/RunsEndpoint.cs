@@ -9,9 +9,9 @@ public sealed class RunsEndpoint(ExperimentTracker tracker) : IHttpTriggerHandle
     {
         ArgumentNullException.ThrowIfNull(request);
         var experiment = request.Query.GetValueOrDefault("experiment") is { Length: > 0 } e ? e : null;
-        var runs = await tracker.ListRunsAsync(experiment, cancellationToken);
+        var runs = await tracker.ListRunsAsync(experiment, cancellationToken).ToListAsync(cancellationToken);
         return experiment is null
-            ? HttpTriggerResponse.Json(new { Experiments = await tracker.ListExperimentsAsync(cancellationToken), Runs = runs })
+            ? HttpTriggerResponse.Json(new { Experiments = await tracker.ListExperimentsAsync(cancellationToken).ToListAsync(cancellationToken), Runs = runs })
             : HttpTriggerResponse.Json(new { Experiment = experiment, Runs = runs });
     }
 }

@@ -115,7 +115,7 @@ public sealed class DriftCheckerTests
         Assert.Empty(await ActionsForAsync(client.Storage, feature));
 
         // The timer: a feature seen for the first time starts its schedule; once due, it runs the check.
-        var scheduler = new DriftScheduler(client.Storage, client.Lifecycles, client.Drift, TimeProvider.System, NullLogger<DriftScheduler>.Instance);
+        var scheduler = new DriftScheduler(new DriftScheduleStore(client.Storage), client.Lifecycles, client.Drift, TimeProvider.System, NullLogger<DriftScheduler>.Instance);
         var tick = new TimerTriggerInput(DateTimeOffset.UtcNow, false, null, null);
         await scheduler.HandleAsync(tick, CancellationToken.None);
         Assert.Equal(2, (await client.Drift.HistoryAsync(feature)).Count);
@@ -242,7 +242,7 @@ public sealed class DriftCheckerTests
                 .Build(), "empty.yaml", CancellationToken.None);
         await client.Storage.Table(StorageNames.DriftScheduleTable).CreateIfNotExistsAsync();
         await client.Storage.Table(StorageNames.DriftScheduleTable).UpsertEntityAsync(new TableEntity(TableKey.Encode(feature), "schedule") { ["LastRun"] = DateTimeOffset.UtcNow.AddDays(-2) });
-        var scheduler = new DriftScheduler(client.Storage, client.Lifecycles, client.Drift, TimeProvider.System, NullLogger<DriftScheduler>.Instance);
+        var scheduler = new DriftScheduler(new DriftScheduleStore(client.Storage), client.Lifecycles, client.Drift, TimeProvider.System, NullLogger<DriftScheduler>.Instance);
 
         await scheduler.HandleAsync(new TimerTriggerInput(DateTimeOffset.UtcNow, false, null, null), CancellationToken.None);
 

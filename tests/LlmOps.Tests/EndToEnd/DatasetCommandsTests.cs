@@ -38,7 +38,7 @@ public sealed class DatasetCommandsTests
         Assert.True(ingest1 == 0, out1);
         Assert.True(ingest2 == 0, out2);
 
-        var versions = await new DatasetStore(new StorageAccount(azurite.ConnectionString, prefix)).ListAsync(source);
+        var versions = await new DatasetStore(new StorageAccount(azurite.ConnectionString, prefix)).ListAsync(source).ToListAsync();
         Assert.Equal(2, versions.Count);
         var (newer, older) = (versions[0].Id, versions[1].Id);
 

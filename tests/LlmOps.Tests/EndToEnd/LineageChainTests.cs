@@ -101,6 +101,12 @@ public sealed class LineageChainTests
         Assert.Equal(0, list);
         Assert.Contains(good.Id, listed, StringComparison.Ordinal);
         Assert.Contains("2 run(s).", listed, StringComparison.Ordinal);
+        var (limited, limitedText) = await CliRun.RunAsync("runs", "list", "--experiment", experiment, "--limit", "1", "--connection-string", connection);
+        Assert.Equal(0, limited);
+        Assert.Contains(weak.Id, limitedText, StringComparison.Ordinal); // newest first
+        Assert.DoesNotContain(good.Id, limitedText, StringComparison.Ordinal);
+        Assert.Contains("1 run(s); more exist", limitedText, StringComparison.Ordinal);
+        Assert.Equal(2, (await CliRun.RunAsync("runs", "list", "--limit", "-1", "--connection-string", connection)).Exit);
         var (_, shown) = await CliRun.RunAsync("runs", "show", good.Id, "--connection-string", connection);
         Assert.Contains("answer_accuracy", shown, StringComparison.Ordinal);
         var (_, compared) = await CliRun.RunAsync("runs", "compare", good.Id, weak.Id, "--connection-string", connection);

@@ -82,12 +82,12 @@ public sealed class DropIngestorTests
 
         await Assert.ThrowsAsync<IOException>(() => fixture.Ingestor.IngestAsync(fixture.Source, fixture.DropContainer, blobName, etag, CancellationToken.None));
         var datasets = new DatasetStore(fixture.Storage);
-        var halfDone = Assert.Single(await datasets.EntriesAsync(fixture.Source));
+        var halfDone = Assert.Single(await datasets.EntriesAsync(fixture.Source).ToListAsync());
         Assert.False(halfDone.Announced); // the manifest and the catalog row exist; the announcement does not
 
         var retry = await fixture.Ingestor.IngestAsync(fixture.Source, fixture.DropContainer, blobName, etag, CancellationToken.None);
         Assert.Equal(IngestionStatus.Published, retry.Status);
-        var announced = Assert.Single(await datasets.EntriesAsync(fixture.Source));
+        var announced = Assert.Single(await datasets.EntriesAsync(fixture.Source).ToListAsync());
         Assert.True(announced.Announced);
         Assert.False(string.IsNullOrEmpty(announced.MessageId));
         Assert.Equal(retry.Version!.Id, (await datasets.LatestAsync(fixture.Source))!.Id);
@@ -95,7 +95,7 @@ public sealed class DropIngestorTests
         // A third run of the same blob version (a host killed before its receipt): same outcome, no second message.
         var again = await fixture.Ingestor.IngestAsync(fixture.Source, fixture.DropContainer, blobName, etag, CancellationToken.None);
         Assert.Equal(IngestionStatus.Published, again.Status);
-        Assert.Equal(announced.MessageId, Assert.Single(await datasets.EntriesAsync(fixture.Source)).MessageId);
+        Assert.Equal(announced.MessageId, Assert.Single(await datasets.EntriesAsync(fixture.Source).ToListAsync()).MessageId);
         var row = (await fixture.Storage.Table(StorageNames.IngestionsTable).GetEntityAsync<IngestionRecord>(TableKey.Encode(fixture.Source), TableKey.Encode($"{blobName}|{etag}"))).Value;
         Assert.Equal("Published", row.Status);
         Assert.Equal(2, row.Attempts);
@@ -174,7 +174,7 @@ public sealed class DropIngestorTests
         Assert.Equal(first.Version!.Id, again.Version!.Id);
         Assert.Equal(first.Version.Id, elsewhere.Version!.Id);
         Assert.Equal(blobsAfterFirst, await CountBlobsAsync(fixture, StorageNames.DatasetsContainer));
-        Assert.Single(await new DatasetStore(fixture.Storage).ListAsync(fixture.Source));
+        Assert.Single(await new DatasetStore(fixture.Storage).ListAsync(fixture.Source).ToListAsync());
     }
 
     [Fact]
@@ -220,7 +220,7 @@ public sealed class DropIngestorTests
         var rejected = await ReadQuarantineAsync(fixture, result.QuarantineFolder!);
         Assert.Contains(rejected, r => r.Contains("\"line\":4", StringComparison.Ordinal) && r.Contains("\"rule\":\"unique\"", StringComparison.Ordinal) && r.Contains("\"field\":\"id\"", StringComparison.Ordinal));
         Assert.Contains(rejected, r => r.Contains("\"line\":2", StringComparison.Ordinal) && r.Contains("malformed JSON", StringComparison.Ordinal));
-        Assert.Empty(await new DatasetStore(fixture.Storage).ListAsync(fixture.Source));
+        Assert.Empty(await new DatasetStore(fixture.Storage).ListAsync(fixture.Source).ToListAsync());
     }
 
     [Fact]
@@ -247,7 +247,7 @@ public sealed class DropIngestorTests
         var result = await fixture.DropAndIngestAsync(name, Jsonl(Ticket(1, "First body"), Ticket(2, "Second body")));
 
         Assert.Equal(IngestionStatus.Published, result.Status);
-        Assert.True(Assert.Single(await new DatasetStore(fixture.Storage).EntriesAsync(fixture.Source)).Announced);
+        Assert.True(Assert.Single(await new DatasetStore(fixture.Storage).EntriesAsync(fixture.Source).ToListAsync()).Announced);
         var row = (await fixture.Storage.Table(StorageNames.IngestionsTable).GetEntityAsync<IngestionRecord>(TableKey.Encode(fixture.Source), TableKey.Encode($"{fixture.Source}/{name}|{result.BlobETag}"))).Value;
         Assert.Equal($"{fixture.Source}/{name}", row.BlobName);
         var graph = await new LlmOps.Lineage.LineageStore(fixture.Storage, TimeProvider.System).QueryAsync(result.Version!.Id, LlmOps.Lineage.LineageDirection.Upstream, 6, CancellationToken.None);

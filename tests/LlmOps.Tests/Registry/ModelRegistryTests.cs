@@ -19,6 +19,23 @@ public sealed class ModelRegistryTests
         Assert.Equal(Enumerable.Range(1, 8), versions.Select(v => v.Version).Order());
         Assert.Equal(8, (await f.Registry.GetAsync(f.Model))!.LatestVersion);
         Assert.All(versions, v => Assert.Equal(run.Id, v.RunId));
+        Assert.Equal(Enumerable.Range(1, 8), await f.Registry.ListVersionsAsync(f.Model).Select(v => v.Version).ToListAsync());
+    }
+
+    [Fact]
+    public async Task Deployments_ListNewestFirst_AcrossEnvironments_AndItemIsListed()
+    {
+        using var f = await RegistryFixture.CreateAsync();
+        var run = await f.FinishedRunAsync(Passing);
+        var version = await f.Registry.RegisterAsync(new RegisterRequest(f.Model, run.Id));
+        var prod = await f.Registry.DeployAsync(f.Model, version.Version, "prod", "ci");
+        var staging = await f.Registry.DeployAsync(f.Model, version.Version, "staging", "ci");
+        var prodAgain = await f.Registry.DeployAsync(f.Model, version.Version, "prod", "ci");
+
+        // Environment names sort prod < staging, so only a time-ordered key lists these newest first.
+        Assert.Equal([prodAgain.Id, staging.Id, prod.Id], await f.Registry.ListDeploymentsAsync(f.Model).Select(d => d.Id).ToListAsync());
+        var listed = await f.Registry.ListAsync().SingleAsync(i => i.Name == ModelRegistry.QualifiedName(f.Model));
+        Assert.Equal(1, listed.LatestVersion);
     }
 
     [Fact]

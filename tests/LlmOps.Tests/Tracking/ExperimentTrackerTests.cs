@@ -57,6 +57,7 @@ public sealed class ExperimentTrackerTests
 
         var history = await tracker.GetMetricHistoryAsync(run.Id, "loss");
         Assert.Equal(Enumerable.Range(0, 250).Select(i => (long)i), history.Select(p => p.Step));
+        Assert.Equal(points.Take(250).Select(p => p.Timestamp), history.Select(p => p.Timestamp)); // the logged time, not the server's write time
 
         var edge = Assert.Single((await lineage.QueryAsync(run.Id, LineageDirection.Upstream, 1, CancellationToken.None)).Edges);
         Assert.Equal((dataset, run.Id, LineageRelation.EvaluatedOn), (edge.From, edge.To, edge.Relation));
@@ -99,12 +100,14 @@ public sealed class ExperimentTrackerTests
         var b = await tracker.StartRunAsync(plain);
         var h = await tracker.StartRunAsync("q " + plain + ":/x");
 
-        Assert.Equal([b.Id, a.Id], (await tracker.ListRunsAsync(plain)).Select(r => r.Id));
-        Assert.Empty(await tracker.ListRunsAsync(hostile));
-        Assert.Equal([h.Id], (await tracker.ListRunsAsync("q " + plain + ":/x")).Select(r => r.Id));
-        Assert.DoesNotContain(first.Id, (await tracker.ListRunsAsync(plain)).Select(r => r.Id));
-        var experiments = await tracker.ListExperimentsAsync();
+        Assert.Equal([b.Id, a.Id], (await tracker.ListRunsAsync(plain).ToListAsync()).Select(r => r.Id));
+        Assert.Empty(await tracker.ListRunsAsync(hostile).ToListAsync());
+        Assert.Equal([h.Id], (await tracker.ListRunsAsync("q " + plain + ":/x").ToListAsync()).Select(r => r.Id));
+        Assert.DoesNotContain(first.Id, (await tracker.ListRunsAsync(plain).ToListAsync()).Select(r => r.Id));
+        var experiments = await tracker.ListExperimentsAsync().ToListAsync();
         Assert.Equal(2, experiments.Single(e => e.Name == plain).Runs);
+        string[] mine = [first.Id, a.Id, b.Id, h.Id];
+        Assert.Equal([h.Id, b.Id, a.Id, first.Id], await tracker.ListRunsAsync().Where(r => mine.Contains(r.Id)).Select(r => r.Id).ToListAsync());
     }
 
     [Fact]
