@@ -15,12 +15,14 @@ public sealed class DatasetSpool : IAsyncDisposable
 
     private readonly string _folder = Directory.CreateTempSubdirectory("llmops-spool-").FullName;
     private readonly IncrementalHash _content = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-    private readonly List<(string Path, long Records)> _parts = [];
-    private FileStream? _file;
+    private readonly List<SpooledPart> _parts = [];
+    private HashingWriteStream? _file;
     private GZipStream? _gzip;
+    private string? _partPath;
     private long _partRecords;
 
-    public IReadOnlyList<(string Path, long Records)> Parts => _parts;
+    /// <summary>The closed parts (all of them after <see cref="CompleteAsync"/>).</summary>
+    public IReadOnlyList<SpooledPart> Parts => _parts;
 
     public async Task AddAsync(DatasetRecord record, CancellationToken cancellationToken)
     {
@@ -28,10 +30,9 @@ public sealed class DatasetSpool : IAsyncDisposable
         if (_gzip is null || _partRecords == RecordsPerPart)
         {
             await ClosePartAsync();
-            var path = Path.Combine(_folder, $"part-{_parts.Count:00000}.jsonl.gz");
-            _file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
-            _gzip = new GZipStream(_file, CompressionLevel.Fastest);
-            _parts.Add((path, 0));
+            _partPath = Path.Combine(_folder, $"part-{_parts.Count:00000}.jsonl.gz");
+            _file = new HashingWriteStream(new FileStream(_partPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous));
+            _gzip = new GZipStream(_file, CompressionLevel.Fastest, leaveOpen: true);
             _partRecords = 0;
         }
 
@@ -41,7 +42,6 @@ public sealed class DatasetSpool : IAsyncDisposable
         await _gzip.WriteAsync(line, cancellationToken);
         await _gzip.WriteAsync("\n"u8.ToArray(), cancellationToken);
         _partRecords++;
-        _parts[^1] = (_parts[^1].Path, _partRecords);
     }
 
     /// <summary>Closes the last part and returns the SHA-256 of all records' canonical JSON.</summary>
@@ -75,6 +75,7 @@ public sealed class DatasetSpool : IAsyncDisposable
 
         if (_file is not null)
         {
+            _parts.Add(new SpooledPart(_partPath!, _partRecords, _file.Sha256(), _file.Written));
             await _file.DisposeAsync();
             _file = null;
         }

@@ -36,24 +36,15 @@ public sealed class DatasetVersionWriter(StorageAccount storage)
         }
 
         var parts = new List<DatasetPart>();
-        foreach (var (path, records) in spool.Parts)
+        foreach (var part in spool.Parts)
         {
-            var name = Path.GetFileName(path);
-            string sha;
-            long bytes;
-            await using (var file = File.OpenRead(path))
+            var name = Path.GetFileName(part.Path);
+            await using (var file = File.OpenRead(part.Path))
             {
-                sha = Convert.ToHexStringLower(await SHA256.HashDataAsync(file, cancellationToken));
-                bytes = file.Length;
+                await WriteOnceAsync(_container.GetBlobClient(folder + name), file, "application/gzip", cancellationToken);
             }
 
-            var blob = _container.GetBlobClient(folder + name);
-            await using (var file = File.OpenRead(path))
-            {
-                await WriteOnceAsync(blob, file, "application/gzip", cancellationToken);
-            }
-
-            parts.Add(new DatasetPart(name, sha, bytes, records));
+            parts.Add(new DatasetPart(name, part.Sha256, part.Bytes, part.Records));
         }
 
         var manifest = draft with { Parts = parts };

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Azure;
-using Azure.Data.Tables;
 using Azure.Storage.Blobs.Models;
 using LlmOps.Datasets;
 using LlmOps.Ingestion.Processing;
@@ -53,7 +52,9 @@ public sealed class DropIngestor(StorageAccount storage, LifecycleCatalog lifecy
             Stream content;
             try
             {
-                content = await blob.OpenReadAsync(new BlobOpenReadOptions(allowModifications: false) { Conditions = new BlobRequestConditions { IfMatch = etag } }, cancellationToken);
+                // Downloaded ahead of the parser, so the network and the ETL overlap.
+                content = new ReadAheadStream(
+                    await blob.OpenReadAsync(new BlobOpenReadOptions(allowModifications: false) { Conditions = new BlobRequestConditions { IfMatch = etag } }, cancellationToken));
             }
             catch (RequestFailedException ex) when (ex.Status is 404 or 412)
             {
