@@ -1,3 +1,5 @@
+using LlmOps.Datasets;
+using LlmOps.Ingestion.Processing;
 using LlmOps.Ingestion.Reading;
 using LlmOps.Ingestion.Transform;
 using LlmOps.Ingestion.Validation;
@@ -39,8 +41,23 @@ internal static class EtlStepsBenchmark
         var counts = new Dictionary<string, long>();
         var redacted = Time(rows, "redact", () => cleaned.Select(t => redactor.Redact(t, counts)).ToList());
         var chunker = new TokenChunker("cl100k_base", 256, 32);
-        Time(rows, "chunk (tokenize)", () => redacted.Select(t => chunker.Chunk("k", t, out _)).ToList());
+        var chunked = Time(rows, "chunk (tokenize)", () => redacted.Select(t => chunker.Chunk("k", t, out _)).ToList());
         Time(rows, "language", () => redacted.Select(LanguageDetector.Detect).ToList());
+        var records = redacted.Select((text, i) => new DatasetRecord(
+            $"r{i}", "bench", i + 1, outcomes[i].Fields!, text, "00000000000000000000000000000000", "en", text.Length, 100,
+            [.. chunked[i].Select(c => new ChunkSpan(c.Id, c.Index, c.TokenCount, c.StartChar, c.EndChar))])).ToList();
+        Time(rows, "spool (serialize, hash, gzip to a temp file)", () =>
+        {
+            var spool = new DatasetSpool();
+            foreach (var record in records)
+            {
+                spool.AddAsync(record, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+            }
+
+            var sha = spool.CompleteAsync().GetAwaiter().GetResult();
+            spool.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            return sha;
+        });
         return rows;
     }
 

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text.Json;
@@ -13,6 +14,9 @@ public sealed class DatasetSpool : IAsyncDisposable
 {
     public const int RecordsPerPart = 100_000;
 
+    /// <summary>Serialized records gather in memory up to this size before one write to the compressor.</summary>
+    private const int FlushBytes = 1 << 16;
+
     private readonly string _folder = Directory.CreateTempSubdirectory("llmops-spool-").FullName;
     private readonly IncrementalHash _content = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private readonly List<SpooledPart> _parts = [];
@@ -20,11 +24,15 @@ public sealed class DatasetSpool : IAsyncDisposable
     private GZipStream? _gzip;
     private string? _partPath;
     private long _partRecords;
+    private readonly ArrayBufferWriter<byte> _pending = new(FlushBytes * 2);
+    private readonly Utf8JsonWriter _json;
+
+    public DatasetSpool() => _json = new Utf8JsonWriter(_pending);
 
     /// <summary>The closed parts (all of them after <see cref="CompleteAsync"/>).</summary>
     public IReadOnlyList<SpooledPart> Parts => _parts;
 
-    public async Task AddAsync(DatasetRecord record, CancellationToken cancellationToken)
+    public async ValueTask AddAsync(DatasetRecord record, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(record);
         if (_gzip is null || _partRecords == RecordsPerPart)
@@ -36,12 +44,18 @@ public sealed class DatasetSpool : IAsyncDisposable
             _partRecords = 0;
         }
 
-        var line = JsonSerializer.SerializeToUtf8Bytes(record, JsonSerializerOptions.Web);
-        _content.AppendData(line);
-        _content.AppendData("\n"u8);
-        await _gzip.WriteAsync(line, cancellationToken);
-        await _gzip.WriteAsync("\n"u8.ToArray(), cancellationToken);
+        // One line of canonical JSON per record, appended to a buffer that reaches the compressor in large writes.
+        var start = _pending.WrittenCount;
+        _json.Reset(_pending);
+        JsonSerializer.Serialize(_json, record, JsonSerializerOptions.Web);
+        _json.Flush();
+        _pending.Write("\n"u8);
+        _content.AppendData(_pending.WrittenSpan[start..]);
         _partRecords++;
+        if (_pending.WrittenCount >= FlushBytes)
+        {
+            await FlushPendingAsync(cancellationToken);
+        }
     }
 
     /// <summary>Closes the last part and returns the SHA-256 of all records' canonical JSON.</summary>
@@ -54,6 +68,7 @@ public sealed class DatasetSpool : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await ClosePartAsync();
+        await _json.DisposeAsync();
         _content.Dispose();
         try
         {
@@ -65,10 +80,20 @@ public sealed class DatasetSpool : IAsyncDisposable
         }
     }
 
+    private async ValueTask FlushPendingAsync(CancellationToken cancellationToken)
+    {
+        if (_pending.WrittenCount > 0)
+        {
+            await _gzip!.WriteAsync(_pending.WrittenMemory, cancellationToken);
+            _pending.ResetWrittenCount();
+        }
+    }
+
     private async Task ClosePartAsync()
     {
         if (_gzip is not null)
         {
+            await FlushPendingAsync(CancellationToken.None);
             await _gzip.DisposeAsync();
             _gzip = null;
         }

@@ -37,6 +37,27 @@ public sealed class DropReaderTests
     }
 
     [Fact]
+    public async Task Jsonl_EscapedNamesTrailingValuesHugeNumbersArrays_AsJsonDocumentWouldReadThem()
+    {
+        var text = string.Join('\n',
+            "{\"\\u0069d\":\"T-1\",\"tags\":[1, \"a\"],\"id2\":\"x\"}",
+            "{\"id\":\"T-2\"} {\"id\":\"T-3\"}",
+            "{\"id\":\"T-4\",\"n\":1e400}",
+            "{\"id\":\"T-5\",\"n\":-9223372036854775809,\"id\":\"T-5b\"}",
+            "\"just a string\"");
+        var outcomes = await ReadAsync(Encoding.UTF8.GetBytes(text), "drop.jsonl");
+
+        Assert.Equal([true, false, false, true, false], outcomes.Select(o => o.IsRecord));
+        Assert.Equal("T-1", outcomes[0].Fields!["id"]); // the escaped name decodes to the same key
+        Assert.Equal("[1, \"a\"]", outcomes[0].Fields!["tags"]);
+        Assert.Contains("malformed JSON", outcomes[1].Error, StringComparison.Ordinal);
+        Assert.Contains("out of range", outcomes[2].Error, StringComparison.Ordinal);
+        Assert.Equal(-9223372036854775809d, outcomes[3].Fields!["n"]); // past long, still a finite double
+        Assert.Equal("T-5b", outcomes[3].Fields!["id"]); // a repeated key: the last value wins, as before
+        Assert.Equal("expected a JSON object, found string", outcomes[4].Error);
+    }
+
+    [Fact]
     public async Task Jsonl_InvalidUtf8Line_ReportedWithByteOffset_OthersRead()
     {
         var bytes = Encoding.UTF8.GetBytes("{\"a\":\"ok\"}\n{\"a\":\"b").Concat(new byte[] { 0xC3, 0x28 }).Concat(Encoding.UTF8.GetBytes("\"}\n{\"a\":\"é\"}\n")).ToArray();

@@ -29,41 +29,72 @@ public static class JsonlRecordReader
 
     internal static ReadOutcome Parse(long number, ReadOnlyMemory<byte> bytes)
     {
-        if (!Utf8.IsValid(bytes.Span))
+        var span = bytes.Span;
+        if (!Utf8.IsValid(span))
         {
-            return ReadOutcome.Malformed(number, $"invalid UTF-8 at byte {FirstInvalidByte(bytes.Span)}");
+            return ReadOutcome.Malformed(number, $"invalid UTF-8 at byte {FirstInvalidByte(span)}");
         }
 
+        // One pass of Utf8JsonReader straight into the fields (no JsonDocument), with the same rules as
+        // JsonDocument.Parse: one value per line, nothing after it, no comments or trailing commas.
         try
         {
-            using var document = JsonDocument.Parse(bytes);
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            var reader = new Utf8JsonReader(span, isFinalBlock: true, state: default);
+            reader.Read();
+            if (reader.TokenType != JsonTokenType.StartObject)
             {
-                return ReadOutcome.Malformed(number, $"expected a JSON object, found {document.RootElement.ValueKind.ToString().ToLowerInvariant()}");
+                return ReadOutcome.Malformed(number, $"expected a JSON object, found {Kind(reader.TokenType)}");
             }
 
             var fields = new Dictionary<string, object?>(StringComparer.Ordinal);
-            foreach (var property in document.RootElement.EnumerateObject())
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                fields[property.Name] = ToValue(property.Value);
+                var name = JsonPropertyNames.Get(ref reader);
+                reader.Read();
+                fields[name] = reader.TokenType switch
+                {
+                    JsonTokenType.String => reader.GetString(),
+                    JsonTokenType.Number => reader.TryGetInt64(out var whole) ? (object)whole
+                        : reader.TryGetDouble(out var real) && double.IsFinite(real) ? real
+                        : throw new JsonException($"the number {Encoding.UTF8.GetString(reader.ValueSpan)} of '{name}' is out of range", null, null, reader.TokenStartIndex),
+                    JsonTokenType.True => true,
+                    JsonTokenType.False => false,
+                    JsonTokenType.Null => null,
+                    _ => RawText(span, ref reader),
+                };
+            }
+
+            if (reader.Read())
+            {
+                // Unreachable for valid JSON: the reader throws on anything after the root object.
+                return ReadOutcome.Malformed(number, "more than one JSON value on the line");
             }
 
             return ReadOutcome.Record(number, fields);
         }
         catch (JsonException ex)
         {
-            return ReadOutcome.Malformed(number, $"malformed JSON at byte {ex.BytePositionInLine}: {ex.Message.Split(" LineNumber", 2)[0]}");
+            return ReadOutcome.Malformed(number, $"malformed JSON at byte {ex.BytePositionInLine ?? 0}: {ex.Message.Split(" LineNumber", 2)[0]}");
         }
     }
 
-    internal static object? ToValue(JsonElement value) => value.ValueKind switch
+    /// <summary>A nested object or array as its original JSON text (as <see cref="JsonElement.GetRawText"/> gives it).</summary>
+    private static string RawText(ReadOnlySpan<byte> line, ref Utf8JsonReader reader)
     {
-        JsonValueKind.String => value.GetString(),
-        JsonValueKind.Number => value.TryGetInt64(out var whole) ? (object)whole : value.GetDouble(),
-        JsonValueKind.True => true,
-        JsonValueKind.False => false,
-        JsonValueKind.Null or JsonValueKind.Undefined => null,
-        _ => value.GetRawText(),
+        var start = (int)reader.TokenStartIndex;
+        reader.Skip();
+        return Encoding.UTF8.GetString(line[start..(int)reader.BytesConsumed]);
+    }
+
+    private static string Kind(JsonTokenType token) => token switch
+    {
+        JsonTokenType.StartArray => "array",
+        JsonTokenType.String => "string",
+        JsonTokenType.Number => "number",
+        JsonTokenType.True => "true",
+        JsonTokenType.False => "false",
+        JsonTokenType.Null => "null",
+        _ => token.ToString().ToLowerInvariant(),
     };
 
     private static bool IsBlank(ReadOnlySpan<byte> line)
