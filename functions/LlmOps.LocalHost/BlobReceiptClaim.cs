@@ -1,49 +1,64 @@
 using System.Text.Json;
+using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
+using Microsoft.Extensions.Logging;
 
 namespace LlmOps.LocalHost;
 
-/// <summary>A blob version claimed by this instance: the leased receipt, updated as the run ends.</summary>
-internal sealed class BlobReceiptClaim(BlobClient receiptBlob, BlobLeaseKeeper lease, BlobReceipt receipt, TimeProvider clock, bool attemptCounted) : IAsyncDisposable
+/// <summary>
+/// A blob version claimed by this instance. The receipt itself is the lock: the claim wrote it with this claim's
+/// owner id, and every later write (renewals at a third of the lease duration, the outcome) is conditional on the
+/// ETag of the one before, so a second instance can take the version over only once the receipt has gone unrenewed
+/// for the lease duration, and then this claim's next write fails and <see cref="LeaseLost"/> fires. A claim that
+/// completes costs two writes (create, complete) instead of a lease's four requests.
+/// </summary>
+internal sealed class BlobReceiptClaim : IAsyncDisposable
 {
     private const int MaxErrorLength = 4000;
 
-    private bool _attemptCounted = attemptCounted;
+    private readonly BlobClient _receiptBlob;
+    private readonly string _owner;
+    private readonly TimeProvider _clock;
+    private readonly ILogger _logger;
+    private readonly bool _attemptCounted;
+    private readonly SemaphoreSlim _writes = new(1, 1);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly CancellationTokenSource _lost = new();
+    private readonly Task _renewal;
+    private ETag _etag;
+    private bool _released;
 
-    public BlobReceipt Receipt { get; private set; } = receipt;
+    public BlobReceiptClaim(BlobClient receiptBlob, ETag etag, BlobReceipt receipt, string owner, bool attemptCounted, TimeSpan duration, TimeProvider clock, ILogger logger)
+    {
+        _receiptBlob = receiptBlob;
+        _etag = etag;
+        Receipt = receipt;
+        _owner = owner;
+        _attemptCounted = attemptCounted;
+        _clock = clock;
+        _logger = logger;
+        _renewal = RenewAsync(duration / 3);
+    }
 
-    /// <summary>Attempts made before this claim (a receipt created by this claim already counts this one).</summary>
+    public BlobReceipt Receipt { get; private set; }
+
+    /// <summary>Attempts made before this claim (the claim counted its own attempt when it wrote the receipt, unless the threshold was already reached).</summary>
     public int AttemptsBefore => Receipt.Attempts - (_attemptCounted ? 1 : 0);
 
-    /// <summary>Fires when the lease could not be renewed: another instance may take the blob over.</summary>
-    public CancellationToken LeaseLost => lease.Lost;
+    /// <summary>Fires when the claim could not be renewed: another instance may take the blob over.</summary>
+    public CancellationToken LeaseLost => _lost.Token;
 
     public Task CompleteAsync(CancellationToken cancellationToken) =>
         WriteAsync(Receipt with { Status = BlobReceiptStatus.Completed }, cancellationToken);
-
-    /// <summary>
-    /// Counts an attempt as it starts, as the Functions host counts a dequeue: a handler that kills its process still
-    /// uses up an attempt, so such a blob ends on the poison queue instead of running forever.
-    /// </summary>
-    public async Task StartAttemptAsync(CancellationToken cancellationToken)
-    {
-        if (_attemptCounted)
-        {
-            _attemptCounted = false; // counted when the receipt was created
-            return;
-        }
-
-        await WriteAsync(Receipt with { Attempts = Receipt.Attempts + 1, LastError = StartedMessage(Receipt.Attempts + 1, clock.GetUtcNow()) }, cancellationToken);
-    }
 
     /// <summary>What a receipt says while an attempt runs: if the process dies, that is what stays.</summary>
     internal static string StartedMessage(int attempt, DateTimeOffset at) =>
         $"attempt {attempt} started at {at:O} and did not finish (the host stopped or its process died)";
 
-    /// <summary>Gives back the attempt of a run the host abandoned while stopping gracefully (its input is handed back).</summary>
+    /// <summary>Gives back the attempt of a run the host abandoned while stopping gracefully (its input is handed back), and the claim with it.</summary>
     public Task RefundAttemptAsync(CancellationToken cancellationToken) =>
-        WriteAsync(Receipt with { Attempts = Math.Max(0, Receipt.Attempts - 1) }, cancellationToken);
+        WriteAsync(Receipt with { Attempts = Math.Max(0, Receipt.Attempts - (_attemptCounted ? 1 : 0)) }, cancellationToken, release: true);
 
     /// <summary>Records why the current attempt failed and returns the attempts so far.</summary>
     public async Task<int> RecordFailureAsync(string error, CancellationToken cancellationToken)
@@ -55,7 +70,27 @@ internal sealed class BlobReceiptClaim(BlobClient receiptBlob, BlobLeaseKeeper l
     public Task MarkPoisonedAsync(CancellationToken cancellationToken) =>
         WriteAsync(Receipt with { Status = BlobReceiptStatus.Poisoned }, cancellationToken);
 
-    public ValueTask DisposeAsync() => lease.DisposeAsync();
+    /// <summary>Stops renewing; a receipt still pending is released (written without an owner) so the next scan need not wait out the lease.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await _renewal;
+        if (Receipt.Status == BlobReceiptStatus.Pending && !_released && !_lost.IsCancellationRequested)
+        {
+            try
+            {
+                await WriteAsync(Receipt, CancellationToken.None, release: true);
+            }
+            catch (RequestFailedException ex)
+            {
+                _logger.LogDebug(ex, "Releasing the claim on {Receipt} failed; it lapses by itself", _receiptBlob.Name);
+            }
+        }
+
+        _writes.Dispose();
+        _stop.Dispose();
+        _lost.Dispose();
+    }
 
     internal static string Describe(Exception error)
     {
@@ -63,17 +98,61 @@ internal sealed class BlobReceiptClaim(BlobClient receiptBlob, BlobLeaseKeeper l
         return text.Length <= MaxErrorLength ? text : text[..MaxErrorLength];
     }
 
-    private async Task WriteAsync(BlobReceipt updated, CancellationToken cancellationToken)
+    private async Task WriteAsync(BlobReceipt updated, CancellationToken cancellationToken, bool release = false)
     {
-        updated = updated with { UpdatedAt = clock.GetUtcNow() };
-        await receiptBlob.UploadAsync(
-            BinaryData.FromObjectAsJson(updated, JsonSerializerOptions.Web),
-            new BlobUploadOptions
+        await _writes.WaitAsync(cancellationToken);
+        try
+        {
+            updated = updated with { UpdatedAt = _clock.GetUtcNow() };
+            var written = await _receiptBlob.UploadAsync(
+                BinaryData.FromObjectAsJson(updated, JsonSerializerOptions.Web),
+                new BlobUploadOptions
+                {
+                    Conditions = new BlobRequestConditions { IfMatch = _etag },
+                    Metadata = BlobReceiptStore.MetadataOf(updated.Status, release ? null : _owner),
+                },
+                cancellationToken);
+            _etag = written.Value.ETag;
+            Receipt = updated;
+            _released |= release;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 412)
+        {
+            // The receipt changed under this claim: another instance took the version over after a lapse.
+            await _lost.CancelAsync();
+            throw;
+        }
+        finally
+        {
+            _writes.Release();
+        }
+    }
+
+    private async Task RenewAsync(TimeSpan interval)
+    {
+        try
+        {
+            while (true)
             {
-                Conditions = new BlobRequestConditions { LeaseId = lease.LeaseId },
-                Metadata = BlobReceiptStore.StatusOf(updated.Status),
-            },
-            cancellationToken);
-        Receipt = updated;
+                await Task.Delay(interval, _stop.Token);
+                try
+                {
+                    // Not cancelled by disposal: a renewal cut off mid-flight could leave this claim with a stale ETag.
+                    await WriteAsync(Receipt, CancellationToken.None);
+                }
+                catch (Exception ex)
+                {
+                    // Any failure to renew (taken over, a storage error, a timeout) means the claim may lapse and another
+                    // instance may take the blob: the work under it must stop, never carry on unguarded.
+                    _logger.LogWarning(ex, "Lost the claim on {Receipt}", _receiptBlob.Name);
+                    await _lost.CancelAsync();
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+            // Disposed.
+        }
     }
 }

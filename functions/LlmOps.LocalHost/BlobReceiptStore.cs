@@ -10,12 +10,14 @@ using Microsoft.Extensions.Logging;
 namespace LlmOps.LocalHost;
 
 /// <summary>
-/// Receipts of blob versions per function, under <c>llmops-hosts/blobreceipts/</c>. A claim holds a lease on the
-/// receipt while the handler runs, so two host instances never run the same blob version at once.
+/// Receipts of blob versions per function, under <c>llmops-hosts/blobreceipts/</c>. A claim owns the receipt
+/// (ETag-conditional writes, renewed while the handler runs), so two host instances never run the same blob version
+/// at once.
 /// </summary>
 public sealed class BlobReceiptStore(StorageAccount storage, LocalHostOptions options, TimeProvider clock, ILogger<BlobReceiptStore> logger)
 {
     private const string StatusMetadata = "status";
+    private const string OwnerMetadata = "owner";
     private readonly BlobContainerClient _container = storage.Container(StorageNames.HostContainer);
 
     /// <summary>The receipt of one blob version, or null when none was written yet.</summary>
@@ -44,54 +46,75 @@ public sealed class BlobReceiptStore(StorageAccount storage, LocalHostOptions op
     }
 
     /// <summary>
-    /// Claims a blob version for a run: <see cref="BlobClaimOutcome.Claimed"/> with a held lease,
-    /// <see cref="BlobClaimOutcome.Done"/> when it was completed or poisoned, <see cref="BlobClaimOutcome.Busy"/> when another instance holds it.
+    /// Claims a blob version for a run: <see cref="BlobClaimOutcome.Claimed"/> with the receipt written under this
+    /// claim's owner id (the attempt counted in the same write, unless <paramref name="poisonThreshold"/> attempts were
+    /// made already), <see cref="BlobClaimOutcome.Done"/> when it was completed or poisoned, <see cref="BlobClaimOutcome.Busy"/>
+    /// when another instance owns it and renewed it within the lease duration. Freshness is judged on the storage
+    /// service's clock (the receipt's Last-Modified against the response's Date), so instances' clocks may differ.
     /// </summary>
     internal async Task<(BlobClaimOutcome Outcome, BlobReceiptClaim? Claim)> TryClaimAsync(
-        string function, string container, string name, ETag etag, CancellationToken cancellationToken)
+        string function, string container, string name, ETag etag, int poisonThreshold, CancellationToken cancellationToken)
     {
         var receiptBlob = _container.GetBlobClient(ReceiptName(function, container, name, etag));
-        // A fresh receipt is written with its first attempt already counted (one write less per blob); in a race
-        // where another instance takes the lease first, that instance counts one attempt more: counting errs high.
+        var owner = Guid.NewGuid().ToString("N");
         var now = clock.GetUtcNow();
         var fresh = new BlobReceipt(function, container, name, etag.ToString(), BlobReceiptStatus.Pending, 1, BlobReceiptClaim.StartedMessage(1, now), now);
-        // When the receipt exists this or another instance saw the version before: the lease decides who runs, the receipt whether to.
-        var created = await receiptBlob.TryCreateAsync(
-            BinaryData.FromObjectAsJson(fresh, JsonSerializerOptions.Web),
-            new BlobUploadOptions { Metadata = StatusOf(BlobReceiptStatus.Pending) },
-            cancellationToken);
+        try
+        {
+            var created = await receiptBlob.UploadAsync(
+                BinaryData.FromObjectAsJson(fresh, JsonSerializerOptions.Web),
+                new BlobUploadOptions { Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All }, Metadata = MetadataOf(BlobReceiptStatus.Pending, owner) },
+                cancellationToken);
+            return (BlobClaimOutcome.Claimed, Claim(fresh, created.Value.ETag, attemptCounted: true));
+        }
+        catch (RequestFailedException ex) when (ex.Status is 409 or 412)
+        {
+            // This or another instance saw the version before: the receipt says whether to run it and who may.
+        }
 
-        var lease = await BlobLeaseKeeper.TryAcquireAsync(receiptBlob, options.LeaseDuration, logger, cancellationToken);
-        if (lease is null)
+        var download = await receiptBlob.DownloadContentAsync(cancellationToken);
+        var details = download.Value.Details;
+        var receipt = download.Value.Content.ToObjectFromJson<BlobReceipt>(JsonSerializerOptions.Web)
+            ?? throw new InvalidOperationException($"Receipt {receiptBlob.Name} is empty.");
+        if (receipt.Status != BlobReceiptStatus.Pending)
+        {
+            return (BlobClaimOutcome.Done, null);
+        }
+
+        var serverNow = download.GetRawResponse().Headers.Date ?? now;
+        if (details.Metadata.TryGetValue(OwnerMetadata, out var holder) && holder.Length > 0 && serverNow - details.LastModified < options.LeaseDuration)
         {
             return (BlobClaimOutcome.Busy, null);
         }
 
+        var counted = receipt.Attempts < poisonThreshold;
+        var taken = counted ? receipt with { Attempts = receipt.Attempts + 1, LastError = BlobReceiptClaim.StartedMessage(receipt.Attempts + 1, now) } : receipt;
+        taken = taken with { UpdatedAt = now };
         try
         {
-            var receipt = created
-                ? fresh
-                : await receiptBlob.ReadAsync<BlobReceipt>(cancellationToken)
-                  ?? throw new InvalidOperationException($"Receipt {receiptBlob.Name} is missing or empty.");
-            if (receipt.Status != BlobReceiptStatus.Pending)
-            {
-                await lease.DisposeAsync();
-                return (BlobClaimOutcome.Done, null);
-            }
-
-            return (BlobClaimOutcome.Claimed, new BlobReceiptClaim(receiptBlob, lease, receipt, clock, attemptCounted: created));
+            var written = await receiptBlob.UploadAsync(
+                BinaryData.FromObjectAsJson(taken, JsonSerializerOptions.Web),
+                new BlobUploadOptions { Conditions = new BlobRequestConditions { IfMatch = details.ETag }, Metadata = MetadataOf(BlobReceiptStatus.Pending, owner) },
+                cancellationToken);
+            return (BlobClaimOutcome.Claimed, Claim(taken, written.Value.ETag, counted));
         }
-        catch
+        catch (RequestFailedException ex) when (ex.Status is 409 or 412)
         {
-            await lease.DisposeAsync();
-            throw;
+            return (BlobClaimOutcome.Busy, null); // another instance took it between the read and the write
         }
+
+        BlobReceiptClaim Claim(BlobReceipt claimed, ETag receiptETag, bool attemptCounted) =>
+            new(receiptBlob, receiptETag, claimed, owner, attemptCounted, options.LeaseDuration, clock, logger);
     }
 
     private static bool IsDone(IDictionary<string, string> metadata) =>
         metadata.TryGetValue(StatusMetadata, out var status) && !string.Equals(status, nameof(BlobReceiptStatus.Pending), StringComparison.Ordinal);
 
-    internal static Dictionary<string, string> StatusOf(BlobReceiptStatus status) => new() { [StatusMetadata] = status.ToString() };
+    internal static Dictionary<string, string> StatusOf(BlobReceiptStatus status) => MetadataOf(status, null);
+
+    /// <summary>A receipt's metadata: its status (read by listings) and, while a claim holds it, the claim's owner id.</summary>
+    internal static Dictionary<string, string> MetadataOf(BlobReceiptStatus status, string? owner) =>
+        owner is null ? new() { [StatusMetadata] = status.ToString() } : new() { [StatusMetadata] = status.ToString(), [OwnerMetadata] = owner };
 
     /// <summary>Where the receipt of one blob version for one function lives in the host container.</summary>
     public static string ReceiptName(string function, string container, string name, ETag etag)

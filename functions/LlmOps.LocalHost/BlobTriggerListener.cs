@@ -10,7 +10,7 @@ namespace LlmOps.LocalHost;
 
 /// <summary>
 /// A blob trigger: scans the container for blob versions matching the path, runs the handler once per version
-/// (ETag) under a leased receipt, and after host.json's poisonBlobThreshold failed attempts puts a message on
+/// (ETag) under a claimed receipt, and after host.json's poisonBlobThreshold failed attempts puts a message on
 /// blob-poison (at once for a dead-letter outcome). The blob itself is never moved or deleted.
 /// </summary>
 public sealed class BlobTriggerListener : TriggerListener
@@ -259,7 +259,7 @@ public sealed class BlobTriggerListener : TriggerListener
     {
         try
         {
-            var (outcome, claim) = await _receipts.TryClaimAsync(Function.Name, input.Container, input.Name, input.ETag, HandlerStopping);
+            var (outcome, claim) = await _receipts.TryClaimAsync(Function.Name, input.Container, input.Name, input.ETag, _hostJson.PoisonBlobThreshold, HandlerStopping);
             if (outcome == BlobClaimOutcome.Done)
             {
                 _done.TryAdd(key, modified);
@@ -309,7 +309,6 @@ public sealed class BlobTriggerListener : TriggerListener
         if (claim.AttemptsBefore < _hostJson.PoisonBlobThreshold)
         {
             _diagnostics.Increment(HostDiagnostics.BlobInvocations, Function.Name);
-            await claim.StartAttemptAsync(HandlerStopping);
             using var handlerToken = CancellationTokenSource.CreateLinkedTokenSource(HandlerStopping, claim.LeaseLost);
             try
             {

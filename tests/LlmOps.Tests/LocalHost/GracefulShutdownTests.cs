@@ -31,9 +31,11 @@ public sealed class GracefulShutdownTests
             .GetAsync(function, container, "in-flight.jsonl", etag, CancellationToken.None);
         Assert.Equal(BlobReceiptStatus.Pending, receipt!.Status);
         Assert.Equal(0, receipt.Attempts);
-        // The lease was released at stop, not left to expire: the next host need not wait for it.
+        // The claim was released at stop (the receipt has no owner), not left to lapse: the next host need not wait for it.
         var receiptBlob = storage.Container(StorageNames.HostContainer).GetBlobClient(BlobReceiptStore.ReceiptName(function, container, "in-flight.jsonl", etag));
-        Assert.Equal(Azure.Storage.Blobs.Models.LeaseState.Available, (await receiptBlob.GetPropertiesAsync()).Value.LeaseState);
+        var properties = (await receiptBlob.GetPropertiesAsync()).Value;
+        Assert.False(properties.Metadata.ContainsKey("owner"));
+        Assert.Equal("Pending", properties.Metadata["status"]);
 
         var recording = new RecordingBlobHandler();
         await using var next = await TestHosts.StartAsync(
