@@ -165,13 +165,14 @@ public sealed class BlobTriggerListener : TriggerListener
             }
 
             await _slots.WaitAsync(stoppingToken);
-            var run = Task.Run(() => ProcessAsync(input, key, modified), CancellationToken.None);
+            var slot = new Slot(_slots);
+            var run = Task.Run(() => ProcessAsync(input, key, modified, slot), CancellationToken.None);
             _running[key] = run;
             _ = run.ContinueWith(
                 _ =>
                 {
                     _running.TryRemove(key, out var _);
-                    _slots.Release();
+                    slot.Release();
                 },
                 CancellationToken.None,
                 TaskContinuationOptions.ExecuteSynchronously,
@@ -199,6 +200,23 @@ public sealed class BlobTriggerListener : TriggerListener
     }
 
     private Sweep? _sweep;
+
+    /// <summary>
+    /// One of the maxDegreeOfParallelism handler slots, given back once: as soon as the handler returns (its receipt
+    /// is then written while the next handler starts), or when the run ends whichever way.
+    /// </summary>
+    private sealed class Slot(SemaphoreSlim slots)
+    {
+        private int _released;
+
+        public void Release()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                slots.Release();
+            }
+        }
+    }
 
     private static string KeyOf(BlobTriggerInput input) => $"{input.Name}\n{input.ETag}";
 
@@ -255,7 +273,7 @@ public sealed class BlobTriggerListener : TriggerListener
     /// <summary>Every version of the container last modified before <paramref name="SettledBefore"/> is completed or poisoned.</summary>
     internal sealed record ScanWatermark(DateTimeOffset SettledBefore);
 
-    private async Task ProcessAsync(BlobTriggerInput input, string key, DateTimeOffset modified)
+    private async Task ProcessAsync(BlobTriggerInput input, string key, DateTimeOffset modified, Slot slot)
     {
         try
         {
@@ -274,7 +292,7 @@ public sealed class BlobTriggerListener : TriggerListener
 
             await using (claim)
             {
-                await RunClaimedAsync(input, key, modified, claim);
+                await RunClaimedAsync(input, key, modified, claim, slot);
             }
         }
         catch (Exception ex) when (IsShutdownCancellation(ex))
@@ -304,7 +322,7 @@ public sealed class BlobTriggerListener : TriggerListener
         }
     }
 
-    private async Task RunClaimedAsync(BlobTriggerInput input, string key, DateTimeOffset modified, BlobReceiptClaim claim)
+    private async Task RunClaimedAsync(BlobTriggerInput input, string key, DateTimeOffset modified, BlobReceiptClaim claim, Slot slot)
     {
         if (claim.AttemptsBefore < _hostJson.PoisonBlobThreshold)
         {
@@ -315,6 +333,9 @@ public sealed class BlobTriggerListener : TriggerListener
                 var outcome = await InvokeAsync<IBlobTriggerHandler>((h, ct) => h.HandleAsync(input, ct), handlerToken.Token);
                 if (outcome.DeadLetterReason is null)
                 {
+                    // The handler is done: the next one may start while this receipt is written (the version stays in
+                    // the running set until then, so no scan hands it out again).
+                    slot.Release();
                     await claim.CompleteAsync(HandlerStopping);
                     _done.TryAdd(key, modified);
                     _diagnostics.Increment(HostDiagnostics.BlobSucceeded, Function.Name);

@@ -35,6 +35,28 @@ public sealed class BlobTriggerTests
     }
 
     [Fact]
+    public async Task MaxDegreeOfParallelism_BoundsHandlersRunningAtOnce_ReceiptsWrittenAfterTheSlotFrees()
+    {
+        var storage = await SharedAzurite.AccountAsync();
+        var container = TestNames.Container("dop");
+        var function = TestNames.Function("Dop");
+        await storage.Container(container).CreateIfNotExistsAsync();
+        var hostJson = Path.Combine(Directory.CreateTempSubdirectory("llmops-dop-").FullName, "host.json");
+        await File.WriteAllTextAsync(hostJson, """{ "version": "2.0", "extensions": { "blobs": { "maxDegreeOfParallelism": 2 } } }""");
+        var handler = new ConcurrencyTrackingBlobHandler();
+        await Task.WhenAll(Enumerable.Range(0, 24).Select(i => storage.Container(container).UploadBlobAsync($"b-{i:00}.bin", BinaryData.FromString("x"))));
+        await using var host = await TestHosts.StartAsync(
+            new FunctionCatalog([FunctionDefinition.Blob<ConcurrencyTrackingBlobHandler>(function, container + "/{name}")]),
+            s => s.AddSingleton(handler),
+            new Dictionary<string, string?> { ["LlmOps:Host:HostJsonPath"] = hostJson });
+
+        await Eventually.UntilAsync(() => handler.Runs.Count == 24, "all 24 blobs to run");
+        Assert.InRange(handler.MostAtOnce, 1, 2);
+        Assert.All(handler.Runs.Values, runs => Assert.Equal(1, runs));
+        await Eventually.UntilAsync(() => host.Diagnostics.Get(HostDiagnostics.BlobSucceeded, function) == 24, "every receipt to be marked completed");
+    }
+
+    [Fact]
     public async Task Overwrite_NewETag_ProcessedAgainOnce()
     {
         var storage = await SharedAzurite.AccountAsync();
