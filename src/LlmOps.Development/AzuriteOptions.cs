@@ -20,6 +20,17 @@ public sealed class AzuriteOptions
 
     public TimeSpan InstallTimeout { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// A PEM certificate and key to serve HTTPS with (both or neither). The server then trusts exactly this
+    /// certificate in <see cref="AzuriteServer.Transport"/>, for clients of a self-signed test setup.
+    /// </summary>
+    public string? TlsCertificatePath { get; set; }
+
+    public string? TlsKeyPath { get; set; }
+
+    /// <summary>Accept Microsoft Entra bearer tokens (<c>--oauth basic</c>: lifetime, issuer and audience are checked, the signature is not); needs HTTPS.</summary>
+    public bool OAuth { get; set; }
+
     /// <summary>Receives progress lines (installing, starting, listening).</summary>
     public Action<string>? Progress { get; set; }
 }

@@ -1,8 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.RegularExpressions;
+using Azure.Core.Pipeline;
 using LlmOps.Storage;
 
 namespace LlmOps.Development;
@@ -25,15 +28,16 @@ public sealed partial class AzuriteServer : IAsyncDisposable
     private readonly StringBuilder _output;
     private int _stopped;
 
-    private AzuriteServer(Process process, StringBuilder output, Uri blob, Uri queue, Uri table)
+    private AzuriteServer(Process process, StringBuilder output, Uri blob, Uri queue, Uri table, HttpPipelineTransport? transport)
     {
         _process = process;
         _output = output;
         BlobEndpoint = blob;
         QueueEndpoint = queue;
         TableEndpoint = table;
+        Transport = transport;
         ConnectionString =
-            $"DefaultEndpointsProtocol=http;AccountName={AccountName};AccountKey={AccountKey};" +
+            $"DefaultEndpointsProtocol={blob.Scheme};AccountName={AccountName};AccountKey={AccountKey};" +
             $"BlobEndpoint={blob};QueueEndpoint={queue};TableEndpoint={table};";
         AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
     }
@@ -45,6 +49,9 @@ public sealed partial class AzuriteServer : IAsyncDisposable
     public Uri TableEndpoint { get; }
 
     public string ConnectionString { get; }
+
+    /// <summary>With a TLS certificate: an HTTP transport that trusts exactly that certificate; null over plain HTTP.</summary>
+    public HttpPipelineTransport? Transport { get; }
 
     public int ProcessId => _process.Id;
 
@@ -82,6 +89,21 @@ public sealed partial class AzuriteServer : IAsyncDisposable
             Directory.CreateDirectory(options.DataLocation);
             arguments.Add("--location");
             arguments.Add(Path.GetFullPath(options.DataLocation));
+        }
+
+        if ((options.TlsCertificatePath is null) != (options.TlsKeyPath is null) || (options.OAuth && options.TlsCertificatePath is null))
+        {
+            throw new ArgumentException("HTTPS needs both TlsCertificatePath and TlsKeyPath, and OAuth needs HTTPS.", nameof(options));
+        }
+
+        if (options.TlsCertificatePath is { } certificatePath)
+        {
+            arguments.AddRange(["--cert", Path.GetFullPath(certificatePath), "--key", Path.GetFullPath(options.TlsKeyPath!)]);
+        }
+
+        if (options.OAuth)
+        {
+            arguments.AddRange(["--oauth", "basic"]);
         }
 
         // In a session of its own (setsid execs node in place, so the PID is still node's): a terminal's Ctrl+C goes to
@@ -163,8 +185,9 @@ public sealed partial class AzuriteServer : IAsyncDisposable
             throw;
         }
 
-        Uri Endpoint(string service) => new($"http://127.0.0.1:{ports[service]}/{AccountName}");
-        var server = new AzuriteServer(process, output, Endpoint("Blob"), Endpoint("Queue"), Endpoint("Table"));
+        var scheme = options.TlsCertificatePath is null ? "http" : "https";
+        Uri Endpoint(string service) => new($"{scheme}://127.0.0.1:{ports[service]}/{AccountName}");
+        var server = new AzuriteServer(process, output, Endpoint("Blob"), Endpoint("Queue"), Endpoint("Table"), TrustOnly(options.TlsCertificatePath));
         try
         {
             await server.WaitUntilAnsweringAsync(options.StartTimeout, cancellationToken);
@@ -177,6 +200,25 @@ public sealed partial class AzuriteServer : IAsyncDisposable
 
         progress($"Azurite is listening: blob {server.BlobEndpoint}, queue {server.QueueEndpoint}, table {server.TableEndpoint}");
         return server;
+    }
+
+    private static HttpClientTransport? TrustOnly(string? certificatePath)
+    {
+        if (certificatePath is null)
+        {
+            return null;
+        }
+
+        var pem = File.ReadAllText(certificatePath);
+        var fields = PemEncoding.Find(pem);
+        using var trusted = X509CertificateLoader.LoadCertificate(Convert.FromBase64String(pem[fields.Base64Data]));
+        var thumbprint = trusted.Thumbprint;
+        var handler = new HttpClientHandler
+        {
+            ServerCertificateCustomValidationCallback = (_, certificate, _, errors) =>
+                errors == System.Net.Security.SslPolicyErrors.None || string.Equals(certificate?.Thumbprint, thumbprint, StringComparison.OrdinalIgnoreCase),
+        };
+        return new HttpClientTransport(handler);
     }
 
     /// <summary>The folder holding the package.json that pins Azurite, searched from the working and app folders up.</summary>
@@ -239,7 +281,7 @@ public sealed partial class AzuriteServer : IAsyncDisposable
 
     private async Task WaitUntilAnsweringAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var account = new StorageAccount(ConnectionString);
+        var account = new StorageAccount(ConnectionString, transport: Transport);
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
@@ -371,7 +413,7 @@ public sealed partial class AzuriteServer : IAsyncDisposable
         }
     }
 
-    [GeneratedRegex(@"Azurite (Blob|Queue|Table) service is successfully listening at http://[^:]+:(\d+)")]
+    [GeneratedRegex(@"Azurite (Blob|Queue|Table) service is successfully listening at https?://[^:]+:(\d+)")]
     private static partial Regex ListeningLine();
 
     private static class NativeMethods

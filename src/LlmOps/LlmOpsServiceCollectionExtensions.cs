@@ -25,12 +25,7 @@ public static class LlmOpsServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.SectionName));
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(sp =>
-        {
-            var options = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
-            var connectionString = FirstNonEmpty(options.ConnectionString, configuration["AzureWebJobsStorage"]) ?? StorageAccount.DevelopmentStorage;
-            return new StorageAccount(connectionString, options.Prefix);
-        });
+        services.TryAddSingleton(sp => StorageConnection.Create(configuration, sp.GetRequiredService<IOptions<StorageOptions>>().Value));
         services.TryAddSingleton<DeadLetters>();
         services.TryAddSingleton<LifecycleCatalog>();
         services.TryAddSingleton<Monitoring.ListenerStates>();
@@ -58,6 +53,4 @@ public static class LlmOpsServiceCollectionExtensions
 
         return services;
     }
-
-    private static string? FirstNonEmpty(params string?[] values) => values.FirstOrDefault(v => !string.IsNullOrWhiteSpace(v));
 }

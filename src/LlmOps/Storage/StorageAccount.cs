@@ -1,3 +1,5 @@
+using Azure.Core;
+using Azure.Core.Pipeline;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
@@ -15,21 +17,17 @@ public sealed partial class StorageAccount
 {
     public const string DevelopmentStorage = "UseDevelopmentStorage=true";
 
-    public StorageAccount(string connectionString, string? prefix = null)
+    public StorageAccount(string connectionString, string? prefix = null, HttpPipelineTransport? transport = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
-        if (!string.IsNullOrEmpty(prefix) && !PrefixPattern().IsMatch(prefix))
-        {
-            throw LlmOpsException.Invalid($"The storage prefix '{prefix}' is not valid: 1-12 lower-case letters and digits, starting with a letter (table names allow nothing else).");
-        }
-
-        Prefix = prefix ?? "";
+        Prefix = ValidPrefix(prefix);
         ConnectionString = connectionString;
+        var (blobOptions, queueOptions, tableOptions) = Options(transport);
         try
         {
-            Blobs = new BlobServiceClient(connectionString);
-            Queues = new QueueServiceClient(connectionString, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
-            Tables = new TableServiceClient(connectionString);
+            Blobs = new BlobServiceClient(connectionString, blobOptions);
+            Queues = new QueueServiceClient(connectionString, queueOptions);
+            Tables = new TableServiceClient(connectionString, tableOptions);
         }
         catch (FormatException ex)
         {
@@ -37,7 +35,26 @@ public sealed partial class StorageAccount
         }
     }
 
-    public string ConnectionString { get; }
+    /// <summary>
+    /// An account reached with Microsoft Entra tokens (a managed identity in Azure, the developer's sign-in locally)
+    /// instead of a shared key: the service URIs of its blob, queue and table endpoints and the credential that issues
+    /// the tokens. <paramref name="transport"/> replaces the HTTP transport (a custom TLS setup; tests trust their own certificate with it).
+    /// </summary>
+    public StorageAccount(Uri blobServiceUri, Uri queueServiceUri, Uri tableServiceUri, TokenCredential credential, string? prefix = null, HttpPipelineTransport? transport = null)
+    {
+        ArgumentNullException.ThrowIfNull(blobServiceUri);
+        ArgumentNullException.ThrowIfNull(queueServiceUri);
+        ArgumentNullException.ThrowIfNull(tableServiceUri);
+        ArgumentNullException.ThrowIfNull(credential);
+        Prefix = ValidPrefix(prefix);
+        var (blobOptions, queueOptions, tableOptions) = Options(transport);
+        Blobs = new BlobServiceClient(blobServiceUri, credential, blobOptions);
+        Queues = new QueueServiceClient(queueServiceUri, credential, queueOptions);
+        Tables = new TableServiceClient(tableServiceUri, credential, tableOptions);
+    }
+
+    /// <summary>The connection string of a shared-key account; null for one reached with tokens.</summary>
+    public string? ConnectionString { get; }
 
     /// <summary>Put before every container, queue and table name; empty for none.</summary>
     public string Prefix { get; }
@@ -56,6 +73,26 @@ public sealed partial class StorageAccount
 
     /// <summary>A table by its logical name; the prefix is added here.</summary>
     public TableClient Table(string name) => Tables.GetTableClient(Prefix + name);
+
+    private static (BlobClientOptions Blob, QueueClientOptions Queue, TableClientOptions Table) Options(HttpPipelineTransport? transport)
+    {
+        var blob = new BlobClientOptions();
+        var queue = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 };
+        var table = new TableClientOptions();
+        if (transport is not null)
+        {
+            blob.Transport = transport;
+            queue.Transport = transport;
+            table.Transport = transport;
+        }
+
+        return (blob, queue, table);
+    }
+
+    private static string ValidPrefix(string? prefix) =>
+        string.IsNullOrEmpty(prefix) ? ""
+        : PrefixPattern().IsMatch(prefix) ? prefix
+        : throw LlmOpsException.Invalid($"The storage prefix '{prefix}' is not valid: 1-12 lower-case letters and digits, starting with a letter (table names allow nothing else).");
 
     [System.Text.RegularExpressions.GeneratedRegex("^[a-z][a-z0-9]{0,11}$")]
     private static partial System.Text.RegularExpressions.Regex PrefixPattern();

@@ -6,8 +6,9 @@ public sealed class StorageOptions
     public const string SectionName = "LlmOps:Storage";
 
     /// <summary>
-    /// An Azure Storage connection string. When empty, <c>AzureWebJobsStorage</c> is used (the Functions host's
-    /// own setting), and failing that the local emulator (<c>UseDevelopmentStorage=true</c>).
+    /// An Azure Storage connection string. When empty, <c>AzureWebJobsStorage</c> is used (the Functions host's own
+    /// setting, a connection string or its identity-based form; see <see cref="StorageConnection"/>), and failing that,
+    /// outside Azure only, the local emulator (<c>UseDevelopmentStorage=true</c>).
     /// </summary>
     public string? ConnectionString { get; set; }
 
