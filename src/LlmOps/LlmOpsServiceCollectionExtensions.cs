@@ -23,14 +23,22 @@ public static class LlmOpsServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
-        services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.SectionName));
+        services.AddOptions<StorageOptions>()
+            .Bind(configuration.GetSection(StorageOptions.SectionName))
+            .Validate(o => string.IsNullOrEmpty(o.Prefix) || StorageAccount.IsValidPrefix(o.Prefix), $"{StorageOptions.SectionName}:Prefix must be 1-12 lower-case letters and digits, starting with a letter.")
+            .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => StorageConnection.Create(configuration, sp.GetRequiredService<IOptions<StorageOptions>>().Value));
         services.TryAddSingleton<DeadLetters>();
         services.TryAddSingleton<LifecycleCatalog>();
         services.TryAddSingleton<Monitoring.ListenerStates>();
         services.TryAddSingleton<DropIngestor>();
-        services.AddOptions<AzureOpenAIOptions>().Bind(configuration.GetSection(AzureOpenAIOptions.SectionName));
+        services.AddOptions<AzureOpenAIOptions>()
+            .Bind(configuration.GetSection(AzureOpenAIOptions.SectionName))
+            .Validate(o => o.Endpoint is null || (o.Endpoint.IsAbsoluteUri && o.Endpoint.Scheme is "https" or "http"), $"{AzureOpenAIOptions.SectionName}:Endpoint must be an absolute https URI, e.g. https://my-resource.openai.azure.com/.")
+            .Validate(o => o.MaxRetries is >= 0 and <= 20, $"{AzureOpenAIOptions.SectionName}:MaxRetries must be from 0 to 20.")
+            .Validate(o => o.NetworkTimeout > TimeSpan.Zero, $"{AzureOpenAIOptions.SectionName}:NetworkTimeout must be positive.")
+            .ValidateOnStart();
         services.TryAddSingleton<DatasetStore>();
         services.TryAddSingleton<EmbeddingIndexStore>();
         services.TryAddSingleton<EmbeddingGeneratorFactory>();

@@ -8,7 +8,11 @@ public sealed class AzureOpenAIOptions
     /// <summary>The resource endpoint, e.g. https://my-resource.openai.azure.com/.</summary>
     public Uri? Endpoint { get; set; }
 
+    /// <summary>A key; when empty, Microsoft Entra tokens are used (the app's managed identity in Azure).</summary>
     public string? ApiKey { get; set; }
+
+    /// <summary>With no key: the client id of the user-assigned managed identity to get tokens as; empty uses DefaultAzureCredential.</summary>
+    public string? ClientId { get; set; }
 
     /// <summary>Retries of throttled (429, honouring Retry-After) and transient failures per request.</summary>
     public int MaxRetries { get; set; } = 6;

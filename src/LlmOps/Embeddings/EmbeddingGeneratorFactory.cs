@@ -1,6 +1,8 @@
 using System.ClientModel;
 using System.ClientModel.Primitives;
 using Azure.AI.OpenAI;
+using Azure.Core;
+using Azure.Identity;
 using LlmOps.Errors;
 using LlmOps.Lifecycle;
 using Microsoft.Extensions.AI;
@@ -9,7 +11,7 @@ using Microsoft.Extensions.Options;
 namespace LlmOps.Embeddings;
 
 /// <summary>Makes the embedding generator a lifecycle's <c>embedding</c> section asks for, wrapped in request batching.</summary>
-public sealed class EmbeddingGeneratorFactory(IOptions<AzureOpenAIOptions> azureOptions)
+public sealed class EmbeddingGeneratorFactory(IOptions<AzureOpenAIOptions> azureOptions, TokenCredential? credential = null)
 {
     public BatchingEmbeddingGenerator Create(EmbeddingSettings settings)
     {
@@ -26,17 +28,27 @@ public sealed class EmbeddingGeneratorFactory(IOptions<AzureOpenAIOptions> azure
     private IEmbeddingGenerator<string, Embedding<float>> CreateAzure(EmbeddingSettings settings)
     {
         var options = azureOptions.Value;
-        if (options.Endpoint is null || string.IsNullOrWhiteSpace(options.ApiKey))
+        if (options.Endpoint is null)
         {
             throw LlmOpsException.Invalid(
-                $"The lifecycle asks for the {EmbeddingSettings.AzureOpenAI} embedding provider: set {AzureOpenAIOptions.SectionName}:Endpoint and {AzureOpenAIOptions.SectionName}:ApiKey (app settings LlmOps__AzureOpenAI__Endpoint and LlmOps__AzureOpenAI__ApiKey).");
+                $"The lifecycle asks for the {EmbeddingSettings.AzureOpenAI} embedding provider: set {AzureOpenAIOptions.SectionName}:Endpoint (app setting LlmOps__AzureOpenAI__Endpoint), " +
+                $"and either {AzureOpenAIOptions.SectionName}:ApiKey or an identity with the Cognitive Services OpenAI User role ({AzureOpenAIOptions.SectionName}:ClientId for a user-assigned one).");
         }
 
-        var client = new AzureOpenAIClient(options.Endpoint, new ApiKeyCredential(options.ApiKey), new AzureOpenAIClientOptions
+        var clientOptions = new AzureOpenAIClientOptions
         {
             RetryPolicy = new ClientRetryPolicy(options.MaxRetries),
             NetworkTimeout = options.NetworkTimeout,
-        });
+        };
+        // A key when one is set; otherwise Microsoft Entra tokens, as with storage (no secret in app settings).
+        var client = string.IsNullOrWhiteSpace(options.ApiKey)
+            ? new AzureOpenAIClient(options.Endpoint, credential ?? Credential(options.ClientId), clientOptions)
+            : new AzureOpenAIClient(options.Endpoint, new ApiKeyCredential(options.ApiKey), clientOptions);
         return client.GetEmbeddingClient(settings.Deployment ?? settings.Model).AsIEmbeddingGenerator(settings.Dimensions);
     }
+
+    private static TokenCredential Credential(string? clientId) =>
+        string.IsNullOrWhiteSpace(clientId)
+            ? new DefaultAzureCredential()
+            : new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(clientId));
 }

@@ -89,9 +89,12 @@ public sealed partial class StorageAccount
         return (blob, queue, table);
     }
 
+    /// <summary>Whether <paramref name="prefix"/> can go before every container, queue and table name.</summary>
+    public static bool IsValidPrefix(string prefix) => PrefixPattern().IsMatch(prefix);
+
     private static string ValidPrefix(string? prefix) =>
         string.IsNullOrEmpty(prefix) ? ""
-        : PrefixPattern().IsMatch(prefix) ? prefix
+        : IsValidPrefix(prefix) ? prefix
         : throw LlmOpsException.Invalid($"The storage prefix '{prefix}' is not valid: 1-12 lower-case letters and digits, starting with a letter (table names allow nothing else).");
 
     [System.Text.RegularExpressions.GeneratedRegex("^[a-z][a-z0-9]{0,11}$")]

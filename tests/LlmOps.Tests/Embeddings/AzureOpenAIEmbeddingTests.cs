@@ -70,10 +70,26 @@ public sealed class AzureOpenAIEmbeddingTests : IAsyncLifetime
     }
 
     [Fact]
-    public void MissingEndpointOrKey_ClearStartupError()
+    public void MissingEndpoint_ClearStartupError_NamingKeyAndIdentity()
     {
         var factory = new EmbeddingGeneratorFactory(Options.Create(new AzureOpenAIOptions()));
         var error = ExpectError.Throws(ErrorCode.Invalid, () => factory.Create(EmbeddingSettings.Default with { Provider = EmbeddingSettings.AzureOpenAI }));
         Assert.Contains("LlmOps__AzureOpenAI__Endpoint", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Cognitive Services OpenAI User", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task NoKey_MicrosoftEntraTokenForCognitiveServices_Embeds_AnotherAudienceRefused()
+    {
+        var credential = new Storage.EntraTestCredential("https://cognitiveservices.azure.com");
+        using var generator = new EmbeddingGeneratorFactory(Options.Create(new AzureOpenAIOptions { Endpoint = Server.Endpoint, MaxRetries = 0 }), credential)
+            .Create(new EmbeddingSettings(EmbeddingSettings.AzureOpenAI, "text-embedding-3-small", 64, "emb-deploy", 16, 300_000));
+        var embeddings = await generator.GenerateAsync(["refund please", "reset my password"]);
+        Assert.Equal(2, embeddings.Count);
+        Assert.Contains("https://cognitiveservices.azure.com/.default", credential.Scopes);
+
+        using var wrong = new EmbeddingGeneratorFactory(Options.Create(new AzureOpenAIOptions { Endpoint = Server.Endpoint, MaxRetries = 0 }), new Storage.EntraTestCredential())
+            .Create(new EmbeddingSettings(EmbeddingSettings.AzureOpenAI, "text-embedding-3-small", 64, "emb-deploy", 16, 300_000));
+        Assert.Equal(401, (await Assert.ThrowsAsync<ClientResultException>(() => wrong.GenerateAsync(["x"]))).Status);
     }
 }

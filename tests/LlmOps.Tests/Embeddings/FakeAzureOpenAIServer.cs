@@ -17,7 +17,7 @@ namespace LlmOps.Tests.Embeddings;
 
 /// <summary>
 /// A loopback server that speaks the Azure OpenAI embeddings REST protocol
-/// (POST /openai/deployments/{deployment}/embeddings?api-version=..., api-key header, float or base64 encoding,
+/// (POST /openai/deployments/{deployment}/embeddings?api-version=..., api-key header or a Microsoft Entra bearer token, float or base64 encoding,
 /// 2048 inputs at most, errors as {"error": {...}}). Vectors are the local embedder's, so results are checkable.
 /// Tests script throttling with <see cref="ThrottleNext"/>.
 /// </summary>
@@ -61,10 +61,24 @@ public sealed class FakeAzureOpenAIServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync() => await _app.DisposeAsync();
 
+    /// <summary>As Azure OpenAI takes Microsoft Entra tokens: a bearer JWT for the Cognitive Services audience, still valid (the signature is not checked here).</summary>
+    private static bool IsEntraTokenForOpenAI(string authorization)
+    {
+        if (!authorization.StartsWith("Bearer ", StringComparison.Ordinal) || authorization[7..].Split('.') is not [_, var payload, _])
+        {
+            return false;
+        }
+
+        var padded = payload.Replace('-', '+').Replace('_', '/');
+        var claims = JsonNode.Parse(Convert.FromBase64String(padded.PadRight(padded.Length + ((4 - (padded.Length % 4)) % 4), '=')));
+        return claims?["aud"]?.GetValue<string>() == "https://cognitiveservices.azure.com"
+            && claims["exp"]?.GetValue<long>() > DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+    }
+
     private async Task HandleAsync(HttpContext context, string deployment, TimeSpan at)
     {
         int? dimensions = null;
-        if (context.Request.Headers["api-key"] != ApiKey)
+        if (context.Request.Headers["api-key"] != ApiKey && !IsEntraTokenForOpenAI(context.Request.Headers.Authorization.ToString()))
         {
             await ErrorAsync(401, "401", "Access denied due to invalid subscription key or wrong API endpoint.");
             return;

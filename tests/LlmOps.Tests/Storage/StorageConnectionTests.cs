@@ -61,4 +61,20 @@ public sealed class StorageConnectionTests
         // Outside Azure, nothing configured means the local emulator, as before.
         Assert.Equal("devstoreaccount1", Create([]).Blobs.AccountName);
     }
+
+    [Fact]
+    public void InvalidOptions_FailAtStart_NotAtFirstUse()
+    {
+        var services = new Microsoft.Extensions.DependencyInjection.ServiceCollection();
+        services.AddLlmOps(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["LlmOps:Storage:Prefix"] = "Not-Valid",
+            ["LlmOps:AzureOpenAI:Endpoint"] = "/relative",
+        }).Build());
+        using var provider = Microsoft.Extensions.DependencyInjection.ServiceCollectionContainerBuilderExtensions.BuildServiceProvider(services);
+        var validator = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Microsoft.Extensions.Options.IStartupValidator>(provider);
+        var error = Assert.ThrowsAny<Exception>(validator.Validate);
+        Assert.Contains("LlmOps:Storage:Prefix", error.Message, StringComparison.Ordinal);
+        Assert.Contains("LlmOps:AzureOpenAI:Endpoint", error.Message, StringComparison.Ordinal);
+    }
 }
