@@ -21,7 +21,8 @@ public sealed class BlobReceiptStoreTests
     [Fact]
     public async Task Claimed_SecondClaimBusyWhileRenewed_CompletedIsDone()
     {
-        var (store, _, function) = await CreateAsync(TimeSpan.FromSeconds(1.5));
+        // Renewed every 2 s; Last-Modified has whole seconds, so a claim looks up to 1 s older than it is: 3 s to spare.
+        var (store, _, function) = await CreateAsync(TimeSpan.FromSeconds(6));
         var (outcome, claim) = await store.TryClaimAsync(function, "raw", "a.jsonl", BlobVersion, 5, CancellationToken.None);
         Assert.Equal(BlobClaimOutcome.Claimed, outcome);
         Assert.NotNull(claim);
@@ -30,8 +31,8 @@ public sealed class BlobReceiptStoreTests
             Assert.Equal(0, claim.AttemptsBefore);
             Assert.Equal(1, claim.Receipt.Attempts);
 
-            // Renewed every half second: over three lease durations, no one else gets it.
-            var until = DateTimeOffset.UtcNow.AddSeconds(4.5);
+            // Over more than a lease duration, no one else gets it.
+            var until = DateTimeOffset.UtcNow.AddSeconds(8);
             while (DateTimeOffset.UtcNow < until)
             {
                 Assert.Equal(BlobClaimOutcome.Busy, (await store.TryClaimAsync(function, "raw", "a.jsonl", BlobVersion, 5, CancellationToken.None)).Outcome);
@@ -48,7 +49,7 @@ public sealed class BlobReceiptStoreTests
     [Fact]
     public async Task OwnerDiedWithoutReleasing_TakenOverOnceTheReceiptLapses_WithTheAttemptCounted()
     {
-        var (store, storage, function) = await CreateAsync(TimeSpan.FromSeconds(2));
+        var (store, storage, function) = await CreateAsync(TimeSpan.FromSeconds(5));
         // What a killed host leaves: a pending receipt with an owner, never renewed.
         var receiptBlob = storage.Container(StorageNames.HostContainer).GetBlobClient(BlobReceiptStore.ReceiptName(function, "raw", "b.jsonl", BlobVersion));
         await receiptBlob.UploadAsync(
@@ -60,7 +61,7 @@ public sealed class BlobReceiptStoreTests
             () => store.TryClaimAsync(function, "raw", "b.jsonl", BlobVersion, 5, CancellationToken.None),
             r => r.Outcome == BlobClaimOutcome.Claimed,
             "the lapsed receipt to be taken over",
-            TimeSpan.FromSeconds(20));
+            TimeSpan.FromSeconds(30));
         Assert.NotNull(claim);
         await using (claim)
         {
