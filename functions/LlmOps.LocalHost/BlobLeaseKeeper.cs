@@ -20,7 +20,17 @@ internal sealed class BlobLeaseKeeper : IAsyncDisposable
     {
         _lease = lease;
         _logger = logger;
-        _renewal = RenewAsync(duration / 3);
+        _renewal = RenewalLoop.RunAsync(
+            duration / 3,
+            () => _lease.RenewAsync(cancellationToken: _stop.Token),
+            async error =>
+            {
+                // Any failure to renew (a storage error, a network fault, a timeout) means the lease may lapse and
+                // another instance may take the blob: the work under it must stop.
+                _logger.LogWarning(error, "Lost the lease on {Blob}", _lease.Uri);
+                await _lost.CancelAsync();
+            },
+            _stop.Token);
     }
 
     public string LeaseId => _lease.LeaseId;
@@ -59,32 +69,5 @@ internal sealed class BlobLeaseKeeper : IAsyncDisposable
 
         _stop.Dispose();
         _lost.Dispose();
-    }
-
-    private async Task RenewAsync(TimeSpan interval)
-    {
-        try
-        {
-            while (true)
-            {
-                await Task.Delay(interval, _stop.Token);
-                try
-                {
-                    await _lease.RenewAsync(cancellationToken: _stop.Token);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException || !_stop.IsCancellationRequested)
-                {
-                    // Any failure to renew (a storage error, a network fault, a timeout) means the lease may lapse and
-                    // another instance may take the blob: the work under it must stop, never carry on unguarded.
-                    _logger.LogWarning(ex, "Lost the lease on {Blob}", _lease.Uri);
-                    await _lost.CancelAsync();
-                    return;
-                }
-            }
-        }
-        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
-        {
-            // Disposed.
-        }
     }
 }

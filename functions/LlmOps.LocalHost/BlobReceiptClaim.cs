@@ -38,7 +38,16 @@ internal sealed class BlobReceiptClaim : IAsyncDisposable
         _attemptCounted = attemptCounted;
         _clock = clock;
         _logger = logger;
-        _renewal = RenewAsync(duration / 3);
+        // Not cancelled by disposal: a renewal cut off mid-flight could leave this claim with a stale ETag.
+        _renewal = RenewalLoop.RunAsync(
+            duration / 3,
+            () => WriteAsync(Receipt, CancellationToken.None),
+            async error =>
+            {
+                _logger.LogWarning(error, "Lost the claim on {Receipt}", _receiptBlob.Name);
+                await _lost.CancelAsync();
+            },
+            _stop.Token);
     }
 
     public BlobReceipt Receipt { get; private set; }
@@ -125,34 +134,6 @@ internal sealed class BlobReceiptClaim : IAsyncDisposable
         finally
         {
             _writes.Release();
-        }
-    }
-
-    private async Task RenewAsync(TimeSpan interval)
-    {
-        try
-        {
-            while (true)
-            {
-                await Task.Delay(interval, _stop.Token);
-                try
-                {
-                    // Not cancelled by disposal: a renewal cut off mid-flight could leave this claim with a stale ETag.
-                    await WriteAsync(Receipt, CancellationToken.None);
-                }
-                catch (Exception ex)
-                {
-                    // Any failure to renew (taken over, a storage error, a timeout) means the claim may lapse and another
-                    // instance may take the blob: the work under it must stop, never carry on unguarded.
-                    _logger.LogWarning(ex, "Lost the claim on {Receipt}", _receiptBlob.Name);
-                    await _lost.CancelAsync();
-                    return;
-                }
-            }
-        }
-        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
-        {
-            // Disposed.
         }
     }
 }
