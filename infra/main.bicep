@@ -1,0 +1,93 @@
+// LlmOps in Azure: one resource group holding the function app (Flex Consumption), its storage account (shared keys
+// off, identity-based access only), monitoring, Azure OpenAI, and the identity that ties them together.
+// Plain Bicep: registry modules (br/public:) cannot be restored offline.
+targetScope = 'subscription'
+
+@minLength(1)
+@maxLength(40)
+@description('The azd environment name; resource names derive from it.')
+param environmentName string
+
+@minLength(1)
+@description('Region for every resource but Azure OpenAI.')
+param location string
+
+@description('Region for Azure OpenAI (model availability differs by region).')
+param openAiLocation string = location
+
+@description('Object id of the deploying user or group: given data-plane roles so the CLI and notebooks work against the cloud account. Empty for none.')
+param principalId string = ''
+
+@allowed(['User', 'Group', 'ServicePrincipal'])
+param principalType string = 'User'
+
+@description('Embedding model deployment.')
+param embeddingModelName string = 'text-embedding-3-small'
+param embeddingModelVersion string = '1'
+param embeddingDeploymentName string = 'text-embedding-3-small'
+param embeddingCapacity int = 30
+
+@description('Chat model deployment (LLM-as-judge and the evaluation target).')
+param chatModelName string = 'gpt-4o-mini'
+param chatModelVersion string = '2024-07-18'
+param chatDeploymentName string = 'gpt-4o-mini'
+param chatCapacity int = 30
+
+@allowed([512, 2048, 4096])
+@description('Flex Consumption instance memory in MB.')
+param instanceMemoryMB int = 2048
+
+@minValue(1)
+@maxValue(1000)
+@description('Flex Consumption maximum instance count.')
+param maximumInstanceCount int = 40
+
+@minValue(1)
+@description('Days a drop stays under raw/ before the lifecycle-management rule deletes it.')
+param rawRetentionDays int = 30
+
+@description('NCRONTAB schedules (six fields) of the timer functions.')
+param heartbeatSchedule string = '0 */5 * * * *'
+param driftTickSchedule string = '0 */5 * * * *'
+
+var tags = { 'azd-env-name': environmentName }
+
+resource group 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: 'rg-${environmentName}'
+  location: location
+  tags: tags
+}
+
+module resources 'resources.bicep' = {
+  name: 'llmops-resources'
+  scope: group
+  params: {
+    environmentName: environmentName
+    location: location
+    openAiLocation: openAiLocation
+    principalId: principalId
+    principalType: principalType
+    embeddingModelName: embeddingModelName
+    embeddingModelVersion: embeddingModelVersion
+    embeddingDeploymentName: embeddingDeploymentName
+    embeddingCapacity: embeddingCapacity
+    chatModelName: chatModelName
+    chatModelVersion: chatModelVersion
+    chatDeploymentName: chatDeploymentName
+    chatCapacity: chatCapacity
+    instanceMemoryMB: instanceMemoryMB
+    maximumInstanceCount: maximumInstanceCount
+    rawRetentionDays: rawRetentionDays
+    heartbeatSchedule: heartbeatSchedule
+    driftTickSchedule: driftTickSchedule
+    tags: tags
+  }
+}
+
+output AZURE_RESOURCE_GROUP string = group.name
+output AZURE_FUNCTION_APP_NAME string = resources.outputs.functionAppName
+output AZURE_STORAGE_ACCOUNT_NAME string = resources.outputs.storageAccountName
+output AzureWebJobsStorage__blobServiceUri string = resources.outputs.blobServiceUri
+output AzureWebJobsStorage__queueServiceUri string = resources.outputs.queueServiceUri
+output AzureWebJobsStorage__tableServiceUri string = resources.outputs.tableServiceUri
+output LlmOps__AzureOpenAI__Endpoint string = resources.outputs.openAiEndpoint

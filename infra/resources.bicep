@@ -1,0 +1,312 @@
+// Every resource of one LlmOps environment, in its resource group (see main.bicep).
+param environmentName string
+param location string
+param openAiLocation string
+param principalId string
+param principalType string
+param embeddingModelName string
+param embeddingModelVersion string
+param embeddingDeploymentName string
+param embeddingCapacity int
+param chatModelName string
+param chatModelVersion string
+param chatDeploymentName string
+param chatCapacity int
+param instanceMemoryMB int
+param maximumInstanceCount int
+param rawRetentionDays int
+param heartbeatSchedule string
+param driftTickSchedule string
+param tags object
+
+var token = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName))
+
+// The names the code uses (src/LlmOps/Storage/StorageNames.cs); a test checks these lists against it.
+var containers = ['raw', 'quarantine', 'datasets', 'embeddings', 'reports', 'artifacts', 'labels', 'config', 'llmops-hosts']
+var queues = ['dataset-versions', 'dataset-versions-poison', 'actions', 'blob-poison']
+var tables = ['heartbeats', 'ingestions', 'datasetversions', 'lineage', 'embeddingindexes', 'driftchecks', 'searchqueries', 'driftactions', 'driftschedule', 'experiments', 'runs', 'runmetrics', 'registry']
+
+// Write-once content: dataset versions and embedding index versions get version-level immutability (WORM).
+var immutableContainers = ['datasets', 'embeddings']
+var deploymentContainer = 'app-package'
+
+var roles = {
+  storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
+  storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
+  storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
+  monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
+  cognitiveServicesOpenAIUser: '5e0bd9bd-7b93-4f28-af87-19fc36ad61bd'
+}
+
+resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
+  name: 'id-${token}'
+  location: location
+  tags: tags
+}
+
+resource logs 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
+  name: 'log-${token}'
+  location: location
+  tags: tags
+  properties: {
+    sku: { name: 'PerGB2018' }
+    retentionInDays: 30
+    features: { disableLocalAuth: true }
+  }
+}
+
+resource insights 'Microsoft.Insights/components@2020-02-02' = {
+  name: 'appi-${token}'
+  location: location
+  tags: tags
+  kind: 'web'
+  properties: {
+    Application_Type: 'web'
+    WorkspaceResourceId: logs.id
+    DisableLocalAuth: true
+  }
+}
+
+resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
+  name: 'st${token}'
+  location: location
+  tags: tags
+  kind: 'StorageV2'
+  sku: { name: 'Standard_LRS' }
+  properties: {
+    allowSharedKeyAccess: false
+    allowBlobPublicAccess: false
+    minimumTlsVersion: 'TLS1_2'
+    supportsHttpsTrafficOnly: true
+    defaultToOAuthAuthentication: true
+    publicNetworkAccess: 'Enabled'
+  }
+}
+
+resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
+  parent: storage
+  name: 'default'
+  properties: {
+    isVersioningEnabled: true
+    deleteRetentionPolicy: { enabled: true, days: 7 }
+    containerDeleteRetentionPolicy: { enabled: true, days: 7 }
+  }
+}
+
+resource blobContainers 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = [for name in containers: {
+  parent: blobService
+  name: name
+  properties: {
+    publicAccess: 'None'
+    immutableStorageWithVersioning: { enabled: contains(immutableContainers, name) }
+  }
+}]
+
+resource packageContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  parent: blobService
+  name: deploymentContainer
+  properties: { publicAccess: 'None' }
+}
+
+resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2023-05-01' = {
+  parent: storage
+  name: 'default'
+}
+
+resource storageQueues 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-01' = [for name in queues: {
+  parent: queueService
+  name: name
+}]
+
+resource tableService 'Microsoft.Storage/storageAccounts/tableServices@2023-05-01' = {
+  parent: storage
+  name: 'default'
+}
+
+resource storageTables 'Microsoft.Storage/storageAccounts/tableServices/tables@2023-05-01' = [for name in tables: {
+  parent: tableService
+  name: name
+}]
+
+resource rawRetention 'Microsoft.Storage/storageAccounts/managementPolicies@2023-05-01' = {
+  parent: storage
+  name: 'default'
+  properties: {
+    policy: {
+      rules: [
+        {
+          name: 'delete-raw-drops'
+          enabled: true
+          type: 'Lifecycle'
+          definition: {
+            filters: { blobTypes: ['blockBlob'], prefixMatch: ['raw/'] }
+            actions: {
+              baseBlob: { delete: { daysAfterModificationGreaterThan: rawRetentionDays } }
+              version: { delete: { daysAfterCreationGreaterThan: rawRetentionDays } }
+            }
+          }
+        }
+      ]
+    }
+  }
+}
+
+// Blob-created events for the Event Grid blob trigger (the subscription to the function's webhook is made after
+// deploy by the azd hook: the webhook needs the deployed app's blobs_extension key).
+resource storageEvents 'Microsoft.EventGrid/systemTopics@2024-06-01-preview' = {
+  name: 'evgt-${token}'
+  location: location
+  tags: tags
+  properties: {
+    source: storage.id
+    topicType: 'Microsoft.Storage.StorageAccounts'
+  }
+}
+
+resource openAi 'Microsoft.CognitiveServices/accounts@2024-10-01' = {
+  name: 'oai-${token}'
+  location: openAiLocation
+  tags: tags
+  kind: 'OpenAI'
+  sku: { name: 'S0' }
+  properties: {
+    customSubDomainName: 'oai-${token}'
+    disableLocalAuth: true
+    publicNetworkAccess: 'Enabled'
+  }
+}
+
+resource embeddingDeployment 'Microsoft.CognitiveServices/accounts/deployments@2024-10-01' = {
+  parent: openAi
+  name: embeddingDeploymentName
+  sku: { name: 'Standard', capacity: embeddingCapacity }
+  properties: {
+    model: { format: 'OpenAI', name: embeddingModelName, version: embeddingModelVersion }
+  }
+}
+
+resource chatDeployment 'Microsoft.CognitiveServices/accounts/deployments@2024-10-01' = {
+  parent: openAi
+  name: chatDeploymentName
+  sku: { name: 'GlobalStandard', capacity: chatCapacity }
+  properties: {
+    model: { format: 'OpenAI', name: chatModelName, version: chatModelVersion }
+  }
+  dependsOn: [embeddingDeployment]
+}
+
+resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+  name: 'plan-${token}'
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: { tier: 'FlexConsumption', name: 'FC1' }
+  properties: { reserved: true }
+}
+
+resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
+  name: 'func-${token}'
+  location: location
+  tags: union(tags, { 'azd-service-name': 'functions' })
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: { '${identity.id}': {} }
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${storage.properties.primaryEndpoints.blob}${deploymentContainer}'
+          authentication: { type: 'UserAssignedIdentity', userAssignedIdentityResourceId: identity.id }
+        }
+      }
+      scaleAndConcurrency: { maximumInstanceCount: maximumInstanceCount, instanceMemoryMB: instanceMemoryMB }
+      runtime: { name: 'dotnet-isolated', version: '10.0' }
+    }
+    siteConfig: {
+      minTlsVersion: '1.2'
+      ftpsState: 'Disabled'
+      // Every setting the app reads, and no secret: storage, monitoring and Azure OpenAI go through the identity.
+      appSettings: [
+        { name: 'AzureWebJobsStorage__blobServiceUri', value: storage.properties.primaryEndpoints.blob }
+        { name: 'AzureWebJobsStorage__queueServiceUri', value: storage.properties.primaryEndpoints.queue }
+        { name: 'AzureWebJobsStorage__tableServiceUri', value: storage.properties.primaryEndpoints.table }
+        { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
+        { name: 'AzureWebJobsStorage__clientId', value: identity.properties.clientId }
+        { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: insights.properties.ConnectionString }
+        { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'ClientId=${identity.properties.clientId};Authorization=AAD' }
+        { name: 'LlmOps__AzureOpenAI__Endpoint', value: openAi.properties.endpoint }
+        { name: 'LlmOps__AzureOpenAI__ClientId', value: identity.properties.clientId }
+        { name: 'HeartbeatSchedule', value: heartbeatSchedule }
+        { name: 'DriftTickSchedule', value: driftTickSchedule }
+      ]
+    }
+  }
+  dependsOn: [appStorageRoles]
+}
+
+// The app's identity: data-plane access to its storage (blobs, the Event Grid blob path's queues, tables),
+// publishing metrics, and calling Azure OpenAI.
+var appStorageRoleIds = [roles.storageBlobDataOwner, roles.storageQueueDataContributor, roles.storageTableDataContributor]
+
+resource appStorageRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for role in appStorageRoleIds: {
+  name: guid(storage.id, identity.id, role)
+  scope: storage
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', role)
+    principalId: identity.properties.principalId
+    principalType: 'ServicePrincipal'
+  }
+}]
+
+resource appMetricsRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(insights.id, identity.id, roles.monitoringMetricsPublisher)
+  scope: insights
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.monitoringMetricsPublisher)
+    principalId: identity.properties.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource appOpenAiRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(openAi.id, identity.id, roles.cognitiveServicesOpenAIUser)
+  scope: openAi
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.cognitiveServicesOpenAIUser)
+    principalId: identity.properties.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// Optional: the deploying user, so `llmops` and the notebooks work against the cloud account with DefaultAzureCredential.
+resource userStorageRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for role in appStorageRoleIds: if (!empty(principalId)) {
+  name: guid(storage.id, principalId, role)
+  scope: storage
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', role)
+    principalId: principalId
+    principalType: principalType
+  }
+}]
+
+resource userOpenAiRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(principalId)) {
+  name: guid(openAi.id, principalId, roles.cognitiveServicesOpenAIUser)
+  scope: openAi
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.cognitiveServicesOpenAIUser)
+    principalId: principalId
+    principalType: principalType
+  }
+}
+
+output functionAppName string = functionApp.name
+output storageAccountName string = storage.name
+output blobServiceUri string = storage.properties.primaryEndpoints.blob
+output queueServiceUri string = storage.properties.primaryEndpoints.queue
+output tableServiceUri string = storage.properties.primaryEndpoints.table
+output openAiEndpoint string = openAi.properties.endpoint

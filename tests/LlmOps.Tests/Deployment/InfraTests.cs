@@ -1,0 +1,157 @@
+using System.Diagnostics;
+using System.Reflection;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using LlmOps.Storage;
+using LlmOps.Tests.Infrastructure;
+
+namespace LlmOps.Tests.Deployment;
+
+/// <summary>
+/// infra/ as azd deploys it: compiled and linted by the bicep CLI (from its NuGet package, offline) with no warning,
+/// and the compiled ARM template checked for what must hold in Azure.
+/// </summary>
+public sealed partial class InfraTests
+{
+    private static readonly string Infra = RepositoryRoot.Combine("infra");
+
+    private static string Bicep
+    {
+        get
+        {
+            var path = typeof(InfraTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "BicepPath").Value!;
+            Assert.True(File.Exists(path), $"The bicep CLI is not at {path}: is the Azure.Bicep.CommandLine.linux-x64 package restored?");
+            if (!OperatingSystem.IsWindows() && !File.GetUnixFileMode(path).HasFlag(UnixFileMode.UserExecute))
+            {
+                File.SetUnixFileMode(path, File.GetUnixFileMode(path) | UnixFileMode.UserExecute); // a package extracted without its mode bits
+            }
+
+            return path;
+        }
+    }
+
+    private static async Task<(int Exit, string Output, string Errors)> RunBicepAsync(params string[] arguments)
+    {
+        var start = new ProcessStartInfo(Bicep) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Infra };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, await output, await errors);
+    }
+
+    private static async Task<JsonElement> CompiledResourcesAsync()
+    {
+        var (exit, output, errors) = await RunBicepAsync("build", "main.bicep", "--stdout");
+        Assert.True(exit == 0, errors);
+        Assert.Equal("", errors.Trim()); // no warning either
+        var main = JsonDocument.Parse(output).RootElement;
+        var nested = main.GetProperty("resources").EnumerateArray().Single(r => r.GetProperty("type").GetString() == "Microsoft.Resources/deployments");
+        return nested.GetProperty("properties").GetProperty("template");
+    }
+
+    [Fact]
+    public async Task Bicep_BuildsAndLints_WithoutAWarning()
+    {
+        var (exit, output, errors) = await RunBicepAsync("lint", "main.bicep");
+        Assert.True(exit == 0, output + errors);
+        Assert.Equal("", (output + errors).Trim());
+        using var parameters = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(Infra, "main.parameters.json")));
+        Assert.Equal("${AZURE_ENV_NAME}", parameters.RootElement.GetProperty("parameters").GetProperty("environmentName").GetProperty("value").GetString());
+        await CompiledResourcesAsync();
+    }
+
+    [Fact]
+    public async Task Storage_SharedKeysOff_EveryNameTheCodeUses_WormOnVersions_RawRetention()
+    {
+        var template = await CompiledResourcesAsync();
+        var variables = template.GetProperty("variables");
+        Assert.Equal(StorageNames.Containers, Strings(variables.GetProperty("containers")));
+        Assert.Equal(StorageNames.Queues, Strings(variables.GetProperty("queues")));
+        Assert.Equal(StorageNames.Tables, Strings(variables.GetProperty("tables")));
+        Assert.Contains(StorageNames.DatasetsContainer, Strings(variables.GetProperty("immutableContainers")));
+        Assert.Contains(StorageNames.EmbeddingsContainer, Strings(variables.GetProperty("immutableContainers")));
+
+        var resources = template.GetProperty("resources").EnumerateArray().ToList();
+        var account = Single(resources, "Microsoft.Storage/storageAccounts").GetProperty("properties");
+        Assert.False(account.GetProperty("allowSharedKeyAccess").GetBoolean());
+        Assert.False(account.GetProperty("allowBlobPublicAccess").GetBoolean());
+        Assert.Equal("TLS1_2", account.GetProperty("minimumTlsVersion").GetString());
+        Assert.True(Single(resources, "Microsoft.Storage/storageAccounts/blobServices").GetProperty("properties").GetProperty("isVersioningEnabled").GetBoolean());
+
+        // The loops create exactly those lists.
+        Assert.Contains(resources, r => Type(r) == "Microsoft.Storage/storageAccounts/blobServices/containers" && r.GetProperty("copy").GetProperty("count").GetString()!.Contains("variables('containers')", StringComparison.Ordinal));
+        Assert.Contains(resources, r => Type(r) == "Microsoft.Storage/storageAccounts/queueServices/queues" && r.GetProperty("copy").GetProperty("count").GetString()!.Contains("variables('queues')", StringComparison.Ordinal));
+        Assert.Contains(resources, r => Type(r) == "Microsoft.Storage/storageAccounts/tableServices/tables" && r.GetProperty("copy").GetProperty("count").GetString()!.Contains("variables('tables')", StringComparison.Ordinal));
+        var rule = Single(resources, "Microsoft.Storage/storageAccounts/managementPolicies").GetProperty("properties").GetProperty("policy").GetProperty("rules")[0].GetProperty("definition");
+        Assert.Equal(["raw/"], Strings(rule.GetProperty("filters").GetProperty("prefixMatch")));
+        Assert.Equal("Microsoft.Storage.StorageAccounts", Single(resources, "Microsoft.EventGrid/systemTopics").GetProperty("properties").GetProperty("topicType").GetString());
+    }
+
+    [Fact]
+    public async Task FunctionApp_FlexDotnet10_EverySettingTheCodeReads_NoSecret_IdentityHoldsEachRoleOnItsResource()
+    {
+        var template = await CompiledResourcesAsync();
+        var resources = template.GetProperty("resources").EnumerateArray().ToList();
+        Assert.Equal("FC1", Single(resources, "Microsoft.Web/serverfarms").GetProperty("sku").GetProperty("name").GetString());
+        var site = Single(resources, "Microsoft.Web/sites").GetProperty("properties");
+        var config = site.GetProperty("functionAppConfig");
+        Assert.Equal("dotnet-isolated", config.GetProperty("runtime").GetProperty("name").GetString());
+        Assert.Equal("10.0", config.GetProperty("runtime").GetProperty("version").GetString());
+        Assert.Equal("UserAssignedIdentity", config.GetProperty("deployment").GetProperty("storage").GetProperty("authentication").GetProperty("type").GetString());
+
+        var settings = site.GetProperty("siteConfig").GetProperty("appSettings").EnumerateArray()
+            .ToDictionary(s => s.GetProperty("name").GetString()!, s => s.GetProperty("value").GetString()!, StringComparer.Ordinal);
+        // Every %Setting% a trigger binds to, and the identity-based connections the app reads.
+        var functions = RepositoryRoot.Combine("functions", "LlmOps.Functions");
+        var bound = Directory.EnumerateFiles(functions, "*.cs", SearchOption.AllDirectories)
+            .SelectMany(f => SettingReference().Matches(File.ReadAllText(f)).Select(m => m.Groups[1].Value)).ToHashSet(StringComparer.Ordinal);
+        Assert.NotEmpty(bound);
+        Assert.Subset(settings.Keys.ToHashSet(StringComparer.Ordinal), bound);
+        string[] identity = ["AzureWebJobsStorage__blobServiceUri", "AzureWebJobsStorage__queueServiceUri", "AzureWebJobsStorage__tableServiceUri", "AzureWebJobsStorage__credential", "AzureWebJobsStorage__clientId", "LlmOps__AzureOpenAI__Endpoint", "LlmOps__AzureOpenAI__ClientId", "APPLICATIONINSIGHTS_CONNECTION_STRING"];
+        Assert.Subset(settings.Keys.ToHashSet(StringComparer.Ordinal), identity.ToHashSet(StringComparer.Ordinal));
+        Assert.Equal("managedidentity", settings["AzureWebJobsStorage__credential"]);
+        Assert.DoesNotContain(settings, s => s.Key == "AzureWebJobsStorage" || s.Key.Contains("ApiKey", StringComparison.OrdinalIgnoreCase));
+        Assert.DoesNotContain(settings.Values, v => v.Contains("listKeys", StringComparison.OrdinalIgnoreCase) || v.Contains("AccountKey", StringComparison.OrdinalIgnoreCase));
+        Assert.True(Single(resources, "Microsoft.Insights/components").GetProperty("properties").GetProperty("DisableLocalAuth").GetBoolean());
+        Assert.True(Single(resources, "Microsoft.CognitiveServices/accounts").GetProperty("properties").GetProperty("disableLocalAuth").GetBoolean());
+
+        // The app identity's roles, each on the resource it is for.
+        var roles = template.GetProperty("variables").GetProperty("roles");
+        var assignments = resources.Where(r => Type(r) == "Microsoft.Authorization/roleAssignments" && !r.TryGetProperty("condition", out _)).ToList();
+        var storageRoles = Strings(template.GetProperty("variables").GetProperty("appStorageRoleIds"));
+        void HasRole(string role, string guid, string scopeType)
+        {
+            Assert.Equal(guid, roles.GetProperty(role).GetString());
+            var byName = $"variables('roles').{role}";
+            Assert.Contains(assignments, a =>
+                a.GetProperty("scope").GetString()!.Contains($"resourceId('{scopeType}'", StringComparison.Ordinal)
+                && a.GetProperty("properties").GetProperty("principalId").GetString()!.Contains("Microsoft.ManagedIdentity/userAssignedIdentities", StringComparison.Ordinal)
+                && a.GetProperty("properties").GetProperty("roleDefinitionId").GetString() is { } definition
+                && (definition.Contains(byName, StringComparison.Ordinal)
+                    || (definition.Contains("variables('appStorageRoleIds')", StringComparison.Ordinal) && storageRoles.Any(r => r.Contains(byName, StringComparison.Ordinal)))));
+        }
+
+        // Built-in role definition ids (Azure's documented GUIDs).
+        HasRole("storageBlobDataOwner", "b7e6dc6d-f1e8-4753-8033-0f276bb0955b", "Microsoft.Storage/storageAccounts");
+        HasRole("storageQueueDataContributor", "974c5e8b-45b9-4653-ba55-5f855dd0fb88", "Microsoft.Storage/storageAccounts");
+        HasRole("storageTableDataContributor", "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3", "Microsoft.Storage/storageAccounts");
+        HasRole("monitoringMetricsPublisher", "3913510d-42f4-4e42-8a64-420c390055eb", "Microsoft.Insights/components");
+        HasRole("cognitiveServicesOpenAIUser", "5e0bd9bd-7b93-4f28-af87-19fc36ad61bd", "Microsoft.CognitiveServices/accounts");
+    }
+
+    private static string Type(JsonElement resource) => resource.GetProperty("type").GetString()!;
+
+    private static JsonElement Single(List<JsonElement> resources, string type) => resources.Single(r => Type(r) == type);
+
+    private static List<string> Strings(JsonElement array) => [.. array.EnumerateArray().Select(e => e.GetString()!)];
+
+    [GeneratedRegex("\"%([A-Za-z0-9_]+)%\"")]
+    private static partial Regex SettingReference();
+}
