@@ -35,6 +35,11 @@ internal static class CliErrors
             console.MarkupLineInterpolated($"[red]{ex.Message}[/]");
             return ErrorMapping.ExitCode(ErrorCode.NotFound);
         }
+        catch (Azure.Identity.AuthenticationFailedException ex)
+        {
+            console.MarkupLineInterpolated($"[red]Could not get a Microsoft Entra token for the storage account: {ex.Message.Split('\n')[0]}[/] Sign in with `az login` (or pass --connection-string).");
+            return ErrorMapping.ExitCode(ErrorCode.Unauthorized);
+        }
         catch (Exception ex) when (StorageFault(ex) is { } fault)
         {
             console.MarkupLineInterpolated($"[red]Storage request failed: {fault.Message.Split('\n')[0]}[/] Is the storage account reachable (`llmops up` for the local one)?");

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using LlmOps.Storage;
+using Microsoft.Extensions.Configuration;
 
 namespace LlmOps.Cli;
 
@@ -32,7 +33,9 @@ internal static class StorageOption
     /// <summary>The account, provisioned: every container, queue and table exists when the command runs.</summary>
     public static async Task<StorageAccount> AccountAsync(ParseResult parse, Option<string> connection, CancellationToken cancellationToken)
     {
-        var storage = new StorageAccount(parse.GetValue(connection)!, Prefix(parse));
+        var storage = ConnectionString(parse, connection) is { } connectionString
+            ? new StorageAccount(connectionString, Prefix(parse))
+            : StorageConnection.Create(new ConfigurationBuilder().AddEnvironmentVariables().Build(), new StorageOptions { Prefix = Prefix(parse) });
         await StorageProvisioner.EnsureAsync(storage, cancellationToken);
         return storage;
     }
@@ -40,7 +43,7 @@ internal static class StorageOption
     /// <summary>Every service over the account, provisioned.</summary>
     public static async Task<LlmOpsClient> ClientAsync(ParseResult parse, Option<string> connection, CancellationToken cancellationToken)
     {
-        var client = new LlmOpsClient(parse.GetValue(connection)!, Prefix(parse));
+        var client = new LlmOpsClient(ConnectionString(parse, connection), Prefix(parse));
         try
         {
             await client.ProvisionAsync(cancellationToken);
@@ -51,5 +54,18 @@ internal static class StorageOption
             client.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// The connection string to use, or null for the identity-based account of the environment: when
+    /// --connection-string and $LLMOPS_STORAGE are both unset and <c>AzureWebJobsStorage__blobServiceUri</c> (or
+    /// <c>__accountName</c>) is, as `azd env get-values` gives them, the CLI signs in with DefaultAzureCredential.
+    /// </summary>
+    private static string? ConnectionString(ParseResult parse, Option<string> connection)
+    {
+        var given = parse.GetResult(connection) is { Implicit: false };
+        var identity = !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("AzureWebJobsStorage__blobServiceUri"))
+            || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("AzureWebJobsStorage__accountName"));
+        return !given && identity && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("LLMOPS_STORAGE")) ? null : parse.GetValue(connection)!;
     }
 }

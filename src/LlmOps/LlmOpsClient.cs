@@ -24,9 +24,10 @@ public sealed class LlmOpsClient : IDisposable
 {
     private readonly ServiceProvider _services;
 
-    public LlmOpsClient(string connectionString, string? storagePrefix = null)
+    /// <param name="connectionString">The account's connection string; null reads the account from the environment as the
+    /// function app does (<c>AzureWebJobsStorage</c>, or its identity-based <c>__blobServiceUri</c>... settings).</param>
+    public LlmOpsClient(string? connectionString, string? storagePrefix = null)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         var configuration = new ConfigurationBuilder()
             .AddEnvironmentVariables()
             .AddInMemoryCollection(new Dictionary<string, string?>

@@ -146,6 +146,35 @@ public sealed partial class InfraTests
         HasRole("cognitiveServicesOpenAIUser", "5e0bd9bd-7b93-4f28-af87-19fc36ad61bd", "Microsoft.CognitiveServices/accounts");
     }
 
+    [Fact]
+    public async Task AzureYaml_NamesTheFunctionsProject_HooksExistAndParse()
+    {
+        var yaml = new YamlDotNet.Serialization.DeserializerBuilder().Build()
+            .Deserialize<Dictionary<string, object>>(await File.ReadAllTextAsync(RepositoryRoot.Combine("azure.yaml")));
+        var service = (Dictionary<object, object>)((Dictionary<object, object>)yaml["services"])["functions"];
+        Assert.Equal("./functions/LlmOps.Functions", service["project"]);
+        Assert.Equal("function", service["host"]);
+        Assert.Equal("dotnet", service["language"]);
+        Assert.True(File.Exists(RepositoryRoot.Combine("functions", "LlmOps.Functions", "LlmOps.Functions.csproj")));
+        var postdeploy = (Dictionary<object, object>)((Dictionary<object, object>)yaml["hooks"])["postdeploy"];
+        foreach (var platform in new[] { "posix", "windows" })
+        {
+            var script = (string)((Dictionary<object, object>)postdeploy[platform])["run"];
+            Assert.True(File.Exists(RepositoryRoot.Combine(script.TrimStart('.', '/'))), script);
+        }
+
+        // The hook's shell syntax, and the outputs it reads exist in main.bicep.
+        var check = Process.Start(new ProcessStartInfo("sh", ["-n", RepositoryRoot.Combine("infra", "hooks", "postdeploy.sh")]) { RedirectStandardError = true })!;
+        var syntax = await check.StandardError.ReadToEndAsync();
+        await check.WaitForExitAsync();
+        Assert.True(check.ExitCode == 0, syntax);
+        var main = await File.ReadAllTextAsync(Path.Combine(Infra, "main.bicep"));
+        foreach (var output in new[] { "AZURE_RESOURCE_GROUP", "AZURE_FUNCTION_APP_NAME", "AZURE_STORAGE_ACCOUNT_NAME" })
+        {
+            Assert.Contains($"output {output} ", main, StringComparison.Ordinal);
+        }
+    }
+
     private static string Type(JsonElement resource) => resource.GetProperty("type").GetString()!;
 
     private static JsonElement Single(List<JsonElement> resources, string type) => resources.Single(r => Type(r) == type);
