@@ -55,7 +55,8 @@ public static class FunctionAdapterReader
                 case "TimerTriggerAttribute" when IsWorker(attribute, "TimerTriggerAttribute"):
                     return new FunctionAdapter(name, TriggerKind.Timer, args[0].Value as string, [], null, null, injected, file);
                 case "HttpTriggerAttribute" when IsWorker(attribute, "HttpTriggerAttribute"):
-                    var level = args.Length > 0 && args[0].Type?.Name == "AuthorizationLevel" ? (int)args[0].Value! : 2;
+                    // As the worker's constructors set it: HttpTrigger() is Function; HttpTrigger("get", ...) leaves Anonymous.
+                    var level = args.Length == 0 ? 2 : args[0].Type?.Name == "AuthorizationLevel" ? (int)args[0].Value! : 0;
                     var methods = args.Where(a => a.Kind == TypedConstantKind.Array).SelectMany(a => a.Values).Select(v => ((string)v.Value!).ToUpperInvariant()).ToList();
                     var route = attribute.NamedArguments.FirstOrDefault(n => n.Key == "Route").Value.Value as string;
                     return new FunctionAdapter(name, TriggerKind.Http, route ?? name, methods, MapLevel(level), null, injected, file);

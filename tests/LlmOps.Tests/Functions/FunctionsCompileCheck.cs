@@ -73,12 +73,42 @@ public static class FunctionsCompileCheck
         return MetadataReference.CreateFromImage(image.ToArray());
     }
 
-    // Everything this test process runs on: the shared frameworks (incl. ASP.NET Core), LlmOps and the Azure SDK.
-    private static IEnumerable<MetadataReference> PlatformReferences() =>
-        ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!)
-            .Split(System.IO.Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Where(p => !System.IO.Path.GetFileName(p).StartsWith("LlmOps.Tests", StringComparison.Ordinal))
-            .Select(p => MetadataReference.CreateFromFile(p));
+    // What the Functions project really references: the shared frameworks it names (Microsoft.NETCore.App and, by its
+    // FrameworkReference, Microsoft.AspNetCore.App), and LlmOps with everything LlmOps references in turn. Not the
+    // test process's own assemblies (xunit, Roslyn, Playwright...), which the app would not have.
+    private static readonly Lazy<IReadOnlyList<MetadataReference>> References = new(() =>
+    {
+        var platform = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(System.IO.Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries);
+        var framework = platform.Where(p => p.Contains($"shared{System.IO.Path.DirectorySeparatorChar}Microsoft.NETCore.App", StringComparison.Ordinal)
+            || p.Contains($"shared{System.IO.Path.DirectorySeparatorChar}Microsoft.AspNetCore.App", StringComparison.Ordinal)).ToList();
+        var frameworkNames = framework.Select(System.IO.Path.GetFileNameWithoutExtension).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var closure = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        var pending = new Stack<string>([System.IO.Path.Combine(AppContext.BaseDirectory, "LlmOps.dll")]);
+        while (pending.TryPop(out var path))
+        {
+            if (!closure.TryAdd(System.IO.Path.GetFileNameWithoutExtension(path), path))
+            {
+                continue;
+            }
+
+            using var stream = File.OpenRead(path);
+            using var reader = new System.Reflection.PortableExecutable.PEReader(stream);
+            var metadata = System.Reflection.Metadata.PEReaderExtensions.GetMetadataReader(reader);
+            foreach (var handle in metadata.AssemblyReferences)
+            {
+                var name = metadata.GetString(metadata.GetAssemblyReference(handle).Name);
+                var file = System.IO.Path.Combine(AppContext.BaseDirectory, name + ".dll");
+                if (!frameworkNames.Contains(name) && !closure.ContainsKey(name) && File.Exists(file))
+                {
+                    pending.Push(file);
+                }
+            }
+        }
+
+        return [.. framework.Concat(closure.Values).Select(p => MetadataReference.CreateFromFile(p))];
+    });
+
+    private static IEnumerable<MetadataReference> PlatformReferences() => References.Value;
 
     private static class Options
     {

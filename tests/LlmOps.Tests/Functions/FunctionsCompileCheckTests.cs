@@ -32,4 +32,43 @@ public sealed class FunctionsCompileCheckTests
         var (_, problems) = FunctionsCompileCheck.Compile(sources);
         Assert.Contains(problems, d => d.Id == "CS0246" && d.GetMessage(System.Globalization.CultureInfo.InvariantCulture).Contains("TimerTrigger", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void WorkerApiAsItIs_HttpMethodsOnlyIsAnonymous_AuthLevelCannotBeSet_NoIsBatched_HostBuilderInternal()
+    {
+        var sources = FunctionsCompileCheck.ReadFunctionSources().ToDictionary(s => s.Key, s => s.Value, StringComparer.Ordinal);
+        var file = sources.Single(s => s.Value.Contains("AuthorizationLevel.Function, \"get\", Route = \"runs\"", StringComparison.Ordinal)).Key;
+        sources[file] = sources[file].Replace("AuthorizationLevel.Function, \"get\", Route = \"runs\"", "\"get\", Route = \"runs\"", StringComparison.Ordinal);
+        var (compilation, problems) = FunctionsCompileCheck.Compile(sources);
+        Assert.Empty(problems);
+        Assert.Equal(LlmOps.Triggers.FunctionAuthLevel.Anonymous, FunctionAdapterReader.Read(compilation).Single(a => a.Target == "runs").AuthLevel);
+
+        var misuses = new Dictionary<string, string>(sources, StringComparer.Ordinal)
+        {
+            ["Misuse.cs"] = """
+                using Microsoft.Azure.Functions.Worker;
+                internal static class Misuse
+                {
+                    internal static object Level() => new HttpTriggerAttribute("get") { AuthLevel = AuthorizationLevel.Function };
+                    internal static object Batched() => new BlobInputAttribute("c/b") { IsBatched = true };
+                    internal static object Host(Microsoft.Azure.Functions.Worker.Builder.FunctionsApplicationBuilder builder) => builder.HostBuilder;
+                }
+                """,
+        };
+        var (_, errors) = FunctionsCompileCheck.Compile(misuses);
+        Assert.Contains(errors, d => d.Id is "CS0200" or "CS0272"); // AuthLevel has no public setter
+        Assert.Contains(errors, d => d.Id == "CS0117"); // no IsBatched
+        Assert.Contains(errors, d => d.Id == "CS1061" || d.Id == "CS0122"); // HostBuilder is internal
+    }
+
+    [Fact]
+    public void AdapterUsingAnAssemblyTheAppDoesNotReference_FailsCompileCheck()
+    {
+        var sources = new Dictionary<string, string>(FunctionsCompileCheck.ReadFunctionSources(), StringComparer.Ordinal)
+        {
+            ["TestOnly.cs"] = "internal static class TestOnly { internal static void Check() => Xunit.Assert.True(true); }",
+        };
+        var (_, problems) = FunctionsCompileCheck.Compile(sources);
+        Assert.Contains(problems, d => d.Id is "CS0103" or "CS0246" or "CS0234" && d.GetMessage(System.Globalization.CultureInfo.InvariantCulture).Contains("Xunit", StringComparison.Ordinal));
+    }
 }

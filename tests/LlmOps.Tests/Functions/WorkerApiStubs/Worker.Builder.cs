@@ -28,7 +28,7 @@ namespace Microsoft.Azure.Functions.Worker.Builder
         {
         }
 
-        public IHostBuilder HostBuilder => throw null!;
+        internal IHostBuilder HostBuilder => throw null!;
 
         public ConfigurationManager Configuration => throw null!;
 

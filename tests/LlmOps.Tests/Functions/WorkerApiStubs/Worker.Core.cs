@@ -8,14 +8,17 @@ namespace Microsoft.Azure.Functions.Worker.Extensions.Abstractions
     {
     }
 
+    [AttributeUsage(AttributeTargets.Parameter)]
     public abstract class TriggerBindingAttribute : BindingAttribute
     {
     }
 
+    [AttributeUsage(AttributeTargets.Parameter)]
     public abstract class InputBindingAttribute : BindingAttribute
     {
     }
 
+    [AttributeUsage(AttributeTargets.Method | AttributeTargets.Property)]
     public abstract class OutputBindingAttribute : BindingAttribute
     {
     }

@@ -16,8 +16,8 @@ namespace Microsoft.Azure.Functions.Worker
     {
         public HttpTriggerAttribute() => AuthLevel = AuthorizationLevel.Function;
 
-        public HttpTriggerAttribute(params string[] methods)
-            : this() => Methods = methods;
+        // As in the worker: this one does not chain to the parameterless constructor, so the level stays Anonymous.
+        public HttpTriggerAttribute(params string[] methods) => Methods = methods;
 
         public HttpTriggerAttribute(AuthorizationLevel authLevel) => AuthLevel = authLevel;
 
@@ -29,8 +29,8 @@ namespace Microsoft.Azure.Functions.Worker
 
         public string? Route { get; set; }
 
-        public string[]? Methods { get; }
+        public string[]? Methods { get; private set; }
 
-        public AuthorizationLevel AuthLevel { get; set; }
+        public AuthorizationLevel AuthLevel { get; private set; }
     }
 }

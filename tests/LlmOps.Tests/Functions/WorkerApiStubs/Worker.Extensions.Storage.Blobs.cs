@@ -27,7 +27,5 @@ namespace Microsoft.Azure.Functions.Worker
         public string BlobPath { get; }
 
         public string? Connection { get; set; }
-
-        public bool IsBatched { get; set; }
     }
 }
