@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
 using LlmOps.Tests.Infrastructure;
 
 namespace LlmOps.Tests.Functions;
@@ -23,6 +24,13 @@ public static class FunctionsCompileCheck
         """;
 
     // Version-unification notices, not problems.
+    // What the SDK's GenerateAssemblyInfo writes for the project (Directory.Build.props: Version 0.1.0).
+    private const string GeneratedAssemblyInfo = """
+        [assembly: System.Reflection.AssemblyVersion("0.1.0.0")]
+        [assembly: System.Reflection.AssemblyFileVersion("0.1.0.0")]
+        [assembly: System.Reflection.AssemblyInformationalVersion("0.1.0")]
+        """;
+
     private static readonly string[] IgnoredWarnings = ["CS1701", "CS1702"];
 
     private static readonly Lazy<MetadataReference> StubReference = new(CompileStubs);
@@ -41,16 +49,73 @@ public static class FunctionsCompileCheck
         var trees = sources
             .Select(s => CSharpSyntaxTree.ParseText(s.Value, Options.Parse, s.Key))
             .Append(CSharpSyntaxTree.ParseText(ImplicitUsings, Options.Parse, "ImplicitUsings.g.cs"))
+            .Append(CSharpSyntaxTree.ParseText(GeneratedAssemblyInfo, Options.Parse, "AssemblyInfo.g.cs"))
             .ToList();
         var compilation = CSharpCompilation.Create(
             "LlmOps.Functions",
             trees,
             PlatformReferences().Append(StubReference.Value),
             new CSharpCompilationOptions(OutputKind.ConsoleApplication, nullableContextOptions: NullableContextOptions.Enable));
-        var problems = compilation.GetDiagnostics()
+        compilation = compilation.WithOptions(compilation.Options.WithSpecificDiagnosticOptions(RepositoryAnalyzers.Value.Config.GlobalConfigOptions.TreeOptions));
+        var analyzed = compilation.WithAnalyzers(
+            RepositoryAnalyzers.Value.Analyzers,
+            new AnalyzerOptions([], new ConfigOptionsProvider(RepositoryAnalyzers.Value.Config)));
+        var problems = analyzed.GetAllDiagnosticsAsync().GetAwaiter().GetResult()
             .Where(d => d.Severity == DiagnosticSeverity.Error || (d.Severity == DiagnosticSeverity.Warning && !IgnoredWarnings.Contains(d.Id)))
             .ToImmutableArray();
         return (compilation, problems);
+    }
+
+    /// <summary>
+    /// The analyzers every project here builds with (Directory.Build.props: AnalysisLevel latest-recommended, warnings as
+    /// errors): the SDK's .NET analyzers with the SDK's recommended rule set for its version, then the repository's
+    /// .editorconfig on top, as the build applies them.
+    /// </summary>
+    private static readonly Lazy<(ImmutableArray<DiagnosticAnalyzer> Analyzers, AnalyzerConfigSet Config)> RepositoryAnalyzers = new(() =>
+    {
+        var runtime = System.IO.Path.GetDirectoryName(typeof(object).Assembly.Location)!; // <dotnet>/shared/Microsoft.NETCore.App/<version>
+        var dotnet = System.IO.Path.GetFullPath(System.IO.Path.Combine(runtime, "..", "..", ".."));
+        var sdk = Directory.EnumerateDirectories(System.IO.Path.Combine(dotnet, "sdk"))
+            .Where(d => Directory.Exists(System.IO.Path.Combine(d, "Sdks", "Microsoft.NET.Sdk", "analyzers")))
+            .OrderByDescending(d => Version.TryParse(System.IO.Path.GetFileName(d).Split('-')[0], out var v) ? v : new Version(0, 0))
+            .First();
+        var analyzersDirectory = System.IO.Path.Combine(sdk, "Sdks", "Microsoft.NET.Sdk", "analyzers");
+        var loader = new AnalyzerAssemblyLoader();
+        var analyzers = new[] { "Microsoft.CodeAnalysis.NetAnalyzers.dll", "Microsoft.CodeAnalysis.CSharp.NetAnalyzers.dll" }
+            .SelectMany(f => new AnalyzerFileReference(System.IO.Path.Combine(analyzersDirectory, f), loader).GetAnalyzers(LanguageNames.CSharp))
+            .ToImmutableArray();
+        var major = Environment.Version.Major;
+        var recommended = System.IO.Path.Combine(analyzersDirectory, "build", "config", $"analysislevel_{major}_recommended.globalconfig");
+        var editorConfig = RepositoryRoot.Combine(".editorconfig");
+        var config = AnalyzerConfigSet.Create(ImmutableArray.Create(
+            AnalyzerConfig.Parse(File.ReadAllText(recommended), recommended),
+            AnalyzerConfig.Parse(File.ReadAllText(editorConfig), editorConfig)));
+        return (analyzers, config);
+    });
+
+    private sealed class AnalyzerAssemblyLoader : IAnalyzerAssemblyLoader
+    {
+        public void AddDependencyLocation(string fullPath)
+        {
+        }
+
+        public System.Reflection.Assembly LoadFromPath(string fullPath) => System.Reflection.Assembly.LoadFrom(fullPath);
+    }
+
+    /// <summary>The .editorconfig sections that match each file, as the build resolves them.</summary>
+    private sealed class ConfigOptionsProvider(AnalyzerConfigSet config) : AnalyzerConfigOptionsProvider
+    {
+        public override AnalyzerConfigOptions GlobalOptions { get; } = new Options(config.GlobalConfigOptions.AnalyzerOptions);
+
+        public override AnalyzerConfigOptions GetOptions(SyntaxTree tree) =>
+            new Options(config.GetOptionsForSourcePath(System.IO.Path.Combine(FunctionsDirectory, tree.FilePath)).AnalyzerOptions);
+
+        public override AnalyzerConfigOptions GetOptions(AdditionalText textFile) => GlobalOptions;
+
+        private sealed class Options(ImmutableDictionary<string, string> values) : AnalyzerConfigOptions
+        {
+            public override bool TryGetValue(string key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? value) => values.TryGetValue(key, out value);
+        }
     }
 
     private static PortableExecutableReference CompileStubs()

@@ -71,4 +71,16 @@ public sealed class FunctionsCompileCheckTests
         var (_, problems) = FunctionsCompileCheck.Compile(sources);
         Assert.Contains(problems, d => d.Id is "CS0103" or "CS0246" or "CS0234" && d.GetMessage(System.Globalization.CultureInfo.InvariantCulture).Contains("Xunit", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void AdapterBreakingARepositoryAnalyzerRule_FailsCompileCheck()
+    {
+        var sources = new Dictionary<string, string>(FunctionsCompileCheck.ReadFunctionSources(), StringComparer.Ordinal)
+        {
+            // CA1305: culture-sensitive formatting without an IFormatProvider, which the build refuses as well.
+            ["Culture.cs"] = "internal static class Culture { internal static string Show(double value) => value.ToString(\"F2\"); }",
+        };
+        var (_, problems) = FunctionsCompileCheck.Compile(sources);
+        Assert.Contains(problems, d => d.Id == "CA1305");
+    }
 }
