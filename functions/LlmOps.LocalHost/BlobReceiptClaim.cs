@@ -41,7 +41,7 @@ internal sealed class BlobReceiptClaim : IAsyncDisposable
         // Not cancelled by disposal: a renewal cut off mid-flight could leave this claim with a stale ETag.
         _renewal = RenewalLoop.RunAsync(
             duration / 3,
-            () => WriteAsync(Receipt, CancellationToken.None),
+            () => WriteAsync(r => r.Status == BlobReceiptStatus.Pending ? r : null, CancellationToken.None),
             async error =>
             {
                 _logger.LogWarning(error, "Lost the claim on {Receipt}", _receiptBlob.Name);
@@ -59,7 +59,7 @@ internal sealed class BlobReceiptClaim : IAsyncDisposable
     public CancellationToken LeaseLost => _lost.Token;
 
     public Task CompleteAsync(CancellationToken cancellationToken) =>
-        WriteAsync(Receipt with { Status = BlobReceiptStatus.Completed }, cancellationToken);
+        WriteAsync(r => r with { Status = BlobReceiptStatus.Completed }, cancellationToken);
 
     /// <summary>What a receipt says while an attempt runs: if the process dies, that is what stays.</summary>
     internal static string StartedMessage(int attempt, DateTimeOffset at) =>
@@ -67,17 +67,17 @@ internal sealed class BlobReceiptClaim : IAsyncDisposable
 
     /// <summary>Gives back the attempt of a run the host abandoned while stopping gracefully (its input is handed back), and the claim with it.</summary>
     public Task RefundAttemptAsync(CancellationToken cancellationToken) =>
-        WriteAsync(Receipt with { Attempts = Math.Max(0, Receipt.Attempts - (_attemptCounted ? 1 : 0)) }, cancellationToken, release: true);
+        WriteAsync(r => r with { Attempts = Math.Max(0, r.Attempts - (_attemptCounted ? 1 : 0)) }, cancellationToken, release: true);
 
     /// <summary>Records why the current attempt failed and returns the attempts so far.</summary>
     public async Task<int> RecordFailureAsync(string error, CancellationToken cancellationToken)
     {
-        await WriteAsync(Receipt with { LastError = error.Length <= MaxErrorLength ? error : error[..MaxErrorLength] }, cancellationToken);
+        await WriteAsync(r => r with { LastError = error.Length <= MaxErrorLength ? error : error[..MaxErrorLength] }, cancellationToken);
         return Receipt.Attempts;
     }
 
     public Task MarkPoisonedAsync(CancellationToken cancellationToken) =>
-        WriteAsync(Receipt with { Status = BlobReceiptStatus.Poisoned }, cancellationToken);
+        WriteAsync(r => r with { Status = BlobReceiptStatus.Poisoned }, cancellationToken);
 
     /// <summary>Stops renewing; a receipt still pending is released (written without an owner) so the next scan need not wait out the lease.</summary>
     public async ValueTask DisposeAsync()
@@ -88,7 +88,7 @@ internal sealed class BlobReceiptClaim : IAsyncDisposable
         {
             try
             {
-                await WriteAsync(Receipt, CancellationToken.None, release: true);
+                await WriteAsync(r => r.Status == BlobReceiptStatus.Pending ? r : null, CancellationToken.None, release: true);
             }
             catch (RequestFailedException ex)
             {
@@ -107,11 +107,20 @@ internal sealed class BlobReceiptClaim : IAsyncDisposable
         return text.Length <= MaxErrorLength ? text : text[..MaxErrorLength];
     }
 
-    private async Task WriteAsync(BlobReceipt updated, CancellationToken cancellationToken, bool release = false)
+    /// <summary>
+    /// Writes the receipt <paramref name="change"/> makes of the current one (null: nothing to write), computed under the
+    /// write lock, so a renewal queued behind an outcome renews the outcome instead of writing back the receipt it saw.
+    /// </summary>
+    private async Task WriteAsync(Func<BlobReceipt, BlobReceipt?> change, CancellationToken cancellationToken, bool release = false)
     {
         await _writes.WaitAsync(cancellationToken);
         try
         {
+            if (change(Receipt) is not { } updated)
+            {
+                return;
+            }
+
             updated = updated with { UpdatedAt = _clock.GetUtcNow() };
             var written = await _receiptBlob.UploadAsync(
                 BinaryData.FromObjectAsJson(updated, JsonSerializerOptions.Web),

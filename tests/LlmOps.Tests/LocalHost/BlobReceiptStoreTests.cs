@@ -105,4 +105,26 @@ public sealed class BlobReceiptStoreTests
             Assert.Equal(1, poisoning.AttemptsBefore);
         }
     }
+
+    [Fact]
+    public async Task RenewalQueuedBehindTheOutcome_RenewsTheOutcome_NeverWritesPendingBack()
+    {
+        // Renewing every 100 ms while outcomes are written: a renewal that had read the receipt before the outcome and
+        // wrote it after would put a completed blob back to pending (and it would run again).
+        var (store, _, function) = await CreateAsync(TimeSpan.FromMilliseconds(300));
+        await Task.WhenAll(Enumerable.Range(0, 40).Select(async i =>
+        {
+            var name = $"race-{i}.jsonl";
+            var (_, claim) = await store.TryClaimAsync(function, "raw", name, BlobVersion, 5, CancellationToken.None);
+            Assert.NotNull(claim);
+            await using (claim)
+            {
+                await Task.Delay(50 + (i * 7 % 120));
+                await claim.CompleteAsync(CancellationToken.None);
+                await Task.Delay(150); // renewals come due after the outcome
+            }
+
+            Assert.Equal(BlobReceiptStatus.Completed, (await store.GetAsync(function, "raw", name, BlobVersion, CancellationToken.None))!.Status);
+        }));
+    }
 }
