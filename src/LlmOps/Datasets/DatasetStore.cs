@@ -28,12 +28,8 @@ public sealed class DatasetStore(StorageAccount storage)
     /// </summary>
     public async IAsyncEnumerable<DatasetVersionEntry> EntriesAsync(string? source = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var query = source is null
-            ? _catalog.QueryAsync<DatasetVersionEntry>(e => e.RowKey.CompareTo(ByTimePrefix) >= 0 && e.RowKey.CompareTo(ByTimePrefix + "~") < 0, cancellationToken: cancellationToken)
-            : _catalog.QueryAsync<DatasetVersionEntry>(
-                e => e.PartitionKey == TableKey.Encode(source) && e.RowKey.CompareTo(ByTimePrefix) >= 0 && e.RowKey.CompareTo(ByTimePrefix + "~") < 0,
-                cancellationToken: cancellationToken);
-        await foreach (var entry in query)
+        var filter = TableKey.PrefixFilter(source is null ? null : TableKey.Encode(source), ByTimePrefix);
+        await foreach (var entry in _catalog.QueryAsync<DatasetVersionEntry>(filter, cancellationToken: cancellationToken))
         {
             yield return entry;
         }

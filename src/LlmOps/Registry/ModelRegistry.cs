@@ -147,7 +147,7 @@ public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTrac
         }
 
         var aliases = new List<RegistryAlias>();
-        await foreach (var alias in _table.QueryAsync<RegistryAliasRow>(RangeOf(name, AliasPrefix), cancellationToken: cancellationToken))
+        await foreach (var alias in _table.QueryAsync<RegistryAliasRow>(TableKey.PrefixFilter(TableKey.Encode(name), AliasPrefix), cancellationToken: cancellationToken))
         {
             aliases.Add(alias.ToAlias(name));
         }
@@ -186,7 +186,7 @@ public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTrac
     public async IAsyncEnumerable<RegistryVersion> ListVersionsAsync(string name, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         name = QualifiedName(name);
-        await foreach (var row in _table.QueryAsync<RegistryVersionRow>(RangeOf(name, VersionPrefix), cancellationToken: cancellationToken))
+        await foreach (var row in _table.QueryAsync<RegistryVersionRow>(TableKey.PrefixFilter(TableKey.Encode(name), VersionPrefix), cancellationToken: cancellationToken))
         {
             yield return row.ToVersion();
         }
@@ -318,7 +318,7 @@ public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTrac
     public async IAsyncEnumerable<Deployment> ListDeploymentsAsync(string name, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         name = QualifiedName(name);
-        await foreach (var row in _table.QueryAsync<DeploymentRow>(RangeOf(name, DeployPrefix), cancellationToken: cancellationToken))
+        await foreach (var row in _table.QueryAsync<DeploymentRow>(TableKey.PrefixFilter(TableKey.Encode(name), DeployPrefix), cancellationToken: cancellationToken))
         {
             yield return row.ToDeployment(name);
         }
@@ -361,10 +361,6 @@ public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTrac
         qualifiedName.StartsWith("prompt:", StringComparison.Ordinal) ? RegistryKind.Prompt : RegistryKind.Model;
 
     private static string VersionRow(int version) => VersionPrefix + version.ToString("D10", CultureInfo.InvariantCulture);
-
-    /// <summary>A filter for the rows of <paramref name="name"/> whose keys start with <paramref name="prefix"/>.</summary>
-    private static string RangeOf(string name, string prefix) =>
-        $"PartitionKey eq {TableKey.Literal(TableKey.Encode(name))} and RowKey ge {TableKey.Literal(prefix)} and RowKey lt {TableKey.Literal(prefix + "~")}";
 
     private static void ValidateAlias(string alias)
     {

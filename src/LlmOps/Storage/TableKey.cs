@@ -49,6 +49,17 @@ public static class TableKey
     /// <summary>A RowKey that sorts newer times first (inverted ticks, fixed width), for "latest first" partition scans.</summary>
     public static string NewestFirst(DateTimeOffset at) => (DateTimeOffset.MaxValue.UtcTicks - at.UtcTicks).ToString("D19", CultureInfo.InvariantCulture);
 
+    /// <summary>
+    /// A table filter for the rows whose RowKey starts with <paramref name="rowKeyPrefix"/>, in one partition
+    /// (<paramref name="partitionKey"/>, already encoded) or, when it is null, in every partition.
+    /// </summary>
+    public static string PrefixFilter(string? partitionKey, string rowKeyPrefix)
+    {
+        ArgumentNullException.ThrowIfNull(rowKeyPrefix);
+        var range = $"RowKey ge {Literal(rowKeyPrefix)} and RowKey lt {Literal(rowKeyPrefix + "~")}";
+        return partitionKey is null ? range : $"PartitionKey eq {Literal(partitionKey)} and {range}";
+    }
+
     /// <summary>An OData string literal for a table filter: quotes doubled, so user input cannot widen a query.</summary>
     public static string Literal(string value)
     {

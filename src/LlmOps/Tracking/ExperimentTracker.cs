@@ -189,8 +189,7 @@ public sealed partial class ExperimentTracker(StorageAccount storage, LineageSto
         ValidateName(key, "metric name");
         var prefix = TableKey.Encode(key) + "|";
         var points = new List<MetricPoint>();
-        await foreach (var row in _metrics.QueryAsync<MetricRow>(
-            e => e.PartitionKey == TableKey.Encode(runId) && e.RowKey.CompareTo(prefix) >= 0 && e.RowKey.CompareTo(prefix + "~") < 0, cancellationToken: cancellationToken))
+        await foreach (var row in _metrics.QueryAsync<MetricRow>(TableKey.PrefixFilter(TableKey.Encode(runId), prefix), cancellationToken: cancellationToken))
         {
             points.Add(row.ToPoint());
         }
@@ -292,7 +291,7 @@ public sealed partial class ExperimentTracker(StorageAccount storage, LineageSto
     {
         var partition = experiment is null ? AllRunsPartition : TableKey.Encode(experiment);
         var index = _experiments.QueryAsync<ExperimentRow>(
-            e => e.PartitionKey == partition && e.RowKey.CompareTo(RunIndexPrefix) >= 0 && e.RowKey.CompareTo(RunIndexPrefix + "~") < 0,
+            TableKey.PrefixFilter(partition, RunIndexPrefix),
             select: [nameof(ExperimentRow.Name), nameof(ExperimentRow.RunId)],
             cancellationToken: cancellationToken);
         await foreach (var page in index.AsPages())
@@ -318,7 +317,7 @@ public sealed partial class ExperimentTracker(StorageAccount storage, LineageSto
         {
             var runs = 0;
             await foreach (var _ in _experiments.QueryAsync<ExperimentRow>(
-                e => e.PartitionKey == row.PartitionKey && e.RowKey.CompareTo(RunIndexPrefix) >= 0 && e.RowKey.CompareTo(RunIndexPrefix + "~") < 0,
+                TableKey.PrefixFilter(row.PartitionKey, RunIndexPrefix),
                 select: [nameof(ExperimentRow.RunId)],
                 cancellationToken: cancellationToken))
             {
@@ -349,8 +348,7 @@ public sealed partial class ExperimentTracker(StorageAccount storage, LineageSto
     private async Task<Dictionary<string, string>> RowsAsync(string runId, string prefix, CancellationToken cancellationToken)
     {
         var rows = new Dictionary<string, string>(StringComparer.Ordinal);
-        await foreach (var row in _runs.QueryAsync<RunEntryRow>(
-            e => e.PartitionKey == TableKey.Encode(runId) && e.RowKey.CompareTo(prefix) >= 0 && e.RowKey.CompareTo(prefix + "~") < 0, cancellationToken: cancellationToken))
+        await foreach (var row in _runs.QueryAsync<RunEntryRow>(TableKey.PrefixFilter(TableKey.Encode(runId), prefix), cancellationToken: cancellationToken))
         {
             rows[row.Key ?? ""] = row.Value ?? "";
         }

@@ -38,4 +38,10 @@ public sealed class TableKeyTests
         Assert.True(string.CompareOrdinal(later, earlier) < 0);
         Assert.Equal(19, later.Length);
     }
+
+    [Fact]
+    public void PrefixFilter_OnePartitionOrAll_QuotesEscaped() =>
+        Assert.Equal(
+            ["PartitionKey eq 'o''neil' and RowKey ge 'run|' and RowKey lt 'run|~'", "RowKey ge 't|' and RowKey lt 't|~'"],
+            [TableKey.PrefixFilter("o'neil", "run|"), TableKey.PrefixFilter(null, "t|")]);
 }
