@@ -55,8 +55,11 @@ public static class TableKey
     /// </summary>
     public static string PrefixFilter(string? partitionKey, string rowKeyPrefix)
     {
-        ArgumentNullException.ThrowIfNull(rowKeyPrefix);
-        var range = $"RowKey ge {Literal(rowKeyPrefix)} and RowKey lt {Literal(rowKeyPrefix + "~")}";
+        ArgumentException.ThrowIfNullOrEmpty(rowKeyPrefix);
+        // The bound is the prefix with its last character raised by one, so every key that starts with the prefix
+        // sorts below it, whatever follows (prefix + "~" left out keys going on with a character past '~', as "é").
+        var bound = rowKeyPrefix[..^1] + (char)(rowKeyPrefix[^1] + 1);
+        var range = $"RowKey ge {Literal(rowKeyPrefix)} and RowKey lt {Literal(bound)}";
         return partitionKey is null ? range : $"PartitionKey eq {Literal(partitionKey)} and {range}";
     }
 

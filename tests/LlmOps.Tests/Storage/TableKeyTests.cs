@@ -42,6 +42,6 @@ public sealed class TableKeyTests
     [Fact]
     public void PrefixFilter_OnePartitionOrAll_QuotesEscaped() =>
         Assert.Equal(
-            ["PartitionKey eq 'o''neil' and RowKey ge 'run|' and RowKey lt 'run|~'", "RowKey ge 't|' and RowKey lt 't|~'"],
+            ["PartitionKey eq 'o''neil' and RowKey ge 'run|' and RowKey lt 'run}'", "RowKey ge 't|' and RowKey lt 't}'"],
             [TableKey.PrefixFilter("o'neil", "run|"), TableKey.PrefixFilter(null, "t|")]);
 }

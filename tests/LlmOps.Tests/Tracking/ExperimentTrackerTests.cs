@@ -73,6 +73,11 @@ public sealed class ExperimentTrackerTests
         var error = await ExpectError.ThrowsAsync(ErrorCode.Conflict, () => tracker.LogParamAsync(run.Id, "lr", "0.2"));
         Assert.Contains("already '0.1'", error.Message, StringComparison.Ordinal);
         Assert.Equal("0.1", (await tracker.GetRunAsync(run.Id))!.Params["lr"]);
+
+        // A name past '~' in ordinal order (any non-ASCII letter) is found by the prefix range too.
+        await tracker.LogParamAsync(run.Id, "élan", "0.7");
+        await tracker.LogParamAsync(run.Id, "élan", "0.7");
+        await ExpectError.ThrowsAsync(ErrorCode.Conflict, () => tracker.LogParamAsync(run.Id, "élan", "0.9"));
     }
 
     [Fact]
