@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
@@ -122,15 +121,7 @@ internal sealed class BlobReceiptClaim : IAsyncDisposable
             }
 
             updated = updated with { UpdatedAt = _clock.GetUtcNow() };
-            var written = await _receiptBlob.UploadAsync(
-                BinaryData.FromObjectAsJson(updated, JsonSerializerOptions.Web),
-                new BlobUploadOptions
-                {
-                    Conditions = new BlobRequestConditions { IfMatch = _etag },
-                    Metadata = BlobReceiptStore.MetadataOf(updated.Status, release ? null : _owner),
-                },
-                cancellationToken);
-            _etag = written.Value.ETag;
+            _etag = await BlobReceiptStore.WriteAsync(_receiptBlob, updated, new BlobRequestConditions { IfMatch = _etag }, release ? null : _owner, cancellationToken);
             Receipt = updated;
             _released |= release;
         }

@@ -61,11 +61,8 @@ public sealed class BlobReceiptStore(StorageAccount storage, LocalHostOptions op
         var fresh = new BlobReceipt(function, container, name, etag.ToString(), BlobReceiptStatus.Pending, 1, BlobReceiptClaim.StartedMessage(1, now), now);
         try
         {
-            var created = await receiptBlob.UploadAsync(
-                BinaryData.FromObjectAsJson(fresh, JsonSerializerOptions.Web),
-                new BlobUploadOptions { Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All }, Metadata = MetadataOf(BlobReceiptStatus.Pending, owner) },
-                cancellationToken);
-            return (BlobClaimOutcome.Claimed, Claim(fresh, created.Value.ETag, attemptCounted: true));
+            var created = await WriteAsync(receiptBlob, fresh, new BlobRequestConditions { IfNoneMatch = ETag.All }, owner, cancellationToken);
+            return (BlobClaimOutcome.Claimed, Claim(fresh, created, attemptCounted: true));
         }
         catch (RequestFailedException ex) when (ex.Status is 409 or 412)
         {
@@ -88,15 +85,11 @@ public sealed class BlobReceiptStore(StorageAccount storage, LocalHostOptions op
         }
 
         var counted = receipt.Attempts < poisonThreshold;
-        var taken = counted ? receipt with { Attempts = receipt.Attempts + 1, LastError = BlobReceiptClaim.StartedMessage(receipt.Attempts + 1, now) } : receipt;
-        taken = taken with { UpdatedAt = now };
+        var taken = (counted ? receipt with { Attempts = receipt.Attempts + 1, LastError = BlobReceiptClaim.StartedMessage(receipt.Attempts + 1, now) } : receipt) with { UpdatedAt = now };
         try
         {
-            var written = await receiptBlob.UploadAsync(
-                BinaryData.FromObjectAsJson(taken, JsonSerializerOptions.Web),
-                new BlobUploadOptions { Conditions = new BlobRequestConditions { IfMatch = details.ETag }, Metadata = MetadataOf(BlobReceiptStatus.Pending, owner) },
-                cancellationToken);
-            return (BlobClaimOutcome.Claimed, Claim(taken, written.Value.ETag, counted));
+            var written = await WriteAsync(receiptBlob, taken, new BlobRequestConditions { IfMatch = details.ETag }, owner, cancellationToken);
+            return (BlobClaimOutcome.Claimed, Claim(taken, written, counted));
         }
         catch (RequestFailedException ex) when (ex.Status is 409 or 412)
         {
@@ -110,7 +103,15 @@ public sealed class BlobReceiptStore(StorageAccount storage, LocalHostOptions op
     private static bool IsDone(IDictionary<string, string> metadata) =>
         metadata.TryGetValue(StatusMetadata, out var status) && !string.Equals(status, nameof(BlobReceiptStatus.Pending), StringComparison.Ordinal);
 
-    internal static Dictionary<string, string> StatusOf(BlobReceiptStatus status) => MetadataOf(status, null);
+    /// <summary>Writes a receipt under <paramref name="conditions"/>, owned by <paramref name="owner"/> (null: by no claim); returns its new ETag.</summary>
+    internal static async Task<ETag> WriteAsync(BlobClient receiptBlob, BlobReceipt receipt, BlobRequestConditions conditions, string? owner, CancellationToken cancellationToken)
+    {
+        var written = await receiptBlob.UploadAsync(
+            BinaryData.FromObjectAsJson(receipt, JsonSerializerOptions.Web),
+            new BlobUploadOptions { Conditions = conditions, Metadata = MetadataOf(receipt.Status, owner) },
+            cancellationToken);
+        return written.Value.ETag;
+    }
 
     /// <summary>A receipt's metadata: its status (read by listings) and, while a claim holds it, the claim's owner id.</summary>
     internal static Dictionary<string, string> MetadataOf(BlobReceiptStatus status, string? owner) =>

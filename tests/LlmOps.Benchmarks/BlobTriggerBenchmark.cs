@@ -40,10 +40,8 @@ internal static class BlobTriggerBenchmark
             {
                 var etag = new Azure.ETag($"\"{blob.Value.ETag.ToString().Trim('"')}\"");
                 var receipt = new BlobReceipt(function, backlog.Name, blob.Key, etag.ToString(), BlobReceiptStatus.Completed, 1, null, DateTimeOffset.UtcNow);
-                await hosts.GetBlobClient(BlobReceiptStore.ReceiptName(function, backlog.Name, blob.Key, etag)).UploadAsync(
-                    BinaryData.FromObjectAsJson(receipt, System.Text.Json.JsonSerializerOptions.Web),
-                    new Azure.Storage.Blobs.Models.BlobUploadOptions { Metadata = BlobReceiptStore.StatusOf(BlobReceiptStatus.Completed) },
-                    ct);
+                await BlobReceiptStore.WriteAsync(
+                    hosts.GetBlobClient(BlobReceiptStore.ReceiptName(function, backlog.Name, blob.Key, etag)), receipt, new Azure.Storage.Blobs.Models.BlobRequestConditions(), null, ct);
             });
             // Past the newest finished blob; blob times are whole seconds, so new uploads start a second after it.
             var settledBefore = etags.Values.Max(b => b.LastModified) + TimeSpan.FromSeconds(1);

@@ -124,20 +124,8 @@ public sealed class DatasetStore(StorageAccount storage)
 
     private static string HashRow(string id) => TableKey.Encode(id[(id.IndexOf('@', StringComparison.Ordinal) + 1)..]);
 
-    private static DatasetVersionEntry ByTime(DatasetVersionEntry entry) => new()
-    {
-        PartitionKey = entry.PartitionKey,
-        RowKey = $"{ByTimePrefix}{TableKey.NewestFirst(entry.CreatedAt)}|{HashRow(entry.VersionId)}",
-        VersionId = entry.VersionId,
-        Feature = entry.Feature,
-        Manifest = entry.Manifest,
-        Records = entry.Records,
-        Chunks = entry.Chunks,
-        CreatedAt = entry.CreatedAt,
-        Announced = entry.Announced,
-        MessageId = entry.MessageId,
-        AnnouncedAt = entry.AnnouncedAt,
-    };
+    private static DatasetVersionEntry ByTime(DatasetVersionEntry entry) =>
+        entry.CopyAs($"{ByTimePrefix}{TableKey.NewestFirst(entry.CreatedAt)}|{HashRow(entry.VersionId)}");
 
     /// <summary>Every problem found: a part missing, or its bytes no longer matching the manifest's SHA-256.</summary>
     public async Task<IReadOnlyList<string>> VerifyAsync(DatasetManifest manifest, CancellationToken cancellationToken = default)

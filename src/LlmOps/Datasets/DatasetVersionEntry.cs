@@ -28,4 +28,14 @@ public sealed class DatasetVersionEntry : TableRow
     public string? MessageId { get; set; }
 
     public DateTimeOffset? AnnouncedAt { get; set; }
+
+    /// <summary>The same row under another RowKey (every column copied, so a column added later is copied too).</summary>
+    internal DatasetVersionEntry CopyAs(string rowKey)
+    {
+        var copy = (DatasetVersionEntry)MemberwiseClone();
+        copy.RowKey = rowKey;
+        copy.ETag = default;
+        copy.Timestamp = null;
+        return copy;
+    }
 }

@@ -52,9 +52,12 @@ public sealed class BlobReceiptStoreTests
         var (store, storage, function) = await CreateAsync(TimeSpan.FromSeconds(5));
         // What a killed host leaves: a pending receipt with an owner, never renewed.
         var receiptBlob = storage.Container(StorageNames.HostContainer).GetBlobClient(BlobReceiptStore.ReceiptName(function, "raw", "b.jsonl", BlobVersion));
-        await receiptBlob.UploadAsync(
-            BinaryData.FromObjectAsJson(new BlobReceipt(function, "raw", "b.jsonl", BlobVersion.ToString(), BlobReceiptStatus.Pending, 1, "attempt 1 started", DateTimeOffset.UtcNow), System.Text.Json.JsonSerializerOptions.Web),
-            new Azure.Storage.Blobs.Models.BlobUploadOptions { Metadata = BlobReceiptStore.MetadataOf(BlobReceiptStatus.Pending, "dead-host") });
+        await BlobReceiptStore.WriteAsync(
+            receiptBlob,
+            new BlobReceipt(function, "raw", "b.jsonl", BlobVersion.ToString(), BlobReceiptStatus.Pending, 1, "attempt 1 started", DateTimeOffset.UtcNow),
+            new Azure.Storage.Blobs.Models.BlobRequestConditions(),
+            "dead-host",
+            CancellationToken.None);
 
         Assert.Equal(BlobClaimOutcome.Busy, (await store.TryClaimAsync(function, "raw", "b.jsonl", BlobVersion, 5, CancellationToken.None)).Outcome);
         var (outcome, claim) = await Eventually.UntilAsync(
