@@ -1,7 +1,7 @@
 namespace LlmOps.Lifecycle;
 
 /// <summary>
-/// A feature's lifecycle file (ARCHITECTURE.md): sources, quality, preprocessing, gates, embedding and drift
+/// A feature's lifecycle file (ARCHITECTURE.md): sources, quality, preprocessing, gates, embedding, drift and labeling
 /// are read here; the other sections (experiments, owners, retention) are kept as written for the capabilities that
 /// read them.
 /// </summary>
@@ -13,8 +13,12 @@ public sealed record LifecycleDefinition(
     IReadOnlyList<ReleaseGate> PromotionGates,
     EmbeddingSettings Embedding,
     DriftSettings Drift,
+    IReadOnlyList<LabelingProject> Labeling,
     IReadOnlyList<string> OtherSections)
 {
     /// <summary>The source whose name is <paramref name="name"/>, or null.</summary>
     public SourceDefinition? Source(string name) => Sources.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.Ordinal));
+
+    /// <summary>The labeling project whose name is <paramref name="name"/>, or null.</summary>
+    public LabelingProject? LabelingProject(string name) => Labeling.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.Ordinal));
 }

@@ -11,7 +11,7 @@ namespace LlmOps.Lifecycle;
 /// </summary>
 public static class LifecycleParser
 {
-    private static readonly string[] TopLevel = ["feature", "sources", "quality", "preprocessing", "gates", "embedding", "drift"];
+    private static readonly string[] TopLevel = ["feature", "sources", "quality", "preprocessing", "gates", "embedding", "drift", "labeling"];
     private static readonly string[] OpenSections = ["owners", "experiments", "retention", "description", "version"];
 
     public static LifecycleDefinition Parse(string yaml, string source = "lifecycle.yaml")
@@ -48,13 +48,14 @@ public static class LifecycleParser
         var gates = GatesSection.Read(reader, root);
         var embedding = EmbeddingSection.Read(reader, root);
         var drift = DriftSection.Read(reader, root);
+        var labeling = LabelingSection.Read(reader, root, sources);
         if (errors.Count > 0)
         {
             throw new LifecycleValidationException(source, [.. errors.OrderBy(e => e.Line).ThenBy(e => e.Column)]);
         }
 
         var others = root.Children.Keys.OfType<YamlScalarNode>().Select(k => k.Value!).Where(k => OpenSections.Contains(k)).ToList();
-        return new LifecycleDefinition(feature, sources, quality, preprocessing, gates, embedding, drift, others);
+        return new LifecycleDefinition(feature, sources, quality, preprocessing, gates, embedding, drift, labeling, others);
     }
 
     public static async Task<LifecycleDefinition> LoadAsync(string path, CancellationToken cancellationToken = default) =>
