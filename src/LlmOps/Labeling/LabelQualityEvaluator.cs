@@ -148,7 +148,7 @@ public static class LabelQualityEvaluator
         var values = field.Values.Select((v, i) => (v, i)).ToDictionary(x => x.v, x => x.i, StringComparer.Ordinal);
         var matrix = LabelMatrix.Create(items.Length, annotatorIndex.Count, numeric ? 0 : field.Values.Count,
             [.. answers.Select(a => (itemIndex[a.Item], annotatorIndex[a.Annotator], numeric ? double.Parse(a.Values[0], CultureInfo.InvariantCulture) : values[a.Values[0]]))]);
-        var scale = field.Min is { } min && field.Max is { } max ? max - min : Range(answers);
+        var scale = !numeric ? 1 : field.Min is { } min && field.Max is { } max ? max - min : Range(answers);
         var agreed = Consensus.Compute(matrix, project.Consensus, scale);
         var outcome = new (IReadOnlyList<string>?, double, string?)[items.Length];
         for (var i = 0; i < items.Length; i++)
