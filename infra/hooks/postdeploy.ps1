@@ -11,20 +11,22 @@ if (-not $topic) { throw "No Event Grid system topic in ${group}: was infra/ pro
 $key = az functionapp keys list --resource-group $group --name $app --query "systemKeys.blobs_extension" --output tsv
 if (-not $key) { throw "The function app has no blobs_extension key yet: the Event Grid blob trigger registers it at first start; retry in a minute." }
 $hostName = az functionapp show --resource-group $group --name $app --query "defaultHostName" --output tsv
-$endpoint = "https://$hostName/runtime/webhooks/blobs?functionName=Host.Functions.IngestDrop&code=$key"
-$subscription = 'ingest-drop'
-
-az eventgrid system-topic event-subscription show --resource-group $group --system-topic-name $topic --name $subscription --output none 2>$null
-if ($LASTEXITCODE -eq 0) {
-    az eventgrid system-topic event-subscription update --resource-group $group --system-topic-name $topic --name $subscription `
-        --endpoint $endpoint --included-event-types Microsoft.Storage.BlobCreated `
-        --subject-begins-with /blobServices/default/containers/raw/ --output none
-} else {
-    az eventgrid system-topic event-subscription create --resource-group $group --system-topic-name $topic --name $subscription `
-        --endpoint-type webhook --endpoint $endpoint --included-event-types Microsoft.Storage.BlobCreated `
-        --subject-begins-with /blobServices/default/containers/raw/ --output none
+# One subscription per Event Grid blob trigger of the catalog (a test checks the list).
+foreach ($trigger in @(@('ingest-drop', 'IngestDrop', 'raw'), @('label-qa', 'LabelQA', 'labels'))) {
+    $subscription, $function, $container = $trigger
+    $endpoint = "https://$hostName/runtime/webhooks/blobs?functionName=Host.Functions.$function&code=$key"
+    az eventgrid system-topic event-subscription show --resource-group $group --system-topic-name $topic --name $subscription --output none 2>$null
+    if ($LASTEXITCODE -eq 0) {
+        az eventgrid system-topic event-subscription update --resource-group $group --system-topic-name $topic --name $subscription `
+            --endpoint $endpoint --included-event-types Microsoft.Storage.BlobCreated `
+            --subject-begins-with "/blobServices/default/containers/$container/" --output none
+    } else {
+        az eventgrid system-topic event-subscription create --resource-group $group --system-topic-name $topic --name $subscription `
+            --endpoint-type webhook --endpoint $endpoint --included-event-types Microsoft.Storage.BlobCreated `
+            --subject-begins-with "/blobServices/default/containers/$container/" --output none
+    }
+    if ($LASTEXITCODE -ne 0) { throw "Could not create or update the Event Grid subscription $subscription." }
 }
-if ($LASTEXITCODE -ne 0) { throw "Could not create or update the Event Grid subscription $subscription." }
 
 az storage blob upload --auth-mode login --account-name $env:AZURE_STORAGE_ACCOUNT_NAME --container-name config `
     --name lifecycles/support-answers.yaml --file samples/support-answers.lifecycle.yaml --overwrite --output none

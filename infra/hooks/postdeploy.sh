@@ -1,5 +1,5 @@
 #!/bin/sh
-# azd postdeploy: subscribe IngestDrop to blob-created events under raw/ and publish the sample lifecycle.
+# azd postdeploy: subscribe the Event Grid blob triggers (IngestDrop on raw/, LabelQA on labels/) and publish the sample lifecycle.
 # Idempotent: run it again and nothing changes. Needs the Azure CLI, signed in as the deploying user.
 set -eu
 
@@ -20,23 +20,27 @@ if [ -z "$key" ]; then
 fi
 
 host=$(az functionapp show --resource-group "$AZURE_RESOURCE_GROUP" --name "$AZURE_FUNCTION_APP_NAME" --query "defaultHostName" --output tsv)
-endpoint="https://${host}/runtime/webhooks/blobs?functionName=Host.Functions.IngestDrop&code=${key}"
-subscription=ingest-drop
 
-if az eventgrid system-topic event-subscription show --resource-group "$AZURE_RESOURCE_GROUP" --system-topic-name "$topic" --name "$subscription" >/dev/null 2>&1; then
-  verb=update
-  echo "Updating the Event Grid subscription $subscription"
-  az eventgrid system-topic event-subscription update --resource-group "$AZURE_RESOURCE_GROUP" --system-topic-name "$topic" --name "$subscription" \
-    --endpoint "$endpoint" --included-event-types Microsoft.Storage.BlobCreated \
-    --subject-begins-with /blobServices/default/containers/raw/ --output none
-else
-  verb=create
-  echo "Creating the Event Grid subscription $subscription"
-  az eventgrid system-topic event-subscription create --resource-group "$AZURE_RESOURCE_GROUP" --system-topic-name "$topic" --name "$subscription" \
-    --endpoint-type webhook --endpoint "$endpoint" --included-event-types Microsoft.Storage.BlobCreated \
-    --subject-begins-with /blobServices/default/containers/raw/ --output none
-fi
-echo "Event Grid subscription $subscription: ${verb}d."
+# subscribe SUBSCRIPTION FUNCTION CONTAINER: blob-created events under CONTAINER/ go to the function's Event Grid blob trigger.
+subscribe() {
+  endpoint="https://${host}/runtime/webhooks/blobs?functionName=Host.Functions.$2&code=${key}"
+  if az eventgrid system-topic event-subscription show --resource-group "$AZURE_RESOURCE_GROUP" --system-topic-name "$topic" --name "$1" >/dev/null 2>&1; then
+    echo "Updating the Event Grid subscription $1"
+    az eventgrid system-topic event-subscription update --resource-group "$AZURE_RESOURCE_GROUP" --system-topic-name "$topic" --name "$1" \
+      --endpoint "$endpoint" --included-event-types Microsoft.Storage.BlobCreated \
+      --subject-begins-with "/blobServices/default/containers/$3/" --output none
+  else
+    echo "Creating the Event Grid subscription $1"
+    az eventgrid system-topic event-subscription create --resource-group "$AZURE_RESOURCE_GROUP" --system-topic-name "$topic" --name "$1" \
+      --endpoint-type webhook --endpoint "$endpoint" --included-event-types Microsoft.Storage.BlobCreated \
+      --subject-begins-with "/blobServices/default/containers/$3/" --output none
+  fi
+}
+
+# One subscription per Event Grid blob trigger of the catalog (a test checks the list).
+subscribe ingest-drop IngestDrop raw
+subscribe label-qa LabelQA labels
+echo "Event Grid subscriptions ingest-drop and label-qa are in place."
 
 # The sample feature's lifecycle (overwritten in place, so a rerun publishes the same file).
 az storage blob upload --auth-mode login --account-name "$AZURE_STORAGE_ACCOUNT_NAME" --container-name config \

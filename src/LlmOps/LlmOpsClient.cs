@@ -53,7 +53,11 @@ public sealed class LlmOpsClient : IDisposable
         Evaluator = Get<RetrievalEvaluator>();
         Ingestor = Get<DropIngestor>();
         Drift = Get<DriftChecker>();
+        Labeling = Get<Labeling.LabelQualityCheck>();
     }
+
+    /// <summary>Labeling QA: label imports, reports, adjudications (and the project's batches).</summary>
+    public Labeling.LabelQualityCheck Labeling { get; }
 
     public DriftChecker Drift { get; }
 
@@ -95,10 +99,23 @@ public sealed class LlmOpsClient : IDisposable
         return await Ingestor.IngestAsync(source, StorageNames.RawContainer, name, uploaded.Value.ETag, cancellationToken);
     }
 
-    /// <summary>Disposes the services the client made (the lifecycle cache, the loaded search index).</summary>
+    /// <summary>Uploads a local label file to labels/{project}/ and imports it now (what the LabelQA blob trigger does).</summary>
+    public async Task<Labeling.LabelingReport> ImportLabelsAsync(string path, string project, CancellationToken cancellationToken = default)
+    {
+        var name = $"{project}/{Path.GetFileName(path)}";
+        Azure.Response<Azure.Storage.Blobs.Models.BlobContentInfo> uploaded;
+        await using (var file = File.OpenRead(path))
+        {
+            uploaded = await Storage.Container(StorageNames.LabelsContainer).GetBlobClient(name).UploadAsync(file, overwrite: true, cancellationToken);
+        }
+
+        return await Labeling.ImportAsync(StorageNames.LabelsContainer, name, uploaded.Value.ETag, cancellationToken);
+    }
+
     /// <summary>Creates every container, queue and table once (the CLI and notebooks call it on connect).</summary>
     public Task ProvisionAsync(CancellationToken cancellationToken = default) => StorageProvisioner.EnsureAsync(Storage, cancellationToken);
 
+    /// <summary>Disposes the services the client made (the lifecycle cache, the loaded search index).</summary>
     public void Dispose() => _services.Dispose();
 
     private T Get<T>()

@@ -54,6 +54,7 @@ public static class LlmOpsServiceCollectionExtensions
         services.TryAddSingleton<DriftChecker>();
         services.TryAddSingleton<ExperimentTracker>();
         services.TryAddSingleton<ModelRegistry>();
+        services.TryAddSingleton<LlmOps.Labeling.LabelQualityCheck>();
         foreach (var function in TriggerCatalog.All)
         {
             services.TryAddTransient(function.HandlerType);

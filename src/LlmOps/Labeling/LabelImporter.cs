@@ -19,12 +19,21 @@ namespace LlmOps.Labeling;
 /// </summary>
 public static class LabelImporter
 {
-    public static async Task<LabelImport> ReadAsync(Stream stream, string name, LabelingProject project, IReadOnlySet<string>? knownItems = null, CancellationToken cancellationToken = default)
+    public static Task<LabelImport> ReadAsync(Stream stream, string name, LabelingProject project, IReadOnlySet<string>? knownItems = null, CancellationToken cancellationToken = default) =>
+        ReadAsync(stream, name, new Checker(project ?? throw new ArgumentNullException(nameof(project)), knownItems, gold: false), cancellationToken);
+
+    /// <summary>
+    /// Reads a project's gold answers: rows of item, field, value (no annotator; any given is ignored), checked like
+    /// labels, each accepted answer under the annotator <see cref="LabelQualityEvaluator.GoldAnnotator"/>.
+    /// </summary>
+    public static Task<LabelImport> ReadGoldAsync(Stream stream, string name, LabelingProject project, CancellationToken cancellationToken = default) =>
+        ReadAsync(stream, name, new Checker(project ?? throw new ArgumentNullException(nameof(project)), null, gold: true), cancellationToken);
+
+    private static async Task<LabelImport> ReadAsync(Stream stream, string name, Checker check, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(name);
-        ArgumentNullException.ThrowIfNull(project);
-        var check = new Checker(project, knownItems);
+        var project = check.Project;
         var bare = DropReader.IsGzip(name) ? name[..^3] : name;
         if (bare.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
         {
@@ -41,7 +50,7 @@ public static class LabelImporter
                 }
 
                 var item = Text(row.Fields, "item");
-                var annotator = Text(row.Fields, "annotator");
+                var annotator = check.Gold ? LabelQualityEvaluator.GoldAnnotator : Text(row.Fields, "annotator");
                 var field = Text(row.Fields, "field");
                 if (item is null || annotator is null || field is null)
                 {
@@ -210,8 +219,10 @@ public static class LabelImporter
     }
 
     /// <summary>Checks each answer against the project, once per (item, annotator, field) in the file.</summary>
-    private sealed class Checker(LabelingProject project, IReadOnlySet<string>? knownItems)
+    private sealed class Checker(LabelingProject project, IReadOnlySet<string>? knownItems, bool gold)
     {
+        public bool Gold => gold;
+
         private readonly HashSet<(string, string, string)> _seen = [];
 
         public LabelingProject Project => project;
@@ -230,7 +241,7 @@ public static class LabelImporter
             {
                 (rule, problem) = ("unknown_item", $"item '{item}' is in none of the project's task sets");
             }
-            else if (!project.Annotators.Contains(annotator, StringComparer.Ordinal))
+            else if (!gold && !project.Annotators.Contains(annotator, StringComparer.Ordinal))
             {
                 (rule, problem) = ("unknown_annotator", $"annotator '{annotator}' is not one of {string.Join(", ", project.Annotators)}");
             }

@@ -65,7 +65,7 @@ public sealed class LifecycleCatalog(StorageAccount storage) : IDisposable
 
     /// <summary>
     /// Validates a lifecycle file and stores it as config/lifecycles/{feature}.yaml. A source name or path that another
-    /// feature's lifecycle already declares is refused: a drop must belong to one feature.
+    /// feature's lifecycle already declares is refused (a drop must belong to one feature), and so is a labeling project name.
     /// </summary>
     public async Task<LifecycleDefinition> PublishAsync(string yaml, string fileName, CancellationToken cancellationToken)
     {
@@ -80,6 +80,16 @@ public sealed class LifecycleCatalog(StorageAccount storage) : IDisposable
             {
                 var line = yaml.Split('\n').Select((text, n) => (text, n)).FirstOrDefault(l => l.text.Contains(source.Name, StringComparison.Ordinal)).n + 1;
                 clashes.Add(new LifecycleError(line, 1, $"sources[{i}]", $"a source name and path no other feature declares (feature '{owner.Feature}' declares it)", source.Name));
+            }
+        }
+
+        for (var i = 0; i < lifecycle.Labeling.Count; i++)
+        {
+            var project = lifecycle.Labeling[i];
+            if (others.FirstOrDefault(o => o.LabelingProject(project.Name) is not null) is { } owner)
+            {
+                var line = yaml.Split('\n').Select((text, n) => (text, n)).FirstOrDefault(l => l.text.Contains(project.Name, StringComparison.Ordinal)).n + 1;
+                clashes.Add(new LifecycleError(line, 1, $"labeling.projects[{i}].name", $"a project name no other feature declares (feature '{owner.Feature}' declares it): label files under labels/{{project}}/ must belong to one project", project.Name));
             }
         }
 

@@ -35,6 +35,8 @@ public static class StorageNames
     public const string RunsTable = "runs";
     public const string RunMetricsTable = "runmetrics";
     public const string RegistryTable = "registry";
+    public const string LabelBatchesTable = "labelbatches";
+    public const string AdjudicationsTable = "adjudications";
 
     /// <summary>Every container, provisioned once at host and CLI start (<see cref="StorageProvisioner"/>), and by Bicep in Azure.</summary>
     public static IReadOnlyList<string> Containers { get; } =
@@ -46,7 +48,7 @@ public static class StorageNames
 
     /// <summary>Every table.</summary>
     public static IReadOnlyList<string> Tables { get; } =
-        [HeartbeatsTable, IngestionsTable, DatasetVersionsTable, LineageTable, EmbeddingIndexesTable, DriftChecksTable, SearchQueriesTable, DriftActionsTable, DriftScheduleTable, ExperimentsTable, RunsTable, RunMetricsTable, RegistryTable];
+        [HeartbeatsTable, IngestionsTable, DatasetVersionsTable, LineageTable, EmbeddingIndexesTable, DriftChecksTable, SearchQueriesTable, DriftActionsTable, DriftScheduleTable, ExperimentsTable, RunsTable, RunMetricsTable, RegistryTable, LabelBatchesTable, AdjudicationsTable];
 
     /// <summary>The queue a failing message of <paramref name="queue"/> ends on.</summary>
     public static string PoisonQueueFor(string queue) => queue + "-poison";

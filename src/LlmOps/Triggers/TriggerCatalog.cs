@@ -2,6 +2,7 @@ using LlmOps.Datasets;
 using LlmOps.Drift;
 using LlmOps.Embeddings;
 using LlmOps.Ingestion;
+using LlmOps.Labeling;
 using LlmOps.Lineage;
 using LlmOps.Monitoring;
 using LlmOps.Storage;
@@ -24,6 +25,8 @@ public static class TriggerCatalog
     public const string GetRun = "GetRun";
     public const string Search = "Search";
     public const string DriftSchedule = "DriftSchedule";
+    public const string LabelQa = "LabelQA";
+    public const string Labeling = "Labeling";
 
     /// <summary>How often the drift timer looks for features whose lifecycle drift schedule is due.</summary>
     public const string DriftTickScheduleSetting = "DriftTickSchedule";
@@ -38,6 +41,7 @@ public static class TriggerCatalog
     public static IReadOnlyList<FunctionDefinition> All { get; } =
     [
         FunctionDefinition.Blob<IngestDropHandler>(IngestDrop, StorageNames.RawContainer + "/{source}/{name}"),
+        FunctionDefinition.Blob<LabelQaHandler>(LabelQa, StorageNames.LabelsContainer + "/{project}/{name}"),
         FunctionDefinition.Queue<DatasetVersionIndexer>(IndexDatasetVersion, StorageNames.DatasetVersionsQueue),
         FunctionDefinition.Timer<HeartbeatRecorder>(Heartbeat, "%" + HeartbeatScheduleSetting + "%"),
         FunctionDefinition.Timer<DriftScheduler>(DriftSchedule, "%" + DriftTickScheduleSetting + "%"),
@@ -46,5 +50,6 @@ public static class TriggerCatalog
         FunctionDefinition.Http<RunsEndpoint>(ListRuns, "runs", FunctionAuthLevel.Function, "GET"),
         FunctionDefinition.Http<RunEndpoint>(GetRun, "runs/{id}", FunctionAuthLevel.Function, "GET"),
         FunctionDefinition.Http<SearchEndpoint>(Search, "search", FunctionAuthLevel.Function, "GET"),
+        FunctionDefinition.Http<LabelingEndpoint>(Labeling, "labeling/{project}", FunctionAuthLevel.Function, "GET"),
     ];
 }

@@ -168,6 +168,16 @@ public sealed partial class InfraTests
         var syntax = await check.StandardError.ReadToEndAsync();
         await check.WaitForExitAsync();
         Assert.True(check.ExitCode == 0, syntax);
+        // Every blob trigger of the catalog gets its Event Grid subscription from both hooks.
+        var posix = await File.ReadAllTextAsync(RepositoryRoot.Combine("infra", "hooks", "postdeploy.sh"));
+        var windows = await File.ReadAllTextAsync(RepositoryRoot.Combine("infra", "hooks", "postdeploy.ps1"));
+        foreach (var blob in LlmOps.Triggers.TriggerCatalog.All.Where(f => f.Kind == LlmOps.Triggers.TriggerKind.Blob))
+        {
+            var container = blob.Target.Split('/')[0];
+            Assert.Matches($@"\nsubscribe [a-z-]+ {blob.Name} {container}\n", posix);
+            Assert.Contains($"'{blob.Name}', '{container}')", windows, StringComparison.Ordinal);
+        }
+
         var main = await File.ReadAllTextAsync(Path.Combine(Infra, "main.bicep"));
         foreach (var output in new[] { "AZURE_RESOURCE_GROUP", "AZURE_FUNCTION_APP_NAME", "AZURE_STORAGE_ACCOUNT_NAME" })
         {

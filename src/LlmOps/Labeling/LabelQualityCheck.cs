@@ -1,0 +1,172 @@
+using System.Globalization;
+using System.Text.Json;
+using Azure;
+using Azure.Storage.Blobs.Models;
+using LlmOps.Errors;
+using LlmOps.Ingestion;
+using LlmOps.Lifecycle;
+using LlmOps.Lineage;
+using LlmOps.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace LlmOps.Labeling;
+
+/// <summary>
+/// Labeling QA over storage: imports a label file dropped under <c>labels/{project}/</c> as a batch (rejected answers
+/// to <c>quarantine/labels/{project}/</c> with reasons), then evaluates every batch of the project with its gold answers
+/// (<c>labels/{gold source}</c>) and adjudications, and writes the report as JSON and HTML under
+/// <c>reports/labeling/{project}/{time}/</c> and as the project's <c>latest.json</c> / <c>latest.html</c>.
+/// </summary>
+public sealed class LabelQualityCheck(StorageAccount storage, LifecycleCatalog lifecycles, LineageStore lineage, TimeProvider clock, ILogger<LabelQualityCheck> logger)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerOptions.Web) { WriteIndented = true };
+
+    /// <summary>How many bootstrap resamples give alpha's interval in a report.</summary>
+    public int BootstrapResamples { get; init; } = 1000;
+
+    public LabelBatchStore Batches { get; } = new(storage);
+
+    public AdjudicationStore Adjudications { get; } = new(storage);
+
+    /// <summary>The report's folder under the reports container: <c>labeling/{project}/</c>.</summary>
+    public static string FolderOf(string project) => $"labeling/{project}/";
+
+    /// <summary>The project named <paramref name="project"/> in any published lifecycle.</summary>
+    public async Task<LabelingProject> ProjectAsync(string project, CancellationToken cancellationToken)
+    {
+        foreach (var lifecycle in await lifecycles.ListAsync(cancellationToken))
+        {
+            if (lifecycle.LabelingProject(project) is { } found)
+            {
+                return found;
+            }
+        }
+
+        throw LlmOpsException.NotFound($"No published lifecycle declares the labeling project '{project}' (labeling.projects in a lifecycle file; llmops lifecycle publish FILE).");
+    }
+
+    /// <summary>
+    /// Handles a file under <c>labels/{project}/</c>: the project's gold file re-runs the QA, any other is imported as a
+    /// label batch first. An unknown project or an unreadable file is reported in quarantine and then thrown as invalid.
+    /// </summary>
+    public async Task<LabelingReport> ImportAsync(string container, string name, ETag etag, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var projectName = name.Split('/')[0];
+        await using var quarantine = new QuarantineWriter(storage, $"labels/{projectName}", name, etag.ToString());
+        LabelingProject project;
+        try
+        {
+            project = await ProjectAsync(projectName, cancellationToken);
+        }
+        catch (LlmOpsException ex) when (ex.Code == ErrorCode.NotFound)
+        {
+            await quarantine.WriteAsync(new { blob = $"{container}/{name}", etag = etag.ToString(), status = "unknown_project", reason = ex.Message }, cancellationToken);
+            throw LlmOpsException.Invalid(ex.Message, ex);
+        }
+
+        if (name == project.GoldSource)
+        {
+            return await RunAsync(project, cancellationToken);
+        }
+
+        LabelImport import;
+        try
+        {
+            await using var content = await storage.Container(container).GetBlobClient(name)
+                .OpenReadAsync(new BlobOpenReadOptions(allowModifications: false) { Conditions = new BlobRequestConditions { IfMatch = etag } }, cancellationToken);
+            import = await LabelImporter.ReadAsync(content, name, project, cancellationToken: cancellationToken);
+        }
+        catch (Exception ex) when (ex is LlmOpsException { Code: ErrorCode.Invalid } or Ingestion.Reading.UnreadableDropException)
+        {
+            await quarantine.WriteAsync(new { blob = $"{container}/{name}", etag = etag.ToString(), status = "unreadable", reason = ex.Message }, cancellationToken);
+            throw LlmOpsException.Invalid(ex.Message, ex);
+        }
+
+        foreach (var rejected in import.Quarantined)
+        {
+            await quarantine.AddAsync(rejected, cancellationToken);
+        }
+
+        var now = clock.GetUtcNow();
+        var batch = await Batches.SaveAsync(project.Name, $"{container}/{name}", etag.ToString(), import, now, cancellationToken);
+        if (import.Quarantined.Count > 0)
+        {
+            await quarantine.WriteAsync(new { blob = $"{container}/{name}", etag = etag.ToString(), status = "imported", batch = batch.BatchId, accepted = import.Accepted.Count, quarantined = import.Quarantined.Count, cancelled = import.Cancelled, byRule = import.Quarantined.GroupBy(q => q.Rule).ToDictionary(g => g.Key, g => g.Count()) }, cancellationToken);
+        }
+
+        var blobNode = LineageIds.Blob(container, name, etag.ToString());
+        await lineage.RecordAsync(
+            new LineageEvent($"llmops.labels/{project.Name}", LineageIds.StableRunId(blobNode), LineageRelation.DerivedFrom,
+                [new LineageDataset(blobNode)],
+                [new LineageDataset(BatchNode(project.Name, batch.BatchId), new Dictionary<string, string> { ["accepted"] = import.Accepted.Count.ToString(CultureInfo.InvariantCulture), ["quarantined"] = import.Quarantined.Count.ToString(CultureInfo.InvariantCulture) })]),
+            cancellationToken);
+        logger.LogInformation("Imported {Accepted} label(s) of {Project} from {Blob} as batch {Batch} ({Quarantined} quarantined, {Cancelled} cancelled)",
+            import.Accepted.Count, project.Name, name, batch.BatchId, import.Quarantined.Count, import.Cancelled);
+        return await RunAsync(project, cancellationToken);
+    }
+
+    /// <summary>The lineage node of a label batch: <c>labels:{project}@{batch}</c>.</summary>
+    public static string BatchNode(string project, string batchId) => $"labels:{project}@{batchId}";
+
+    /// <summary>Evaluates every batch of the project and writes the report.</summary>
+    public async Task<LabelingReport> RunAsync(string project, CancellationToken cancellationToken) => await RunAsync(await ProjectAsync(project, cancellationToken), cancellationToken);
+
+    private async Task<LabelingReport> RunAsync(LabelingProject project, CancellationToken cancellationToken)
+    {
+        var (report, _) = await EvaluateAsync(project, cancellationToken);
+        var folder = FolderOf(project.Name);
+        var stamped = $"{folder}{report.At.UtcDateTime:yyyyMMdd'T'HHmmssfff'Z'}/";
+        var reports = storage.Container(StorageNames.ReportsContainer);
+        var json = BinaryData.FromObjectAsJson(report, Json);
+        var html = BinaryData.FromString(LabelingReportPage.Render(report));
+        await reports.GetBlobClient(stamped + "report.json").UploadAsync(json, overwrite: true, cancellationToken);
+        await reports.GetBlobClient(stamped + "report.html").UploadAsync(html, overwrite: true, cancellationToken);
+        await reports.GetBlobClient(folder + "latest.json").UploadAsync(json, overwrite: true, cancellationToken);
+        await reports.GetBlobClient(folder + "latest.html").UploadAsync(html, overwrite: true, cancellationToken);
+        return report;
+    }
+
+    /// <summary>The QA of the project as it stands, with the answers it used; nothing is written.</summary>
+    public async Task<(LabelingReport Report, IReadOnlyList<LabelAnswer> Answers)> EvaluateAsync(LabelingProject project, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(project);
+        var answers = await Batches.ReadAnswersAsync(project.Name, cancellationToken).ToListAsync(cancellationToken);
+        var gold = await GoldAsync(project, cancellationToken);
+        var decisions = await Adjudications.ListAsync(project.Name, cancellationToken);
+        return (LabelQualityEvaluator.Evaluate(project, answers, gold, decisions, clock.GetUtcNow(), BootstrapResamples), answers);
+    }
+
+    /// <summary>The latest report of a project, or null when it has none yet.</summary>
+    public async Task<BinaryData?> LatestAsync(string project, bool html, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var blob = storage.Container(StorageNames.ReportsContainer).GetBlobClient(FolderOf(project) + (html ? "latest.html" : "latest.json"));
+            return (await blob.DownloadContentAsync(cancellationToken)).Value.Content;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            return null;
+        }
+    }
+
+    private async Task<IReadOnlyList<LabelAnswer>> GoldAsync(LabelingProject project, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var content = await storage.Container(StorageNames.LabelsContainer).GetBlobClient(project.GoldSource).OpenReadAsync(cancellationToken: cancellationToken);
+            var gold = await LabelImporter.ReadGoldAsync(content, project.GoldSource, project, cancellationToken);
+            if (gold.Quarantined.Count > 0)
+            {
+                logger.LogWarning("{Count} gold answer(s) of {Project} do not fit its schema and are ignored; first: {Reason}", gold.Quarantined.Count, project.Name, gold.Quarantined[0].Reason);
+            }
+
+            return gold.Accepted;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            return [];
+        }
+    }
+}

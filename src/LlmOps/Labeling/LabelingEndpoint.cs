@@ -1,0 +1,23 @@
+using LlmOps.Errors;
+using LlmOps.Triggers;
+
+namespace LlmOps.Labeling;
+
+/// <summary>GET /api/labeling/{project}?format=json|html: the project's latest QA report.</summary>
+public sealed class LabelingEndpoint(LabelQualityCheck qa) : IHttpTriggerHandler
+{
+    public async Task<HttpTriggerResponse> HandleAsync(HttpTriggerRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var project = Uri.UnescapeDataString(request.RouteValues.GetValueOrDefault("project") ?? "");
+        var format = request.Query.GetValueOrDefault("format") is { Length: > 0 } f ? f : "json";
+        if (format is not ("json" or "html"))
+        {
+            throw LlmOpsException.Invalid("format must be json or html.");
+        }
+
+        var report = await qa.LatestAsync(project, format == "html", cancellationToken)
+            ?? throw LlmOpsException.NotFound($"Labeling project '{project}' has no QA report yet: drop label files under labels/{project}/ or run llmops label report {project}.");
+        return new HttpTriggerResponse(200, format == "html" ? "text/html; charset=utf-8" : "application/json; charset=utf-8", report.ToMemory());
+    }
+}
