@@ -23,6 +23,7 @@ public static class LlmOpsCli
         root.Subcommands.Add(RunsCommand.Create(console));
         root.Subcommands.Add(RegistryCommand.Create(console));
         root.Subcommands.Add(DriftCommand.Create(console));
+        root.Subcommands.Add(LabelCommand.Create(console));
         root.Subcommands.Add(NotebookCommand.Create(console));
         var parse = root.Parse(args);
         return await parse.InvokeAsync(new InvocationConfiguration(), cancellationToken);

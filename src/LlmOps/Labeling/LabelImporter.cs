@@ -270,34 +270,37 @@ public static class LabelImporter
 
         public void Reject(long at, string rule, string? field, string reason, string? item, string? annotator, string? value) =>
             Quarantined.Add(new QuarantinedRecord(at, rule, field, reason, new Dictionary<string, object?> { ["item"] = item, ["annotator"] = annotator, ["field"] = field, ["value"] = value }));
+    }
 
-        private static string? ValueProblem(LabelField field, IReadOnlyList<string> values)
+    /// <summary>Why <paramref name="values"/> is not an answer of <paramref name="field"/>, or null when it is.</summary>
+    public static string? ValueProblem(LabelField field, IReadOnlyList<string> values)
+    {
+        ArgumentNullException.ThrowIfNull(field);
+        ArgumentNullException.ThrowIfNull(values);
+        switch (field.Kind)
         {
-            switch (field.Kind)
-            {
-                case LabelFieldKind.Categorical or LabelFieldKind.Ordinal:
-                    if (values.Count != 1)
-                    {
-                        return $"'{field.Name}' takes one value, got {values.Count}";
-                    }
+            case LabelFieldKind.Categorical or LabelFieldKind.Ordinal:
+                if (values.Count != 1)
+                {
+                    return $"'{field.Name}' takes one value, got {values.Count}";
+                }
 
-                    return field.Values.Contains(values[0], StringComparer.Ordinal) ? null : $"'{values[0]}' is not one of {string.Join(", ", field.Values)}";
-                case LabelFieldKind.MultiLabel:
-                    var unknown = values.FirstOrDefault(v => !field.Values.Contains(v, StringComparer.Ordinal));
-                    return unknown is not null ? $"'{unknown}' is not one of {string.Join(", ", field.Values)}"
-                        : values.Distinct(StringComparer.Ordinal).Count() != values.Count ? $"'{field.Name}' lists a value twice" : null;
-                case LabelFieldKind.Numeric:
-                    if (values.Count != 1 || !double.TryParse(values[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var number) || !double.IsFinite(number))
-                    {
-                        return $"'{field.Name}' takes a number, got '{string.Join("|", values)}'";
-                    }
+                return field.Values.Contains(values[0], StringComparer.Ordinal) ? null : $"'{values[0]}' is not one of {string.Join(", ", field.Values)}";
+            case LabelFieldKind.MultiLabel:
+                var unknown = values.FirstOrDefault(v => !field.Values.Contains(v, StringComparer.Ordinal));
+                return unknown is not null ? $"'{unknown}' is not one of {string.Join(", ", field.Values)}"
+                    : values.Distinct(StringComparer.Ordinal).Count() != values.Count ? $"'{field.Name}' lists a value twice" : null;
+            case LabelFieldKind.Numeric:
+                if (values.Count != 1 || !double.TryParse(values[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var number) || !double.IsFinite(number))
+                {
+                    return $"'{field.Name}' takes a number, got '{string.Join("|", values)}'";
+                }
 
-                    return number < field.Min || number > field.Max
-                        ? $"{number.ToString(CultureInfo.InvariantCulture)} is outside {field.Min?.ToString(CultureInfo.InvariantCulture) ?? "any"} to {field.Max?.ToString(CultureInfo.InvariantCulture) ?? "any"}"
-                        : null;
-                default:
-                    return values.Count == 1 ? null : $"'{field.Name}' takes one text";
-            }
+                return number < field.Min || number > field.Max
+                    ? $"{number.ToString(CultureInfo.InvariantCulture)} is outside {field.Min?.ToString(CultureInfo.InvariantCulture) ?? "any"} to {field.Max?.ToString(CultureInfo.InvariantCulture) ?? "any"}"
+                    : null;
+            default:
+                return values.Count == 1 ? null : $"'{field.Name}' takes one text";
         }
     }
 }

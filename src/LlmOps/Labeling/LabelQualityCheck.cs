@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Azure;
 using Azure.Storage.Blobs.Models;
+using LlmOps.Datasets;
 using LlmOps.Errors;
 using LlmOps.Ingestion;
 using LlmOps.Lifecycle;
@@ -106,6 +107,26 @@ public sealed class LabelQualityCheck(StorageAccount storage, LifecycleCatalog l
         return await RunAsync(project, cancellationToken);
     }
 
+    /// <summary>Records a reviewer's decision after checking the field and value against the project; the next report applies it.</summary>
+    public async Task AdjudicateAsync(string projectName, Adjudication decision, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(decision);
+        var project = await ProjectAsync(projectName, cancellationToken);
+        var field = project.Field(decision.Field)
+            ?? throw LlmOpsException.Invalid($"'{decision.Field}' is not a field of {project.Name}: {string.Join(", ", project.Fields.Select(f => f.Name))}.");
+        if (LabelImporter.ValueProblem(field, decision.Values) is { } problem)
+        {
+            throw LlmOpsException.Invalid($"Not an answer of {decision.Field}: {problem}.");
+        }
+
+        if (string.IsNullOrWhiteSpace(decision.By))
+        {
+            throw LlmOpsException.Invalid("An adjudication needs who decided it.");
+        }
+
+        await Adjudications.RecordAsync(project.Name, decision, cancellationToken);
+    }
+
     /// <summary>The lineage node of a label batch: <c>labels:{project}@{batch}</c>.</summary>
     public static string BatchNode(string project, string batchId) => $"labels:{project}@{batchId}";
 
@@ -135,6 +156,93 @@ public sealed class LabelQualityCheck(StorageAccount storage, LifecycleCatalog l
         var gold = await GoldAsync(project, cancellationToken);
         var decisions = await Adjudications.ListAsync(project.Name, cancellationToken);
         return (LabelQualityEvaluator.Evaluate(project, answers, gold, decisions, clock.GetUtcNow(), BootstrapResamples), answers);
+    }
+
+    /// <summary>The dataset source name of a project's labeled versions: <c>labels-{project}</c>.</summary>
+    public static string LabeledSource(string project) => $"labels-{project}";
+
+    /// <summary>
+    /// Publishes the project's consensus, with adjudications, as a labeled dataset version (content-hashed, write-once,
+    /// catalogued like every version; each record's id is the item, its fields the label fields, its text the item's text
+    /// from the project's dataset where there is one), linked in lineage from every label batch. Refused (gate refused)
+    /// with the report's reasons when the QA does not allow it.
+    /// </summary>
+    public async Task<(DatasetManifest Manifest, LabelingReport Report)> PublishAsync(string projectName, CancellationToken cancellationToken)
+    {
+        var project = await ProjectAsync(projectName, cancellationToken);
+        var feature = (await lifecycles.ListAsync(cancellationToken)).First(l => l.LabelingProject(projectName) is not null).Feature;
+        var (report, _) = await EvaluateAsync(project, cancellationToken);
+        if (!report.Publishable)
+        {
+            throw new LlmOpsException(ErrorCode.GateRefused, $"The labels of '{project.Name}' are not publishable:" + string.Concat(report.Reasons.Select(r => Environment.NewLine + "  - " + r)));
+        }
+
+        var texts = await ItemTextsAsync(project, report.Consensus.Select(c => c.Item).ToHashSet(StringComparer.Ordinal), cancellationToken);
+        var source = LabeledSource(project.Name);
+        await using var spool = new DatasetSpool();
+        long line = 0;
+        foreach (var item in report.Consensus.GroupBy(c => c.Item, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            var fields = new Dictionary<string, object?>(StringComparer.Ordinal);
+            foreach (var value in item)
+            {
+                var field = project.Field(value.Field)!;
+                fields[value.Field] = value.Values is null ? null
+                    : field.Kind == LabelFieldKind.MultiLabel ? JsonSerializer.Serialize(value.Values)
+                    : field.Kind == LabelFieldKind.Numeric ? double.Parse(value.Values[0], CultureInfo.InvariantCulture)
+                    : value.Values[0];
+                fields[value.Field + "_confidence"] = Math.Round(value.Confidence, 6);
+                fields[value.Field + "_adjudicated"] = value.Adjudicated;
+            }
+
+            var text = texts.GetValueOrDefault(item.Key, "");
+            var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(JsonSerializer.Serialize(fields) + "\n" + text)))[..32];
+            await spool.AddAsync(new Ingestion.Processing.DatasetRecord(item.Key, source, ++line, fields, text, hash, "", text.Length, 0, []), cancellationToken);
+        }
+
+        var contentSha = await spool.CompleteAsync();
+        var schema = project.Fields.SelectMany(f => new[]
+        {
+            new FieldDefinition(f.Name, f.Kind == LabelFieldKind.Numeric ? FieldType.Number : FieldType.Text, false, null),
+            new FieldDefinition(f.Name + "_confidence", FieldType.Number, true, null),
+            new FieldDefinition(f.Name + "_adjudicated", FieldType.Boolean, true, null),
+        }).ToList();
+        var preprocessing = $"labeling:{project.Name}/{SnakeCase.Of(project.Consensus)}";
+        var batches = await Batches.ListAsync(project.Name, cancellationToken);
+        var draft = new DatasetManifest(
+            DatasetVersionWriter.VersionId(source, contentSha, preprocessing, schema), feature, source, preprocessing, contentSha, schema, [],
+            line, 0, 0, $"{StorageNames.ReportsContainer}/{FolderOf(project.Name)}", string.Join(",", batches.Select(b => b.BatchId)),
+            new DatasetQuality(report.Items, line, 0, 0, 0, new Dictionary<string, long>()), new Dictionary<string, long>(), new Dictionary<string, long>(), clock.GetUtcNow());
+        var (manifest, _) = await new DatasetVersionWriter(storage).PublishAsync(spool, draft, cancellationToken);
+        await new DatasetStore(storage).CatalogAsync(manifest, cancellationToken);
+        await lineage.RecordAsync(
+            new LineageEvent($"llmops.labels/{project.Name}", LineageIds.StableRunId(manifest.Id), LineageRelation.DerivedFrom,
+                [.. batches.Select(b => new LineageDataset(BatchNode(project.Name, b.BatchId)))],
+                [new LineageDataset(manifest.Id, new Dictionary<string, string> { ["labeled"] = "true", ["items"] = line.ToString(CultureInfo.InvariantCulture), ["adjudicated"] = report.Consensus.Count(c => c.Adjudicated).ToString(CultureInfo.InvariantCulture) })]),
+            cancellationToken);
+        logger.LogInformation("Published {Items} labeled item(s) of {Project} as {Version}", line, project.Name, manifest.Id);
+        return (manifest, report);
+    }
+
+    /// <summary>The text of each labeled item from the latest version of the project's dataset, when it has one.</summary>
+    private async Task<Dictionary<string, string>> ItemTextsAsync(LabelingProject project, HashSet<string> items, CancellationToken cancellationToken)
+    {
+        var texts = new Dictionary<string, string>(StringComparer.Ordinal);
+        var datasets = new DatasetStore(storage);
+        if (project.Dataset is null || await datasets.LatestAsync(project.Dataset, cancellationToken) is not { } latest)
+        {
+            return texts;
+        }
+
+        await foreach (var record in datasets.ReadRecordsAsync(latest, cancellationToken))
+        {
+            if (items.Contains(record.Id))
+            {
+                texts[record.Id] = record.Text;
+            }
+        }
+
+        return texts;
     }
 
     /// <summary>The latest report of a project, or null when it has none yet.</summary>

@@ -133,7 +133,7 @@ public static class LabelQualityEvaluator
             reasons.Add("no labels");
         }
 
-        return new LabelingReport(project.Name, at, items.Length, labels.Count, annotators, Snake(project.Consensus), fields, annotatorQuality, adjudication, reasons.Count == 0, reasons)
+        return new LabelingReport(project.Name, at, items.Length, labels.Count, annotators, SnakeCase.Of(project.Consensus), fields, annotatorQuality, adjudication, reasons.Count == 0, reasons)
         {
             Consensus = consensus,
         };
@@ -277,7 +277,7 @@ public static class LabelQualityEvaluator
             _ => categorical?.PercentAgreement,
         };
         var level = value is not { } v ? "undefined" : v >= field.Publish ? "reliable" : v >= field.Tentative ? "tentative" : "unreliable";
-        return new FieldAgreement(field.Name, Snake(field.Kind), Snake(field.Statistic), value, field.Publish, field.Tentative, level, value >= field.Publish,
+        return new FieldAgreement(field.Name, SnakeCase.Of(field.Kind), SnakeCase.Of(field.Statistic), value, field.Publish, field.Tentative, level, value >= field.Publish,
             items, labels, alpha, interval?.Low, interval?.High, categorical?.PercentAgreement, categorical?.FleissKappa, categorical?.GwetAc1, meanKappa,
             field.Values, pairs, confusion);
     }
@@ -329,9 +329,6 @@ public static class LabelQualityEvaluator
             StringComparer.Ordinal);
 
     private static string Format(double value) => value.ToString("0.###", CultureInfo.InvariantCulture);
-
-    private static string Snake<T>(T value) where T : struct, Enum =>
-        string.Concat(value.ToString().Select((c, i) => i > 0 && char.IsUpper(c) ? "_" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
 
     /// <summary>One annotator's running counts.</summary>
     private sealed class Tally

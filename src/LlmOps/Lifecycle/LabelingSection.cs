@@ -215,18 +215,18 @@ internal static partial class LabelingSection
         var listed = kind is LabelFieldKind.Categorical or LabelFieldKind.MultiLabel or LabelFieldKind.Ordinal;
         if (listed && (values.Count < 2 || values.Distinct(StringComparer.Ordinal).Count() != values.Count || values.Any(v => v.Length == 0)))
         {
-            reader.Error(NodeReader.Child(node, "values") ?? node, at + ".values", $"two or more distinct values for a {Snake(kind)} field", values.Count == 0 ? "nothing" : string.Join(", ", values));
+            reader.Error(NodeReader.Child(node, "values") ?? node, at + ".values", $"two or more distinct values for a {SnakeCase.Of(kind)} field", values.Count == 0 ? "nothing" : string.Join(", ", values));
         }
         else if (!listed && NodeReader.Child(node, "values") is { } extra)
         {
-            reader.Error(extra, at + ".values", $"no values for a {Snake(kind)} field", "a list");
+            reader.Error(extra, at + ".values", $"no values for a {SnakeCase.Of(kind)} field", "a list");
         }
 
         var min = reader.OptionalNumber(node, "min", at);
         var max = reader.OptionalNumber(node, "max", at);
         if ((min is not null || max is not null) && kind != LabelFieldKind.Numeric)
         {
-            reader.Error(NodeReader.Child(node, "min") ?? NodeReader.Child(node, "max")!, at, "min and max only on a numeric field", Snake(kind));
+            reader.Error(NodeReader.Child(node, "min") ?? NodeReader.Child(node, "max")!, at, "min and max only on a numeric field", SnakeCase.Of(kind));
         }
         else if (min >= max)
         {
@@ -238,12 +238,12 @@ internal static partial class LabelingSection
         if (metric is AlphaMetric.Interval or AlphaMetric.Ratio && kind != LabelFieldKind.Numeric
             || metric == AlphaMetric.Ordinal && kind is not (LabelFieldKind.Ordinal or LabelFieldKind.Numeric))
         {
-            reader.Error(NodeReader.Child(node, "metric")!, at + ".metric", $"a metric for a {Snake(kind)} field (" + (kind == LabelFieldKind.Ordinal ? "nominal or ordinal" : "nominal") + ")", Snake(metric));
+            reader.Error(NodeReader.Child(node, "metric")!, at + ".metric", $"a metric for a {SnakeCase.Of(kind)} field (" + (kind == LabelFieldKind.Ordinal ? "nominal or ordinal" : "nominal") + ")", SnakeCase.Of(metric));
         }
 
         if (kind == LabelFieldKind.Numeric && statistic != AgreementStatistic.KrippendorffAlpha)
         {
-            reader.Error(NodeReader.Child(node, "statistic") ?? node, at + ".statistic", "krippendorff_alpha for a numeric field (kappas and AC1 need categories)", Snake(statistic));
+            reader.Error(NodeReader.Child(node, "statistic") ?? node, at + ".statistic", "krippendorff_alpha for a numeric field (kappas and AC1 need categories)", SnakeCase.Of(statistic));
         }
 
         return name is null ? null : new LabelField(name, kind, values, min, max, statistic, metric, publish, tentative);
@@ -261,8 +261,6 @@ internal static partial class LabelingSection
 
         return (statistic, publish, tentative);
     }
-
-    private static string Snake<T>(T value) where T : struct, Enum => Regex.Replace(value.ToString(), "(?<=[a-z0-9])([A-Z])", "_$1").ToLowerInvariant();
 
     [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,62}$", RegexOptions.CultureInvariant)]
     private static partial Regex ProjectName();
