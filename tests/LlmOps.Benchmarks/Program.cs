@@ -13,6 +13,7 @@ using LlmOps.Storage;
 //   csv    --csv-mb 50                                          own CSV reader against Sylvan.Data.Csv
 //   tracking --points 100000 --nodes 10000                      metric logging batched vs individual; lineage walks of depth 6
 //   embeddings --vectors 200000 --dimensions 384                local embedder, exact search bandwidth, incremental refresh
+//   labeling --items 200000 --annotators 5                     alpha, Fleiss and pairwise kappa against a counting pass; 10x the labels
 //   drift --rows 1000000 --columns 20 --mmd-n 5000 --mmd-dimensions 1536 --permutations 100   drift statistics vs straightforward code
 var suites = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal) && !int.TryParse(a, out _)).ToHashSet(StringComparer.Ordinal);
 if (suites.Count == 0)
@@ -32,6 +33,11 @@ if (suites.Contains("memory"))
 if (suites.Contains("drift"))
 {
     rows.AddRange(DriftBenchmark.Run(Argument("--rows", 1_000_000), Argument("--columns", 20), Argument("--mmd-n", 5000), Argument("--mmd-dimensions", 1536), Argument("--permutations", 100)));
+}
+
+if (suites.Contains("labeling"))
+{
+    rows.AddRange(LabelingBenchmark.Run(Argument("--items", 200_000), Argument("--annotators", 5)));
 }
 
 if (suites.Contains("csv"))

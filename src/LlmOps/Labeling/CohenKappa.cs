@@ -24,28 +24,80 @@ public static class CohenKappa
 
         var k = labels.Categories;
         var annotators = labels.AnnotatorCount;
-        var confusion = new Dictionary<long, long[]>();
+        // Each label as one code, annotator * k + category; a pair of labels on an item counts once in a
+        // (annotators * k)² table, in the order the item lists them (no branch, one increment); the table folds into
+        // each pair's confusion matrix at the end. Too many annotators for the table: a matrix per pair instead.
+        var width = annotators * k;
+        var table = (long)width * width <= 1 << 20 ? new long[width * width] : null;
+        var sparse = table is null ? new Dictionary<long, long[]>() : null;
+        var codes = new int[table is null ? 0 : annotators]; // an item has at most one label per annotator
         for (var item = 0; item < labels.ItemCount; item++)
         {
             var who = labels.AnnotatorsOf(item);
-            var values = labels.ValuesOf(item);
+            var values = labels.CategoriesOf(item)[..who.Length];
+            if (table is not null)
+            {
+                for (var i = 0; i < who.Length; i++)
+                {
+                    codes[i] = (who[i] * k) + values[i];
+                }
+
+                for (var i = 0; i < who.Length; i++)
+                {
+                    var row = codes[i] * width;
+                    for (var j = i + 1; j < who.Length; j++)
+                    {
+                        table[row + codes[j]]++;
+                    }
+                }
+
+                continue;
+            }
+
             for (var i = 0; i < who.Length; i++)
             {
                 for (var j = i + 1; j < who.Length; j++)
                 {
-                    var (first, second, x, y) = who[i] < who[j] ? (who[i], who[j], values[i], values[j]) : (who[j], who[i], values[j], values[i]);
-                    var key = ((long)first * annotators) + second;
-                    if (!confusion.TryGetValue(key, out var matrix))
+                    var (a, b, x, y) = who[i] < who[j] ? (who[i], who[j], values[i], values[j]) : (who[j], who[i], values[j], values[i]);
+                    var key = ((long)a * annotators) + b;
+                    if (!sparse!.TryGetValue(key, out var matrix))
                     {
-                        confusion[key] = matrix = new long[k * k];
+                        sparse[key] = matrix = new long[k * k];
                     }
 
-                    matrix[((int)x * k) + (int)y]++;
+                    matrix[(x * k) + y]++;
                 }
             }
         }
 
-        return [.. confusion.OrderBy(p => p.Key).Select(p =>
+        if (table is not null)
+        {
+            sparse = [];
+            for (var a = 0; a < annotators; a++)
+            {
+                for (var b = a + 1; b < annotators; b++)
+                {
+                    var matrix = new long[k * k];
+                    long total = 0;
+                    for (var x = 0; x < k; x++)
+                    {
+                        for (var y = 0; y < k; y++)
+                        {
+                            var count = table[(((a * k) + x) * width) + (b * k) + y] + table[(((b * k) + y) * width) + (a * k) + x];
+                            matrix[(x * k) + y] = count;
+                            total += count;
+                        }
+                    }
+
+                    if (total > 0)
+                    {
+                        sparse[((long)a * annotators) + b] = matrix;
+                    }
+                }
+            }
+        }
+
+        return [.. sparse!.OrderBy(p => p.Key).Select(p =>
         {
             var (a, b) = ((int)(p.Key / annotators), (int)(p.Key % annotators));
             var (items, kappa) = FromConfusion(p.Value, k, weights);

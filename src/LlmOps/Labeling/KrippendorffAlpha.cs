@@ -67,39 +67,110 @@ public static class KrippendorffAlpha
         return sorted[low] + ((position - low) * (sorted[high] - sorted[low]));
     }
 
+    /// <summary>Above this many distinct values the observed disagreement calls the difference function per pair instead of a table.</summary>
+    private const int MaxDistanceTable = 512;
+
     /// <param name="weights">How many times each item counts (a bootstrap resample), or null for once each.</param>
     private static double? Compute(Codes codes, AlphaMetric metric, int[]? weights)
     {
         var labels = codes.Labels;
         var k = codes.Values.Length;
         var pooled = new double[k];
-        double observed = 0;
         for (var item = 0; item < labels.ItemCount; item++)
         {
+            var unit = codes.Of(item);
             var w = weights is null ? 1 : weights[item];
-            var m = labels.ValuesOf(item).Length;
-            if (m < 2 || w == 0)
+            if (unit.Length < 2 || w == 0)
             {
                 continue;
             }
 
-            foreach (var code in codes.Of(item))
+            foreach (var code in unit)
             {
                 pooled[code] += w;
             }
         }
 
-        var n = pooled.Sum();
+        double n = 0;
+        foreach (var count in pooled)
+        {
+            n += count;
+        }
+
         if (n <= 1)
         {
             return null;
         }
 
         var distance = Distance(metric, codes.Values, pooled);
+        var observed = metric == AlphaMetric.Nominal ? NominalObserved(codes, weights) : Observed(codes, weights, distance, k);
+        var expected = Expected(metric, codes.Values, pooled, n, distance);
+        return expected <= 0 ? null : 1 - ((n - 1) * observed / expected);
+    }
+
+    /// <summary>Σ over units of (ordered pairs that differ) / (m_u - 1): m² - Σ n_uc² pairs differ in a unit.</summary>
+    private static double NominalObserved(Codes codes, int[]? weights)
+    {
+        var labels = codes.Labels;
+        var counts = new int[codes.Values.Length];
+        // Differing pairs summed per m as integers (at most one label per annotator), divided once at the end.
+        var differingByM = new long[labels.AnnotatorCount + 1];
         for (var item = 0; item < labels.ItemCount; item++)
         {
-            var w = weights is null ? 1 : weights[item];
             var unit = codes.Of(item);
+            var w = weights is null ? 1 : weights[item];
+            if (unit.Length < 2 || w == 0)
+            {
+                continue;
+            }
+
+            long same = 0;
+            foreach (var code in unit)
+            {
+                same += (2 * counts[code]) + 1; // (c + 1)² - c²: the running sum of squares
+                counts[code]++;
+            }
+
+            foreach (var code in unit)
+            {
+                counts[code] = 0;
+            }
+
+            var m = unit.Length;
+            differingByM[m] += w * (((long)m * m) - same);
+        }
+
+        double observed = 0;
+        for (var m = 2; m < differingByM.Length; m++)
+        {
+            observed += (double)differingByM[m] / (m - 1);
+        }
+
+        return observed;
+    }
+
+    /// <summary>Σ over units of Σ over ordered pairs of δ² / (m_u - 1), the differences read from a table when the values are few.</summary>
+    private static double Observed(Codes codes, int[]? weights, Func<int, int, double> distance, int k)
+    {
+        double[]? table = null;
+        if (k <= MaxDistanceTable)
+        {
+            table = new double[k * k];
+            for (var c = 0; c < k; c++)
+            {
+                for (var d = 0; d < k; d++)
+                {
+                    table[(c * k) + d] = distance(c, d);
+                }
+            }
+        }
+
+        var labels = codes.Labels;
+        double observed = 0;
+        for (var item = 0; item < labels.ItemCount; item++)
+        {
+            var unit = codes.Of(item);
+            var w = weights is null ? 1 : weights[item];
             if (unit.Length < 2 || w == 0)
             {
                 continue;
@@ -110,7 +181,7 @@ public static class KrippendorffAlpha
             {
                 for (var j = i + 1; j < unit.Length; j++)
                 {
-                    sum += distance(unit[i], unit[j]);
+                    sum += table is null ? distance(unit[i], unit[j]) : table[(unit[i] * k) + unit[j]];
                 }
             }
 
@@ -118,8 +189,7 @@ public static class KrippendorffAlpha
             observed += w * 2 * sum / (unit.Length - 1);
         }
 
-        var expected = Expected(metric, codes.Values, pooled, n, distance);
-        return expected <= 0 ? null : 1 - ((n - 1) * observed / expected);
+        return observed;
     }
 
     /// <summary>Sum over ordered pairs of pooled values of n_c n_k δ²(c, k).</summary>
@@ -182,10 +252,10 @@ public static class KrippendorffAlpha
     /// <summary>Each label as an index into the sorted distinct values (the categories themselves for categorical fields).</summary>
     private sealed class Codes
     {
-        private readonly int[] _codes;
-        private readonly int[] _offsets;
+        private readonly int[]? _codes;
+        private readonly int[]? _offsets;
 
-        private Codes(LabelMatrix labels, double[] values, int[] codes, int[] offsets)
+        private Codes(LabelMatrix labels, double[] values, int[]? codes, int[]? offsets)
         {
             Labels = labels;
             Values = values;
@@ -198,54 +268,39 @@ public static class KrippendorffAlpha
         /// <summary>The value of each code, ascending.</summary>
         public double[] Values { get; }
 
-        public ReadOnlySpan<int> Of(int item) => _codes.AsSpan(_offsets[item], _offsets[item + 1] - _offsets[item]);
+        public ReadOnlySpan<int> Of(int item) => _codes is null ? Labels.CategoriesOf(item) : _codes.AsSpan(_offsets![item], _offsets[item + 1] - _offsets[item]);
 
         public static Codes Of(LabelMatrix labels, AlphaMetric metric)
         {
-            var offsets = new int[labels.ItemCount + 1];
-            for (var i = 0; i < labels.ItemCount; i++)
-            {
-                offsets[i + 1] = offsets[i] + labels.ValuesOf(i).Length;
-            }
-
-            var codes = new int[labels.LabelCount];
-            double[] values;
             if (labels.IsCategorical)
             {
-                values = [.. Enumerable.Range(0, labels.Categories).Select(c => (double)c)];
-                for (var i = 0; i < labels.ItemCount; i++)
+                return new Codes(labels, [.. Enumerable.Range(0, labels.Categories).Select(c => (double)c)], null, null);
+            }
+
+            var distinct = new SortedSet<double>();
+            for (var i = 0; i < labels.ItemCount; i++)
+            {
+                foreach (var v in labels.ValuesOf(i))
                 {
-                    var row = labels.ValuesOf(i);
-                    for (var j = 0; j < row.Length; j++)
-                    {
-                        codes[offsets[i] + j] = (int)row[j];
-                    }
+                    distinct.Add(v);
                 }
             }
-            else
+
+            if (distinct.Count > MaxDistinctValues && metric != AlphaMetric.Interval)
             {
-                var distinct = new SortedSet<double>();
-                for (var i = 0; i < labels.ItemCount; i++)
-                {
-                    foreach (var v in labels.ValuesOf(i))
-                    {
-                        distinct.Add(v);
-                    }
-                }
+                throw LlmOpsException.Invalid($"{distinct.Count} distinct numeric values: the {metric.ToString().ToLowerInvariant()} metric is computed for at most {MaxDistinctValues}; use interval");
+            }
 
-                if (distinct.Count > MaxDistinctValues && metric != AlphaMetric.Interval)
+            double[] values = [.. distinct];
+            var offsets = new int[labels.ItemCount + 1];
+            var codes = new int[labels.LabelCount];
+            for (var i = 0; i < labels.ItemCount; i++)
+            {
+                var row = labels.ValuesOf(i);
+                offsets[i + 1] = offsets[i] + row.Length;
+                for (var j = 0; j < row.Length; j++)
                 {
-                    throw LlmOpsException.Invalid($"{distinct.Count} distinct numeric values: the {metric.ToString().ToLowerInvariant()} metric is computed for at most {MaxDistinctValues}; use interval");
-                }
-
-                values = [.. distinct];
-                for (var i = 0; i < labels.ItemCount; i++)
-                {
-                    var row = labels.ValuesOf(i);
-                    for (var j = 0; j < row.Length; j++)
-                    {
-                        codes[offsets[i] + j] = Array.BinarySearch(values, row[j]);
-                    }
+                    codes[offsets[i] + j] = Array.BinarySearch(values, row[j]);
                 }
             }
 

@@ -10,6 +10,7 @@ public sealed class LabelMatrix
     private readonly int[] _offsets;
     private readonly int[] _annotators;
     private readonly double[] _values;
+    private readonly int[]? _categories;
 
     private LabelMatrix(int items, int annotators, int categories, int[] offsets, int[] annotatorOf, double[] values)
     {
@@ -19,6 +20,7 @@ public sealed class LabelMatrix
         _offsets = offsets;
         _annotators = annotatorOf;
         _values = values;
+        _categories = categories > 0 ? [.. values.Select(v => (int)v)] : null;
     }
 
     public int ItemCount { get; }
@@ -37,6 +39,10 @@ public sealed class LabelMatrix
 
     /// <summary>One item's label values, in the order of <see cref="AnnotatorsOf"/>.</summary>
     public ReadOnlySpan<double> ValuesOf(int item) => _values.AsSpan(_offsets[item], _offsets[item + 1] - _offsets[item]);
+
+    /// <summary>One item's labels as category indices (categorical fields only), in the order of <see cref="AnnotatorsOf"/>.</summary>
+    public ReadOnlySpan<int> CategoriesOf(int item) => (_categories ?? throw new InvalidOperationException("a numeric field has no categories"))
+        .AsSpan(_offsets[item], _offsets[item + 1] - _offsets[item]);
 
     /// <summary>Builds a matrix from labels in any order; an annotator labeling the same item twice is an error.</summary>
     public static LabelMatrix Create(int items, int annotators, int categories, IReadOnlyList<(int Item, int Annotator, double Value)> labels)

@@ -159,14 +159,14 @@ public static class LabelQualityEvaluator
         }
 
         var names = annotatorIndex.OrderBy(a => a.Value).Select(a => a.Key).ToArray();
-        var alpha = KrippendorffAlpha.Compute(matrix, field.Metric);
+        var categorical = numeric ? null : CategoricalAgreement.Compute(matrix);
+        // Nominal alpha comes with the categorical pass; the other metrics need their own.
+        var alpha = categorical is not null && field.Metric == AlphaMetric.Nominal ? categorical.NominalAlpha : KrippendorffAlpha.Compute(matrix, field.Metric);
         var interval = resamples >= 2 && alpha is not null ? KrippendorffAlpha.Bootstrap(matrix, field.Metric, resamples) : null;
-        CategoricalAgreement? categorical = null;
         IReadOnlyList<PairKappa> pairs = [];
         var confusion = new Dictionary<string, long[]>(StringComparer.Ordinal);
         if (!numeric)
         {
-            categorical = CategoricalAgreement.Compute(matrix);
             var ordinal = field.Kind == LabelFieldKind.Ordinal;
             var linear = ordinal ? CohenKappa.Pairwise(matrix, KappaWeights.Linear) : null;
             var quadratic = ordinal ? CohenKappa.Pairwise(matrix, KappaWeights.Quadratic) : null;
@@ -230,12 +230,13 @@ public static class LabelQualityEvaluator
                 flags[i] ??= Flag(project, label, matrix.ValuesOf(i).Length) is { } flag ? $"{value}: {flag}" : null;
             }
 
-            var alpha = KrippendorffAlpha.Compute(matrix, AlphaMetric.Nominal);
+            var agreement = CategoricalAgreement.Compute(matrix);
+            var alpha = agreement.NominalAlpha;
             var interval = resamples >= 2 && alpha is not null ? KrippendorffAlpha.Bootstrap(matrix, AlphaMetric.Nominal, resamples) : null;
             alphas.Add(alpha);
             lows.Add(interval?.Low);
             highs.Add(interval?.High);
-            categorical.Add(CategoricalAgreement.Compute(matrix));
+            categorical.Add(agreement);
             var pairs = CohenKappa.Pairwise(matrix);
             kappas.Add(pairs.Count == 0 ? null : pairs.Select(p => p.Kappa).Average());
         }
@@ -247,7 +248,7 @@ public static class LabelQualityEvaluator
             outcome[i] = (answers.Count == 0 ? null : set, confidence[i], flags[i]);
         }
 
-        var mean = new CategoricalAgreement(Mean(categorical.Select(c => c.PercentAgreement)), Mean(categorical.Select(c => c.FleissKappa)), Mean(categorical.Select(c => c.GwetAc1)), categorical.Max(c => c.PairableItems));
+        var mean = new CategoricalAgreement(Mean(categorical.Select(c => c.PercentAgreement)), Mean(categorical.Select(c => c.FleissKappa)), Mean(categorical.Select(c => c.GwetAc1)), Mean(categorical.Select(c => c.NominalAlpha)), categorical.Max(c => c.PairableItems));
         return new FieldOutcome(
             Agreement(field, items.Length, labelCount, Mean(alphas), Mean(lows) is { } low && Mean(highs) is { } high ? (low, high) : null, mean, Mean(kappas), [], new Dictionary<string, long[]>()),
             outcome);

@@ -61,6 +61,7 @@ public sealed class AgreementStatisticsTests
         Same(c.GetProperty("percent_agreement"), agreement.PercentAgreement);
         Same(c.GetProperty("fleiss_general"), agreement.FleissKappa);
         Same(c.GetProperty("gwet_ac1"), agreement.GwetAc1);
+        Same(c.GetProperty("alpha").GetProperty("nominal"), agreement.NominalAlpha);
         if (c.TryGetProperty("fleiss_statsmodels", out var statsmodels))
         {
             Same(statsmodels, agreement.FleissKappa);
