@@ -89,6 +89,28 @@ public sealed class AgreementStatisticsTests
     }
 
     [Fact]
+    public void CohenKappa_ManyAnnotators_SparsePathGivesTheSameKappa()
+    {
+        // 1,100 annotators x 3 categories is past the dense table: the per-pair path must agree with it.
+        var c = Case("ties-2x3");
+        var small = Matrix(c);
+        var units = c.GetProperty("units").GetArrayLength();
+        var labels = Enumerable.Range(0, units).SelectMany(i =>
+        {
+            var who = small.AnnotatorsOf(i).ToArray();
+            var values = small.ValuesOf(i).ToArray();
+            return who.Select((a, j) => (i, a == 0 ? 1050 : 3, values[j]));
+        }).ToList();
+        var wide = LabelMatrix.Create(units, 1100, 3, labels);
+
+        var pair = Assert.Single(CohenKappa.Pairwise(wide, KappaWeights.Quadratic));
+
+        Assert.Equal((3, 1050), (pair.A, pair.B));
+        // Annotator 3 here is annotator 1 of the small matrix, so the confusion is transposed; kappa is symmetric.
+        Assert.Equal(CohenKappa.Compute(small, 0, 1, KappaWeights.Quadratic)!.Value, pair.Kappa!.Value, 12);
+    }
+
+    [Fact]
     public void KrippendorffAlpha_PublishedExample_MatchesKrippendorff2011()
     {
         // "Computing Krippendorff's Alpha-Reliability" (2011), section C: 4 coders, 12 units, values 1-5.
