@@ -6,7 +6,7 @@ using Spectre.Console;
 
 namespace LlmOps.Cli;
 
-/// <summary>`llmops label import|report|adjudicate|publish`: labeling QA from the command line.</summary>
+/// <summary>`llmops label tasks|import|report|adjudicate|publish`: labeling QA from the command line.</summary>
 internal static class LabelCommand
 {
     public static Command Create(IAnsiConsole console)
@@ -29,6 +29,26 @@ internal static class LabelCommand
             var batch = (await client.Labeling.Batches.ListAsync(report.Project, cancellationToken)).OrderByDescending(b => b.ImportedAt).First();
             console.MarkupLineInterpolated($"Batch [bold]{batch.BatchId}[/]: {batch.Accepted} answer(s) accepted, {batch.Quarantined} quarantined, {batch.Cancelled} cancelled.");
             Print(console, report);
+            return 0;
+        }));
+
+        var tasksProject = new Argument<string>("project") { Description = "The labeling project." };
+        var from = new Option<string?>("--from") { Description = "Draw items from this dataset version (default: the latest version of the project's dataset)." };
+        var tasks = new Command("tasks", "Build a task set: items drawn by the project's seed, filter and sample, gold mixed in unmarked, each item to <overlap> annotators; written once to labels/<project>/tasks/<set>/ (Label Studio JSON and CSV per annotator).") { tasksProject, from, connection };
+        tasks.SetAction((parse, cancellationToken) => CliErrors.RunAsync(console, async () =>
+        {
+            using var client = await StorageOption.ClientAsync(parse, connection, cancellationToken);
+            var project = await client.Labeling.ProjectAsync(parse.GetValue(tasksProject)!, cancellationToken);
+            var set = await console.Status().StartAsync("Building the task set...", _ => client.Labeling.TaskSets.CreateAsync(project, parse.GetValue(from), cancellationToken));
+            console.MarkupLineInterpolated($"Task set [bold]{set.Id}[/] of {set.Project}: {set.Items.Count} item(s) from {set.Dataset} ({set.Gold.Count} gold), overlap {set.Overlap}.");
+            var table = new Table().AddColumns("Annotator", "Items", "Files").Border(TableBorder.Rounded);
+            foreach (var (annotator, items) in set.Assignments)
+            {
+                var file = Uri.EscapeDataString(annotator);
+                table.AddRow(Markup.Escape(annotator), $"{items.Count}", Markup.Escape($"labels/{LabelTaskSets.FolderOf(set.Project)}{set.Id}/{file}.json, .csv"));
+            }
+
+            console.Write(table);
             return 0;
         }));
 
@@ -88,7 +108,7 @@ internal static class LabelCommand
             return 0;
         }));
 
-        return new Command("label", "Labeling QA: import label files, report agreement, adjudicate, publish labeled versions.") { import, report, adjudicate, publish };
+        return new Command("label", "Labeling QA: build task sets, import label files, report agreement, adjudicate, publish labeled versions.") { tasks, import, report, adjudicate, publish };
     }
 
     private static string Number(double? value) => value is { } v ? v.ToString("0.000", CultureInfo.InvariantCulture) : "-";

@@ -109,7 +109,8 @@ public sealed class LlmOpsClient : IDisposable
             uploaded = await Storage.Container(StorageNames.LabelsContainer).GetBlobClient(name).UploadAsync(file, overwrite: true, cancellationToken);
         }
 
-        return await Labeling.ImportAsync(StorageNames.LabelsContainer, name, uploaded.Value.ETag, cancellationToken);
+        return await Labeling.ImportAsync(StorageNames.LabelsContainer, name, uploaded.Value.ETag, cancellationToken)
+            ?? throw Errors.LlmOpsException.Invalid($"'{name}' is under the project's task sets, not a label file.");
     }
 
     /// <summary>Creates every container, queue and table once (the CLI and notebooks call it on connect).</summary>

@@ -29,6 +29,8 @@ public sealed class LabelQualityCheck(StorageAccount storage, LifecycleCatalog l
 
     public AdjudicationStore Adjudications { get; } = new(storage);
 
+    public LabelTaskSets TaskSets { get; } = new(storage, lineage, clock);
+
     /// <summary>The report's folder under the reports container: <c>labeling/{project}/</c>.</summary>
     public static string FolderOf(string project) => $"labeling/{project}/";
 
@@ -48,12 +50,18 @@ public sealed class LabelQualityCheck(StorageAccount storage, LifecycleCatalog l
 
     /// <summary>
     /// Handles a file under <c>labels/{project}/</c>: the project's gold file re-runs the QA, any other is imported as a
-    /// label batch first. An unknown project or an unreadable file is reported in quarantine and then thrown as invalid.
+    /// label batch first (against the items of the project's task sets, when it has any); the task sets' own files are
+    /// left alone (null). An unknown project or an unreadable file is reported in quarantine and thrown as invalid.
     /// </summary>
-    public async Task<LabelingReport> ImportAsync(string container, string name, ETag etag, CancellationToken cancellationToken)
+    public async Task<LabelingReport?> ImportAsync(string container, string name, ETag etag, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(name);
         var projectName = name.Split('/')[0];
+        if (name.StartsWith(LabelTaskSets.FolderOf(projectName), StringComparison.Ordinal))
+        {
+            return null;
+        }
+
         await using var quarantine = new QuarantineWriter(storage, $"labels/{projectName}", name, etag.ToString());
         LabelingProject project;
         try
@@ -76,7 +84,9 @@ public sealed class LabelQualityCheck(StorageAccount storage, LifecycleCatalog l
         {
             await using var content = await storage.Container(container).GetBlobClient(name)
                 .OpenReadAsync(new BlobOpenReadOptions(allowModifications: false) { Conditions = new BlobRequestConditions { IfMatch = etag } }, cancellationToken);
-            import = await LabelImporter.ReadAsync(content, name, project, cancellationToken: cancellationToken);
+            var sets = await TaskSets.ListAsync(project.Name, cancellationToken);
+            var known = sets.Count == 0 ? null : sets.SelectMany(s => s.Items).ToHashSet(StringComparer.Ordinal);
+            import = await LabelImporter.ReadAsync(content, name, project, known, cancellationToken);
         }
         catch (Exception ex) when (ex is LlmOpsException { Code: ErrorCode.Invalid } or Ingestion.Reading.UnreadableDropException)
         {
@@ -97,9 +107,11 @@ public sealed class LabelQualityCheck(StorageAccount storage, LifecycleCatalog l
         }
 
         var blobNode = LineageIds.Blob(container, name, etag.ToString());
+        var labeled = import.Accepted.Select(a => a.Item).ToHashSet(StringComparer.Ordinal);
+        var fromSets = (await TaskSets.ListAsync(project.Name, cancellationToken)).Where(s => s.Items.Any(labeled.Contains)).Select(s => new LineageDataset(s.Node));
         await lineage.RecordAsync(
             new LineageEvent($"llmops.labels/{project.Name}", LineageIds.StableRunId(blobNode), LineageRelation.DerivedFrom,
-                [new LineageDataset(blobNode)],
+                [new LineageDataset(blobNode), .. fromSets],
                 [new LineageDataset(BatchNode(project.Name, batch.BatchId), new Dictionary<string, string> { ["accepted"] = import.Accepted.Count.ToString(CultureInfo.InvariantCulture), ["quarantined"] = import.Quarantined.Count.ToString(CultureInfo.InvariantCulture) })]),
             cancellationToken);
         logger.LogInformation("Imported {Accepted} label(s) of {Project} from {Blob} as batch {Batch} ({Quarantined} quarantined, {Cancelled} cancelled)",

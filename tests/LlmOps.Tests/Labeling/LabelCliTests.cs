@@ -23,11 +23,38 @@ public sealed class LabelCliTests
                 labeling:
                   projects:
                     - name: topics
-                      source: { dataset: tickets }
+                      source: { dataset: tickets, seed: 5 }
                       fields: [{ name: topic, kind: categorical, values: [refund, login] }]
                       annotators: [ana, ben]
+                      gold: { share: 0.2 }
                 """).Build());
             Assert.Equal(0, (await CliRun.RunAsync(["ingest", tickets, "--source", "tickets", "--lifecycle", lifecycle, .. common])).Exit);
+
+            // Gold answers for two tickets, then a task set: 10 regular items + 2 gold (share 0.2 of 12), overlap 2.
+            using (var setup = new LlmOpsClient(azurite.ConnectionString, prefix))
+            {
+                await setup.Storage.Container(LlmOps.Storage.StorageNames.LabelsContainer).GetBlobClient("topics/gold.jsonl")
+                    .UploadAsync(BinaryData.FromString("{\"item\":\"T-0\",\"field\":\"topic\",\"value\":\"refund\"}\n{\"item\":\"T-1\",\"field\":\"topic\",\"value\":\"login\"}\n"));
+            }
+
+            var (tasks, tasksText) = await CliRun.RunAsync(["label", "tasks", "topics", .. common]);
+            Assert.True(tasks == 0, tasksText);
+            Assert.Contains("12 item(s) from dataset:tickets@", tasksText, StringComparison.Ordinal);
+            Assert.Contains("(2 gold), overlap 2", tasksText, StringComparison.Ordinal);
+            using (var check = new LlmOpsClient(azurite.ConnectionString, prefix))
+            {
+                var set = Assert.Single(await check.Labeling.TaskSets.ListAsync("topics", CancellationToken.None));
+                Assert.Equal(["T-0", "T-1"], set.Gold);
+                Assert.All(set.Assignments.Values, items => Assert.Equal(12, items.Count));
+                var labelsContainer = check.Storage.Container(LlmOps.Storage.StorageNames.LabelsContainer);
+                var anaTasks = (await labelsContainer.GetBlobClient($"topics/tasks/{set.Id}/ana.json").DownloadContentAsync()).Value.Content.ToString();
+                Assert.Contains("\"text\": \"ticket number 3 about a login\"", anaTasks, StringComparison.Ordinal);
+                Assert.DoesNotContain("gold", anaTasks, StringComparison.OrdinalIgnoreCase);
+                Assert.StartsWith("item,text\n", (await labelsContainer.GetBlobClient($"topics/tasks/{set.Id}/ben.csv").DownloadContentAsync()).Value.Content.ToString(), StringComparison.Ordinal);
+                // Built again from the same version and seed: the same set.
+                Assert.Equal(set.Id, (await check.Labeling.TaskSets.CreateAsync(await check.Labeling.ProjectAsync("topics", CancellationToken.None), null, CancellationToken.None)).Id);
+                Assert.Single(await check.Labeling.TaskSets.ListAsync("topics", CancellationToken.None));
+            }
 
             // Ben disagrees on T-3: a tie with two annotators.
             var labels = Path.Combine(folder.FullName, "round-1.csv");
@@ -35,10 +62,11 @@ public sealed class LabelCliTests
             {
                 $"T-{i},ana,topic,{(i % 2 == 0 ? "refund" : "login")}",
                 $"T-{i},ben,topic,{(i % 2 == 0 || i == 3 ? "refund" : "login")}",
-            }), "T-1,zoe,topic,refund"]);
+            }), "T-1,zoe,topic,refund", "T-99,ana,topic,refund"]);
             var (imported, importText) = await CliRun.RunAsync(["label", "import", labels, "--project", "topics", .. common]);
             Assert.True(imported == 0, importText);
-            Assert.Contains("24 answer(s) accepted, 1 quarantined, 0 cancelled", importText, StringComparison.Ordinal);
+            // zoe is no annotator; T-99 is in no task set.
+            Assert.Contains("24 answer(s) accepted, 2 quarantined, 0 cancelled", importText, StringComparison.Ordinal);
             Assert.Contains("Not publishable", importText, StringComparison.Ordinal);
 
             var (refused, refusedText) = await CliRun.RunAsync(["label", "publish", "topics", .. common]);
@@ -70,6 +98,9 @@ public sealed class LabelCliTests
             var upstream = await client.Lineage.QueryAsync(id, LlmOps.Lineage.LineageDirection.Upstream, 3, CancellationToken.None);
             Assert.Contains(upstream.Nodes, n => n.Id.StartsWith("labels:topics@", StringComparison.Ordinal));
             Assert.Contains(upstream.Nodes, n => n.Id.StartsWith("blob:labels/topics/round-1.csv@", StringComparison.Ordinal));
+            var full = await client.Lineage.QueryAsync(id, LlmOps.Lineage.LineageDirection.Upstream, 6, CancellationToken.None);
+            Assert.Contains(full.Nodes, n => n.Id.StartsWith("tasks:topics@", StringComparison.Ordinal));
+            Assert.Contains(full.Nodes, n => n.Id.StartsWith("dataset:tickets@", StringComparison.Ordinal));
 
             // Publishing the same labels again is the same version.
             Assert.Contains(id, (await CliRun.RunAsync(["label", "publish", "topics", .. common])).Output, StringComparison.Ordinal);

@@ -73,7 +73,7 @@ public sealed class LabelQualityCheckTests
         var withBad = export[..^1] + ",{\"id\":9,\"data\":{\"item\":\"item-001\"},\"annotations\":[{\"completed_by\":{\"email\":\"zoe@example.com\"},\"result\":[{\"from_name\":\"intent\",\"type\":\"choices\",\"value\":{\"choices\":[\"tech\"]}}]}]}]";
         var etag = await UploadAsync(labels, $"{Project}/batch-1.json", withBad);
 
-        var report = await qa.ImportAsync(StorageNames.LabelsContainer, $"{Project}/batch-1.json", etag, CancellationToken.None);
+        var report = (await qa.ImportAsync(StorageNames.LabelsContainer, $"{Project}/batch-1.json", etag, CancellationToken.None))!;
 
         Assert.Equal((40, 120), (report.Items, report.Labels));
         var field = Assert.Single(report.Fields);
@@ -100,7 +100,7 @@ public sealed class LabelQualityCheckTests
         // Gold: chloe is wrong on every fifth item, and three of the five gold items are such items.
         var gold = string.Join('\n', new[] { 0, 5, 10, 11, 12 }.Select(i => $"{{\"item\":\"item-{i:000}\",\"field\":\"intent\",\"value\":\"{Intents[i % 3]}\"}}"));
         var goldETag = await UploadAsync(labels, $"{Project}/gold.jsonl", gold);
-        report = await qa.ImportAsync(StorageNames.LabelsContainer, $"{Project}/gold.jsonl", goldETag, CancellationToken.None);
+        report = (await qa.ImportAsync(StorageNames.LabelsContainer, $"{Project}/gold.jsonl", goldETag, CancellationToken.None))!;
         Assert.Single(await qa.Batches.ListAsync(Project));
         var chloe = report.AnnotatorQuality.Single(a => a.Annotator == "chloe");
         Assert.Equal((5, 2), (chloe.GoldLabels, chloe.GoldCorrect));
