@@ -8,6 +8,7 @@ using LlmOps.Development;
 using LlmOps.Embeddings;
 using LlmOps.Evaluation;
 using LlmOps.Ingestion;
+using LlmOps.Labeling;
 using LlmOps.Lifecycle;
 using LlmOps.Monitoring;
 using LlmOps.Storage;
@@ -25,6 +26,7 @@ namespace LlmOps.Cli;
 internal static class DemoCommand
 {
     private const string Source = "tickets";
+    private const string LabelProject = "ticket-intent";
     private const string SampleQuery = "charged twice, refund my card";
 
     public static Command Create(IAnsiConsole console)
@@ -77,6 +79,7 @@ internal static class DemoCommand
         SearchResult? search = null;
         string? indexId = null;
         RetrievalEvaluation? evaluation = null;
+        DatasetManifest? labeled = null;
 
         await console.Status().StartAsync("Publishing the sample lifecycle...", async status =>
         {
@@ -138,6 +141,25 @@ internal static class DemoCommand
                 using var services = new LlmOpsClient(stack.ConnectionString, stack.Prefix);
                 evaluation = await services.Evaluator.EvaluateAsync(RetrievalEvaluator.ParseQueries(ReadSample("samples/support-queries.jsonl")), indexId, cancellationToken: cancellationToken);
                 Done("Retrieval eval, logged as a run", $"recall@5 {evaluation.RecallAtK:0.00}, MRR {evaluation.Mrr:0.00}, nDCG@5 {evaluation.NdcgAtK:0.00} ({evaluation.RunId})");
+
+                status.Status("Dropping annotators' labels under labels/...");
+                var labelFile = $"{LabelProject}/labels-{started:yyyyMMdd-HHmmss}.json";
+                await storage.Container(StorageNames.LabelsContainer).GetBlobClient(labelFile).UploadAsync(BinaryData.FromString(ReadSample("samples/ticket-intent.labels.json")), overwrite: true, cancellationToken);
+                status.Status("Waiting for the blob trigger to check the labels...");
+                var labelReport = await WaitForAsync(
+                    async () => (await services.Labeling.Batches.ListAsync(LabelProject, cancellationToken)).Count > 0 && await services.Labeling.LatestAsync(LabelProject, html: false, cancellationToken) is { } latest
+                        ? latest.ToObjectFromJson<LabelingReport>(JsonSerializerOptions.Web)
+                        : null,
+                    stepTimeout, "the labeling QA report", cancellationToken);
+                Done("Blob trigger: labeling QA", string.Join(", ", labelReport.Fields.Select(f => $"{f.Field} alpha {f.Value:0.00} ({f.Level})")) + $"; {labelReport.Adjudication.Count(a => a.Decision is null)} to adjudicate");
+                foreach (var open in labelReport.Adjudication.Where(a => a.Decision is null))
+                {
+                    // The demo's reviewer takes the first annotator's label; a person decides in label-review.ipynb or with llmops label adjudicate.
+                    await services.Labeling.AdjudicateAsync(LabelProject, new Adjudication(open.Item, open.Field, open.Labels.OrderBy(l => l.Key, StringComparer.Ordinal).First().Value.Split('|'), "demo", "the demo reviewer takes the first annotator's label", DateTimeOffset.UtcNow), cancellationToken);
+                }
+
+                labeled = (await services.Labeling.PublishAsync(LabelProject, cancellationToken)).Manifest;
+                Done("Adjudicate and publish labels", $"{labeled.Id} ({labeled.Records} labeled tickets)");
             }
         });
 
@@ -167,9 +189,9 @@ internal static class DemoCommand
             console.MarkupLineInterpolated($"Quarantined {ingestion.Quarantined} record(s) ({ingestion.QuarantinedByRule}), kept in quarantine/{ingestion.QuarantineFolder}");
         }
 
-        var ok = ingestion?.Status is nameof(IngestionStatus.Published) or nameof(IngestionStatus.Unchanged) && evaluation is not null;
+        var ok = ingestion?.Status is nameof(IngestionStatus.Published) or nameof(IngestionStatus.Unchanged) && evaluation is not null && labeled is not null;
         console.MarkupLine(ok
-            ? "[green]Demo complete:[/] the drop became an immutable dataset version and a searchable embedding index; blob, queue, timer and HTTP triggers all ran on local storage."
+            ? "[green]Demo complete:[/] the drop became an immutable dataset version and a searchable embedding index, and the annotators' labels passed QA into a labeled version; blob, queue, timer and HTTP triggers all ran on local storage."
             : "[red]Demo failed:[/] the sample drop did not become a dataset version.");
         return ok ? 0 : 1;
     }

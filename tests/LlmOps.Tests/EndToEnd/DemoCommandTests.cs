@@ -25,6 +25,9 @@ public sealed class DemoCommandTests
         Assert.Contains("--used--> prep:tickets@v1-", text, StringComparison.Ordinal);
         Assert.Contains("dedup 1, readable 1", text, StringComparison.Ordinal);
         Assert.Contains("email 1", text, StringComparison.Ordinal);
+        Assert.Contains("Blob trigger: labeling QA", text, StringComparison.Ordinal);
+        Assert.Contains("intent alpha 0.83 (reliable), urgency alpha 0.97 (reliable); 1 to adjudicate", text, StringComparison.Ordinal);
+        Assert.Contains("dataset:labels-ticket-intent@", text, StringComparison.Ordinal);
         Assert.Contains("Demo complete", text, StringComparison.Ordinal);
     }
 

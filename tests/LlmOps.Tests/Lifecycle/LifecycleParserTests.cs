@@ -36,6 +36,9 @@ public sealed class LifecycleParserTests
         Assert.Equal(256, lifecycle.Preprocessing.ChunkTokens);
         Assert.Equal(new EmbeddingSettings("local", "lexical-ngram", 384, null, 2048, 300_000), lifecycle.Embedding);
         Assert.Equal([new ReleaseGate("answer_accuracy", 0.7, null), new ReleaseGate("latency_ms", null, 1500)], lifecycle.PromotionGates);
+        var labeling = Assert.Single(lifecycle.Labeling);
+        Assert.Equal(("ticket-intent", "tickets", 3), (labeling.Name, labeling.Dataset, labeling.Overlap));
+        Assert.Equal([LabelFieldKind.Categorical, LabelFieldKind.Ordinal], labeling.Fields.Select(f => f.Kind));
     }
 
     [Fact]
