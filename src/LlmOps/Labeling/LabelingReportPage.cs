@@ -17,8 +17,16 @@ public static class LabelingReportPage
     public static string Render(LabelingReport report)
     {
         ArgumentNullException.ThrowIfNull(report);
-        var html = new StringBuilder("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>");
-        html.Append(Encode($"Labeling QA: {report.Project}")).Append("</title><style>body{font:14px system-ui,sans-serif;margin:24px}table{border-collapse:collapse;margin-bottom:16px}td,th{border:1px solid #ccd;padding:3px 8px;text-align:left}th{background:#eef}.reliable{background:#e6f4ea}.tentative{background:#ffe8b0}.unreliable,.undefined{background:#fdd}svg{margin:4px 16px 16px 0}</style></head><body>");
+        return new StringBuilder("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>")
+            .Append(Encode($"Labeling QA: {report.Project}")).Append("</title></head><body style=\"margin:24px\">")
+            .Append(RenderBody(report)).Append("</body></html>").ToString();
+    }
+
+    /// <summary>The page's content without the document around it (what a notebook cell shows), its styles scoped to it.</summary>
+    public static string RenderBody(LabelingReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        var html = new StringBuilder("<div class=\"llmops-labeling\"><style>.llmops-labeling{font:14px system-ui,sans-serif}.llmops-labeling table{border-collapse:collapse;margin-bottom:16px}.llmops-labeling td,.llmops-labeling th{border:1px solid #ccd;padding:3px 8px;text-align:left}.llmops-labeling th{background:#eef}.llmops-labeling .reliable{background:#e6f4ea}.llmops-labeling .tentative{background:#ffe8b0}.llmops-labeling .unreliable,.llmops-labeling .undefined{background:#fdd}.llmops-labeling svg{margin:4px 16px 16px 0}</style>");
         html.Append(CultureInfo.InvariantCulture, $"<h1>Labeling QA: {Encode(report.Project)}</h1><p>{report.At:u}: {report.Items} item(s), {report.Labels} label(s) by {report.Annotators.Count} annotator(s); consensus by {Encode(report.ConsensusMethod)}.</p>");
         html.Append(report.Publishable ? "<p><b>Publishable</b>: every gate passed.</p>" : "<p><b>Not publishable</b>:</p><ul>");
         if (!report.Publishable)
@@ -97,7 +105,7 @@ public static class LabelingReportPage
             }
         }
 
-        return html.Append("</body></html>").ToString();
+        return html.Append("</div>").ToString();
     }
 
     /// <summary>A k x k heat map: each cell shaded by its share of its row, with its count.</summary>

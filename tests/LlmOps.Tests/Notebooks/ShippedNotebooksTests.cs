@@ -53,9 +53,57 @@ public sealed class ShippedNotebooksTests : IDisposable
     }
 
     [Fact]
+    public async Task LabelReview_OnAGeneratedLabelFile_ShowsAgreementAdjudicatesAndPublishes()
+    {
+        var azurite = await SharedAzurite.GetAsync();
+        var prefix = TestNames.Prefix();
+        // The tickets the project labels, ingested first so the labeled version carries their text.
+        using (var client = new LlmOpsClient(azurite.ConnectionString, prefix))
+        {
+            await client.ProvisionAsync();
+            await client.Lifecycles.PublishAsync(await File.ReadAllTextAsync(RepositoryRoot.Combine("samples", "support-answers.lifecycle.yaml")), "support-answers.lifecycle.yaml", CancellationToken.None);
+            await client.IngestFileAsync(RepositoryRoot.Combine("samples", "support-tickets.jsonl"), "tickets");
+        }
+
+        // A label file the test writes: three annotators agree on 12 tickets' intent and urgency, except a three-way
+        // split on T-1005's intent and chloe's urgency on T-1002.
+        string[] intents = ["account", "billing", "technical", "other"];
+        string[] urgency = ["low", "normal", "high"];
+        var rows = new List<string> { "item,annotator,field,value" };
+        for (var i = 1; i <= 12; i++)
+        {
+            foreach (var (annotator, n) in new[] { ("ana", 0), ("ben", 1), ("chloe", 2) })
+            {
+                var intent = i == 5 ? intents[n] : intents[i % 4];
+                rows.Add($"T-{1000 + i},{annotator},intent,{intent}");
+                rows.Add($"T-{1000 + i},{annotator},urgency,{(i == 2 && annotator == "chloe" ? "high" : urgency[i % 3])}");
+            }
+        }
+
+        var labels = Path.Combine(_folder.FullName, "round-1.csv");
+        await File.WriteAllLinesAsync(labels, rows);
+        var notebook = RepositoryRoot.Combine("notebooks", "label-review.ipynb");
+        var before = await File.ReadAllTextAsync(notebook);
+
+        var (exit, output, written) = await NotebookRun.RunAsync(
+            notebook, Path.Combine(_folder.FullName, "label-review.out.ipynb"),
+            "-p", $"storage={azurite.ConnectionString}", "-p", $"storagePrefix={prefix}", "-p", $"labels={labels}", "-p", "reviewer=test-lead");
+
+        Assert.True(exit == 0, output);
+        Assert.Equal(before, await File.ReadAllTextAsync(notebook));
+        var cells = NotebookRun.CodeCells(written).ToList();
+        Assert.All(cells, c => Assert.DoesNotContain("\"output_type\":\"error\"", NotebookRun.Outputs(c), StringComparison.Ordinal));
+        var all = string.Concat(cells.Select(NotebookRun.Outputs));
+        foreach (var expected in new[] { "krippendorff_alpha", "<svg", "T-1005", "test-lead", "Published dataset:labels-ticket-intent@", "12 item(s), 72 label(s)" })
+        {
+            Assert.Contains(expected, all, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public void ShippedNotebooks_HaveThePolyglotMetadata_VsCodeWrites()
     {
-        foreach (var name in new[] { "experiments.ipynb", "lifecycle-map.ipynb" })
+        foreach (var name in new[] { "experiments.ipynb", "lifecycle-map.ipynb", "label-review.ipynb" })
         {
             var notebook = JsonNode.Parse(File.ReadAllText(RepositoryRoot.Combine("notebooks", name)))!;
             Assert.Equal(".net-csharp", notebook["metadata"]!["kernelspec"]!["name"]!.GetValue<string>());
