@@ -29,6 +29,22 @@ public static class LabelImporter
     public static Task<LabelImport> ReadGoldAsync(Stream stream, string name, LabelingProject project, CancellationToken cancellationToken = default) =>
         ReadAsync(stream, name, new Checker(project ?? throw new ArgumentNullException(nameof(project)), null, gold: true), cancellationToken);
 
+    /// <summary>The project's gold answers from its gold source in the labels container; none when the file is not there.</summary>
+    public static async Task<LabelImport> ReadGoldAsync(Storage.StorageAccount storage, LabelingProject project, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(storage);
+        ArgumentNullException.ThrowIfNull(project);
+        try
+        {
+            await using var content = await storage.Container(Storage.StorageNames.LabelsContainer).GetBlobClient(project.GoldSource).OpenReadAsync(cancellationToken: cancellationToken);
+            return await ReadGoldAsync(content, project.GoldSource, project, cancellationToken);
+        }
+        catch (Azure.RequestFailedException ex) when (ex.Status == 404)
+        {
+            return new LabelImport([], [], 0);
+        }
+    }
+
     private static async Task<LabelImport> ReadAsync(Stream stream, string name, Checker check, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(stream);

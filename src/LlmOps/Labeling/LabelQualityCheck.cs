@@ -35,13 +35,17 @@ public sealed class LabelQualityCheck(StorageAccount storage, LifecycleCatalog l
     public static string FolderOf(string project) => $"labeling/{project}/";
 
     /// <summary>The project named <paramref name="project"/> in any published lifecycle.</summary>
-    public async Task<LabelingProject> ProjectAsync(string project, CancellationToken cancellationToken)
+    public async Task<LabelingProject> ProjectAsync(string project, CancellationToken cancellationToken) =>
+        (await FindAsync(project, cancellationToken)).Project;
+
+    /// <summary>The project and the lifecycle that declares it.</summary>
+    private async Task<(LifecycleDefinition Lifecycle, LabelingProject Project)> FindAsync(string project, CancellationToken cancellationToken)
     {
         foreach (var lifecycle in await lifecycles.ListAsync(cancellationToken))
         {
             if (lifecycle.LabelingProject(project) is { } found)
             {
-                return found;
+                return (lifecycle, found);
             }
         }
 
@@ -63,10 +67,11 @@ public sealed class LabelQualityCheck(StorageAccount storage, LifecycleCatalog l
         }
 
         await using var quarantine = new QuarantineWriter(storage, $"labels/{projectName}", name, etag.ToString());
+        LifecycleDefinition lifecycle;
         LabelingProject project;
         try
         {
-            project = await ProjectAsync(projectName, cancellationToken);
+            (lifecycle, project) = await FindAsync(projectName, cancellationToken);
         }
         catch (LlmOpsException ex) when (ex.Code == ErrorCode.NotFound)
         {
@@ -79,14 +84,20 @@ public sealed class LabelQualityCheck(StorageAccount storage, LifecycleCatalog l
             return await RunAsync(project, cancellationToken);
         }
 
+        var sets = await TaskSets.ListAsync(project.Name, cancellationToken);
         LabelImport import;
         try
         {
             await using var content = await storage.Container(container).GetBlobClient(name)
                 .OpenReadAsync(new BlobOpenReadOptions(allowModifications: false) { Conditions = new BlobRequestConditions { IfMatch = etag } }, cancellationToken);
-            var sets = await TaskSets.ListAsync(project.Name, cancellationToken);
             var known = sets.Count == 0 ? null : sets.SelectMany(s => s.Items).ToHashSet(StringComparer.Ordinal);
-            import = await LabelImporter.ReadAsync(content, name, project, known, cancellationToken);
+            import = Redacted(await LabelImporter.ReadAsync(content, name, project, known, cancellationToken), lifecycle, project);
+        }
+        catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+        {
+            // Deleted or overwritten since the trigger fired: the newer version has a trigger of its own.
+            logger.LogInformation("Skipping {Blob} ({ETag}): it changed or went away before it was read", name, etag);
+            return null;
         }
         catch (Exception ex) when (ex is LlmOpsException { Code: ErrorCode.Invalid } or Ingestion.Reading.UnreadableDropException)
         {
@@ -108,7 +119,7 @@ public sealed class LabelQualityCheck(StorageAccount storage, LifecycleCatalog l
 
         var blobNode = LineageIds.Blob(container, name, etag.ToString());
         var labeled = import.Accepted.Select(a => a.Item).ToHashSet(StringComparer.Ordinal);
-        var fromSets = (await TaskSets.ListAsync(project.Name, cancellationToken)).Where(s => s.Items.Any(labeled.Contains)).Select(s => new LineageDataset(s.Node));
+        var fromSets = sets.Where(s => s.Items.Any(labeled.Contains)).Select(s => new LineageDataset(s.Node));
         await lineage.RecordAsync(
             new LineageEvent($"llmops.labels/{project.Name}", LineageIds.StableRunId(blobNode), LineageRelation.DerivedFrom,
                 [new LineageDataset(blobNode), .. fromSets],
@@ -117,6 +128,32 @@ public sealed class LabelQualityCheck(StorageAccount storage, LifecycleCatalog l
         logger.LogInformation("Imported {Accepted} label(s) of {Project} from {Blob} as batch {Batch} ({Quarantined} quarantined, {Cancelled} cancelled)",
             import.Accepted.Count, project.Name, name, batch.BatchId, import.Quarantined.Count, import.Cancelled);
         return await RunAsync(project, cancellationToken);
+    }
+
+    /// <summary>
+    /// Free-text answers (corrections) and every rejected value through the feature's PII redaction, as the ETL redacts
+    /// records: label files are an ingestion path too, and neither batches nor quarantine keep personal data.
+    /// </summary>
+    private static LabelImport Redacted(LabelImport import, LifecycleDefinition lifecycle, LabelingProject project)
+    {
+        var settings = lifecycle.Preprocessing;
+        if (!settings.Redact)
+        {
+            return import;
+        }
+
+        var redactor = new Ingestion.Transform.PiiRedactor(settings.PiiTypes, settings.CustomPii);
+        var counts = new Dictionary<string, long>();
+        var text = project.Fields.Where(f => f.Kind == LabelFieldKind.Text).Select(f => f.Name).ToHashSet(StringComparer.Ordinal);
+        return import with
+        {
+            Accepted = [.. import.Accepted.Select(a => text.Contains(a.Field) ? a with { Values = [.. a.Values.Select(v => redactor.Redact(v, counts))] } : a)],
+            Quarantined = [.. import.Quarantined.Select(q => q with
+            {
+                Reason = redactor.Redact(q.Reason, counts),
+                Fields = q.Fields?.ToDictionary(f => f.Key, f => f.Value is string v ? (object?)redactor.Redact(v, counts) : f.Value, StringComparer.Ordinal),
+            })],
+        };
     }
 
     /// <summary>Records a reviewer's decision after checking the field and value against the project; the next report applies it.</summary>
@@ -165,9 +202,14 @@ public sealed class LabelQualityCheck(StorageAccount storage, LifecycleCatalog l
     {
         ArgumentNullException.ThrowIfNull(project);
         var answers = await Batches.ReadAnswersAsync(project.Name, cancellationToken).ToListAsync(cancellationToken);
-        var gold = await GoldAsync(project, cancellationToken);
+        var gold = await LabelImporter.ReadGoldAsync(storage, project, cancellationToken);
+        if (gold.Quarantined.Count > 0)
+        {
+            logger.LogWarning("{Count} gold answer(s) of {Project} do not fit its schema and are ignored; first: {Reason}", gold.Quarantined.Count, project.Name, gold.Quarantined[0].Reason);
+        }
+
         var decisions = await Adjudications.ListAsync(project.Name, cancellationToken);
-        return (LabelQualityEvaluator.Evaluate(project, answers, gold, decisions, clock.GetUtcNow(), BootstrapResamples), answers);
+        return (LabelQualityEvaluator.Evaluate(project, answers, gold.Accepted, decisions, clock.GetUtcNow(), BootstrapResamples), answers);
     }
 
     /// <summary>The dataset source name of a project's labeled versions: <c>labels-{project}</c>.</summary>
@@ -268,25 +310,6 @@ public sealed class LabelQualityCheck(StorageAccount storage, LifecycleCatalog l
         catch (RequestFailedException ex) when (ex.Status == 404)
         {
             return null;
-        }
-    }
-
-    private async Task<IReadOnlyList<LabelAnswer>> GoldAsync(LabelingProject project, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await using var content = await storage.Container(StorageNames.LabelsContainer).GetBlobClient(project.GoldSource).OpenReadAsync(cancellationToken: cancellationToken);
-            var gold = await LabelImporter.ReadGoldAsync(content, project.GoldSource, project, cancellationToken);
-            if (gold.Quarantined.Count > 0)
-            {
-                logger.LogWarning("{Count} gold answer(s) of {Project} do not fit its schema and are ignored; first: {Reason}", gold.Quarantined.Count, project.Name, gold.Quarantined[0].Reason);
-            }
-
-            return gold.Accepted;
-        }
-        catch (RequestFailedException ex) when (ex.Status == 404)
-        {
-            return [];
         }
     }
 }

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Azure;
 using LlmOps.Datasets;
 using LlmOps.Errors;
 using LlmOps.Lifecycle;
@@ -55,7 +54,7 @@ public sealed class LabelTaskSets(StorageAccount storage, LineageStore lineage, 
             }
         }
 
-        var gold = await GoldItemsAsync(project, cancellationToken);
+        var gold = (await LabelImporter.ReadGoldAsync(storage, project, cancellationToken)).Accepted.Select(a => a.Item).ToHashSet(StringComparer.Ordinal);
         var random = new Random(project.Seed);
         var regular = Shuffle(texts.Keys.Where(id => !gold.Contains(id)).Order(StringComparer.Ordinal).ToList(), random);
         if (project.Sample is { } sample)
@@ -119,19 +118,6 @@ public sealed class LabelTaskSets(StorageAccount storage, LineageStore lineage, 
         }
 
         return [.. sets.OrderBy(s => s.CreatedAt)];
-    }
-
-    private async Task<HashSet<string>> GoldItemsAsync(LabelingProject project, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await using var content = await storage.Container(StorageNames.LabelsContainer).GetBlobClient(project.GoldSource).OpenReadAsync(cancellationToken: cancellationToken);
-            return (await LabelImporter.ReadGoldAsync(content, project.GoldSource, project, cancellationToken)).Accepted.Select(a => a.Item).ToHashSet(StringComparer.Ordinal);
-        }
-        catch (RequestFailedException ex) when (ex.Status == 404)
-        {
-            return [];
-        }
     }
 
     /// <summary>A seeded Fisher-Yates shuffle (the same seed, the same order).</summary>

@@ -125,6 +125,36 @@ public sealed class LabelQualityCheckTests
     }
 
     [Fact]
+    public async Task Import_CorrectionsAndRejectedValues_ArePiiRedacted()
+    {
+        var (client, labels) = await ConnectAsync(Lifecycle().Replace(
+            "fields: [{ name: intent, kind: categorical, values: [billing, tech, other] }]",
+            "fields: [{ name: intent, kind: categorical, values: [billing, tech, other] }, { name: correction, kind: text }]",
+            StringComparison.Ordinal));
+        using var _ = client;
+        var etag = await UploadAsync(labels, $"{Project}/fixes.csv", """
+            item,annotator,field,value
+            item-001,ana,correction,Refund sent; mail jane.doe@example.com or call +1 415 555 0100
+            item-001,ana,intent,jane.doe@example.com
+            """);
+
+        await client.Labeling.ImportAsync(StorageNames.LabelsContainer, $"{Project}/fixes.csv", etag, CancellationToken.None);
+
+        var answer = Assert.Single(await client.Labeling.Batches.ReadAnswersAsync(Project).ToListAsync());
+        Assert.Equal("Refund sent; mail [EMAIL] or call [PHONE]", Assert.Single(answer.Values));
+        var quarantine = client.Storage.Container(StorageNames.QuarantineContainer);
+        await foreach (var blob in quarantine.GetBlobsAsync(new Azure.Storage.Blobs.Models.GetBlobsOptions { Prefix = $"labels/{Project}/" }))
+        {
+            var content = (await quarantine.GetBlobClient(blob.Name).DownloadContentAsync()).Value.Content;
+            var text = blob.Name.EndsWith(".gz", StringComparison.Ordinal)
+                ? await new StreamReader(new System.IO.Compression.GZipStream(content.ToStream(), System.IO.Compression.CompressionMode.Decompress)).ReadToEndAsync()
+                : content.ToString();
+            Assert.DoesNotContain("jane.doe", text, StringComparison.Ordinal);
+            Assert.Contains(blob.Name.EndsWith(".gz", StringComparison.Ordinal) ? "[EMAIL]" : "\"value\":1", text, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task Import_UnknownProjectOrUnreadableFile_IsInvalidWithAQuarantineReport()
     {
         var (client, labels) = await ConnectAsync(Lifecycle());
