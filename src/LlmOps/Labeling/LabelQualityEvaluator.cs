@@ -24,6 +24,9 @@ public static class LabelQualityEvaluator
         ArgumentNullException.ThrowIfNull(labels);
         ArgumentNullException.ThrowIfNull(gold);
         ArgumentNullException.ThrowIfNull(adjudications);
+        // Answers stored under an earlier version of the project (an annotator or value since removed) no longer count.
+        var all = labels;
+        labels = [.. labels.Where(l => project.Annotators.Contains(l.Annotator, StringComparer.Ordinal) && project.Field(l.Field) is { } f && LabelImporter.ValueProblem(f, l.Values) is null)];
         var items = labels.Select(l => l.Item).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
         var itemIndex = items.Select((item, i) => (item, i)).ToDictionary(x => x.item, x => x.i, StringComparer.Ordinal);
         var annotators = project.Annotators;
@@ -136,6 +139,7 @@ public static class LabelQualityEvaluator
         return new LabelingReport(project.Name, at, items.Length, labels.Count, annotators, SnakeCase.Of(project.Consensus), fields, annotatorQuality, adjudication, reasons.Count == 0, reasons)
         {
             Consensus = consensus,
+            IgnoredLabels = all.Count - labels.Count,
         };
     }
 

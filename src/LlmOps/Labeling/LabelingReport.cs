@@ -24,4 +24,7 @@ public sealed record LabelingReport(
 {
     [JsonIgnore]
     public IReadOnlyList<ConsensusValue> Consensus { get; init; } = [];
+
+    /// <summary>Stored answers that no longer fit the project (an annotator, field or value since removed from the lifecycle).</summary>
+    public int IgnoredLabels { get; init; }
 }

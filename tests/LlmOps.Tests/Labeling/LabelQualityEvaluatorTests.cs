@@ -49,6 +49,20 @@ public sealed class LabelQualityEvaluatorTests
     }
 
     [Fact]
+    public void Evaluate_AnswersTheProjectNoLongerHas_AreIgnoredAndCounted()
+    {
+        var labels = Labels((_, _) => false);
+        labels.Add(new LabelAnswer("item-000", "zoe", "intent", ["billing"]));
+        labels.Add(new LabelAnswer("item-001", "ana", "mood", ["happy"]));
+        labels.Add(new LabelAnswer("item-002", "ben", "intent", ["refund"]));
+
+        var report = LabelQualityEvaluator.Evaluate(Project(), labels, [], [], Now, bootstrapResamples: 0);
+
+        Assert.Equal((180, 3), (report.Labels, report.IgnoredLabels));
+        Assert.True(report.Publishable, string.Join("; ", report.Reasons));
+    }
+
+    [Fact]
     public void Evaluate_RandomLabels_IsRefusedNamingTheFieldAndStatistic()
     {
         var random = new Random(3);
