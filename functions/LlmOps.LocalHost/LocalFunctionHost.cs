@@ -61,8 +61,10 @@ public sealed class LocalFunctionHost : IAsyncDisposable
         });
         builder.Services.Configure<HostOptions>(o =>
         {
-            // Listeners give their handlers ShutdownTimeout, then cancel them and hand their input back.
+            // Listeners give their handlers ShutdownTimeout, then cancel them and hand their input back; they drain side
+            // by side, so a stop waits for the slowest listener, not for the sum of them (one more per blob trigger).
             o.ShutdownTimeout = options.ShutdownTimeout + TimeSpan.FromSeconds(15);
+            o.ServicesStopConcurrently = true;
         });
         builder.Services.AddLlmOps(builder.Configuration);
         builder.Services.AddSingleton(options);

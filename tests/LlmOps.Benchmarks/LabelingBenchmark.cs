@@ -11,11 +11,11 @@ namespace LlmOps.Benchmarks;
 /// </summary>
 internal static class LabelingBenchmark
 {
-    public static IReadOnlyList<(string Metric, string Value)> Run(int items, int annotators)
+    public static IReadOnlyList<(string Metric, string Value)> Run(int items, int annotators, double missing)
     {
         var rows = new List<(string, string)>();
-        var small = Generate(items, annotators, seed: 1);
-        var large = Generate(items * 10, annotators, seed: 2);
+        var small = Generate(items, annotators, missing, seed: 1);
+        var large = Generate(items * 10, annotators, missing, seed: 2);
         var runs = Repeated.RunAsync(_ =>
         {
             var (countSmall, statsSmall) = Measure(small);
@@ -67,8 +67,8 @@ internal static class LabelingBenchmark
         return (count, clock.Elapsed.TotalSeconds);
     }
 
-    /// <summary>Each item has a true category; each annotator gives it 80% of the time, otherwise a random one; 5% of labels are missing.</summary>
-    private static LabelMatrix Generate(int items, int annotators, int seed)
+    /// <summary>Each item has a true category; each annotator gives it 80% of the time, otherwise a random one; a share <paramref name="missing"/> of labels is left out.</summary>
+    private static LabelMatrix Generate(int items, int annotators, double missing, int seed)
     {
         var random = new Random(seed);
         var labels = new List<(int, int, double)>(items * annotators);
@@ -77,7 +77,7 @@ internal static class LabelingBenchmark
             var truth = random.Next(5);
             for (var a = 0; a < annotators; a++)
             {
-                if (random.NextDouble() < 0.05)
+                if (missing > 0 && random.NextDouble() < missing)
                 {
                     continue;
                 }

@@ -13,7 +13,7 @@ using LlmOps.Storage;
 //   csv    --csv-mb 50                                          own CSV reader against Sylvan.Data.Csv
 //   tracking --points 100000 --nodes 10000                      metric logging batched vs individual; lineage walks of depth 6
 //   embeddings --vectors 200000 --dimensions 384                local embedder, exact search bandwidth, incremental refresh
-//   labeling --items 200000 --annotators 5                     alpha, Fleiss and pairwise kappa against a counting pass; 10x the labels
+//   labeling --items 200000 --annotators 5 --missing-percent 0  alpha, Fleiss and pairwise kappa against a counting pass; 10x the labels
 //   drift --rows 1000000 --columns 20 --mmd-n 5000 --mmd-dimensions 1536 --permutations 100   drift statistics vs straightforward code
 var suites = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal) && !int.TryParse(a, out _)).ToHashSet(StringComparer.Ordinal);
 if (suites.Count == 0)
@@ -37,7 +37,7 @@ if (suites.Contains("drift"))
 
 if (suites.Contains("labeling"))
 {
-    rows.AddRange(LabelingBenchmark.Run(Argument("--items", 200_000), Argument("--annotators", 5)));
+    rows.AddRange(LabelingBenchmark.Run(Argument("--items", 200_000), Argument("--annotators", 5), Argument("--missing-percent", 0) / 100d));
 }
 
 if (suites.Contains("csv"))
