@@ -75,7 +75,15 @@ public sealed partial class UpCommandTests
                 System.Diagnostics.Process.Start("kill", ["-TERM", up.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
             }
 
-            await terminal.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(45));
+            try
+            {
+                await terminal.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(45));
+            }
+            catch (TimeoutException)
+            {
+                Assert.Fail($"llmops up did not exit within 45 s of {stop}; its output:{Environment.NewLine}{output}");
+            }
+
             Assert.True(terminal.ExitCode == 0, output.ToString());
             Assert.DoesNotContain("Connection refused", output.ToString(), StringComparison.Ordinal);
             Assert.DoesNotContain("stopped listening", output.ToString(), StringComparison.Ordinal);
