@@ -67,8 +67,20 @@ public sealed partial class UpCommandTests
 
             if (stop == "ctrl-c")
             {
-                await terminal.StandardInput.WriteAsync('\u0003');
-                await terminal.StandardInput.FlushAsync();
+                // Ctrl+C as the terminal's line discipline sees it. A ^C typed while .NET's console is still setting
+                // the terminal up can be discarded with the pending input (seen on a machine's first run); a person
+                // presses again, and so does this test, until the stop has begun.
+                await Eventually.UntilAsync(
+                    async () =>
+                    {
+                        await terminal.StandardInput.WriteAsync('\u0003');
+                        await terminal.StandardInput.FlushAsync();
+                        await Task.Delay(TimeSpan.FromSeconds(1));
+                        return output.ToString().Contains("Stopping:", StringComparison.Ordinal) || terminal.HasExited;
+                    },
+                    stopping => stopping,
+                    "Ctrl+C to start the stop",
+                    TimeSpan.FromSeconds(30));
             }
             else
             {
