@@ -44,19 +44,21 @@ public sealed class LabelTaskSets(StorageAccount storage, LineageStore lineage, 
                 ?? throw LlmOpsException.NothingToCompare($"Source '{project.Dataset}' has no dataset version yet: ingest a drop first.");
         }
 
+        // Two passes over the version: the ids that pass the filter first, then the texts of the items drawn only, so a
+        // large version's text never sits in memory whole.
         var filter = project.Filter is null ? null : LabelingFilter.TryParse(project.Filter);
-        var texts = new Dictionary<string, string>(StringComparer.Ordinal);
+        var candidates = new HashSet<string>(StringComparer.Ordinal);
         await foreach (var record in datasets.ReadRecordsAsync(version, cancellationToken))
         {
             if (filter is null || filter.Matches(record.Fields))
             {
-                texts.TryAdd(record.Id, record.Text);
+                candidates.Add(record.Id);
             }
         }
 
         var gold = (await LabelImporter.ReadGoldAsync(storage, project, cancellationToken)).Accepted.Select(a => a.Item).ToHashSet(StringComparer.Ordinal);
         var random = new Random(project.Seed);
-        var regular = Shuffle(texts.Keys.Where(id => !gold.Contains(id)).Order(StringComparer.Ordinal).ToList(), random);
+        var regular = Shuffle(candidates.Where(id => !gold.Contains(id)).Order(StringComparer.Ordinal).ToList(), random);
         if (project.Sample is { } sample)
         {
             regular = [.. regular.Take(sample)];
@@ -68,6 +70,16 @@ public sealed class LabelTaskSets(StorageAccount storage, LineageStore lineage, 
         if (items.Count == 0)
         {
             throw LlmOpsException.NothingToCompare($"No item of {version.Id} passes the project's filter ({project.Filter ?? "none"}).");
+        }
+
+        var drawn = items.ToHashSet(StringComparer.Ordinal);
+        var texts = new Dictionary<string, string>(StringComparer.Ordinal);
+        await foreach (var record in datasets.ReadRecordsAsync(version, cancellationToken))
+        {
+            if (drawn.Contains(record.Id))
+            {
+                texts.TryAdd(record.Id, record.Text);
+            }
         }
 
         var assignments = TaskAssignment.Assign(items, project.Annotators, project.Overlap, project.Seed);
