@@ -84,7 +84,8 @@ public static class LabelImporter
 
     private static async Task ReadLabelStudioAsync(Stream stream, string name, Checker check, CancellationToken cancellationToken)
     {
-        Stream input = DropReader.IsGzip(name) ? new System.IO.Compression.GZipStream(stream, System.IO.Compression.CompressionMode.Decompress, leaveOpen: true) : stream;
+        // Gzip through the same integrity stream as drops: CRC and size checked, decompression bombs refused.
+        Stream input = DropReader.IsGzip(name) ? new GzipIntegrityStream(new NonDisposingStream(stream), DecompressionLimits.Default, name) : stream;
         await using var owned = ReferenceEquals(input, stream) ? null : input;
         long index = 0;
         try
@@ -98,6 +99,10 @@ public static class LabelImporter
         catch (JsonException ex)
         {
             throw LlmOpsException.Invalid($"'{name}' is not a Label Studio JSON export (a JSON array of tasks): {ex.Message}", ex);
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new UnreadableDropException($"'{name}' is not valid gzip: {ex.Message}", ex);
         }
     }
 

@@ -115,6 +115,23 @@ public sealed class LabelImporterTests
     }
 
     [Fact]
+    public async Task LabelStudioExport_GzipBomb_IsRefusedAsTheEtlRefusesDrops()
+    {
+        // 20 MB of whitespace inside an array compresses far beyond the default 100:1 ratio.
+        using var compressed = new MemoryStream();
+        await using (var gzip = new System.IO.Compression.GZipStream(compressed, System.IO.Compression.CompressionLevel.SmallestSize, leaveOpen: true))
+        {
+            gzip.Write("["u8);
+            gzip.Write(Enumerable.Repeat((byte)' ', 20 << 20).ToArray());
+            gzip.Write("]"u8);
+        }
+
+        compressed.Position = 0;
+        var error = await Assert.ThrowsAsync<LlmOps.Ingestion.Reading.UnreadableDropException>(() => LabelImporter.ReadAsync(compressed, "export.json.gz", Project));
+        Assert.Contains("decompression bomb", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task LabelStudioExport_NotAnArray_IsAClearError()
     {
         var error = await ExpectError.ThrowsAsync(ErrorCode.Invalid, () => Read("{\"tasks\": []}", "export.json"));
