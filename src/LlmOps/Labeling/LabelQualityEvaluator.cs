@@ -38,6 +38,7 @@ public static class LabelQualityEvaluator
         var consensus = new List<ConsensusValue>();
         var adjudication = new List<AdjudicationItem>();
         var quality = annotators.ToDictionary(a => a, _ => new Tally(), StringComparer.Ordinal);
+        var everyone = new Tally(); // every answer: an annotator's others are everyone less the annotator
         foreach (var field in project.Fields)
         {
             var answers = labels.Where(l => l.Field == field.Name).ToList();
@@ -77,16 +78,13 @@ public static class LabelQualityEvaluator
                     continue;
                 }
 
-                var others = byItem[item].Count();
+                var labelsOnItem = byItem[item].Count();
                 foreach (var answer in byItem[item])
                 {
                     var tally = quality[answer.Annotator];
                     tally.Labels++;
                     tally.Count(field.Name, answer.Values);
-                    foreach (var other in quality.Where(q => q.Key != answer.Annotator))
-                    {
-                        other.Value.CountOther(field.Name, answer.Values);
-                    }
+                    everyone.Count(field.Name, answer.Values);
 
                     if (goldAnswers.TryGetValue((item, field.Name), out var expected))
                     {
@@ -94,7 +92,7 @@ public static class LabelQualityEvaluator
                         tally.GoldCorrect += Same(field, expected, answer.Values) ? 1 : 0;
                     }
 
-                    if (others >= 2 && values is not null && field.Kind != LabelFieldKind.Numeric)
+                    if (labelsOnItem >= 2 && values is not null && field.Kind != LabelFieldKind.Numeric)
                     {
                         tally.ConsensusLabels++;
                         tally.ConsensusAgreeing += Same(field, values, answer.Values) ? 1 : 0;
@@ -109,7 +107,7 @@ public static class LabelQualityEvaluator
             return new AnnotatorQuality(a, t.Labels, t.GoldLabels, t.GoldCorrect,
                 t.GoldLabels == 0 ? null : (double)t.GoldCorrect / t.GoldLabels,
                 t.ConsensusLabels == 0 ? null : (double)t.ConsensusAgreeing / t.ConsensusLabels,
-                Shares(t.Given), Shares(t.Others));
+                Shares(t.Given), Shares(everyone.Less(t)));
         }).ToList();
 
         var reasons = new List<string>();
@@ -171,11 +169,12 @@ public static class LabelQualityEvaluator
         var confusion = new Dictionary<string, long[]>(StringComparer.Ordinal);
         if (!numeric)
         {
-            var ordinal = field.Kind == LabelFieldKind.Ordinal;
-            var linear = ordinal ? CohenKappa.Pairwise(matrix, KappaWeights.Linear) : null;
-            var quadratic = ordinal ? CohenKappa.Pairwise(matrix, KappaWeights.Quadratic) : null;
-            pairs = [.. CohenKappa.Pairwise(matrix).Select((p, i) => new PairKappa(names[p.A], names[p.B], p.Items, p.Kappa, linear?[i].Kappa, quadratic?[i].Kappa))];
+            // One pass counts each pair's confusion matrix; the weighted kappas of an ordinal field come from the same matrices.
             var k = field.Values.Count;
+            var ordinal = field.Kind == LabelFieldKind.Ordinal;
+            pairs = [.. CohenKappa.Pairwise(matrix).Select(p => new PairKappa(names[p.A], names[p.B], p.Items, p.Kappa,
+                ordinal ? CohenKappa.FromConfusion(p.Confusion, k, KappaWeights.Linear).Kappa : null,
+                ordinal ? CohenKappa.FromConfusion(p.Confusion, k, KappaWeights.Quadratic).Kappa : null))];
             for (var i = 0; i < items.Length; i++)
             {
                 if (agreed.Items[i].Value is not { } truth)
@@ -348,19 +347,18 @@ public static class LabelQualityEvaluator
 
         public int ConsensusAgreeing { get; set; }
 
+        /// <summary>Per field, how often each value was given.</summary>
         public Dictionary<string, Dictionary<string, long>> Given { get; } = new(StringComparer.Ordinal);
 
-        public Dictionary<string, Dictionary<string, long>> Others { get; } = new(StringComparer.Ordinal);
+        /// <summary>Per field, how many answers (a multi-label answer may give no value).</summary>
+        private Dictionary<string, long> Answers { get; } = new(StringComparer.Ordinal);
 
-        public void Count(string field, IReadOnlyList<string> values) => Add(Given, field, values);
-
-        public void CountOther(string field, IReadOnlyList<string> values) => Add(Others, field, values);
-
-        private static void Add(Dictionary<string, Dictionary<string, long>> counts, string field, IReadOnlyList<string> values)
+        public void Count(string field, IReadOnlyList<string> values)
         {
-            if (!counts.TryGetValue(field, out var perValue))
+            Answers[field] = Answers.GetValueOrDefault(field) + 1;
+            if (!Given.TryGetValue(field, out var perValue))
             {
-                counts[field] = perValue = new Dictionary<string, long>(StringComparer.Ordinal);
+                Given[field] = perValue = new Dictionary<string, long>(StringComparer.Ordinal);
             }
 
             foreach (var value in values)
@@ -368,5 +366,15 @@ public static class LabelQualityEvaluator
                 perValue[value] = perValue.GetValueOrDefault(value) + 1;
             }
         }
+
+        /// <summary>These counts less <paramref name="one"/>'s: the fields others answered, and the values they gave.</summary>
+        public Dictionary<string, Dictionary<string, long>> Less(Tally one) =>
+            Given.Where(f => Answers[f.Key] > one.Answers.GetValueOrDefault(f.Key)).ToDictionary(
+                f => f.Key,
+                f => f.Value
+                    .Select(v => (v.Key, Count: v.Value - (one.Given.TryGetValue(f.Key, out var own) ? own.GetValueOrDefault(v.Key) : 0)))
+                    .Where(v => v.Count > 0)
+                    .ToDictionary(v => v.Key, v => v.Count, StringComparer.Ordinal),
+                StringComparer.Ordinal);
     }
 }

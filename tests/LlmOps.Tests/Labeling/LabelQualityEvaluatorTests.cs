@@ -49,6 +49,22 @@ public sealed class LabelQualityEvaluatorTests
     }
 
     [Fact]
+    public void Evaluate_OrdinalField_PairKappasMatchScikitLearnWeights()
+    {
+        // The ties-2x3 vectors (generate.py): scikit-learn gives 0.0909 unweighted, 0.1111 linear, 0.1304 quadratic.
+        string[] levels = ["low", "mid", "high"];
+        (int A, int B)[] pairs = [(0, 0), (0, 1), (1, 0), (1, 1), (2, 2), (2, 0), (0, 2), (1, 2), (2, 1), (0, 0)];
+        var labels = pairs.SelectMany((p, i) => new[] { Answer(i, "ana", levels[p.A], "level"), Answer(i, "ben", levels[p.B], "level") }).ToList();
+        var project = Project(fields: "[{ name: level, kind: ordinal, values: [low, mid, high], statistic: cohen_kappa }]", annotators: "[ana, ben]", overlap: 2);
+
+        var pair = Assert.Single(LabelQualityEvaluator.Evaluate(project, labels, [], [], Now, bootstrapResamples: 0).Fields[0].PairwiseKappa);
+
+        Assert.Equal(0.0909090909, pair.Kappa!.Value, 9);
+        Assert.Equal(0.1111111111, pair.LinearKappa!.Value, 9);
+        Assert.Equal(0.1304347826, pair.QuadraticKappa!.Value, 9);
+    }
+
+    [Fact]
     public void Evaluate_AnswersTheProjectNoLongerHas_AreIgnoredAndCounted()
     {
         var labels = Labels((_, _) => false);
@@ -60,6 +76,19 @@ public sealed class LabelQualityEvaluatorTests
 
         Assert.Equal((180, 3), (report.Labels, report.IgnoredLabels));
         Assert.True(report.Publishable, string.Join("; ", report.Reasons));
+    }
+
+    [Fact]
+    public void Evaluate_LabelDistribution_EachAnnotatorAgainstTheOthers()
+    {
+        // Ana and Ben give each intent to a third of the items; Chloe says "other" every time.
+        var labels = Labels((_, _) => false).Select(l => l.Annotator == "chloe" ? l with { Values = ["other"] } : l).ToList();
+
+        var quality = LabelQualityEvaluator.Evaluate(Project(), labels, [], [], Now, bootstrapResamples: 0).AnnotatorQuality.ToDictionary(a => a.Annotator);
+
+        Assert.Equal(1.0, quality["chloe"].Distribution["intent"]["other"]);
+        Assert.All(Intents, intent => Assert.Equal(1.0 / 3, quality["chloe"].OthersDistribution["intent"][intent], 12));
+        Assert.Equal((1.0 / 6, 1.0 / 6, 2.0 / 3), (quality["ana"].OthersDistribution["intent"]["billing"], quality["ana"].OthersDistribution["intent"]["tech"], quality["ana"].OthersDistribution["intent"]["other"]));
     }
 
     [Fact]
