@@ -76,7 +76,7 @@ internal static class LabelCommand
             var project = await client.Labeling.ProjectAsync(name, cancellationToken);
             if (parse.GetValue(item) is not { } itemId)
             {
-                var (current, _) = await client.Labeling.EvaluateAsync(project, cancellationToken);
+                var current = await client.Labeling.EvaluateAsync(project, cancellationToken);
                 var table = new Table().AddColumns("Item", "Field", "Why", "Labels", "Decision").Border(TableBorder.Rounded);
                 foreach (var entry in current.Adjudication)
                 {

@@ -169,6 +169,22 @@ public sealed class DatasetStore(StorageAccount storage)
         }
     }
 
+    /// <summary>The text of each record of <paramref name="manifest"/> whose id is in <paramref name="ids"/> (one pass; only those texts are kept).</summary>
+    public async Task<Dictionary<string, string>> ReadTextsAsync(DatasetManifest manifest, IReadOnlySet<string> ids, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        var texts = new Dictionary<string, string>(StringComparer.Ordinal);
+        await foreach (var record in ReadRecordsAsync(manifest, cancellationToken))
+        {
+            if (ids.Contains(record.Id))
+            {
+                texts.TryAdd(record.Id, record.Text);
+            }
+        }
+
+        return texts;
+    }
+
     public async Task<DatasetDiff> DiffAsync(DatasetManifest from, DatasetManifest to, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(from);

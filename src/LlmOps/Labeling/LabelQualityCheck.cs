@@ -184,7 +184,7 @@ public sealed class LabelQualityCheck(StorageAccount storage, LifecycleCatalog l
 
     private async Task<LabelingReport> RunAsync(LabelingProject project, CancellationToken cancellationToken)
     {
-        var (report, _) = await EvaluateAsync(project, cancellationToken);
+        var report = await EvaluateAsync(project, cancellationToken);
         var folder = FolderOf(project.Name);
         var stamped = $"{folder}{report.At.UtcDateTime:yyyyMMdd'T'HHmmssfff'Z'}/";
         var reports = storage.Container(StorageNames.ReportsContainer);
@@ -197,8 +197,8 @@ public sealed class LabelQualityCheck(StorageAccount storage, LifecycleCatalog l
         return report;
     }
 
-    /// <summary>The QA of the project as it stands, with the answers it used; nothing is written.</summary>
-    public async Task<(LabelingReport Report, IReadOnlyList<LabelAnswer> Answers)> EvaluateAsync(LabelingProject project, CancellationToken cancellationToken)
+    /// <summary>The QA of the project as it stands; nothing is written.</summary>
+    public async Task<LabelingReport> EvaluateAsync(LabelingProject project, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(project);
         var answers = await Batches.ReadAnswersAsync(project.Name, cancellationToken).ToListAsync(cancellationToken);
@@ -209,7 +209,7 @@ public sealed class LabelQualityCheck(StorageAccount storage, LifecycleCatalog l
         }
 
         var decisions = await Adjudications.ListAsync(project.Name, cancellationToken);
-        return (LabelQualityEvaluator.Evaluate(project, answers, gold.Accepted, decisions, clock.GetUtcNow(), BootstrapResamples), answers);
+        return LabelQualityEvaluator.Evaluate(project, answers, gold.Accepted, decisions, clock.GetUtcNow(), BootstrapResamples);
     }
 
     /// <summary>The dataset source name of a project's labeled versions: <c>labels-{project}</c>.</summary>
@@ -223,15 +223,18 @@ public sealed class LabelQualityCheck(StorageAccount storage, LifecycleCatalog l
     /// </summary>
     public async Task<(DatasetManifest Manifest, LabelingReport Report)> PublishAsync(string projectName, CancellationToken cancellationToken)
     {
-        var project = await ProjectAsync(projectName, cancellationToken);
-        var feature = (await lifecycles.ListAsync(cancellationToken)).First(l => l.LabelingProject(projectName) is not null).Feature;
-        var (report, _) = await EvaluateAsync(project, cancellationToken);
+        var (lifecycle, project) = await FindAsync(projectName, cancellationToken);
+        var report = await EvaluateAsync(project, cancellationToken);
         if (!report.Publishable)
         {
             throw new LlmOpsException(ErrorCode.GateRefused, $"The labels of '{project.Name}' are not publishable:" + string.Concat(report.Reasons.Select(r => Environment.NewLine + "  - " + r)));
         }
 
-        var texts = await ItemTextsAsync(project, report.Consensus.Select(c => c.Item).ToHashSet(StringComparer.Ordinal), cancellationToken);
+        // Each item's text from the latest version of the project's dataset, when it has one.
+        var datasets = new DatasetStore(storage);
+        var texts = project.Dataset is not null && await datasets.LatestAsync(project.Dataset, cancellationToken) is { } latest
+            ? await datasets.ReadTextsAsync(latest, report.Consensus.Select(c => c.Item).ToHashSet(StringComparer.Ordinal), cancellationToken)
+            : [];
         var source = LabeledSource(project.Name);
         await using var spool = new DatasetSpool();
         long line = 0;
@@ -264,11 +267,11 @@ public sealed class LabelQualityCheck(StorageAccount storage, LifecycleCatalog l
         var preprocessing = $"labeling:{project.Name}/{SnakeCase.Of(project.Consensus)}";
         var batches = await Batches.ListAsync(project.Name, cancellationToken);
         var draft = new DatasetManifest(
-            DatasetVersionWriter.VersionId(source, contentSha, preprocessing, schema), feature, source, preprocessing, contentSha, schema, [],
+            DatasetVersionWriter.VersionId(source, contentSha, preprocessing, schema), lifecycle.Feature, source, preprocessing, contentSha, schema, [],
             line, 0, 0, $"{StorageNames.ReportsContainer}/{FolderOf(project.Name)}", string.Join(",", batches.Select(b => b.BatchId)),
             new DatasetQuality(report.Items, line, 0, 0, 0, new Dictionary<string, long>()), new Dictionary<string, long>(), new Dictionary<string, long>(), clock.GetUtcNow());
         var (manifest, _) = await new DatasetVersionWriter(storage).PublishAsync(spool, draft, cancellationToken);
-        await new DatasetStore(storage).CatalogAsync(manifest, cancellationToken);
+        await datasets.CatalogAsync(manifest, cancellationToken);
         await lineage.RecordAsync(
             new LineageEvent($"llmops.labels/{project.Name}", LineageIds.StableRunId(manifest.Id), LineageRelation.DerivedFrom,
                 [.. batches.Select(b => new LineageDataset(BatchNode(project.Name, b.BatchId)))],
@@ -276,27 +279,6 @@ public sealed class LabelQualityCheck(StorageAccount storage, LifecycleCatalog l
             cancellationToken);
         logger.LogInformation("Published {Items} labeled item(s) of {Project} as {Version}", line, project.Name, manifest.Id);
         return (manifest, report);
-    }
-
-    /// <summary>The text of each labeled item from the latest version of the project's dataset, when it has one.</summary>
-    private async Task<Dictionary<string, string>> ItemTextsAsync(LabelingProject project, HashSet<string> items, CancellationToken cancellationToken)
-    {
-        var texts = new Dictionary<string, string>(StringComparer.Ordinal);
-        var datasets = new DatasetStore(storage);
-        if (project.Dataset is null || await datasets.LatestAsync(project.Dataset, cancellationToken) is not { } latest)
-        {
-            return texts;
-        }
-
-        await foreach (var record in datasets.ReadRecordsAsync(latest, cancellationToken))
-        {
-            if (items.Contains(record.Id))
-            {
-                texts[record.Id] = record.Text;
-            }
-        }
-
-        return texts;
     }
 
     /// <summary>The latest report of a project, or null when it has none yet.</summary>

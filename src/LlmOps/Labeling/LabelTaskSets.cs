@@ -72,15 +72,7 @@ public sealed class LabelTaskSets(StorageAccount storage, LineageStore lineage, 
             throw LlmOpsException.NothingToCompare($"No item of {version.Id} passes the project's filter ({project.Filter ?? "none"}).");
         }
 
-        var drawn = items.ToHashSet(StringComparer.Ordinal);
-        var texts = new Dictionary<string, string>(StringComparer.Ordinal);
-        await foreach (var record in datasets.ReadRecordsAsync(version, cancellationToken))
-        {
-            if (drawn.Contains(record.Id))
-            {
-                texts.TryAdd(record.Id, record.Text);
-            }
-        }
+        var texts = await datasets.ReadTextsAsync(version, items.ToHashSet(StringComparer.Ordinal), cancellationToken);
 
         var assignments = TaskAssignment.Assign(items, project.Annotators, project.Overlap, project.Seed);
         var id = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new { version.Id, items, assignments }))))[..12];
