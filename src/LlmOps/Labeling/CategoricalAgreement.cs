@@ -38,20 +38,12 @@ public sealed record CategoricalAgreement(double? PercentAgreement, double? Flei
             }
 
             var row = categoriesByM.AsSpan(m * k, k);
-            long squares = 0;
             foreach (var c in values)
             {
-                squares += (2 * counts[c]) + 1; // (n + 1)² - n²: the running sum of squares
-                counts[c]++;
                 row[c]++;
             }
 
-            foreach (var c in values)
-            {
-                counts[c] = 0;
-            }
-
-            agreeingByM[m] += squares - m;
+            agreeingByM[m] += CategoryCounts.SumOfSquares(values, counts) - m;
             itemsByM[m]++;
         }
 

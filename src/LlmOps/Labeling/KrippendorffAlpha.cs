@@ -124,20 +124,8 @@ public static class KrippendorffAlpha
                 continue;
             }
 
-            long same = 0;
-            foreach (var code in unit)
-            {
-                same += (2 * counts[code]) + 1; // (c + 1)² - c²: the running sum of squares
-                counts[code]++;
-            }
-
-            foreach (var code in unit)
-            {
-                counts[code] = 0;
-            }
-
             var m = unit.Length;
-            differingByM[m] += w * (((long)m * m) - same);
+            differingByM[m] += w * (((long)m * m) - CategoryCounts.SumOfSquares(unit, counts));
         }
 
         double observed = 0;
