@@ -25,19 +25,48 @@ public sealed class SemanticSearch(EmbeddingIndexStore indexes, LifecycleCatalog
 
         var index = await LoadAsync(indexId, feature, cancellationToken);
         var manifest = index.Manifest;
-        var lifecycle = await lifecycles.GetAsync(manifest.Feature, cancellationToken);
-        var configured = lifecycle?.Embedding ?? EmbeddingSettings.Default;
-        var settings = configured with { Provider = manifest.Provider, Model = manifest.Model, Dimensions = manifest.Dimensions, Deployment = configured.Model == manifest.Model ? configured.Deployment : null };
-        using var generator = generators.Create(settings);
-        var embedding = await generator.GenerateAsync([query], new() { Dimensions = manifest.Dimensions }, cancellationToken);
-        var vector = embedding[0].Vector.ToArray();
-        UnitVector.Normalize(vector);
-
+        var vector = (await EmbedQueriesAsync(index, [query], cancellationToken))[0];
         var filter = Filter(filters);
         var candidates = filter is null ? index.Count : index.Chunks.Count(filter);
         var result = new SearchResult(query, manifest.Id, manifest.Model, candidates, index.Search(vector, k, filter));
         await log.RecordAsync(manifest.Feature, result, clock.GetUtcNow(), cancellationToken);
         return result;
+    }
+
+    /// <summary>
+    /// The top <paramref name="k"/> hits of each query in a loaded index, the queries embedded in batches, and not
+    /// logged: evaluation queries must not count as production traffic in the retrieval-relevance drift signal.
+    /// </summary>
+    public async Task<IReadOnlyList<IReadOnlyList<SearchHit>>> SearchUnloggedAsync(VectorIndex index, IReadOnlyList<string> queries, int k, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(index);
+        ArgumentNullException.ThrowIfNull(queries);
+        ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(k, MaxK);
+        var vectors = await EmbedQueriesAsync(index, queries, cancellationToken);
+        return [.. vectors.Select(v => index.Search(v, k, null))];
+    }
+
+    /// <summary>The queries embedded as the index's chunks were (provider, model, dimensions), normalized.</summary>
+    private async Task<float[][]> EmbedQueriesAsync(VectorIndex index, IReadOnlyList<string> queries, CancellationToken cancellationToken)
+    {
+        if (queries.Count == 0)
+        {
+            return [];
+        }
+
+        var manifest = index.Manifest;
+        var lifecycle = await lifecycles.GetAsync(manifest.Feature, cancellationToken);
+        var configured = lifecycle?.Embedding ?? EmbeddingSettings.Default;
+        var settings = configured with { Provider = manifest.Provider, Model = manifest.Model, Dimensions = manifest.Dimensions, Deployment = configured.Model == manifest.Model ? configured.Deployment : null };
+        using var generator = generators.Create(settings);
+        var embeddings = await generator.GenerateAsync(queries, new() { Dimensions = manifest.Dimensions }, cancellationToken);
+        return [.. embeddings.Select(e =>
+        {
+            var vector = e.Vector.ToArray();
+            UnitVector.Normalize(vector);
+            return vector;
+        })];
     }
 
     /// <summary>

@@ -4,7 +4,7 @@ using YamlDotNet.RepresentationModel;
 
 namespace LlmOps.Lifecycle;
 
-/// <summary>The <c>gates</c> section: release gates on a version's run metrics.</summary>
+/// <summary>The <c>gates</c> section: release gates on a version's metrics, absolute and relative to the champion.</summary>
 internal static class GatesSection
 {
     public static List<ReleaseGate> Read(NodeReader reader, YamlMappingNode root)
@@ -21,15 +21,19 @@ internal static class GatesSection
             return gates;
         }
 
-        reader.EachMapping(node, "gates.promote", "a list of {metric, min, max}", "a mapping with metric and min and/or max", (item, at) =>
+        string[] fields = ["metric", "min", "max", "min_absolute_change", "min_relative_change", "greater_is_better"];
+        reader.EachMapping(node, "gates.promote", "a list of {metric, min, max, min_absolute_change, min_relative_change, greater_is_better}", "a mapping with metric and at least one bound", (item, at) =>
         {
-            reader.RejectUnknown(item, at, ["metric", "min", "max"]);
+            reader.RejectUnknown(item, at, fields);
             var metric = reader.RequiredString(item, "metric", at);
             var min = reader.OptionalNumber(item, "min", at);
             var max = reader.OptionalNumber(item, "max", at);
-            if (NodeReader.Child(item, "min") is null && NodeReader.Child(item, "max") is null)
+            var absolute = reader.OptionalNumber(item, "min_absolute_change", at);
+            var relative = reader.OptionalNumber(item, "min_relative_change", at);
+            bool? greater = NodeReader.Child(item, "greater_is_better") is null ? null : reader.Boolean(item, "greater_is_better", at, true);
+            if (fields[1..5].All(f => NodeReader.Child(item, f) is null))
             {
-                reader.Error(item, at, "min, max or both", "neither");
+                reader.Error(item, at, "min, max, min_absolute_change or min_relative_change", "none of them");
             }
             else if (min > max)
             {
@@ -42,7 +46,7 @@ internal static class GatesSection
             }
             else if (metric is not null)
             {
-                gates.Add(new ReleaseGate(metric, min, max));
+                gates.Add(new ReleaseGate(metric, min, max, absolute, relative, greater));
             }
         });
 

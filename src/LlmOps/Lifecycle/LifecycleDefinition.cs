@@ -1,8 +1,8 @@
 namespace LlmOps.Lifecycle;
 
 /// <summary>
-/// A feature's lifecycle file (ARCHITECTURE.md): sources, quality, preprocessing, gates, embedding, drift and labeling
-/// are read here; the other sections (experiments, owners, retention) are kept as written for the capabilities that
+/// A feature's lifecycle file (ARCHITECTURE.md): sources, quality, preprocessing, gates, embedding, drift, labeling,
+/// evaluation and costs are read here; the other sections (experiments, owners, retention) are kept as written for the capabilities that
 /// read them.
 /// </summary>
 public sealed record LifecycleDefinition(
@@ -16,6 +16,12 @@ public sealed record LifecycleDefinition(
     IReadOnlyList<LabelingProject> Labeling,
     IReadOnlyList<string> OtherSections)
 {
+    /// <summary>The evaluation set and graders releases are gated on.</summary>
+    public EvaluationSettings Evaluation { get; init; } = EvaluationSettings.Default;
+
+    /// <summary>Per model, the token prices cost is computed from.</summary>
+    public IReadOnlyDictionary<string, Evaluation.ModelPrice> Costs { get; init; } = new Dictionary<string, Evaluation.ModelPrice>();
+
     /// <summary>The source whose name is <paramref name="name"/>, or null.</summary>
     public SourceDefinition? Source(string name) => Sources.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.Ordinal));
 

@@ -11,7 +11,7 @@ namespace LlmOps.Lifecycle;
 /// </summary>
 public static class LifecycleParser
 {
-    private static readonly string[] TopLevel = ["feature", "sources", "quality", "preprocessing", "gates", "embedding", "drift", "labeling"];
+    private static readonly string[] TopLevel = ["feature", "sources", "quality", "preprocessing", "gates", "embedding", "drift", "labeling", "evaluation", "costs"];
     private static readonly string[] OpenSections = ["owners", "experiments", "retention", "description", "version"];
 
     public static LifecycleDefinition Parse(string yaml, string source = "lifecycle.yaml")
@@ -49,13 +49,15 @@ public static class LifecycleParser
         var embedding = EmbeddingSection.Read(reader, root);
         var drift = DriftSection.Read(reader, root);
         var labeling = LabelingSection.Read(reader, root, sources);
+        var evaluation = EvaluationSection.Read(reader, root);
+        var costs = CostsSection.Read(reader, root);
         if (errors.Count > 0)
         {
             throw new LifecycleValidationException(source, [.. errors.OrderBy(e => e.Line).ThenBy(e => e.Column)]);
         }
 
         var others = root.Children.Keys.OfType<YamlScalarNode>().Select(k => k.Value!).Where(k => OpenSections.Contains(k)).ToList();
-        return new LifecycleDefinition(feature, sources, quality, preprocessing, gates, embedding, drift, labeling, others);
+        return new LifecycleDefinition(feature, sources, quality, preprocessing, gates, embedding, drift, labeling, others) { Evaluation = evaluation, Costs = costs };
     }
 
     public static async Task<LifecycleDefinition> LoadAsync(string path, CancellationToken cancellationToken = default) =>
