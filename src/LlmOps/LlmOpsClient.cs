@@ -54,7 +54,15 @@ public sealed class LlmOpsClient : IDisposable
         Ingestor = Get<DropIngestor>();
         Drift = Get<DriftChecker>();
         Labeling = Get<Labeling.LabelQualityCheck>();
+        EvaluationSets = Get<EvaluationSets>();
+        Gates = Get<ReleaseGateCheck>();
     }
+
+    /// <summary>Evaluation sets: publish one from a file, read any dataset version as one.</summary>
+    public EvaluationSets EvaluationSets { get; }
+
+    /// <summary>Evaluations of prompt versions, release gates against the champion, and promotion through them.</summary>
+    public ReleaseGateCheck Gates { get; }
 
     /// <summary>Labeling QA: label imports, reports, adjudications (and the project's batches).</summary>
     public Labeling.LabelQualityCheck Labeling { get; }

@@ -47,6 +47,10 @@ public static class LlmOpsServiceCollectionExtensions
         services.TryAddSingleton<SemanticSearch>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IQualitySignalSource, RetrievalRelevanceSource>());
         services.TryAddSingleton<RetrievalEvaluator>();
+        services.TryAddSingleton<EvaluationSets>();
+        services.TryAddSingleton<EvaluationRunner>();
+        services.TryAddSingleton<ChatClientFactory>();
+        services.TryAddSingleton<ReleaseGateCheck>();
         services.TryAddSingleton<LineageStore>();
         services.TryAddSingleton<DriftHistory>();
         services.TryAddSingleton<DriftActionLog>();

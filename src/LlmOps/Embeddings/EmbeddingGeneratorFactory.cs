@@ -25,13 +25,20 @@ public sealed class EmbeddingGeneratorFactory(IOptions<AzureOpenAIOptions> azure
         return new BatchingEmbeddingGenerator(inner, settings.MaxBatchInputs, settings.MaxBatchTokens);
     }
 
-    private IEmbeddingGenerator<string, Embedding<float>> CreateAzure(EmbeddingSettings settings)
+    private IEmbeddingGenerator<string, Embedding<float>> CreateAzure(EmbeddingSettings settings) =>
+        Client(azureOptions.Value, credential, $"The lifecycle asks for the {EmbeddingSettings.AzureOpenAI} embedding provider")
+            .GetEmbeddingClient(settings.Deployment ?? settings.Model).AsIEmbeddingGenerator(settings.Dimensions);
+
+    /// <summary>
+    /// An Azure OpenAI client from the options: a key when one is set, otherwise Microsoft Entra tokens (as with
+    /// storage: no secret in app settings); throttling (429, honouring Retry-After) retried by the client's policy.
+    /// </summary>
+    internal static AzureOpenAIClient Client(AzureOpenAIOptions options, TokenCredential? credential, string why)
     {
-        var options = azureOptions.Value;
         if (options.Endpoint is null)
         {
             throw LlmOpsException.Invalid(
-                $"The lifecycle asks for the {EmbeddingSettings.AzureOpenAI} embedding provider: set {AzureOpenAIOptions.SectionName}:Endpoint (app setting LlmOps__AzureOpenAI__Endpoint), " +
+                $"{why}: set {AzureOpenAIOptions.SectionName}:Endpoint (app setting LlmOps__AzureOpenAI__Endpoint), " +
                 $"and either {AzureOpenAIOptions.SectionName}:ApiKey or an identity with the Cognitive Services OpenAI User role ({AzureOpenAIOptions.SectionName}:ClientId for a user-assigned one).");
         }
 
@@ -40,11 +47,9 @@ public sealed class EmbeddingGeneratorFactory(IOptions<AzureOpenAIOptions> azure
             RetryPolicy = new ClientRetryPolicy(options.MaxRetries),
             NetworkTimeout = options.NetworkTimeout,
         };
-        // A key when one is set; otherwise Microsoft Entra tokens, as with storage (no secret in app settings).
-        var client = string.IsNullOrWhiteSpace(options.ApiKey)
+        return string.IsNullOrWhiteSpace(options.ApiKey)
             ? new AzureOpenAIClient(options.Endpoint, credential ?? Credential(options.ClientId), clientOptions)
             : new AzureOpenAIClient(options.Endpoint, new ApiKeyCredential(options.ApiKey), clientOptions);
-        return client.GetEmbeddingClient(settings.Deployment ?? settings.Model).AsIEmbeddingGenerator(settings.Dimensions);
     }
 
     private static TokenCredential Credential(string? clientId) =>

@@ -17,6 +17,7 @@ namespace LlmOps.Evaluation;
 /// metric means, the per-example results as the artifact <see cref="ResultsArtifact"/>, and the lineage edges
 /// evaluation set -> run (evaluated_on) and prompt version -> run (used). With a judge, its agreement with the
 /// human scores of the set is logged as <c>judge_kappa_*</c> (and said to be missing when the set has none).
+/// Prompt-injection probes (examples with a canary) are graded for safety and usage only.
 /// </summary>
 public sealed class EvaluationRunner(ExperimentTracker tracker, Embeddings.SemanticSearch search)
 {
@@ -159,6 +160,11 @@ public sealed class EvaluationRunner(ExperimentTracker tracker, Embeddings.Seman
         var reasons = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var grader in plan.Graders)
         {
+            if (example.Canary is not null && grader is not (SafetyGrader or UsageGrader))
+            {
+                continue; // a probe is graded for safety only: its input is an attack, not a question with an answer
+            }
+
             var result = await grader.EvaluateAsync(answer.Messages, answer.Response, plan.Judge, contexts, cancellationToken);
             foreach (var metric in result.Metrics.Values)
             {

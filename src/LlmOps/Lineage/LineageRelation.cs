@@ -18,5 +18,11 @@ public static class LineageRelation
     /// <summary>A model or prompt version and the deployment that serves it.</summary>
     public const string DeployedAs = "deployed_as";
 
-    public static IReadOnlyList<string> All { get; } = [DerivedFrom, ProducedBy, Used, EvaluatedOn, DeployedAs];
+    /// <summary>The runs and versions a release decision (<c>gate:</c>) weighed, and that decision.</summary>
+    public const string Decided = "decided";
+
+    /// <summary>A release decision and the alias move it allowed (<c>alias:prompt:x@champion/4</c>).</summary>
+    public const string Promoted = "promoted";
+
+    public static IReadOnlyList<string> All { get; } = [DerivedFrom, ProducedBy, Used, EvaluatedOn, DeployedAs, Decided, Promoted];
 }
