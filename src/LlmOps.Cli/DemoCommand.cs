@@ -11,6 +11,7 @@ using LlmOps.Ingestion;
 using LlmOps.Labeling;
 using LlmOps.Lifecycle;
 using LlmOps.Monitoring;
+using LlmOps.Registry;
 using LlmOps.Storage;
 using LlmOps.Triggers;
 using Microsoft.Extensions.Logging;
@@ -28,6 +29,8 @@ internal static class DemoCommand
     private const string Source = "tickets";
     private const string LabelProject = "ticket-intent";
     private const string SampleQuery = "charged twice, refund my card";
+    private const string Prompt = "prompt:support-answer";
+    private const string PromptTemplate = "Answer the customer's question from these past support tickets only, and cite the ticket you used as [chunk id].\n\n{{context}}";
 
     public static Command Create(IAnsiConsole console)
     {
@@ -80,6 +83,7 @@ internal static class DemoCommand
         string? indexId = null;
         RetrievalEvaluation? evaluation = null;
         DatasetManifest? labeled = null;
+        GateReport? refusal = null;
 
         await console.Status().StartAsync("Publishing the sample lifecycle...", async status =>
         {
@@ -160,6 +164,9 @@ internal static class DemoCommand
 
                 labeled = (await services.Labeling.PublishAsync(LabelProject, cancellationToken)).Manifest;
                 Done("Adjudicate and publish labels", $"{labeled.Id} ({labeled.Records} labeled tickets)");
+
+                status.Status("Publishing the evaluation set and gating two prompt versions...");
+                refusal = await GatePromptsAsync(services, evaluation.RunId, Done, cancellationToken);
             }
         });
 
@@ -189,11 +196,37 @@ internal static class DemoCommand
             console.MarkupLineInterpolated($"Quarantined {ingestion.Quarantined} record(s) ({ingestion.QuarantinedByRule}), kept in quarantine/{ingestion.QuarantineFolder}");
         }
 
-        var ok = ingestion?.Status is nameof(IngestionStatus.Published) or nameof(IngestionStatus.Unchanged) && evaluation is not null && labeled is not null;
+        if (refusal is not null)
+        {
+            console.Write(GateTables.Report(refusal));
+            GateTables.Failures(console, refusal);
+        }
+
+        var ok = ingestion?.Status is nameof(IngestionStatus.Published) or nameof(IngestionStatus.Unchanged) && evaluation is not null && labeled is not null && refusal is { Passed: false };
         console.MarkupLine(ok
-            ? "[green]Demo complete:[/] the drop became an immutable dataset version and a searchable embedding index, and the annotators' labels passed QA into a labeled version; blob, queue, timer and HTTP triggers all ran on local storage."
+            ? "[green]Demo complete:[/] the drop became an immutable dataset version and a searchable embedding index, and the annotators' labels passed QA into a labeled version, and the release gate promoted a prompt and refused a worse one; blob, queue, timer and HTTP triggers all ran on local storage."
             : "[red]Demo failed:[/] the sample drop did not become a dataset version.");
         return ok ? 0 : 1;
+    }
+
+    /// <summary>
+    /// The evaluation loop on the offline responder: the sample evaluation set, a first prompt version promoted through the
+    /// gate (no champion yet: absolute bounds), then a second that cuts answers to five words, which the gate refuses
+    /// against the champion. Returns the refusal's evidence.
+    /// </summary>
+    private static async Task<GateReport> GatePromptsAsync(LlmOpsClient services, string producedBy, Action<string, string> done, CancellationToken cancellationToken)
+    {
+        var lifecycle = await services.Lifecycles.GetAsync("support-answers", cancellationToken)
+            ?? throw new InvalidOperationException("The sample lifecycle was not published.");
+        var set = await services.EvaluationSets.PublishAsync(lifecycle, "support", EvaluationSets.ParseJsonl(ReadSample("samples/support-eval.jsonl")), "file:support-eval.jsonl@sample", cancellationToken);
+        done("Publish evaluation set", $"{set.Id} ({set.Records} examples)");
+        var first = await services.Registry.RegisterAsync(new RegisterRequest(Prompt, producedBy) { Feature = lifecycle.Feature, Template = PromptTemplate, Tags = new Dictionary<string, string> { ["k"] = "3" } }, cancellationToken);
+        var (promoted, _) = await services.Gates.PromoteAsync(Prompt, first.Version, ModelRegistry.Champion, new EvaluationRequest(), cancellationToken: cancellationToken);
+        done("Gate and promote prompt v" + first.Version, $"{promoted.Candidate} is champion (evidence {promoted.Id})");
+        var terse = await services.Registry.RegisterAsync(new RegisterRequest(Prompt, producedBy) { Feature = lifecycle.Feature, Template = PromptTemplate, Tags = new Dictionary<string, string> { ["k"] = "3", ["max_output_tokens"] = "5" } }, cancellationToken);
+        var report = await services.Gates.CheckAsync(terse.Id, null, new EvaluationRequest(), cancellationToken: cancellationToken);
+        done("Gate check prompt v" + terse.Version, $"{(report.Passed ? "passed" : "refused")}: {string.Join("; ", report.Rows.Where(r => !r.Passed).Select(r => r.Metric))} (evidence {report.Id})");
+        return report;
     }
 
     private static string ReadSample(string name)

@@ -19,6 +19,7 @@ public static class LlmOpsCli
         root.Subcommands.Add(EmbeddingsCommand.Create(console));
         root.Subcommands.Add(SearchCommand.Create(console));
         root.Subcommands.Add(EvalCommand.Create(console));
+        root.Subcommands.Add(GateCommand.Create(console));
         root.Subcommands.Add(LineageCommand.Create(console));
         root.Subcommands.Add(RunsCommand.Create(console));
         root.Subcommands.Add(RegistryCommand.Create(console));

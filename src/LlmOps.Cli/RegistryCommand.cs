@@ -55,14 +55,25 @@ internal static class RegistryCommand
         var promoteVersion = new Argument<int>("version") { Description = "The version to promote." };
         var promoteAlias = new Option<string>("--alias") { Description = "The alias to move.", DefaultValueFactory = _ => ModelRegistry.Champion };
         var lifecycleFile = new Option<FileInfo?>("--lifecycle") { Description = "Take the gates from this lifecycle file instead of the feature's published one." };
-        var promote = new Command("promote", "Move an alias (champion by default) to a version whose run meets the lifecycle's release gates; refuse and say which gate fails otherwise.") { promoteName, promoteVersion, promoteAlias, lifecycleFile, connection };
+        var promote = new Command("promote", "Move an alias (champion by default) to a version that meets the lifecycle's release gates: a prompt with an evaluation set is evaluated against the alias's current version (evidence kept in lineage); otherwise the version's run metrics are checked. Refuse (exit 3) and say which gate fails otherwise.") { promoteName, promoteVersion, promoteAlias, lifecycleFile, connection };
         promote.SetAction(async (parse, cancellationToken) => await CliErrors.RunAsync(console, async () =>
         {
             using var services = await StorageOption.ClientAsync(parse, connection, cancellationToken);
             var file = parse.GetValue(lifecycleFile);
+            var name = parse.GetValue(promoteName)!;
+            if (file is null && await services.Gates.EvaluatesAsync(name, cancellationToken))
+            {
+                // A prompt with an evaluation set: evaluated against the alias's current version, the decision kept as evidence.
+                var (report, alias) = await services.Gates.PromoteAsync(name, parse.GetValue(promoteVersion), parse.GetValue(promoteAlias)!, new Evaluation.EvaluationRequest(),
+                    new Progress<string>(line => console.MarkupLineInterpolated($"[grey]{line}[/]")), cancellationToken);
+                console.Write(GateTables.Report(report));
+                console.MarkupLineInterpolated($"[green]Promoted: {alias.Name}@{alias.Alias}[/] -> version {alias.Version} (every release gate met; evidence {report.Id}).");
+                return 0;
+            }
+
             var lifecycle = file is null ? null : await LifecycleParser.LoadAsync(file.FullName, cancellationToken);
-            var moved = await services.Registry.PromoteAsync(parse.GetValue(promoteName)!, parse.GetValue(promoteVersion), parse.GetValue(promoteAlias)!, lifecycle, cancellationToken);
-            console.MarkupLineInterpolated($"[green]Promoted: {moved.Name}@{moved.Alias}[/] -> version {moved.Version} (every release gate met).");
+            var moved = await services.Registry.PromoteAsync(name, parse.GetValue(promoteVersion), parse.GetValue(promoteAlias)!, lifecycle, cancellationToken);
+            console.MarkupLineInterpolated($"[green]Promoted: {moved.Name}@{moved.Alias}[/] -> version {moved.Version} (every release gate met by its run's metrics).");
             return 0;
         }));
 

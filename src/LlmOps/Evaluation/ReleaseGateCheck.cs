@@ -65,7 +65,7 @@ public sealed class ReleaseGateCheck(
 
     /// <summary>
     /// Evaluates <paramref name="candidate"/> and <paramref name="baseline"/> (default: the champion; none yet means a
-    /// first release, held to absolute bounds only) on the same set, decides with the lifecycle's gates, and stores the decision.
+    /// first release, held to absolute bounds only) on the same set, decides with the lifecycle's <c>gates.evaluation</c>, and stores the decision.
     /// </summary>
     public async Task<GateReport> CheckAsync(string candidate, string? baseline, EvaluationRequest request, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -101,7 +101,7 @@ public sealed class ReleaseGateCheck(
         var report = new GateReport(
             $"gate:{feature}/{Ulid.NewUlid(now)}", feature, candidateVersion.Id, baselineVersion?.Id, set.Dataset, set.Examples.Count,
             candidateRun.RunId, baselineRun?.RunId, candidateRun.Model, 0.95,
-            ComparisonGate.Decide(lifecycle.PromotionGates, candidateRun, baselineRun), now);
+            ComparisonGate.Decide(lifecycle.EvaluationGates, candidateRun, baselineRun), now);
         await RecordAsync(report, candidateVersion, baselineVersion, cancellationToken);
         return report;
     }

@@ -1,39 +1,51 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
 using YamlDotNet.RepresentationModel;
 
 namespace LlmOps.Lifecycle;
 
-/// <summary>The <c>gates</c> section: release gates on a version's metrics, absolute and relative to the champion.</summary>
+/// <summary>
+/// The <c>gates</c> section: <c>promote</c>, bounds on the metrics a version's run logged ({metric, min, max}), and
+/// <c>evaluation</c>, gates on an evaluation of the candidate and the baseline on the same set, with MLflow's fields
+/// ({metric, min, max, min_absolute_change, min_relative_change, greater_is_better}).
+/// </summary>
 internal static class GatesSection
 {
-    public static List<ReleaseGate> Read(NodeReader reader, YamlMappingNode root)
+    private static readonly string[] RunFields = ["metric", "min", "max"];
+    private static readonly string[] EvaluationFields = ["metric", "min", "max", "min_absolute_change", "min_relative_change", "greater_is_better"];
+
+    public static (List<ReleaseGate> Promote, List<ReleaseGate> Evaluation) Read(NodeReader reader, YamlMappingNode root)
     {
-        var gates = new List<ReleaseGate>();
         if (reader.Mapping(root, "gates", "") is not { } section)
         {
-            return gates;
+            return ([], []);
         }
 
-        reader.RejectUnknown(section, "gates", ["promote"]);
-        if (NodeReader.Child(section, "promote") is not { } node)
+        reader.RejectUnknown(section, "gates", ["promote", "evaluation"]);
+        return (List(reader, section, "promote", RunFields), List(reader, section, "evaluation", EvaluationFields));
+    }
+
+    private static List<ReleaseGate> List(NodeReader reader, YamlMappingNode section, string key, string[] fields)
+    {
+        var gates = new List<ReleaseGate>();
+        if (NodeReader.Child(section, key) is not { } node)
         {
             return gates;
         }
 
-        string[] fields = ["metric", "min", "max", "min_absolute_change", "min_relative_change", "greater_is_better"];
-        reader.EachMapping(node, "gates.promote", "a list of {metric, min, max, min_absolute_change, min_relative_change, greater_is_better}", "a mapping with metric and at least one bound", (item, at) =>
+        var bounds = fields[1..^(fields.Length > 3 ? 1 : 0)];
+        var list = $"gates.{key}";
+        reader.EachMapping(node, list, $"a list of {{{string.Join(", ", fields)}}}", "a mapping with metric and " + (bounds.Length == 2 ? "min and/or max" : "at least one bound"), (item, at) =>
         {
             reader.RejectUnknown(item, at, fields);
             var metric = reader.RequiredString(item, "metric", at);
             var min = reader.OptionalNumber(item, "min", at);
             var max = reader.OptionalNumber(item, "max", at);
-            var absolute = reader.OptionalNumber(item, "min_absolute_change", at);
-            var relative = reader.OptionalNumber(item, "min_relative_change", at);
+            var absolute = fields.Length > 3 ? reader.OptionalNumber(item, "min_absolute_change", at) : null;
+            var relative = fields.Length > 3 ? reader.OptionalNumber(item, "min_relative_change", at) : null;
             bool? greater = NodeReader.Child(item, "greater_is_better") is null ? null : reader.Boolean(item, "greater_is_better", at, true);
-            if (fields[1..5].All(f => NodeReader.Child(item, f) is null))
+            if (bounds.All(f => NodeReader.Child(item, f) is null))
             {
-                reader.Error(item, at, "min, max, min_absolute_change or min_relative_change", "none of them");
+                reader.Error(item, at, bounds.Length == 2 ? "min, max or both" : string.Join(", ", bounds[..^1]) + " or " + bounds[^1], "none of them");
             }
             else if (min > max)
             {

@@ -19,6 +19,9 @@ public sealed record LifecycleDefinition(
     /// <summary>The evaluation set and graders releases are gated on.</summary>
     public EvaluationSettings Evaluation { get; init; } = EvaluationSettings.Default;
 
+    /// <summary>Gates on an evaluation of a candidate against its baseline on the same set (<c>gates.evaluation</c>).</summary>
+    public IReadOnlyList<ReleaseGate> EvaluationGates { get; init; } = [];
+
     /// <summary>Per model, the token prices cost is computed from.</summary>
     public IReadOnlyDictionary<string, Evaluation.ModelPrice> Costs { get; init; } = new Dictionary<string, Evaluation.ModelPrice>();
 

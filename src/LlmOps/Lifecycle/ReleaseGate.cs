@@ -3,7 +3,7 @@ using System.Globalization;
 namespace LlmOps.Lifecycle;
 
 /// <summary>
-/// A release criterion from the lifecycle's <c>gates.promote</c>, with MLflow's fields: absolute bounds on the
+/// A release criterion from the lifecycle's <c>gates.promote</c> (bounds on run metrics) or <c>gates.evaluation</c>, with MLflow's fields: absolute bounds on the
 /// candidate's value (<see cref="Min"/>, <see cref="Max"/>) and, relative to the baseline (the champion), the change
 /// it must make (<see cref="MinAbsoluteChange"/>, <see cref="MinRelativeChange"/> of the baseline's value) in the
 /// metric's better direction. A change of 0 means "no worse than the baseline"; a negative one tolerates that much
