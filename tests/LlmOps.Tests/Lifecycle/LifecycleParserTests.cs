@@ -36,6 +36,10 @@ public sealed class LifecycleParserTests
         Assert.Equal(256, lifecycle.Preprocessing.ChunkTokens);
         Assert.Equal(new EmbeddingSettings("local", "lexical-ngram", 384, null, 2048, 300_000), lifecycle.Embedding);
         Assert.Equal([new ReleaseGate("answer_accuracy", 0.7, null), new ReleaseGate("latency_ms", null, 1500)], lifecycle.PromotionGates);
+        Assert.Contains(new ReleaseGate("token_f1", 0.2, null, 0), lifecycle.EvaluationGates);
+        Assert.Contains(new ReleaseGate("latency_ms", null, 5000, GreaterIsBetter: false), lifecycle.EvaluationGates);
+        Assert.Equal(("eval-support", 3), (lifecycle.Evaluation.Dataset, lifecycle.Evaluation.K));
+        Assert.Equal(new LlmOps.Evaluation.ModelPrice(0.00015, 0.0006, 0.000075), lifecycle.Costs["gpt-4o-mini"]);
         var labeling = Assert.Single(lifecycle.Labeling);
         Assert.Equal(("ticket-intent", "tickets", 3), (labeling.Name, labeling.Dataset, labeling.Overlap));
         Assert.Equal([LabelFieldKind.Categorical, LabelFieldKind.Ordinal], labeling.Fields.Select(f => f.Kind));
@@ -185,6 +189,16 @@ public sealed class LifecycleParserTests
           promote:
             - { metric: accuracy, min: 0.7 }
             - { metric: latency_ms, max: 900 }
+          evaluation:
+            - { metric: token_f1, min: 0.3, min_absolute_change: 0 }
+            - { metric: cost_usd, min_relative_change: -0.1, greater_is_better: false }
+        evaluation:
+          dataset: eval-support
+          k: 4
+          judge: prompt:rubric/2
+          regex: '^[A-Z]'
+        costs:
+          gpt-4o-mini: { input_per_1k: 0.00015, output_per_1k: 0.0006, cached_input_per_1k: 0.000075 }
         """;
 
     [Fact]
@@ -203,6 +217,9 @@ public sealed class LifecycleParserTests
         Assert.Equal(("v3", false, false, true, false), (pre.Version, pre.NormalizeUnicode, pre.StripHtml, pre.Redact, pre.Dedup));
         Assert.Equal(["email", "phone"], pre.PiiTypes);
         Assert.Equal(("o200k_base", 128, 16), (pre.Tokenizer, pre.ChunkTokens, pre.ChunkOverlap));
+        Assert.Equal([new ReleaseGate("token_f1", 0.3, null, 0), new ReleaseGate("cost_usd", null, null, null, -0.1, false)], lifecycle.EvaluationGates);
+        Assert.Equal(new EvaluationSettings("eval-support", 4, 8, "prompt:rubric/2", "^[A-Z]", null, null), lifecycle.Evaluation);
+        Assert.Equal(0.00015, lifecycle.Costs["gpt-4o-mini"].InputPer1K);
         Assert.Equal(new EmbeddingSettings("local", "lexical-ngram", 256, null, 100, 1000), lifecycle.Embedding);
         var drift = lifecycle.Drift;
         Assert.Equal(new DriftReference(DriftReferenceKind.Dataset, "dataset:tickets@0123456789ab"), drift.Reference);
@@ -254,6 +271,14 @@ public sealed class LifecycleParserTests
     [InlineData("- { metric: accuracy, min: 0.7 }", "- { metric: accuracy, min: 0.9, max: 0.1 }", "gates.promote[0].max", "at least min")]
     [InlineData("- { metric: latency_ms, max: 900 }", "- { metric: accuracy, max: 900 }", "gates.promote[1].metric", "a metric no other gate names")]
     [InlineData("- { metric: latency_ms, max: 900 }", "- latency_ms", "gates.promote[1]", "a mapping with metric")]
+    [InlineData("- { metric: accuracy, min: 0.7 }", "- { metric: accuracy, min: 0.7, min_absolute_change: 0 }", "gates.promote[0].min_absolute_change", "one of metric, min, max")]
+    [InlineData("- { metric: token_f1, min: 0.3, min_absolute_change: 0 }", "- { metric: token_f1 }", "gates.evaluation[0]", "min_relative_change")]
+    [InlineData("greater_is_better: false }", "greater_is_better: lower }", "gates.evaluation[1].greater_is_better", "true or false")]
+    // evaluation and costs
+    [InlineData("k: 4", "k: 0", "evaluation.k", "at least 1")]
+    [InlineData("judge: prompt:rubric/2", "judge: model:rubric/2", "evaluation.judge", "a registered prompt")]
+    [InlineData("regex: '^[A-Z]'", "regex: '[unclosed'", "evaluation.regex", "a valid regular expression")]
+    [InlineData("output_per_1k: 0.0006, cached_input_per_1k: 0.000075 }", "cached_input_per_1k: 0.000075 }", "costs.gpt-4o-mini", "input_per_1k and output_per_1k")]
     public void EveryRule_OneBrokenValue_OneErrorWithItsFieldAndExpectation(string replace, string with, string field, string expected)
     {
         Assert.Contains(replace, Full, StringComparison.Ordinal);
