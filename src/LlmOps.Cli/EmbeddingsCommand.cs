@@ -35,12 +35,19 @@ internal static class EmbeddingsCommand
             return 0;
         }));
 
-        var dataset = new Argument<string>("dataset") { Description = "A dataset version id, e.g. dataset:tickets@3f9a1c2e0b7d." };
+        var dataset = new Argument<string>("dataset") { Description = "A dataset version id, e.g. dataset:tickets@3f9a1c2e0b7d, or a source name (its latest version)." };
         var refresh = new Command("refresh", "Build (or confirm) the embedding index version of a dataset version now, as the dataset-versions queue does.") { dataset, connection };
         refresh.SetAction(async (parse, cancellationToken) => await CliErrors.RunAsync(console, async () =>
         {
             using var services = await StorageOption.ClientAsync(parse, connection, cancellationToken);
-            var result = await console.Status().StartAsync($"Embedding {parse.GetValue(dataset)}...", _ => services.Refresher.RefreshAsync(parse.GetValue(dataset)!, cancellationToken));
+            var id = parse.GetValue(dataset)!;
+            if (!id.StartsWith("dataset:", StringComparison.Ordinal))
+            {
+                id = (await services.Datasets.LatestAsync(id, cancellationToken))?.Id
+                    ?? throw Errors.LlmOpsException.NotFound($"Source '{id}' has no dataset version yet (llmops datasets list).");
+            }
+
+            var result = await console.Status().StartAsync($"Embedding {id}...", _ => services.Refresher.RefreshAsync(id, cancellationToken));
             console.Markup(result.Created ? "[green]Built index:[/] " : "Already built: ");
             console.MarkupLineInterpolated($"{result.Index.Id}: {result.Index.Vectors} vectors; this run embedded {result.Embedded} chunk(s) in {result.ProviderRequests} request(s) and reused {result.Reused}.");
             return 0;

@@ -6,7 +6,11 @@ namespace LlmOps.Cli;
 /// <summary>The llmops command tree.</summary>
 public static class LlmOpsCli
 {
-    public static async Task<int> RunAsync(string[] args, IAnsiConsole console, CancellationToken cancellationToken = default)
+    public static async Task<int> RunAsync(string[] args, IAnsiConsole console, CancellationToken cancellationToken = default) =>
+        await Create(console).Parse(args).InvokeAsync(new InvocationConfiguration(), cancellationToken);
+
+    /// <summary>The root command with every subcommand (parsed by the tests that check scripts calling llmops).</summary>
+    public static RootCommand Create(IAnsiConsole console)
     {
         ArgumentNullException.ThrowIfNull(console);
         var root = new RootCommand("LlmOps: data and lifecycle operations for LLM features, on Azure Functions or fully local on Azurite.");
@@ -26,7 +30,6 @@ public static class LlmOpsCli
         root.Subcommands.Add(DriftCommand.Create(console));
         root.Subcommands.Add(LabelCommand.Create(console));
         root.Subcommands.Add(NotebookCommand.Create(console));
-        var parse = root.Parse(args);
-        return await parse.InvokeAsync(new InvocationConfiguration(), cancellationToken);
+        return root;
     }
 }

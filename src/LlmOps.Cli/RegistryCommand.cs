@@ -14,7 +14,7 @@ internal static class RegistryCommand
     {
         var connection = StorageOption.Create();
         var name = new Argument<string>("name") { Description = "model:<name> or prompt:<name> (a bare name is a model)." };
-        var run = new Option<string>("--run") { Description = "The run that produced this version.", Required = true };
+        var run = new Option<string?>("--run") { Description = "The run that produced this version (a model needs one; for a prompt without it, a run in experiment prompt-authoring records the registration)." };
         var template = new Option<FileInfo?>("--template") { Description = "A prompt's template file ({{variable}} placeholders)." };
         var artifact = new Option<string?>("--artifact") { Description = "The run artifact this model version is (path under the run)." };
         var description = new Option<string?>("--description") { Description = "What this version is." };
@@ -25,8 +25,9 @@ internal static class RegistryCommand
         {
             using var services = await StorageOption.ClientAsync(parse, connection, cancellationToken);
             var templateFile = parse.GetValue(template);
+            var runId = parse.GetValue(run) ?? await AuthoringRunAsync(services, parse.GetValue(name)!, templateFile, cancellationToken);
             var version = await services.Registry.RegisterAsync(
-                new RegisterRequest(parse.GetValue(name)!, parse.GetValue(run)!)
+                new RegisterRequest(parse.GetValue(name)!, runId)
                 {
                     Template = templateFile is null ? null : await File.ReadAllTextAsync(templateFile.FullName, cancellationToken),
                     Artifact = parse.GetValue(artifact),
@@ -140,6 +141,23 @@ internal static class RegistryCommand
         }));
 
         return new Command("registry", "The model and prompt registry: immutable versions, aliases, gated promotion, deployments.") { register, aliasCommand, promote, deploy, show, list };
+    }
+
+    /// <summary>A finished run in experiment prompt-authoring for a prompt registered without one (a model must name its run).</summary>
+    private static async Task<string> AuthoringRunAsync(LlmOpsClient services, string name, FileInfo? templateFile, CancellationToken cancellationToken)
+    {
+        if (!ModelRegistry.QualifiedName(name).StartsWith("prompt:", StringComparison.Ordinal))
+        {
+            throw Errors.LlmOpsException.Invalid($"{name} is a model: register it with --run, the run whose artifact it is.");
+        }
+
+        var authored = await services.Tracker.StartRunAsync("prompt-authoring", new Tracking.RunStart
+        {
+            Name = $"register {name}",
+            Params = new Dictionary<string, string> { ["template_file"] = templateFile?.Name ?? "" },
+        }, cancellationToken);
+        await services.Tracker.EndRunAsync(authored.Id, Tracking.RunStatus.Finished, cancellationToken);
+        return authored.Id;
     }
 
     private static Dictionary<string, string> ParseTags(string[] pairs)
