@@ -14,6 +14,7 @@ using LlmOps.Storage;
 //   tracking --points 100000 --nodes 10000                      metric logging batched vs individual; lineage walks of depth 6
 //   embeddings --vectors 200000 --dimensions 384                local embedder, exact search bandwidth, incremental refresh
 //   labeling --items 200000 --annotators 5 --missing-percent 0  alpha, Fleiss and pairwise kappa against a counting pass; 10x the labels
+//   evaluation --examples 10000 --judge-calls 400             responder + code graders vs responder alone; judge calls at concurrency 8 vs 40/s
 //   drift --rows 1000000 --columns 20 --mmd-n 5000 --mmd-dimensions 1536 --permutations 100   drift statistics vs straightforward code
 var suites = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal) && !int.TryParse(a, out _)).ToHashSet(StringComparer.Ordinal);
 if (suites.Count == 0)
@@ -38,6 +39,11 @@ if (suites.Contains("drift"))
 if (suites.Contains("labeling"))
 {
     rows.AddRange(LabelingBenchmark.Run(Argument("--items", 200_000), Argument("--annotators", 5), Argument("--missing-percent", 0) / 100d));
+}
+
+if (suites.Contains("evaluation"))
+{
+    rows.AddRange(await EvaluationBenchmark.RunAsync(Argument("--examples", 10_000), Argument("--judge-calls", 400)));
 }
 
 if (suites.Contains("csv"))

@@ -152,7 +152,8 @@ public sealed class EvaluationRunner(ExperimentTracker tracker, Embeddings.Seman
         return [.. hits.Select(h => (IReadOnlyList<RetrievedChunk>)[.. h.Select(hit => new RetrievedChunk(hit.Chunk.ChunkId, hit.Chunk.Text, hit.Score))])];
     }
 
-    private static async Task<ExampleResult> GradeAsync(EvaluationPlan plan, EvalExample example, IReadOnlyList<RetrievedChunk> retrieved, CancellationToken cancellationToken)
+    /// <summary>One example: the target's answer, then every grader that applies (the benchmark times this path).</summary>
+    internal static async Task<ExampleResult> GradeAsync(EvaluationPlan plan, EvalExample example, IReadOnlyList<RetrievedChunk> retrieved, CancellationToken cancellationToken)
     {
         var answer = await plan.Target.AnswerAsync(example, retrieved, cancellationToken);
         EvaluationContext[] contexts = [new ExampleContext(example), new RetrievedContext(retrieved), new ResponseContext(answer.Latency, answer.Model, answer.Error)];

@@ -18,7 +18,8 @@ public sealed partial class CitationGrader : CodeGrader
         [.. Citation().Matches(answer ?? "").Select(m => m.Groups[1].Value).Distinct(StringComparer.Ordinal)];
 
     /// <summary>Removes citation markers, so other graders see the answer's words only.</summary>
-    public static string WithoutCitations(string answer) => Citation().Replace(answer ?? "", "");
+    public static string WithoutCitations(string answer) =>
+        string.IsNullOrEmpty(answer) || !answer.Contains('[', StringComparison.Ordinal) ? answer ?? "" : Citation().Replace(answer, "");
 
     protected override void Grade(string answer, ChatResponse response, GradingContext context, List<EvaluationMetric> metrics)
     {

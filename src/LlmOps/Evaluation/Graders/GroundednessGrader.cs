@@ -13,35 +13,49 @@ public sealed class GroundednessGrader : CodeGrader
 {
     public const double SupportThreshold = 0.6;
 
-    private static readonly HashSet<string> StopWords = new(StringComparer.Ordinal)
+    private static readonly HashSet<ulong> StopWords = new string[]
     {
         "i", "me", "my", "we", "our", "you", "your", "he", "she", "it", "its", "they", "them", "their", "this", "that",
         "these", "those", "is", "are", "was", "were", "be", "been", "being", "have", "has", "had", "do", "does", "did",
         "and", "but", "if", "or", "because", "as", "until", "while", "of", "at", "by", "for", "with", "about", "to",
         "from", "in", "out", "on", "off", "over", "under", "then", "so", "than", "too", "very", "can", "will", "just",
         "not", "no", "please", "what", "which", "who", "how", "when", "where", "there", "here", "all", "any", "some",
-    };
+    }.Select(AnswerText.Hash).ToHashSet();
 
     public override IReadOnlyCollection<string> EvaluationMetricNames { get; } = [EvalMetrics.Groundedness];
 
     /// <summary>The share of <paramref name="answer"/>'s sentences supported by <paramref name="context"/>; null when no sentence has content words.</summary>
     public static double? Score(string answer, IEnumerable<string> context)
     {
-        var vocabulary = context.SelectMany(AnswerText.Tokens).ToHashSet(StringComparer.Ordinal);
+        var vocabulary = new HashSet<ulong>(256);
+        foreach (var text in context)
+        {
+            AnswerText.AddTokenHashes(text, vocabulary);
+        }
+
         int sentences = 0, supported = 0;
+        var words = new List<ulong>();
         foreach (var sentence in AnswerText.Sentences(CitationGrader.WithoutCitations(answer)))
         {
-            var words = AnswerText.Tokens(sentence).Where(t => !StopWords.Contains(t)).ToList();
-            if (words.Count == 0)
+            words.Clear();
+            AnswerText.AddTokenHashes(sentence, words);
+            int content = 0, found = 0;
+            foreach (var word in words)
+            {
+                if (!StopWords.Contains(word))
+                {
+                    content++;
+                    found += vocabulary.Contains(word) ? 1 : 0;
+                }
+            }
+
+            if (content == 0)
             {
                 continue;
             }
 
             sentences++;
-            if (words.Count(vocabulary.Contains) >= SupportThreshold * words.Count)
-            {
-                supported++;
-            }
+            supported += found >= SupportThreshold * content ? 1 : 0;
         }
 
         return sentences == 0 ? null : (double)supported / sentences;

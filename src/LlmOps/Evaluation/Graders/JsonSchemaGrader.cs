@@ -19,6 +19,11 @@ public sealed class JsonSchemaGrader(JsonSchema schema) : CodeGrader
     {
         ArgumentNullException.ThrowIfNull(answer);
         var json = Unfenced(answer);
+        if (!CouldBeJson(json))
+        {
+            return ["not JSON: it does not start like a JSON value"];
+        }
+
         try
         {
             return [.. schema.Validate(json).Select(e => $"{(string.IsNullOrEmpty(e.Path) ? "#" : e.Path)}: {e.Kind}")];
@@ -34,6 +39,10 @@ public sealed class JsonSchemaGrader(JsonSchema schema) : CodeGrader
         var problems = Problems(answer);
         metrics.Add(Pass(EvalMetrics.JsonValid, problems.Count == 0, problems.Count == 0 ? null : string.Join("; ", problems.Take(3))));
     }
+
+    /// <summary>Whether the text starts as a JSON value can, so most prose is told apart without a parse that throws.</summary>
+    private static bool CouldBeJson(string text) =>
+        text.Length > 0 && (text[0] is '{' or '[' or '"' or '-' || char.IsAsciiDigit(text[0]) || text is "true" or "false" or "null");
 
     private static string Unfenced(string answer)
     {
