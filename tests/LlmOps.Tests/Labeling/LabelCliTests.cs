@@ -102,6 +102,16 @@ public sealed class LabelCliTests
             Assert.Contains(full.Nodes, n => n.Id.StartsWith("tasks:topics@", StringComparison.Ordinal));
             Assert.Contains(full.Nodes, n => n.Id.StartsWith("dataset:tickets@", StringComparison.Ordinal));
 
+            // The labeled version is an evaluation set as it stands: the ticket's text is the input, the consensus topic
+            // (its only label field) the expected answer.
+            var examples = await client.EvaluationSets.ReadAsync(id);
+            Assert.Equal(12, examples.Count);
+            var example = examples.Single(e => e.Id == "T-3");
+            Assert.Equal(("ticket number 3 about a login", "login"), (example.Input, example.Expected));
+            var noField = await Assert.ThrowsAsync<LlmOps.Errors.LlmOpsException>(() => client.EvaluationSets.ReadAsync(id, "urgency"));
+            Assert.Equal(LlmOps.Errors.ErrorCode.Invalid, noField.Code);
+            Assert.Contains("has no field 'urgency'", noField.Message, StringComparison.Ordinal);
+
             // Publishing the same labels again is the same version.
             Assert.Contains(id, (await CliRun.RunAsync(["label", "publish", "topics", .. common])).Output, StringComparison.Ordinal);
             Assert.Equal(4, (await CliRun.RunAsync(["label", "report", "nobody", .. common])).Exit);
