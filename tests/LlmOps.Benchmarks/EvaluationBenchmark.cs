@@ -65,8 +65,8 @@ internal static class EvaluationBenchmark
         rows.Add(($"Responder + every code grader, {cores} examples in flight", Repeated.Of(runs.Select(r => r.GradedN)).Format("0", " examples/s")));
         rows.Add(("  ratio to the responder alone (target at least 0.5)", Repeated.Of(runs.Select(r => r.GradedN / r.ResponderN)).Format("0.00")));
 
-        await using var server = await FakeChatCompletionsServer.StartAsync(TimeSpan.FromMilliseconds(200));
-        var chats = new ChatClientFactory(Options.Create(new AzureOpenAIOptions { Endpoint = server.Endpoint, ApiKey = FakeChatCompletionsServer.ApiKey, MaxRetries = 6 }));
+        await using var server = await FakeAzureOpenAIServer.StartAsync(TimeSpan.FromMilliseconds(200));
+        var chats = new ChatClientFactory(Options.Create(new AzureOpenAIOptions { Endpoint = server.Endpoint, ApiKey = FakeAzureOpenAIServer.ApiKey, MaxRetries = 6 }));
         var judge = new ChatConfiguration(chats.Create("gpt-judge"));
         var rubric = Version("prompt:rubric/1", "Rate the answer 1-5 for relevance, groundedness and coherence (JSON).\nQ: {{input}}\nA: {{answer}}");
         var judged = Plan(target, examples[..judgeCalls], [new JudgeGrader(rubric)], judge);

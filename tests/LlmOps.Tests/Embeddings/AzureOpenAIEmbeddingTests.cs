@@ -1,4 +1,5 @@
 using System.ClientModel;
+using LlmOps.Development;
 using LlmOps.Embeddings;
 using LlmOps.Errors;
 using LlmOps.Lifecycle;

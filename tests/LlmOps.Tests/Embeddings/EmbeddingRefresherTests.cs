@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using LlmOps.Datasets;
+using LlmOps.Development;
 using LlmOps.Embeddings;
 using LlmOps.Errors;
 using LlmOps.Evaluation;

@@ -21,9 +21,9 @@ namespace LlmOps.Tests.Evaluation;
 /// </summary>
 public sealed class AzureChatEvaluationTests : IAsyncLifetime
 {
-    private FakeChatCompletionsServer _server = null!;
+    private FakeAzureOpenAIServer _server = null!;
 
-    public async Task InitializeAsync() => _server = await FakeChatCompletionsServer.StartAsync();
+    public async Task InitializeAsync() => _server = await FakeAzureOpenAIServer.StartAsync();
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
@@ -32,7 +32,7 @@ public sealed class AzureChatEvaluationTests : IAsyncLifetime
     {
         using var client = new LlmOpsClient((await SharedAzurite.GetAsync()).ConnectionString, TestNames.Prefix());
         await client.ProvisionAsync();
-        var chats = Chats(FakeChatCompletionsServer.ApiKey);
+        var chats = Chats(FakeAzureOpenAIServer.ApiKey);
         var prices = new Dictionary<string, ModelPrice> { ["gpt-test"] = new(0.001, 0.002, 0.0005) };
         var rubric = Version("prompt:rubric/1", "Rate the answer from 1 to 5 for relevance, groundedness and coherence; answer JSON.\nQuestion: {{input}}\nAnswer: {{answer}}");
         EvalExample[] examples =
@@ -54,7 +54,7 @@ public sealed class AzureChatEvaluationTests : IAsyncLifetime
         var run = await new EvaluationRunner(client.Tracker, client.Search).RunAsync(plan);
 
         Assert.Equal(2, _server.Throttled);
-        var log = _server.Log.ToArray();
+        var log = _server.ChatLog.ToArray();
         Assert.Equal([429, 429, 200], log[..3].Select(l => l.Status));
         Assert.True(log[2].At - log[0].At >= TimeSpan.FromSeconds(1.8), $"retries at {log[1].At} and {log[2].At} after {log[0].At}: Retry-After not honoured");
 
@@ -68,8 +68,8 @@ public sealed class AzureChatEvaluationTests : IAsyncLifetime
 
         // Usage as the service reported it: cached prompt tokens billed at the cached price, reasoning inside output.
         var first = byId["ex-1"].Metrics;
-        Assert.Equal(FakeChatCompletionsServer.CachedPromptTokens, first[EvalMetrics.CachedInputTokens]);
-        Assert.Equal(FakeChatCompletionsServer.ReasoningTokens, first[EvalMetrics.ReasoningTokens]);
+        Assert.Equal(FakeAzureOpenAIServer.CachedPromptTokens, first[EvalMetrics.CachedInputTokens]);
+        Assert.Equal(FakeAzureOpenAIServer.ReasoningTokens, first[EvalMetrics.ReasoningTokens]);
         var expectedCost = (((first[EvalMetrics.InputTokens] - 16) * 0.001) + (16 * 0.0005) + (first[EvalMetrics.OutputTokens] * 0.002)) / 1000;
         Assert.Equal(expectedCost, first[EvalMetrics.CostUsd], 12);
 
