@@ -62,8 +62,15 @@ public sealed class ExtractiveResponder : IChatClient
         return $"{text} [{best.ChunkId}]";
     }
 
-    public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
-        throw new NotSupportedException("The extractive responder answers whole; call GetResponseAsync.");
+    /// <summary>The whole answer as updates: the responder has nothing to stream.</summary>
+    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var response = await GetResponseAsync(messages, options, cancellationToken);
+        foreach (var update in response.ToChatResponseUpdates())
+        {
+            yield return update;
+        }
+    }
 
     public object? GetService(Type serviceType, object? serviceKey = null) =>
         serviceKey is null && serviceType?.IsInstanceOfType(this) == true ? this : null;

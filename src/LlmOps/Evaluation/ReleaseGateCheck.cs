@@ -247,8 +247,14 @@ public sealed class ReleaseGateCheck(
         ChatConfiguration? judge = null;
         if ((request.Judge ?? settings.Judge) is { } rubric)
         {
+            var judgeModel = request.JudgeModel ?? model;
+            if (judgeModel == ExtractiveResponder.ModelName)
+            {
+                throw LlmOpsException.Invalid($"An LLM judge ({rubric}) needs a chat model, and the extractive responder is none: name a chat deployment with --judge-model (or --model).");
+            }
+
             graders.Add(new JudgeGrader(await ResolveAsync(rubric, cancellationToken)));
-            judge = new ChatConfiguration(chats.Create(request.JudgeModel ?? model));
+            judge = new ChatConfiguration(chats.Create(judgeModel));
         }
 
         var total = set.Examples.Count;

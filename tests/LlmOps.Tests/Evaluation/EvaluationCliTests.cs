@@ -62,6 +62,11 @@ public sealed class EvaluationCliTests
         Assert.Contains(upstream.Edges, e => e.From == set.Id && e.Relation == LineageRelation.EvaluatedOn);
         Assert.Contains(upstream.Edges, e => e.From == first.Id && e.Relation == LineageRelation.Used);
 
+        // A judge needs a chat model: with the offline responder only, the run is refused before it starts.
+        var (noJudge, noJudgeText) = await CliRun.RunAsync(["eval", "run", "--target", first.Id, "--judge", "prompt:rubric/1", .. common]);
+        Assert.Equal(2, noJudge);
+        Assert.Contains("needs a chat model", noJudgeText, StringComparison.Ordinal);
+
         // First release through the gate: no champion, absolute bounds only; the alias moves and links to the decision.
         var (promoted, promoteText) = await CliRun.RunAsync(["registry", "promote", Prompt, "1", .. common]);
         Assert.True(promoted == 0, promoteText);

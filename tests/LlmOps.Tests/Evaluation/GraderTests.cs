@@ -188,6 +188,18 @@ public sealed class GraderTests
     }
 
     [Fact]
+    public async Task ExtractiveResponder_Streaming_GivesTheSameAnswerAndUsage()
+    {
+        using var responder = new ExtractiveResponder();
+        var options = new ChatOptions { AdditionalProperties = new AdditionalPropertiesDictionary { [ExtractiveResponder.RetrievedKey] = (IReadOnlyList<RetrievedChunk>)Chunks } };
+        ChatMessage[] messages = [new(ChatRole.User, "invoice VAT exempt")];
+        var whole = await responder.GetResponseAsync(messages, options);
+        var streamed = await responder.GetStreamingResponseAsync(messages, options).ToChatResponseAsync();
+        Assert.Equal(whole.Text, streamed.Text);
+        Assert.Equal(whole.Usage!.OutputTokenCount, streamed.Usage!.OutputTokenCount);
+    }
+
+    [Fact]
     public void EvaluationTarget_TemplateWithUnfillableVariable_IsRefusedUpFront()
     {
         var version = new RegistryVersion("prompt:x/1", "prompt:x", 1, "run:1", null, "Hi {{customer}}: {{input}}", ["customer", "input"], null, new Dictionary<string, string>(), DateTimeOffset.UtcNow, "me");
