@@ -55,8 +55,16 @@ public sealed class LlmOpsClient : IDisposable
         Drift = Get<DriftChecker>();
         Labeling = Get<Labeling.LabelQualityCheck>();
         EvaluationSets = Get<EvaluationSets>();
+        Feedback = Get<Feedback.FeedbackStore>();
+        FeedbackIngestor = Get<Feedback.FeedbackIngestor>();
         Gates = Get<ReleaseGateCheck>();
     }
+
+    /// <summary>Production traces and their scores, by trace id.</summary>
+    public Feedback.FeedbackStore Feedback { get; }
+
+    /// <summary>Ingests traces and scores as the HTTP, OpenTelemetry and bulk paths do.</summary>
+    public Feedback.FeedbackIngestor FeedbackIngestor { get; }
 
     /// <summary>Evaluation sets: publish one from a file, read any dataset version as one.</summary>
     public EvaluationSets EvaluationSets { get; }

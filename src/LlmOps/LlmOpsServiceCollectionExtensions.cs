@@ -47,6 +47,9 @@ public static class LlmOpsServiceCollectionExtensions
         services.TryAddSingleton<SemanticSearch>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IQualitySignalSource, RetrievalRelevanceSource>());
         services.TryAddSingleton<RetrievalEvaluator>();
+        services.TryAddSingleton<Feedback.FeedbackStore>();
+        services.TryAddSingleton<Feedback.FeedbackPartitions>();
+        services.TryAddSingleton<Feedback.FeedbackIngestor>();
         services.TryAddSingleton<EvaluationSets>();
         services.TryAddSingleton<EvaluationRunner>();
         services.TryAddSingleton<ChatClientFactory>();

@@ -11,6 +11,8 @@ public static class StorageNames
     public const string ArtifactsContainer = "artifacts";
     public const string LabelsContainer = "labels";
     public const string ConfigContainer = "config";
+    public const string FeedbackContainer = "feedback";
+    public const string AnalyticsContainer = "analytics";
 
     /// <summary>Receipts, locks, schedule status and keys of the local host (Azure's azure-webjobs-hosts).</summary>
     public const string HostContainer = "llmops-hosts";
@@ -37,10 +39,11 @@ public static class StorageNames
     public const string RegistryTable = "registry";
     public const string LabelBatchesTable = "labelbatches";
     public const string AdjudicationsTable = "adjudications";
+    public const string FeedbackTable = "feedback";
 
     /// <summary>Every container, provisioned once at host and CLI start (<see cref="StorageProvisioner"/>), and by Bicep in Azure.</summary>
     public static IReadOnlyList<string> Containers { get; } =
-        [RawContainer, QuarantineContainer, DatasetsContainer, EmbeddingsContainer, ReportsContainer, ArtifactsContainer, LabelsContainer, ConfigContainer, HostContainer];
+        [RawContainer, QuarantineContainer, DatasetsContainer, EmbeddingsContainer, ReportsContainer, ArtifactsContainer, LabelsContainer, ConfigContainer, FeedbackContainer, AnalyticsContainer, HostContainer];
 
     /// <summary>Every queue, with the poison queue of each triggered one.</summary>
     public static IReadOnlyList<string> Queues { get; } =
@@ -48,7 +51,7 @@ public static class StorageNames
 
     /// <summary>Every table.</summary>
     public static IReadOnlyList<string> Tables { get; } =
-        [HeartbeatsTable, IngestionsTable, DatasetVersionsTable, LineageTable, EmbeddingIndexesTable, DriftChecksTable, SearchQueriesTable, DriftActionsTable, DriftScheduleTable, ExperimentsTable, RunsTable, RunMetricsTable, RegistryTable, LabelBatchesTable, AdjudicationsTable];
+        [HeartbeatsTable, IngestionsTable, DatasetVersionsTable, LineageTable, EmbeddingIndexesTable, DriftChecksTable, SearchQueriesTable, DriftActionsTable, DriftScheduleTable, ExperimentsTable, RunsTable, RunMetricsTable, RegistryTable, LabelBatchesTable, AdjudicationsTable, FeedbackTable];
 
     /// <summary>The queue a failing message of <paramref name="queue"/> ends on.</summary>
     public static string PoisonQueueFor(string queue) => queue + "-poison";

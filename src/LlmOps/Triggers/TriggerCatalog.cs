@@ -1,6 +1,7 @@
 using LlmOps.Datasets;
 using LlmOps.Drift;
 using LlmOps.Embeddings;
+using LlmOps.Feedback;
 using LlmOps.Ingestion;
 using LlmOps.Labeling;
 using LlmOps.Lineage;
@@ -27,6 +28,8 @@ public static class TriggerCatalog
     public const string DriftSchedule = "DriftSchedule";
     public const string LabelQa = "LabelQA";
     public const string Labeling = "Labeling";
+    public const string PostTraces = "PostTraces";
+    public const string PostScores = "PostScores";
 
     /// <summary>How often the drift timer looks for features whose lifecycle drift schedule is due.</summary>
     public const string DriftTickScheduleSetting = "DriftTickSchedule";
@@ -51,5 +54,7 @@ public static class TriggerCatalog
         FunctionDefinition.Http<RunEndpoint>(GetRun, "runs/{id}", FunctionAuthLevel.Function, "GET"),
         FunctionDefinition.Http<SearchEndpoint>(Search, "search", FunctionAuthLevel.Function, "GET"),
         FunctionDefinition.Http<LabelingEndpoint>(Labeling, "labeling/{project}", FunctionAuthLevel.Function, "GET"),
+        FunctionDefinition.Http<TracesEndpoint>(PostTraces, "traces", FunctionAuthLevel.Function, "POST"),
+        FunctionDefinition.Http<ScoresEndpoint>(PostScores, "scores", FunctionAuthLevel.Function, "POST"),
     ];
 }

@@ -1,0 +1,34 @@
+namespace LlmOps.Feedback;
+
+/// <summary>
+/// One answered request of a production LLM feature: when, which feature, deployment (<c>deploy:</c> id), prompt
+/// version, model and provider, what was asked and answered (PII redacted), the chunks retrieved with their scores,
+/// latency, tokens (cached input and reasoning included) and cost, status and error, safety flags (a PII leak in the
+/// answer, say), and hashed user and session ids. <see cref="Id"/> is the idempotency key.
+/// </summary>
+public sealed record Trace(
+    string Id,
+    DateTimeOffset Time,
+    string Feature,
+    string? Deployment,
+    string? PromptVersion,
+    string? Model,
+    string? Provider,
+    string? Input,
+    string? Output,
+    IReadOnlyList<TraceChunk> Retrieved,
+    double? LatencyMs,
+    long? InputTokens,
+    long? OutputTokens,
+    long? CachedInputTokens,
+    long? ReasoningTokens,
+    double? CostUsd,
+    string Status,
+    string? Error,
+    IReadOnlyList<string> SafetyFlags,
+    string? UserHash,
+    string? SessionHash)
+{
+    public const string Ok = "ok";
+    public const string Failed = "error";
+}
