@@ -27,6 +27,8 @@ public static class LlmOpsCli
         root.Subcommands.Add(LineageCommand.Create(console));
         root.Subcommands.Add(RunsCommand.Create(console));
         root.Subcommands.Add(RegistryCommand.Create(console));
+        root.Subcommands.Add(FeedbackCommand.Traces(console));
+        root.Subcommands.Add(FeedbackCommand.Feedback(console));
         root.Subcommands.Add(DriftCommand.Create(console));
         root.Subcommands.Add(LabelCommand.Create(console));
         root.Subcommands.Add(NotebookCommand.Create(console));

@@ -57,6 +57,7 @@ public sealed class LlmOpsClient : IDisposable
         EvaluationSets = Get<EvaluationSets>();
         Feedback = Get<Feedback.FeedbackStore>();
         FeedbackIngestor = Get<Feedback.FeedbackIngestor>();
+        FeedbackAnalytics = Get<Feedback.FeedbackAnalytics>();
         Gates = Get<ReleaseGateCheck>();
     }
 
@@ -65,6 +66,9 @@ public sealed class LlmOpsClient : IDisposable
 
     /// <summary>Ingests traces and scores as the HTTP, OpenTelemetry and bulk paths do.</summary>
     public Feedback.FeedbackIngestor FeedbackIngestor { get; }
+
+    /// <summary>Feedback statistics and SQL over the analytics Parquet, with embedded DuckDB.</summary>
+    public Feedback.FeedbackAnalytics FeedbackAnalytics { get; }
 
     /// <summary>Evaluation sets: publish one from a file, read any dataset version as one.</summary>
     public EvaluationSets EvaluationSets { get; }
