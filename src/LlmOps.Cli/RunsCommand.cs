@@ -123,6 +123,7 @@ internal static class RunsCommand
     {
         RunStatus.Finished => "[green]FINISHED[/]",
         RunStatus.Running => "[blue]RUNNING[/]",
+        RunStatus.Scheduled => "[blue]SCHEDULED[/]",
         RunStatus.Failed => "[red]FAILED[/]",
         _ => "[yellow]KILLED[/]",
     };

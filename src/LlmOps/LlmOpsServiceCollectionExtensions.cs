@@ -46,6 +46,12 @@ public static class LlmOpsServiceCollectionExtensions
         services.TryAddSingleton<SearchQueryLog>();
         services.TryAddSingleton<SemanticSearch>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IQualitySignalSource, RetrievalRelevanceSource>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IQualitySignalSource, Feedback.AnswerQualitySignal>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IQualitySignalSource, Feedback.CorrectionRateSignal>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IQualitySignalSource, Feedback.EscalationRateSignal>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IQualitySignalSource, Feedback.LatencyP95Signal>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IQualitySignalSource, Feedback.CostPerRequestSignal>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IQualitySignalSource, Feedback.SafetyFlagRateSignal>());
         services.TryAddSingleton<RetrievalEvaluator>();
         services.TryAddSingleton<Feedback.FeedbackStore>();
         services.TryAddSingleton<Feedback.FeedbackPartitions>();

@@ -105,8 +105,13 @@ public sealed class DriftChecker(
         var qualityWindow = window ?? DefaultQualityWindow;
         foreach (var quality in primary ? qualitySources : [])
         {
+            if (quality.OnlyWhenConfigured && settings.For(quality.Signal) is null)
+            {
+                continue;
+            }
+
             var (before, recent) = await quality.ReadAsync(feature, now - (7 * qualityWindow), now - qualityWindow, now, cancellationToken);
-            checks.Add(DriftAnalyzer.QualityDrop(quality.Signal, before, recent, settings.For(quality.Signal)));
+            checks.Add(DriftAnalyzer.QualityChange(quality.Signal, before, recent, settings.For(quality.Signal), quality.HigherIsBetter, quality.Quantile, quality.Relative));
         }
 
         var id = $"drift:{feature}/{Ulid.NewUlid(now)}";
@@ -319,7 +324,7 @@ public sealed class DriftChecker(
             }
 
             var action = new DriftAction(report.Feature, check.Action!, check.Signal, check.Test, check.Value, check.Alert, report.Reference, report.Current,
-                $"{StorageNames.ReportsContainer}/{report.Folder}report.html", report.CheckedAt);
+                $"{StorageNames.ReportsContainer}/{report.Folder}report.html", report.CheckedAt, report.Id);
             await queue.SendMessageAsync(JsonSerializer.Serialize(action, JsonSerializerOptions.Web), cancellationToken);
             await actionLog.RecordSentAsync(report.Feature, cause, report.CheckedAt, report.Id, cancellationToken);
             sent.Add(action);

@@ -16,6 +16,15 @@ public sealed class FeedbackAnalytics(StorageAccount storage)
 {
     public static IReadOnlyList<string> Groupings { get; } = ["none", "prompt", "deployment", "model", "day"];
 
+    /// <summary>Per trace id: its thumbs-up (mean of its thumbs_up scores), whether it has a correction, whether it was escalated.</summary>
+    internal const string PerTraceScores = """
+        SELECT TraceId,
+               avg(Value) FILTER (WHERE Name = 'thumbs_up') AS thumbs,
+               max(CASE WHEN coalesce(Correction, '') <> '' THEN 1 ELSE 0 END) AS corrected,
+               max(CASE WHEN Name = 'escalated' AND Value = 1 THEN 1 ELSE 0 END) AS escalated
+        FROM scores GROUP BY TraceId
+        """;
+
     /// <summary>A DuckDB session over <paramref name="feature"/>'s traces since <paramref name="since"/> (by day) and the scores of those days on.</summary>
     public async Task<FeedbackQuery> OpenAsync(string feature, DateTimeOffset since, CancellationToken cancellationToken = default)
     {
@@ -48,15 +57,8 @@ public sealed class FeedbackAnalytics(StorageAccount storage)
         using var query = await OpenAsync(feature, since, cancellationToken);
         var from = FeedbackQuery.Literal(since.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.fffffff", CultureInfo.InvariantCulture));
         var window = $"SELECT *, {key} AS grp FROM traces t WHERE t.Time >= TIMESTAMP {from}";
-        var perTrace = """
-            SELECT TraceId,
-                   avg(Value) FILTER (WHERE Name = 'thumbs_up') AS thumbs,
-                   max(CASE WHEN coalesce(Correction, '') <> '' THEN 1 ELSE 0 END) AS corrected,
-                   max(CASE WHEN Name = 'escalated' AND Value = 1 THEN 1 ELSE 0 END) AS escalated
-            FROM scores GROUP BY TraceId
-            """;
         var groups = query.Rows($"""
-            WITH w AS ({window}), s AS ({perTrace})
+            WITH w AS ({window}), s AS ({PerTraceScores})
             SELECT grp,
                    count(*) AS requests,
                    avg(s.thumbs) AS thumbs_up_rate,

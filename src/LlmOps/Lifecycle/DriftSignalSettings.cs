@@ -10,7 +10,7 @@ public sealed record DriftSignalSettings(string Signal, string? Test, double? Wa
 {
     public static IReadOnlyList<string> Actions { get; } = ["reindex", "retrain", "prompt_review"];
 
-    public static IReadOnlyList<string> Tests { get; } = ["ks", "wasserstein", "psi", "chi_square", "jensen_shannon", "oov_rate", "centroid_cosine", "mmd", "domain_classifier", "mean_drop"];
+    public static IReadOnlyList<string> Tests { get; } = ["ks", "wasserstein", "psi", "chi_square", "jensen_shannon", "oov_rate", "centroid_cosine", "mmd", "domain_classifier", "mean_drop", "mean_rise", "mean_rise_relative", "p95_rise_relative"];
 
     /// <summary>Tests whose value is a p-value: drift shows as a value below the thresholds.</summary>
     public static bool LowerIsWorse(string test) => test is "ks" or "chi_square" or "mmd";

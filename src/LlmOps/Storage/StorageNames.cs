@@ -47,7 +47,7 @@ public static class StorageNames
 
     /// <summary>Every queue, with the poison queue of each triggered one.</summary>
     public static IReadOnlyList<string> Queues { get; } =
-        [DatasetVersionsQueue, PoisonQueueFor(DatasetVersionsQueue), ActionsQueue, BlobPoisonQueue];
+        [DatasetVersionsQueue, PoisonQueueFor(DatasetVersionsQueue), ActionsQueue, PoisonQueueFor(ActionsQueue), BlobPoisonQueue];
 
     /// <summary>Every table.</summary>
     public static IReadOnlyList<string> Tables { get; } =

@@ -34,13 +34,18 @@ public sealed partial class ExperimentTracker(StorageAccount storage, LineageSto
     {
         ValidateName(experiment, "experiment name");
         start ??= new RunStart();
+        if (start.Status is not (RunStatus.Running or RunStatus.Scheduled))
+        {
+            throw LlmOpsException.Invalid($"A run starts RUNNING or SCHEDULED, not {start.Status.ToString().ToUpperInvariant()}.");
+        }
+
         var now = clock.GetUtcNow();
         var id = "run:" + Ulid.NewUlid(now).ToString();
         var info = new RunInfo(
             id,
             experiment,
             string.IsNullOrWhiteSpace(start.Name) ? id[4..] : start.Name,
-            RunStatus.Running,
+            start.Status,
             now,
             null,
             start.GitRevision ?? GitRevision.Find(start.CodeDirectory ?? Environment.CurrentDirectory),
@@ -200,7 +205,7 @@ public sealed partial class ExperimentTracker(StorageAccount storage, LineageSto
     /// <summary>Ends the run with <paramref name="status"/> (Finished, Failed or Killed) and stamps its end time.</summary>
     public async Task<RunInfo> EndRunAsync(string runId, RunStatus status = RunStatus.Finished, CancellationToken cancellationToken = default)
     {
-        if (status == RunStatus.Running)
+        if (status is RunStatus.Running or RunStatus.Scheduled)
         {
             throw LlmOpsException.Invalid("A run ends as Finished, Failed or Killed.");
         }

@@ -13,6 +13,9 @@ public sealed record RunStart
 
     public string? GitRevision { get; init; }
 
+    /// <summary>RUNNING (the default) or SCHEDULED, for a run requested to be done later.</summary>
+    public RunStatus Status { get; init; } = RunStatus.Running;
+
     /// <summary>Where to look for the git checkout when <see cref="GitRevision"/> is not given (default: the working directory).</summary>
     public string? CodeDirectory { get; init; }
 }

@@ -8,10 +8,13 @@ namespace LlmOps.Tracking;
 public enum RunStatus
 {
     Running,
+
+    /// <summary>Requested, not started (a retraining request from a drift alert, say), as MLflow's SCHEDULED.</summary>
+    Scheduled,
     Finished,
     Failed,
     Killed,
 }
 
-/// <summary>Writes run states as MLflow spells them: RUNNING, FINISHED, FAILED, KILLED.</summary>
+/// <summary>Writes run states as MLflow spells them: RUNNING, SCHEDULED, FINISHED, FAILED, KILLED.</summary>
 public sealed class RunStatusJsonConverter() : JsonStringEnumConverter<RunStatus>(JsonNamingPolicy.SnakeCaseUpper);

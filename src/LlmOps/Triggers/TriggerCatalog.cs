@@ -30,6 +30,7 @@ public static class TriggerCatalog
     public const string Labeling = "Labeling";
     public const string PostTraces = "PostTraces";
     public const string PostScores = "PostScores";
+    public const string RunDriftAction = "RunDriftAction";
 
     /// <summary>How often the drift timer looks for features whose lifecycle drift schedule is due.</summary>
     public const string DriftTickScheduleSetting = "DriftTickSchedule";
@@ -46,6 +47,7 @@ public static class TriggerCatalog
         FunctionDefinition.Blob<IngestDropHandler>(IngestDrop, StorageNames.RawContainer + "/{source}/{name}"),
         FunctionDefinition.Blob<LabelQaHandler>(LabelQa, StorageNames.LabelsContainer + "/{project}/{name}"),
         FunctionDefinition.Queue<DatasetVersionIndexer>(IndexDatasetVersion, StorageNames.DatasetVersionsQueue),
+        FunctionDefinition.Queue<DriftActionHandler>(RunDriftAction, StorageNames.ActionsQueue),
         FunctionDefinition.Timer<HeartbeatRecorder>(Heartbeat, "%" + HeartbeatScheduleSetting + "%"),
         FunctionDefinition.Timer<DriftScheduler>(DriftSchedule, "%" + DriftTickScheduleSetting + "%"),
         FunctionDefinition.Http<HealthEndpoint>(Health, "health", FunctionAuthLevel.Anonymous, "GET"),
