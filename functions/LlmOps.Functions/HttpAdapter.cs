@@ -22,7 +22,9 @@ internal static class HttpAdapter
                     request.Path.Value ?? "/",
                     request.RouteValues.ToDictionary(r => r.Key, r => Convert.ToString(r.Value, CultureInfo.InvariantCulture) ?? "", StringComparer.OrdinalIgnoreCase),
                     request.Query.ToDictionary(q => q.Key, q => q.Value.ToString(), StringComparer.OrdinalIgnoreCase),
-                    body.ToArray()),
+                    body.ToArray(),
+                    request.ContentType,
+                    request.Headers.ContentEncoding.FirstOrDefault()),
                 cancellationToken);
         }
         catch (LlmOpsException ex)

@@ -52,7 +52,9 @@ public static class HttpTriggerEndpoints
                 context.Request.Path.Value ?? "/",
                 context.Request.RouteValues.ToDictionary(r => r.Key, r => Convert.ToString(r.Value, System.Globalization.CultureInfo.InvariantCulture) ?? "", StringComparer.OrdinalIgnoreCase),
                 context.Request.Query.ToDictionary(q => q.Key, q => q.Value.ToString(), StringComparer.OrdinalIgnoreCase),
-                body);
+                body,
+                context.Request.ContentType,
+                context.Request.Headers.ContentEncoding.FirstOrDefault());
             var handler = (IHttpTriggerHandler)ActivatorUtilities.GetServiceOrCreateInstance(services, function.HandlerType);
             response = await handler.HandleAsync(request, cancellationToken);
         }

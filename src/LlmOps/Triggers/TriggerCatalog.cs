@@ -31,6 +31,7 @@ public static class TriggerCatalog
     public const string PostTraces = "PostTraces";
     public const string PostScores = "PostScores";
     public const string RunDriftAction = "RunDriftAction";
+    public const string OtlpTraces = "OtlpTraces";
 
     /// <summary>How often the drift timer looks for features whose lifecycle drift schedule is due.</summary>
     public const string DriftTickScheduleSetting = "DriftTickSchedule";
@@ -58,5 +59,6 @@ public static class TriggerCatalog
         FunctionDefinition.Http<LabelingEndpoint>(Labeling, "labeling/{project}", FunctionAuthLevel.Function, "GET"),
         FunctionDefinition.Http<TracesEndpoint>(PostTraces, "traces", FunctionAuthLevel.Function, "POST"),
         FunctionDefinition.Http<ScoresEndpoint>(PostScores, "scores", FunctionAuthLevel.Function, "POST"),
+        FunctionDefinition.Http<Feedback.Otlp.OtlpTracesEndpoint>(OtlpTraces, "v1/traces", FunctionAuthLevel.Function, "POST"),
     ];
 }
