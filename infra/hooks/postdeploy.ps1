@@ -12,7 +12,7 @@ $key = az functionapp keys list --resource-group $group --name $app --query "sys
 if (-not $key) { throw "The function app has no blobs_extension key yet: the Event Grid blob trigger registers it at first start; retry in a minute." }
 $hostName = az functionapp show --resource-group $group --name $app --query "defaultHostName" --output tsv
 # One subscription per Event Grid blob trigger of the catalog (a test checks the list).
-foreach ($trigger in @(@('ingest-drop', 'IngestDrop', 'raw'), @('label-qa', 'LabelQA', 'labels'))) {
+foreach ($trigger in @(@('ingest-drop', 'IngestDrop', 'raw'), @('label-qa', 'LabelQA', 'labels'), @('ingest-feedback', 'IngestFeedback', 'feedback'))) {
     $subscription, $function, $container = $trigger
     $endpoint = "https://$hostName/runtime/webhooks/blobs?functionName=Host.Functions.$function&code=$key"
     az eventgrid system-topic event-subscription show --resource-group $group --system-topic-name $topic --name $subscription --output none 2>$null

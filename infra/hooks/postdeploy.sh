@@ -1,5 +1,5 @@
 #!/bin/sh
-# azd postdeploy: subscribe the Event Grid blob triggers (IngestDrop on raw/, LabelQA on labels/) and publish the sample lifecycle.
+# azd postdeploy: subscribe the Event Grid blob triggers (IngestDrop on raw/, LabelQA on labels/, IngestFeedback on feedback/) and publish the sample lifecycle.
 # Idempotent: run it again and nothing changes. Needs the Azure CLI, signed in as the deploying user.
 set -eu
 
@@ -40,6 +40,7 @@ subscribe() {
 # One subscription per Event Grid blob trigger of the catalog (a test checks the list).
 subscribe ingest-drop IngestDrop raw
 subscribe label-qa LabelQA labels
+subscribe ingest-feedback IngestFeedback feedback
 echo "Event Grid subscriptions ingest-drop and label-qa are in place."
 
 # The sample feature's lifecycle (overwritten in place, so a rerun publishes the same file).

@@ -32,6 +32,7 @@ public static class TriggerCatalog
     public const string PostScores = "PostScores";
     public const string RunDriftAction = "RunDriftAction";
     public const string OtlpTraces = "OtlpTraces";
+    public const string IngestFeedback = "IngestFeedback";
 
     /// <summary>How often the drift timer looks for features whose lifecycle drift schedule is due.</summary>
     public const string DriftTickScheduleSetting = "DriftTickSchedule";
@@ -47,6 +48,7 @@ public static class TriggerCatalog
     [
         FunctionDefinition.Blob<IngestDropHandler>(IngestDrop, StorageNames.RawContainer + "/{source}/{name}"),
         FunctionDefinition.Blob<LabelQaHandler>(LabelQa, StorageNames.LabelsContainer + "/{project}/{name}"),
+        FunctionDefinition.Blob<FeedbackDropHandler>(IngestFeedback, StorageNames.FeedbackContainer + "/{feature}/{name}"),
         FunctionDefinition.Queue<DatasetVersionIndexer>(IndexDatasetVersion, StorageNames.DatasetVersionsQueue),
         FunctionDefinition.Queue<DriftActionHandler>(RunDriftAction, StorageNames.ActionsQueue),
         FunctionDefinition.Timer<HeartbeatRecorder>(Heartbeat, "%" + HeartbeatScheduleSetting + "%"),
