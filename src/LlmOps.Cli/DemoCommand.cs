@@ -84,6 +84,7 @@ internal static class DemoCommand
         RetrievalEvaluation? evaluation = null;
         DatasetManifest? labeled = null;
         GateReport? refusal = null;
+        LlmOps.Feedback.FeedbackStats? feedback = null;
 
         await console.Status().StartAsync("Publishing the sample lifecycle...", async status =>
         {
@@ -167,6 +168,9 @@ internal static class DemoCommand
 
                 status.Status("Publishing the evaluation set and gating two prompt versions...");
                 refusal = await GatePromptsAsync(services, evaluation.RunId, Done, cancellationToken);
+
+                status.Status("Posting production traces and feedback to /api/traces and /api/scores...");
+                feedback = await PostFeedbackAsync(http, key, services, Done, cancellationToken);
             }
         });
 
@@ -202,9 +206,18 @@ internal static class DemoCommand
             GateTables.Failures(console, refusal);
         }
 
-        var ok = ingestion?.Status is nameof(IngestionStatus.Published) or nameof(IngestionStatus.Unchanged) && evaluation is not null && labeled is not null && refusal is { Passed: false };
+        if (feedback is not null)
+        {
+            console.WriteLine($"Feedback of {feedback.Feature} (llmops feedback stats {feedback.Feature} --by prompt):");
+            foreach (var group in feedback.Groups)
+            {
+                console.WriteLine($"  {group.Group}: {group.Requests} requests, thumbs up {group.ThumbsUpRate:P0} of {group.ThumbsRated}, corrections {group.CorrectionRate:P0}, latency p95 {group.LatencyP95:0} ms, errors {group.ErrorRate:P0}, safety flags {group.SafetyFlagRate:P0}");
+            }
+        }
+
+        var ok = ingestion?.Status is nameof(IngestionStatus.Published) or nameof(IngestionStatus.Unchanged) && evaluation is not null && labeled is not null && refusal is { Passed: false } && feedback is { Groups.Count: > 0 };
         console.MarkupLine(ok
-            ? "[green]Demo complete:[/] the drop became an immutable dataset version and a searchable embedding index, and the annotators' labels passed QA into a labeled version, and the release gate promoted a prompt and refused a worse one; blob, queue, timer and HTTP triggers all ran on local storage."
+            ? "[green]Demo complete:[/] the drop became an immutable dataset version and a searchable embedding index, and the annotators' labels passed QA into a labeled version, the release gate promoted a prompt and refused a worse one, and production traces and feedback became statistics; blob, queue, timer and HTTP triggers all ran on local storage."
             : "[red]Demo failed:[/] the sample drop did not become a dataset version.");
         return ok ? 0 : 1;
     }
@@ -227,6 +240,41 @@ internal static class DemoCommand
         var report = await services.Gates.CheckAsync(terse.Id, null, new EvaluationRequest(), cancellationToken: cancellationToken);
         done("Gate check prompt v" + terse.Version, $"{(report.Passed ? "passed" : "refused")}: {string.Join("; ", report.Rows.Where(r => !r.Passed).Select(r => r.Metric))} (evidence {report.Id})");
         return report;
+    }
+
+    /// <summary>
+    /// Production, simulated: 40 answered requests of the champion prompt posted to <c>POST /api/traces</c> (one with an
+    /// e-mail address in its answer, which is redacted and flagged) and thumbs and corrections to <c>POST /api/scores</c>,
+    /// then the feature's statistics per prompt version from the analytics Parquet with DuckDB.
+    /// </summary>
+    private static async Task<LlmOps.Feedback.FeedbackStats> PostFeedbackAsync(HttpClient http, string key, LlmOpsClient services, Action<string, string> done, CancellationToken cancellationToken)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var traces = Enumerable.Range(0, 40).Select(i => new
+        {
+            id = $"demo-{now:yyyyMMddHHmmss}-{i:00}",
+            feature = "support-answers",
+            timestamp = now.AddMinutes(-i).ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+            promptVersion = Prompt + "/1",
+            model = "extractive",
+            input = $"customer question {i}",
+            output = i == 7 ? "Write to jane.doe@example.com for a refund." : $"answer {i} [tickets:T-100{i % 9 + 1}#0000]",
+            latencyMs = 80 + (i * 7 % 50),
+            usage = new { input = 90, output = 20 },
+        }).ToList();
+        var scores = traces.Select((t, i) => (object)new { id = "thumbs", traceId = t.id, name = "thumbs_up", value = i % 5 != 0, comment = i % 5 == 0 ? "not what I asked" : null, correction = i % 10 == 0 ? "The refund goes to the card used." : null }).ToList();
+        var accepted = 0;
+        foreach (var (route, items) in new[] { ("traces", traces.Cast<object>().ToList()), ("scores", scores) })
+        {
+            using var response = await http.PostAsJsonAsync(new Uri($"/api/{route}?code={Uri.EscapeDataString(key)}", UriKind.Relative), items, JsonSerializerOptions.Web, cancellationToken);
+            response.EnsureSuccessStatusCode();
+            accepted += (await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("accepted").GetInt32();
+        }
+
+        done("HTTP trigger: POST /api/traces and /api/scores", $"{accepted} of {traces.Count + scores.Count} items accepted (202); one answer's e-mail redacted and flagged");
+        var stats = await services.FeedbackAnalytics.StatsAsync("support-answers", now.AddDays(-1), "prompt", cancellationToken);
+        done("Feedback statistics (DuckDB over Parquet)", string.Join("; ", stats.Groups.Select(g => $"{g.Group}: thumbs up {g.ThumbsUpRate:P0}, p95 {g.LatencyP95:0} ms")));
+        return stats;
     }
 
     private static string ReadSample(string name)
