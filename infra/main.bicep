@@ -49,6 +49,8 @@ param rawRetentionDays int = 30
 @description('NCRONTAB schedules (six fields) of the timer functions.')
 param heartbeatSchedule string = '0 */5 * * * *'
 param driftTickSchedule string = '0 */5 * * * *'
+@description('When the feedback Parquet of past days is compacted into daily files (NCRONTAB, six fields).')
+param feedbackCompactSchedule string = '0 30 2 * * *'
 
 var tags = { 'azd-env-name': environmentName }
 
@@ -80,6 +82,7 @@ module resources 'resources.bicep' = {
     rawRetentionDays: rawRetentionDays
     heartbeatSchedule: heartbeatSchedule
     driftTickSchedule: driftTickSchedule
+    feedbackCompactSchedule: feedbackCompactSchedule
     tags: tags
   }
 }

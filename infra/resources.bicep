@@ -17,6 +17,7 @@ param maximumInstanceCount int
 param rawRetentionDays int
 param heartbeatSchedule string
 param driftTickSchedule string
+param feedbackCompactSchedule string
 param tags object
 
 var token = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName))
@@ -243,6 +244,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'LlmOps__AzureOpenAI__ClientId', value: identity.properties.clientId }
         { name: 'HeartbeatSchedule', value: heartbeatSchedule }
         { name: 'DriftTickSchedule', value: driftTickSchedule }
+        { name: 'FeedbackCompactSchedule', value: feedbackCompactSchedule }
       ]
     }
   }

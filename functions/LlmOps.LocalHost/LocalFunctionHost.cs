@@ -42,6 +42,7 @@ public sealed class LocalFunctionHost : IAsyncDisposable
         {
             [TriggerCatalog.HeartbeatScheduleSetting] = TriggerCatalog.DefaultHeartbeatSchedule,
             [TriggerCatalog.DriftTickScheduleSetting] = TriggerCatalog.DefaultDriftTickSchedule,
+            [TriggerCatalog.FeedbackCompactScheduleSetting] = TriggerCatalog.DefaultFeedbackCompactSchedule,
         });
         builder.Configuration.AddJsonFile("appsettings.json", optional: true);
         builder.Configuration.AddEnvironmentVariables();

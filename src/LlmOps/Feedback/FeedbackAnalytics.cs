@@ -8,7 +8,8 @@ namespace LlmOps.Feedback;
 
 /// <summary>
 /// Feedback analytics on one machine: the feature's Parquet parts (and every score part) for the days asked are
-/// downloaded once into a local cache (parts are written once, so a cached file is never stale) and queried with
+/// downloaded once into a local cache (parts are written once, so a cached file is never stale; one no longer stored is
+/// dropped from the cache) and queried with
 /// embedded DuckDB (<see cref="FeedbackQuery"/>). The same hive-partitioned folders are what Spark, Fabric or Synapse
 /// read when a feature outgrows one machine.
 /// </summary>
@@ -115,8 +116,10 @@ public sealed class FeedbackAnalytics(StorageAccount storage)
     {
         var container = storage.Container(StorageNames.AnalyticsContainer);
         var wanted = new List<(string Name, long Size)>();
+        var stored = new HashSet<string>(StringComparer.Ordinal);
         await foreach (var blob in container.GetBlobsAsync(new Azure.Storage.Blobs.Models.GetBlobsOptions { Prefix = prefix }, cancellationToken))
         {
+            stored.Add(blob.Name);
             var day = blob.Name.Split('/').FirstOrDefault(p => p.StartsWith("date=", StringComparison.Ordinal))?["date=".Length..];
             if (day is not null && string.CompareOrdinal(day, firstDay) >= 0 && blob.Name.EndsWith(".parquet", StringComparison.Ordinal))
             {
@@ -124,18 +127,31 @@ public sealed class FeedbackAnalytics(StorageAccount storage)
             }
         }
 
+        // Parts compacted away (or erased) since they were cached must not be read again.
+        var local = Path.Combine(cache, prefix.Replace('/', Path.DirectorySeparatorChar));
+        if (Directory.Exists(local))
+        {
+            foreach (var file in Directory.EnumerateFiles(local, "*.parquet", SearchOption.AllDirectories))
+            {
+                if (!stored.Contains(Path.GetRelativePath(cache, file).Replace(Path.DirectorySeparatorChar, '/')))
+                {
+                    File.Delete(file);
+                }
+            }
+        }
+
         await Parallel.ForEachAsync(wanted, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (blob, ct) =>
         {
-            var local = Path.Combine(cache, blob.Name.Replace('/', Path.DirectorySeparatorChar));
-            if (File.Exists(local) && new FileInfo(local).Length == blob.Size)
+            var path = Path.Combine(cache, blob.Name.Replace('/', Path.DirectorySeparatorChar));
+            if (File.Exists(path) && new FileInfo(path).Length == blob.Size)
             {
                 return;
             }
 
-            Directory.CreateDirectory(Path.GetDirectoryName(local)!);
-            var partial = local + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp";
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            var partial = path + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp";
             await container.GetBlobClient(blob.Name).DownloadToAsync(partial, ct);
-            File.Move(partial, local, overwrite: true);
+            File.Move(partial, path, overwrite: true);
         });
         return (wanted.Count, wanted.Sum(w => w.Size));
     }

@@ -33,6 +33,12 @@ public static class TriggerCatalog
     public const string RunDriftAction = "RunDriftAction";
     public const string OtlpTraces = "OtlpTraces";
     public const string IngestFeedback = "IngestFeedback";
+    public const string CompactFeedback = "CompactFeedback";
+
+    /// <summary>When the feedback Parquet of past days is compacted into daily files.</summary>
+    public const string FeedbackCompactScheduleSetting = "FeedbackCompactSchedule";
+
+    public const string DefaultFeedbackCompactSchedule = "0 30 2 * * *";
 
     /// <summary>How often the drift timer looks for features whose lifecycle drift schedule is due.</summary>
     public const string DriftTickScheduleSetting = "DriftTickSchedule";
@@ -53,6 +59,7 @@ public static class TriggerCatalog
         FunctionDefinition.Queue<DriftActionHandler>(RunDriftAction, StorageNames.ActionsQueue),
         FunctionDefinition.Timer<HeartbeatRecorder>(Heartbeat, "%" + HeartbeatScheduleSetting + "%"),
         FunctionDefinition.Timer<DriftScheduler>(DriftSchedule, "%" + DriftTickScheduleSetting + "%"),
+        FunctionDefinition.Timer<FeedbackCompactor>(CompactFeedback, "%" + FeedbackCompactScheduleSetting + "%"),
         FunctionDefinition.Http<HealthEndpoint>(Health, "health", FunctionAuthLevel.Anonymous, "GET"),
         FunctionDefinition.Http<LineageEndpoint>(Lineage, "lineage/{*id}", FunctionAuthLevel.Function, "GET"),
         FunctionDefinition.Http<RunsEndpoint>(ListRuns, "runs", FunctionAuthLevel.Function, "GET"),
