@@ -15,6 +15,7 @@ using LlmOps.Storage;
 //   embeddings --vectors 200000 --dimensions 384                local embedder, exact search bandwidth, incremental refresh
 //   labeling --items 200000 --annotators 5 --missing-percent 0  alpha, Fleiss and pairwise kappa against a counting pass; 10x the labels
 //   evaluation --examples 10000 --judge-calls 400             responder + code graders vs responder alone; judge calls at concurrency 8 vs 40/s
+//   feedback --http-events 20000 --events 10000000 --table-events 200000   HTTP ingestion vs raw Table transactions; stats with DuckDB vs Table read + aggregate
 //   drift --rows 1000000 --columns 20 --mmd-n 5000 --mmd-dimensions 1536 --permutations 100   drift statistics vs straightforward code
 var suites = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal) && !int.TryParse(a, out _)).ToHashSet(StringComparer.Ordinal);
 if (suites.Count == 0)
@@ -56,7 +57,7 @@ if (suites.Contains("steps"))
     rows.AddRange(await EtlStepsBenchmark.RunAsync(Argument("--mb", 200)));
 }
 
-if (suites.Contains("host") || suites.Contains("etl") || suites.Contains("tracking") || suites.Contains("embeddings"))
+if (suites.Contains("host") || suites.Contains("etl") || suites.Contains("tracking") || suites.Contains("embeddings") || suites.Contains("feedback"))
 {
     await using var azurite = await AzuriteServer.StartAsync(new AzuriteOptions { Progress = Console.WriteLine });
     if (suites.Contains("host"))
@@ -72,6 +73,11 @@ if (suites.Contains("host") || suites.Contains("etl") || suites.Contains("tracki
     if (suites.Contains("tracking"))
     {
         rows.AddRange(await TrackingBenchmark.RunAsync(azurite, Argument("--points", 100_000), Argument("--nodes", 10_000)));
+    }
+
+    if (suites.Contains("feedback"))
+    {
+        rows.AddRange(await FeedbackBenchmark.RunAsync(azurite, Argument("--http-events", 20_000), Argument("--events", 10_000_000), Argument("--table-events", 200_000)));
     }
 
     if (suites.Contains("embeddings"))
