@@ -52,4 +52,68 @@ public static class Charts
 
     public static HtmlView Bar(string title, IReadOnlyList<string> labels, IReadOnlyList<double> values, string series = "value") =>
         Bar(title, labels, new Dictionary<string, IReadOnlyList<double>> { [series] = values });
+
+    /// <summary>
+    /// A line per series over <paramref name="labels"/> (the x axis, in order); a missing value (null) breaks the line.
+    /// The y axis runs from zero (or the smallest value when negative) to the largest.
+    /// </summary>
+    public static HtmlView Line(string title, IReadOnlyList<string> labels, IReadOnlyDictionary<string, IReadOnlyList<double?>> series, string unit = "")
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        ArgumentNullException.ThrowIfNull(series);
+        if (series.Values.Any(v => v.Count != labels.Count))
+        {
+            throw new ArgumentException("Every series needs one value per label.", nameof(series));
+        }
+
+        const int left = 60, top = 30, plotHeight = 180, step = 48;
+        var values = series.Values.SelectMany(v => v).OfType<double>().ToList();
+        var min = Math.Min(0, values.DefaultIfEmpty(0).Min());
+        var max = Math.Max(values.DefaultIfEmpty(0).Max(), min + 1e-9);
+        var plotWidth = Math.Max(1, labels.Count - 1) * step;
+        var width = left + plotWidth + 170;
+        double Y(double v) => top + plotHeight - ((v - min) / (max - min) * plotHeight);
+        var svg = new StringBuilder().Append(CultureInfo.InvariantCulture, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{top + plotHeight + 60}\" font-family=\"system-ui,sans-serif\" font-size=\"11\">");
+        svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{left}\" y=\"16\" font-size=\"13\" font-weight=\"600\">{Html.Encode(title)}</text>");
+        svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{left}\" y1=\"{top + plotHeight}\" x2=\"{left + plotWidth}\" y2=\"{top + plotHeight}\" stroke=\"#333\"/><line x1=\"{left}\" y1=\"{top}\" x2=\"{left}\" y2=\"{top + plotHeight}\" stroke=\"#333\"/>");
+        foreach (var tick in new[] { min, (min + max) / 2, max })
+        {
+            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{left - 4}\" y=\"{Y(tick) + 4:0.#}\" text-anchor=\"end\">{Html.Encode(tick.ToString("G3", CultureInfo.InvariantCulture) + unit)}</text>");
+        }
+
+        var text = new StringBuilder(title).AppendLine();
+        var s = 0;
+        foreach (var (name, points) in series)
+        {
+            var color = Palette[s % Palette.Length];
+            var path = new StringBuilder();
+            var pen = false;
+            for (var i = 0; i < labels.Count; i++)
+            {
+                if (points[i] is not { } v)
+                {
+                    pen = false;
+                    continue;
+                }
+
+                var x = left + (i * step);
+                path.Append(CultureInfo.InvariantCulture, $"{(pen ? 'L' : 'M')}{x},{Y(v):0.#} ");
+                pen = true;
+                svg.Append(CultureInfo.InvariantCulture, $"<circle cx=\"{x}\" cy=\"{Y(v):0.#}\" r=\"2.5\" fill=\"{color}\"><title>{Html.Encode($"{labels[i]} {name}: {v:G4}{unit}")}</title></circle>");
+                text.Append(CultureInfo.InvariantCulture, $"  {labels[i]} {name}: {v:G4}{unit}").AppendLine();
+            }
+
+            svg.Append(CultureInfo.InvariantCulture, $"<path d=\"{path.ToString().TrimEnd()}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"1.5\"/>");
+            svg.Append(CultureInfo.InvariantCulture, $"<rect x=\"{width - 160}\" y=\"{top + (s * 16)}\" width=\"10\" height=\"10\" fill=\"{color}\"/><text x=\"{width - 145}\" y=\"{top + 9 + (s * 16)}\">{Html.Encode(name)}</text>");
+            s++;
+        }
+
+        for (var i = 0; i < labels.Count; i++)
+        {
+            var x = left + (i * step);
+            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{x}\" y=\"{top + plotHeight + 14}\" text-anchor=\"end\" transform=\"rotate(-35 {x} {top + plotHeight + 14})\">{Html.Encode(labels[i])}</text>");
+        }
+
+        return new HtmlView(svg.Append("</svg>").ToString(), text.ToString().TrimEnd());
+    }
 }

@@ -101,9 +101,45 @@ public sealed class ShippedNotebooksTests : IDisposable
     }
 
     [Fact]
+    public async Task Feedback_OnTwoWeeksOfSimulatedTraces_ChartsQualityLatencyAndCostPerPromptVersion()
+    {
+        var azurite = await SharedAzurite.GetAsync();
+        var prefix = TestNames.Prefix();
+        var notebook = RepositoryRoot.Combine("notebooks", "feedback.ipynb");
+        var before = await File.ReadAllTextAsync(notebook);
+        string[] parameters = ["-p", $"storage={azurite.ConnectionString}", "-p", $"storagePrefix={prefix}", "-p", "lifecycle=" + RepositoryRoot.Combine("samples", "support-answers.lifecycle.yaml")];
+
+        var (exit, output, written) = await NotebookRun.RunAsync(notebook, Path.Combine(_folder.FullName, "feedback.out.ipynb"), parameters);
+
+        Assert.True(exit == 0, output);
+        Assert.Equal(before, await File.ReadAllTextAsync(notebook));
+        var cells = NotebookRun.CodeCells(written).ToList();
+        Assert.All(cells, c => Assert.DoesNotContain("\"output_type\":\"error\"", NotebookRun.Outputs(c), StringComparison.Ordinal));
+        var all = string.Concat(cells.Select(NotebookRun.Outputs));
+        // 14 days of version 1 and 7 of version 2, 30 answers each: 630 traces, all accepted with their scores.
+        Assert.Contains("630 simulated trace(s)", all, StringComparison.Ordinal);
+        foreach (var expected in new[] { "Thumbs-up rate per day", "Latency p95 per day", "Cost per day (USD)", "prompt:support-answer/1", "prompt:support-answer/2", "The refund goes to the card", "<svg" })
+        {
+            Assert.Contains(expected, all, StringComparison.Ordinal);
+        }
+
+        // The charts draw what the stored traces say: version 2 (longer answers) is liked less and slower.
+        using var client = new LlmOpsClient(azurite.ConnectionString, prefix);
+        var stats = await client.FeedbackAnalytics.StatsAsync("support-answers", DateTimeOffset.UtcNow.AddDays(-14), "prompt");
+        var (v1, v2) = (stats.Groups.Single(g => g.Group.EndsWith("/1", StringComparison.Ordinal)), stats.Groups.Single(g => g.Group.EndsWith("/2", StringComparison.Ordinal)));
+        Assert.Equal((420, 210), (v1.Requests, v2.Requests));
+        Assert.True(v1.ThumbsUpRate > v2.ThumbsUpRate && v1.LatencyP95 < v2.LatencyP95 && v1.CostPerRequest < v2.CostPerRequest, $"{v1} {v2}");
+
+        // Run again: the simulated ids are stored once.
+        var (again, againOutput, _) = await NotebookRun.RunAsync(notebook, Path.Combine(_folder.FullName, "feedback.again.ipynb"), parameters);
+        Assert.True(again == 0, againOutput);
+        Assert.Equal(630, (await client.FeedbackAnalytics.StatsAsync("support-answers", DateTimeOffset.UtcNow.AddDays(-14))).Groups.Single().Requests);
+    }
+
+    [Fact]
     public void ShippedNotebooks_HaveThePolyglotMetadata_VsCodeWrites()
     {
-        foreach (var name in new[] { "experiments.ipynb", "lifecycle-map.ipynb", "label-review.ipynb" })
+        foreach (var name in new[] { "experiments.ipynb", "lifecycle-map.ipynb", "label-review.ipynb", "feedback.ipynb" })
         {
             var notebook = JsonNode.Parse(File.ReadAllText(RepositoryRoot.Combine("notebooks", name)))!;
             Assert.Equal(".net-csharp", notebook["metadata"]!["kernelspec"]!["name"]!.GetValue<string>());
