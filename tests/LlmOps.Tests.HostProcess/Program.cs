@@ -1,13 +1,37 @@
 using Azure.Data.Tables;
+using LlmOps;
 using LlmOps.LocalHost;
 using LlmOps.Tests.HostProcess;
 using LlmOps.Triggers;
 using Microsoft.Extensions.DependencyInjection;
 
-// Arguments: <connection string> <container> <journal table> <host.json path>
+// Arguments: <connection string> <container> <journal table> <host.json path>: a blob host whose handler journals each run.
+//            feedback <connection string> <storage prefix> <journal table> <function key>: POST /api/traces with a kill point;
+//            prints "listening <address>" once it answers.
+if (args is ["feedback", var storage, var prefix, var journalTable, var key])
+{
+    var feedbackJournal = new TableClient(storage, journalTable);
+    await feedbackJournal.CreateIfNotExistsAsync();
+    var feedback = new LocalFunctionHostSettings
+    {
+        Catalog = new FunctionCatalog([FunctionDefinition.Http<KillPointTracesEndpoint>(TriggerCatalog.PostTraces, "traces", FunctionAuthLevel.Function, "POST")]),
+        ConfigureServices = services => services.AddSingleton(feedbackJournal),
+    };
+    feedback.Configuration["LlmOps:Storage:ConnectionString"] = storage;
+    feedback.Configuration["LlmOps:Storage:Prefix"] = prefix;
+    feedback.Configuration["LlmOps:Host:HttpPort"] = "0";
+    feedback.Configuration["LlmOps:Host:FunctionKey"] = key;
+    await using var feedbackHost = LocalFunctionHost.Create(feedback);
+    await feedbackHost.StartAsync();
+    Console.WriteLine($"listening {feedbackHost.HttpAddress}");
+    await Task.Delay(Timeout.Infinite);
+    return 0;
+}
+
 if (args.Length != 4)
 {
     await Console.Error.WriteLineAsync("usage: LlmOps.Tests.HostProcess <connection-string> <container> <journal-table> <host.json>");
+    await Console.Error.WriteLineAsync("       LlmOps.Tests.HostProcess feedback <connection-string> <storage-prefix> <journal-table> <function-key>");
     return 2;
 }
 
