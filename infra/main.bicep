@@ -52,6 +52,9 @@ param driftTickSchedule string = '0 */5 * * * *'
 @description('When the feedback Parquet of past days is compacted into daily files (NCRONTAB, six fields).')
 param feedbackCompactSchedule string = '0 30 2 * * *'
 
+@description('NCRONTAB schedule of the canary checks (compare canary deployments with stable ones; promote or roll back).')
+param canaryCheckSchedule string = '0 */15 * * * *'
+
 var tags = { 'azd-env-name': environmentName }
 
 resource group 'Microsoft.Resources/resourceGroups@2024-03-01' = {
@@ -83,6 +86,7 @@ module resources 'resources.bicep' = {
     heartbeatSchedule: heartbeatSchedule
     driftTickSchedule: driftTickSchedule
     feedbackCompactSchedule: feedbackCompactSchedule
+    canaryCheckSchedule: canaryCheckSchedule
     tags: tags
   }
 }

@@ -18,6 +18,7 @@ param rawRetentionDays int
 param heartbeatSchedule string
 param driftTickSchedule string
 param feedbackCompactSchedule string
+param canaryCheckSchedule string
 param tags object
 
 var token = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName))
@@ -245,6 +246,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'HeartbeatSchedule', value: heartbeatSchedule }
         { name: 'DriftTickSchedule', value: driftTickSchedule }
         { name: 'FeedbackCompactSchedule', value: feedbackCompactSchedule }
+        { name: 'CanaryCheckSchedule', value: canaryCheckSchedule }
       ]
     }
   }

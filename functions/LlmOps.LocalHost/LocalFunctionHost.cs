@@ -43,6 +43,7 @@ public sealed class LocalFunctionHost : IAsyncDisposable
             [TriggerCatalog.HeartbeatScheduleSetting] = TriggerCatalog.DefaultHeartbeatSchedule,
             [TriggerCatalog.DriftTickScheduleSetting] = TriggerCatalog.DefaultDriftTickSchedule,
             [TriggerCatalog.FeedbackCompactScheduleSetting] = TriggerCatalog.DefaultFeedbackCompactSchedule,
+            [TriggerCatalog.CanaryCheckScheduleSetting] = TriggerCatalog.DefaultCanaryCheckSchedule,
         });
         builder.Configuration.AddJsonFile("appsettings.json", optional: true);
         builder.Configuration.AddEnvironmentVariables();

@@ -7,7 +7,7 @@ using Spectre.Console;
 
 namespace LlmOps.Cli;
 
-/// <summary>`llmops registry register | alias | promote | deploy | show | list`.</summary>
+/// <summary>`llmops registry register | alias | promote | deploy | traffic | canary | show | list`.</summary>
 internal static class RegistryCommand
 {
     public static Command Create(IAnsiConsole console)
@@ -82,13 +82,93 @@ internal static class RegistryCommand
         var deployVersion = new Argument<int>("version") { Description = "The version deployed." };
         var environment = new Option<string>("--env") { Description = "The environment (prod, staging, ...).", Required = true };
         var by = new Option<string?>("--by") { Description = "Who deployed (default: the current user)." };
-        var deploy = new Command("deploy", "Record that a version was deployed to an environment, and link it in the lineage graph.") { deployName, deployVersion, environment, by, connection };
+        var canaryPercent = new Option<int?>("--canary") { Description = "Deploy as a canary taking this percent (1-99) of the traffic beside the stable deployment, until the canary check promotes or rolls it back." };
+        var deploy = new Command("deploy", "Record that a version was deployed to an environment (all traffic, or a canary share), and link it in the lineage graph.") { deployName, deployVersion, environment, by, canaryPercent, connection };
         deploy.SetAction(async (parse, cancellationToken) => await CliErrors.RunAsync(console, async () =>
         {
             using var services = await StorageOption.ClientAsync(parse, connection, cancellationToken);
-            var deployment = await services.Registry.DeployAsync(parse.GetValue(deployName)!, parse.GetValue(deployVersion), parse.GetValue(environment)!, parse.GetValue(by), cancellationToken);
-            console.MarkupLineInterpolated($"[green]Recorded {deployment.Id}[/]: {ModelRegistry.VersionId(deployment.Name, deployment.Version)} to {deployment.Environment} by {deployment.DeployedBy}.");
+            var deployment = await services.Registry.DeployAsync(parse.GetValue(deployName)!, parse.GetValue(deployVersion), parse.GetValue(environment)!, parse.GetValue(by), parse.GetValue(canaryPercent), cancellationToken);
+            console.MarkupLineInterpolated($"[green]Recorded {deployment.Id}[/]: {ModelRegistry.VersionId(deployment.Name, deployment.Version)} to {deployment.Environment} by {deployment.DeployedBy}{(deployment.Stable is null ? "" : $", a canary taking {deployment.CanaryPercent}% beside {deployment.Stable}")}.");
+            if (deployment.Stable is not null)
+            {
+                console.MarkupLine("Traces that carry this deployment id are compared with the stable deployment's by the CheckCanaries timer (or now: llmops registry canary NAME --env ENV).");
+            }
+
             return 0;
+        }));
+
+        var trafficName = new Argument<string>("name") { Description = "The registered name." };
+        var trafficEnvironment = new Option<string>("--env") { Description = "The environment.", Required = true };
+        var key = new Option<string?>("--key") { Description = "A request key (user or session id): show which deployment answers it." };
+        var traffic = new Command("traffic", "Show what serves a name in an environment: the stable deployment and the canary beside it with its share.") { trafficName, trafficEnvironment, key, connection };
+        traffic.SetAction(async (parse, cancellationToken) => await CliErrors.RunAsync(console, async () =>
+        {
+            using var services = await StorageOption.ClientAsync(parse, connection, cancellationToken);
+            var split = await services.Registry.GetTrafficAsync(parse.GetValue(trafficName)!, parse.GetValue(trafficEnvironment)!, cancellationToken);
+            if (split.Stable is null)
+            {
+                throw LlmOpsException.NotFound($"{split.Name} has no deployment serving {split.Environment}.");
+            }
+
+            console.MarkupLineInterpolated($"{split.Name} in {split.Environment}: {split.Stable.Id} (version {split.Stable.Version}) {100 - split.CanaryPercent}%");
+            if (split.Canary is { } canary)
+            {
+                console.MarkupLineInterpolated($"  canary {canary.Id} (version {canary.Version}) {split.CanaryPercent}%, since {canary.DeployedAt:u}");
+            }
+
+            if (parse.GetValue(key) is { } requestKey)
+            {
+                console.MarkupLineInterpolated($"Key {requestKey} (bucket {TrafficSplit.Bucket(requestKey)}) -> {split.Route(requestKey)!.Id}");
+            }
+
+            return 0;
+        }));
+
+        var canaryName = new Argument<string>("name") { Description = "The registered name." };
+        var canaryEnvironment = new Option<string>("--env") { Description = "The environment.", Required = true };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Compare and show the decision without promoting or rolling back." };
+        var canaryFormat = new Option<string>("--format") { Description = "table, json or markdown.", DefaultValueFactory = _ => "table" };
+        canaryFormat.AcceptOnlyFromAmong("table", "json", "markdown");
+        var canary = new Command("canary", "Compare the canary with the stable deployment on production traces now (as the CheckCanaries timer does) with the lifecycle's gates.canary and promote or roll it back; exit 0 promoted or waiting, 3 rolled back.") { canaryName, canaryEnvironment, dryRun, canaryFormat, connection };
+        canary.SetAction(async (parse, cancellationToken) => await CliErrors.RunAsync(console, async () =>
+        {
+            using var services = await StorageOption.ClientAsync(parse, connection, cancellationToken);
+            var report = await services.Canaries.CheckAsync(parse.GetValue(canaryName)!, parse.GetValue(canaryEnvironment)!, act: !parse.GetValue(dryRun), cancellationToken)
+                ?? throw LlmOpsException.NothingToCompare($"No canary of {parse.GetValue(canaryName)} runs in {parse.GetValue(canaryEnvironment)} (llmops registry deploy NAME VERSION --env ENV --canary 10).");
+            switch (parse.GetValue(canaryFormat))
+            {
+                case "json":
+                    console.Profile.Out.Writer.WriteLine(System.Text.Json.JsonSerializer.Serialize(report, System.Text.Json.JsonSerializerOptions.Web));
+                    break;
+                case "markdown":
+                    console.Profile.Out.Writer.Write(Evaluation.CanaryCheck.Markdown(report));
+                    break;
+                default:
+                    var table = new Table().AddColumns("Metric", "Canary", "Stable", "Difference (95% interval)", "Gate", "Result").Border(TableBorder.Rounded);
+                    foreach (var row in report.Rows)
+                    {
+                        var waiting = report.Waiting.FirstOrDefault(w => w.StartsWith(row.Metric + ":", StringComparison.Ordinal));
+                        table.AddRow(
+                            Markup.Escape(row.Metric),
+                            row.Candidate?.ToString("0.####", CultureInfo.InvariantCulture) ?? "-",
+                            row.Baseline?.ToString("0.####", CultureInfo.InvariantCulture) ?? "-",
+                            row.Comparison is { } c ? string.Create(CultureInfo.InvariantCulture, $"{c.Difference:+0.####;-0.####;0} ({c.Low:0.####} to {c.High:0.####})") : "-",
+                            Markup.Escape(row.Requirement ?? ""),
+                            waiting is not null ? "[yellow]waiting[/]" : row.Passed ? "[green]pass[/]" : "[red]" + Markup.Escape(row.Failure ?? "refused") + "[/]");
+                    }
+
+                    console.Write(table);
+                    console.MarkupLineInterpolated($"{report.CanaryVersion} ({report.CanaryRequests} requests) against {report.StableVersion} ({report.StableRequests} requests) since {report.Since:u}: ");
+                    console.MarkupLine(report.Decision switch
+                    {
+                        Evaluation.CanaryReport.Promote => parse.GetValue(dryRun) ? "[green]would promote[/]" : $"[green]promoted[/]: it now serves all traffic. Evidence: {Markup.Escape(report.Id)}",
+                        Evaluation.CanaryReport.RollBack => parse.GetValue(dryRun) ? "[red]would roll back[/]" : $"[red]rolled back[/]: the stable deployment serves all traffic again. Evidence: {Markup.Escape(report.Id)}",
+                        _ => "[yellow]waiting[/]: " + Markup.Escape(string.Join("; ", report.Waiting)),
+                    });
+                    break;
+            }
+
+            return report.Decision == Evaluation.CanaryReport.RollBack ? ErrorMapping.ExitCode(ErrorCode.GateRefused) : 0;
         }));
 
         var showName = new Argument<string>("name") { Description = "The registered name." };
@@ -115,7 +195,7 @@ internal static class RegistryCommand
             console.Write(versions);
             await foreach (var deployment in services.Registry.ListDeploymentsAsync(item.Name, cancellationToken))
             {
-                console.MarkupLineInterpolated($"{deployment.Id}: version {deployment.Version} to {deployment.Environment} at {deployment.DeployedAt:u} by {deployment.DeployedBy}");
+                console.MarkupLineInterpolated($"{deployment.Id}: version {deployment.Version} to {deployment.Environment} at {deployment.DeployedAt:u} by {deployment.DeployedBy}{(deployment.Stable is null ? "" : $", canary {deployment.CanaryPercent}% beside {deployment.Stable}: {deployment.Status}{(deployment.Decision is null ? "" : $" ({deployment.Decision})")}")}");
             }
 
             return 0;
@@ -140,7 +220,7 @@ internal static class RegistryCommand
             return 0;
         }));
 
-        return new Command("registry", "The model and prompt registry: immutable versions, aliases, gated promotion, deployments.") { register, aliasCommand, promote, deploy, show, list };
+        return new Command("registry", "The model and prompt registry: immutable versions, aliases, gated promotion, deployments.") { register, aliasCommand, promote, deploy, traffic, canary, show, list };
     }
 
     /// <summary>A finished run in experiment prompt-authoring for a prompt registered without one (a model must name its run).</summary>

@@ -59,6 +59,7 @@ public sealed class LlmOpsClient : IDisposable
         FeedbackIngestor = Get<Feedback.FeedbackIngestor>();
         FeedbackAnalytics = Get<Feedback.FeedbackAnalytics>();
         Gates = Get<ReleaseGateCheck>();
+        Canaries = Get<CanaryCheck>();
     }
 
     /// <summary>Production traces and their scores, by trace id.</summary>
@@ -75,6 +76,9 @@ public sealed class LlmOpsClient : IDisposable
 
     /// <summary>Evaluations of prompt versions, release gates against the champion, and promotion through them.</summary>
     public ReleaseGateCheck Gates { get; }
+
+    /// <summary>Canary deployments compared with the stable ones on production traces; promoted or rolled back.</summary>
+    public CanaryCheck Canaries { get; }
 
     /// <summary>Labeling QA: label imports, reports, adjudications (and the project's batches).</summary>
     public Labeling.LabelQualityCheck Labeling { get; }

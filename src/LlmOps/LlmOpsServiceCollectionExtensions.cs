@@ -61,6 +61,7 @@ public static class LlmOpsServiceCollectionExtensions
         services.TryAddSingleton<EvaluationRunner>();
         services.TryAddSingleton<ChatClientFactory>();
         services.TryAddSingleton<ReleaseGateCheck>();
+        services.TryAddSingleton<CanaryCheck>();
         services.TryAddSingleton<LineageStore>();
         services.TryAddSingleton<DriftHistory>();
         services.TryAddSingleton<DriftActionLog>();

@@ -24,30 +24,38 @@ public static class ComparisonGate
         {
             var gate = gates.FirstOrDefault(g => g.Metric == metric);
             var greater = gate?.GreaterIsBetter ?? !EvalMetrics.LowerIsBetter.Contains(metric);
-            var mean = candidate.Metrics.GetValueOrDefault(metric)?.Mean;
             var comparison = baseline is null ? null : Compare(metric, candidate, baseline, resamples, seed, confidence);
-            var failures = new List<string>();
-            if (gate is not null && (gate.Min is not null || gate.Max is not null) && gate.Check(mean) is { } bound)
-            {
-                failures.Add(mean is null ? $"not measured on this set (gate needs {gate.Bounds})" : bound);
-            }
-
-            if (gate?.ComparesWithBaseline == true && baseline is not null)
-            {
-                if (comparison is null)
-                {
-                    failures.Add("not measured on the examples both targets answered, so it cannot be compared with the baseline");
-                }
-                else if (Shortfall(gate, comparison, greater) is { } shortfall)
-                {
-                    failures.Add(shortfall);
-                }
-            }
-
-            rows.Add(new GateRow(metric, mean, baseline?.Metrics.GetValueOrDefault(metric)?.Mean, comparison, greater, gate is null ? null : Requirement(gate, greater), failures.Count == 0, failures.Count == 0 ? null : string.Join("; ", failures)));
+            rows.Add(Row(metric, gate, greater, candidate.Metrics.GetValueOrDefault(metric)?.Mean, baseline is null ? null : baseline.Metrics.GetValueOrDefault(metric)?.Mean, comparison, baseline is not null));
         }
 
         return rows;
+    }
+
+    /// <summary>
+    /// One metric's row: <paramref name="gate"/>'s absolute bounds on <paramref name="mean"/> and, with a baseline, its
+    /// change bar against the interval of <paramref name="comparison"/> (missing: the metric cannot be compared).
+    /// </summary>
+    public static GateRow Row(string metric, ReleaseGate? gate, bool greater, double? mean, double? baselineMean, MetricComparison? comparison, bool hasBaseline)
+    {
+        var failures = new List<string>();
+        if (gate is not null && (gate.Min is not null || gate.Max is not null) && gate.Check(mean) is { } bound)
+        {
+            failures.Add(mean is null ? $"not measured (gate needs {gate.Bounds})" : bound);
+        }
+
+        if (gate?.ComparesWithBaseline == true && hasBaseline)
+        {
+            if (comparison is null)
+            {
+                failures.Add("not measured on both sides, so it cannot be compared with the baseline");
+            }
+            else if (Shortfall(gate, comparison, greater) is { } shortfall)
+            {
+                failures.Add(shortfall);
+            }
+        }
+
+        return new GateRow(metric, mean, baselineMean, comparison, greater, gate is null ? null : Requirement(gate, greater), failures.Count == 0, failures.Count == 0 ? null : string.Join("; ", failures));
     }
 
     /// <summary>The gate's requirement in words: bounds and change in the better direction.</summary>

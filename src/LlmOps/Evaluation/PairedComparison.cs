@@ -95,6 +95,56 @@ public static class PairedComparison
         return (Percentile(means, tail), Percentile(means, 1 - tail));
     }
 
+    /// <summary>
+    /// Two independent samples (a canary's requests and the stable deployment's): the difference of
+    /// <paramref name="statistic"/> (candidate - baseline) with a percentile bootstrap interval, each sample resampled
+    /// on its own, seeded. <see cref="MetricComparison.Pairs"/> holds the candidate's sample size.
+    /// </summary>
+    public static MetricComparison CompareIndependent(
+        string metric, IReadOnlyList<double> candidate, IReadOnlyList<double> baseline, Func<double[], double> statistic,
+        int resamples = DefaultResamples, int seed = DefaultSeed, double confidence = 0.95)
+    {
+        ArgumentNullException.ThrowIfNull(candidate);
+        ArgumentNullException.ThrowIfNull(baseline);
+        ArgumentNullException.ThrowIfNull(statistic);
+        if (candidate.Count == 0 || baseline.Count == 0)
+        {
+            throw new ArgumentException($"{metric}: both samples need values, got {candidate.Count} and {baseline.Count}.");
+        }
+
+        double[] a = [.. candidate], b = [.. baseline];
+        var random = new Random(seed);
+        var differences = new double[resamples];
+        double[] drawA = new double[a.Length], drawB = new double[b.Length];
+        for (var r = 0; r < resamples; r++)
+        {
+            for (var i = 0; i < a.Length; i++)
+            {
+                drawA[i] = a[random.Next(a.Length)];
+            }
+
+            for (var i = 0; i < b.Length; i++)
+            {
+                drawB[i] = b[random.Next(b.Length)];
+            }
+
+            differences[r] = statistic(drawA) - statistic(drawB);
+        }
+
+        Array.Sort(differences);
+        var tail = (1 - confidence) / 2;
+        double valueA = statistic(a), valueB = statistic(b);
+        return new MetricComparison(metric, a.Length, valueA, valueB, valueA - valueB, Percentile(differences, tail), Percentile(differences, 1 - tail), confidence);
+    }
+
+    /// <summary>The <paramref name="q"/> quantile of <paramref name="values"/> (sorted in place), linear as numpy's and DuckDB's <c>quantile_cont</c>.</summary>
+    public static double Quantile(double[] values, double q)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        Array.Sort(values);
+        return Percentile(values, q);
+    }
+
     /// <summary>numpy's default (linear) percentile of sorted values.</summary>
     private static double Percentile(double[] sorted, double q)
     {

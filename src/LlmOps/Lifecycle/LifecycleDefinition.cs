@@ -22,6 +22,9 @@ public sealed record LifecycleDefinition(
     /// <summary>Gates on an evaluation of a candidate against its baseline on the same set (<c>gates.evaluation</c>).</summary>
     public IReadOnlyList<ReleaseGate> EvaluationGates { get; init; } = [];
 
+    /// <summary><c>gates.canary</c>: a canary deployment's production traces against the stable deployment's.</summary>
+    public IReadOnlyList<ReleaseGate> CanaryGates { get; init; } = [];
+
     /// <summary>Per model, the token prices cost is computed from.</summary>
     public IReadOnlyDictionary<string, Evaluation.ModelPrice> Costs { get; init; } = new Dictionary<string, Evaluation.ModelPrice>();
 

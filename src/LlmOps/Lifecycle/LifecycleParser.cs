@@ -45,7 +45,7 @@ public static class LifecycleParser
         var sources = SourcesSection.Read(reader, root);
         var quality = QualitySection.Read(reader, root, sources);
         var preprocessing = PreprocessingSection.Read(reader, root);
-        var (gates, evaluationGates) = GatesSection.Read(reader, root);
+        var (gates, evaluationGates, canaryGates) = GatesSection.Read(reader, root);
         var embedding = EmbeddingSection.Read(reader, root);
         var drift = DriftSection.Read(reader, root);
         var labeling = LabelingSection.Read(reader, root, sources);
@@ -57,7 +57,7 @@ public static class LifecycleParser
         }
 
         var others = root.Children.Keys.OfType<YamlScalarNode>().Select(k => k.Value!).Where(k => OpenSections.Contains(k)).ToList();
-        return new LifecycleDefinition(feature, sources, quality, preprocessing, gates, embedding, drift, labeling, others) { Evaluation = evaluation, EvaluationGates = evaluationGates, Costs = costs };
+        return new LifecycleDefinition(feature, sources, quality, preprocessing, gates, embedding, drift, labeling, others) { Evaluation = evaluation, EvaluationGates = evaluationGates, CanaryGates = canaryGates, Costs = costs };
     }
 
     public static async Task<LifecycleDefinition> LoadAsync(string path, CancellationToken cancellationToken = default) =>

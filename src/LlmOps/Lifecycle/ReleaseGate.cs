@@ -17,6 +17,9 @@ public sealed record ReleaseGate(
     double? MinRelativeChange = null,
     bool? GreaterIsBetter = null)
 {
+    /// <summary>A canary gate's minimum of observations in each arm before it decides (<c>min_requests</c>; default 30).</summary>
+    public int? MinRequests { get; init; }
+
     /// <summary>Whether the gate compares with a baseline at all.</summary>
     public bool ComparesWithBaseline => MinAbsoluteChange is not null || MinRelativeChange is not null;
 

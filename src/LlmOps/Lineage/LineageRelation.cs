@@ -21,8 +21,11 @@ public static class LineageRelation
     /// <summary>The runs and versions a release decision (<c>gate:</c>) weighed, and that decision.</summary>
     public const string Decided = "decided";
 
-    /// <summary>A release decision and the alias move it allowed (<c>alias:prompt:x@champion/4</c>).</summary>
+    /// <summary>A release decision and the alias move it allowed (<c>alias:prompt:x@champion/4</c>), or the canary deployment it made stable.</summary>
     public const string Promoted = "promoted";
 
-    public static IReadOnlyList<string> All { get; } = [DerivedFrom, ProducedBy, Used, EvaluatedOn, DeployedAs, Decided, Promoted];
+    /// <summary>A canary decision and the canary deployment it withdrew.</summary>
+    public const string RolledBack = "rolled_back";
+
+    public static IReadOnlyList<string> All { get; } = [DerivedFrom, ProducedBy, Used, EvaluatedOn, DeployedAs, Decided, Promoted, RolledBack];
 }

@@ -1,4 +1,26 @@
 namespace LlmOps.Registry;
 
-/// <summary>A record that a version was deployed to an environment, when and by whom (<c>deploy:prod/01JD...</c>).</summary>
-public sealed record Deployment(string Id, string Name, int Version, string Environment, DateTimeOffset DeployedAt, string DeployedBy);
+/// <summary>
+/// A version deployed to an environment. A full deployment serves all traffic (<see cref="Active"/>); a canary
+/// (<see cref="Canary"/>) serves <see cref="CanaryPercent"/>% beside the <see cref="Stable"/> deployment until a
+/// canary check promotes it (<see cref="Promoted"/>: it serves all traffic) or rolls it back (<see cref="RolledBack"/>),
+/// the decision's id in <see cref="Decision"/>.
+/// </summary>
+public sealed record Deployment(string Id, string Name, int Version, string Environment, DateTimeOffset DeployedAt, string DeployedBy)
+{
+    public const string Active = "active";
+    public const string Canary = "canary";
+    public const string Promoted = "promoted";
+    public const string RolledBack = "rolled_back";
+
+    public int? CanaryPercent { get; init; }
+
+    public string? Stable { get; init; }
+
+    public string Status { get; init; } = Active;
+
+    public string? Decision { get; init; }
+
+    /// <summary>Whether it serves all traffic not sent to a canary.</summary>
+    public bool Serves => Status is Active or Promoted;
+}

@@ -15,5 +15,20 @@ public sealed class DeploymentRow : TableRow
 
     public string DeployedBy { get; set; } = "";
 
-    internal Deployment ToDeployment(string name) => new(Id, name, Version, Environment, DeployedAt, DeployedBy);
+    public int? CanaryPercent { get; set; }
+
+    public string? Stable { get; set; }
+
+    /// <summary>Null on rows written before canaries: a full deployment.</summary>
+    public string? Status { get; set; }
+
+    public string? Decision { get; set; }
+
+    internal Deployment ToDeployment(string name) => new(Id, name, Version, Environment, DeployedAt, DeployedBy)
+    {
+        CanaryPercent = CanaryPercent,
+        Stable = Stable,
+        Status = Status ?? Deployment.Active,
+        Decision = Decision,
+    };
 }

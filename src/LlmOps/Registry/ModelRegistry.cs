@@ -283,36 +283,132 @@ public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTrac
         return await MoveAliasAsync(name, alias, version, cancellationToken);
     }
 
-    /// <summary>Records a deployment of a version to <paramref name="environment"/>, and the lineage edge version -> deployment.</summary>
-    public async Task<Deployment> DeployAsync(string name, int version, string environment, string? by = null, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Records a deployment of a version to <paramref name="environment"/>, and the lineage edge version -> deployment.
+    /// With <paramref name="canaryPercent"/> (1-99) it is a canary beside the environment's stable deployment, which a
+    /// canary check later promotes or rolls back; a full deployment while a canary runs is refused (decide it first).
+    /// </summary>
+    public async Task<Deployment> DeployAsync(string name, int version, string environment, string? by = null, int? canaryPercent = null, CancellationToken cancellationToken = default)
     {
         name = QualifiedName(name);
         ValidateAlias(environment);
+        if (canaryPercent is < 1 or > 99)
+        {
+            throw LlmOpsException.Invalid($"A canary takes 1 to 99 percent of the traffic, not {canaryPercent}.");
+        }
+
         var target = await GetVersionAsync(name, version, cancellationToken) ?? throw LlmOpsException.NotFound($"{VersionId(name, version)} does not exist.");
+        var traffic = await GetTrafficAsync(name, environment, cancellationToken);
+        if (traffic.Canary is { } running)
+        {
+            throw LlmOpsException.Conflict($"{running.Id} ({VersionId(name, running.Version)}, {running.CanaryPercent}%) is still a canary in {environment}: promote or roll it back first (llmops registry canary {name} --env {environment}).");
+        }
+
+        if (canaryPercent is not null && traffic.Stable is null)
+        {
+            throw LlmOpsException.Invalid($"{name} has no stable deployment in {environment} for a canary to be compared with: deploy a version there without --canary first.");
+        }
+
         var now = clock.GetUtcNow();
-        var deployment = new Deployment($"deploy:{environment}/{Ulid.NewUlid(now)}", name, version, environment, now, by ?? Environment.UserName);
+        var deployment = new Deployment($"deploy:{environment}/{Ulid.NewUlid(now)}", name, version, environment, now, by ?? Environment.UserName)
+        {
+            CanaryPercent = canaryPercent,
+            Stable = canaryPercent is null ? null : traffic.Stable!.Id,
+            Status = canaryPercent is null ? Deployment.Active : Deployment.Canary,
+        };
         await _table.AddEntityAsync(
             new DeploymentRow
             {
                 PartitionKey = TableKey.Encode(name),
-                RowKey = $"{DeployPrefix}{TableKey.NewestFirst(now)}|{TableKey.Encode(deployment.Id)}",
+                RowKey = DeploymentRowKey(deployment),
                 Id = deployment.Id,
                 Version = version,
                 Environment = environment,
                 DeployedAt = now,
                 DeployedBy = deployment.DeployedBy,
+                CanaryPercent = deployment.CanaryPercent,
+                Stable = deployment.Stable,
+                Status = deployment.Status,
             },
             cancellationToken);
+        var facets = new Dictionary<string, string> { ["environment"] = environment, ["by"] = deployment.DeployedBy, ["status"] = deployment.Status };
+        if (canaryPercent is not null)
+        {
+            facets["canary_percent"] = canaryPercent.Value.ToString(CultureInfo.InvariantCulture);
+            facets["stable"] = deployment.Stable!;
+        }
+
         await lineage.RecordAsync(
             new LineageEvent(
                 $"llmops.deploy/{environment}",
                 LineageIds.StableRunId(deployment.Id),
                 LineageRelation.DeployedAs,
                 [new LineageDataset(target.Id)],
-                [new LineageDataset(deployment.Id, new Dictionary<string, string> { ["environment"] = environment, ["by"] = deployment.DeployedBy })]),
+                [new LineageDataset(deployment.Id, facets)]),
             cancellationToken);
         return deployment;
     }
+
+    /// <summary>What serves <paramref name="name"/> in <paramref name="environment"/>: the newest deployment serving all traffic and the canary beside it, if one runs.</summary>
+    public async Task<TrafficSplit> GetTrafficAsync(string name, string environment, CancellationToken cancellationToken = default)
+    {
+        name = QualifiedName(name);
+        Deployment? stable = null, canary = null;
+        await foreach (var deployment in ListDeploymentsAsync(name, cancellationToken))
+        {
+            if (deployment.Environment != environment)
+            {
+                continue;
+            }
+
+            if (deployment.Status == Deployment.Canary && stable is null)
+            {
+                canary ??= deployment;
+            }
+            else if (deployment.Serves)
+            {
+                stable = deployment;
+                break;
+            }
+        }
+
+        return new TrafficSplit(name, environment, stable, canary);
+    }
+
+    /// <summary>
+    /// Ends a canary with a check's decision: promoted (it now serves all traffic) or rolled back (the stable deployment
+    /// takes its share back). Refused when it is no longer a canary (another check decided first).
+    /// </summary>
+    public async Task<Deployment> DecideCanaryAsync(Deployment canary, bool promote, string decision, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(canary);
+        var name = QualifiedName(canary.Name);
+        var row = (await _table.GetEntityIfExistsAsync<DeploymentRow>(TableKey.Encode(name), DeploymentRowKey(canary), cancellationToken: cancellationToken)).Value
+            ?? throw LlmOpsException.NotFound($"{canary.Id} is not a deployment of {name}.");
+        if (row.Status != Deployment.Canary)
+        {
+            throw LlmOpsException.Conflict($"{canary.Id} is no longer a canary ({row.Status}{(row.Decision is null ? "" : ", " + row.Decision)}).");
+        }
+
+        row.Status = promote ? Deployment.Promoted : Deployment.RolledBack;
+        row.Decision = decision;
+        try
+        {
+            await _table.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Replace, cancellationToken);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 412)
+        {
+            throw LlmOpsException.Conflict($"{canary.Id} was decided by another check meanwhile.");
+        }
+
+        return row.ToDeployment(name);
+    }
+
+    private static string DeploymentRowKey(Deployment deployment) =>
+        $"{DeployPrefix}{TableKey.NewestFirst(DeploymentTime(deployment.Id))}|{TableKey.Encode(deployment.Id)}";
+
+    /// <summary>The time in a deployment id's ULID (the row key is built from it, so it survives the table's time precision).</summary>
+    private static DateTimeOffset DeploymentTime(string id) => Ulid.Parse(id[(id.LastIndexOf('/') + 1)..], CultureInfo.InvariantCulture).Time;
 
     /// <summary>A name's deployments, newest first, page by page.</summary>
     public async IAsyncEnumerable<Deployment> ListDeploymentsAsync(string name, [EnumeratorCancellation] CancellationToken cancellationToken = default)

@@ -34,6 +34,12 @@ public static class TriggerCatalog
     public const string OtlpTraces = "OtlpTraces";
     public const string IngestFeedback = "IngestFeedback";
     public const string CompactFeedback = "CompactFeedback";
+    public const string CheckCanaries = "CheckCanaries";
+
+    /// <summary>How often canary deployments are compared with their stable deployments and promoted or rolled back.</summary>
+    public const string CanaryCheckScheduleSetting = "CanaryCheckSchedule";
+
+    public const string DefaultCanaryCheckSchedule = "0 */15 * * * *";
 
     /// <summary>When the feedback Parquet of past days is compacted into daily files.</summary>
     public const string FeedbackCompactScheduleSetting = "FeedbackCompactSchedule";
@@ -60,6 +66,7 @@ public static class TriggerCatalog
         FunctionDefinition.Timer<HeartbeatRecorder>(Heartbeat, "%" + HeartbeatScheduleSetting + "%"),
         FunctionDefinition.Timer<DriftScheduler>(DriftSchedule, "%" + DriftTickScheduleSetting + "%"),
         FunctionDefinition.Timer<FeedbackCompactor>(CompactFeedback, "%" + FeedbackCompactScheduleSetting + "%"),
+        FunctionDefinition.Timer<Evaluation.CanaryCheck>(CheckCanaries, "%" + CanaryCheckScheduleSetting + "%"),
         FunctionDefinition.Http<HealthEndpoint>(Health, "health", FunctionAuthLevel.Anonymous, "GET"),
         FunctionDefinition.Http<LineageEndpoint>(Lineage, "lineage/{*id}", FunctionAuthLevel.Function, "GET"),
         FunctionDefinition.Http<RunsEndpoint>(ListRuns, "runs", FunctionAuthLevel.Function, "GET"),
