@@ -70,6 +70,8 @@ internal static class DemoCommand
             ["LlmOps:Host:HttpPort"] = "0",
             // Beat every second so the demo sees the timer without waiting for the production cadence.
             [TriggerCatalog.HeartbeatScheduleSetting] = "* * * * * *",
+            // Check canaries every second too, so the demo's canary is decided by the timer while it waits.
+            [TriggerCatalog.CanaryCheckScheduleSetting] = "* * * * * *",
         };
         var azurite = new AzuriteOptions { Progress = line => console.MarkupLineInterpolated($"[grey]{line}[/]") };
         await using var stack = await LocalStack.StartAsync(connectionString, prefix, azurite, configuration, LogLevel.Warning, cancellationToken);
@@ -85,6 +87,7 @@ internal static class DemoCommand
         DatasetManifest? labeled = null;
         GateReport? refusal = null;
         LlmOps.Feedback.FeedbackStats? feedback = null;
+        Deployment? canary = null;
 
         await console.Status().StartAsync("Publishing the sample lifecycle...", async status =>
         {
@@ -171,6 +174,9 @@ internal static class DemoCommand
 
                 status.Status("Posting production traces and feedback to /api/traces and /api/scores...");
                 feedback = await PostFeedbackAsync(http, key, services, Done, cancellationToken);
+
+                status.Status("Rolling out the second prompt version as a 10% canary; waiting for the canary timer...");
+                canary = await CanaryAsync(http, key, services, Done, stepTimeout, cancellationToken);
             }
         });
 
@@ -215,9 +221,9 @@ internal static class DemoCommand
             }
         }
 
-        var ok = ingestion?.Status is nameof(IngestionStatus.Published) or nameof(IngestionStatus.Unchanged) && evaluation is not null && labeled is not null && refusal is { Passed: false } && feedback is { Groups.Count: > 0 };
+        var ok = ingestion?.Status is nameof(IngestionStatus.Published) or nameof(IngestionStatus.Unchanged) && evaluation is not null && labeled is not null && refusal is { Passed: false } && feedback is { Groups.Count: > 0 } && canary is { Status: Deployment.RolledBack };
         console.MarkupLine(ok
-            ? "[green]Demo complete:[/] the drop became an immutable dataset version and a searchable embedding index, and the annotators' labels passed QA into a labeled version, the release gate promoted a prompt and refused a worse one, and production traces and feedback became statistics; blob, queue, timer and HTTP triggers all ran on local storage."
+            ? "[green]Demo complete:[/] the drop became an immutable dataset version and a searchable embedding index, and the annotators' labels passed QA into a labeled version, the release gate promoted a prompt and refused a worse one, production traces and feedback became statistics, and a worse canary was rolled back on them; blob, queue, timer and HTTP triggers all ran on local storage."
             : "[red]Demo failed:[/] the sample drop did not become a dataset version.");
         return ok ? 0 : 1;
     }
@@ -275,6 +281,52 @@ internal static class DemoCommand
         var stats = await services.FeedbackAnalytics.StatsAsync("support-answers", now.AddDays(-1), "prompt", cancellationToken);
         done("Feedback statistics (DuckDB over Parquet)", string.Join("; ", stats.Groups.Select(g => $"{g.Group}: thumbs up {g.ThumbsUpRate:P0}, p95 {g.LatencyP95:0} ms")));
         return stats;
+    }
+
+    /// <summary>
+    /// A canary on production traffic: the champion deployed to prod, the second prompt version beside it as a 10%
+    /// canary, 40 answers of each posted with their deployment ids (the canary's liked 40% of the time, the stable
+    /// one's 80%), and the <c>CheckCanaries</c> timer of the local host rolling the canary back. Returns the canary as decided.
+    /// </summary>
+    private static async Task<Deployment> CanaryAsync(HttpClient http, string key, LlmOpsClient services, Action<string, string> done, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if ((await services.Registry.GetTrafficAsync(Prompt, "prod", cancellationToken)).Canary is { } leftover)
+        {
+            // A canary an interrupted earlier demo left running.
+            await services.Registry.DecideCanaryAsync(leftover, promote: false, "demo: left by an interrupted run", cancellationToken);
+        }
+
+        var champion = (await services.Registry.GetAliasAsync(Prompt, ModelRegistry.Champion, cancellationToken))!.Version;
+        var latest = (await services.Registry.GetAsync(Prompt, cancellationToken))!.LatestVersion;
+        var stable = await services.Registry.DeployAsync(Prompt, champion, "prod", "demo", cancellationToken: cancellationToken);
+        var canary = await services.Registry.DeployAsync(Prompt, latest, "prod", "demo", 10, cancellationToken);
+        done("Canary deployment", $"{ModelRegistry.VersionId(Prompt, latest)} takes 10% beside {ModelRegistry.VersionId(Prompt, champion)} in prod ({canary.Id})");
+        var answers = Enumerable.Range(0, 80).Select(i => (Id: $"canary-demo-{canary.Id[^10..]}-{i:00}", Deployment: i < 40 ? stable : canary, Up: i < 40 ? i % 5 != 0 : i % 5 < 2)).ToList();
+        var scores = answers.Select(a => (object)new { id = "thumbs", traceId = a.Id, name = "thumbs_up", value = a.Up }).ToList();
+        var traces = answers.Select((a, i) => (object)new
+        {
+            id = a.Id,
+            feature = "support-answers",
+            deployment = a.Deployment.Id,
+            promptVersion = ModelRegistry.VersionId(Prompt, a.Deployment.Version),
+            model = "extractive",
+            input = $"customer question {i}",
+            output = $"answer {i}",
+            latencyMs = 80 + (i * 7 % 50),
+        }).ToList();
+        foreach (var (route, items) in new[] { ("scores", scores), ("traces", traces) })
+        {
+            using var response = await http.PostAsJsonAsync(new Uri($"/api/{route}?code={Uri.EscapeDataString(key)}", UriKind.Relative), items, JsonSerializerOptions.Web, cancellationToken);
+            response.EnsureSuccessStatusCode();
+        }
+
+        var decided = await WaitForAsync(
+            async () => await services.Registry.ListDeploymentsAsync(Prompt, cancellationToken).FirstOrDefaultAsync(d => d.Id == canary.Id && d.Status != Deployment.Canary, cancellationToken),
+            timeout, "the canary timer's decision", cancellationToken);
+        var report = await services.Canaries.GetReportAsync(decided.Decision!, cancellationToken);
+        var thumbs = report?.Rows.FirstOrDefault(r => r.Metric == "thumbs_up_rate");
+        done("Timer trigger: canary check", $"{decided.Status}: thumbs up {thumbs?.Candidate * 100:0}% against {thumbs?.Baseline * 100:0}% (difference {thumbs?.Comparison?.Low:+0.00;-0.00} to {thumbs?.Comparison?.High:+0.00;-0.00}); evidence {decided.Decision}");
+        return decided;
     }
 
     private static string ReadSample(string name)

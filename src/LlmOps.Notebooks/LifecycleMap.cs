@@ -63,6 +63,7 @@ public sealed class LifecycleMap
         steps.Append(CultureInfo.InvariantCulture, $"PII {(pre.Redact ? string.Join("/", pre.PiiTypes.Concat(pre.CustomPii.Select(c => c.Name))) : "off")}; ");
         steps.Append(CultureInfo.InvariantCulture, $"dedup {pre.Dedup}; chunk {pre.Tokenizer} {pre.ChunkTokens} tokens, overlap {pre.ChunkOverlap}");
         var gates = d.PromotionGates.Count == 0 ? "none" : string.Join(", ", d.PromotionGates.Select(g => $"{g.Metric} {g.Bounds}"));
+        var canary = d.CanaryGates.Count == 0 ? "canary: default gates" : "canary: " + string.Join(", ", d.CanaryGates.Select(g => $"{g.Metric} {Evaluation.ComparisonGate.Requirement(g, g.GreaterIsBetter ?? g.Metric == "thumbs_up_rate")}"));
         var drift = string.Join(", ", DriftSignals().Select(s => $"{s.GetValueOrDefault("signal")} warn {s.GetValueOrDefault("warn")} alert {s.GetValueOrDefault("alert")} -> {s.GetValueOrDefault("action", "report")}"));
         return
         [
@@ -73,7 +74,7 @@ public sealed class LifecycleMap
             ("Embeddings", "index:<dataset>/<model>-<dims>, incremental", $"{d.Embedding.Provider} / {d.Embedding.Model} ({d.Embedding.Dimensions} d)", Owners.GetValueOrDefault("model", "-")),
             ("Experiments", "runs log params and metrics", $"params {string.Join(", ", ExperimentFields("params"))}; metrics {string.Join(", ", ExperimentFields("metrics"))}", Owners.GetValueOrDefault("model", "-")),
             ("Release gates", "llmops registry promote refuses below these", gates, Owners.GetValueOrDefault("release", "-")),
-            ("Deployment", "deploy:<env>/<id> records, champion alias", "llmops registry deploy", Owners.GetValueOrDefault("release", "-")),
+            ("Deployment", "deploy:<env>/<id> records, champion alias, canaries promoted or rolled back on production traces", "llmops registry deploy [--canary N]; " + canary, Owners.GetValueOrDefault("release", "-")),
             ("Drift and retraining", Drift is null ? "not configured" : $"schedule {Scalar(Drift, "schedule") ?? "-"}, reference {Scalar(Drift, "reference") ?? "-"}", drift.Length == 0 ? "-" : drift, Owners.GetValueOrDefault("model", "-")),
             ("Retention", "how long raw drops are kept", string.Join(", ", Retention.Select(r => $"{r.Key} {r.Value}")), Owners.GetValueOrDefault("data", "-")),
         ];

@@ -28,6 +28,8 @@ public sealed class DemoCommandTests
         Assert.Contains("Blob trigger: labeling QA", text, StringComparison.Ordinal);
         Assert.Contains("intent alpha 0.83 (reliable), urgency alpha 0.97 (reliable); 1 to adjudicate", text, StringComparison.Ordinal);
         Assert.Contains("dataset:labels-ticket-intent@", text, StringComparison.Ordinal);
+        Assert.Contains("Timer trigger: canary check", text, StringComparison.Ordinal);
+        Assert.Contains("rolled_back: thumbs up 40% against 80%", text, StringComparison.Ordinal);
         Assert.Contains("Demo complete", text, StringComparison.Ordinal);
     }
 

@@ -38,6 +38,7 @@ public sealed class LifecycleParserTests
         Assert.Equal([new ReleaseGate("answer_accuracy", 0.7, null), new ReleaseGate("latency_ms", null, 1500)], lifecycle.PromotionGates);
         Assert.Contains(new ReleaseGate("token_f1", 0.2, null, 0), lifecycle.EvaluationGates);
         Assert.Contains(new ReleaseGate("latency_ms", null, 5000, GreaterIsBetter: false), lifecycle.EvaluationGates);
+        Assert.Equal(["thumbs_up_rate", "error_rate", "latency_p95", "cost_per_request"], lifecycle.CanaryGates.Select(g => g.Metric));
         Assert.Equal(("eval-support", 3), (lifecycle.Evaluation.Dataset, lifecycle.Evaluation.K));
         Assert.Equal(new LlmOps.Evaluation.ModelPrice(0.00015, 0.0006, 0.000075), lifecycle.Costs["gpt-4o-mini"]);
         var labeling = Assert.Single(lifecycle.Labeling);
@@ -192,6 +193,9 @@ public sealed class LifecycleParserTests
           evaluation:
             - { metric: token_f1, min: 0.3, min_absolute_change: 0 }
             - { metric: cost_usd, min_relative_change: -0.1, greater_is_better: false }
+          canary:
+            - { metric: thumbs_up_rate, min_absolute_change: -0.02, min_requests: 200 }
+            - { metric: latency_p95, min_relative_change: -0.1 }
         evaluation:
           dataset: eval-support
           k: 4
@@ -218,6 +222,7 @@ public sealed class LifecycleParserTests
         Assert.Equal(["email", "phone"], pre.PiiTypes);
         Assert.Equal(("o200k_base", 128, 16), (pre.Tokenizer, pre.ChunkTokens, pre.ChunkOverlap));
         Assert.Equal([new ReleaseGate("token_f1", 0.3, null, 0), new ReleaseGate("cost_usd", null, null, null, -0.1, false)], lifecycle.EvaluationGates);
+        Assert.Equal([new ReleaseGate("thumbs_up_rate", null, null, -0.02) { MinRequests = 200 }, new ReleaseGate("latency_p95", null, null, null, -0.1)], lifecycle.CanaryGates);
         Assert.Equal(new EvaluationSettings("eval-support", 4, 8, "prompt:rubric/2", "^[A-Z]", null, null), lifecycle.Evaluation);
         Assert.Equal(0.00015, lifecycle.Costs["gpt-4o-mini"].InputPer1K);
         Assert.Equal(new EmbeddingSettings("local", "lexical-ngram", 256, null, 100, 1000), lifecycle.Embedding);
@@ -274,6 +279,8 @@ public sealed class LifecycleParserTests
     [InlineData("- { metric: accuracy, min: 0.7 }", "- { metric: accuracy, min: 0.7, min_absolute_change: 0 }", "gates.promote[0].min_absolute_change", "one of metric, min, max")]
     [InlineData("- { metric: token_f1, min: 0.3, min_absolute_change: 0 }", "- { metric: token_f1 }", "gates.evaluation[0]", "min_relative_change")]
     [InlineData("greater_is_better: false }", "greater_is_better: lower }", "gates.evaluation[1].greater_is_better", "true or false")]
+    [InlineData("- { metric: thumbs_up_rate, min_absolute_change: -0.02, min_requests: 200 }", "- { metric: bleu, min_absolute_change: -0.02, min_requests: 200 }", "gates.canary", "a metric of production traces")]
+    [InlineData("min_requests: 200 }", "min_requests: 0.5 }", "gates.canary[0].min_requests", "a whole number of at least 1")]
     // evaluation and costs
     [InlineData("k: 4", "k: 0", "evaluation.k", "at least 1")]
     [InlineData("judge: prompt:rubric/2", "judge: model:rubric/2", "evaluation.judge", "a registered prompt")]
