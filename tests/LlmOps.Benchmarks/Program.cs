@@ -7,9 +7,9 @@ using LlmOps.Storage;
 //   Every figure is the median of --runs repetitions (at least 5) after one warm-up, with min and max; ratios are
 //   taken within a repetition, candidate and baseline back to back; parallel figures have a 1-thread figure beside them.
 //   host   --drops 200 --backlog 1000 --upload-parallelism 8 --finished 100000   blob trigger latency; throughput beside finished history
-//   etl    --mb 200                                             ETL throughput, in process and end to end
+//   etl    --mb 200 [--drop-file real.jsonl]                   ETL throughput, in process and end to end (synthetic drop, or a file of real text)
 //   memory --memory-mb 1024                                     peak working set on a large drop (run it alone)
-//   steps  --mb 200                                             each ETL step timed alone (where the time goes)
+//   steps  --mb 200 [--drop-file real.jsonl]                   each ETL step timed alone (where the time goes)
 //   csv    --csv-mb 50                                          own CSV reader against Sylvan.Data.Csv
 //   tracking --points 100000 --nodes 10000                      metric logging batched vs individual; lineage walks of depth 6
 //   embeddings --vectors 200000 --dimensions 384                local embedder, exact search bandwidth, incremental refresh
@@ -24,6 +24,12 @@ if (suites.Count == 0)
 }
 
 Repeated.Runs = Math.Max(5, Argument("--runs", 5));
+var dropFile = Array.IndexOf(args, "--drop-file") is var at and >= 0 && at + 1 < args.Length ? args[at + 1] : null;
+if (dropFile is not null)
+{
+    SyntheticDrop.File = File.Exists(dropFile) ? dropFile : throw new FileNotFoundException($"--drop-file {dropFile} does not exist.", dropFile);
+    suites.Remove(dropFile);
+}
 var rows = new List<(string Metric, string Value)>();
 if (suites.Contains("memory"))
 {

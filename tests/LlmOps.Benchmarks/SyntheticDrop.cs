@@ -2,9 +2,15 @@ using System.Text;
 
 namespace LlmOps.Benchmarks;
 
-/// <summary>A deterministic synthetic support-ticket JSONL drop of a given size, written to a stream.</summary>
+/// <summary>
+/// A deterministic synthetic support-ticket JSONL drop of a given size, written to a stream; or, with
+/// <c>--drop-file</c>, a JSONL file of real text (fields id, created, channel, body; see make-text-drop.py) as it is.
+/// </summary>
 internal static class SyntheticDrop
 {
+    /// <summary>The JSONL file the ETL suites read instead of generating a drop (<c>--drop-file</c>).</summary>
+    public static string? File { get; set; }
+
     private static readonly string[] Words =
     [
         "export", "invoice", "password", "reset", "dashboard", "timeout", "webhook", "admin", "login", "report", "refund",
@@ -14,6 +20,14 @@ internal static class SyntheticDrop
 
     public static async Task<long> WriteAsync(Stream output, long bytes, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(output);
+        if (File is not null)
+        {
+            await using var input = System.IO.File.OpenRead(File);
+            await input.CopyToAsync(output, cancellationToken);
+            return input.Length;
+        }
+
         var random = new Random(1234);
         var line = new StringBuilder(2048);
         long written = 0;

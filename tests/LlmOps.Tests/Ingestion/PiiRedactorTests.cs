@@ -111,11 +111,32 @@ public sealed class PiiRedactorTests
     [InlineData("Started 2024-03-15 14:30:00.1234567 and epoch 1710513000")]
     [InlineData("Invoice 2022-851822 covers SKU 22541-894-23, order 2025550143")]
     [InlineData("Version 1.2.3.4 and v10.0.0.0 and OID 1.3.6.1")]
+    // Bug ids in a compiler changelog (libphonenumber's matcher took "c++/49387" for an international number).
+    [InlineData("2022-05-15 Jason Merrill\n\nPR c++/102651\nPR c++/49387\n* rtti.cc (get_tinfo_decl_direct): Don't")]
     public void NumberLikeText_IsLeftAlone(string text)
     {
         var counts = new Dictionary<string, long>();
         Assert.Equal(text, new PiiRedactor(PreprocessingSettings.KnownPiiTypes, []).Redact(text, counts));
         Assert.Empty(counts);
+    }
+
+    [Fact]
+    public void LongText_EveryNumberFound_WhereverItStands()
+    {
+        // The phone matcher runs on windows around each candidate run and IBANs are tried only after two letters and
+        // two digits: numbers at the very start and end, far apart, and close together are all found.
+        var filler = string.Concat(Enumerable.Repeat("The export finished after the nightly sync with no errors. ", 40));
+        var text = "DE89 3704 0044 0532 0130 00 is the account. " + filler + "Call +1 415-555-0134 or (415) 555-0199, or +44 20 7946 0958. "
+            + filler + "Release 2019-2023, build 1234567. " + filler + "Backup line: 415.555.0112";
+        var counts = new Dictionary<string, long>();
+
+        var redacted = new PiiRedactor(PreprocessingSettings.KnownPiiTypes, []).Redact(text, counts);
+
+        Assert.StartsWith("[IBAN] is the account.", redacted, StringComparison.Ordinal);
+        Assert.Contains("Call [PHONE] or [PHONE], or [PHONE].", redacted, StringComparison.Ordinal);
+        Assert.Contains("Release 2019-2023, build 1234567.", redacted, StringComparison.Ordinal);
+        Assert.EndsWith("Backup line: [PHONE]", redacted, StringComparison.Ordinal);
+        Assert.Equal((4, 1), (counts["phone"], counts["iban"]));
     }
 
     [Theory]

@@ -17,51 +17,97 @@ internal static partial class PhoneNumberDetector
     /// <summary>Regions whose national numbers (trunk prefix 0) are looked for after a phone word.</summary>
     private static readonly string[] NationalRegions = ["GB", "DE", "FR", "NL", "IT", "ES", "IE", "AT", "CH", "BE", "AU", "IN"];
 
+    /// <summary>Characters of context kept on each side of a candidate run for the library's matcher (then widened to whitespace).</summary>
+    private const int Margin = 32;
+
     public static List<(int Start, int Length)> Find(string text)
     {
+        ArgumentNullException.ThrowIfNull(text);
         var spans = new List<(int Start, int Length)>();
-        // The library's matcher is thorough and slow: most texts with digits hold no run a number could be.
-        if (!Candidate().IsMatch(text))
+        // The library's matcher is thorough and slow, and most of a text is nowhere near a number: it runs only on
+        // windows around the runs a number could be (merged where they touch), each cut at whitespace.
+        var windows = Windows(text);
+        if (windows.Count == 0)
         {
             return spans;
         }
 
-        foreach (var match in Numbers.FindNumbers(text, "US", PhoneNumberUtil.Leniency.POSSIBLE, long.MaxValue))
+        var national = HasNationalCandidate(text);
+        foreach (var (start, length) in windows)
         {
-            // "+CC ..." is structure enough when its length fits the country; a national number must also follow the
-            // North American plan and its groupings.
-            var raw = match.RawString;
-            var international = raw.StartsWith('+');
-            if (!international && !(NorthAmericanGrouping().IsMatch(raw) && NorthAmericanNumber().IsMatch(Numbers.GetNationalSignificantNumber(match.Number))))
+            var window = text.Substring(start, length);
+            // Only a window that could hold a number the checks below accept: one starting with '+', or one in a North
+            // American grouping (a looser, unanchored form of NorthAmericanGrouping, so nothing it accepts is missed).
+            var possible = Acceptable().IsMatch(window);
+            foreach (var match in possible ? Numbers.FindNumbers(window, "US", PhoneNumberUtil.Leniency.POSSIBLE, long.MaxValue) : [])
             {
-                continue;
-            }
-
-            if (!international && raw.All(char.IsAsciiDigit) && !PiiContext.HasWordBefore(text, match.Start, PhoneWords()))
-            {
-                continue;
-            }
-
-            spans.Add((match.Start, match.Length));
-        }
-
-        // Other countries' national numbers are looked for (once per region, which is slow) only when a candidate
-        // starts with a trunk 0 right after a phone word.
-        if (HasNationalCandidate(text))
-        {
-            foreach (var region in NationalRegions)
-            {
-                foreach (var match in Numbers.FindNumbers(text, region, PhoneNumberUtil.Leniency.VALID, long.MaxValue))
+                // "+CC ..." is structure enough when its length fits the country; a national number must also follow the
+                // North American plan and its groupings.
+                var raw = match.RawString;
+                var international = raw.StartsWith('+');
+                if (!international && !(NorthAmericanGrouping().IsMatch(raw) && NorthAmericanNumber().IsMatch(Numbers.GetNationalSignificantNumber(match.Number))))
                 {
-                    if (match.RawString.TrimStart('(').StartsWith('0') && PiiContext.HasWordBefore(text, match.Start, PhoneWords()))
+                    continue;
+                }
+
+                if (!international && raw.All(char.IsAsciiDigit) && !PiiContext.HasWordBefore(text, start + match.Start, PhoneWords()))
+                {
+                    continue;
+                }
+
+                spans.Add((start + match.Start, match.Length));
+            }
+
+            // Other countries' national numbers are looked for (once per region, which is slow) only when a candidate
+            // starts with a trunk 0 right after a phone word.
+            if (national)
+            {
+                foreach (var region in NationalRegions)
+                {
+                    foreach (var match in Numbers.FindNumbers(window, region, PhoneNumberUtil.Leniency.VALID, long.MaxValue))
                     {
-                        spans.Add((match.Start, match.Length));
+                        if (match.RawString.TrimStart('(').StartsWith('0') && PiiContext.HasWordBefore(text, start + match.Start, PhoneWords()))
+                        {
+                            spans.Add((start + match.Start, match.Length));
+                        }
                     }
                 }
             }
         }
 
         return PiiContext.Merge(spans);
+    }
+
+    /// <summary>Each candidate run with <see cref="Margin"/> characters either side, widened to whitespace, merged where they overlap.</summary>
+    private static List<(int Start, int Length)> Windows(string text)
+    {
+        var windows = new List<(int Start, int Length)>();
+        foreach (var candidate in Candidate().EnumerateMatches(text))
+        {
+            var start = Math.Max(0, candidate.Index - Margin);
+            while (start > 0 && !char.IsWhiteSpace(text[start - 1]))
+            {
+                start--;
+            }
+
+            var end = Math.Min(text.Length, candidate.Index + candidate.Length + Margin);
+            while (end < text.Length && !char.IsWhiteSpace(text[end]))
+            {
+                end++;
+            }
+
+            if (windows.Count > 0 && start <= windows[^1].Start + windows[^1].Length)
+            {
+                var last = windows[^1];
+                windows[^1] = (last.Start, Math.Max(last.Start + last.Length, end) - last.Start);
+            }
+            else
+            {
+                windows.Add((start, end - start));
+            }
+        }
+
+        return windows;
     }
 
     private static bool HasNationalCandidate(string text)
@@ -81,6 +127,10 @@ internal static partial class PhoneNumberDetector
     /// <summary>Seven or more digits with at most two separators between any two: the least a phone number needs.</summary>
     [GeneratedRegex(@"\d(?:[ ().\-/]{0,2}\d){6}", RegexOptions.CultureInvariant)]
     private static partial Regex Candidate();
+
+    /// <summary>What any number the US pass accepts contains: a '+' before digits, or a North American grouping.</summary>
+    [GeneratedRegex(@"\+\D{0,3}\d|\(\d{3}\) ?\d{3}[ .-]\d{4}|\d{3}[ .-]\d{3}[ .-]\d{4}|\d{10}", RegexOptions.CultureInvariant)]
+    private static partial Regex Acceptable();
 
     /// <summary>(NXX) NXX-XXXX, NXX-NXX-XXXX, NXX.NXX.XXXX, NXX NXX XXXX, 1-NXX-NXX-XXXX, or ten or eleven bare digits.</summary>
     [GeneratedRegex(@"^(?:1[ .-]?)?(?:\(\d{3}\) ?|\d{3}(?<s>[ .-]))\d{3}(?(s)\k<s>|[ .-])\d{4}$|^1?\d{10}$", RegexOptions.CultureInvariant)]

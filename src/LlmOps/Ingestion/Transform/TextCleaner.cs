@@ -39,8 +39,21 @@ public static partial class TextCleaner
         var builder = new StringBuilder(text.Length);
         var pendingSpace = false;
         var newlines = 0;
-        foreach (var c in text)
+        var span = text.AsSpan();
+        for (var i = 0; i < span.Length;)
         {
+            // A run of printable ASCII other than the space is kept as it is: appended at once.
+            var run = span[i..].IndexOfAnyExceptInRange('!', '~');
+            var length = run < 0 ? span.Length - i : run;
+            if (length > 0)
+            {
+                Separate(builder, ref newlines, ref pendingSpace);
+                builder.Append(span.Slice(i, length));
+                i += length;
+                continue;
+            }
+
+            var c = span[i++];
             if (c is '\n' or '\r')
             {
                 if (c == '\n')
@@ -63,24 +76,30 @@ public static partial class TextCleaner
                 continue;
             }
 
-            if (builder.Length > 0)
-            {
-                if (newlines > 0)
-                {
-                    builder.Append(newlines > 1 ? "\n\n" : "\n");
-                }
-                else if (pendingSpace)
-                {
-                    builder.Append(' ');
-                }
-            }
-
-            newlines = 0;
-            pendingSpace = false;
+            Separate(builder, ref newlines, ref pendingSpace);
             builder.Append(c);
         }
 
         return builder.ToString();
+    }
+
+    /// <summary>Before kept text: the line breaks (at most one blank line) or the single space that came before it, unless at the start.</summary>
+    private static void Separate(StringBuilder builder, ref int newlines, ref bool pendingSpace)
+    {
+        if (builder.Length > 0)
+        {
+            if (newlines > 0)
+            {
+                builder.Append(newlines > 1 ? "\n\n" : "\n");
+            }
+            else if (pendingSpace)
+            {
+                builder.Append(' ');
+            }
+        }
+
+        newlines = 0;
+        pendingSpace = false;
     }
 
     /// <summary>Printable ASCII with single inner spaces and no markup characters: nothing to do (the common case).</summary>
