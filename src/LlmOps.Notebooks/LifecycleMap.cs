@@ -63,7 +63,7 @@ public sealed class LifecycleMap
         steps.Append(CultureInfo.InvariantCulture, $"PII {(pre.Redact ? string.Join("/", pre.PiiTypes.Concat(pre.CustomPii.Select(c => c.Name))) : "off")}; ");
         steps.Append(CultureInfo.InvariantCulture, $"dedup {pre.Dedup}; chunk {pre.Tokenizer} {pre.ChunkTokens} tokens, overlap {pre.ChunkOverlap}");
         var gates = d.PromotionGates.Count == 0 ? "none" : string.Join(", ", d.PromotionGates.Select(g => $"{g.Metric} {g.Bounds}"));
-        var canary = d.CanaryGates.Count == 0 ? "canary: default gates" : "canary: " + string.Join(", ", d.CanaryGates.Select(g => $"{g.Metric} {Evaluation.ComparisonGate.Requirement(g, g.GreaterIsBetter ?? g.Metric == "thumbs_up_rate")}"));
+        var canary = d.CanaryGates.Count == 0 ? "canary: default gates" : "canary: " + string.Join(", ", d.CanaryGates.Select(g => $"{g.Metric} {Evaluation.ComparisonGate.Requirement(g, Evaluation.CanaryCheck.GreaterIsBetter(g))}"));
         var drift = string.Join(", ", DriftSignals().Select(s => $"{s.GetValueOrDefault("signal")} warn {s.GetValueOrDefault("warn")} alert {s.GetValueOrDefault("alert")} -> {s.GetValueOrDefault("action", "report")}"));
         return
         [

@@ -99,7 +99,7 @@ public sealed class CanaryCheck(
         var waiting = new List<string>();
         foreach (var gate in gates)
         {
-            var greater = gate.GreaterIsBetter ?? gate.Metric == "thumbs_up_rate";
+            var greater = GreaterIsBetter(gate);
             var (a, b) = (canarySamples.Of(gate.Metric), stableSamples.Of(gate.Metric));
             var minimum = gate.MinRequests ?? DefaultMinRequests;
             if (a.Count < minimum || b.Count < minimum)
@@ -125,6 +125,13 @@ public sealed class CanaryCheck(
         }
 
         return report;
+    }
+
+    /// <summary>The gate's direction: as it says, else higher is better for the thumbs-up rate and lower for the rest.</summary>
+    public static bool GreaterIsBetter(ReleaseGate gate)
+    {
+        ArgumentNullException.ThrowIfNull(gate);
+        return gate.GreaterIsBetter ?? gate.Metric == "thumbs_up_rate";
     }
 
     /// <summary>A stored decision's report, or null.</summary>

@@ -209,14 +209,33 @@ public sealed class RecordProcessor
         return batch;
     }
 
+    /// <summary>
+    /// Cleans and redacts each record, then marks a duplicate of an earlier one (in drop order, so this stage decides
+    /// dedup) so that it is not chunked: real drops repeat texts often, and chunking is the costly step.
+    /// </summary>
     private void CleanAndRedact(Batch batch)
     {
         for (var i = 0; i < batch.Outcomes.Count; i++)
         {
-            if (batch.Prepared[i] is { } validated)
+            if (batch.Prepared[i] is not { } validated)
             {
-                batch.Prepared[i] = CleanAndRedact(validated);
+                continue;
             }
+
+            var transformed = CleanAndRedact(validated);
+            if (_settings.Dedup && transformed.Text.Length > 0)
+            {
+                if (_seenContent.TryGetValue(transformed.Key, out var firstLine))
+                {
+                    transformed = transformed with { DuplicateOf = firstLine };
+                }
+                else
+                {
+                    _seenContent[transformed.Key] = batch.Outcomes[i].Line;
+                }
+            }
+
+            batch.Prepared[i] = transformed;
         }
     }
 
@@ -224,7 +243,7 @@ public sealed class RecordProcessor
     {
         for (var i = 0; i < batch.Outcomes.Count; i++)
         {
-            if (batch.Prepared[i] is { Text.Length: > 0 } t)
+            if (batch.Prepared[i] is { Text.Length: > 0, DuplicateOf: null } t)
             {
                 var chunks = _chunker.Chunk($"{_source.Name}:{t.Id}", t.Text, out var tokens)
                     .Select(c => new ChunkSpan(c.Id, c.Index, c.TokenCount, c.StartChar, c.EndChar))
@@ -306,14 +325,9 @@ public sealed class RecordProcessor
             return Quarantine(new QuarantinedRecord(outcome.Line, "not_empty", _source.TextField, $"'{_source.TextField}' is empty after cleaning", outcome.Fields));
         }
 
-        if (_settings.Dedup)
+        if (t.DuplicateOf is { } firstLine)
         {
-            if (_seenContent.TryGetValue(t.Key, out var firstLine))
-            {
-                return Quarantine(new QuarantinedRecord(outcome.Line, "dedup", _source.TextField, $"same content as line {firstLine}", outcome.Fields));
-            }
-
-            _seenContent[t.Key] = outcome.Line;
+            return Quarantine(new QuarantinedRecord(outcome.Line, "dedup", _source.TextField, $"same content as line {firstLine}", outcome.Fields));
         }
 
         t.Fields.Remove(_source.TextField);
@@ -337,7 +351,11 @@ public sealed class RecordProcessor
 
     /// <summary>A validated record after the per-record steps, before the ones that look at other records.</summary>
     private sealed record Transformed(
-        Dictionary<string, object?> Fields, string Text, UInt128 Key, string ContentHash, string Id, List<ChunkSpan> Chunks, int Tokens, string Language, Dictionary<string, long>? Pii);
+        Dictionary<string, object?> Fields, string Text, UInt128 Key, string ContentHash, string Id, List<ChunkSpan> Chunks, int Tokens, string Language, Dictionary<string, long>? Pii)
+    {
+        /// <summary>The line of the earlier record with the same content (dedup), or null.</summary>
+        public long? DuplicateOf { get; init; }
+    }
 
     /// <summary>
     /// Counts a quarantined record under its rule, with its fields and reason redacted by the same step as accepted

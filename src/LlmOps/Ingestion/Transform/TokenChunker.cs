@@ -107,6 +107,12 @@ public sealed class TokenChunker
         {
             var end = Math.Min(start + _maxTokens, tokens.Count);
             end = BackToCharBoundary(tokens, start, end);
+            if (end < tokens.Count)
+            {
+                // Ending where a piece starts keeps the chunk's own count equal to its token span (no second count).
+                end = NearPieceStart(text, tokens, end, Math.Max(start + 1, end - PieceSearch), end);
+            }
+
             var from = tokens[start].Start;
             var count = OwnCount(text, tokens, start, end);
             while (count > _maxTokens && end > start + 1)
@@ -128,10 +134,38 @@ public sealed class TokenChunker
                 next++; // not inside a character that several tokens share
             }
 
-            start = next;
+            // The next chunk starts where a piece starts too, within a few tokens of the overlap asked for.
+            start = NearPieceStart(text, tokens, next, Math.Max(start + 1, next - (PieceSearch / 2)), Math.Min(end - 1, next + (PieceSearch / 2)));
         }
 
         return chunks;
+    }
+
+    /// <summary>How many tokens a chunk edge may move to fall where a piece starts.</summary>
+    private const int PieceSearch = 16;
+
+    /// <summary>
+    /// The token index nearest <paramref name="at"/> within [<paramref name="lower"/>, <paramref name="upper"/>] whose
+    /// start is a piece start not inside a shared character (ties go to the earlier), else <paramref name="at"/>.
+    /// </summary>
+    private static int NearPieceStart(string text, List<(int Start, int End)> tokens, int at, int lower, int upper)
+    {
+        for (var distance = 0; at - distance >= lower || at + distance <= upper; distance++)
+        {
+            if (IsCleanCut(at - distance))
+            {
+                return at - distance;
+            }
+
+            if (IsCleanCut(at + distance))
+            {
+                return at + distance;
+            }
+        }
+
+        return at;
+
+        bool IsCleanCut(int i) => i >= lower && i <= upper && i > 0 && i < tokens.Count && tokens[i].Start == tokens[i - 1].End && IsPieceStart(text, tokens[i].Start);
     }
 
     /// <summary>
