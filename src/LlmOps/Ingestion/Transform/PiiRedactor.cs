@@ -66,7 +66,8 @@ public sealed class PiiRedactor
                 continue;
             }
 
-            var spans = detector.Find(view.View);
+            // Overlapping finds ("a@malicious.org@important.com" holds two addresses that share a part) are one span.
+            var spans = PiiContext.Merge(detector.Find(view.View));
             if (spans.Count == 0)
             {
                 continue;
