@@ -133,8 +133,8 @@ public sealed class DriftActionHandler(
             SELECT t.Id AS id, t.Input AS input, t.Output AS output, t.PromptVersion AS prompt, s.thumbs AS thumbs,
                    coalesce(s.corrected, 0) AS corrected, coalesce(s.escalated, 0) AS escalated, t.Status AS status, t.SafetyFlags AS flags
             FROM traces t LEFT JOIN s ON s.TraceId = t.Id
-            WHERE t.Time >= TIMESTAMP {FeedbackQuery.Literal(from.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.fffffff", CultureInfo.InvariantCulture))}
-              AND t.Time <= TIMESTAMP {FeedbackQuery.Literal(action.CheckedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.fffffff", CultureInfo.InvariantCulture))}
+            WHERE t.Time >= {FeedbackQuery.Timestamp(from)}
+              AND t.Time <= {FeedbackQuery.Timestamp(action.CheckedAt)}
               AND (s.thumbs < 1 OR s.corrected = 1 OR s.escalated = 1 OR t.Status = 'error' OR coalesce(t.SafetyFlags, '') <> '')
             ORDER BY coalesce(s.thumbs, 1), coalesce(s.corrected, 0) DESC, coalesce(s.escalated, 0) DESC, t.Id
             LIMIT {MaxReviewItems}

@@ -178,13 +178,12 @@ public sealed class CanaryCheck(
     private async Task<(Samples Canary, Samples Stable)> SamplesAsync(string feature, DateTimeOffset since, string canary, string stable, CancellationToken cancellationToken)
     {
         using var query = await analytics.OpenAsync(feature, since, cancellationToken);
-        var from = FeedbackQuery.Literal(since.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.fffffff", CultureInfo.InvariantCulture));
         var rows = query.Rows($"""
             WITH s AS ({FeedbackAnalytics.PerTraceScores})
             SELECT t.Deployment AS deployment, s.thumbs AS thumbs, CASE WHEN t.Status = 'error' THEN 1.0 ELSE 0.0 END AS error,
                    t.LatencyMs AS latency, t.CostUsd AS cost
             FROM traces t LEFT JOIN s ON s.TraceId = t.Id
-            WHERE t.Time >= TIMESTAMP {from} AND t.Deployment IN ({FeedbackQuery.Literal(canary)}, {FeedbackQuery.Literal(stable)})
+            WHERE t.Time >= {FeedbackQuery.Timestamp(since)} AND t.Deployment IN ({FeedbackQuery.Literal(canary)}, {FeedbackQuery.Literal(stable)})
             """);
         Samples canarySamples = new(), stableSamples = new();
         foreach (var row in rows)

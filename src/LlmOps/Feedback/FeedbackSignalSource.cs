@@ -28,9 +28,9 @@ public abstract class FeedbackSignalSource(FeedbackAnalytics analytics) : IQuali
         using var query = await analytics.OpenAsync(feature, referenceFrom, cancellationToken);
         var rows = query.Rows($"""
             WITH s AS ({FeedbackAnalytics.PerTraceScores})
-            SELECT t.Time >= TIMESTAMP {Stamp(currentFrom)} AS is_current, CAST({ValueSql} AS DOUBLE) AS v
+            SELECT t.Time >= {FeedbackQuery.Timestamp(currentFrom)} AS is_current, CAST({ValueSql} AS DOUBLE) AS v
             FROM traces t LEFT JOIN s ON s.TraceId = t.Id
-            WHERE t.Time >= TIMESTAMP {Stamp(referenceFrom)} AND t.Time < TIMESTAMP {Stamp(until)} AND ({ValueSql}) IS NOT NULL
+            WHERE t.Time >= {FeedbackQuery.Timestamp(referenceFrom)} AND t.Time < {FeedbackQuery.Timestamp(until)} AND ({ValueSql}) IS NOT NULL
             """);
         var reference = new List<double>();
         var current = new List<double>();
@@ -41,6 +41,4 @@ public abstract class FeedbackSignalSource(FeedbackAnalytics analytics) : IQuali
 
         return (reference, current);
     }
-
-    private static string Stamp(DateTimeOffset time) => FeedbackQuery.Literal(time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.fffffff", CultureInfo.InvariantCulture));
 }
