@@ -26,13 +26,12 @@ internal static partial class PhoneNumberDetector
         var spans = new List<(int Start, int Length)>();
         // The library's matcher is thorough and slow, and most of a text is nowhere near a number: it runs only on
         // windows around the runs a number could be (merged where they touch), each cut at whitespace.
-        var windows = Windows(text);
+        var (windows, national) = Windows(text);
         if (windows.Count == 0)
         {
             return spans;
         }
 
-        var national = HasNationalCandidate(text);
         foreach (var (start, length) in windows)
         {
             var window = text.Substring(start, length);
@@ -78,12 +77,18 @@ internal static partial class PhoneNumberDetector
         return PiiContext.Merge(spans);
     }
 
-    /// <summary>Each candidate run with <see cref="Margin"/> characters either side, widened to whitespace, merged where they overlap.</summary>
-    private static List<(int Start, int Length)> Windows(string text)
+    /// <summary>
+    /// Each candidate run with <see cref="Margin"/> characters either side, widened to whitespace, merged where they
+    /// overlap; and whether a candidate starts with a trunk 0 right after a phone word (a national number may be there).
+    /// </summary>
+    private static (List<(int Start, int Length)> Windows, bool National) Windows(string text)
     {
         var windows = new List<(int Start, int Length)>();
+        var national = false;
         foreach (var candidate in Candidate().EnumerateMatches(text))
         {
+            national = national || (text[candidate.Index] == '0'
+                && PiiContext.HasWordBefore(text, candidate.Index > 0 && text[candidate.Index - 1] == '(' ? candidate.Index - 1 : candidate.Index, PhoneWords()));
             var start = Math.Max(0, candidate.Index - Margin);
             while (start > 0 && !char.IsWhiteSpace(text[start - 1]))
             {
@@ -107,21 +112,7 @@ internal static partial class PhoneNumberDetector
             }
         }
 
-        return windows;
-    }
-
-    private static bool HasNationalCandidate(string text)
-    {
-        foreach (var candidate in Candidate().EnumerateMatches(text))
-        {
-            var start = candidate.Index > 0 && text[candidate.Index - 1] == '(' ? candidate.Index - 1 : candidate.Index;
-            if (text[candidate.Index] == '0' && PiiContext.HasWordBefore(text, start, PhoneWords()))
-            {
-                return true;
-            }
-        }
-
-        return false;
+        return (windows, national);
     }
 
     /// <summary>Seven or more digits with at most two separators between any two: the least a phone number needs.</summary>
