@@ -269,13 +269,8 @@ internal static class DemoCommand
             usage = new { input = 90, output = 20 },
         }).ToList();
         var scores = traces.Select((t, i) => (object)new { id = "thumbs", traceId = t.id, name = "thumbs_up", value = i % 5 != 0, comment = i % 5 == 0 ? "not what I asked" : null, correction = i % 10 == 0 ? "The refund goes to the card used." : null }).ToList();
-        var accepted = 0;
-        foreach (var (route, items) in new[] { ("traces", traces.Cast<object>().ToList()), ("scores", scores) })
-        {
-            using var response = await http.PostAsJsonAsync(new Uri($"/api/{route}?code={Uri.EscapeDataString(key)}", UriKind.Relative), items, JsonSerializerOptions.Web, cancellationToken);
-            response.EnsureSuccessStatusCode();
-            accepted += (await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("accepted").GetInt32();
-        }
+        var accepted = await PostItemsAsync(http, key, "traces", traces.Cast<object>().ToList(), cancellationToken)
+            + await PostItemsAsync(http, key, "scores", scores, cancellationToken);
 
         done("HTTP trigger: POST /api/traces and /api/scores", $"{accepted} of {traces.Count + scores.Count} items accepted (202); one answer's e-mail redacted and flagged");
         var stats = await services.FeedbackAnalytics.StatsAsync("support-answers", now.AddDays(-1), "prompt", cancellationToken);
@@ -314,11 +309,8 @@ internal static class DemoCommand
             output = $"answer {i}",
             latencyMs = 80 + (i * 7 % 50),
         }).ToList();
-        foreach (var (route, items) in new[] { ("scores", scores), ("traces", traces) })
-        {
-            using var response = await http.PostAsJsonAsync(new Uri($"/api/{route}?code={Uri.EscapeDataString(key)}", UriKind.Relative), items, JsonSerializerOptions.Web, cancellationToken);
-            response.EnsureSuccessStatusCode();
-        }
+        await PostItemsAsync(http, key, "scores", scores, cancellationToken);
+        await PostItemsAsync(http, key, "traces", traces, cancellationToken);
 
         var decided = await WaitForAsync(
             async () => await services.Registry.ListDeploymentsAsync(Prompt, cancellationToken).FirstOrDefaultAsync(d => d.Id == canary.Id && d.Status != Deployment.Canary, cancellationToken),
@@ -327,6 +319,14 @@ internal static class DemoCommand
         var thumbs = report?.Rows.FirstOrDefault(r => r.Metric == "thumbs_up_rate");
         done("Timer trigger: canary check", $"{decided.Status}: thumbs up {thumbs?.Candidate * 100:0}% against {thumbs?.Baseline * 100:0}% (difference {thumbs?.Comparison?.Low:+0.00;-0.00} to {thumbs?.Comparison?.High:+0.00;-0.00}); evidence {decided.Decision}");
         return decided;
+    }
+
+    /// <summary>Posts <paramref name="items"/> to <c>/api/{route}</c> with the function key; returns how many were accepted.</summary>
+    private static async Task<int> PostItemsAsync(HttpClient http, string key, string route, List<object> items, CancellationToken cancellationToken)
+    {
+        using var response = await http.PostAsJsonAsync(new Uri($"/api/{route}?code={Uri.EscapeDataString(key)}", UriKind.Relative), items, JsonSerializerOptions.Web, cancellationToken);
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("accepted").GetInt32();
     }
 
     private static string ReadSample(string name)

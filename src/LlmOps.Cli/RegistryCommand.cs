@@ -147,14 +147,13 @@ internal static class RegistryCommand
                     var table = new Table().AddColumns("Metric", "Canary", "Stable", "Difference (95% interval)", "Gate", "Result").Border(TableBorder.Rounded);
                     foreach (var row in report.Rows)
                     {
-                        var waiting = report.Waiting.FirstOrDefault(w => w.StartsWith(row.Metric + ":", StringComparison.Ordinal));
                         table.AddRow(
                             Markup.Escape(row.Metric),
                             row.Candidate?.ToString("0.####", CultureInfo.InvariantCulture) ?? "-",
                             row.Baseline?.ToString("0.####", CultureInfo.InvariantCulture) ?? "-",
                             row.Comparison is { } c ? string.Create(CultureInfo.InvariantCulture, $"{c.Difference:+0.####;-0.####;0} ({c.Low:0.####} to {c.High:0.####})") : "-",
                             Markup.Escape(row.Requirement ?? ""),
-                            waiting is not null ? "[yellow]waiting[/]" : row.Passed ? "[green]pass[/]" : "[red]" + Markup.Escape(row.Failure ?? "refused") + "[/]");
+                            report.WaitingFor(row.Metric) is not null ? "[yellow]waiting[/]" : row.Passed ? "[green]pass[/]" : "[red]" + Markup.Escape(row.Failure ?? "refused") + "[/]");
                     }
 
                     console.Write(table);

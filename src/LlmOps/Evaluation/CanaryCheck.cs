@@ -158,10 +158,10 @@ public sealed class CanaryCheck(
         foreach (var row in report.Rows)
         {
             var c = row.Comparison;
-            var waiting = report.Waiting.FirstOrDefault(w => w.StartsWith(row.Metric + ":", StringComparison.Ordinal));
+            var waiting = report.WaitingFor(row.Metric);
             text.Append(CultureInfo.InvariantCulture, $"| {row.Metric}{(row.GreaterIsBetter ? "" : " (lower is better)")} | {F(row.Candidate)} | {F(row.Baseline)} | ")
                 .Append(c is null ? "" : $"{F(c.Difference)} ({F(c.Low)} to {F(c.High)})")
-                .Append(CultureInfo.InvariantCulture, $" | {row.Requirement} | {(waiting is not null ? "waiting: " + waiting[(row.Metric.Length + 2)..] : row.Passed ? "pass" : "**refused**: " + row.Failure)} |\n");
+                .Append(CultureInfo.InvariantCulture, $" | {row.Requirement} | {(waiting is not null ? "waiting: " + waiting : row.Passed ? "pass" : "**refused**: " + row.Failure)} |\n");
         }
 
         return text.ToString();

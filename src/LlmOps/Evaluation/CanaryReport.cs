@@ -30,4 +30,12 @@ public sealed record CanaryReport(
     public const string Wait = "wait";
 
     public IEnumerable<string> Failures => Rows.Where(r => !r.Passed).Select(r => $"{r.Metric}: {r.Failure}");
+
+    /// <summary>Why <paramref name="metric"/> is not decided yet (too few observations), or null when it is.</summary>
+    public string? WaitingFor(string metric)
+    {
+        ArgumentNullException.ThrowIfNull(metric);
+        var prefix = metric + ": ";
+        return Waiting.FirstOrDefault(w => w.StartsWith(prefix, StringComparison.Ordinal))?[prefix.Length..];
+    }
 }
