@@ -67,6 +67,36 @@ public sealed partial class TokenChunkerBoundsTests
         Assert.True(approximate <= Texts.Length / 20, $"{approximate} texts with long unbroken runs counted approximately");
     }
 
+    /// <summary>
+    /// Token spans come from ids and each id's byte length, not from EncodeToTokens: on every independent text (twelve
+    /// scripts, emoji sequences, combining marks), special tokens and lone surrogates they must be the tokenizer's
+    /// own offsets, and the byte lengths must cover each segment (else the chunker falls back to EncodeToTokens).
+    /// </summary>
+    [Theory]
+    [InlineData("cl100k_base")]
+    [InlineData("o200k_base")]
+    public void TokenSpansFromByteLengths_AreTheTokenizersOffsets(string encoding)
+    {
+        var chunker = new TokenChunker(encoding, 256, 32);
+        var tokenizer = TokenChunker.ForEncoding(encoding);
+        string[] tricky = ["a <|endoftext|> b", "lone \ud800 high and low \udc00 surrogates", "👩‍👩‍👧‍👦 family, 🇯🇵 flag, e\u0301 mark", "日本語のテキストと한국어 텍스트"];
+        var mismatches = 0;
+        foreach (var text in Texts.Concat(tricky.Select(t => Regex.Unescape(t))))
+        {
+            foreach (var (from, to) in TokenChunker.Segments(text))
+            {
+                var segment = text.AsSpan(from, to - from);
+                var spans = new List<(int Start, int End)>();
+                Assert.True(chunker.AddSpans(segment, from, tokenizer.EncodeToIds(segment), spans), $"byte lengths do not cover: {text[from..Math.Min(to, from + 80)]}");
+                var length = segment.Length;
+                var expected = tokenizer.EncodeToTokens(segment, out _).Select(t => (from + t.Offset.Start.GetOffset(length), from + t.Offset.End.GetOffset(length)));
+                mismatches += spans.SequenceEqual(expected) ? 0 : 1;
+            }
+        }
+
+        Assert.Equal(0, mismatches);
+    }
+
     [GeneratedRegex(@"\S{1025,}", RegexOptions.CultureInvariant)]
     private static partial Regex UnbrokenRun();
 

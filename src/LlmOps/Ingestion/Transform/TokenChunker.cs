@@ -25,9 +25,13 @@ public sealed class TokenChunker
     /// </summary>
     public const int MaxRunChars = 1024;
 
-    private static readonly ConcurrentDictionary<string, Tokenizer> Tokenizers = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<string, TiktokenTokenizer> Tokenizers = new(StringComparer.Ordinal);
 
-    private readonly Tokenizer _tokenizer;
+    /// <summary>Per encoding, the UTF-8 length of every token id (special tokens included), 0 for an unused id.</summary>
+    private static readonly ConcurrentDictionary<string, int[]> TokenLengths = new(StringComparer.Ordinal);
+
+    private readonly TiktokenTokenizer _tokenizer;
+    private readonly int[] _tokenBytes;
     private readonly int _maxTokens;
     private readonly int _overlap;
 
@@ -36,12 +40,15 @@ public sealed class TokenChunker
         ArgumentOutOfRangeException.ThrowIfLessThan(maxTokens, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(overlap);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(overlap, maxTokens);
-        _tokenizer = ForEncoding(encoding);
+        _tokenizer = Tiktoken(encoding);
+        _tokenBytes = TokenLengths.GetOrAdd(encoding, name => ByteLengths(name, _tokenizer));
         _maxTokens = maxTokens;
         _overlap = overlap;
     }
 
-    public static Tokenizer ForEncoding(string encoding) =>
+    public static Tokenizer ForEncoding(string encoding) => Tiktoken(encoding);
+
+    private static TiktokenTokenizer Tiktoken(string encoding) =>
         Tokenizers.GetOrAdd(encoding, name => name switch
         {
             "cl100k_base" or "o200k_base" => TiktokenTokenizer.CreateForEncoding(name),
@@ -73,23 +80,16 @@ public sealed class TokenChunker
             return [];
         }
 
-        // Most records fit one chunk, and counting is much cheaper than encoding with offsets. The count stops after
-        // maxTokens tokens (GetIndexByTokenCount), so a text that turns out longer than a chunk has cost at most one
-        // chunk's worth before it is encoded, not a whole extra pass; a text far longer than a chunk is encoded
-        // straight away. Either way a long text is tokenized once.
-        if (text.Length <= _maxTokens * 8)
+        // A short text most likely fits one chunk, and a count is cheaper than ids with spans. The count stops after
+        // maxTokens tokens (GetIndexByTokenCount), so a text that turns out longer has cost at most one chunk's worth
+        // before it is encoded. It is tried only on text that fits at three characters per token: on real text
+        // (source code, changelogs) longer records mostly need several chunks, and the count would be wasted.
+        if (text.Length <= _maxTokens * 3 && Segments(text).Take(2).Count() == 1)
         {
-            if (Segments(text).Take(2).Count() == 1)
+            var fits = _tokenizer.GetIndexByTokenCount(text, _maxTokens, out _, out var counted);
+            if (fits >= text.Length)
             {
-                var fits = _tokenizer.GetIndexByTokenCount(text, _maxTokens, out _, out var counted);
-                if (fits >= text.Length)
-                {
-                    totalTokens = counted;
-                    return [new TextChunk(ChunkId(recordKey, 0), 0, text, totalTokens, 0, text.Length)];
-                }
-            }
-            else if ((totalTokens = CountTokens(text)) <= _maxTokens)
-            {
+                totalTokens = counted;
                 return [new TextChunk(ChunkId(recordKey, 0), 0, text, totalTokens, 0, text.Length)];
             }
         }
@@ -329,19 +329,156 @@ public sealed class TokenChunker
     /// <summary>A combining mark or variation selector belongs to the character before it (o200k keeps it in the word).</summary>
     private static bool IsMark(char c) => CharUnicodeInfo.GetUnicodeCategory(c) is UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark or UnicodeCategory.EnclosingMark;
 
+    /// <summary>
+    /// Every token's character span. The ids come from <c>EncodeToIds</c> and the spans from the byte length of each
+    /// id, walked along the text's UTF-8 form: <c>EncodeToTokens</c> gives the same spans but builds a string per token,
+    /// which cost about a fifth more than a count on real text. A token that ends inside a character (one of an emoji's
+    /// bytes, say) spans that whole character, as does the next one, which starts inside it.
+    /// </summary>
     private List<(int Start, int End)> TokenSpans(string text)
     {
         var spans = new List<(int Start, int End)>();
         foreach (var (from, to) in Segments(text))
         {
-            foreach (var token in _tokenizer.EncodeToTokens(text.AsSpan(from, to - from), out _))
+            var segment = text.AsSpan(from, to - from);
+            var ids = _tokenizer.EncodeToIds(segment);
+            var before = spans.Count;
+            if (!AddSpans(segment, from, ids, spans))
             {
-                var length = to - from;
-                spans.Add((from + token.Offset.Start.GetOffset(length), from + token.Offset.End.GetOffset(length)));
+                // Not expected (an id without a length, or lengths that do not add up to the text): take the
+                // tokenizer's own offsets for this segment.
+                spans.RemoveRange(before, spans.Count - before);
+                foreach (var token in _tokenizer.EncodeToTokens(segment, out _))
+                {
+                    spans.Add((from + token.Offset.Start.GetOffset(segment.Length), from + token.Offset.End.GetOffset(segment.Length)));
+                }
             }
         }
 
         return spans;
+    }
+
+    /// <summary>Adds the spans of <paramref name="ids"/> over <paramref name="segment"/>; false if their byte lengths do not cover it exactly.</summary>
+    internal bool AddSpans(ReadOnlySpan<char> segment, int offset, IReadOnlyList<int> ids, List<(int Start, int End)> spans)
+    {
+        if (System.Text.Ascii.IsValid(segment))
+        {
+            var position = 0;
+            foreach (var id in ids)
+            {
+                var length = (uint)id < (uint)_tokenBytes.Length ? _tokenBytes[id] : 0;
+                if (length == 0 || position + length > segment.Length)
+                {
+                    return false;
+                }
+
+                spans.Add((offset + position, offset + position + length));
+                position += length;
+            }
+
+            return position == segment.Length;
+        }
+
+        var at = 0; // the character being consumed
+        var consumed = 0; // its bytes already in earlier tokens
+        var (charBytes, charLength) = CharAt(segment, at);
+        foreach (var id in ids)
+        {
+            var remaining = (uint)id < (uint)_tokenBytes.Length ? _tokenBytes[id] : 0;
+            if (remaining == 0)
+            {
+                return false;
+            }
+
+            var start = at;
+            while (remaining > 0)
+            {
+                if (at >= segment.Length)
+                {
+                    return false;
+                }
+
+                var left = charBytes - consumed;
+                if (remaining < left)
+                {
+                    consumed += remaining;
+                    break;
+                }
+
+                remaining -= left;
+                consumed = 0;
+                at += charLength;
+                (charBytes, charLength) = CharAt(segment, at);
+            }
+
+            spans.Add((offset + start, offset + (consumed > 0 ? at + charLength : at)));
+        }
+
+        return at == segment.Length && consumed == 0;
+    }
+
+    /// <summary>The UTF-8 length and UTF-16 length of the character at <paramref name="at"/> (a lone surrogate encodes as U+FFFD).</summary>
+    private static (int Bytes, int Length) CharAt(ReadOnlySpan<char> text, int at)
+    {
+        if (at >= text.Length)
+        {
+            return (0, 0);
+        }
+
+        System.Text.Rune.DecodeFromUtf16(text[at..], out var rune, out var length);
+        return (rune.Utf8SequenceLength, length);
+    }
+
+    /// <summary>
+    /// The byte length of every id, read from the vocabulary file the encoding's data package embeds (a token's bytes
+    /// in base64 per line; the tokenizer does not expose its byte table). Without that file the table is
+    /// empty, and every segment takes the tokenizer's own offsets.
+    /// </summary>
+    private static int[] ByteLengths(string encoding, TiktokenTokenizer tokenizer)
+    {
+        var package = encoding == "cl100k_base" ? "Microsoft.ML.Tokenizers.Data.Cl100kBase" : "Microsoft.ML.Tokenizers.Data.O200kBase";
+        var lengths = new List<int>(200_000);
+        using (var resource = System.Reflection.Assembly.Load(package).GetManifestResourceStream($"{encoding}.tiktoken.deflate"))
+        {
+            if (resource is null)
+            {
+                return [];
+            }
+
+            using var reader = new StreamReader(new System.IO.Compression.DeflateStream(resource, System.IO.Compression.CompressionMode.Decompress));
+            var next = 0;
+            while (reader.ReadLine() is { Length: > 0 } line)
+            {
+                if (line.StartsWith("Capacity:", StringComparison.Ordinal))
+                {
+                    continue; // the data packages' header
+                }
+
+                // "bytes rank" as tiktoken writes it, or the bytes alone in rank order as the data packages do.
+                var space = line.IndexOf(' ', StringComparison.Ordinal);
+                var rank = space < 0 ? next : int.Parse(line.AsSpan(space + 1), NumberStyles.None, CultureInfo.InvariantCulture);
+                next = rank + 1;
+                var base64 = space < 0 ? line.AsSpan() : line.AsSpan(0, space);
+                while (lengths.Count <= rank)
+                {
+                    lengths.Add(0);
+                }
+
+                lengths[rank] = (base64.Length / 4 * 3) - base64[^2..].Count('=');
+            }
+        }
+
+        foreach (var (special, id) in tokenizer.SpecialTokens ?? new Dictionary<string, int>())
+        {
+            while (lengths.Count <= id)
+            {
+                lengths.Add(0);
+            }
+
+            lengths[id] = System.Text.Encoding.UTF8.GetByteCount(special);
+        }
+
+        return [.. lengths];
     }
 
     private static string ChunkId(string recordKey, int index) => $"{recordKey}#{index:0000}";
