@@ -115,6 +115,10 @@ public sealed class PiiRedactorTests
     [InlineData("Version 1.2.3.4 and v10.0.0.0 and OID 1.3.6.1")]
     // Bug ids in a compiler changelog (libphonenumber's matcher took "c++/49387" for an international number).
     [InlineData("2022-05-15 Jason Merrill\n\nPR c++/102651\nPR c++/49387\n* rtti.cc (get_tinfo_decl_direct): Don't")]
+    // Real text: "PR c++/82980" after a date line, patch numbers after a '+' in a changelog, percentages in a table.
+    [InlineData("2022-04-14 Jason Merrill\n\nPR c++/82980\n* lambda.cc (type_deducible_expression_p): New.")]
+    [InlineData("* Merge upstream patch v8.2.3918\n+ 8.2.3610: crash when ModeChanged triggered too early (Closes: #1001900,\nCVE-2021-3968)\n+ 8.2.3611: crash")]
+    [InlineData("L1 248.76 3284.48 +1220.34%\nL2 264.09 2826.47 +970.27%\nM 261.24 2405.06 +820.63%\nHT 217.27 857.3 +294.58%")]
     public void NumberLikeText_IsLeftAlone(string text)
     {
         var counts = new Dictionary<string, long>();

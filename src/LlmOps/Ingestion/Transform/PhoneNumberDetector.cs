@@ -34,33 +34,36 @@ internal static partial class PhoneNumberDetector
 
         foreach (var (start, length) in windows)
         {
-            var window = text.Substring(start, length);
-            // Only a window that could hold a number the checks below accept: one starting with '+', or one in a North
-            // American grouping (a looser, unanchored form of NorthAmericanGrouping, so nothing it accepts is missed).
-            var possible = Acceptable().IsMatch(window);
-            foreach (var match in possible ? Numbers.FindNumbers(window, "US", PhoneNumberUtil.Leniency.POSSIBLE, long.MaxValue) : [])
+            // Only around what could be a number the checks below accept: a '+' before digits, or a North American
+            // grouping (a looser, unanchored form of NorthAmericanGrouping, so nothing it accepts is missed). A window
+            // can be long (a table of figures, a hex dump), and the matcher would try every number in it.
+            foreach (var (from, to) in Around(text, Acceptable(), start, start + length))
             {
-                // "+CC ..." is structure enough when its length fits the country; a national number must also follow the
-                // North American plan and its groupings.
-                var raw = match.RawString;
-                var international = raw.StartsWith('+');
-                if (!international && !(NorthAmericanGrouping().IsMatch(raw) && NorthAmericanNumber().IsMatch(Numbers.GetNationalSignificantNumber(match.Number))))
+                foreach (var match in Numbers.FindNumbers(text.Substring(from, to - from), "US", PhoneNumberUtil.Leniency.POSSIBLE, long.MaxValue))
                 {
-                    continue;
-                }
+                    // "+CC ..." is structure enough when its length fits the country; a national number must also
+                    // follow the North American plan and its groupings.
+                    var raw = match.RawString;
+                    var international = raw.StartsWith('+');
+                    if (!international && !(NorthAmericanGrouping().IsMatch(raw) && NorthAmericanNumber().IsMatch(Numbers.GetNationalSignificantNumber(match.Number))))
+                    {
+                        continue;
+                    }
 
-                if (!international && raw.All(char.IsAsciiDigit) && !PiiContext.HasWordBefore(text, start + match.Start, PhoneWords()))
-                {
-                    continue;
-                }
+                    if (!international && raw.All(char.IsAsciiDigit) && !PiiContext.HasWordBefore(text, from + match.Start, PhoneWords()))
+                    {
+                        continue;
+                    }
 
-                spans.Add((start + match.Start, match.Length));
+                    spans.Add((from + match.Start, match.Length));
+                }
             }
 
             // Other countries' national numbers are looked for (once per region, which is slow) only when a candidate
             // starts with a trunk 0 right after a phone word.
             if (national)
             {
+                var window = text.Substring(start, length);
                 foreach (var region in NationalRegions)
                 {
                     foreach (var match in Numbers.FindNumbers(window, region, PhoneNumberUtil.Leniency.VALID, long.MaxValue))
@@ -89,38 +92,59 @@ internal static partial class PhoneNumberDetector
         {
             national = national || (text[candidate.Index] == '0'
                 && PiiContext.HasWordBefore(text, candidate.Index > 0 && text[candidate.Index - 1] == '(' ? candidate.Index - 1 : candidate.Index, PhoneWords()));
-            var start = Math.Max(0, candidate.Index - Margin);
-            while (start > 0 && !char.IsWhiteSpace(text[start - 1]))
-            {
-                start--;
-            }
-
-            var end = Math.Min(text.Length, candidate.Index + candidate.Length + Margin);
-            while (end < text.Length && !char.IsWhiteSpace(text[end]))
-            {
-                end++;
-            }
-
-            if (windows.Count > 0 && start <= windows[^1].Start + windows[^1].Length)
-            {
-                var last = windows[^1];
-                windows[^1] = (last.Start, Math.Max(last.Start + last.Length, end) - last.Start);
-            }
-            else
-            {
-                windows.Add((start, end - start));
-            }
+            AddWindow(text, windows, candidate.Index, candidate.Index + candidate.Length, 0, text.Length);
         }
 
         return (windows, national);
+    }
+
+    /// <summary>Windows around each match of <paramref name="pattern"/> in [<paramref name="lower"/>, <paramref name="upper"/>), as <see cref="Windows"/> makes them, as (from, to).</summary>
+    private static IEnumerable<(int From, int To)> Around(string text, Regex pattern, int lower, int upper)
+    {
+        var windows = new List<(int Start, int Length)>();
+        foreach (var match in pattern.EnumerateMatches(text.AsSpan(lower, upper - lower)))
+        {
+            AddWindow(text, windows, lower + match.Index, lower + match.Index + match.Length, lower, upper);
+        }
+
+        return windows.Select(w => (w.Start, w.Start + w.Length));
+    }
+
+    /// <summary>Adds [<paramref name="from"/>, <paramref name="to"/>) with <see cref="Margin"/> either side, widened to whitespace within the bounds, merged with the last window where they overlap.</summary>
+    private static void AddWindow(string text, List<(int Start, int Length)> windows, int from, int to, int lower, int upper)
+    {
+        var start = Math.Max(lower, from - Margin);
+        while (start > lower && !char.IsWhiteSpace(text[start - 1]))
+        {
+            start--;
+        }
+
+        var end = Math.Min(upper, to + Margin);
+        while (end < upper && !char.IsWhiteSpace(text[end]))
+        {
+            end++;
+        }
+
+        if (windows.Count > 0 && start <= windows[^1].Start + windows[^1].Length)
+        {
+            var last = windows[^1];
+            windows[^1] = (last.Start, Math.Max(last.Start + last.Length, end) - last.Start);
+        }
+        else
+        {
+            windows.Add((start, end - start));
+        }
     }
 
     /// <summary>Seven or more digits with at most two separators between any two: the least a phone number needs.</summary>
     [GeneratedRegex(@"\d(?:[ ().\-/]{0,2}\d){6}", RegexOptions.CultureInvariant)]
     private static partial Regex Candidate();
 
-    /// <summary>What any number the US pass accepts contains: a '+' before digits, or a North American grouping.</summary>
-    [GeneratedRegex(@"\+\D{0,3}\d|\(\d{3}\) ?\d{3}[ .-]\d{4}|\d{3}[ .-]\d{3}[ .-]\d{4}|\d{10}", RegexOptions.CultureInvariant)]
+    /// <summary>
+    /// What any number the US pass accepts contains: a '+' before seven digits (a number needs a candidate run of seven;
+    /// "x + 1" in source code does not count), or a North American grouping.
+    /// </summary>
+    [GeneratedRegex(@"\+\D{0,3}\d(?:\D{0,3}\d){6}|\(\d{3}\) ?\d{3}[ .-]\d{4}|\d{3}[ .-]\d{3}[ .-]\d{4}|\d{10}", RegexOptions.CultureInvariant)]
     private static partial Regex Acceptable();
 
     /// <summary>(NXX) NXX-XXXX, NXX-NXX-XXXX, NXX.NXX.XXXX, NXX NXX XXXX, 1-NXX-NXX-XXXX, or ten or eleven bare digits.</summary>
