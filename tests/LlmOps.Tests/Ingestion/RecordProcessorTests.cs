@@ -27,7 +27,7 @@ public sealed class RecordProcessorTests
     public async Task Pipelined_SameResultsInTheSameOrderAsOneThread_AcrossBatchEdges()
     {
         var lifecycle = LifecycleParser.Parse(Lifecycle);
-        var outcomes = Outcomes(1000).ToList();
+        var outcomes = Outcomes(2600).ToList(); // eleven batches: several are chunked at once
         var oneThread = new RecordProcessor(lifecycle, lifecycle.Sources[0]);
         var expected = outcomes.Chunk(RecordProcessor.PipelineBatch).SelectMany(oneThread.ProcessBatch).Select(Json).ToList();
         var pipelined = new RecordProcessor(lifecycle, lifecycle.Sources[0]);

@@ -22,6 +22,10 @@ public sealed class RecordProcessor
     private readonly RecordValidator _validator;
     private readonly PiiRedactor? _redactor;
     private readonly TokenChunker _chunker;
+
+    /// <summary>Chunkers free for the pipeline's chunk tasks, each with a tokenizer instance of its own.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentBag<TokenChunker> _idleChunkers = [];
+    private int _chunkerInstances;
     private readonly Dictionary<UInt128, long> _seenContent = [];
     private readonly IReadOnlyDictionary<string, string> _previous;
     private readonly string[] _textFields;
@@ -60,12 +64,12 @@ public sealed class RecordProcessor
     }
 
     /// <summary>
-    /// Processes a drop as a pipeline of four stages, each on its own thread and each in drop order, joined by bounded
-    /// queues of <see cref="PipelineBatch"/> records: read and validate (the caller's reading), clean, redact, hash and
-    /// detect the language, chunk then dedup and count, and <paramref name="sink"/> (spooling). Results are the
-    /// same, in the same order, as <see cref="ProcessBatch"/> gives. Stages, not records, run in parallel: records
-    /// handed to Parallel.For over a shared tokenizer ran slower on two threads than on one (see the ETL benchmark).
-    /// A stage that fails stops the others, and its error is what the caller sees.
+    /// Processes a drop as a pipeline of stages joined by bounded queues of <see cref="PipelineBatch"/> records: read
+    /// and validate (the caller's reading), clean, redact, hash and detect the language, chunk, dedup and count, and
+    /// <paramref name="sink"/> (spooling). Chunking, the costliest step, runs on up to <see cref="ChunkTasks"/> batches
+    /// at once, each with a tokenizer instance of its own (a shared one takes a lock on every piece); every other
+    /// stage is one thread. Results are the same, in the same order, as <see cref="ProcessBatch"/> gives. A stage
+    /// that fails stops the others, and its error is what the caller sees.
     /// </summary>
     public async Task ProcessAsync(
         IAsyncEnumerable<ReadOutcome> outcomes,
@@ -76,6 +80,7 @@ public sealed class RecordProcessor
         ArgumentNullException.ThrowIfNull(sink);
         var validated = Stage<Batch>();
         var prepared = Stage<Batch>();
+        var chunking = Channel.CreateBounded<Task<Batch>>(new BoundedChannelOptions(ChunkTasks - 1) { SingleReader = true, SingleWriter = true });
         var finished = Stage<IReadOnlyList<(DatasetRecord?, QuarantinedRecord?)>>();
         using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var token = failed.Token;
@@ -84,13 +89,32 @@ public sealed class RecordProcessor
             Run(validated.Reader, prepared.Writer, batch =>
             {
                 CleanAndRedact(batch);
-                return batch;
+                return Task.FromResult(batch);
             }),
-            Run(prepared.Reader, finished.Writer, batch =>
-            {
-                Chunk(batch);
-                return Finish(batch);
-            }),
+            Task.Run(
+                async () =>
+                {
+                    // Starts a batch's chunking once the queue has room: with the batch the finisher awaits, at most
+                    // ChunkTasks run at once.
+                    try
+                    {
+                        await foreach (var batch in prepared.Reader.ReadAllAsync(token))
+                        {
+                            await chunking.Writer.WaitToWriteAsync(token);
+                            await chunking.Writer.WriteAsync(Task.Run(() => ChunkPooled(batch), token), token);
+                        }
+
+                        chunking.Writer.Complete();
+                    }
+                    catch (Exception ex)
+                    {
+                        chunking.Writer.TryComplete(ex);
+                        await failed.CancelAsync();
+                        throw;
+                    }
+                },
+                token),
+            Run<Task<Batch>, IReadOnlyList<(DatasetRecord?, QuarantinedRecord?)>>(chunking.Reader, finished.Writer, async chunked => Finish(await chunked)),
             Task.Run(
                 async () =>
                 {
@@ -156,14 +180,14 @@ public sealed class RecordProcessor
             throw;
         }
 
-        Task Run<TOut>(ChannelReader<Batch> input, ChannelWriter<TOut> output, Func<Batch, TOut> step) => Task.Run(
+        Task Run<TIn, TOut>(ChannelReader<TIn> input, ChannelWriter<TOut> output, Func<TIn, Task<TOut>> step) => Task.Run(
             async () =>
             {
                 try
                 {
-                    await foreach (var batch in input.ReadAllAsync(token))
+                    await foreach (var item in input.ReadAllAsync(token))
                     {
-                        await output.WriteAsync(step(batch), token);
+                        await output.WriteAsync(await step(item), token);
                     }
 
                     output.Complete();
@@ -180,6 +204,9 @@ public sealed class RecordProcessor
 
     /// <summary>Records handed from stage to stage at once.</summary>
     public const int PipelineBatch = 256;
+
+    /// <summary>Batches chunked at once in the pipeline: one per core, at least two.</summary>
+    private static readonly int ChunkTasks = Math.Max(2, Environment.ProcessorCount);
 
     private static Channel<T> Stage<T>() => Channel.CreateBounded<T>(new BoundedChannelOptions(4) { SingleReader = true, SingleWriter = true });
 
@@ -239,13 +266,33 @@ public sealed class RecordProcessor
         }
     }
 
-    private void Chunk(Batch batch)
+    /// <summary>Chunks a batch with an idle chunker (a new one, with the next tokenizer instance, when none is idle).</summary>
+    private Batch ChunkPooled(Batch batch)
     {
+        if (!_idleChunkers.TryTake(out var chunker))
+        {
+            chunker = new TokenChunker(_settings.Tokenizer, _settings.ChunkTokens, _settings.ChunkOverlap, Interlocked.Increment(ref _chunkerInstances));
+        }
+
+        try
+        {
+            Chunk(batch, chunker);
+            return batch;
+        }
+        finally
+        {
+            _idleChunkers.Add(chunker);
+        }
+    }
+
+    private void Chunk(Batch batch, TokenChunker? chunker = null)
+    {
+        chunker ??= _chunker;
         for (var i = 0; i < batch.Outcomes.Count; i++)
         {
             if (batch.Prepared[i] is { Text.Length: > 0, DuplicateOf: null } t)
             {
-                var chunks = _chunker.Chunk($"{_source.Name}:{t.Id}", t.Text, out var tokens)
+                var chunks = chunker.Chunk($"{_source.Name}:{t.Id}", t.Text, out var tokens)
                     .Select(c => new ChunkSpan(c.Id, c.Index, c.TokenCount, c.StartChar, c.EndChar))
                     .ToList();
                 batch.Prepared[i] = t with { Chunks = chunks, Tokens = tokens };

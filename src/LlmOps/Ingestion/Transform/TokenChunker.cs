@@ -27,6 +27,9 @@ public sealed class TokenChunker
 
     private static readonly ConcurrentDictionary<string, TiktokenTokenizer> Tokenizers = new(StringComparer.Ordinal);
 
+    /// <summary>Further instances of each encoding's tokenizer, for chunkers that run side by side.</summary>
+    private static readonly ConcurrentDictionary<(string Encoding, int Instance), TiktokenTokenizer> Instances = new();
+
     /// <summary>Per encoding, the UTF-8 length of every token id (special tokens included), 0 for an unused id.</summary>
     private static readonly ConcurrentDictionary<string, int[]> TokenLengths = new(StringComparer.Ordinal);
 
@@ -35,12 +38,15 @@ public sealed class TokenChunker
     private readonly int _maxTokens;
     private readonly int _overlap;
 
-    public TokenChunker(string encoding, int maxTokens, int overlap)
+    /// <param name="instance">Which instance of the encoding's tokenizer to use: chunkers that run at the same time
+    /// each take their own (the tokenizer's cache takes a lock on every piece, and they would wait on each other).</param>
+    public TokenChunker(string encoding, int maxTokens, int overlap, int instance = 0)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxTokens, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(overlap);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(overlap, maxTokens);
-        _tokenizer = Tiktoken(encoding);
+        ArgumentOutOfRangeException.ThrowIfNegative(instance);
+        _tokenizer = instance == 0 ? Tiktoken(encoding) : Instances.GetOrAdd((encoding, instance), key => Create(key.Encoding));
         _tokenBytes = TokenLengths.GetOrAdd(encoding, name => ByteLengths(name, _tokenizer));
         _maxTokens = maxTokens;
         _overlap = overlap;
@@ -48,12 +54,13 @@ public sealed class TokenChunker
 
     public static Tokenizer ForEncoding(string encoding) => Tiktoken(encoding);
 
-    private static TiktokenTokenizer Tiktoken(string encoding) =>
-        Tokenizers.GetOrAdd(encoding, name => name switch
-        {
-            "cl100k_base" or "o200k_base" => TiktokenTokenizer.CreateForEncoding(name),
-            _ => throw LlmOpsException.Invalid($"Unknown tokenizer encoding '{name}': expected cl100k_base or o200k_base."),
-        });
+    private static TiktokenTokenizer Tiktoken(string encoding) => Tokenizers.GetOrAdd(encoding, Create);
+
+    private static TiktokenTokenizer Create(string encoding) => encoding switch
+    {
+        "cl100k_base" or "o200k_base" => TiktokenTokenizer.CreateForEncoding(encoding),
+        _ => throw LlmOpsException.Invalid($"Unknown tokenizer encoding '{encoding}': expected cl100k_base or o200k_base."),
+    };
 
     public int CountTokens(string text)
     {
