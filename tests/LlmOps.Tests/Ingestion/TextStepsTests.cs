@@ -11,6 +11,7 @@ public sealed class TextStepsTests
     [InlineData("caf\u0065\u0301 &amp; cr\u00e8me", "caf\u00e9 & cr\u00e8me")]
     [InlineData("zero\u200Bwidth and\u0007bell", "zerowidth andbell")]
     [InlineData("line one\r\n\r\n\r\nline two", "line one\n\nline two")]
+    [InlineData("  indented  code \n    next   line \n\n\n  end  ", "indented code\nnext line\n\nend")]
     [InlineData("latency < 5 ms, budget > 2 ms", "latency < 5 ms, budget > 2 ms")]
     [InlineData("if a < b and 5<6 then c >= d", "if a < b and 5<6 then c >= d")]
     [InlineData("Jane Roe <jane.roe@example.com>", "Jane Roe <jane.roe@example.com>")]

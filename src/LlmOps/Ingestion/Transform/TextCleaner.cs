@@ -42,13 +42,13 @@ public static partial class TextCleaner
         var span = text.AsSpan();
         for (var i = 0; i < span.Length;)
         {
-            // A run of printable ASCII other than the space is kept as it is: appended at once.
-            var run = span[i..].IndexOfAnyExceptInRange('!', '~');
+            // A run of printable ASCII is kept as it is, but for its runs of spaces: each piece between them (single
+            // spaces inside) is appended at once.
+            var run = span[i..].IndexOfAnyExceptInRange(' ', '~');
             var length = run < 0 ? span.Length - i : run;
             if (length > 0)
             {
-                Separate(builder, ref newlines, ref pendingSpace);
-                builder.Append(span.Slice(i, length));
+                AppendPrintable(builder, span.Slice(i, length), ref newlines, ref pendingSpace);
                 i += length;
                 continue;
             }
@@ -81,6 +81,36 @@ public static partial class TextCleaner
         }
 
         return builder.ToString();
+    }
+
+    /// <summary>Appends printable ASCII: each run of spaces becomes one pending space, as the character loop would make it.</summary>
+    private static void AppendPrintable(StringBuilder builder, ReadOnlySpan<char> text, ref int newlines, ref bool pendingSpace)
+    {
+        while (!text.IsEmpty)
+        {
+            if (text[0] == ' ')
+            {
+                pendingSpace = true;
+                var word = text.IndexOfAnyExcept(' ');
+                if (word < 0)
+                {
+                    return;
+                }
+
+                text = text[word..];
+            }
+
+            var spaces = text.IndexOf("  ", StringComparison.Ordinal);
+            var piece = spaces < 0 ? text : text[..spaces];
+            if (piece[^1] == ' ')
+            {
+                piece = piece[..^1]; // a single space at the end is pending: a line break may follow
+            }
+
+            Separate(builder, ref newlines, ref pendingSpace);
+            builder.Append(piece);
+            text = text[piece.Length..];
+        }
     }
 
     /// <summary>Before kept text: the line breaks (at most one blank line) or the single space that came before it, unless at the start.</summary>
