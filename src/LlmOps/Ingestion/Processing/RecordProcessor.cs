@@ -292,9 +292,7 @@ public sealed class RecordProcessor
         {
             if (batch.Prepared[i] is { Text.Length: > 0, DuplicateOf: null } t)
             {
-                var chunks = chunker.Chunk($"{_source.Name}:{t.Id}", t.Text, out var tokens)
-                    .Select(c => new ChunkSpan(c.Id, c.Index, c.TokenCount, c.StartChar, c.EndChar))
-                    .ToList();
+                var chunks = chunker.Spans($"{_source.Name}:{t.Id}", t.Text, out var tokens);
                 batch.Prepared[i] = t with { Chunks = chunks, Tokens = tokens };
             }
         }
@@ -398,7 +396,7 @@ public sealed class RecordProcessor
 
     /// <summary>A validated record after the per-record steps, before the ones that look at other records.</summary>
     private sealed record Transformed(
-        Dictionary<string, object?> Fields, string Text, UInt128 Key, string ContentHash, string Id, List<ChunkSpan> Chunks, int Tokens, string Language, Dictionary<string, long>? Pii)
+        Dictionary<string, object?> Fields, string Text, UInt128 Key, string ContentHash, string Id, IReadOnlyList<ChunkSpan> Chunks, int Tokens, string Language, Dictionary<string, long>? Pii)
     {
         /// <summary>The line of the earlier record with the same content (dedup), or null.</summary>
         public long? DuplicateOf { get; init; }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using LlmOps.Errors;
+using LlmOps.Ingestion.Processing;
 using Microsoft.ML.Tokenizers;
 
 namespace LlmOps.Ingestion.Transform;
@@ -77,7 +78,11 @@ public sealed class TokenChunker
     public IReadOnlyList<TextChunk> Chunk(string recordKey, string text) => Chunk(recordKey, text, out _);
 
     /// <summary>Chunks <paramref name="text"/> and reports its total token count.</summary>
-    public IReadOnlyList<TextChunk> Chunk(string recordKey, string text, out int totalTokens)
+    public IReadOnlyList<TextChunk> Chunk(string recordKey, string text, out int totalTokens) =>
+        [.. Spans(recordKey, text, out totalTokens).Select(c => new TextChunk(c.Id, c.Index, text[c.StartChar..c.EndChar], c.TokenCount, c.StartChar, c.EndChar))];
+
+    /// <summary>The chunks of <paramref name="text"/> as spans, without copying their text (the ETL stores the text once, on the record).</summary>
+    public IReadOnlyList<ChunkSpan> Spans(string recordKey, string text, out int totalTokens)
     {
         ArgumentNullException.ThrowIfNull(recordKey);
         ArgumentNullException.ThrowIfNull(text);
@@ -97,7 +102,7 @@ public sealed class TokenChunker
             if (fits >= text.Length)
             {
                 totalTokens = counted;
-                return [new TextChunk(ChunkId(recordKey, 0), 0, text, totalTokens, 0, text.Length)];
+                return [new ChunkSpan(ChunkId(recordKey, 0), 0, totalTokens, 0, text.Length)];
             }
         }
 
@@ -105,10 +110,10 @@ public sealed class TokenChunker
         totalTokens = tokens.Count;
         if (tokens.Count <= _maxTokens)
         {
-            return [new TextChunk(ChunkId(recordKey, 0), 0, text, totalTokens, 0, text.Length)];
+            return [new ChunkSpan(ChunkId(recordKey, 0), 0, totalTokens, 0, text.Length)];
         }
 
-        var chunks = new List<TextChunk>();
+        var chunks = new List<ChunkSpan>();
         var start = 0;
         while (true)
         {
@@ -129,7 +134,7 @@ public sealed class TokenChunker
             }
 
             var to = tokens[end - 1].End;
-            chunks.Add(new TextChunk(ChunkId(recordKey, chunks.Count), chunks.Count, text[from..to], count, from, to));
+            chunks.Add(new ChunkSpan(ChunkId(recordKey, chunks.Count), chunks.Count, count, from, to));
             if (end == tokens.Count)
             {
                 break;
