@@ -81,6 +81,9 @@ public sealed class PiiRedactorTests
 
     [Theory]
     [InlineData("Client ::ffff:192.0.2.44 retried", "Client [IPV6] retried", "ipv6")]
+    // In code, among slices and dict literals: found where a colon pair starts, after up to four hex digits.
+    [InlineData("x = a[::2]; d = {'k': 1}; host = 'fe80::1ff:fe23:4567:890a'", "x = a[::2]; d = {'k': 1}; host = '[IPV6]'", "ipv6")]
+    [InlineData("deadbeef:2001:db8:85a3::8a2e:370:7334 and 2001:db8:85a3::8a2e:370:7334", "deadbeef:2001:db8:85a3::8a2e:370:7334 and [IPV6]", "ipv6")]
     [InlineData("Write to jürgen.müller@bücher.example today", "Write to [EMAIL] today", "email")]
     [InlineData("Write to 用户@例子.广告 today", "Write to [EMAIL] today", "email")]
     [InlineData("IBAN de89 3704 0044 0532 0130 00 please", "IBAN [IBAN] please", "iban")]

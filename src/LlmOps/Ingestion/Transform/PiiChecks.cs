@@ -212,6 +212,61 @@ internal static partial class PiiChecks
     public static bool IsSsn(string text, Match match) =>
         match.Groups["sep"].Success || PiiContext.HasWordBefore(text, match.Index, SsnWords());
 
+    /// <summary>
+    /// IPv6 addresses that pass <see cref="IsIpv6"/>, as the unanchored pattern would find them, but tried only where
+    /// one can start: up to four hex digits before a colon that another follows within four hex digits. The unanchored
+    /// pattern tried every hex letter of any text with a colon in it (all source code).
+    /// </summary>
+    public static List<(int Start, int Length)> FindIpv6(string text)
+    {
+        var spans = new List<(int Start, int Length)>();
+        var from = 0;
+        int colon;
+        while ((colon = NextColonPair(text, from)) >= 0)
+        {
+            var next = colon + 1;
+            for (var start = Math.Max(colon - 4, from); start <= colon; start++)
+            {
+                if (!text.AsSpan(start, colon - start).ContainsAnyExcept(HexDigits) && Ipv6().Match(text, start) is { Success: true } match)
+                {
+                    if (IsIpv6(text, match))
+                    {
+                        spans.Add((match.Index, match.Length));
+                    }
+
+                    next = match.Index + match.Length;
+                    break;
+                }
+            }
+
+            from = next;
+        }
+
+        return spans;
+    }
+
+    /// <summary>The first colon at or after <paramref name="from"/> that another colon follows within four hex digits, else -1.</summary>
+    private static int NextColonPair(string text, int from)
+    {
+        for (var colon = text.IndexOf(':', from); colon >= 0; colon = text.IndexOf(':', colon + 1))
+        {
+            var next = colon + 1;
+            while (next < text.Length && next - colon <= 4 && char.IsAsciiHexDigit(text[next]))
+            {
+                next++;
+            }
+
+            if (next < text.Length && text[next] == ':')
+            {
+                return colon;
+            }
+        }
+
+        return -1;
+    }
+
+    private static readonly System.Buffers.SearchValues<char> HexDigits = System.Buffers.SearchValues.Create("0123456789ABCDEFabcdef");
+
     public static bool IsIpv6(string text, Match match) =>
         match.Value.Count(char.IsAsciiHexDigit) >= 4
         && IPAddress.TryParse(match.Value, out var address)
@@ -269,8 +324,9 @@ internal static partial class PiiChecks
     [GeneratedRegex(@"(?<![\w-]|\d[.,])(?!000|666|9\d\d)\d{3}(?:(?<sep>[- ])(?!00)\d{2}\k<sep>|(?!00)\d{2})(?!0000)\d{4}(?![\w-]|[.,]\d)", RegexOptions.CultureInvariant)]
     public static partial Regex Ssn();
 
-    [GeneratedRegex(@"(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:(?:\d{1,3}\.){3}\d{1,3}|[0-9A-Fa-f]{1,4})?(?![\w:]|\.\d)", RegexOptions.CultureInvariant)]
-    public static partial Regex Ipv6();
+    /// <summary>An IPv6 address starting exactly where the search starts (<see cref="FindIpv6"/> picks the starts).</summary>
+    [GeneratedRegex(@"\G(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:(?:\d{1,3}\.){3}\d{1,3}|[0-9A-Fa-f]{1,4})?(?![\w:]|\.\d)", RegexOptions.CultureInvariant)]
+    private static partial Regex Ipv6();
 
     [GeneratedRegex(@"(?<![\w.])(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}(?!\d|\.\d)", RegexOptions.CultureInvariant)]
     public static partial Regex Ipv4();

@@ -33,7 +33,7 @@ public sealed class PiiRedactor
             new("iban", Needs.Digits9, PiiChecks.FindIbans),
             new("card", Needs.Digits9, text => Matches(PiiChecks.Card(), text, PiiChecks.IsCard)),
             new("ssn", Needs.Digits9, text => Matches(PiiChecks.Ssn(), text, PiiChecks.IsSsn)),
-            new("ipv6", Needs.Colon, text => Matches(PiiChecks.Ipv6(), text, PiiChecks.IsIpv6)),
+            new("ipv6", Needs.Colon, PiiChecks.FindIpv6),
             new("ipv4", Needs.Digits4, text => Matches(PiiChecks.Ipv4(), text, PiiChecks.IsIpv4)),
             new("phone", Needs.Digits7, PhoneNumberDetector.Find),
         ];
