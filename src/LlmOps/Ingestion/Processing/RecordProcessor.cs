@@ -205,8 +205,8 @@ public sealed class RecordProcessor
     /// <summary>Records handed from stage to stage at once.</summary>
     public const int PipelineBatch = 256;
 
-    /// <summary>Batches chunked at once in the pipeline: one per core, at least two.</summary>
-    private static readonly int ChunkTasks = Math.Max(2, Environment.ProcessorCount);
+    /// <summary>Batches chunked at once in the pipeline: one per core, at least two and at most eight (each chunker holds a tokenizer instance of 7-14 MB).</summary>
+    private static readonly int ChunkTasks = Math.Clamp(Environment.ProcessorCount, 2, 8);
 
     private static Channel<T> Stage<T>() => Channel.CreateBounded<T>(new BoundedChannelOptions(4) { SingleReader = true, SingleWriter = true });
 

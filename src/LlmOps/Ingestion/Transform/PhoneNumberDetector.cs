@@ -34,7 +34,7 @@ internal static partial class PhoneNumberDetector
 
         foreach (var (start, length) in windows)
         {
-            // Only around what could be a number the checks below accept: a '+' before digits, or a North American
+            // Only around what could be a number the checks below accept: a '+' before seven digits, or a North American
             // grouping (a looser, unanchored form of NorthAmericanGrouping, so nothing it accepts is missed). A window
             // can be long (a table of figures, a hex dump), and the matcher would try every number in it.
             foreach (var (from, to) in Around(text, Acceptable(), start, start + length))
