@@ -142,9 +142,10 @@ internal static partial class PhoneNumberDetector
 
     /// <summary>
     /// What any number the US pass accepts contains: a '+' before seven digits (a number needs a candidate run of seven;
-    /// "x + 1" in source code does not count), or a North American grouping.
+    /// "x + 1" in source code does not count), or a North American grouping whose area and exchange codes start with
+    /// 2-9, ten digits standing alone included (not ten digits out of a longer run).
     /// </summary>
-    [GeneratedRegex(@"\+\D{0,3}\d(?:\D{0,3}\d){6}|\(\d{3}\) ?\d{3}[ .-]\d{4}|\d{3}[ .-]\d{3}[ .-]\d{4}|\d{10}", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"\+\D{0,3}\d(?:\D{0,3}\d){6}|\([2-9]\d{2}\) ?[2-9]\d{2}[ .-]\d{4}|[2-9]\d{2}[ .-][2-9]\d{2}[ .-]\d{4}|(?<!\d)1?[2-9]\d{2}[2-9]\d{6}(?!\d)", RegexOptions.CultureInvariant)]
     private static partial Regex Acceptable();
 
     /// <summary>(NXX) NXX-XXXX, NXX-NXX-XXXX, NXX.NXX.XXXX, NXX NXX XXXX, 1-NXX-NXX-XXXX, or ten or eleven bare digits.</summary>
