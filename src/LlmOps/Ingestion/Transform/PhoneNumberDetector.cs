@@ -32,12 +32,12 @@ internal static partial class PhoneNumberDetector
             return spans;
         }
 
-        foreach (var (start, length) in windows)
+        foreach (var (start, end) in windows)
         {
             // Only around what could be a number the checks below accept: a '+' before seven digits, or a North American
             // grouping (a looser, unanchored form of NorthAmericanGrouping, so nothing it accepts is missed). A window
             // can be long (a table of figures, a hex dump), and the matcher would try every number in it.
-            foreach (var (from, to) in Around(text, Acceptable(), start, start + length))
+            foreach (var (from, to) in Around(text, Acceptable(), start, end))
             {
                 foreach (var match in Numbers.FindNumbers(text.Substring(from, to - from), "US", PhoneNumberUtil.Leniency.POSSIBLE, long.MaxValue))
                 {
@@ -63,7 +63,7 @@ internal static partial class PhoneNumberDetector
             // starts with a trunk 0 right after a phone word.
             if (national)
             {
-                var window = text.Substring(start, length);
+                var window = text[start..end];
                 foreach (var region in NationalRegions)
                 {
                     foreach (var match in Numbers.FindNumbers(window, region, PhoneNumberUtil.Leniency.VALID, long.MaxValue))
@@ -77,16 +77,16 @@ internal static partial class PhoneNumberDetector
             }
         }
 
-        return PiiContext.Merge(spans);
+        return spans; // overlapping finds (a US and a national match of one number) are merged by the redactor
     }
 
     /// <summary>
     /// Each candidate run with <see cref="Margin"/> characters either side, widened to whitespace, merged where they
     /// overlap; and whether a candidate starts with a trunk 0 right after a phone word (a national number may be there).
     /// </summary>
-    private static (List<(int Start, int Length)> Windows, bool National) Windows(string text)
+    private static (List<(int From, int To)> Windows, bool National) Windows(string text)
     {
-        var windows = new List<(int Start, int Length)>();
+        var windows = new List<(int From, int To)>();
         var national = false;
         foreach (var candidate in Candidate().EnumerateMatches(text))
         {
@@ -98,20 +98,20 @@ internal static partial class PhoneNumberDetector
         return (windows, national);
     }
 
-    /// <summary>Windows around each match of <paramref name="pattern"/> in [<paramref name="lower"/>, <paramref name="upper"/>), as <see cref="Windows"/> makes them, as (from, to).</summary>
-    private static IEnumerable<(int From, int To)> Around(string text, Regex pattern, int lower, int upper)
+    /// <summary>Windows around each match of <paramref name="pattern"/> in [<paramref name="lower"/>, <paramref name="upper"/>), as <see cref="Windows"/> makes them.</summary>
+    private static List<(int From, int To)> Around(string text, Regex pattern, int lower, int upper)
     {
-        var windows = new List<(int Start, int Length)>();
+        var windows = new List<(int From, int To)>();
         foreach (var match in pattern.EnumerateMatches(text.AsSpan(lower, upper - lower)))
         {
             AddWindow(text, windows, lower + match.Index, lower + match.Index + match.Length, lower, upper);
         }
 
-        return windows.Select(w => (w.Start, w.Start + w.Length));
+        return windows;
     }
 
     /// <summary>Adds [<paramref name="from"/>, <paramref name="to"/>) with <see cref="Margin"/> either side, widened to whitespace within the bounds, merged with the last window where they overlap.</summary>
-    private static void AddWindow(string text, List<(int Start, int Length)> windows, int from, int to, int lower, int upper)
+    private static void AddWindow(string text, List<(int From, int To)> windows, int from, int to, int lower, int upper)
     {
         var start = Math.Max(lower, from - Margin);
         while (start > lower && !char.IsWhiteSpace(text[start - 1]))
@@ -125,14 +125,13 @@ internal static partial class PhoneNumberDetector
             end++;
         }
 
-        if (windows.Count > 0 && start <= windows[^1].Start + windows[^1].Length)
+        if (windows.Count > 0 && start <= windows[^1].To)
         {
-            var last = windows[^1];
-            windows[^1] = (last.Start, Math.Max(last.Start + last.Length, end) - last.Start);
+            windows[^1] = (windows[^1].From, Math.Max(windows[^1].To, end));
         }
         else
         {
-            windows.Add((start, end - start));
+            windows.Add((start, end));
         }
     }
 
