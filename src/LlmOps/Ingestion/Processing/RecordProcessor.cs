@@ -21,11 +21,10 @@ public sealed class RecordProcessor
     private readonly PreprocessingSettings _settings;
     private readonly RecordValidator _validator;
     private readonly PiiRedactor? _redactor;
-    private readonly TokenChunker _chunker;
 
-    /// <summary>Chunkers free for the pipeline's chunk tasks, each with a tokenizer instance of its own.</summary>
+    /// <summary>Chunkers not in use, each with a tokenizer instance of its own (the pipeline chunks several batches at once).</summary>
     private readonly System.Collections.Concurrent.ConcurrentBag<TokenChunker> _idleChunkers = [];
-    private int _chunkerInstances;
+    private int _chunkerInstances = -1;
     private readonly Dictionary<UInt128, long> _seenContent = [];
     private readonly IReadOnlyDictionary<string, string> _previous;
     private readonly string[] _textFields;
@@ -42,7 +41,7 @@ public sealed class RecordProcessor
         _validator = new RecordValidator(source, lifecycle.Quality);
         _previous = previous ?? new Dictionary<string, string>(StringComparer.Ordinal);
         _redactor = _settings.Redact ? new PiiRedactor(_settings.PiiTypes, _settings.CustomPii) : null;
-        _chunker = new TokenChunker(_settings.Tokenizer, _settings.ChunkTokens, _settings.ChunkOverlap);
+        _idleChunkers.Add(NextChunker()); // the first one checks the chunking settings here, not in the first batch
     }
 
     public IngestionCounts Counts { get; } = new();
@@ -91,29 +90,13 @@ public sealed class RecordProcessor
                 CleanAndRedact(batch);
                 return Task.FromResult(batch);
             }),
-            Task.Run(
-                async () =>
-                {
-                    // Starts a batch's chunking once the queue has room: with the batch the finisher awaits, at most
-                    // ChunkTasks run at once.
-                    try
-                    {
-                        await foreach (var batch in prepared.Reader.ReadAllAsync(token))
-                        {
-                            await chunking.Writer.WaitToWriteAsync(token);
-                            await chunking.Writer.WriteAsync(Task.Run(() => ChunkPooled(batch), token), token);
-                        }
-
-                        chunking.Writer.Complete();
-                    }
-                    catch (Exception ex)
-                    {
-                        chunking.Writer.TryComplete(ex);
-                        await failed.CancelAsync();
-                        throw;
-                    }
-                },
-                token),
+            Run(prepared.Reader, chunking.Writer, async batch =>
+            {
+                // A batch's chunking starts once the queue has room: with the batch the finisher awaits, at most
+                // ChunkTasks run at once.
+                await chunking.Writer.WaitToWriteAsync(token);
+                return Task.Run(() => Chunk(batch), token);
+            }),
             Run<Task<Batch>, IReadOnlyList<(DatasetRecord?, QuarantinedRecord?)>>(chunking.Reader, finished.Writer, async chunked => Finish(await chunked)),
             Task.Run(
                 async () =>
@@ -267,16 +250,24 @@ public sealed class RecordProcessor
     }
 
     /// <summary>Chunks a batch with an idle chunker (a new one, with the next tokenizer instance, when none is idle).</summary>
-    private Batch ChunkPooled(Batch batch)
+    private Batch Chunk(Batch batch)
     {
         if (!_idleChunkers.TryTake(out var chunker))
         {
-            chunker = new TokenChunker(_settings.Tokenizer, _settings.ChunkTokens, _settings.ChunkOverlap, Interlocked.Increment(ref _chunkerInstances));
+            chunker = NextChunker();
         }
 
         try
         {
-            Chunk(batch, chunker);
+            for (var i = 0; i < batch.Outcomes.Count; i++)
+            {
+                if (batch.Prepared[i] is { Text.Length: > 0, DuplicateOf: null } t)
+                {
+                    var chunks = chunker.Spans($"{_source.Name}:{t.Id}", t.Text, out var tokens);
+                    batch.Prepared[i] = t with { Chunks = chunks, Tokens = tokens };
+                }
+            }
+
             return batch;
         }
         finally
@@ -285,18 +276,8 @@ public sealed class RecordProcessor
         }
     }
 
-    private void Chunk(Batch batch, TokenChunker? chunker = null)
-    {
-        chunker ??= _chunker;
-        for (var i = 0; i < batch.Outcomes.Count; i++)
-        {
-            if (batch.Prepared[i] is { Text.Length: > 0, DuplicateOf: null } t)
-            {
-                var chunks = chunker.Spans($"{_source.Name}:{t.Id}", t.Text, out var tokens);
-                batch.Prepared[i] = t with { Chunks = chunks, Tokens = tokens };
-            }
-        }
-    }
+    private TokenChunker NextChunker() =>
+        new(_settings.Tokenizer, _settings.ChunkTokens, _settings.ChunkOverlap, Interlocked.Increment(ref _chunkerInstances));
 
     private List<(DatasetRecord?, QuarantinedRecord?)> Finish(Batch batch)
     {
