@@ -26,10 +26,8 @@ public sealed class TokenChunker
     /// </summary>
     public const int MaxRunChars = 1024;
 
-    private static readonly ConcurrentDictionary<string, TiktokenTokenizer> Tokenizers = new(StringComparer.Ordinal);
-
-    /// <summary>Further instances of each encoding's tokenizer, for chunkers that run side by side.</summary>
-    private static readonly ConcurrentDictionary<(string Encoding, int Instance), TiktokenTokenizer> Instances = new();
+    /// <summary>Each encoding's tokenizer instances: 0 is the shared one, the others serve chunkers that run side by side.</summary>
+    private static readonly ConcurrentDictionary<(string Encoding, int Instance), TiktokenTokenizer> Tokenizers = new();
 
     /// <summary>Per encoding, the UTF-8 length of every token id (special tokens included), 0 for an unused id.</summary>
     private static readonly ConcurrentDictionary<string, int[]> TokenLengths = new(StringComparer.Ordinal);
@@ -47,21 +45,20 @@ public sealed class TokenChunker
         ArgumentOutOfRangeException.ThrowIfNegative(overlap);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(overlap, maxTokens);
         ArgumentOutOfRangeException.ThrowIfNegative(instance);
-        _tokenizer = instance == 0 ? Tiktoken(encoding) : Instances.GetOrAdd((encoding, instance), key => Create(key.Encoding));
+        _tokenizer = Tiktoken(encoding, instance);
         _tokenBytes = TokenLengths.GetOrAdd(encoding, name => ByteLengths(name, _tokenizer));
         _maxTokens = maxTokens;
         _overlap = overlap;
     }
 
-    public static Tokenizer ForEncoding(string encoding) => Tiktoken(encoding);
+    public static Tokenizer ForEncoding(string encoding) => Tiktoken(encoding, 0);
 
-    private static TiktokenTokenizer Tiktoken(string encoding) => Tokenizers.GetOrAdd(encoding, Create);
-
-    private static TiktokenTokenizer Create(string encoding) => encoding switch
-    {
-        "cl100k_base" or "o200k_base" => TiktokenTokenizer.CreateForEncoding(encoding),
-        _ => throw LlmOpsException.Invalid($"Unknown tokenizer encoding '{encoding}': expected cl100k_base or o200k_base."),
-    };
+    private static TiktokenTokenizer Tiktoken(string encoding, int instance) =>
+        Tokenizers.GetOrAdd((encoding, instance), key => key.Encoding switch
+        {
+            "cl100k_base" or "o200k_base" => TiktokenTokenizer.CreateForEncoding(key.Encoding),
+            _ => throw LlmOpsException.Invalid($"Unknown tokenizer encoding '{key.Encoding}': expected cl100k_base or o200k_base."),
+        });
 
     public int CountTokens(string text)
     {
@@ -378,7 +375,7 @@ public sealed class TokenChunker
             var position = 0;
             foreach (var id in ids)
             {
-                var length = (uint)id < (uint)_tokenBytes.Length ? _tokenBytes[id] : 0;
+                var length = ByteLength(id);
                 if (length == 0 || position + length > segment.Length)
                 {
                     return false;
@@ -396,7 +393,7 @@ public sealed class TokenChunker
         var (charBytes, charLength) = CharAt(segment, at);
         foreach (var id in ids)
         {
-            var remaining = (uint)id < (uint)_tokenBytes.Length ? _tokenBytes[id] : 0;
+            var remaining = ByteLength(id);
             if (remaining == 0)
             {
                 return false;
@@ -428,6 +425,9 @@ public sealed class TokenChunker
 
         return at == segment.Length && consumed == 0;
     }
+
+    /// <summary>The UTF-8 length of token <paramref name="id"/>, 0 if the table does not know it.</summary>
+    private int ByteLength(int id) => (uint)id < (uint)_tokenBytes.Length ? _tokenBytes[id] : 0;
 
     /// <summary>The UTF-8 length and UTF-16 length of the character at <paramref name="at"/> (a lone surrogate encodes as U+FFFD).</summary>
     private static (int Bytes, int Length) CharAt(ReadOnlySpan<char> text, int at)
@@ -471,26 +471,26 @@ public sealed class TokenChunker
                 var rank = space < 0 ? next : int.Parse(line.AsSpan(space + 1), NumberStyles.None, CultureInfo.InvariantCulture);
                 next = rank + 1;
                 var base64 = space < 0 ? line.AsSpan() : line.AsSpan(0, space);
-                while (lengths.Count <= rank)
-                {
-                    lengths.Add(0);
-                }
-
-                lengths[rank] = (base64.Length / 4 * 3) - base64[^2..].Count('=');
+                Set(rank, (base64.Length / 4 * 3) - base64[^2..].Count('='));
             }
         }
 
         foreach (var (special, id) in tokenizer.SpecialTokens ?? new Dictionary<string, int>())
+        {
+            Set(id, System.Text.Encoding.UTF8.GetByteCount(special));
+        }
+
+        return [.. lengths];
+
+        void Set(int id, int length)
         {
             while (lengths.Count <= id)
             {
                 lengths.Add(0);
             }
 
-            lengths[id] = System.Text.Encoding.UTF8.GetByteCount(special);
+            lengths[id] = length;
         }
-
-        return [.. lengths];
     }
 
     private static string ChunkId(string recordKey, int index) => $"{recordKey}#{index:0000}";
