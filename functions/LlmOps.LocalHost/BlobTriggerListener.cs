@@ -88,7 +88,7 @@ public sealed class BlobTriggerListener : TriggerListener
                 Logger.LogWarning(ex, "Scanning {Path} for {Function} failed; retrying", _pattern, Function.Name);
             }
 
-            if (!await DelayAsync(_options.BlobPollInterval, stoppingToken))
+            if (!await DelayAsync(PollDelay(_options.BlobPollInterval, _lastListing), stoppingToken))
             {
                 break;
             }
@@ -113,8 +113,10 @@ public sealed class BlobTriggerListener : TriggerListener
         var pages = container.GetBlobsAsync(new GetBlobsOptions { Prefix = _pattern.Prefix.Length == 0 ? null : _pattern.Prefix }, stoppingToken)
             .AsPages(sweep.ContinuationToken, _options.BlobScanPageSize);
         string? next = null;
+        var listing = _clock.GetTimestamp();
         await foreach (var page in pages)
         {
+            _lastListing = _clock.GetElapsedTime(listing);
             foreach (var item in page.Values)
             {
                 if (item.Properties.LastModified is not { } modified || item.Properties.ETag is not { } etag || modified < watermark)
@@ -200,6 +202,17 @@ public sealed class BlobTriggerListener : TriggerListener
     }
 
     private Sweep? _sweep;
+
+    /// <summary>How long the storage service took to answer the last listing request.</summary>
+    private TimeSpan _lastListing;
+
+    /// <summary>
+    /// The wait before the next poll: the poll interval, or as long as the last listing took when that was longer. A
+    /// listing's cost grows with the container on Azurite (it filters and sorts every blob of the container on each
+    /// request, about 0.2 s at 100,000 blobs even for an empty page and 1.4 s for a full one), so a host polling
+    /// a large container back to back would keep the emulator busy listing; this way listing takes at most half of it.
+    /// </summary>
+    internal static TimeSpan PollDelay(TimeSpan interval, TimeSpan lastListing) => lastListing > interval ? lastListing : interval;
 
     /// <summary>
     /// One of the maxDegreeOfParallelism handler slots, given back once: as soon as the handler returns (its receipt

@@ -57,6 +57,16 @@ public sealed partial class AzuriteServer : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>CPU time the emulator has used so far (user and system), for benchmarks that share the machine's cores with it.</summary>
+    public TimeSpan ProcessorTime
+    {
+        get
+        {
+            _process.Refresh();
+            return _process.TotalProcessorTime;
+        }
+    }
+
     private static readonly string[] SetsidPaths = ["/usr/bin/setsid", "/bin/setsid"];
 
     public static async Task<AzuriteServer> StartAsync(AzuriteOptions? options = null, CancellationToken cancellationToken = default)

@@ -205,4 +205,14 @@ public sealed class BlobTriggerTests
         await Eventually.UntilAsync(() => handler.Runs.Count == names.Length, "every odd name handled");
         Assert.Equal(names.Order(StringComparer.Ordinal), handler.Runs.Keys.Order(StringComparer.Ordinal));
     }
+
+    [Theory]
+    [InlineData(5, 200, 200)] // a small container answers fast: the poll interval rules
+    [InlineData(200, 200, 200)]
+    [InlineData(1400, 200, 1400)] // a listing that took longer than the interval: wait as long, so listing takes at most half the service
+    [InlineData(300, 1000, 1000)]
+    public void PollDelay_IsTheIntervalOrTheLastListingWhicheverIsLonger(int listingMs, int intervalMs, int expectedMs) =>
+        Assert.Equal(
+            TimeSpan.FromMilliseconds(expectedMs),
+            BlobTriggerListener.PollDelay(TimeSpan.FromMilliseconds(intervalMs), TimeSpan.FromMilliseconds(listingMs)));
 }
