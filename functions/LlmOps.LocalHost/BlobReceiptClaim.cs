@@ -1,6 +1,4 @@
 using Azure;
-using Azure.Storage.Blobs;
-using Azure.Storage.Blobs.Models;
 using Microsoft.Extensions.Logging;
 
 namespace LlmOps.LocalHost;
@@ -10,13 +8,13 @@ namespace LlmOps.LocalHost;
 /// owner id, and every later write (renewals at a third of the lease duration, the outcome) is conditional on the
 /// ETag of the one before, so a second instance can take the version over only once the receipt has gone unrenewed
 /// for the lease duration, and then this claim's next write fails and <see cref="LeaseLost"/> fires. A claim that
-/// completes costs two writes (create, complete) instead of a lease's four requests.
+/// completes costs two writes (create, complete), each shared with the concurrent claims' writes in one transaction.
 /// </summary>
 internal sealed class BlobReceiptClaim : IAsyncDisposable
 {
     private const int MaxErrorLength = 4000;
 
-    private readonly BlobClient _receiptBlob;
+    private readonly BlobReceiptStore _store;
     private readonly string _owner;
     private readonly TimeProvider _clock;
     private readonly ILogger _logger;
@@ -28,9 +26,9 @@ internal sealed class BlobReceiptClaim : IAsyncDisposable
     private ETag _etag;
     private bool _released;
 
-    public BlobReceiptClaim(BlobClient receiptBlob, ETag etag, BlobReceipt receipt, string owner, bool attemptCounted, TimeSpan duration, TimeProvider clock, ILogger logger)
+    public BlobReceiptClaim(BlobReceiptStore store, BlobReceipt receipt, ETag etag, string owner, bool attemptCounted, TimeSpan duration, TimeProvider clock, ILogger logger)
     {
-        _receiptBlob = receiptBlob;
+        _store = store;
         _etag = etag;
         Receipt = receipt;
         _owner = owner;
@@ -43,7 +41,7 @@ internal sealed class BlobReceiptClaim : IAsyncDisposable
             () => WriteAsync(r => r.Status == BlobReceiptStatus.Pending ? r : null, CancellationToken.None),
             async error =>
             {
-                _logger.LogWarning(error, "Lost the claim on {Receipt}", _receiptBlob.Name);
+                _logger.LogWarning(error, "Lost the claim on {Blob} ({ETag}) for {Function}", Receipt.Name, Receipt.ETag, Receipt.Function);
                 await _lost.CancelAsync();
             },
             _stop.Token);
@@ -91,7 +89,7 @@ internal sealed class BlobReceiptClaim : IAsyncDisposable
             }
             catch (RequestFailedException ex)
             {
-                _logger.LogDebug(ex, "Releasing the claim on {Receipt} failed; it lapses by itself", _receiptBlob.Name);
+                _logger.LogDebug(ex, "Releasing the claim on {Blob} ({ETag}) for {Function} failed; it lapses by itself", Receipt.Name, Receipt.ETag, Receipt.Function);
             }
         }
 
@@ -121,7 +119,7 @@ internal sealed class BlobReceiptClaim : IAsyncDisposable
             }
 
             updated = updated with { UpdatedAt = _clock.GetUtcNow() };
-            _etag = await BlobReceiptStore.WriteAsync(_receiptBlob, updated, new BlobRequestConditions { IfMatch = _etag }, release ? null : _owner, cancellationToken);
+            _etag = await _store.WriteAsync(updated, release ? null : _owner, _etag, cancellationToken);
             Receipt = updated;
             _released |= release;
         }

@@ -1,45 +1,58 @@
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 using Azure;
-using Azure.Storage.Blobs;
-using Azure.Storage.Blobs.Models;
+using Azure.Data.Tables;
 using LlmOps.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace LlmOps.LocalHost;
 
 /// <summary>
-/// Receipts of blob versions per function, under <c>llmops-hosts/blobreceipts/</c>. A claim owns the receipt
+/// Receipts of blob versions per function, as rows of the <c>llmopsblobreceipts</c> table. A claim owns the receipt
 /// (ETag-conditional writes, renewed while the handler runs), so two host instances never run the same blob version
-/// at once.
+/// at once. Writes of concurrent claims go out together in table transactions (<see cref="TableWriteBatcher"/>), so
+/// a blob costs a share of a request to claim and to complete instead of a request each.
 /// </summary>
-public sealed class BlobReceiptStore(StorageAccount storage, LocalHostOptions options, TimeProvider clock, ILogger<BlobReceiptStore> logger)
+public sealed class BlobReceiptStore
 {
-    private const string StatusMetadata = "status";
-    private const string OwnerMetadata = "owner";
-    private readonly BlobContainerClient _container = storage.Container(StorageNames.HostContainer);
+    private readonly TableClient _table;
+    private readonly TableWriteBatcher _writes;
+    private readonly LocalHostOptions _options;
+    private readonly TimeProvider _clock;
+    private readonly ILogger<BlobReceiptStore> _logger;
+
+    public BlobReceiptStore(StorageAccount storage, LocalHostOptions options, TimeProvider clock, ILogger<BlobReceiptStore> logger)
+    {
+        ArgumentNullException.ThrowIfNull(storage);
+        _table = storage.Table(StorageNames.BlobReceiptsTable);
+        _writes = new TableWriteBatcher(_table);
+        _options = options;
+        _clock = clock;
+        _logger = logger;
+    }
 
     /// <summary>The receipt of one blob version, or null when none was written yet.</summary>
-    public Task<BlobReceipt?> GetAsync(string function, string container, string name, ETag etag, CancellationToken cancellationToken) =>
-        _container.GetBlobClient(ReceiptName(function, container, name, etag)).ReadAsync<BlobReceipt>(cancellationToken);
+    public async Task<BlobReceipt?> GetAsync(string function, string container, string name, ETag etag, CancellationToken cancellationToken) =>
+        (await GetRowAsync(function, container, name, etag, cancellationToken))?.ToReceipt();
+
+    /// <summary>The stored row of one blob version's receipt (with its owner), or null.</summary>
+    internal async Task<BlobReceiptRow?> GetRowAsync(string function, string container, string name, ETag etag, CancellationToken cancellationToken)
+    {
+        var row = await _table.GetEntityIfExistsAsync<BlobReceiptRow>(PartitionOf(function, container), ReceiptKey(name, etag), cancellationToken: cancellationToken);
+        return row.HasValue ? row.Value : null;
+    }
 
     /// <summary>
-    /// The receipt names of blob versions that are completed or poisoned for a function and container, read in
-    /// one listing so a scan (or a restart over a full container) does not ask per blob.
+    /// The receipt keys (<see cref="ReceiptKey"/>) of blob versions that are completed or poisoned for a function and
+    /// container, read in one query so a scan (or a restart over a full container) does not ask per blob.
     /// </summary>
     public async Task<HashSet<string>> ListSettledAsync(string function, string container, CancellationToken cancellationToken)
     {
         var settled = new HashSet<string>(StringComparer.Ordinal);
-        var listing = _container.GetBlobsAsync(
-            new GetBlobsOptions { Prefix = $"blobreceipts/{function}/{container}/", Traits = BlobTraits.Metadata },
-            cancellationToken);
-        await foreach (var receipt in listing)
+        var filter = $"PartitionKey eq {TableKey.Literal(PartitionOf(function, container))} and Status ne {TableKey.Literal(nameof(BlobReceiptStatus.Pending))}";
+        await foreach (var row in _table.QueryAsync<BlobReceiptRow>(filter, select: ["RowKey"], cancellationToken: cancellationToken))
         {
-            if (IsDone(receipt.Metadata))
-            {
-                settled.Add(receipt.Name);
-            }
+            settled.Add(row.RowKey);
         }
 
         return settled;
@@ -50,36 +63,34 @@ public sealed class BlobReceiptStore(StorageAccount storage, LocalHostOptions op
     /// claim's owner id (the attempt counted in the same write, unless <paramref name="poisonThreshold"/> attempts were
     /// made already), <see cref="BlobClaimOutcome.Done"/> when it was completed or poisoned, <see cref="BlobClaimOutcome.Busy"/>
     /// when another instance owns it and renewed it within the lease duration. Freshness is judged on the storage
-    /// service's clock (the receipt's Last-Modified against the response's Date), so instances' clocks may differ.
+    /// service's clock (the row's Timestamp against the response's Date), so instances' clocks may differ.
     /// </summary>
     internal async Task<(BlobClaimOutcome Outcome, BlobReceiptClaim? Claim)> TryClaimAsync(
         string function, string container, string name, ETag etag, int poisonThreshold, CancellationToken cancellationToken)
     {
-        var receiptBlob = _container.GetBlobClient(ReceiptName(function, container, name, etag));
         var owner = Guid.NewGuid().ToString("N");
-        var now = clock.GetUtcNow();
+        var now = _clock.GetUtcNow();
         var fresh = new BlobReceipt(function, container, name, etag.ToString(), BlobReceiptStatus.Pending, 1, BlobReceiptClaim.StartedMessage(1, now), now);
         try
         {
-            var created = await WriteAsync(receiptBlob, fresh, new BlobRequestConditions { IfNoneMatch = ETag.All }, owner, cancellationToken);
+            var created = await _writes.WriteAsync(new TableTransactionAction(TableTransactionActionType.Add, RowOf(fresh, owner)), cancellationToken);
             return (BlobClaimOutcome.Claimed, Claim(fresh, created, attemptCounted: true));
         }
-        catch (RequestFailedException ex) when (ex.Status is 409 or 412)
+        catch (RequestFailedException ex) when (ex.Status == 409)
         {
             // This or another instance saw the version before: the receipt says whether to run it and who may.
         }
 
-        var download = await receiptBlob.DownloadContentAsync(cancellationToken);
-        var details = download.Value.Details;
-        var receipt = download.Value.Content.ToObjectFromJson<BlobReceipt>(JsonSerializerOptions.Web)
-            ?? throw new InvalidOperationException($"Receipt {receiptBlob.Name} is empty.");
+        var read = await _table.GetEntityAsync<BlobReceiptRow>(PartitionOf(function, container), ReceiptKey(name, etag), cancellationToken: cancellationToken);
+        var row = read.Value;
+        var receipt = row.ToReceipt();
         if (receipt.Status != BlobReceiptStatus.Pending)
         {
             return (BlobClaimOutcome.Done, null);
         }
 
-        var serverNow = download.GetRawResponse().Headers.Date ?? now;
-        if (details.Metadata.TryGetValue(OwnerMetadata, out var holder) && holder.Length > 0 && serverNow - details.LastModified < options.LeaseDuration)
+        var serverNow = read.GetRawResponse().Headers.Date ?? now;
+        if (row.Owner.Length > 0 && row.Timestamp is { } renewed && serverNow - renewed < _options.LeaseDuration)
         {
             return (BlobClaimOutcome.Busy, null);
         }
@@ -88,7 +99,7 @@ public sealed class BlobReceiptStore(StorageAccount storage, LocalHostOptions op
         var taken = (counted ? receipt with { Attempts = receipt.Attempts + 1, LastError = BlobReceiptClaim.StartedMessage(receipt.Attempts + 1, now) } : receipt) with { UpdatedAt = now };
         try
         {
-            var written = await WriteAsync(receiptBlob, taken, new BlobRequestConditions { IfMatch = details.ETag }, owner, cancellationToken);
+            var written = await WriteAsync(taken, owner, row.ETag, cancellationToken);
             return (BlobClaimOutcome.Claimed, Claim(taken, written, counted));
         }
         catch (RequestFailedException ex) when (ex.Status is 409 or 412)
@@ -97,32 +108,37 @@ public sealed class BlobReceiptStore(StorageAccount storage, LocalHostOptions op
         }
 
         BlobReceiptClaim Claim(BlobReceipt claimed, ETag receiptETag, bool attemptCounted) =>
-            new(receiptBlob, receiptETag, claimed, owner, attemptCounted, options.LeaseDuration, clock, logger);
+            new(this, claimed, receiptETag, owner, attemptCounted, _options.LeaseDuration, _clock, _logger);
     }
 
-    private static bool IsDone(IDictionary<string, string> metadata) =>
-        metadata.TryGetValue(StatusMetadata, out var status) && !string.Equals(status, nameof(BlobReceiptStatus.Pending), StringComparison.Ordinal);
+    /// <summary>Writes a receipt if its row still has <paramref name="ifMatch"/>, owned by <paramref name="owner"/> (null: by no claim); returns its new ETag.</summary>
+    internal Task<ETag> WriteAsync(BlobReceipt receipt, string? owner, ETag ifMatch, CancellationToken cancellationToken) =>
+        _writes.WriteAsync(new TableTransactionAction(TableTransactionActionType.UpdateReplace, RowOf(receipt, owner), ifMatch), cancellationToken);
 
-    /// <summary>Writes a receipt under <paramref name="conditions"/>, owned by <paramref name="owner"/> (null: by no claim); returns its new ETag.</summary>
-    internal static async Task<ETag> WriteAsync(BlobClient receiptBlob, BlobReceipt receipt, BlobRequestConditions conditions, string? owner, CancellationToken cancellationToken)
+    /// <summary>The row of a receipt, owned by <paramref name="owner"/> (null: by no claim).</summary>
+    internal static BlobReceiptRow RowOf(BlobReceipt receipt, string? owner) => new()
     {
-        var written = await receiptBlob.UploadAsync(
-            BinaryData.FromObjectAsJson(receipt, JsonSerializerOptions.Web),
-            new BlobUploadOptions { Conditions = conditions, Metadata = MetadataOf(receipt.Status, owner) },
-            cancellationToken);
-        return written.Value.ETag;
-    }
+        PartitionKey = PartitionOf(receipt.Function, receipt.Container),
+        RowKey = ReceiptKey(receipt.Name, new ETag(receipt.ETag)),
+        Function = receipt.Function,
+        Container = receipt.Container,
+        Name = receipt.Name,
+        BlobETag = receipt.ETag,
+        Status = receipt.Status.ToString(),
+        Attempts = receipt.Attempts,
+        LastError = receipt.LastError,
+        UpdatedAt = receipt.UpdatedAt,
+        Owner = owner ?? "",
+    };
 
-    /// <summary>A receipt's metadata: its status (read by listings) and, while a claim holds it, the claim's owner id.</summary>
-    internal static Dictionary<string, string> MetadataOf(BlobReceiptStatus status, string? owner) =>
-        owner is null ? new() { [StatusMetadata] = status.ToString() } : new() { [StatusMetadata] = status.ToString(), [OwnerMetadata] = owner };
+    /// <summary>The partition of one function's receipts for one container.</summary>
+    internal static string PartitionOf(string function, string container) => TableKey.Encode($"{function}|{container}");
 
-    /// <summary>Where the receipt of one blob version for one function lives in the host container.</summary>
-    public static string ReceiptName(string function, string container, string name, ETag etag)
+    /// <summary>The row key of one blob version's receipt: blob names may hold '/', '#' or any Unicode and be 1,024 characters long, so a hash; the row keeps the name.</summary>
+    public static string ReceiptKey(string name, ETag etag)
     {
-        // Blob names may hold '..', spaces or any Unicode: the receipt path uses a hash; the receipt body keeps the name.
+        ArgumentNullException.ThrowIfNull(name);
         var nameHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(name)));
-        var etagText = etag.ToString().Trim('"');
-        return $"blobreceipts/{function}/{container}/{nameHash}/{etagText}";
+        return $"{nameHash}-{TableKey.Encode(etag.ToString().Trim('"'))}";
     }
 }

@@ -160,7 +160,7 @@ public sealed class BlobTriggerListener : TriggerListener
         foreach (var (input, modified) in candidates)
         {
             var key = KeyOf(input);
-            if (sweep.Settled?.Contains(BlobReceiptStore.ReceiptName(Function.Name, input.Container, input.Name, input.ETag)) == true)
+            if (sweep.Settled?.Contains(BlobReceiptStore.ReceiptKey(input.Name, input.ETag)) == true)
             {
                 _done.TryAdd(key, modified);
                 continue;

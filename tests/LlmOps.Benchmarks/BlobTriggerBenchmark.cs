@@ -34,15 +34,13 @@ internal static class BlobTriggerBenchmark
             await Parallel.ForEachAsync(Enumerable.Range(0, finished).Select(i => $"done-{i:000000}.bin"), new ParallelOptions { MaxDegreeOfParallelism = uploadConcurrency }, async (name, ct) =>
                 etags[name] = (await backlog.UploadBlobAsync(name, payload, ct)).Value);
             Console.WriteLine($"history: {finished} blobs uploaded in {clock.Elapsed.TotalSeconds:0} s");
+            await StorageProvisioner.EnsureAsync(storage);
             var hosts = storage.Container(StorageNames.HostContainer);
-            await hosts.CreateIfNotExistsAsync();
-            await Parallel.ForEachAsync(etags, new ParallelOptions { MaxDegreeOfParallelism = uploadConcurrency }, async (blob, ct) =>
-            {
-                var etag = new Azure.ETag($"\"{blob.Value.ETag.ToString().Trim('"')}\"");
-                var receipt = new BlobReceipt(function, backlog.Name, blob.Key, etag.ToString(), BlobReceiptStatus.Completed, 1, null, DateTimeOffset.UtcNow);
-                await BlobReceiptStore.WriteAsync(
-                    hosts.GetBlobClient(BlobReceiptStore.ReceiptName(function, backlog.Name, blob.Key, etag)), receipt, new Azure.Storage.Blobs.Models.BlobRequestConditions(), null, ct);
-            });
+            var receipts = storage.Table(StorageNames.BlobReceiptsTable);
+            var rows = etags.Select(blob => BlobReceiptStore.RowOf(
+                new BlobReceipt(function, backlog.Name, blob.Key, $"\"{blob.Value.ETag.ToString().Trim('"')}\"", BlobReceiptStatus.Completed, 1, null, DateTimeOffset.UtcNow), null));
+            await Parallel.ForEachAsync(rows.Chunk(100), new ParallelOptions { MaxDegreeOfParallelism = uploadConcurrency }, async (batch, ct) =>
+                await receipts.SubmitTransactionAsync(batch.Select(row => new Azure.Data.Tables.TableTransactionAction(Azure.Data.Tables.TableTransactionActionType.Add, row)), ct));
             // Past the newest finished blob; blob times are whole seconds, so new uploads start a second after it.
             var settledBefore = etags.Values.Max(b => b.LastModified) + TimeSpan.FromSeconds(1);
             await hosts.GetBlobClient(BlobTriggerListener.WatermarkBlobName(function, backlog.Name)).UploadAsync(

@@ -41,6 +41,9 @@ public static class StorageNames
     public const string AdjudicationsTable = "adjudications";
     public const string FeedbackTable = "feedback";
 
+    /// <summary>The local host's blob receipts (one row per function and blob version); the Functions host keeps its own in Azure.</summary>
+    public const string BlobReceiptsTable = "llmopsblobreceipts";
+
     /// <summary>Every container, provisioned once at host and CLI start (<see cref="StorageProvisioner"/>), and by Bicep in Azure.</summary>
     public static IReadOnlyList<string> Containers { get; } =
         [RawContainer, QuarantineContainer, DatasetsContainer, EmbeddingsContainer, ReportsContainer, ArtifactsContainer, LabelsContainer, ConfigContainer, FeedbackContainer, AnalyticsContainer, HostContainer];
@@ -51,7 +54,7 @@ public static class StorageNames
 
     /// <summary>Every table.</summary>
     public static IReadOnlyList<string> Tables { get; } =
-        [HeartbeatsTable, IngestionsTable, DatasetVersionsTable, LineageTable, EmbeddingIndexesTable, DriftChecksTable, SearchQueriesTable, DriftActionsTable, DriftScheduleTable, ExperimentsTable, RunsTable, RunMetricsTable, RegistryTable, LabelBatchesTable, AdjudicationsTable, FeedbackTable];
+        [HeartbeatsTable, IngestionsTable, DatasetVersionsTable, LineageTable, EmbeddingIndexesTable, DriftChecksTable, SearchQueriesTable, DriftActionsTable, DriftScheduleTable, ExperimentsTable, RunsTable, RunMetricsTable, RegistryTable, LabelBatchesTable, AdjudicationsTable, FeedbackTable, BlobReceiptsTable];
 
     /// <summary>The queue a failing message of <paramref name="queue"/> ends on.</summary>
     public static string PoisonQueueFor(string queue) => queue + "-poison";

@@ -21,7 +21,7 @@ public sealed class BlobReceiptStoreTests
     [Fact]
     public async Task Claimed_SecondClaimBusyWhileRenewed_CompletedIsDone()
     {
-        // Renewed every 2 s; Last-Modified has whole seconds, so a claim looks up to 1 s older than it is: 3 s to spare.
+        // Renewed every 2 s; the response Date has whole seconds, so a claim may look up to 1 s younger or older than it is: 3 s to spare.
         var (store, _, function) = await CreateAsync(TimeSpan.FromSeconds(6));
         var (outcome, claim) = await store.TryClaimAsync(function, "raw", "a.jsonl", BlobVersion, 5, CancellationToken.None);
         Assert.Equal(BlobClaimOutcome.Claimed, outcome);
@@ -51,13 +51,9 @@ public sealed class BlobReceiptStoreTests
     {
         var (store, storage, function) = await CreateAsync(TimeSpan.FromSeconds(5));
         // What a killed host leaves: a pending receipt with an owner, never renewed.
-        var receiptBlob = storage.Container(StorageNames.HostContainer).GetBlobClient(BlobReceiptStore.ReceiptName(function, "raw", "b.jsonl", BlobVersion));
-        await BlobReceiptStore.WriteAsync(
-            receiptBlob,
+        await storage.Table(StorageNames.BlobReceiptsTable).AddEntityAsync(BlobReceiptStore.RowOf(
             new BlobReceipt(function, "raw", "b.jsonl", BlobVersion.ToString(), BlobReceiptStatus.Pending, 1, "attempt 1 started", DateTimeOffset.UtcNow),
-            new Azure.Storage.Blobs.Models.BlobRequestConditions(),
-            "dead-host",
-            CancellationToken.None);
+            "dead-host"));
 
         Assert.Equal(BlobClaimOutcome.Busy, (await store.TryClaimAsync(function, "raw", "b.jsonl", BlobVersion, 5, CancellationToken.None)).Outcome);
         var (outcome, claim) = await Eventually.UntilAsync(
@@ -90,8 +86,10 @@ public sealed class BlobReceiptStoreTests
         Assert.NotNull(claim);
         await using (claim)
         {
-            var receiptBlob = storage.Container(StorageNames.HostContainer).GetBlobClient(BlobReceiptStore.ReceiptName(function, "raw", "c.jsonl", BlobVersion));
-            await receiptBlob.SetMetadataAsync(BlobReceiptStore.MetadataOf(BlobReceiptStatus.Pending, null)); // another writer: a new ETag
+            // Another writer releases the receipt (no owner): the row gets a new ETag.
+            var row = (await store.GetRowAsync(function, "raw", "c.jsonl", BlobVersion, CancellationToken.None))!;
+            row.Owner = "";
+            await storage.Table(StorageNames.BlobReceiptsTable).UpdateEntityAsync(row, row.ETag, Azure.Data.Tables.TableUpdateMode.Replace);
 
             var error = await Assert.ThrowsAsync<RequestFailedException>(() => claim.CompleteAsync(CancellationToken.None));
             Assert.Equal(412, error.Status);

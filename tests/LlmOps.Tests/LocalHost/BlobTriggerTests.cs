@@ -171,10 +171,15 @@ public sealed class BlobTriggerTests
         }
 
         // Forget every receipt: a host that still checked its history would run the 20 blobs again.
-        await foreach (var receipt in storage.Container(StorageNames.HostContainer).GetBlobsAsync(new Azure.Storage.Blobs.Models.GetBlobsOptions { Prefix = $"blobreceipts/{function}/" }))
+        var receipts = storage.Table(StorageNames.BlobReceiptsTable);
+        var forgotten = 0;
+        await foreach (var receipt in receipts.QueryAsync<BlobReceiptRow>(r => r.PartitionKey == BlobReceiptStore.PartitionOf(function, container)))
         {
-            await storage.Container(StorageNames.HostContainer).DeleteBlobAsync(receipt.Name);
+            await receipts.DeleteEntityAsync(receipt);
+            forgotten++;
         }
+
+        Assert.Equal(20, forgotten);
 
         await using (var second = await TestHosts.StartAsync(catalog, s => s.AddSingleton(handler), skew))
         {
