@@ -71,9 +71,10 @@ public sealed class BlobReceiptStore
         var owner = Guid.NewGuid().ToString("N");
         var now = _clock.GetUtcNow();
         var fresh = new BlobReceipt(function, container, name, etag.ToString(), BlobReceiptStatus.Pending, 1, BlobReceiptClaim.StartedMessage(1, now), now);
+        var freshRow = RowOf(fresh, owner);
         try
         {
-            var created = await _writes.WriteAsync(new TableTransactionAction(TableTransactionActionType.Add, RowOf(fresh, owner)), cancellationToken);
+            var created = await _writes.WriteAsync(new TableTransactionAction(TableTransactionActionType.Add, freshRow), cancellationToken);
             return (BlobClaimOutcome.Claimed, Claim(fresh, created, attemptCounted: true));
         }
         catch (RequestFailedException ex) when (ex.Status == 409)
@@ -81,7 +82,7 @@ public sealed class BlobReceiptStore
             // This or another instance saw the version before: the receipt says whether to run it and who may.
         }
 
-        var read = await _table.GetEntityAsync<BlobReceiptRow>(PartitionOf(function, container), ReceiptKey(name, etag), cancellationToken: cancellationToken);
+        var read = await _table.GetEntityAsync<BlobReceiptRow>(freshRow.PartitionKey, freshRow.RowKey, cancellationToken: cancellationToken);
         var row = read.Value;
         var receipt = row.ToReceipt();
         if (receipt.Status != BlobReceiptStatus.Pending)
