@@ -11,7 +11,8 @@ namespace LlmOps.LocalHost;
 /// <summary>
 /// A blob trigger: scans the container for blob versions matching the path, runs the handler once per version
 /// (ETag) under a claimed receipt, and after host.json's poisonBlobThreshold failed attempts puts a message on
-/// blob-poison (at once for a dead-letter outcome). The blob itself is never moved or deleted.
+/// blob-poison (at once for a dead-letter outcome). The blob itself is never moved or deleted. Blobs reported by
+/// <see cref="BlobWriteNotices"/> are looked up and run at once; the sweep then is the backstop that finds the rest.
 /// </summary>
 public sealed class BlobTriggerListener : TriggerListener
 {
@@ -23,6 +24,7 @@ public sealed class BlobTriggerListener : TriggerListener
     private readonly DeadLetters _deadLetters;
     private readonly TimeProvider _clock;
     private readonly BlobPathPattern _pattern;
+    private readonly BlobWriteNotices _notices;
     /// <summary>Settled (completed or poisoned) versions newer than the watermark, with their last-modified time; older ones are dropped.</summary>
     private readonly ConcurrentDictionary<string, DateTimeOffset> _done = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Task> _running = new(StringComparer.Ordinal);
@@ -37,6 +39,7 @@ public sealed class BlobTriggerListener : TriggerListener
         HostJsonSettings hostJson,
         HostDiagnostics diagnostics,
         DeadLetters deadLetters,
+        BlobWriteNotices notices,
         TimeProvider clock,
         ILogger<BlobTriggerListener> logger)
         : base(function, services, options.ShutdownTimeout, logger)
@@ -48,6 +51,7 @@ public sealed class BlobTriggerListener : TriggerListener
         _diagnostics = diagnostics;
         _deadLetters = deadLetters;
         _clock = clock;
+        _notices = notices;
         _pattern = BlobPathPattern.Parse(function.Target);
         _slots = new SemaphoreSlim(hostJson.BlobMaxDegreeOfParallelism);
     }
@@ -67,8 +71,10 @@ public sealed class BlobTriggerListener : TriggerListener
             return;
         }
 
+        using var watch = _notices.Subscribe(container.Name);
         var watermark = await LoadWatermarkAsync(stoppingToken);
         Logger.LogInformation("Blob trigger {Function} watches {Path}", Function.Name, _pattern);
+        var following = FollowNoticesAsync(container, watch.Names, stoppingToken);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -88,13 +94,59 @@ public sealed class BlobTriggerListener : TriggerListener
                 Logger.LogWarning(ex, "Scanning {Path} for {Function} failed; retrying", _pattern, Function.Name);
             }
 
-            if (!await DelayAsync(PollDelay(_options.BlobPollInterval, _lastListing), stoppingToken))
+            if (!await DelayAsync(PollDelay(_options.BlobPollInterval, _lastListing, _noticed), stoppingToken))
             {
                 break;
             }
         }
 
+        await following;
         await Task.WhenAll(_running.Values);
+    }
+
+    /// <summary>Whether a blob write notice has come: the sweep is then the backstop, and paced as one.</summary>
+    private volatile bool _noticed;
+
+    /// <summary>
+    /// Runs each reported blob that matches the path: one lookup of its current version, then the same claim and run
+    /// as a swept blob. A blob gone or unreadable by now is left to the sweep.
+    /// </summary>
+    private async Task FollowNoticesAsync(Azure.Storage.Blobs.BlobContainerClient container, System.Threading.Channels.ChannelReader<string> names, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await foreach (var name in names.ReadAllAsync(stoppingToken))
+            {
+                _noticed = true;
+                if (_pattern.Match(name) is not { } bindings)
+                {
+                    continue;
+                }
+
+                try
+                {
+                    var properties = (await container.GetBlobClient(name).GetPropertiesAsync(cancellationToken: stoppingToken)).Value;
+                    var input = new BlobTriggerInput(_pattern.Container, name, Quoted(properties.ETag), bindings);
+                    var key = KeyOf(input);
+                    if (!_done.ContainsKey(key))
+                    {
+                        await DispatchAsync(input, key, properties.LastModified, stoppingToken);
+                    }
+                }
+                catch (RequestFailedException ex) when (ex.Status == 404)
+                {
+                    // Deleted since it was written: nothing to run.
+                }
+                catch (Exception ex) when (ex is RequestFailedException or HttpRequestException)
+                {
+                    Logger.LogDebug(ex, "Could not look up reported blob {Blob} for {Function}; the sweep finds it", name, Function.Name);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping.
+        }
     }
 
     /// <summary>
@@ -130,9 +182,7 @@ public sealed class BlobTriggerListener : TriggerListener
                     continue;
                 }
 
-                // Listings give ETags bare, properties and events quoted: use the quoted form everywhere.
-                var version = new ETag($"\"{etag.ToString().Trim('"')}\"");
-                var input = new BlobTriggerInput(_pattern.Container, item.Name, version, bindings);
+                var input = new BlobTriggerInput(_pattern.Container, item.Name, Quoted(etag), bindings);
                 var key = KeyOf(input);
                 if (_done.ContainsKey(key))
                 {
@@ -166,19 +216,7 @@ public sealed class BlobTriggerListener : TriggerListener
                 continue;
             }
 
-            await _slots.WaitAsync(stoppingToken);
-            var slot = new Slot(_slots);
-            var run = Task.Run(() => ProcessAsync(input, key, modified, slot), CancellationToken.None);
-            _running[key] = run;
-            _ = run.ContinueWith(
-                _ =>
-                {
-                    _running.TryRemove(key, out var _);
-                    slot.Release();
-                },
-                CancellationToken.None,
-                TaskContinuationOptions.ExecuteSynchronously,
-                TaskScheduler.Default);
+            await DispatchAsync(input, key, modified, stoppingToken);
         }
 
         if (next is not null)
@@ -189,6 +227,42 @@ public sealed class BlobTriggerListener : TriggerListener
 
         _sweep = null;
         return await AdvanceWatermarkAsync(watermark, sweep.OldestUnsettled, stoppingToken);
+    }
+
+    /// <summary>
+    /// Runs the version in a handler slot once one is free, unless it is already running or waiting for a slot (the
+    /// sweep and a notice can both hand out the same version; only the first gets it).
+    /// </summary>
+    private async Task DispatchAsync(BlobTriggerInput input, string key, DateTimeOffset modified, CancellationToken stoppingToken)
+    {
+        var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_running.TryAdd(key, finished.Task))
+        {
+            return;
+        }
+
+        try
+        {
+            await _slots.WaitAsync(stoppingToken);
+        }
+        catch
+        {
+            _running.TryRemove(key, out _);
+            finished.SetResult();
+            throw;
+        }
+
+        var slot = new Slot(_slots);
+        _ = Task.Run(() => ProcessAsync(input, key, modified, slot), CancellationToken.None).ContinueWith(
+            _ =>
+            {
+                _running.TryRemove(key, out var _);
+                slot.Release();
+                finished.SetResult();
+            },
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
     }
 
     /// <summary>Where the current sweep stands: its start, the page to list next, the oldest unsettled version seen.</summary>
@@ -207,12 +281,17 @@ public sealed class BlobTriggerListener : TriggerListener
     private TimeSpan _lastListing;
 
     /// <summary>
-    /// The wait before the next poll: the poll interval, or as long as the last listing took when that was longer. A
-    /// listing's cost grows with the container on Azurite (it filters and sorts every blob of the container on each
-    /// request, about 0.2 s at 100,000 blobs even for an empty page and 1.4 s for a full one), so a host polling
-    /// a large container back to back would keep the emulator busy listing; this way listing takes at most half of it.
+    /// The wait before the next poll: the poll interval, or as long as the last listing took when that was longer (four
+    /// times as long when notices report the writes and the sweep is only the backstop). A listing's cost grows with
+    /// the container on Azurite (it filters and sorts every blob of the container on each request, about 0.2 s at
+    /// 100,000 blobs even for an empty page and 1.4 s for a full one), so a host polling a large container back to
+    /// back would keep the emulator busy listing; this way listing takes at most half of it, or a fifth.
     /// </summary>
-    internal static TimeSpan PollDelay(TimeSpan interval, TimeSpan lastListing) => lastListing > interval ? lastListing : interval;
+    internal static TimeSpan PollDelay(TimeSpan interval, TimeSpan lastListing, bool backstop)
+    {
+        var paced = backstop ? lastListing * 4 : lastListing;
+        return paced > interval ? paced : interval;
+    }
 
     /// <summary>
     /// One of the maxDegreeOfParallelism handler slots, given back once: as soon as the handler returns (its receipt
@@ -230,6 +309,9 @@ public sealed class BlobTriggerListener : TriggerListener
             }
         }
     }
+
+    /// <summary>Listings give ETags bare, properties and events quoted: the quoted form is used everywhere.</summary>
+    private static ETag Quoted(ETag etag) => new($"\"{etag.ToString().Trim('"')}\"");
 
     private static string KeyOf(BlobTriggerInput input) => $"{input.Name}\n{input.ETag}";
 

@@ -19,9 +19,14 @@ namespace LlmOps.LocalHost;
 public sealed class LocalFunctionHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly IDisposable? _blobWriteFeed;
     private int _state; // 0 new, 1 started, 2 stopped
 
-    private LocalFunctionHost(WebApplication app) => _app = app;
+    private LocalFunctionHost(WebApplication app, IDisposable? blobWriteFeed)
+    {
+        _app = app;
+        _blobWriteFeed = blobWriteFeed;
+    }
 
     public IServiceProvider Services => _app.Services;
 
@@ -74,6 +79,8 @@ public sealed class LocalFunctionHost : IAsyncDisposable
         builder.Services.AddSingleton(settings.Catalog);
         builder.Services.AddSingleton<HostDiagnostics>();
         builder.Services.AddSingleton<BlobReceiptStore>();
+        var notices = new BlobWriteNotices();
+        builder.Services.AddSingleton(notices);
         builder.Services.AddSingleton<TimerScheduleMonitor>();
         builder.Services.AddSingleton<FunctionKeyStore>();
         // Hosted services start in order: storage is provisioned before any listener runs.
@@ -103,7 +110,7 @@ public sealed class LocalFunctionHost : IAsyncDisposable
         settings.ConfigureServices?.Invoke(builder.Services);
         var app = builder.Build();
         HttpTriggerEndpoints.Map(app, settings.Catalog.Functions);
-        return new LocalFunctionHost(app);
+        return new LocalFunctionHost(app, settings.BlobWriteFeed?.Invoke(notices));
     }
 
     public async Task StartAsync(CancellationToken cancellationToken = default)
@@ -135,6 +142,7 @@ public sealed class LocalFunctionHost : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopAsync(CancellationToken.None);
+        _blobWriteFeed?.Dispose();
         await _app.DisposeAsync();
     }
 

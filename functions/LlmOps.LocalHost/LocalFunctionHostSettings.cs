@@ -17,5 +17,12 @@ public sealed class LocalFunctionHostSettings
 
     public Action<IServiceCollection>? ConfigureServices { get; init; }
 
+    /// <summary>
+    /// Connects the host's <see cref="BlobWriteNotices"/> to a source of blob writes (the access log of the Azurite
+    /// `llmops up` started) for as long as the host lives; the handle it returns is disposed with the host. Without
+    /// one, blob triggers find blobs by their sweeps alone.
+    /// </summary>
+    public Func<BlobWriteNotices, IDisposable>? BlobWriteFeed { get; init; }
+
     public Action<ILoggingBuilder>? ConfigureLogging { get; init; }
 }

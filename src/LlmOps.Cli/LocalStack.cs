@@ -47,6 +47,8 @@ internal sealed class LocalStack : IAsyncDisposable
             var settings = new LocalFunctionHostSettings
             {
                 ConfigureLogging = logging => logging.SetMinimumLevel(logLevel),
+                // Blob triggers hear of each write from the Azurite started here, and sweep as the backstop.
+                BlobWriteFeed = azurite is null ? null : notices => azurite.WatchBlobWrites(notices.Publish),
             };
             foreach (var (key, value) in hostConfiguration)
             {

@@ -13,7 +13,8 @@ namespace LlmOps.Development;
 /// <summary>
 /// One Azurite process, the single way the CLI, the demo and the tests get local storage: installs Azurite from
 /// the lockfile when it is missing, starts node directly (so the PID held is node's) on free loopback ports,
-/// waits until the services answer, and stops only the process it started.
+/// waits until the services answer, and stops only the process it started. Its access log is read, not kept:
+/// each blob write it reports goes to the callbacks of <see cref="WatchBlobWrites"/>.
 /// </summary>
 public sealed partial class AzuriteServer : IAsyncDisposable
 {
@@ -26,12 +27,14 @@ public sealed partial class AzuriteServer : IAsyncDisposable
 
     private readonly Process _process;
     private readonly StringBuilder _output;
+    private readonly BlobWriteWatchers _blobWrites;
     private int _stopped;
 
-    private AzuriteServer(Process process, StringBuilder output, Uri blob, Uri queue, Uri table, HttpPipelineTransport? transport)
+    private AzuriteServer(Process process, StringBuilder output, BlobWriteWatchers blobWrites, Uri blob, Uri queue, Uri table, HttpPipelineTransport? transport)
     {
         _process = process;
         _output = output;
+        _blobWrites = blobWrites;
         BlobEndpoint = blob;
         QueueEndpoint = queue;
         TableEndpoint = table;
@@ -84,7 +87,7 @@ public sealed partial class AzuriteServer : IAsyncDisposable
 
         var arguments = new List<string>
         {
-            entry, "--silent", "--skipApiVersionCheck", "--disableTelemetry",
+            entry, "--skipApiVersionCheck", "--disableTelemetry",
             "--blobHost", "127.0.0.1", "--queueHost", "127.0.0.1", "--tableHost", "127.0.0.1",
             "--blobPort", options.BlobPort.ToString(CultureInfo.InvariantCulture),
             "--queuePort", options.QueuePort.ToString(CultureInfo.InvariantCulture),
@@ -138,6 +141,7 @@ public sealed partial class AzuriteServer : IAsyncDisposable
 
         progress("Starting Azurite (storage emulator)...");
         var output = new StringBuilder();
+        var blobWrites = new BlobWriteWatchers();
         var ports = new Dictionary<string, int>(StringComparer.Ordinal);
         var allListening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Process process;
@@ -154,6 +158,17 @@ public sealed partial class AzuriteServer : IAsyncDisposable
         {
             if (line is null)
             {
+                return;
+            }
+
+            if (AccessLogLine().IsMatch(line))
+            {
+                // One line per request: read for blob writes, not kept (a long run would fill memory with them).
+                if (TryParseBlobWrite(line, out var container, out var blob))
+                {
+                    blobWrites.Report(container, blob);
+                }
+
                 return;
             }
 
@@ -197,7 +212,7 @@ public sealed partial class AzuriteServer : IAsyncDisposable
 
         var scheme = options.TlsCertificatePath is null ? "http" : "https";
         Uri Endpoint(string service) => new($"{scheme}://127.0.0.1:{ports[service]}/{AccountName}");
-        var server = new AzuriteServer(process, output, Endpoint("Blob"), Endpoint("Queue"), Endpoint("Table"), TrustOnly(options.TlsCertificatePath));
+        var server = new AzuriteServer(process, output, blobWrites, Endpoint("Blob"), Endpoint("Queue"), Endpoint("Table"), TrustOnly(options.TlsCertificatePath));
         try
         {
             await server.WaitUntilAnsweringAsync(options.StartTimeout, cancellationToken);
@@ -210,6 +225,97 @@ public sealed partial class AzuriteServer : IAsyncDisposable
 
         progress($"Azurite is listening: blob {server.BlobEndpoint}, queue {server.QueueEndpoint}, table {server.TableEndpoint}");
         return server;
+    }
+
+    /// <summary>
+    /// Calls <paramref name="onWrite"/> with the container and name of each blob Azurite reports created or replaced
+    /// from now on (a Put Blob, Put Block List or Copy Blob that succeeded, in its access log), until the returned
+    /// handle is disposed. `llmops up` feeds the local host's blob triggers with it, as Event Grid does in Azure.
+    /// </summary>
+    public IDisposable WatchBlobWrites(Action<string, string> onWrite) => _blobWrites.Add(onWrite);
+
+    /// <summary>
+    /// Whether an access log line of Azurite (morgan's common format) reports a blob of this account created or
+    /// replaced: a PUT answered 201 or 202 on a blob path, with no <c>restype</c> (a container) and no <c>comp</c> but
+    /// <c>blocklist</c> (a staged block, metadata, a lease or a snapshot changes no content, or not yet).
+    /// </summary>
+    public static bool TryParseBlobWrite(string line, out string container, out string blob)
+    {
+        ArgumentNullException.ThrowIfNull(line);
+        container = blob = "";
+        var match = AccessLogLine().Match(line);
+        if (!match.Success || match.Groups["method"].Value != "PUT" || match.Groups["status"].Value is not ("201" or "202"))
+        {
+            return false;
+        }
+
+        var url = match.Groups["url"].Value;
+        var queryStart = url.IndexOf('?', StringComparison.Ordinal);
+        var path = queryStart < 0 ? url : url[..queryStart];
+        var query = queryStart < 0 ? "" : url[(queryStart + 1)..];
+        foreach (var parameter in query.Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (parameter.StartsWith("restype=", StringComparison.OrdinalIgnoreCase) ||
+                (parameter.StartsWith("comp=", StringComparison.OrdinalIgnoreCase) && !parameter.Equals("comp=blocklist", StringComparison.OrdinalIgnoreCase)))
+            {
+                return false;
+            }
+        }
+
+        const string AccountPath = "/" + AccountName + "/";
+        if (!path.StartsWith(AccountPath, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        var slash = path.IndexOf('/', AccountPath.Length);
+        if (slash <= AccountPath.Length || slash == path.Length - 1)
+        {
+            return false;
+        }
+
+        container = Uri.UnescapeDataString(path[AccountPath.Length..slash]);
+        blob = Uri.UnescapeDataString(path[(slash + 1)..]);
+        return true;
+    }
+
+    /// <summary>The callbacks of <see cref="WatchBlobWrites"/>; called on the thread that reads Azurite's output.</summary>
+    private sealed class BlobWriteWatchers
+    {
+        private readonly Lock _gate = new();
+        private Action<string, string>[] _watchers = [];
+
+        public IDisposable Add(Action<string, string> onWrite)
+        {
+            ArgumentNullException.ThrowIfNull(onWrite);
+            lock (_gate)
+            {
+                _watchers = [.. _watchers, onWrite];
+            }
+
+            return new Unwatch(this, onWrite);
+        }
+
+        public void Report(string container, string blob)
+        {
+            foreach (var watcher in Volatile.Read(ref _watchers))
+            {
+                watcher(container, blob);
+            }
+        }
+
+        private void Remove(Action<string, string> onWrite)
+        {
+            lock (_gate)
+            {
+                _watchers = [.. _watchers.Where(w => w != onWrite)];
+            }
+        }
+
+        private sealed class Unwatch(BlobWriteWatchers watchers, Action<string, string> onWrite) : IDisposable
+        {
+            public void Dispose() => watchers.Remove(onWrite);
+        }
     }
 
     private static HttpClientTransport? TrustOnly(string? certificatePath)
@@ -422,6 +528,9 @@ public sealed partial class AzuriteServer : IAsyncDisposable
             return output.ToString();
         }
     }
+
+    [GeneratedRegex("""^\S+ - \S+ \[[^\]]*\] "(?<method>[A-Z]+) (?<url>\S+) HTTP/[0-9.]+" (?<status>\d{3}) """)]
+    private static partial Regex AccessLogLine();
 
     [GeneratedRegex(@"Azurite (Blob|Queue|Table) service is successfully listening at https?://[^:]+:(\d+)")]
     private static partial Regex ListeningLine();

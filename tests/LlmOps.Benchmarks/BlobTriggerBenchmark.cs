@@ -125,6 +125,8 @@ internal static class BlobTriggerBenchmark
             Catalog = new FunctionCatalog([FunctionDefinition.Blob<TimestampingBlobHandler>(function, container + "/{name}")]),
             ConfigureServices = s => s.AddSingleton(handler),
             ConfigureLogging = l => l.ClearProviders(),
+            // As `llmops up` runs it: notices of each write from Azurite's access log, the sweep as the backstop.
+            BlobWriteFeed = notices => azurite.WatchBlobWrites(notices.Publish),
         };
         settings.Configuration["LlmOps:Storage:ConnectionString"] = azurite.ConnectionString;
         settings.Configuration["LlmOps:Host:HttpPort"] = "0";

@@ -11,7 +11,8 @@ public static class TestHosts
         FunctionCatalog catalog,
         Action<IServiceCollection>? services = null,
         IDictionary<string, string?>? configuration = null,
-        string? prefix = null)
+        string? prefix = null,
+        bool blobWriteNotices = true)
     {
         var azurite = await SharedAzurite.GetAsync();
         var settings = new LocalFunctionHostSettings
@@ -19,6 +20,8 @@ public static class TestHosts
             Catalog = catalog,
             ConfigureServices = services,
             ConfigureLogging = logging => logging.ClearProviders().SetMinimumLevel(LogLevel.Warning),
+            // As `llmops up` runs: blob triggers hear of writes from Azurite's access log (a test of the sweep alone turns it off).
+            BlobWriteFeed = blobWriteNotices ? notices => azurite.WatchBlobWrites(notices.Publish) : null,
         };
         settings.Configuration["LlmOps:Storage:ConnectionString"] = azurite.ConnectionString;
         settings.Configuration["LlmOps:Storage:Prefix"] = prefix;

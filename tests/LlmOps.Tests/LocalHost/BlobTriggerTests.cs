@@ -148,7 +148,7 @@ public sealed class BlobTriggerTests
         var function = TestNames.Function("History");
         var handler = new RecordingBlobHandler();
         var catalog = new FunctionCatalog([FunctionDefinition.Blob<RecordingBlobHandler>(function, container + "/{name}")]);
-        // Pages of 4: each poll lists one page, so the sweeps span several polls.
+        // Pages of 4: each poll lists one page, so the sweeps span several polls. No write notices: the sweep alone finds the new blob.
         var skew = new Dictionary<string, string?> { ["LlmOps:Host:BlobScanClockSkew"] = "00:00:01", ["LlmOps:Host:BlobScanPageSize"] = "4" };
         var blobs = storage.Container(container);
         await blobs.CreateIfNotExistsAsync();
@@ -160,7 +160,7 @@ public sealed class BlobTriggerTests
 
         var newest = (await blobs.GetBlobsAsync().ToListAsync()).Max(b => b.Properties.LastModified!.Value);
         var watermark = storage.Container(StorageNames.HostContainer).GetBlobClient(BlobTriggerListener.WatermarkBlobName(function, container));
-        await using (var first = await TestHosts.StartAsync(catalog, s => s.AddSingleton(handler), skew))
+        await using (var first = await TestHosts.StartAsync(catalog, s => s.AddSingleton(handler), skew, blobWriteNotices: false))
         {
             await Eventually.UntilAsync(() => handler.Runs.Count == 20, "the 20 blobs handled");
             // The stored watermark passes the history once every blob is settled and the clock moved on.
@@ -181,7 +181,7 @@ public sealed class BlobTriggerTests
 
         Assert.Equal(20, forgotten);
 
-        await using (var second = await TestHosts.StartAsync(catalog, s => s.AddSingleton(handler), skew))
+        await using (var second = await TestHosts.StartAsync(catalog, s => s.AddSingleton(handler), skew, blobWriteNotices: false))
         {
             await blobs.UploadBlobAsync("new.jsonl", BinaryData.FromString("new"));
             await Eventually.UntilAsync(() => handler.Runs.ContainsKey("new.jsonl"), "the new blob handled");
@@ -212,12 +212,15 @@ public sealed class BlobTriggerTests
     }
 
     [Theory]
-    [InlineData(5, 200, 200)] // a small container answers fast: the poll interval rules
-    [InlineData(200, 200, 200)]
-    [InlineData(1400, 200, 1400)] // a listing that took longer than the interval: wait as long, so listing takes at most half the service
-    [InlineData(300, 1000, 1000)]
-    public void PollDelay_IsTheIntervalOrTheLastListingWhicheverIsLonger(int listingMs, int intervalMs, int expectedMs) =>
+    [InlineData(5, 200, false, 200)] // a small container answers fast: the poll interval rules
+    [InlineData(200, 200, false, 200)]
+    [InlineData(1400, 200, false, 1400)] // a listing that took longer than the interval: wait as long, so listing takes at most half the service
+    [InlineData(300, 1000, false, 1000)]
+    [InlineData(5, 200, true, 200)] // with notices the sweep is the backstop: listing takes at most a fifth of the service
+    [InlineData(1400, 200, true, 5600)]
+    [InlineData(100, 1000, true, 1000)]
+    public void PollDelay_IsTheIntervalOrTheLastListingPacedWhicheverIsLonger(int listingMs, int intervalMs, bool backstop, int expectedMs) =>
         Assert.Equal(
             TimeSpan.FromMilliseconds(expectedMs),
-            BlobTriggerListener.PollDelay(TimeSpan.FromMilliseconds(intervalMs), TimeSpan.FromMilliseconds(listingMs)));
+            BlobTriggerListener.PollDelay(TimeSpan.FromMilliseconds(intervalMs), TimeSpan.FromMilliseconds(listingMs), backstop));
 }

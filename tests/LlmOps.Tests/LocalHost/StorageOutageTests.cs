@@ -30,7 +30,8 @@ public sealed class StorageOutageTests
         ]);
         try
         {
-            await using var host = await TestHosts.StartAsync(catalog, s => s.AddSingleton(handler), new Dictionary<string, string?> { ["LlmOps:Storage:ConnectionString"] = connectionString });
+            // Its own Azurite, stopped and started again under it: the sweep alone finds the blobs (no notices from the shared one).
+            await using var host = await TestHosts.StartAsync(catalog, s => s.AddSingleton(handler), new Dictionary<string, string?> { ["LlmOps:Storage:ConnectionString"] = connectionString }, blobWriteNotices: false);
             using var http = new HttpClient { BaseAddress = host.HttpAddress };
             await storage.Container(container).CreateIfNotExistsAsync();
             await storage.Container(container).UploadBlobAsync("before.jsonl", BinaryData.FromString("{}"));
