@@ -74,7 +74,7 @@ public sealed class BlobTriggerListener : TriggerListener
         using var watch = _notices.Subscribe(container.Name);
         var watermark = await LoadWatermarkAsync(stoppingToken);
         Logger.LogInformation("Blob trigger {Function} watches {Path}", Function.Name, _pattern);
-        var following = FollowNoticesAsync(container, watch.Names, stoppingToken);
+        var following = Task.WhenAll(Enumerable.Range(0, NoticeLookups).Select(_ => FollowNoticesAsync(container, watch.Names, stoppingToken)));
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -103,6 +103,13 @@ public sealed class BlobTriggerListener : TriggerListener
         await following;
         await Task.WhenAll(_running.Values);
     }
+
+    /// <summary>
+    /// Reported blobs looked up at once: a lookup that found a version to run waits for a handler slot before it takes
+    /// the next name, so the next versions are known when slots free up, and no claim is taken ahead of its slot (a
+    /// process killed then would count an attempt against blobs it never started).
+    /// </summary>
+    internal const int NoticeLookups = 16;
 
     /// <summary>Whether a blob write notice has come: the sweep is then the backstop, and paced as one.</summary>
     private volatile bool _noticed;
@@ -281,15 +288,16 @@ public sealed class BlobTriggerListener : TriggerListener
     private TimeSpan _lastListing;
 
     /// <summary>
-    /// The wait before the next poll: the poll interval, or as long as the last listing took when that was longer (four
+    /// The wait before the next poll: the poll interval, or as long as the last listing took when that was longer (nine
     /// times as long when notices report the writes and the sweep is only the backstop). A listing's cost grows with
     /// the container on Azurite (it filters and sorts every blob of the container on each request, about 0.2 s at
-    /// 100,000 blobs even for an empty page and 1.4 s for a full one), so a host polling a large container back to
-    /// back would keep the emulator busy listing; this way listing takes at most half of it, or a fifth.
+    /// 100,000 blobs even for an empty page and 1.4 s for a full one, and the emulator serves nothing else meanwhile),
+    /// so a host polling a large container back to back would keep the emulator busy listing; this way listing takes
+    /// at most half of it, or a tenth.
     /// </summary>
     internal static TimeSpan PollDelay(TimeSpan interval, TimeSpan lastListing, bool backstop)
     {
-        var paced = backstop ? lastListing * 4 : lastListing;
+        var paced = backstop ? lastListing * 9 : lastListing;
         return paced > interval ? paced : interval;
     }
 

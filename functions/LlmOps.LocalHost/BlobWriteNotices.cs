@@ -47,7 +47,7 @@ public sealed class BlobWriteNotices
         {
             // Wait: TryWrite then refuses a write to a full channel instead of blocking the publisher, and it is counted.
             FullMode = BoundedChannelFullMode.Wait,
-            SingleReader = true,
+            SingleReader = false,
         });
         _watchers.GetOrAdd(container, _ => new ConcurrentDictionary<Channel<string>, byte>())[channel] = 0;
         return new Watch(this, container, channel);
