@@ -76,7 +76,7 @@ internal static class UpCommand
     {
         var keys = await stack.Host.GetKeysAsync(cancellationToken);
         var endpoints = new Table().AddColumns("Setting", "Value").Border(TableBorder.Rounded);
-        endpoints.AddRow("Storage", Markup.Escape(stack.Azurite is null ? "(given connection string)" : $"Azurite pid {stack.Azurite.ProcessId}"));
+        endpoints.AddRow("Storage", Markup.Escape(stack.Azurite is null ? "(given connection string)" : $"Azurite pids {string.Join(" ", stack.Azurite.ProcessIds)}"));
         endpoints.AddRow("Connection string", Markup.Escape(stack.ConnectionString));
         endpoints.AddRow("HTTP", Markup.Escape($"{stack.Host.HttpAddress}api/"));
         endpoints.AddRow("Function key", Markup.Escape(keys.FunctionKey));

@@ -25,14 +25,26 @@ public sealed partial class AzuriteServer : IAsyncDisposable
 
     private const string EntryPoint = "node_modules/azurite/dist/src/azurite.js";
 
-    private readonly Process _process;
+    /// <summary>
+    /// Each service in a node process of its own: Azurite serves a process's requests on one thread, so the blob
+    /// service's uploads, listings and lookups no longer wait behind the table's receipts and the queues' messages
+    /// (with one process for the three, the local host's receipts took as much of that thread as the uploads did).
+    /// </summary>
+    private static readonly (string Name, string EntryPoint)[] Services =
+    [
+        ("Blob", "node_modules/azurite/dist/src/blob/main.js"),
+        ("Queue", "node_modules/azurite/dist/src/queue/main.js"),
+        ("Table", "node_modules/azurite/dist/src/table/main.js"),
+    ];
+
+    private readonly Process[] _processes;
     private readonly StringBuilder _output;
     private readonly BlobWriteWatchers _blobWrites;
     private int _stopped;
 
-    private AzuriteServer(Process process, StringBuilder output, BlobWriteWatchers blobWrites, Uri blob, Uri queue, Uri table, HttpPipelineTransport? transport)
+    private AzuriteServer(Process[] processes, StringBuilder output, BlobWriteWatchers blobWrites, Uri blob, Uri queue, Uri table, HttpPipelineTransport? transport)
     {
-        _process = process;
+        _processes = processes;
         _output = output;
         _blobWrites = blobWrites;
         BlobEndpoint = blob;
@@ -56,18 +68,22 @@ public sealed partial class AzuriteServer : IAsyncDisposable
     /// <summary>With a TLS certificate: an HTTP transport that trusts exactly that certificate; null over plain HTTP.</summary>
     public HttpPipelineTransport? Transport { get; }
 
-    public int ProcessId => _process.Id;
+    /// <summary>The node processes of the blob, queue and table services.</summary>
+    public IReadOnlyList<int> ProcessIds => [.. _processes.Select(p => p.Id)];
 
-    public bool HasExited => _process.HasExited;
+    /// <summary>Whether any of the three services has exited.</summary>
+    public bool HasExited => _processes.Any(p => p.HasExited);
 
-    /// <summary>CPU time the emulator has used so far (user and system), for benchmarks that share the machine's cores with it.</summary>
-    public TimeSpan ProcessorTime
+    /// <summary>CPU time the emulator's three processes have used so far (user and system), for benchmarks that share the machine's cores with it.</summary>
+    public TimeSpan ProcessorTime => BlobProcessorTime + _processes.Skip(1).Aggregate(TimeSpan.Zero, (sum, p) => sum + ProcessorTimeOf(p));
+
+    /// <summary>CPU time of the blob service alone: the thread every blob request waits for.</summary>
+    public TimeSpan BlobProcessorTime => ProcessorTimeOf(_processes[0]);
+
+    private static TimeSpan ProcessorTimeOf(Process process)
     {
-        get
-        {
-            _process.Refresh();
-            return _process.TotalProcessorTime;
-        }
+        process.Refresh();
+        return process.TotalProcessorTime;
     }
 
     private static readonly string[] SetsidPaths = ["/usr/bin/setsid", "/bin/setsid"];
@@ -85,23 +101,16 @@ public sealed partial class AzuriteServer : IAsyncDisposable
             await InstallAsync(root, options.InstallTimeout, progress, cancellationToken);
         }
 
-        var arguments = new List<string>
-        {
-            entry, "--skipApiVersionCheck", "--disableTelemetry",
-            "--blobHost", "127.0.0.1", "--queueHost", "127.0.0.1", "--tableHost", "127.0.0.1",
-            "--blobPort", options.BlobPort.ToString(CultureInfo.InvariantCulture),
-            "--queuePort", options.QueuePort.ToString(CultureInfo.InvariantCulture),
-            "--tablePort", options.TablePort.ToString(CultureInfo.InvariantCulture),
-        };
+        var common = new List<string> { "--skipApiVersionCheck", "--disableTelemetry" };
         if (options.DataLocation is null)
         {
-            arguments.Add("--inMemoryPersistence");
+            common.Add("--inMemoryPersistence");
         }
         else
         {
             Directory.CreateDirectory(options.DataLocation);
-            arguments.Add("--location");
-            arguments.Add(Path.GetFullPath(options.DataLocation));
+            common.Add("--location");
+            common.Add(Path.GetFullPath(options.DataLocation));
         }
 
         if ((options.TlsCertificatePath is null) != (options.TlsKeyPath is null) || (options.OAuth && options.TlsCertificatePath is null))
@@ -111,32 +120,12 @@ public sealed partial class AzuriteServer : IAsyncDisposable
 
         if (options.TlsCertificatePath is { } certificatePath)
         {
-            arguments.AddRange(["--cert", Path.GetFullPath(certificatePath), "--key", Path.GetFullPath(options.TlsKeyPath!)]);
+            common.AddRange(["--cert", Path.GetFullPath(certificatePath), "--key", Path.GetFullPath(options.TlsKeyPath!)]);
         }
 
         if (options.OAuth)
         {
-            arguments.AddRange(["--oauth", "basic"]);
-        }
-
-        // In a session of its own (setsid execs node in place, so the PID is still node's): a terminal's Ctrl+C goes to
-        // the foreground process group, and must reach the host, which stops first and then stops Azurite.
-        var setsid = OperatingSystem.IsWindows() ? null : SetsidPaths.FirstOrDefault(File.Exists);
-        var startInfo = new ProcessStartInfo(setsid ?? "node")
-        {
-            WorkingDirectory = root,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        if (setsid is not null)
-        {
-            startInfo.ArgumentList.Add("node");
-        }
-
-        foreach (var argument in arguments)
-        {
-            startInfo.ArgumentList.Add(argument);
+            common.AddRange(["--oauth", "basic"]);
         }
 
         progress("Starting Azurite (storage emulator)...");
@@ -144,75 +133,116 @@ public sealed partial class AzuriteServer : IAsyncDisposable
         var blobWrites = new BlobWriteWatchers();
         var ports = new Dictionary<string, int>(StringComparer.Ordinal);
         var allListening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Process process;
+        var processes = new List<Process>(Services.Length);
         try
         {
-            process = Process.Start(startInfo) ?? throw new InvalidOperationException("node did not start.");
-        }
-        catch (System.ComponentModel.Win32Exception ex)
-        {
-            throw new InvalidOperationException("Azurite needs Node.js: 'node' was not found on PATH. Install Node 20 or later.", ex);
-        }
-
-        void OnLine(string? line)
-        {
-            if (line is null)
+            foreach (var service in Services)
             {
-                return;
-            }
-
-            if (AccessLogLine().IsMatch(line))
-            {
-                // One line per request: read for blob writes, not kept (a long run would fill memory with them).
-                if (TryParseBlobWrite(line, out var container, out var blob))
+                var port = service.Name switch
                 {
-                    blobWrites.Report(container, blob);
-                }
-
-                return;
+                    "Blob" => options.BlobPort,
+                    "Queue" => options.QueuePort,
+                    _ => options.TablePort,
+                };
+                // The table service alone prints the port it was given, not the one it got: a free one is picked here.
+                port = port == 0 ? FreeLoopbackPort() : port;
+                // The blob service keeps its access log (read for blob writes); the others run silent.
+                string[] own = service.Name == "Blob" ? [] : ["--silent"];
+                processes.Add(StartService(root, service, [.. common, .. own, $"--{service.Name.ToLowerInvariant()}Host", "127.0.0.1", $"--{service.Name.ToLowerInvariant()}Port", port.ToString(CultureInfo.InvariantCulture)], service.Name == "Blob"));
             }
 
-            lock (output)
-            {
-                output.AppendLine(line);
-                var match = ListeningLine().Match(line);
-                if (match.Success)
-                {
-                    ports[match.Groups[1].Value] = int.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture);
-                    if (ports.Count == 3)
-                    {
-                        allListening.TrySetResult();
-                    }
-                }
-            }
-        }
-
-        process.OutputDataReceived += (_, e) => OnLine(e.Data);
-        process.ErrorDataReceived += (_, e) => OnLine(e.Data);
-        process.EnableRaisingEvents = true;
-        process.Exited += (_, _) => allListening.TrySetException(new InvalidOperationException(
-            $"Azurite exited with code {SafeExitCode(process)} before it listened:{Environment.NewLine}{Snapshot(output)}"));
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-
-        try
-        {
             await allListening.Task.WaitAsync(options.StartTimeout, cancellationToken);
         }
         catch (TimeoutException)
         {
-            Kill(process);
+            KillAll(processes);
             throw new TimeoutException($"Azurite did not listen within {options.StartTimeout.TotalSeconds:0} s:{Environment.NewLine}{Snapshot(output)}");
         }
         catch
         {
-            Kill(process);
+            KillAll(processes);
             throw;
+        }
+
+        Process StartService(string root, (string Name, string EntryPoint) service, IEnumerable<string> arguments, bool accessLog)
+        {
+            // In a session of its own (setsid execs node in place, so the PID is still node's): a terminal's Ctrl+C goes
+            // to the foreground process group, and must reach the host, which stops first and then stops Azurite.
+            var setsid = OperatingSystem.IsWindows() ? null : SetsidPaths.FirstOrDefault(File.Exists);
+            var startInfo = new ProcessStartInfo(setsid ?? "node")
+            {
+                WorkingDirectory = root,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            };
+            if (setsid is not null)
+            {
+                startInfo.ArgumentList.Add("node");
+            }
+
+            startInfo.ArgumentList.Add(Path.Combine(root, service.EntryPoint));
+            foreach (var argument in arguments)
+            {
+                startInfo.ArgumentList.Add(argument);
+            }
+
+            Process process;
+            try
+            {
+                process = Process.Start(startInfo) ?? throw new InvalidOperationException("node did not start.");
+            }
+            catch (System.ComponentModel.Win32Exception ex)
+            {
+                throw new InvalidOperationException("Azurite needs Node.js: 'node' was not found on PATH. Install Node 20 or later.", ex);
+            }
+
+            void OnLine(string? line)
+            {
+                if (line is null)
+                {
+                    return;
+                }
+
+                if (accessLog && AccessLogLine().IsMatch(line))
+                {
+                    // One line per request: read for blob writes, not kept (a long run would fill memory with them).
+                    if (TryParseBlobWrite(line, out var container, out var blob))
+                    {
+                        blobWrites.Report(container, blob);
+                    }
+
+                    return;
+                }
+
+                lock (output)
+                {
+                    output.AppendLine(line);
+                    var match = ListeningLine().Match(line);
+                    if (match.Success)
+                    {
+                        ports[match.Groups[1].Value] = int.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture);
+                        if (ports.Count == Services.Length)
+                        {
+                            allListening.TrySetResult();
+                        }
+                    }
+                }
+            }
+
+            process.OutputDataReceived += (_, e) => OnLine(e.Data);
+            process.ErrorDataReceived += (_, e) => OnLine(e.Data);
+            process.EnableRaisingEvents = true;
+            process.Exited += (_, _) => allListening.TrySetException(new InvalidOperationException(
+                $"Azurite's {service.Name} service exited with code {SafeExitCode(process)} before it listened:{Environment.NewLine}{Snapshot(output)}"));
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            return process;
         }
 
         var scheme = options.TlsCertificatePath is null ? "http" : "https";
         Uri Endpoint(string service) => new($"{scheme}://127.0.0.1:{ports[service]}/{AccountName}");
-        var server = new AzuriteServer(process, output, blobWrites, Endpoint("Blob"), Endpoint("Queue"), Endpoint("Table"), TrustOnly(options.TlsCertificatePath));
+        var server = new AzuriteServer([.. processes], output, blobWrites, Endpoint("Blob"), Endpoint("Queue"), Endpoint("Table"), TrustOnly(options.TlsCertificatePath));
         try
         {
             await server.WaitUntilAnsweringAsync(options.StartTimeout, cancellationToken);
@@ -318,6 +348,13 @@ public sealed partial class AzuriteServer : IAsyncDisposable
         }
     }
 
+    private static int FreeLoopbackPort()
+    {
+        using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        probe.Start();
+        return ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+    }
+
     private static HttpClientTransport? TrustOnly(string? certificatePath)
     {
         if (certificatePath is null)
@@ -362,7 +399,7 @@ public sealed partial class AzuriteServer : IAsyncDisposable
         return null;
     }
 
-    /// <summary>Stops Azurite: SIGTERM first so it closes its files, then kill if it lingers.</summary>
+    /// <summary>Stops Azurite: SIGINT first so each service closes its files (the table service handles no SIGTERM), then kill if it lingers.</summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _stopped, 1) == 1)
@@ -371,25 +408,34 @@ public sealed partial class AzuriteServer : IAsyncDisposable
         }
 
         AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
-        if (!_process.HasExited)
+        await Task.WhenAll(_processes.Select(StopAsync));
+        foreach (var process in _processes)
         {
-            if (!OperatingSystem.IsWindows() && NativeMethods.Kill(_process.Id, 15) == 0)
-            {
-                using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-                try
-                {
-                    await _process.WaitForExitAsync(grace.Token);
-                }
-                catch (OperationCanceledException)
-                {
-                    // It ignored SIGTERM; kill below.
-                }
-            }
+            process.Dispose();
+        }
+    }
 
-            Kill(_process);
+    private static async Task StopAsync(Process process)
+    {
+        if (process.HasExited)
+        {
+            return;
         }
 
-        _process.Dispose();
+        if (!OperatingSystem.IsWindows() && NativeMethods.Kill(process.Id, 2) == 0)
+        {
+            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            try
+            {
+                await process.WaitForExitAsync(grace.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                // It ignored SIGINT; kill below.
+            }
+        }
+
+        Kill(process);
     }
 
     /// <summary>What Azurite printed so far, for error reports.</summary>
@@ -491,7 +537,15 @@ public sealed partial class AzuriteServer : IAsyncDisposable
         }
     }
 
-    private void OnProcessExit(object? sender, EventArgs e) => Kill(_process);
+    private void OnProcessExit(object? sender, EventArgs e) => KillAll(_processes);
+
+    private static void KillAll(IEnumerable<Process> processes)
+    {
+        foreach (var process in processes)
+        {
+            Kill(process);
+        }
+    }
 
     private static void Kill(Process process)
     {
@@ -532,7 +586,7 @@ public sealed partial class AzuriteServer : IAsyncDisposable
     [GeneratedRegex("""^\S+ - \S+ \[[^\]]*\] "(?<method>[A-Z]+) (?<url>\S+) HTTP/[0-9.]+" (?<status>\d{3}) """)]
     private static partial Regex AccessLogLine();
 
-    [GeneratedRegex(@"Azurite (Blob|Queue|Table) service is successfully listening at https?://[^:]+:(\d+)")]
+    [GeneratedRegex(@"Azurite (Blob|Queue|Table) service (?:successfully listens on https?://|successfully started on )[^:]+:(\d+)")]
     private static partial Regex ListeningLine();
 
     private static class NativeMethods

@@ -64,7 +64,8 @@ public sealed partial class UpCommandTests
         {
             await Eventually.UntilAsync(() => output.ToString().Contains("Running.", StringComparison.Ordinal) || terminal.HasExited, "up to run in the terminal", TimeSpan.FromSeconds(120));
             Assert.False(terminal.HasExited, output.ToString());
-            var azurite = int.Parse(AzuritePid().Match(output.ToString()).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+            var azurite = AzuritePids().Match(output.ToString()).Groups[1].Value.Split(' ').Select(pid => int.Parse(pid, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+            Assert.Equal(3, azurite.Count);
             var up = System.Diagnostics.Process.GetProcesses().Select(p => p.Id).Single(id => ParentOf(id) == terminal.Id);
 
             if (stop == "ctrl-c")
@@ -89,7 +90,7 @@ public sealed partial class UpCommandTests
             Assert.True(terminal.ExitCode == 0, output.ToString());
             Assert.DoesNotContain("Connection refused", output.ToString(), StringComparison.Ordinal);
             Assert.DoesNotContain("stopped listening", output.ToString(), StringComparison.Ordinal);
-            await Eventually.UntilAsync(() => !Directory.Exists($"/proc/{azurite}"), "Azurite to be stopped with the host", TimeSpan.FromSeconds(10));
+            await Eventually.UntilAsync(() => azurite.All(pid => !Directory.Exists($"/proc/{pid}")), "Azurite's three services to be stopped with the host", TimeSpan.FromSeconds(10));
         }
         finally
         {
@@ -116,8 +117,8 @@ public sealed partial class UpCommandTests
         }
     }
 
-    [GeneratedRegex(@"Azurite pid (\d+)")]
-    private static partial Regex AzuritePid();
+    [GeneratedRegex(@"Azurite pids (\d+ \d+ \d+)")]
+    private static partial Regex AzuritePids();
 
     [GeneratedRegex(@"http://127\.0\.0\.1:\d+/api/")]
     private static partial Regex ApiAddress();
