@@ -94,7 +94,7 @@ public sealed class BlobTriggerListener : TriggerListener
                 Logger.LogWarning(ex, "Scanning {Path} for {Function} failed; retrying", _pattern, Function.Name);
             }
 
-            if (!await DelayAsync(PollDelay(_options.BlobPollInterval, _lastListing, _noticed), stoppingToken))
+            if (!await DelayAsync(PollDelay(_options.BlobPollInterval, _lastListing, _noticed), stoppingToken) || !await AwaitLullAsync(stoppingToken))
             {
                 break;
             }
@@ -114,6 +114,37 @@ public sealed class BlobTriggerListener : TriggerListener
     /// <summary>Whether a blob write notice has come: the sweep is then the backstop, and paced as one.</summary>
     private volatile bool _noticed;
 
+    /// <summary>When the last notice came (<see cref="TimeProvider.GetTimestamp"/>).</summary>
+    private long _lastNotice;
+
+    /// <summary>How long without a notice counts as a lull, and how long the backstop waits for one at most.</summary>
+    internal static readonly (TimeSpan Lull, TimeSpan MostDeferred) BackstopDeferral = (TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1));
+
+    /// <summary>
+    /// While notices stream in, the backstop's next page waits for a lull (at most <see cref="BackstopDeferral"/>'s
+    /// limit, so a steady stream cannot starve it): writes being served are those the notices demonstrably report,
+    /// and a listing of a large container holds the emulator's thread while it runs. False once stopping.
+    /// </summary>
+    private async Task<bool> AwaitLullAsync(CancellationToken stoppingToken)
+    {
+        var deferring = _clock.GetTimestamp();
+        while (LullWait(_noticed ? _clock.GetElapsedTime(Interlocked.Read(ref _lastNotice)) : null, _clock.GetElapsedTime(deferring)) is { } wait)
+        {
+            if (!await DelayAsync(wait, stoppingToken))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>How much longer the backstop waits, given the time since the last notice (null: none came) and how long it has waited; null: no longer.</summary>
+    internal static TimeSpan? LullWait(TimeSpan? sinceLastNotice, TimeSpan deferredFor) =>
+        sinceLastNotice is { } since && since < BackstopDeferral.Lull && deferredFor < BackstopDeferral.MostDeferred
+            ? BackstopDeferral.Lull - since
+            : null;
+
     /// <summary>
     /// Runs each reported blob that matches the path: one lookup of its current version, then the same claim and run
     /// as a swept blob. A blob gone or unreadable by now is left to the sweep.
@@ -125,6 +156,7 @@ public sealed class BlobTriggerListener : TriggerListener
             await foreach (var name in names.ReadAllAsync(stoppingToken))
             {
                 _noticed = true;
+                Interlocked.Exchange(ref _lastNotice, _clock.GetTimestamp());
                 if (_pattern.Match(name) is not { } bindings)
                 {
                     continue;

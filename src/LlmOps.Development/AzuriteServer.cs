@@ -11,10 +11,11 @@ using LlmOps.Storage;
 namespace LlmOps.Development;
 
 /// <summary>
-/// One Azurite process, the single way the CLI, the demo and the tests get local storage: installs Azurite from
-/// the lockfile when it is missing, starts node directly (so the PID held is node's) on free loopback ports,
-/// waits until the services answer, and stops only the process it started. Its access log is read, not kept:
-/// each blob write it reports goes to the callbacks of <see cref="WatchBlobWrites"/>.
+/// One Azurite, the single way the CLI, the demo and the tests get local storage: installs Azurite from the
+/// lockfile when it is missing, starts its blob, queue and table services as node processes (node directly, so
+/// the PIDs held are node's) on free loopback ports, waits until the services answer, and stops only the processes
+/// it started. The blob service's access log is read, not kept: each blob write it reports goes to the callbacks of
+/// <see cref="WatchBlobWrites"/>.
 /// </summary>
 public sealed partial class AzuriteServer : IAsyncDisposable
 {
@@ -23,6 +24,7 @@ public sealed partial class AzuriteServer : IAsyncDisposable
     // The emulator's well-known development key (public, documented by Microsoft).
     public const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
+    /// <summary>Present once Azurite is installed.</summary>
     private const string EntryPoint = "node_modules/azurite/dist/src/azurite.js";
 
     /// <summary>
@@ -75,16 +77,11 @@ public sealed partial class AzuriteServer : IAsyncDisposable
     public bool HasExited => _processes.Any(p => p.HasExited);
 
     /// <summary>CPU time the emulator's three processes have used so far (user and system), for benchmarks that share the machine's cores with it.</summary>
-    public TimeSpan ProcessorTime => BlobProcessorTime + _processes.Skip(1).Aggregate(TimeSpan.Zero, (sum, p) => sum + ProcessorTimeOf(p));
-
-    /// <summary>CPU time of the blob service alone: the thread every blob request waits for.</summary>
-    public TimeSpan BlobProcessorTime => ProcessorTimeOf(_processes[0]);
-
-    private static TimeSpan ProcessorTimeOf(Process process)
+    public TimeSpan ProcessorTime => _processes.Aggregate(TimeSpan.Zero, (sum, process) =>
     {
         process.Refresh();
-        return process.TotalProcessorTime;
-    }
+        return sum + process.TotalProcessorTime;
+    });
 
     private static readonly string[] SetsidPaths = ["/usr/bin/setsid", "/bin/setsid"];
 
@@ -148,7 +145,7 @@ public sealed partial class AzuriteServer : IAsyncDisposable
                 port = port == 0 ? FreeLoopbackPort() : port;
                 // The blob service keeps its access log (read for blob writes); the others run silent.
                 string[] own = service.Name == "Blob" ? [] : ["--silent"];
-                processes.Add(StartService(root, service, [.. common, .. own, $"--{service.Name.ToLowerInvariant()}Host", "127.0.0.1", $"--{service.Name.ToLowerInvariant()}Port", port.ToString(CultureInfo.InvariantCulture)], service.Name == "Blob"));
+                processes.Add(StartService(service, [.. common, .. own, $"--{service.Name.ToLowerInvariant()}Host", "127.0.0.1", $"--{service.Name.ToLowerInvariant()}Port", port.ToString(CultureInfo.InvariantCulture)], service.Name == "Blob"));
             }
 
             await allListening.Task.WaitAsync(options.StartTimeout, cancellationToken);
@@ -164,7 +161,7 @@ public sealed partial class AzuriteServer : IAsyncDisposable
             throw;
         }
 
-        Process StartService(string root, (string Name, string EntryPoint) service, IEnumerable<string> arguments, bool accessLog)
+        Process StartService((string Name, string EntryPoint) service, IEnumerable<string> arguments, bool accessLog)
         {
             // In a session of its own (setsid execs node in place, so the PID is still node's): a terminal's Ctrl+C goes
             // to the foreground process group, and must reach the host, which stops first and then stops Azurite.

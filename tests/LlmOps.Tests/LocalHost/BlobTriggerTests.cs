@@ -223,4 +223,16 @@ public sealed class BlobTriggerTests
         Assert.Equal(
             TimeSpan.FromMilliseconds(expectedMs),
             BlobTriggerListener.PollDelay(TimeSpan.FromMilliseconds(intervalMs), TimeSpan.FromMilliseconds(listingMs), backstop));
+
+    [Theory]
+    [InlineData(null, 0, null)] // no notice ever: the sweep is not deferred
+    [InlineData(200, 0, 800)] // notices stream in: wait for a second without one
+    [InlineData(1000, 0, null)] // a lull: go on
+    [InlineData(5000, 10_000, null)]
+    [InlineData(100, 60_000, null)] // a steady stream defers the backstop a minute at most
+    [InlineData(100, 59_000, 900)]
+    public void LullWait_DefersTheBackstopWhileNoticesStreamIn_AMinuteAtMost(int? sinceLastNoticeMs, int deferredMs, int? expectedMs) =>
+        Assert.Equal(
+            expectedMs is { } expected ? TimeSpan.FromMilliseconds(expected) : null,
+            BlobTriggerListener.LullWait(sinceLastNoticeMs is { } since ? TimeSpan.FromMilliseconds(since) : null, TimeSpan.FromMilliseconds(deferredMs)));
 }
