@@ -176,8 +176,10 @@ public sealed class BlobTriggerListener : TriggerListener
                 {
                     // Deleted since it was written: nothing to run.
                 }
-                catch (Exception ex) when (ex is RequestFailedException or HttpRequestException)
+                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
                 {
+                    // Whatever the fault (an outage shows as several exception types), the lookups go on with the next
+                    // name, and the sweep finds this one.
                     Logger.LogDebug(ex, "Could not look up reported blob {Blob} for {Function}; the sweep finds it", name, Function.Name);
                 }
             }
