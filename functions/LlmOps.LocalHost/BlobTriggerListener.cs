@@ -94,7 +94,7 @@ public sealed class BlobTriggerListener : TriggerListener
                 Logger.LogWarning(ex, "Scanning {Path} for {Function} failed; retrying", _pattern, Function.Name);
             }
 
-            if (!await DelayAsync(PollDelay(_options.BlobPollInterval, _lastListing, _noticed), stoppingToken) || !await AwaitLullAsync(stoppingToken))
+            if (!await DelayAsync(PollDelay(_options.BlobPollInterval, _lastListing, LastNotice is not null), stoppingToken) || !await AwaitLullAsync(stoppingToken))
             {
                 break;
             }
@@ -111,11 +111,11 @@ public sealed class BlobTriggerListener : TriggerListener
     /// </summary>
     internal const int NoticeLookups = 16;
 
-    /// <summary>Whether a blob write notice has come: the sweep is then the backstop, and paced as one.</summary>
-    private volatile bool _noticed;
-
-    /// <summary>When the last notice came (<see cref="TimeProvider.GetTimestamp"/>).</summary>
+    /// <summary>When the last notice came (<see cref="TimeProvider.GetTimestamp"/>); 0 until one has.</summary>
     private long _lastNotice;
+
+    /// <summary>When the last notice came, null until one has: from then on the sweep is the backstop, and paced as one.</summary>
+    private long? LastNotice => Interlocked.Read(ref _lastNotice) is var at and not 0 ? at : null;
 
     /// <summary>How long without a notice counts as a lull, and how long the backstop waits for one at most.</summary>
     internal static readonly (TimeSpan Lull, TimeSpan MostDeferred) BackstopDeferral = (TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1));
@@ -128,7 +128,7 @@ public sealed class BlobTriggerListener : TriggerListener
     private async Task<bool> AwaitLullAsync(CancellationToken stoppingToken)
     {
         var deferring = _clock.GetTimestamp();
-        while (LullWait(_noticed ? _clock.GetElapsedTime(Interlocked.Read(ref _lastNotice)) : null, _clock.GetElapsedTime(deferring)) is { } wait)
+        while (LullWait(LastNotice is { } noticed ? _clock.GetElapsedTime(noticed) : null, _clock.GetElapsedTime(deferring)) is { } wait)
         {
             if (!await DelayAsync(wait, stoppingToken))
             {
@@ -155,7 +155,6 @@ public sealed class BlobTriggerListener : TriggerListener
         {
             await foreach (var name in names.ReadAllAsync(stoppingToken))
             {
-                _noticed = true;
                 Interlocked.Exchange(ref _lastNotice, _clock.GetTimestamp());
                 if (_pattern.Match(name) is not { } bindings)
                 {
@@ -352,8 +351,8 @@ public sealed class BlobTriggerListener : TriggerListener
         }
     }
 
-    /// <summary>Listings give ETags bare, properties and events quoted: the quoted form is used everywhere.</summary>
-    private static ETag Quoted(ETag etag) => new($"\"{etag.ToString().Trim('"')}\"");
+    /// <summary>Listings give ETags bare, properties and events quoted: the quoted form is used everywhere (receipts included).</summary>
+    internal static ETag Quoted(ETag etag) => new($"\"{etag.ToString().Trim('"')}\"");
 
     private static string KeyOf(BlobTriggerInput input) => $"{input.Name}\n{input.ETag}";
 

@@ -131,6 +131,9 @@ public sealed partial class AzuriteServer : IAsyncDisposable
         var ports = new Dictionary<string, int>(StringComparer.Ordinal);
         var allListening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var processes = new List<Process>(Services.Length);
+        // Each in a session of its own (setsid execs node in place, so the PID is still node's): a terminal's Ctrl+C goes
+        // to the foreground process group, and must reach the host, which stops first and then stops Azurite.
+        var setsid = OperatingSystem.IsWindows() ? null : SetsidPaths.FirstOrDefault(File.Exists);
         try
         {
             foreach (var service in Services)
@@ -144,8 +147,9 @@ public sealed partial class AzuriteServer : IAsyncDisposable
                 // The table service alone prints the port it was given, not the one it got: a free one is picked here.
                 port = port == 0 ? FreeLoopbackPort() : port;
                 // The blob service keeps its access log (read for blob writes); the others run silent.
-                string[] own = service.Name == "Blob" ? [] : ["--silent"];
-                processes.Add(StartService(service, [.. common, .. own, $"--{service.Name.ToLowerInvariant()}Host", "127.0.0.1", $"--{service.Name.ToLowerInvariant()}Port", port.ToString(CultureInfo.InvariantCulture)], service.Name == "Blob"));
+                var accessLog = service.Name == "Blob";
+                string[] own = accessLog ? [] : ["--silent"];
+                processes.Add(StartService(service, [.. common, .. own, $"--{service.Name.ToLowerInvariant()}Host", "127.0.0.1", $"--{service.Name.ToLowerInvariant()}Port", port.ToString(CultureInfo.InvariantCulture)], accessLog));
             }
 
             await allListening.Task.WaitAsync(options.StartTimeout, cancellationToken);
@@ -163,9 +167,6 @@ public sealed partial class AzuriteServer : IAsyncDisposable
 
         Process StartService((string Name, string EntryPoint) service, IEnumerable<string> arguments, bool accessLog)
         {
-            // In a session of its own (setsid execs node in place, so the PID is still node's): a terminal's Ctrl+C goes
-            // to the foreground process group, and must reach the host, which stops first and then stops Azurite.
-            var setsid = OperatingSystem.IsWindows() ? null : SetsidPaths.FirstOrDefault(File.Exists);
             var startInfo = new ProcessStartInfo(setsid ?? "node")
             {
                 WorkingDirectory = root,

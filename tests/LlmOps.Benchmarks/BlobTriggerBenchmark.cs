@@ -38,7 +38,7 @@ internal static class BlobTriggerBenchmark
             var hosts = storage.Container(StorageNames.HostContainer);
             var receipts = storage.Table(StorageNames.BlobReceiptsTable);
             var rows = etags.Select(blob => BlobReceiptStore.RowOf(
-                new BlobReceipt(function, backlog.Name, blob.Key, $"\"{blob.Value.ETag.ToString().Trim('"')}\"", BlobReceiptStatus.Completed, 1, null, DateTimeOffset.UtcNow), null));
+                new BlobReceipt(function, backlog.Name, blob.Key, BlobTriggerListener.Quoted(blob.Value.ETag).ToString(), BlobReceiptStatus.Completed, 1, null, DateTimeOffset.UtcNow), null));
             await Parallel.ForEachAsync(rows.Chunk(100), new ParallelOptions { MaxDegreeOfParallelism = uploadConcurrency }, async (batch, ct) =>
                 await receipts.SubmitTransactionAsync(batch.Select(row => new Azure.Data.Tables.TableTransactionAction(Azure.Data.Tables.TableTransactionActionType.Add, row)), ct));
             // Past the newest finished blob; blob times are whole seconds, so new uploads start a second after it.
