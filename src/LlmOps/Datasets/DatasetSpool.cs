@@ -7,8 +7,10 @@ using LlmOps.Ingestion.Processing;
 namespace LlmOps.Datasets;
 
 /// <summary>
-/// Records of a version-to-be, spooled to local gzip parts while the drop streams through, with a running hash of
-/// their canonical JSON; nothing reaches storage until the quality gate has passed.
+/// Records of a version-to-be, spooled to gzip parts while the drop streams through, with a running hash of their
+/// canonical JSON. Parts go to local files, or with a <see cref="PartStaging"/> are uploaded as they are written, so
+/// the upload overlaps with the ETL; either way nothing is a version until it is published after the quality gate,
+/// and staged parts are deleted when the spool is disposed.
 /// </summary>
 public sealed class DatasetSpool : IAsyncDisposable
 {
@@ -21,13 +23,20 @@ public sealed class DatasetSpool : IAsyncDisposable
     private readonly IncrementalHash _content = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private readonly List<SpooledPart> _parts = [];
     private HashingWriteStream? _file;
+    private StagedBlockStream? _staged;
     private GZipStream? _gzip;
-    private string? _partPath;
+    private string? _partName;
     private long _partRecords;
     private readonly ArrayBufferWriter<byte> _pending = new(FlushBytes * 2);
     private readonly Utf8JsonWriter _json;
+    private readonly PartStaging? _staging;
 
-    public DatasetSpool() => _json = new Utf8JsonWriter(_pending);
+    /// <param name="staging">Where to upload the parts as they are written; none keeps them in local files.</param>
+    public DatasetSpool(PartStaging? staging = null)
+    {
+        _json = new Utf8JsonWriter(_pending);
+        _staging = staging;
+    }
 
     /// <summary>The closed parts (all of them after <see cref="CompleteAsync"/>).</summary>
     public IReadOnlyList<SpooledPart> Parts => _parts;
@@ -37,9 +46,12 @@ public sealed class DatasetSpool : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(record);
         if (_gzip is null || _partRecords == RecordsPerPart)
         {
-            await ClosePartAsync();
-            _partPath = Path.Combine(_folder, $"part-{_parts.Count:00000}.jsonl.gz");
-            _file = new HashingWriteStream(new FileStream(_partPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous));
+            await ClosePartAsync(cancellationToken);
+            _partName = $"part-{_parts.Count:00000}.jsonl.gz";
+            Stream target = _staging is null
+                ? new FileStream(Path.Combine(_folder, _partName), FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous)
+                : _staged = new StagedBlockStream(_staging.Part(_partName), _staging.Run);
+            _file = new HashingWriteStream(target);
             _gzip = new GZipStream(_file, CompressionLevel.Fastest, leaveOpen: true);
             _partRecords = 0;
         }
@@ -59,15 +71,15 @@ public sealed class DatasetSpool : IAsyncDisposable
     }
 
     /// <summary>Closes the last part and returns the SHA-256 of all records' canonical JSON.</summary>
-    public async Task<string> CompleteAsync()
+    public async Task<string> CompleteAsync(CancellationToken cancellationToken = default)
     {
-        await ClosePartAsync();
+        await ClosePartAsync(cancellationToken);
         return Convert.ToHexStringLower(_content.GetHashAndReset());
     }
 
     public async ValueTask DisposeAsync()
     {
-        await ClosePartAsync();
+        await AbandonPartAsync();
         await _json.DisposeAsync();
         _content.Dispose();
         try
@@ -77,6 +89,22 @@ public sealed class DatasetSpool : IAsyncDisposable
         catch (IOException)
         {
             // A temp folder left behind is harmless.
+        }
+
+        foreach (var part in _parts)
+        {
+            if (part.Staged is { } staged)
+            {
+                try
+                {
+                    // Only this run's commit: a newer run of the same input may have written over the name.
+                    await _staging!.Part(part.Name).DeleteIfExistsAsync(conditions: new Azure.Storage.Blobs.Models.BlobRequestConditions { IfMatch = staged.ETag });
+                }
+                catch (Azure.RequestFailedException)
+                {
+                    // Left for the next run of the same input, which writes over it and deletes it.
+                }
+            }
         }
     }
 
@@ -89,20 +117,48 @@ public sealed class DatasetSpool : IAsyncDisposable
         }
     }
 
-    private async Task ClosePartAsync()
+    private async Task ClosePartAsync(CancellationToken cancellationToken)
     {
-        if (_gzip is not null)
+        if (_gzip is null || _file is null)
         {
-            await FlushPendingAsync(CancellationToken.None);
-            await _gzip.DisposeAsync();
-            _gzip = null;
+            return;
         }
 
-        if (_file is not null)
+        await FlushPendingAsync(cancellationToken);
+        await _gzip.DisposeAsync();
+        _gzip = null;
+        StagedPart? staged = null;
+        if (_staged is not null)
         {
-            _parts.Add(new SpooledPart(_partPath!, _partRecords, _file.Sha256(), _file.Written));
-            await _file.DisposeAsync();
-            _file = null;
+            staged = new StagedPart(_staging!.Part(_partName!).Uri, await _staged.CommitAsync("application/gzip", cancellationToken));
+        }
+
+        _parts.Add(new SpooledPart(_partName!, _partRecords, _file.Sha256(), _file.Written, _staged is null ? Path.Combine(_folder, _partName!) : null, staged));
+        await AbandonPartAsync();
+    }
+
+    /// <summary>Closes the open part's streams without adding it (after <see cref="ClosePartAsync"/>, or when the spool is given up).</summary>
+    private async Task AbandonPartAsync()
+    {
+        var (gzip, file) = (_gzip, _file);
+        (_gzip, _file, _staged) = (null, null, null);
+        try
+        {
+            if (gzip is not null)
+            {
+                await gzip.DisposeAsync();
+            }
+        }
+        catch (Exception ex) when (ex is Azure.RequestFailedException or IOException or OperationCanceledException)
+        {
+            // The compressor's last bytes had nowhere to go; the part is given up anyway.
+        }
+        finally
+        {
+            if (file is not null)
+            {
+                await file.DisposeAsync();
+            }
         }
     }
 }

@@ -38,13 +38,18 @@ public sealed class DatasetVersionWriter(StorageAccount storage)
         var parts = new List<DatasetPart>();
         foreach (var part in spool.Parts)
         {
-            var name = Path.GetFileName(part.Path);
-            await using (var file = File.OpenRead(part.Path))
+            var blob = _container.GetBlobClient(folder + part.Name);
+            if (part.Staged is { } staged)
             {
-                await WriteOnceAsync(_container.GetBlobClient(folder + name), file, "application/gzip", cancellationToken);
+                await CopyOnceAsync(blob, staged, cancellationToken);
+            }
+            else
+            {
+                await using var file = File.OpenRead(part.LocalPath!);
+                await WriteOnceAsync(blob, file, "application/gzip", cancellationToken);
             }
 
-            parts.Add(new DatasetPart(name, part.Sha256, part.Bytes, part.Records));
+            parts.Add(new DatasetPart(part.Name, part.Sha256, part.Bytes, part.Records));
         }
 
         var manifest = draft with { Parts = parts };
@@ -66,6 +71,39 @@ public sealed class DatasetVersionWriter(StorageAccount storage)
         {
             await blob.CreateSnapshotAsync(cancellationToken: cancellationToken);
         }
+    }
+
+    /// <summary>
+    /// Copies a staged part to its place in the version, server-side (within the account, so no data passes through
+    /// this process), once: If-None-Match guards the destination, the commit's ETag the source.
+    /// </summary>
+    private static async Task CopyOnceAsync(BlobClient blob, StagedPart staged, CancellationToken cancellationToken)
+    {
+        CopyFromUriOperation copy;
+        try
+        {
+            copy = await blob.StartCopyFromUriAsync(staged.Blob, new BlobCopyFromUriOptions
+            {
+                SourceConditions = new BlobRequestConditions { IfMatch = staged.ETag },
+                DestinationConditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
+            }, cancellationToken);
+        }
+        catch (RequestFailedException ex) when (ex.Status is 409 || ex.ErrorCode == BlobErrorCode.TargetConditionNotMet || ex.ErrorCode == BlobErrorCode.ConditionNotMet)
+        {
+            // Already there: written by an earlier, interrupted run of the same content.
+            return;
+        }
+
+        await copy.WaitForCompletionAsync(cancellationToken);
+        var properties = await blob.GetPropertiesAsync(cancellationToken: cancellationToken);
+        if (properties.Value.CopyStatus != CopyStatus.Success)
+        {
+            // A failed copy leaves an empty blob under the part's name: remove it, so a retry copies again.
+            await blob.DeleteIfExistsAsync(cancellationToken: cancellationToken);
+            throw new RequestFailedException(500, $"Copying the staged part to {blob.Name} ended {properties.Value.CopyStatus}: {properties.Value.CopyStatusDescription}");
+        }
+
+        await blob.CreateSnapshotAsync(cancellationToken: cancellationToken);
     }
 
     private static class Json

@@ -1,4 +1,7 @@
 namespace LlmOps.Datasets;
 
-/// <summary>A closed local part of a <see cref="DatasetSpool"/>: its file, record count, and the SHA-256 and size of its bytes, taken as they were written.</summary>
-public sealed record SpooledPart(string Path, long Records, string Sha256, long Bytes);
+/// <summary>
+/// A closed part of a <see cref="DatasetSpool"/>: its name, record count, and the SHA-256 and size of its bytes, taken
+/// as they were written; the bytes are in a local file, or in a staged blob (with the ETag its commit returned).
+/// </summary>
+public sealed record SpooledPart(string Name, long Records, string Sha256, long Bytes, string? LocalPath, StagedPart? Staged);

@@ -167,7 +167,7 @@ public sealed class DriftActionHandler(
             await spool.AddAsync(new DatasetRecord((string)row["id"]!, source, ++line, fields, text, hash, "", text.Length, 0, []), cancellationToken);
         }
 
-        var contentSha = await spool.CompleteAsync();
+        var contentSha = await spool.CompleteAsync(cancellationToken);
         List<FieldDefinition> schema =
         [
             new("prompt_version", FieldType.Text, false, null), new("input", FieldType.Text, false, null), new("output", FieldType.Text, false, null),

@@ -144,7 +144,7 @@ public sealed partial class EvaluationSets(StorageAccount storage, LineageStore 
             await spool.AddAsync(new DatasetRecord(example.Id, source, ++line, fields, input, hash, "", input.Length, 0, []), cancellationToken);
         }
 
-        var contentSha = await spool.CompleteAsync();
+        var contentSha = await spool.CompleteAsync(cancellationToken);
         List<FieldDefinition> schema =
         [
             new("expected", FieldType.Text, false, null), new("relevant", FieldType.Text, true, null), new("tags", FieldType.Text, true, null),

@@ -46,7 +46,8 @@ public sealed class DropIngestor(StorageAccount storage, LifecycleCatalog lifecy
         var previous = await PreviousRecordsAsync(sourceDefinition, cancellationToken);
         var processor = new RecordProcessor(lifecycle, sourceDefinition, previous);
         counts = processor.Counts;
-        await using var spool = new DatasetSpool();
+        // Parts upload while the drop streams through, under a folder of this blob version's own (a retry writes over it).
+        await using var spool = new DatasetSpool(PartStaging.For(storage, $"{container}/{name}\n{etagText}"));
         try
         {
             Stream content;
@@ -73,7 +74,7 @@ public sealed class DropIngestor(StorageAccount storage, LifecycleCatalog lifecy
             return await FinishUnreadableAsync(IngestionStatus.Unreadable, ex.Message);
         }
 
-        var contentSha = await spool.CompleteAsync();
+        var contentSha = await spool.CompleteAsync(cancellationToken);
         if (counts.QuarantineRate > lifecycle.Quality.MaxQuarantineRate || counts.Accepted == 0)
         {
             var reason = counts.Accepted == 0

@@ -257,7 +257,7 @@ public sealed class LabelQualityCheck(StorageAccount storage, LifecycleCatalog l
             await spool.AddAsync(new Ingestion.Processing.DatasetRecord(item.Key, source, ++line, fields, text, hash, "", text.Length, 0, []), cancellationToken);
         }
 
-        var contentSha = await spool.CompleteAsync();
+        var contentSha = await spool.CompleteAsync(cancellationToken);
         var schema = project.Fields.SelectMany(f => new[]
         {
             new FieldDefinition(f.Name, f.Kind == LabelFieldKind.Numeric ? FieldType.Number : FieldType.Text, false, null),

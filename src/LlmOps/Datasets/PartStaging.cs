@@ -1,0 +1,43 @@
+using System.Security.Cryptography;
+using System.Text;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Specialized;
+using LlmOps.Storage;
+
+namespace LlmOps.Datasets;
+
+/// <summary>
+/// Where a spool uploads its parts while the records are still coming: blobs under datasets/_staging/{key}/, one
+/// folder per input (a drop's blob version), so a retry after a crash writes over what the crashed run left. Staged
+/// parts are not a version: publishing copies them into the version's folder (a server-side copy), and the spool
+/// deletes them when it is disposed. Source names cannot start with '_', so no version folder can clash.
+/// </summary>
+public sealed class PartStaging
+{
+    public const string Prefix = "_staging/";
+
+    private readonly BlobContainerClient _container;
+
+    private PartStaging(BlobContainerClient container, string key)
+    {
+        _container = container;
+        Folder = $"{Prefix}{key}/";
+    }
+
+    /// <summary>This input's folder in the datasets container.</summary>
+    public string Folder { get; }
+
+    /// <summary>Marks the blocks of one run, so two runs staging on the same names never mix their blocks.</summary>
+    internal string Run { get; } = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
+
+    /// <summary>The staging folder for one input, e.g. a drop's container, name and ETag.</summary>
+    public static PartStaging For(StorageAccount storage, string input)
+    {
+        ArgumentNullException.ThrowIfNull(storage);
+        ArgumentNullException.ThrowIfNull(input);
+        var key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(input)))[..32];
+        return new PartStaging(storage.Container(StorageNames.DatasetsContainer), key);
+    }
+
+    internal BlockBlobClient Part(string name) => _container.GetBlockBlobClient(Folder + name);
+}
