@@ -88,10 +88,16 @@ public sealed class DatasetVersionWriter(StorageAccount storage)
                 DestinationConditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
             }, cancellationToken);
         }
-        catch (RequestFailedException ex) when (ex.Status is 409 || ex.ErrorCode == BlobErrorCode.TargetConditionNotMet || ex.ErrorCode == BlobErrorCode.ConditionNotMet)
+        catch (RequestFailedException ex) when (ex.Status is 409 or 412)
         {
-            // Already there: written by an earlier, interrupted run of the same content.
-            return;
+            // Already there (written by an earlier, interrupted run of the same content), or the staged part is not
+            // this run's any more. The emulator answers ConditionNotMet for either condition, so look.
+            if (await blob.ExistsAsync(cancellationToken))
+            {
+                return;
+            }
+
+            throw;
         }
 
         await copy.WaitForCompletionAsync(cancellationToken);

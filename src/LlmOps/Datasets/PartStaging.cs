@@ -30,12 +30,11 @@ public sealed class PartStaging
     /// <summary>Marks the blocks of one run, so two runs staging on the same names never mix their blocks.</summary>
     internal string Run { get; } = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
 
-    /// <summary>The staging folder for one input, e.g. a drop's container, name and ETag.</summary>
-    public static PartStaging For(StorageAccount storage, string input)
+    /// <summary>The staging folder of one version of a dropped blob.</summary>
+    public static PartStaging ForDrop(StorageAccount storage, string container, string name, string etag)
     {
         ArgumentNullException.ThrowIfNull(storage);
-        ArgumentNullException.ThrowIfNull(input);
-        var key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(input)))[..32];
+        var key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{container}/{name}\n{etag}")))[..32];
         return new PartStaging(storage.Container(StorageNames.DatasetsContainer), key);
     }
 

@@ -47,7 +47,7 @@ public sealed class DropIngestor(StorageAccount storage, LifecycleCatalog lifecy
         var processor = new RecordProcessor(lifecycle, sourceDefinition, previous);
         counts = processor.Counts;
         // Parts upload while the drop streams through, under a folder of this blob version's own (a retry writes over it).
-        await using var spool = new DatasetSpool(PartStaging.For(storage, $"{container}/{name}\n{etagText}"));
+        await using var spool = new DatasetSpool(PartStaging.ForDrop(storage, container, name, etagText));
         try
         {
             Stream content;

@@ -44,6 +44,7 @@ public sealed class DropIngestorTests
 
         var announcements = (await fixture.Storage.Queue(StorageNames.DatasetVersionsQueue).PeekMessagesAsync(32)).Value;
         Assert.Contains(announcements, m => m.Body.ToString().Contains(manifest.Id, StringComparison.Ordinal));
+        Assert.Empty(await StagedAsync(fixture, result));
     }
 
     [Fact]
@@ -99,6 +100,7 @@ public sealed class DropIngestorTests
         var row = (await fixture.Storage.Table(StorageNames.IngestionsTable).GetEntityAsync<IngestionRecord>(TableKey.Encode(fixture.Source), TableKey.Encode($"{blobName}|{etag}"))).Value;
         Assert.Equal("Published", row.Status);
         Assert.Equal(2, row.Attempts);
+        Assert.Empty(await StagedAsync(fixture, again));
     }
 
     [Fact]
@@ -175,6 +177,8 @@ public sealed class DropIngestorTests
         Assert.Equal(first.Version.Id, elsewhere.Version!.Id);
         Assert.Equal(blobsAfterFirst, await CountBlobsAsync(fixture, StorageNames.DatasetsContainer));
         Assert.Single(await new DatasetStore(fixture.Storage).ListAsync(fixture.Source).ToListAsync());
+        Assert.Empty(await StagedAsync(fixture, again));
+        Assert.Empty(await StagedAsync(fixture, elsewhere));
     }
 
     [Fact]
@@ -221,6 +225,7 @@ public sealed class DropIngestorTests
         Assert.Contains(rejected, r => r.Contains("\"line\":4", StringComparison.Ordinal) && r.Contains("\"rule\":\"unique\"", StringComparison.Ordinal) && r.Contains("\"field\":\"id\"", StringComparison.Ordinal));
         Assert.Contains(rejected, r => r.Contains("\"line\":2", StringComparison.Ordinal) && r.Contains("malformed JSON", StringComparison.Ordinal));
         Assert.Empty(await new DatasetStore(fixture.Storage).ListAsync(fixture.Source).ToListAsync());
+        Assert.Empty(await StagedAsync(fixture, result)); // its parts were staged while it streamed, and are gone
     }
 
     [Fact]
@@ -374,6 +379,10 @@ public sealed class DropIngestorTests
             Enumerable.Range(1, 3).Select(i => new ParquetTicket { Id = $"T-{i}", Channel = "chat", Body = $"parquet body {i}" }), stream);
         return stream.ToArray();
     }
+
+    /// <summary>What is left in the staging folder of the result's drop version (its parts are staged while it streams).</summary>
+    private static Task<List<string>> StagedAsync(IngestionFixture fixture, IngestionResult result) =>
+        LlmOps.Tests.Datasets.StagedPartsTests.StagedBlobsAsync(fixture.Storage, PartStaging.ForDrop(fixture.Storage, fixture.DropContainer, result.BlobName, result.BlobETag));
 
     private static async Task<int> CountBlobsAsync(IngestionFixture fixture, string container)
     {

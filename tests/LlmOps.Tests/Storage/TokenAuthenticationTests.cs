@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Azure;
 using Azure.Storage.Blobs;
+using LlmOps.Datasets;
 using LlmOps.Development;
 using LlmOps.Ingestion;
 using LlmOps.Storage;
@@ -42,6 +43,15 @@ public sealed class TokenAuthenticationTests
         var (partitionKey, rowKey) = IngestionLog.KeyOf("tickets", "drop.jsonl", "0x1");
         await log.RecordAsync(new IngestionRecord { PartitionKey = partitionKey, RowKey = rowKey, BlobName = "drop.jsonl", BlobETag = "0x1", Status = "Published" });
         Assert.Equal("Published", (await log.GetAsync("tickets", "drop.jsonl", "0x1"))!.Status);
+
+        // A drop's parts are staged, then copied into the version server-side: the copy's source is authorized too.
+        await using (var spool = new DatasetSpool(PartStaging.ForDrop(storage, StorageNames.RawContainer, "tickets/drop.jsonl", "0x1")))
+        {
+            var draft = await LlmOps.Tests.Datasets.StagedPartsTests.SpoolAsync(spool, "tickets", "token body");
+            var (manifest, created) = await new DatasetVersionWriter(storage).PublishAsync(spool, draft, CancellationToken.None);
+            Assert.True(created);
+            Assert.Empty(await new DatasetStore(storage).VerifyAsync(manifest));
+        }
 
         Assert.True(credential.Issued > 0);
         Assert.Contains("https://storage.azure.com/.default", credential.Scopes);

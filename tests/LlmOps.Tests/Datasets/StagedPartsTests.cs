@@ -1,0 +1,132 @@
+using System.Security.Cryptography;
+using System.Text;
+using Azure;
+using Azure.Storage.Blobs.Models;
+using Azure.Storage.Blobs.Specialized;
+using LlmOps.Datasets;
+using LlmOps.Ingestion.Processing;
+using LlmOps.Storage;
+using LlmOps.Tests.Infrastructure;
+
+namespace LlmOps.Tests.Datasets;
+
+/// <summary>Parts uploaded while a spool fills, then copied into the version: on the real emulator.</summary>
+public sealed class StagedPartsTests
+{
+    [Fact]
+    public async Task StagedBlockStream_OddWriteSizesAcrossBlocks_CommitsTheBytesInOrder()
+    {
+        var storage = await SharedAzurite.AccountAsync(TestNames.Prefix());
+        var blob = storage.Container(StorageNames.DatasetsContainer).GetBlockBlobClient($"staged-{Guid.NewGuid():N}");
+        var bytes = RandomNumberGenerator.GetBytes((2 * StagedBlockStream.BlockSize) + 12345);
+
+        await using (var stream = new StagedBlockStream(blob, "run00001"))
+        {
+            for (var offset = 0; offset < bytes.Length;)
+            {
+                var count = Math.Min(bytes.Length - offset, 777_777);
+                await stream.WriteAsync(bytes.AsMemory(offset, count));
+                offset += count;
+            }
+
+            // Nothing is visible under the name before the commit.
+            Assert.False(await blob.ExistsAsync());
+            var etag = await stream.CommitAsync("application/gzip", CancellationToken.None);
+            Assert.Equal(etag, (await blob.GetPropertiesAsync()).Value.ETag);
+        }
+
+        Assert.Equal(bytes, (await blob.DownloadContentAsync()).Value.Content.ToArray());
+        Assert.Equal(3, (await blob.GetBlockListAsync(BlockListTypes.Committed)).Value.CommittedBlocks.Count());
+        Assert.Equal("application/gzip", (await blob.GetPropertiesAsync()).Value.ContentType);
+    }
+
+    [Fact]
+    public async Task StagedSpool_Published_VersionVerifies_StagingFolderEmptyAfterDispose()
+    {
+        var storage = await SharedAzurite.AccountAsync(TestNames.Prefix());
+        var staging = PartStaging.ForDrop(storage, "raw", "tickets/drop.jsonl", "0x1");
+        DatasetManifest manifest;
+        await using (var spool = new DatasetSpool(staging))
+        {
+            var draft = await SpoolAsync(spool, "tickets", "staged body");
+            Assert.NotNull(Assert.Single(spool.Parts).Staged);
+            Assert.Null(spool.Parts[0].LocalPath);
+            (manifest, var created) = await new DatasetVersionWriter(storage).PublishAsync(spool, draft, CancellationToken.None);
+            Assert.True(created);
+            Assert.Single(await StagedBlobsAsync(storage, staging));
+        }
+
+        var store = new DatasetStore(storage);
+        Assert.Empty(await store.VerifyAsync(manifest));
+        Assert.Equal(Enumerable.Range(0, 50).Select(i => $"r{i:000}"), await store.ReadRecordsAsync(manifest).Select(r => r.Id).ToListAsync());
+        Assert.Empty(await StagedBlobsAsync(storage, staging));
+    }
+
+    [Fact]
+    public async Task TwoRunsOfOneInput_DifferentContent_NeitherVersionTakesTheOthersParts()
+    {
+        var storage = await SharedAzurite.AccountAsync(TestNames.Prefix());
+        var writer = new DatasetVersionWriter(storage);
+        var staging = () => PartStaging.ForDrop(storage, "raw", "tickets/drop.jsonl", "0x2");
+
+        // Run A stages its part; run B (same input, other content, e.g. deduplicated against a newer version) writes
+        // over the same staging name before A copies.
+        await using var first = new DatasetSpool(staging());
+        var firstDraft = await SpoolAsync(first, "tickets", "first run");
+        await using var second = new DatasetSpool(staging());
+        var secondDraft = await SpoolAsync(second, "tickets", "second run");
+
+        var refused = await Assert.ThrowsAsync<RequestFailedException>(() => writer.PublishAsync(first, firstDraft, CancellationToken.None));
+        Assert.Equal(412, refused.Status);
+        var datasets = storage.Container(StorageNames.DatasetsContainer);
+        Assert.False(await datasets.GetBlobClient(DatasetManifest.FolderOf(firstDraft.Id) + "part-00000.jsonl.gz").ExistsAsync());
+        Assert.False(await datasets.GetBlobClient(DatasetManifest.FolderOf(firstDraft.Id) + "manifest.json").ExistsAsync());
+
+        // A's cleanup leaves B's staged part alone; B publishes its own content.
+        await first.DisposeAsync();
+        var (manifest, created) = await writer.PublishAsync(second, secondDraft, CancellationToken.None);
+        Assert.True(created);
+        Assert.Empty(await new DatasetStore(storage).VerifyAsync(manifest));
+        Assert.All(await new DatasetStore(storage).ReadRecordsAsync(manifest).ToListAsync(), r => Assert.StartsWith("second run", r.Text, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task StagedPart_CopiedAgainAfterAnInterruptedPublish_WritesOnceAndSnapshotsOnce()
+    {
+        var storage = await SharedAzurite.AccountAsync(TestNames.Prefix());
+        var writer = new DatasetVersionWriter(storage);
+        await using var spool = new DatasetSpool(PartStaging.ForDrop(storage, "raw", "tickets/drop.jsonl", "0x3"));
+        var draft = await SpoolAsync(spool, "tickets", "copied twice");
+
+        // The part was copied, and the process died before the manifest: the retry's copy finds it there.
+        var part = storage.Container(StorageNames.DatasetsContainer).GetBlobClient(DatasetManifest.FolderOf(draft.Id) + "part-00000.jsonl.gz");
+        await (await part.StartCopyFromUriAsync(spool.Parts[0].Staged!.Blob)).WaitForCompletionAsync();
+        await part.CreateSnapshotAsync();
+        var (manifest, created) = await writer.PublishAsync(spool, draft, CancellationToken.None);
+
+        Assert.True(created);
+        Assert.Empty(await new DatasetStore(storage).VerifyAsync(manifest));
+        var versions = await storage.Container(StorageNames.DatasetsContainer)
+            .GetBlobsAsync(new GetBlobsOptions { Prefix = part.Name, States = BlobStates.Snapshots }).ToListAsync();
+        Assert.Equal(2, versions.Count); // the blob and its one snapshot
+    }
+
+    /// <summary>Spools 50 records whose text starts with <paramref name="text"/>; returns the version's draft manifest.</summary>
+    internal static async Task<DatasetManifest> SpoolAsync(DatasetSpool spool, string source, string text)
+    {
+        for (var i = 0; i < 50; i++)
+        {
+            var body = $"{text} {i}";
+            var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(body)))[..32];
+            await spool.AddAsync(new DatasetRecord($"r{i:000}", source, i + 1, new Dictionary<string, object?>(), body, hash, "", body.Length, 0, []), CancellationToken.None);
+        }
+
+        var contentSha = await spool.CompleteAsync(CancellationToken.None);
+        return new DatasetManifest(
+            DatasetVersionWriter.VersionId(source, contentSha, "v1", Array.Empty<object>()), "feature", source, "v1", contentSha, [], [], 50, 0, 0, "raw/drop", "0x1",
+            new DatasetQuality(50, 50, 0, 0, 0.1, new Dictionary<string, long>()), new Dictionary<string, long>(), new Dictionary<string, long>(), DateTimeOffset.UtcNow);
+    }
+
+    internal static async Task<List<string>> StagedBlobsAsync(StorageAccount storage, PartStaging staging) =>
+        await storage.Container(StorageNames.DatasetsContainer).GetBlobsAsync(new GetBlobsOptions { Prefix = staging.Folder }).Select(b => b.Name).ToListAsync();
+}
