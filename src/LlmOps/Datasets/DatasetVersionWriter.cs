@@ -45,7 +45,7 @@ public sealed class DatasetVersionWriter(StorageAccount storage)
             }
             else
             {
-                await using var file = File.OpenRead(part.LocalPath!);
+                await using var file = File.OpenRead(part.LocalPath);
                 await WriteOnceAsync(blob, file, "application/gzip", cancellationToken);
             }
 

@@ -7,8 +7,8 @@ using LlmOps.Storage;
 namespace LlmOps.Datasets;
 
 /// <summary>
-/// Where a spool uploads its parts while the records are still coming: blobs under datasets/_staging/{key}/, one
-/// folder per input (a drop's blob version), so a retry after a crash writes over what the crashed run left. Staged
+/// Where a spool uploads its closed parts while the records are still coming: blobs under datasets/_staging/{key}/,
+/// one folder per version of a dropped blob, so a retry after a crash writes over what the crashed run left. Staged
 /// parts are not a version: publishing copies them into the version's folder (a server-side copy), and the spool
 /// deletes them when it is disposed. Source names cannot start with '_', so no version folder can clash.
 /// </summary>
@@ -26,9 +26,6 @@ public sealed class PartStaging
 
     /// <summary>This input's folder in the datasets container.</summary>
     public string Folder { get; }
-
-    /// <summary>Marks the blocks of one run, so two runs staging on the same names never mix their blocks.</summary>
-    internal string Run { get; } = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
 
     /// <summary>The staging folder of one version of a dropped blob.</summary>
     public static PartStaging ForDrop(StorageAccount storage, string container, string name, string etag)

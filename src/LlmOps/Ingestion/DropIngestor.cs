@@ -26,6 +26,9 @@ public sealed class DropIngestor(StorageAccount storage, LifecycleCatalog lifecy
     /// <summary>Runs after the version is written and catalogued, before its announcement: tests inject a crash here.</summary>
     internal Func<DatasetManifest, Task>? BeforeAnnounce { get; set; }
 
+    /// <summary>Runs when the last record is spooled (and its parts staged): the benchmark times what follows.</summary>
+    internal Action? AfterProcessing { get; set; }
+
     public async Task<IngestionResult> IngestAsync(string source, string container, string name, ETag etag, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(source);
@@ -75,6 +78,7 @@ public sealed class DropIngestor(StorageAccount storage, LifecycleCatalog lifecy
         }
 
         var contentSha = await spool.CompleteAsync(cancellationToken);
+        AfterProcessing?.Invoke();
         if (counts.QuarantineRate > lifecycle.Quality.MaxQuarantineRate || counts.Accepted == 0)
         {
             var reason = counts.Accepted == 0

@@ -14,30 +14,51 @@ namespace LlmOps.Tests.Datasets;
 public sealed class StagedPartsTests
 {
     [Fact]
-    public async Task StagedBlockStream_OddWriteSizesAcrossBlocks_CommitsTheBytesInOrder()
+    public async Task StagedSpool_PartsCloseAtTheirSize_EachUploadedBeforeTheLastRecord_PublishedInOrder()
     {
         var storage = await SharedAzurite.AccountAsync(TestNames.Prefix());
-        var blob = storage.Container(StorageNames.DatasetsContainer).GetBlockBlobClient($"staged-{Guid.NewGuid():N}");
-        var bytes = RandomNumberGenerator.GetBytes((2 * StagedBlockStream.BlockSize) + 12345);
-
-        await using (var stream = new StagedBlockStream(blob, "run00001"))
+        var staging = PartStaging.ForDrop(storage, "raw", "tickets/big.jsonl", "0x9");
+        var datasets = storage.Container(StorageNames.DatasetsContainer);
+        var random = new Random(7);
+        DatasetManifest manifest;
+        await using (var spool = new DatasetSpool(staging))
         {
-            for (var offset = 0; offset < bytes.Length;)
+            // Random base64 compresses to about three quarters: 48 KiB a record closes a part every ~450 records.
+            var line = 0;
+            while (spool.Parts.Count < 2)
             {
-                var count = Math.Min(bytes.Length - offset, 777_777);
-                await stream.WriteAsync(bytes.AsMemory(offset, count));
-                offset += count;
+                var bytes = new byte[36 << 10];
+                random.NextBytes(bytes);
+                var body = Convert.ToBase64String(bytes);
+                line++;
+                await spool.AddAsync(new DatasetRecord($"r{line:00000}", "tickets", line, new Dictionary<string, object?>(), body, $"{line:x32}", "", body.Length, 0, []), CancellationToken.None);
             }
 
-            // Nothing is visible under the name before the commit.
-            Assert.False(await blob.ExistsAsync());
-            var etag = await stream.CommitAsync("application/gzip", CancellationToken.None);
-            Assert.Equal(etag, (await blob.GetPropertiesAsync()).Value.ETag);
+            // The first part closed while records still came, and was uploaded without waiting for the end.
+            Assert.True(spool.Parts[0].Bytes >= DatasetSpool.PartBytes);
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (!await datasets.GetBlobClient(staging.Folder + "part-00000.jsonl.gz").ExistsAsync())
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the first part was not uploaded while the spool was open");
+                await Task.Delay(50);
+            }
+
+            var contentSha = await spool.CompleteAsync(CancellationToken.None);
+            Assert.Equal(3, spool.Parts.Count);
+            Assert.All(spool.Parts, p => Assert.NotNull(p.Staged));
+            var draft = new DatasetManifest(
+                DatasetVersionWriter.VersionId("tickets", contentSha, "v1", Array.Empty<object>()), "feature", "tickets", "v1", contentSha, [], [], line, 0, 0, "raw/big", "0x9",
+                new DatasetQuality(line, line, 0, 0, 0.1, new Dictionary<string, long>()), new Dictionary<string, long>(), new Dictionary<string, long>(), DateTimeOffset.UtcNow);
+            (manifest, _) = await new DatasetVersionWriter(storage).PublishAsync(spool, draft, CancellationToken.None);
         }
 
-        Assert.Equal(bytes, (await blob.DownloadContentAsync()).Value.Content.ToArray());
-        Assert.Equal(3, (await blob.GetBlockListAsync(BlockListTypes.Committed)).Value.CommittedBlocks.Count());
-        Assert.Equal("application/gzip", (await blob.GetPropertiesAsync()).Value.ContentType);
+        var store = new DatasetStore(storage);
+        Assert.Empty(await store.VerifyAsync(manifest));
+        Assert.Equal(manifest.Records, manifest.Parts.Sum(p => p.Records));
+        var ids = await store.ReadRecordsAsync(manifest).Select(r => r.Id).ToListAsync();
+        Assert.Equal(ids.Order(StringComparer.Ordinal), ids);
+        Assert.Equal(manifest.Records, ids.Count);
+        Assert.Empty(await StagedBlobsAsync(storage, staging));
     }
 
     [Fact]
@@ -50,7 +71,6 @@ public sealed class StagedPartsTests
         {
             var draft = await SpoolAsync(spool, "tickets", "staged body");
             Assert.NotNull(Assert.Single(spool.Parts).Staged);
-            Assert.Null(spool.Parts[0].LocalPath);
             (manifest, var created) = await new DatasetVersionWriter(storage).PublishAsync(spool, draft, CancellationToken.None);
             Assert.True(created);
             Assert.Single(await StagedBlobsAsync(storage, staging));
