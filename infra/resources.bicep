@@ -130,7 +130,7 @@ resource storageTables 'Microsoft.Storage/storageAccounts/tableServices/tables@2
   name: name
 }]
 
-resource rawRetention 'Microsoft.Storage/storageAccounts/managementPolicies@2023-05-01' = {
+resource retention 'Microsoft.Storage/storageAccounts/managementPolicies@2023-05-01' = {
   parent: storage
   name: 'default'
   properties: {
@@ -145,6 +145,20 @@ resource rawRetention 'Microsoft.Storage/storageAccounts/managementPolicies@2023
             actions: {
               baseBlob: { delete: { daysAfterModificationGreaterThan: rawRetentionDays } }
               version: { delete: { daysAfterCreationGreaterThan: rawRetentionDays } }
+            }
+          }
+        }
+        {
+          // Parts staged while a drop streams through are copied into the version and deleted by the run; this
+          // removes the versions those deletes leave, and what a run killed for good left behind.
+          name: 'delete-staged-parts'
+          enabled: true
+          type: 'Lifecycle'
+          definition: {
+            filters: { blobTypes: ['blockBlob'], prefixMatch: ['datasets/_staging/'] }
+            actions: {
+              baseBlob: { delete: { daysAfterModificationGreaterThan: 2 } }
+              version: { delete: { daysAfterCreationGreaterThan: 1 } }
             }
           }
         }

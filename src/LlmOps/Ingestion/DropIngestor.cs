@@ -29,6 +29,9 @@ public sealed class DropIngestor(StorageAccount storage, LifecycleCatalog lifecy
     /// <summary>Runs when the last record is spooled (and its parts staged): the benchmark times what follows.</summary>
     internal Action? AfterProcessing { get; set; }
 
+    /// <summary>Off, parts stay local until the version is published (the benchmark's baseline for staging).</summary>
+    internal bool StagesParts { get; set; } = true;
+
     public async Task<IngestionResult> IngestAsync(string source, string container, string name, ETag etag, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(source);
@@ -50,7 +53,7 @@ public sealed class DropIngestor(StorageAccount storage, LifecycleCatalog lifecy
         var processor = new RecordProcessor(lifecycle, sourceDefinition, previous);
         counts = processor.Counts;
         // Parts upload while the drop streams through, under a folder of this blob version's own (a retry writes over it).
-        await using var spool = new DatasetSpool(PartStaging.ForDrop(storage, container, name, etagText));
+        await using var spool = new DatasetSpool(StagesParts ? PartStaging.ForDrop(storage, container, name, etagText) : null);
         try
         {
             Stream content;

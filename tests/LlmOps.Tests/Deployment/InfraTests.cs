@@ -68,7 +68,7 @@ public sealed partial class InfraTests
     }
 
     [Fact]
-    public async Task Storage_SharedKeysOff_EveryNameTheCodeUses_WormOnVersions_RawRetention()
+    public async Task Storage_SharedKeysOff_EveryNameTheCodeUses_WormOnVersions_RawRetention_StagedPartsExpire()
     {
         var template = await CompiledResourcesAsync();
         var variables = template.GetProperty("variables");
@@ -89,8 +89,11 @@ public sealed partial class InfraTests
         Assert.Contains(resources, r => Type(r) == "Microsoft.Storage/storageAccounts/blobServices/containers" && r.GetProperty("copy").GetProperty("count").GetString()!.Contains("variables('containers')", StringComparison.Ordinal));
         Assert.Contains(resources, r => Type(r) == "Microsoft.Storage/storageAccounts/queueServices/queues" && r.GetProperty("copy").GetProperty("count").GetString()!.Contains("variables('queues')", StringComparison.Ordinal));
         Assert.Contains(resources, r => Type(r) == "Microsoft.Storage/storageAccounts/tableServices/tables" && r.GetProperty("copy").GetProperty("count").GetString()!.Contains("variables('tables')", StringComparison.Ordinal));
-        var rule = Single(resources, "Microsoft.Storage/storageAccounts/managementPolicies").GetProperty("properties").GetProperty("policy").GetProperty("rules")[0].GetProperty("definition");
-        Assert.Equal(["raw/"], Strings(rule.GetProperty("filters").GetProperty("prefixMatch")));
+        var rules = Single(resources, "Microsoft.Storage/storageAccounts/managementPolicies").GetProperty("properties").GetProperty("policy").GetProperty("rules");
+        Assert.Equal(["raw/"], Strings(rules[0].GetProperty("definition").GetProperty("filters").GetProperty("prefixMatch")));
+        // Staged parts (and the versions their deletes leave) do not outlive the runs that staged them.
+        Assert.Equal([StorageNames.DatasetsContainer + "/" + LlmOps.Datasets.PartStaging.Prefix], Strings(rules[1].GetProperty("definition").GetProperty("filters").GetProperty("prefixMatch")));
+        Assert.True(rules[1].GetProperty("definition").GetProperty("actions").TryGetProperty("version", out _));
         Assert.Equal("Microsoft.Storage.StorageAccounts", Single(resources, "Microsoft.EventGrid/systemTopics").GetProperty("properties").GetProperty("topicType").GetString());
     }
 
