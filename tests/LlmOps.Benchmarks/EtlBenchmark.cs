@@ -254,9 +254,6 @@ internal static class EtlBenchmark
         var raw = storage.Container(StorageNames.RawContainer);
         await raw.CreateIfNotExistsAsync();
 
-        // Each timed upload starts from a collected heap, so neither pays for the garbage the ETL runs before it left.
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
         var clock = Stopwatch.StartNew();
         Azure.Response<Azure.Storage.Blobs.Models.BlobContentInfo> uploaded;
         await using (var file = File.OpenRead(path))
@@ -299,8 +296,6 @@ internal static class EtlBenchmark
             parts.Add((await datasets.GetBlobClient(DatasetManifest.FolderOf(result.Version.Id) + part.Name).DownloadContentAsync()).Value.Content.ToArray());
         }
 
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
         clock.Restart();
         await using (var file = File.OpenRead(path))
         {
