@@ -40,7 +40,7 @@ public sealed class DatasetSpool : IAsyncDisposable
     private readonly Utf8JsonWriter _json;
     private readonly PartStaging? _staging;
 
-    /// <param name="staging">Where to upload the parts as they are written; none keeps them in local files.</param>
+    /// <param name="staging">Where to upload each part once it is closed; none keeps the parts in local files only.</param>
     public DatasetSpool(PartStaging? staging = null)
     {
         _json = new Utf8JsonWriter(_pending);

@@ -75,7 +75,7 @@ public sealed class DatasetVersionWriter(StorageAccount storage)
 
     /// <summary>
     /// Copies a staged part to its place in the version, server-side (within the account, so no data passes through
-    /// this process), once: If-None-Match guards the destination, the commit's ETag the source.
+    /// this process), once: If-None-Match guards the destination, the staged upload's ETag the source.
     /// </summary>
     private static async Task CopyOnceAsync(BlobClient blob, StagedPart staged, CancellationToken cancellationToken)
     {

@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using System.Text;
 using Azure;
 using Azure.Storage.Blobs.Models;
-using Azure.Storage.Blobs.Specialized;
 using LlmOps.Datasets;
 using LlmOps.Ingestion.Processing;
 using LlmOps.Storage;
