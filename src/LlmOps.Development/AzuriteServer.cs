@@ -128,7 +128,9 @@ public sealed partial class AzuriteServer : IAsyncDisposable
         progress("Starting Azurite (storage emulator)...");
         var output = new StringBuilder();
         var blobWrites = new BlobWriteWatchers();
+        // The ports are chosen here, so they are known; the services' own lines say only when each listens.
         var ports = new Dictionary<string, int>(StringComparer.Ordinal);
+        var listening = new HashSet<string>(StringComparer.Ordinal);
         var allListening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var processes = new List<Process>(Services.Length);
         // Each in a session of its own (setsid execs node in place, so the PID is still node's): a terminal's Ctrl+C goes
@@ -145,7 +147,7 @@ public sealed partial class AzuriteServer : IAsyncDisposable
                     _ => options.TablePort,
                 };
                 // The table service alone prints the port it was given, not the one it got: a free one is picked here.
-                port = port == 0 ? FreeLoopbackPort() : port;
+                port = ports[service.Name] = port == 0 ? FreeLoopbackPort() : port;
                 // The blob service keeps its access log (read for blob writes); the others run silent.
                 var accessLog = service.Name == "Blob";
                 string[] own = accessLog ? [] : ["--silent"];
@@ -185,15 +187,7 @@ public sealed partial class AzuriteServer : IAsyncDisposable
                 startInfo.ArgumentList.Add(argument);
             }
 
-            Process process;
-            try
-            {
-                process = Process.Start(startInfo) ?? throw new InvalidOperationException("node did not start.");
-            }
-            catch (System.ComponentModel.Win32Exception ex)
-            {
-                throw new InvalidOperationException("Azurite needs Node.js: 'node' was not found on PATH. Install Node 20 or later.", ex);
-            }
+            var process = Start(startInfo, "Azurite needs Node.js: 'node' was not found on PATH. Install Node 20 or later.");
 
             void OnLine(string? line)
             {
@@ -219,8 +213,8 @@ public sealed partial class AzuriteServer : IAsyncDisposable
                     var match = ListeningLine().Match(line);
                     if (match.Success)
                     {
-                        ports[match.Groups[1].Value] = int.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture);
-                        if (ports.Count == Services.Length)
+                        listening.Add(match.Groups[1].Value);
+                        if (listening.Count == Services.Length)
                         {
                             allListening.TrySetResult();
                         }
@@ -343,6 +337,19 @@ public sealed partial class AzuriteServer : IAsyncDisposable
         private sealed class Unwatch(BlobWriteWatchers watchers, Action<string, string> onWrite) : IDisposable
         {
             public void Dispose() => watchers.Remove(onWrite);
+        }
+    }
+
+    /// <summary>Starts a tool, with <paramref name="notFound"/> as the error when it is not on PATH.</summary>
+    private static Process Start(ProcessStartInfo startInfo, string notFound)
+    {
+        try
+        {
+            return Process.Start(startInfo) ?? throw new InvalidOperationException($"{startInfo.FileName} did not start.");
+        }
+        catch (System.ComponentModel.Win32Exception ex)
+        {
+            throw new InvalidOperationException(notFound, ex);
         }
     }
 
@@ -498,15 +505,7 @@ public sealed partial class AzuriteServer : IAsyncDisposable
                 startInfo.ArgumentList.Add(argument);
             }
 
-            Process npm;
-            try
-            {
-                npm = Process.Start(startInfo) ?? throw new InvalidOperationException("npm did not start.");
-            }
-            catch (System.ComponentModel.Win32Exception ex)
-            {
-                throw new InvalidOperationException("Installing Azurite needs npm on PATH (it comes with Node.js 20 or later).", ex);
-            }
+            var npm = Start(startInfo, "Installing Azurite needs npm on PATH (it comes with Node.js 20 or later).");
 
             using (npm)
             {
