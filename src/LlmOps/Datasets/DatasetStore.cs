@@ -142,7 +142,7 @@ public sealed class DatasetStore(StorageAccount storage)
                 continue;
             }
 
-            await using var stream = await blob.OpenReadAsync(cancellationToken: cancellationToken);
+            await using var stream = (await blob.DownloadStreamingAsync(cancellationToken: cancellationToken)).Value.Content;
             var sha = Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellationToken));
             if (!string.Equals(sha, part.Sha256, StringComparison.Ordinal))
             {
@@ -159,7 +159,8 @@ public sealed class DatasetStore(StorageAccount storage)
         var folder = DatasetManifest.FolderOf(manifest.Id);
         foreach (var part in manifest.Parts)
         {
-            await using var stream = await _container.GetBlobClient(folder + part.Name).OpenReadAsync(cancellationToken: cancellationToken);
+            // Parts are written once: one streamed GET each (resumed at its offset after a network fault), not ranges.
+            await using var stream = (await _container.GetBlobClient(folder + part.Name).DownloadStreamingAsync(cancellationToken: cancellationToken)).Value.Content;
             await using var gzip = new GZipStream(stream, CompressionMode.Decompress);
             using var reader = new StreamReader(gzip);
             while (await reader.ReadLineAsync(cancellationToken) is { } line)

@@ -182,6 +182,33 @@ public sealed class DropIngestorTests
     }
 
     [Fact]
+    public async Task BlobOverwrittenOrDeletedBeforeItIsRead_OldVersionSkipped_NothingPublishedOrQuarantined()
+    {
+        var fixture = await IngestionFixture.CreateAsync();
+        var (name, first) = await fixture.DropAsync("moving.jsonl", Jsonl(Ticket(1, "First version of the drop")));
+        var (_, second) = await fixture.DropAsync("moving.jsonl", Jsonl(Ticket(1, "Second version of the drop")));
+        var (gone, goneETag) = await fixture.DropAsync("gone.jsonl", Jsonl(Ticket(2, "Deleted before it was read")));
+        await fixture.Storage.Container(fixture.DropContainer).GetBlobClient(gone).DeleteAsync();
+
+        // The trigger of the first version fires late: the read is pinned to that version, so it skips; the second
+        // version (its own trigger) is published from its own content.
+        var stale = await fixture.Ingestor.IngestAsync(fixture.Source, fixture.DropContainer, name, first, CancellationToken.None);
+        var deleted = await fixture.Ingestor.IngestAsync(fixture.Source, fixture.DropContainer, gone, goneETag, CancellationToken.None);
+        Assert.Equal(IngestionStatus.Unchanged, stale.Status);
+        Assert.Equal("the blob changed before it was read", stale.Reason);
+        Assert.Null(stale.Version);
+        Assert.Equal(IngestionStatus.Unchanged, deleted.Status);
+        Assert.Null(deleted.Version);
+        Assert.Equal(0, await CountBlobsAsync(fixture, StorageNames.DatasetsContainer));
+        Assert.Equal(0, await CountBlobsAsync(fixture, StorageNames.QuarantineContainer));
+
+        var current = await fixture.Ingestor.IngestAsync(fixture.Source, fixture.DropContainer, name, second, CancellationToken.None);
+        Assert.Equal(IngestionStatus.Published, current.Status);
+        Assert.Equal("Second version of the drop", Assert.Single(await new DatasetStore(fixture.Storage).ReadRecordsAsync(current.Version!).ToListAsync()).Text);
+        Assert.Empty(await StagedAsync(fixture, stale));
+    }
+
+    [Fact]
     public async Task Verify_CatchesATamperedPart()
     {
         var fixture = await IngestionFixture.CreateAsync();
