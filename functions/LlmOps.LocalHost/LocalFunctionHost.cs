@@ -85,6 +85,7 @@ public sealed class LocalFunctionHost : IAsyncDisposable
         builder.Services.AddSingleton<FunctionKeyStore>();
         // Hosted services start in order: storage is provisioned before any listener runs.
         builder.Services.AddHostedService<StorageProvisioningService>();
+        builder.Services.AddHostedService<StagedPartsExpiryService>();
         foreach (var function in settings.Catalog.Functions)
         {
             switch (function.Kind)

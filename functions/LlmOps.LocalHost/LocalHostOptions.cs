@@ -33,6 +33,15 @@ public sealed class LocalHostOptions
     /// <summary>How often a host that is not the timer singleton tries to become it.</summary>
     public TimeSpan TimerLockRetryInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Age past which a staged dataset part is deleted (as the lifecycle rule delete-staged-parts does in Azure): only a
+    /// run killed for good leaves one that old.
+    /// </summary>
+    public TimeSpan StagedPartsExpiry { get; set; } = LlmOps.Datasets.PartStaging.Expiry;
+
+    /// <summary>How often the host looks for expired staged parts (also once at start).</summary>
+    public TimeSpan StagedPartsSweepInterval { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>Loopback port for HTTP functions; 0 picks a free one.</summary>
     public int HttpPort { get; set; } = 7071;
 
@@ -70,6 +79,11 @@ public sealed class LocalHostOptions
         if (LeaseDuration < TimeSpan.FromSeconds(15) || LeaseDuration > TimeSpan.FromSeconds(60))
         {
             throw new InvalidOperationException($"{SectionName}:LeaseDuration must be from 15 to 60 seconds (Azure's blob lease limits), got {LeaseDuration}.");
+        }
+
+        if (StagedPartsExpiry < TimeSpan.Zero || StagedPartsSweepInterval <= TimeSpan.Zero)
+        {
+            throw new InvalidOperationException($"{SectionName}:StagedPartsExpiry must not be negative and {SectionName}:StagedPartsSweepInterval must be positive.");
         }
 
         if (QueueProcessingVisibility < TimeSpan.FromSeconds(3))

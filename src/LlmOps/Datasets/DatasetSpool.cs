@@ -125,7 +125,7 @@ public sealed class DatasetSpool : IAsyncDisposable
                 }
                 catch (Azure.RequestFailedException)
                 {
-                    // Left for the next run of the same input, which writes over it and deletes it.
+                    // Left for the next run of the same input, which writes over it and deletes it (or expired after two days).
                 }
             }
         }

@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
+using Azure;
 using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
 using LlmOps.Storage;
 
@@ -15,6 +17,13 @@ namespace LlmOps.Datasets;
 public sealed class PartStaging
 {
     public const string Prefix = "_staging/";
+
+    /// <summary>
+    /// How long a staged part may stay. A run publishes or deletes its parts within minutes; an older one was left by a
+    /// run killed for good (its blob overwritten or deleted before a retry). In Azure the storage account's lifecycle
+    /// rule delete-staged-parts deletes them after the same two days; the local host calls <see cref="DeleteExpiredAsync"/>.
+    /// </summary>
+    public static readonly TimeSpan Expiry = TimeSpan.FromDays(2);
 
     private readonly BlobContainerClient _container;
 
@@ -36,4 +45,32 @@ public sealed class PartStaging
     }
 
     internal BlockBlobClient Part(string name) => _container.GetBlockBlobClient(Folder + name);
+
+    /// <summary>Deletes every staged part last modified more than <paramref name="age"/> before <paramref name="now"/>; returns how many.</summary>
+    public static async Task<int> DeleteExpiredAsync(StorageAccount storage, DateTimeOffset now, TimeSpan age, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(storage);
+        var container = storage.Container(StorageNames.DatasetsContainer);
+        var deleted = 0;
+        await foreach (var blob in container.GetBlobsAsync(new GetBlobsOptions { Prefix = Prefix }, cancellationToken))
+        {
+            if (blob.Properties.LastModified is not { } modified || now - modified <= age)
+            {
+                continue;
+            }
+
+            try
+            {
+                // If-Match: a retry that has just staged the same name again keeps its part.
+                await container.GetBlobClient(blob.Name).DeleteAsync(conditions: new BlobRequestConditions { IfMatch = blob.Properties.ETag }, cancellationToken: cancellationToken);
+                deleted++;
+            }
+            catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+            {
+                // Deleted by its run meanwhile, or staged again.
+            }
+        }
+
+        return deleted;
+    }
 }

@@ -61,6 +61,26 @@ public sealed class StagedPartsTests
     }
 
     [Fact]
+    public async Task ExpiredStagedParts_DeletedAfterTwoDays_VersionPartsAndRecentOnesKept()
+    {
+        var storage = await SharedAzurite.AccountAsync(TestNames.Prefix());
+        var datasets = storage.Container(StorageNames.DatasetsContainer);
+        // What a run killed for good leaves (its blob overwritten before any retry), beside a published version's part.
+        var staged = datasets.GetBlobClient(PartStaging.ForDrop(storage, "raw", "tickets/killed.jsonl", "0x5").Folder + "part-00000.jsonl.gz");
+        await staged.UploadAsync(BinaryData.FromString("left behind"));
+        var published = datasets.GetBlobClient("tickets/0123abcd/part-00000.jsonl.gz");
+        await published.UploadAsync(BinaryData.FromString("a version's part"));
+        var modified = (await staged.GetPropertiesAsync()).Value.LastModified;
+
+        Assert.Equal(0, await PartStaging.DeleteExpiredAsync(storage, modified + PartStaging.Expiry, PartStaging.Expiry, CancellationToken.None));
+        Assert.True(await staged.ExistsAsync());
+        Assert.Equal(1, await PartStaging.DeleteExpiredAsync(storage, modified + PartStaging.Expiry + TimeSpan.FromSeconds(1), PartStaging.Expiry, CancellationToken.None));
+        Assert.False(await staged.ExistsAsync());
+        Assert.True(await published.ExistsAsync());
+        Assert.Equal(2, PartStaging.Expiry.TotalDays);
+    }
+
+    [Fact]
     public async Task StagedSpool_Published_VersionVerifies_StagingFolderEmptyAfterDispose()
     {
         var storage = await SharedAzurite.AccountAsync(TestNames.Prefix());
