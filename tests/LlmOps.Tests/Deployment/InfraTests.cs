@@ -94,6 +94,8 @@ public sealed partial class InfraTests
         // Staged parts (and the versions their deletes leave) do not outlive the runs that staged them.
         Assert.Equal([StorageNames.DatasetsContainer + "/" + LlmOps.Datasets.PartStaging.Prefix], Strings(rules[1].GetProperty("definition").GetProperty("filters").GetProperty("prefixMatch")));
         Assert.True(rules[1].GetProperty("definition").GetProperty("actions").TryGetProperty("version", out _));
+        // The same age the local host expires them at.
+        Assert.Equal(LlmOps.Datasets.PartStaging.Expiry.TotalDays, rules[1].GetProperty("definition").GetProperty("actions").GetProperty("baseBlob").GetProperty("delete").GetProperty("daysAfterModificationGreaterThan").GetDouble());
         Assert.Equal("Microsoft.Storage.StorageAccounts", Single(resources, "Microsoft.EventGrid/systemTopics").GetProperty("properties").GetProperty("topicType").GetString());
     }
 
