@@ -5,7 +5,6 @@ using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
-using Azure.Storage.Blobs.Models;
 using LlmOps.Ingestion.Processing;
 using LlmOps.Storage;
 
@@ -135,15 +134,18 @@ public sealed class DatasetStore(StorageAccount storage)
         var folder = DatasetManifest.FolderOf(manifest.Id);
         foreach (var part in manifest.Parts)
         {
-            var blob = _container.GetBlobClient(folder + part.Name);
-            if (!await blob.ExistsAsync(cancellationToken))
+            string sha;
+            try
+            {
+                await using var stream = await _container.GetBlobClient(folder + part.Name).OpenStreamAsync(cancellationToken: cancellationToken);
+                sha = Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellationToken));
+            }
+            catch (RequestFailedException ex) when (ex.Status == 404)
             {
                 problems.Add($"{part.Name}: missing");
                 continue;
             }
 
-            await using var stream = (await blob.DownloadStreamingAsync(cancellationToken: cancellationToken)).Value.Content;
-            var sha = Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellationToken));
             if (!string.Equals(sha, part.Sha256, StringComparison.Ordinal))
             {
                 problems.Add($"{part.Name}: SHA-256 is {sha}, the manifest says {part.Sha256}");
@@ -159,8 +161,7 @@ public sealed class DatasetStore(StorageAccount storage)
         var folder = DatasetManifest.FolderOf(manifest.Id);
         foreach (var part in manifest.Parts)
         {
-            // Parts are written once: one streamed GET each (resumed at its offset after a network fault), not ranges.
-            await using var stream = (await _container.GetBlobClient(folder + part.Name).DownloadStreamingAsync(cancellationToken: cancellationToken)).Value.Content;
+            await using var stream = await _container.GetBlobClient(folder + part.Name).OpenStreamAsync(cancellationToken: cancellationToken);
             await using var gzip = new GZipStream(stream, CompressionMode.Decompress);
             using var reader = new StreamReader(gzip);
             while (await reader.ReadLineAsync(cancellationToken) is { } line)

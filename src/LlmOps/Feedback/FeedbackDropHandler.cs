@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
 using Azure;
-using Azure.Storage.Blobs.Models;
 using LlmOps.Errors;
 using LlmOps.Ingestion;
 using LlmOps.Ingestion.Reading;
@@ -41,8 +40,7 @@ public sealed class FeedbackDropHandler(StorageAccount storage, LifecycleCatalog
         var (accepted, duplicates) = (0L, 0L);
         try
         {
-            await using var content = await storage.Container(blob.Container).GetBlobClient(blob.Name)
-                .OpenReadAsync(new BlobOpenReadOptions(allowModifications: false) { Conditions = new BlobRequestConditions { IfMatch = blob.ETag } }, cancellationToken);
+            await using var content = await storage.Container(blob.Container).GetBlobClient(blob.Name).OpenStreamAsync(blob.ETag, cancellationToken);
             var batch = new List<(long Line, JsonElement Item)>();
             var limits = lifecycle.Sources.Count > 0 ? lifecycle.Sources[0].Limits : DecompressionLimits.Default;
             var csv = DropReader.DetectFormat(file, SourceFormat.Auto) == SourceFormat.Csv;

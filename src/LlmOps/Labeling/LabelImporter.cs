@@ -5,6 +5,7 @@ using LlmOps.Errors;
 using LlmOps.Ingestion.Reading;
 using LlmOps.Ingestion.Validation;
 using LlmOps.Lifecycle;
+using LlmOps.Storage;
 
 namespace LlmOps.Labeling;
 
@@ -36,7 +37,7 @@ public static class LabelImporter
         ArgumentNullException.ThrowIfNull(project);
         try
         {
-            await using var content = await storage.Container(Storage.StorageNames.LabelsContainer).GetBlobClient(project.GoldSource).OpenReadAsync(cancellationToken: cancellationToken);
+            await using var content = await storage.Container(Storage.StorageNames.LabelsContainer).GetBlobClient(project.GoldSource).OpenStreamAsync(cancellationToken: cancellationToken);
             return await ReadGoldAsync(content, project.GoldSource, project, cancellationToken);
         }
         catch (Azure.RequestFailedException ex) when (ex.Status == 404)

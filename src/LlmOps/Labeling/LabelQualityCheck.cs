@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
 using Azure;
-using Azure.Storage.Blobs.Models;
 using LlmOps.Datasets;
 using LlmOps.Errors;
 using LlmOps.Ingestion;
@@ -88,8 +87,7 @@ public sealed class LabelQualityCheck(StorageAccount storage, LifecycleCatalog l
         LabelImport import;
         try
         {
-            await using var content = await storage.Container(container).GetBlobClient(name)
-                .OpenReadAsync(new BlobOpenReadOptions(allowModifications: false) { Conditions = new BlobRequestConditions { IfMatch = etag } }, cancellationToken);
+            await using var content = await storage.Container(container).GetBlobClient(name).OpenStreamAsync(etag, cancellationToken);
             var known = sets.Count == 0 ? null : sets.SelectMany(s => s.Items).ToHashSet(StringComparer.Ordinal);
             import = Redacted(await LabelImporter.ReadAsync(content, name, project, known, cancellationToken), lifecycle, project);
         }

@@ -224,6 +224,18 @@ public sealed class DropIngestorTests
     }
 
     [Fact]
+    public async Task Verify_CatchesAMissingPart()
+    {
+        var fixture = await IngestionFixture.CreateAsync();
+        var result = await fixture.DropAndIngestAsync("m.jsonl", Jsonl(Ticket(1, "Body one"), Ticket(2, "Body two")));
+        var part = result.Version!.Parts[0].Name;
+        await fixture.Storage.Container(StorageNames.DatasetsContainer).GetBlobClient(DatasetManifest.FolderOf(result.Version.Id) + part)
+            .DeleteAsync(Azure.Storage.Blobs.Models.DeleteSnapshotsOption.IncludeSnapshots);
+
+        Assert.Equal($"{part}: missing", Assert.Single(await new DatasetStore(fixture.Storage).VerifyAsync(result.Version)));
+    }
+
+    [Fact]
     public async Task BadRecords_QuarantinedWithRuleLineField_CountsReconcile()
     {
         var fixture = await IngestionFixture.CreateAsync();
