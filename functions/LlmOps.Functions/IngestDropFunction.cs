@@ -1,5 +1,6 @@
 using Azure.Storage.Blobs;
 using LlmOps.Ingestion;
+using LlmOps.Storage;
 using LlmOps.Triggers;
 using Microsoft.Azure.Functions.Worker;
 
@@ -16,7 +17,7 @@ public sealed class IngestDropFunction(IngestDropHandler handler, DeadLetters de
     {
         var properties = await blob.GetPropertiesAsync(cancellationToken: cancellationToken);
         var bindings = new Dictionary<string, string>(StringComparer.Ordinal) { ["source"] = source, ["name"] = name };
-        var input = new BlobTriggerInput(blob.BlobContainerName, blob.Name, properties.Value.ETag, bindings);
+        var input = new BlobTriggerInput(StorageNames.RawContainer, blob.Name, properties.Value.ETag, bindings);
         var outcome = await DeadLetters.RunAsync(() => handler.HandleAsync(input, cancellationToken));
         if (outcome.DeadLetterReason is { } reason)
         {

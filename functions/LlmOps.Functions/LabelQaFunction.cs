@@ -1,5 +1,6 @@
 using Azure.Storage.Blobs;
 using LlmOps.Labeling;
+using LlmOps.Storage;
 using LlmOps.Triggers;
 using Microsoft.Azure.Functions.Worker;
 
@@ -16,7 +17,7 @@ public sealed class LabelQaFunction(LabelQaHandler handler, DeadLetters deadLett
     {
         var properties = await blob.GetPropertiesAsync(cancellationToken: cancellationToken);
         var bindings = new Dictionary<string, string>(StringComparer.Ordinal) { ["project"] = project, ["name"] = name };
-        var input = new BlobTriggerInput(blob.BlobContainerName, blob.Name, properties.Value.ETag, bindings);
+        var input = new BlobTriggerInput(StorageNames.LabelsContainer, blob.Name, properties.Value.ETag, bindings);
         var outcome = await DeadLetters.RunAsync(() => handler.HandleAsync(input, cancellationToken));
         if (outcome.DeadLetterReason is { } reason)
         {

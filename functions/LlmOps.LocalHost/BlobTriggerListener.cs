@@ -466,7 +466,17 @@ public sealed class BlobTriggerListener : TriggerListener
             using var handlerToken = CancellationTokenSource.CreateLinkedTokenSource(HandlerStopping, claim.LeaseLost);
             try
             {
-                var outcome = await InvokeAsync<IBlobTriggerHandler>((h, ct) => h.HandleAsync(input, ct), handlerToken.Token);
+                var outcome = HandlerOutcome.Done;
+                if (Worker is null)
+                {
+                    outcome = await InvokeAsync<IBlobTriggerHandler>((h, ct) => h.HandleAsync(input, ct), handlerToken.Token);
+                }
+                else
+                {
+                    // The app's adapter dead-letters a permanent failure itself and returns normally.
+                    await Worker.InvokeBlobAsync(Function, input, handlerToken.Token);
+                }
+
                 if (outcome.DeadLetterReason is null)
                 {
                     // The handler is done: the next one may start while this receipt is written (the version stays in

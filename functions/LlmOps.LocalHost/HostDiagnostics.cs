@@ -18,6 +18,7 @@ public sealed class HostDiagnostics
     public const string TimerRuns = "timer.runs";
     public const string TimerLockAttempts = "timer.lock-attempts";
     public const string TimerLockHeld = "timer.lock-held";
+    public const string WorkerHung = "worker.hung";
 
     public void Increment(string counter, string function) => _counters.AddOrUpdate($"{counter}:{function}", 1, (_, v) => v + 1);
 

@@ -1,4 +1,5 @@
 using LlmOps.Errors;
+using LlmOps.LocalHost.Worker;
 using LlmOps.Triggers;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -43,6 +44,13 @@ public static class HttpTriggerEndpoints
             return;
         }
 
+        // Health is the host's own probe: it reports the listeners and the worker, which live here (503 while the worker is down).
+        if (services.GetService<FunctionWorker>() is { } worker && worker.Runs(function) && function.Name != TriggerCatalog.Health)
+        {
+            await ProxyAsync(worker, function, context);
+            return;
+        }
+
         HttpTriggerResponse response;
         try
         {
@@ -79,6 +87,58 @@ public static class HttpTriggerEndpoints
 
         await WriteAsync(context, response);
     }
+
+    /// <summary>Runs the function in the worker: the request goes to the worker's own HTTP endpoint, its answer back as it is.</summary>
+    private static async Task ProxyAsync(FunctionWorker worker, FunctionDefinition function, HttpContext context)
+    {
+        var cancellationToken = context.RequestAborted;
+        try
+        {
+            var body = await ReadBodyAsync(context.Request, cancellationToken);
+            using var proxied = new HttpRequestMessage(new HttpMethod(context.Request.Method), new Uri(WorkerBase, context.Request.Path.Value + context.Request.QueryString.Value))
+            {
+                Content = new ReadOnlyMemoryContent(body),
+            };
+            foreach (var (name, values) in context.Request.Headers)
+            {
+                if (!proxied.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values) && !string.Equals(name, "Host", StringComparison.OrdinalIgnoreCase))
+                {
+                    proxied.Content.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
+                }
+            }
+
+            proxied.Headers.Host = null;
+            using var answer = await worker.InvokeHttpAsync(function, proxied, cancellationToken);
+            context.Response.StatusCode = (int)answer.StatusCode;
+            foreach (var (name, values) in answer.Content.Headers)
+            {
+                context.Response.Headers[name] = values.ToArray();
+            }
+
+            context.Response.Headers.ContentLength = null;
+            await answer.Content.CopyToAsync(context.Response.Body, cancellationToken);
+        }
+        catch (BadHttpRequestException ex)
+        {
+            await WriteAsync(context, HttpTriggerResponse.Problem(ex.StatusCode, ex.StatusCode == 413 ? "Request body too large" : "Bad request", ex.Message));
+        }
+        catch (WorkerUnavailableException ex)
+        {
+            await WriteAsync(context, HttpTriggerResponse.Problem(StatusCodes.Status503ServiceUnavailable, "Functions worker unavailable", ex.Message));
+        }
+        catch (FunctionInvocationException ex)
+        {
+            context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(HttpTriggerEndpoints))
+                .LogError(ex, "HTTP function {Function} failed", function.Name);
+            await WriteAsync(context, HttpTriggerResponse.Problem(StatusCodes.Status500InternalServerError, "Function failed", $"{function.Name} failed; see the host log (trace {context.TraceIdentifier})."));
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>A placeholder base address: the worker's own address is put in its place when the request is sent.</summary>
+    private static readonly Uri WorkerBase = new("http://worker/");
 
     private static async Task<ReadOnlyMemory<byte>> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
     {

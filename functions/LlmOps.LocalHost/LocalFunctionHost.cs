@@ -1,5 +1,7 @@
 using System.Net;
+using LlmOps.LocalHost.Worker;
 using LlmOps.Triggers;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -20,15 +22,20 @@ public sealed class LocalFunctionHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly IDisposable? _blobWriteFeed;
+    private readonly int _rpcPort;
     private int _state; // 0 new, 1 started, 2 stopped
 
-    private LocalFunctionHost(WebApplication app, IDisposable? blobWriteFeed)
+    private LocalFunctionHost(WebApplication app, IDisposable? blobWriteFeed, int rpcPort)
     {
         _app = app;
         _blobWriteFeed = blobWriteFeed;
+        _rpcPort = rpcPort;
     }
 
     public IServiceProvider Services => _app.Services;
+
+    /// <summary>The Functions app's worker process, which runs the product functions of the catalog.</summary>
+    public FunctionWorker Worker => _app.Services.GetRequiredService<FunctionWorker>();
 
     public HostDiagnostics Diagnostics => _app.Services.GetRequiredService<HostDiagnostics>();
 
@@ -60,8 +67,11 @@ public sealed class LocalFunctionHost : IAsyncDisposable
         options.Validate();
         var hostJson = LoadHostJson(options);
 
+        // The FunctionRpc endpoint the worker connects to: HTTP/2 without TLS, loopback only, on a port of its own.
+        var rpcPort = options.WorkerRpcPort == 0 ? FreeLoopbackPort() : options.WorkerRpcPort;
         builder.WebHost.UseKestrel(kestrel =>
         {
+            kestrel.Listen(IPAddress.Loopback, rpcPort, listen => listen.Protocols = HttpProtocols.Http2);
             kestrel.Listen(IPAddress.Loopback, options.HttpPort);
             kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes;
             kestrel.AddServerHeader = false;
@@ -83,6 +93,12 @@ public sealed class LocalFunctionHost : IAsyncDisposable
         builder.Services.AddSingleton(notices);
         builder.Services.AddSingleton<TimerScheduleMonitor>();
         builder.Services.AddSingleton<FunctionKeyStore>();
+        builder.Services.AddSingleton<FunctionWorker>();
+        builder.Services.AddGrpc(grpc =>
+        {
+            grpc.MaxReceiveMessageSize = null;
+            grpc.MaxSendMessageSize = null;
+        });
         // Hosted services start in order: storage is provisioned before any listener runs.
         builder.Services.AddHostedService<StorageProvisioningService>();
         builder.Services.AddHostedService<StagedPartsExpiryService>();
@@ -111,14 +127,18 @@ public sealed class LocalFunctionHost : IAsyncDisposable
         settings.ConfigureServices?.Invoke(builder.Services);
         var app = builder.Build();
         HttpTriggerEndpoints.Map(app, settings.Catalog.Functions);
-        return new LocalFunctionHost(app, settings.BlobWriteFeed?.Invoke(notices));
+        app.MapGrpcService<FunctionRpcService>().RequireHost($"*:{rpcPort}");
+        return new LocalFunctionHost(app, settings.BlobWriteFeed?.Invoke(notices), rpcPort);
     }
 
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         await _app.StartAsync(cancellationToken);
         Interlocked.Exchange(ref _state, 1);
-        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
+        // Listening now: the worker can connect back. Listeners' invocations wait for it to be ready.
+        Worker.Start(_rpcPort);
+        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses
+            .FirstOrDefault(a => new Uri(a.Replace("[::]", "127.0.0.1", StringComparison.Ordinal)).Port != _rpcPort);
         HttpAddress = address is null ? null : new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
     }
 
@@ -126,7 +146,9 @@ public sealed class LocalFunctionHost : IAsyncDisposable
     {
         if (Interlocked.CompareExchange(ref _state, 2, 1) == 1)
         {
+            // Listeners first (their running invocations finish in the worker or are handed back), then the worker.
             await _app.StopAsync(cancellationToken);
+            await Worker.StopAsync();
         }
     }
 
@@ -137,6 +159,7 @@ public sealed class LocalFunctionHost : IAsyncDisposable
         // Waits for Ctrl+C, SIGTERM or the token, then stops the host itself.
         await _app.WaitForShutdownAsync(cancellationToken);
         Interlocked.Exchange(ref _state, 2);
+        await Worker.StopAsync();
     }
 
     /// <summary>Stops the host if it still runs (handlers finish or hand their input back), then releases it.</summary>
@@ -149,6 +172,13 @@ public sealed class LocalFunctionHost : IAsyncDisposable
 
     public Task<FunctionKeys> GetKeysAsync(CancellationToken cancellationToken = default) =>
         _app.Services.GetRequiredService<FunctionKeyStore>().GetKeysAsync(cancellationToken);
+
+    private static int FreeLoopbackPort()
+    {
+        using var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
 
     private static HostJsonSettings LoadHostJson(LocalHostOptions options)
     {

@@ -54,6 +54,27 @@ public sealed class LocalHostOptions
     /// <summary>Path of host.json; empty uses the one beside the host binary, then the defaults.</summary>
     public string? HostJsonPath { get; set; }
 
+    /// <summary>The Functions app the host runs (its LlmOps.Functions.dll); empty: the build of functions/LlmOps.Functions.</summary>
+    public string? WorkerPath { get; set; }
+
+    /// <summary>Loopback port of the FunctionRpc (gRPC) endpoint the worker connects to; 0 picks a free one.</summary>
+    public int WorkerRpcPort { get; set; }
+
+    /// <summary>How long a worker may take from process start to loaded functions, and an invocation may wait for one.</summary>
+    public TimeSpan WorkerStartTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How often the worker is sent a status request.</summary>
+    public TimeSpan WorkerStatusInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>A worker that leaves a status request unanswered this long is hung: it is killed and replaced.</summary>
+    public TimeSpan WorkerHangTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The grace period WorkerTerminate gives the worker at a stop before it is killed.</summary>
+    public TimeSpan WorkerTerminateGrace { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The longest wait before a worker that died is started again (the wait doubles from 1 s).</summary>
+    public TimeSpan WorkerMaxRestartDelay { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Fixed keys (for scripts and tests); when empty, keys are created once and kept in storage.</summary>
     public string? MasterKey { get; set; }
 
@@ -89,6 +110,16 @@ public sealed class LocalHostOptions
         if (QueueProcessingVisibility < TimeSpan.FromSeconds(3))
         {
             throw new InvalidOperationException($"{SectionName}:QueueProcessingVisibility must be at least 3 seconds.");
+        }
+
+        if (WorkerStartTimeout <= TimeSpan.Zero || WorkerStatusInterval <= TimeSpan.Zero || WorkerHangTimeout <= TimeSpan.Zero || WorkerTerminateGrace < TimeSpan.Zero || WorkerMaxRestartDelay < TimeSpan.FromSeconds(1))
+        {
+            throw new InvalidOperationException($"{SectionName}:WorkerStartTimeout, WorkerStatusInterval and WorkerHangTimeout must be positive, WorkerTerminateGrace not negative and WorkerMaxRestartDelay at least 1 second.");
+        }
+
+        if (WorkerRpcPort is < 0 or > 65535)
+        {
+            throw new InvalidOperationException($"{SectionName}:WorkerRpcPort must be from 0 to 65535, got {WorkerRpcPort}.");
         }
 
         if (HttpPort is < 0 or > 65535)

@@ -115,7 +115,17 @@ public sealed class QueueTriggerListener(
                 var input = new QueueTriggerInput(Function.Target, message.MessageId, message.Body.ToString(), message.DequeueCount, message.InsertedOn);
                 try
                 {
-                    var outcome = await InvokeAsync<IQueueTriggerHandler>((h, ct) => h.HandleAsync(input, ct), HandlerStopping);
+                    var outcome = HandlerOutcome.Done;
+                    if (Worker is null)
+                    {
+                        outcome = await InvokeAsync<IQueueTriggerHandler>((h, ct) => h.HandleAsync(input, ct), HandlerStopping);
+                    }
+                    else
+                    {
+                        // The app's adapter puts a permanent failure on the poison queue itself and returns normally.
+                        await Worker.InvokeQueueAsync(Function, message, HandlerStopping);
+                    }
+
                     if (outcome.DeadLetterReason is { } reason)
                     {
                         // Permanent: retrying the same message cannot succeed, so it is not retried.

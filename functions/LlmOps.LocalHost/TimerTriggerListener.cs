@@ -165,7 +165,14 @@ public sealed partial class TimerTriggerListener : TriggerListener
         try
         {
             using var handlerToken = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, HandlerStopping);
-            await InvokeAsync<ITimerTriggerHandler>((h, ct) => h.HandleAsync(tick, ct), handlerToken.Token);
+            if (Worker is null)
+            {
+                await InvokeAsync<ITimerTriggerHandler>((h, ct) => h.HandleAsync(tick, ct), handlerToken.Token);
+            }
+            else
+            {
+                await Worker.InvokeTimerAsync(Function, tick, handlerToken.Token);
+            }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

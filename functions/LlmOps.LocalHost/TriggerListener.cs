@@ -1,3 +1,4 @@
+using LlmOps.LocalHost.Worker;
 using LlmOps.Monitoring;
 using LlmOps.Triggers;
 using Microsoft.Extensions.DependencyInjection;
@@ -17,6 +18,9 @@ public abstract class TriggerListener(FunctionDefinition function, IServiceProvi
     private readonly CancellationTokenSource _handlers = new();
     private readonly ListenerStates? _states = services.GetService<ListenerStates>();
     private Task? _running;
+
+    /// <summary>The Functions worker when this function runs there (a product function); null runs its handler in process.</summary>
+    protected FunctionWorker? Worker { get; } = services.GetService<FunctionWorker>() is { } worker && worker.Runs(function) ? worker : null;
 
     public FunctionDefinition Function { get; } = function;
 
