@@ -101,13 +101,17 @@ public static class HttpTriggerEndpoints
             };
             foreach (var (name, values) in context.Request.Headers)
             {
-                if (!proxied.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values) && !string.Equals(name, "Host", StringComparison.OrdinalIgnoreCase))
+                if (HopByHop.Contains(name))
+                {
+                    continue;
+                }
+
+                if (!proxied.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values))
                 {
                     proxied.Content.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
                 }
             }
 
-            proxied.Headers.Host = null;
             using var answer = await worker.InvokeHttpAsync(function, proxied, cancellationToken);
             context.Response.StatusCode = (int)answer.StatusCode;
             foreach (var (name, values) in answer.Content.Headers)
@@ -136,6 +140,9 @@ public static class HttpTriggerEndpoints
         {
         }
     }
+
+    /// <summary>Headers of one connection, not of the request: the body is sent whole, with its own length.</summary>
+    private static readonly HashSet<string> HopByHop = new(["Host", "Connection", "Keep-Alive", "Transfer-Encoding", "Upgrade", "Content-Length", "TE", "Trailer", "Proxy-Connection"], StringComparer.OrdinalIgnoreCase);
 
     /// <summary>A placeholder base address: the worker's own address is put in its place when the request is sent.</summary>
     private static readonly Uri WorkerBase = new("http://worker/");

@@ -128,6 +128,9 @@ public sealed class LocalFunctionHost : IAsyncDisposable
         var app = builder.Build();
         HttpTriggerEndpoints.Map(app, settings.Catalog.Functions);
         app.MapGrpcService<FunctionRpcService>().RequireHost($"*:{rpcPort}");
+        // A stop (Ctrl+C, SIGTERM or StopAsync) first drains the listeners, whose running invocations need the worker and
+        // its gRPC stream, then terminates the worker, and only then lets the web server (and that stream) go.
+        app.Lifetime.ApplicationStopping.Register(() => DrainAsync(app.Services).GetAwaiter().GetResult());
         return new LocalFunctionHost(app, settings.BlobWriteFeed?.Invoke(notices), rpcPort);
     }
 
@@ -146,9 +149,7 @@ public sealed class LocalFunctionHost : IAsyncDisposable
     {
         if (Interlocked.CompareExchange(ref _state, 2, 1) == 1)
         {
-            // Listeners first (their running invocations finish in the worker or are handed back), then the worker.
             await _app.StopAsync(cancellationToken);
-            await Worker.StopAsync();
         }
     }
 
@@ -159,7 +160,6 @@ public sealed class LocalFunctionHost : IAsyncDisposable
         // Waits for Ctrl+C, SIGTERM or the token, then stops the host itself.
         await _app.WaitForShutdownAsync(cancellationToken);
         Interlocked.Exchange(ref _state, 2);
-        await Worker.StopAsync();
     }
 
     /// <summary>Stops the host if it still runs (handlers finish or hand their input back), then releases it.</summary>
@@ -172,6 +172,12 @@ public sealed class LocalFunctionHost : IAsyncDisposable
 
     public Task<FunctionKeys> GetKeysAsync(CancellationToken cancellationToken = default) =>
         _app.Services.GetRequiredService<FunctionKeyStore>().GetKeysAsync(cancellationToken);
+
+    private static async Task DrainAsync(IServiceProvider services)
+    {
+        await Task.WhenAll(services.GetServices<IHostedService>().OfType<TriggerListener>().Select(l => l.StopAsync(CancellationToken.None)));
+        await services.GetRequiredService<FunctionWorker>().StopAsync();
+    }
 
     private static int FreeLoopbackPort()
     {

@@ -16,6 +16,7 @@ using LlmOps.Storage;
 //   labeling --items 200000 --annotators 5 --missing-percent 0  alpha, Fleiss and pairwise kappa against a counting pass; 10x the labels
 //   evaluation --examples 10000 --judge-calls 400             responder + code graders vs responder alone; judge calls at concurrency 8 vs 40/s
 //   feedback --http-events 20000 --events 10000000 --table-events 200000   HTTP ingestion vs raw Table transactions; stats with DuckDB vs Table read + aggregate
+//   worker --worker-blobs 2000 --round-trips 2000              no-op blob handler through the Functions worker vs in process; gRPC round trip; worker cold start
 //   drift --rows 1000000 --columns 20 --mmd-n 5000 --mmd-dimensions 1536 --permutations 100   drift statistics vs straightforward code
 var suites = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal) && !int.TryParse(a, out _)).ToHashSet(StringComparer.Ordinal);
 if (suites.Count == 0)
@@ -63,9 +64,14 @@ if (suites.Contains("steps"))
     rows.AddRange(await EtlStepsBenchmark.RunAsync(Argument("--mb", 200)));
 }
 
-if (suites.Contains("host") || suites.Contains("etl") || suites.Contains("tracking") || suites.Contains("embeddings") || suites.Contains("feedback"))
+if (suites.Contains("worker") || suites.Contains("host") || suites.Contains("etl") || suites.Contains("tracking") || suites.Contains("embeddings") || suites.Contains("feedback"))
 {
     await using var azurite = await AzuriteServer.StartAsync(new AzuriteOptions { Progress = Console.WriteLine });
+    if (suites.Contains("worker"))
+    {
+        rows.AddRange(await WorkerBenchmark.RunAsync(azurite, Argument("--worker-blobs", 2000), Argument("--round-trips", 2000)));
+    }
+
     if (suites.Contains("host"))
     {
         rows.AddRange(await BlobTriggerBenchmark.RunAsync(azurite, Argument("--drops", 200), Argument("--backlog", 1000), Argument("--upload-parallelism", 8), Argument("--finished", 100_000)));

@@ -26,6 +26,7 @@ public sealed partial class FunctionWorker : IAsyncDisposable
 
     public const string DefaultStorageConnection = "AzureWebJobsStorage";
 
+    private readonly FunctionCatalog _catalog;
     private readonly LocalHostOptions _options;
     private readonly IConfiguration _configuration;
     private readonly StorageAccount _storage;
@@ -41,6 +42,7 @@ public sealed partial class FunctionWorker : IAsyncDisposable
     private Dictionary<string, LoadedFunction> _loaded = new(StringComparer.Ordinal);
     private Task? _supervisor;
     private int _starts;
+    private int _terminating;
 
     public FunctionWorker(FunctionCatalog catalog, LocalHostOptions options, IConfiguration configuration, StorageAccount storage, ListenerStates states, HostDiagnostics diagnostics, ILoggerFactory loggers)
     {
@@ -53,8 +55,8 @@ public sealed partial class FunctionWorker : IAsyncDisposable
         _diagnostics = diagnostics;
         _logger = loggers.CreateLogger<FunctionWorker>();
         _workerLogger = loggers.CreateLogger("LlmOps.Functions");
-        // The app has one adapter per product catalog entry: those run in the worker; a test's own handlers run in process.
-        _functions = catalog.Functions.Where(f => TriggerCatalog.All.Contains(f)).Select(f => f.Name).ToHashSet(StringComparer.Ordinal);
+        _catalog = catalog;
+        _functions = catalog.Functions.Where(catalog.InWorker).Select(f => f.Name).ToHashSet(StringComparer.Ordinal);
         _http = new HttpClient(new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false, UseCookies = false }) { Timeout = Timeout.InfiniteTimeSpan };
     }
 
@@ -78,6 +80,9 @@ public sealed partial class FunctionWorker : IAsyncDisposable
     /// <summary>Invocations sent to the running worker and not answered yet.</summary>
     public int InFlight => _ready.Task.IsCompletedSuccessfully ? _ready.Task.Result.InFlight : 0;
 
+    /// <summary>The exit code of a worker that exited by itself after WorkerTerminate; null when none did (it was killed).</summary>
+    public int? LastExitCode { get; private set; }
+
     /// <summary>How long the last worker took from process start to loaded functions.</summary>
     public TimeSpan? LastStartDuration { get; private set; }
 
@@ -85,7 +90,7 @@ public sealed partial class FunctionWorker : IAsyncDisposable
     public bool Runs(FunctionDefinition function)
     {
         ArgumentNullException.ThrowIfNull(function);
-        return _functions.Contains(function.Name) && TriggerCatalog.All.Contains(function);
+        return _functions.Contains(function.Name) && _catalog.InWorker(function);
     }
 
     /// <summary>Starts the worker (and keeps one running) against the FunctionRpc endpoint on <paramref name="grpcPort"/>.</summary>
@@ -112,25 +117,26 @@ public sealed partial class FunctionWorker : IAsyncDisposable
     /// <summary>Sends WorkerTerminate with the grace period, waits for the process to exit within it, then kills it.</summary>
     public async Task StopAsync()
     {
-        if (_stopping.IsCancellationRequested)
+        if (Interlocked.Exchange(ref _terminating, 1) == 1)
         {
             return;
         }
 
-        await _stopping.CancelAsync();
         if (_ready.Task.IsCompletedSuccessfully && _ready.Task.Result is { IsEnded: false } connection)
         {
             connection.Send(new StreamingMessage { RequestId = NewId(), WorkerTerminate = new WorkerTerminate { GracePeriod = Duration.FromTimeSpan(_options.WorkerTerminateGrace) } });
-            using var grace = new CancellationTokenSource(_options.WorkerTerminateGrace);
+            var pid = connection.ProcessId;
             try
             {
-                await connection.Process.WaitForExitAsync(grace.Token);
+                LastExitCode = await connection.Exited.WaitAsync(_options.WorkerTerminateGrace);
             }
-            catch (OperationCanceledException)
+            catch (TimeoutException)
             {
-                _logger.LogWarning("The worker (pid {Pid}) did not exit within {Grace} of WorkerTerminate; killing it", connection.ProcessId, _options.WorkerTerminateGrace);
+                _logger.LogWarning("The worker (pid {Pid}) did not exit within {Grace} of WorkerTerminate; killing it", pid, _options.WorkerTerminateGrace);
             }
         }
+
+        await _stopping.CancelAsync();
 
         foreach (var launching in _launching.Values)
         {
@@ -183,14 +189,23 @@ public sealed partial class FunctionWorker : IAsyncDisposable
         // An invocation the caller gives up on (host stopping, lease lost) is cancelled in the worker too.
         using var cancel = cancellationToken.Register(() => connection.Send(new StreamingMessage { RequestId = NewId(), InvocationCancel = new InvocationCancel { InvocationId = invocationId } }));
         var side = beside?.Invoke(connection, invocationId);
+        var pending = connection.RequestAsync(message, Timeout.InfiniteTimeSpan, cancellationToken);
+        if (side is not null && await Task.WhenAny(pending, side) == side && !side.IsCompletedSuccessfully)
+        {
+            // What runs beside the invocation (the proxied HTTP request) failed: the worker would wait for it in vain.
+            connection.Send(new StreamingMessage { RequestId = NewId(), InvocationCancel = new InvocationCancel { InvocationId = invocationId } });
+            _ = pending.ContinueWith(t => t.Exception, TaskScheduler.Default);
+            await side;
+        }
+
         StreamingMessage answer;
         try
         {
-            answer = await connection.RequestAsync(message, Timeout.InfiniteTimeSpan, cancellationToken);
+            answer = await pending;
         }
         catch when (side is not null)
         {
-            // Observed by the caller's own handling; the proxied request is abandoned with the invocation.
+            // The proxied request is abandoned with the invocation; its own fault is not the one to report.
             _ = side.ContinueWith(t => t.Exception, TaskScheduler.Default);
             throw;
         }
@@ -268,16 +283,17 @@ public sealed partial class FunctionWorker : IAsyncDisposable
             if (connection is not null)
             {
                 var reason = connection.IsEnded ? connection.Ended.Result : "replaced";
+                var pid = connection.ProcessId;
                 connection.End(reason);
                 connection.Kill();
                 _launching.TryRemove(connection.WorkerId, out _);
                 connection.Dispose();
-                if (_stopping.IsCancellationRequested)
+                if (_stopping.IsCancellationRequested || Volatile.Read(ref _terminating) == 1)
                 {
                     break;
                 }
 
-                _logger.LogError("The Functions worker (pid {Pid}) is down: {Reason}; starting another in {Delay}", connection.ProcessId, reason, delay);
+                _logger.LogError("The Functions worker (pid {Pid}) is down: {Reason}; starting another in {Delay}", pid, reason, delay);
                 State = WorkerState.Down;
                 _states.Set(HealthName, "Worker", ListenerState.Faulted, reason);
                 if (_ready.Task.IsCompleted)
@@ -349,7 +365,7 @@ public sealed partial class FunctionWorker : IAsyncDisposable
                 _workerLogger.LogWarning("{Line}", line);
             }
         };
-        process.Exited += (_, _) => connection.End($"the worker process exited with code {ExitCode(process)}");
+        process.Exited += (_, _) => connection.MarkExited(ExitCode(process));
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -430,7 +446,34 @@ public sealed partial class FunctionWorker : IAsyncDisposable
             loaded[name] = LoadedFunction.From(function, httpUri);
         }
 
+        // The worker connects over gRPC before its own HTTP server listens: it is ready once that answers too.
+        if (httpUri is not null)
+        {
+            await WaitForListenerAsync(connection, httpUri, timeout.Token);
+        }
+
         _loaded = loaded;
+    }
+
+    private static async Task WaitForListenerAsync(WorkerConnection connection, Uri httpUri, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            try
+            {
+                using var probe = new System.Net.Sockets.TcpClient();
+                await probe.ConnectAsync(httpUri.Host, httpUri.Port, cancellationToken);
+                return;
+            }
+            catch (System.Net.Sockets.SocketException) when (!connection.IsEnded)
+            {
+                await Task.Delay(20, cancellationToken);
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                throw new WorkerUnavailableException($"The worker ended before its HTTP endpoint {httpUri} listened: {connection.Ended.Result}");
+            }
+        }
     }
 
     private async Task MonitorAsync(WorkerConnection connection)
@@ -473,15 +516,15 @@ public sealed partial class FunctionWorker : IAsyncDisposable
         : Environment.ProcessPath is { } self && Path.GetFileNameWithoutExtension(self) == "dotnet" ? self
         : "dotnet";
 
-    private static string ExitCode(Process process)
+    private static int? ExitCode(Process process)
     {
         try
         {
-            return process.ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return process.ExitCode;
         }
         catch (InvalidOperationException)
         {
-            return "unknown";
+            return null;
         }
     }
 

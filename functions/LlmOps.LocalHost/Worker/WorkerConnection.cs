@@ -17,6 +17,7 @@ internal sealed class WorkerConnection : IDisposable
     private readonly ConcurrentDictionary<string, TaskCompletionSource<StreamingMessage>> _pending = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _attached = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<string> _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<int?> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ILogger _logger;
     private readonly ILogger _workerLogger;
 
@@ -39,6 +40,16 @@ internal sealed class WorkerConnection : IDisposable
     public Task<string> Ended => _ended.Task;
 
     public bool IsEnded => _ended.Task.IsCompleted;
+
+    /// <summary>Completes with the exit code when the process has exited.</summary>
+    public Task<int?> Exited => _exited.Task;
+
+    /// <summary>Called when the process exits: records its exit code and ends the connection.</summary>
+    public void MarkExited(int? exitCode)
+    {
+        _exited.TrySetResult(exitCode);
+        End($"the worker process exited with code {exitCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unknown"}");
+    }
 
     /// <summary>Number of invocations sent and not answered yet.</summary>
     public int InFlight => _pending.Count(p => p.Key.StartsWith(InvocationPrefix, StringComparison.Ordinal));

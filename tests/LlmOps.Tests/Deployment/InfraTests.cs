@@ -113,12 +113,16 @@ public sealed partial class InfraTests
 
         var settings = site.GetProperty("siteConfig").GetProperty("appSettings").EnumerateArray()
             .ToDictionary(s => s.GetProperty("name").GetString()!, s => s.GetProperty("value").GetString()!, StringComparer.Ordinal);
-        // Every %Setting% a trigger binds to, and the identity-based connections the app reads.
-        var functions = RepositoryRoot.Combine("functions", "LlmOps.Functions");
-        var bound = Directory.EnumerateFiles(functions, "*.cs", SearchOption.AllDirectories)
-            .SelectMany(f => SettingReference().Matches(File.ReadAllText(f)).Select(m => m.Groups[1].Value)).ToHashSet(StringComparer.Ordinal);
-        Assert.NotEmpty(bound);
+        // Every %Setting% a trigger of the built app binds to (functions.metadata), and every connection it names, which
+        // is an identity-based one here: its service URIs are settings.
+        var triggers = Functions.FunctionsMetadata.Load().Values.Select(Functions.FunctionsMetadata.Trigger).ToList();
+        var bound = triggers.SelectMany(t => t.EnumerateObject()).Where(p => p.Value.ValueKind == JsonValueKind.String)
+            .SelectMany(p => SettingReference().Matches(p.Value.GetString()!).Select(m => m.Groups[1].Value)).ToHashSet(StringComparer.Ordinal);
+        Assert.Equal(4, bound.Count);
         Assert.Subset(settings.Keys.ToHashSet(StringComparer.Ordinal), bound);
+        var connections = triggers.Where(t => t.TryGetProperty("connection", out _)).Select(t => t.GetProperty("connection").GetString()!).ToHashSet(StringComparer.Ordinal);
+        Assert.Equal([Functions.CatalogParity.Connection], connections);
+        Assert.All(connections, c => Assert.Contains(c + "__blobServiceUri", settings.Keys));
         string[] identity = ["AzureWebJobsStorage__blobServiceUri", "AzureWebJobsStorage__queueServiceUri", "AzureWebJobsStorage__tableServiceUri", "AzureWebJobsStorage__credential", "AzureWebJobsStorage__clientId", "LlmOps__AzureOpenAI__Endpoint", "LlmOps__AzureOpenAI__ClientId", "APPLICATIONINSIGHTS_CONNECTION_STRING"];
         Assert.Subset(settings.Keys.ToHashSet(StringComparer.Ordinal), identity.ToHashSet(StringComparer.Ordinal));
         Assert.Equal("managedidentity", settings["AzureWebJobsStorage__credential"]);
@@ -196,6 +200,6 @@ public sealed partial class InfraTests
 
     private static List<string> Strings(JsonElement array) => [.. array.EnumerateArray().Select(e => e.GetString()!)];
 
-    [GeneratedRegex("\"%([A-Za-z0-9_]+)%\"")]
+    [GeneratedRegex("%([A-Za-z0-9_]+)%")]
     private static partial Regex SettingReference();
 }

@@ -4,6 +4,7 @@ using Azure.Data.Tables;
 using LlmOps.Datasets;
 using LlmOps.Ingestion;
 using LlmOps.LocalHost;
+using LlmOps.LocalHost.Worker;
 using LlmOps.Monitoring;
 using LlmOps.Storage;
 using LlmOps.Tests.Infrastructure;
@@ -42,6 +43,11 @@ public sealed class RuntimeProofTests
         using var response = await http.GetAsync(new Uri("/api/health", UriKind.Relative));
         var health = await response.Content.ReadFromJsonAsync<HealthReport>();
 
+        // Every trigger ran in the Functions app's worker process, with the storage prefix applied once (the blob
+        // adapter hands its handler the catalog's container, not the prefixed one it was bound to).
+        Assert.Equal(1, host.Worker.Starts);
+        Assert.NotEqual(Environment.ProcessId, host.Worker.ProcessId);
+        Assert.Contains(health!.Listeners!, l => l.Function == FunctionWorker.HealthName && l.Status == ListenerState.Listening);
         Assert.Equal(nameof(IngestionStatus.Published), ingestion!.Status);
         Assert.Equal(2, ingestion.Accepted);
         Assert.Equal(ingestion.VersionId, indexed!.VersionId);
