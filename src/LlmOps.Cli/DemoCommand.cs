@@ -76,6 +76,8 @@ internal static class DemoCommand
         var azurite = new AzuriteOptions { Progress = line => console.MarkupLineInterpolated($"[grey]{line}[/]") };
         await using var stack = await LocalStack.StartAsync(connectionString, prefix, azurite, configuration, LogLevel.Warning, cancellationToken);
         Done("Start storage and local host", $"HTTP at {stack.Host.HttpAddress}");
+        await stack.Host.Worker.WaitUntilReadyAsync(cancellationToken);
+        Done("Start the Functions app's worker", stack.Host.Worker.Describe());
         var storage = stack.Storage;
         var started = DateTimeOffset.UtcNow;
         DatasetManifest? manifest = null;

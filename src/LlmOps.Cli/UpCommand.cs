@@ -75,9 +75,11 @@ internal static class UpCommand
     private static async Task Describe(IAnsiConsole console, LocalStack stack, CancellationToken cancellationToken)
     {
         var keys = await stack.Host.GetKeysAsync(cancellationToken);
+        await stack.Host.Worker.WaitUntilReadyAsync(cancellationToken);
         var endpoints = new Table().AddColumns("Setting", "Value").Border(TableBorder.Rounded);
         endpoints.AddRow("Storage", Markup.Escape(stack.Azurite is null ? "(given connection string)" : $"Azurite pids {string.Join(" ", stack.Azurite.ProcessIds)}"));
         endpoints.AddRow("Connection string", Markup.Escape(stack.ConnectionString));
+        endpoints.AddRow("Functions worker", Markup.Escape(stack.Host.Worker.Describe()));
         endpoints.AddRow("HTTP", Markup.Escape($"{stack.Host.HttpAddress}api/"));
         endpoints.AddRow("Function key", Markup.Escape(keys.FunctionKey));
         endpoints.AddRow("Master key", Markup.Escape(keys.MasterKey));

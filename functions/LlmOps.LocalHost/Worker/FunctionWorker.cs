@@ -86,6 +86,12 @@ public sealed partial class FunctionWorker : IAsyncDisposable
     /// <summary>How long the last worker took from process start to loaded functions.</summary>
     public TimeSpan? LastStartDuration { get; private set; }
 
+    /// <summary>The functions the running worker loaded.</summary>
+    public IReadOnlyCollection<string> LoadedFunctions => _loaded.Keys;
+
+    /// <summary>"pid N, M functions loaded in S s": for `llmops up` and the demo.</summary>
+    public string Describe() => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Path.GetFileName(AppPath)} pid {ProcessId}, {LoadedFunctions.Count} functions loaded over FunctionRpc in {LastStartDuration?.TotalSeconds:0.0} s");
+
     /// <summary>True when <paramref name="function"/> is dispatched to the worker rather than run in this process.</summary>
     public bool Runs(FunctionDefinition function)
     {

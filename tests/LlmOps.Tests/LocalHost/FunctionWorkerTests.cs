@@ -158,6 +158,8 @@ public sealed class FunctionWorkerTests
                 ["LlmOps:Host:WorkerPath"] = ProbeWorker,
                 ["LlmOps:Host:WorkerStatusInterval"] = "00:00:00.250",
                 ["LlmOps:Host:WorkerHangTimeout"] = "00:00:02",
+                // Beside a busy test run a worker can take more than the default 5 s to wind down after WorkerTerminate.
+                ["LlmOps:Host:WorkerTerminateGrace"] = "00:00:30",
             });
         await host.Worker.WaitUntilReadyAsync(CancellationToken.None);
         return new Probe(host, storage);
