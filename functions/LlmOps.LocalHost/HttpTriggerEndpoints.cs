@@ -114,7 +114,7 @@ public static class HttpTriggerEndpoints
 
             using var answer = await worker.InvokeHttpAsync(function, proxied, cancellationToken);
             context.Response.StatusCode = (int)answer.StatusCode;
-            foreach (var (name, values) in answer.Content.Headers)
+            foreach (var (name, values) in answer.Headers.Concat(answer.Content.Headers).Where(h => !HopByHop.Contains(h.Key)))
             {
                 context.Response.Headers[name] = values.ToArray();
             }

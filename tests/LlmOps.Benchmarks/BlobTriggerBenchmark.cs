@@ -147,9 +147,7 @@ internal static class BlobTriggerBenchmark
         settings.Configuration["LlmOps:Host:HttpPort"] = "0";
         if (parallelism is { } degree)
         {
-            var hostJson = Path.Combine(Path.GetTempPath(), $"llmops-bench-host-{degree}.json");
-            await File.WriteAllTextAsync(hostJson, $$"""{ "version": "2.0", "extensions": { "blobs": { "maxDegreeOfParallelism": {{degree}} } } }""");
-            settings.Configuration["LlmOps:Host:HostJsonPath"] = hostJson;
+            settings.Configuration["LlmOps:Host:HostJsonPath"] = await BenchmarkHostJson.WithBlobParallelismAsync(degree);
         }
 
         var host = LocalFunctionHost.Create(settings);

@@ -129,9 +129,7 @@ internal static class WorkerBenchmark
         settings.Configuration["LlmOps:Host:WorkerPath"] = app ?? ProbeWorker;
         if (parallelism is { } degree)
         {
-            var hostJson = Path.Combine(Path.GetTempPath(), $"llmops-bench-worker-host-{degree}.json");
-            await File.WriteAllTextAsync(hostJson, $$"""{ "version": "2.0", "extensions": { "blobs": { "maxDegreeOfParallelism": {{degree}} } } }""");
-            settings.Configuration["LlmOps:Host:HostJsonPath"] = hostJson;
+            settings.Configuration["LlmOps:Host:HostJsonPath"] = await BenchmarkHostJson.WithBlobParallelismAsync(degree);
         }
 
         var host = LocalFunctionHost.Create(settings);
