@@ -16,6 +16,7 @@ using LlmOps.Storage;
 //   labeling --items 200000 --annotators 5 --missing-percent 0  alpha, Fleiss and pairwise kappa against a counting pass; 10x the labels
 //   evaluation --examples 10000 --judge-calls 400             responder + code graders vs responder alone; judge calls at concurrency 8 vs 40/s
 //   feedback --http-events 20000 --events 10000000 --table-events 200000   HTTP ingestion vs raw Table transactions; stats with DuckDB vs Table read + aggregate
+//   minilm --texts 512 --batch 32                              MiniLM through our provider vs the package's encoder called directly
 //   worker --worker-blobs 2000 --round-trips 2000              no-op blob handler through the Functions worker vs in process; gRPC round trip; worker cold start
 //   drift --rows 1000000 --columns 20 --mmd-n 5000 --mmd-dimensions 1536 --permutations 100   drift statistics vs straightforward code
 var suites = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal) && !int.TryParse(a, out _)).ToHashSet(StringComparer.Ordinal);
@@ -37,6 +38,11 @@ if (suites.Contains("memory"))
     var megabytes = Argument("--memory-mb", 1024);
     var (seconds, peak, counts) = await EtlBenchmark.MemoryAsync(megabytes);
     rows.Add(($"Peak working set, in-process ETL of a {megabytes} MB drop (streamed)", $"{peak / 1024d / 1024d:0} MB ({counts.Accepted} records in {seconds:0} s, {megabytes / seconds:0.0} MB/s)"));
+}
+
+if (suites.Contains("minilm"))
+{
+    rows.AddRange(await MiniLmBenchmark.RunAsync(Argument("--texts", 512), Argument("--batch", 32)));
 }
 
 if (suites.Contains("drift"))

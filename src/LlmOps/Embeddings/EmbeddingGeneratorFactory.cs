@@ -18,6 +18,7 @@ public sealed class EmbeddingGeneratorFactory(IOptions<AzureOpenAIOptions> azure
         ArgumentNullException.ThrowIfNull(settings);
         IEmbeddingGenerator<string, Embedding<float>> inner = settings.Provider switch
         {
+            EmbeddingSettings.Local when settings.Model == MiniLmEmbeddingGenerator.ModelName => new MiniLmEmbeddingGenerator(settings.Dimensions),
             EmbeddingSettings.Local => new LocalEmbeddingGenerator(settings.Dimensions, settings.Model),
             EmbeddingSettings.AzureOpenAI => CreateAzure(settings),
             _ => throw LlmOpsException.Invalid($"Unknown embedding provider '{settings.Provider}': expected {EmbeddingSettings.Local} or {EmbeddingSettings.AzureOpenAI}."),

@@ -32,7 +32,15 @@ internal static class EmbeddingSection
             reader.Error(NodeReader.Child(section, "dimensions")!, "embedding.dimensions", "at most 4096", dimensions.ToString(CultureInfo.InvariantCulture));
         }
 
-        var inputs = reader.Integer(section, "max_batch_inputs", "embedding", defaults.MaxBatchInputs, 1) ?? defaults.MaxBatchInputs;
+        var semantic = provider == EmbeddingSettings.Local && model == Embeddings.MiniLmEmbeddingGenerator.ModelName;
+        if (semantic && dimensions != Embeddings.MiniLmEmbeddingGenerator.Dimensions)
+        {
+            reader.Error(NodeReader.Child(section, "dimensions")!, "embedding.dimensions", $"{Embeddings.MiniLmEmbeddingGenerator.Dimensions} for the local {model} model", dimensions.ToString(CultureInfo.InvariantCulture));
+        }
+
+        // A CPU model runs best on small batches; a service takes up to its request limit.
+        var batchInputs = semantic ? defaults.MaxBatchInputs : EmbeddingSettings.Lexical.MaxBatchInputs;
+        var inputs = reader.Integer(section, "max_batch_inputs", "embedding", batchInputs, 1) ?? batchInputs;
         var tokens = reader.Integer(section, "max_batch_tokens", "embedding", defaults.MaxBatchTokens, 1) ?? defaults.MaxBatchTokens;
         return new EmbeddingSettings(provider, model, dimensions, reader.OptionalString(section, "deployment", "embedding"), inputs, tokens);
     }

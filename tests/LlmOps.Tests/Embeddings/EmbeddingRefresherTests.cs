@@ -51,7 +51,7 @@ public sealed class EmbeddingRefresherTests
         var (refresher, indexes, lineage, _, lifecycles) = Services(f);
         using var _ = lifecycles;
         var v1 = (await f.DropAndIngestAsync("v1.jsonl", Encoding.UTF8.GetBytes(Tickets(100)))).Version!;
-        var settings = EmbeddingSettings.Default with { MaxBatchInputs = 40 };
+        var settings = EmbeddingSettings.Lexical with { MaxBatchInputs = 40 };
 
         var first = await refresher.RefreshAsync(v1, settings, CancellationToken.None);
         Assert.True(first.Created);
@@ -98,10 +98,11 @@ public sealed class EmbeddingRefresherTests
         Assert.Equal(1f, exact.Hits[0].Score, 3);
         Assert.True(exact.Hits[0].Score >= exact.Hits[1].Score && exact.Hits[1].Score >= exact.Hits[2].Score);
 
-        // Brute force over the loaded index agrees with the search.
+        // Brute force over the loaded index agrees with the search (the default embedder: all-MiniLM-L6-v2).
+        Assert.Equal(MiniLmEmbeddingGenerator.ModelName, built.Index.Model);
         var index = await search.LoadAsync(built.Index.Id, null, CancellationToken.None);
-        var query = new float[384];
-        LocalEmbeddingGenerator.Embed("problem number 3 with feature 1", query);
+        using var embedder = new MiniLmEmbeddingGenerator();
+        var query = (await embedder.GenerateAsync(["problem number 3 with feature 1"]))[0].Vector.ToArray();
         var expected = Enumerable.Range(0, index.Count)
             .Select(i => (Score: System.Numerics.Tensors.TensorPrimitives.Dot(query, index.Vectors.AsSpan(i * 384, 384)), index.Chunks[i].ChunkId))
             .OrderByDescending(h => h.Score).Take(5).Select(h => h.ChunkId);

