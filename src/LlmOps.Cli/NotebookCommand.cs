@@ -59,7 +59,7 @@ internal static class NotebookCommand
 
     private static async Task<int> RunChildAsync(IAnsiConsole console, string input, string output, string[] parameters, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var start = new ProcessStartInfo(DotnetHost())
+        var start = new ProcessStartInfo(DotnetHost.Path)
         {
             UseShellExecute = false,
             RedirectStandardOutput = true,
@@ -123,10 +123,4 @@ internal static class NotebookCommand
 
         return process.ExitCode;
     }
-
-    /// <summary>The dotnet host running this process (set by the SDK for child processes), else the one on PATH.</summary>
-    private static string DotnetHost() =>
-        Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host
-        : Environment.ProcessPath is { } self && Path.GetFileNameWithoutExtension(self) == "dotnet" ? self
-        : "dotnet";
 }

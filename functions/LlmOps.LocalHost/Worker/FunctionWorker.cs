@@ -332,7 +332,7 @@ public sealed partial class FunctionWorker : IAsyncDisposable
         var requestId = Guid.NewGuid().ToString();
         var appDirectory = Path.GetDirectoryName(AppPath)!;
         var endpoint = $"http://127.0.0.1:{grpcPort}/";
-        var start = new ProcessStartInfo(DotnetHost())
+        var start = new ProcessStartInfo(DotnetHost.Path)
         {
             UseShellExecute = false,
             RedirectStandardOutput = true,
@@ -516,11 +516,6 @@ public sealed partial class FunctionWorker : IAsyncDisposable
             throw new InvalidOperationException($"The worker refused {step}: {result.Exception?.Type}: {result.Exception?.Message ?? result.Result}");
         }
     }
-
-    private static string DotnetHost() =>
-        Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host
-        : Environment.ProcessPath is { } self && Path.GetFileNameWithoutExtension(self) == "dotnet" ? self
-        : "dotnet";
 
     private static int? ExitCode(Process process)
     {

@@ -60,7 +60,7 @@ public sealed class EmbeddingRefresherTests
         Assert.Equal(3, first.ProviderRequests);
         Assert.Equal(EmbeddingIndexManifest.IdFor(v1.Id, "lexical-ngram", 384), first.Index.Id);
 
-        var again = await refresher.RefreshAsync(v1.Id, CancellationToken.None);
+        var again = await refresher.RefreshAsync(v1, settings, CancellationToken.None);
         Assert.False(again.Created);
         Assert.Equal((0L, 0L), (again.Embedded, again.ProviderRequests));
 
