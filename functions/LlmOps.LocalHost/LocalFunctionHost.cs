@@ -136,6 +136,7 @@ public sealed class LocalFunctionHost : IAsyncDisposable
 
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
+        Worker.EnsureAppExists();
         await _app.StartAsync(cancellationToken);
         Interlocked.Exchange(ref _state, 1);
         // Listening now: the worker can connect back. Listeners' invocations wait for it to be ready.

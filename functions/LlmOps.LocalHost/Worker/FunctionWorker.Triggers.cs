@@ -95,9 +95,9 @@ public sealed partial class FunctionWorker
         await InvokeAsync(
             function.Name,
             (loaded, request) => request.InputData.Add(Binding(loaded.TriggerBinding, new TypedData { Http = new RpcHttp() })),
-            async (connection, invocationId) =>
+            async (loaded, invocationId) =>
             {
-                var httpUri = _loaded[function.Name].HttpUri
+                var httpUri = loaded.HttpUri
                     ?? throw new InvalidOperationException("The worker did not report an HttpUri: it is not built with the ASP.NET Core integration.");
                 proxied.RequestUri = new Uri(httpUri, proxied.RequestUri!.PathAndQuery);
                 proxied.Headers.TryAddWithoutValidation("x-ms-invocation-id", invocationId);

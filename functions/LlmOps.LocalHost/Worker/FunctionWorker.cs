@@ -107,14 +107,19 @@ public sealed partial class FunctionWorker : IAsyncDisposable
             return;
         }
 
-        if (!File.Exists(AppPath))
+        EnsureAppExists();
+        State = WorkerState.Starting;
+        _supervisor = Task.Run(() => SuperviseAsync(grpcPort));
+    }
+
+    /// <summary>Fails with what to do when the worker is needed and its app is not built where the host looks.</summary>
+    public void EnsureAppExists()
+    {
+        if (IsNeeded && !File.Exists(AppPath))
         {
             throw new InvalidOperationException(
                 $"The Functions app is not built at {AppPath}: build functions/LlmOps.Functions (dotnet build) or set LlmOps:Host:WorkerPath to its LlmOps.Functions.dll.");
         }
-
-        State = WorkerState.Starting;
-        _supervisor = Task.Run(() => SuperviseAsync(grpcPort));
     }
 
     /// <summary>Waits for the running worker, starting or restarting, for at most LlmOps:Host:WorkerStartTimeout.</summary>
@@ -178,7 +183,7 @@ public sealed partial class FunctionWorker : IAsyncDisposable
     }
 
     /// <summary>Runs a function in the worker with the trigger input the caller adds; throws when it failed there.</summary>
-    internal async Task<InvocationResponse> InvokeAsync(string function, Action<LoadedFunction, InvocationRequest> fill, Func<WorkerConnection, string, Task>? beside, CancellationToken cancellationToken)
+    internal async Task InvokeAsync(string function, Action<LoadedFunction, InvocationRequest> fill, Func<LoadedFunction, string, Task>? beside, CancellationToken cancellationToken)
     {
         var connection = await ReadyConnectionAsync(cancellationToken);
         var loaded = _loaded[function];
@@ -194,7 +199,7 @@ public sealed partial class FunctionWorker : IAsyncDisposable
         var message = new StreamingMessage { RequestId = WorkerConnection.InvocationRequestId(invocationId), InvocationRequest = request };
         // An invocation the caller gives up on (host stopping, lease lost) is cancelled in the worker too.
         using var cancel = cancellationToken.Register(() => connection.Send(new StreamingMessage { RequestId = NewId(), InvocationCancel = new InvocationCancel { InvocationId = invocationId } }));
-        var side = beside?.Invoke(connection, invocationId);
+        var side = beside?.Invoke(loaded, invocationId);
         var pending = connection.RequestAsync(message, Timeout.InfiniteTimeSpan, cancellationToken);
         if (side is not null && await Task.WhenAny(pending, side) == side && !side.IsCompletedSuccessfully)
         {
@@ -228,8 +233,6 @@ public sealed partial class FunctionWorker : IAsyncDisposable
         {
             await side;
         }
-
-        return answer.InvocationResponse;
     }
 
     private async Task<WorkerConnection> ReadyConnectionAsync(CancellationToken cancellationToken)
@@ -246,7 +249,7 @@ public sealed partial class FunctionWorker : IAsyncDisposable
                     return connection;
                 }
 
-                await Task.Yield();
+                // Ended, and not replaced yet: the supervisor swaps in the next worker's readiness in a moment.
                 await Task.Delay(10, timeout.Token);
             }
         }

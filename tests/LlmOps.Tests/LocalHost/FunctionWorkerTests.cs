@@ -121,7 +121,8 @@ public sealed class FunctionWorkerTests
     [Fact]
     public async Task Stop_SendsWorkerTerminate_WorkerExitsByItself()
     {
-        var probe = await ProbeAsync();
+        // Beside a busy test run a worker can take more than the default 5 s to wind down after WorkerTerminate.
+        var probe = await ProbeAsync(terminateGrace: "00:00:30");
         var worker = probe.Host.Worker;
         var process = Process.GetProcessById(worker.ProcessId);
 
@@ -132,6 +133,21 @@ public sealed class FunctionWorkerTests
         Assert.Equal(WorkerState.Stopped, worker.State);
     }
 
+    [Fact]
+    public async Task Start_WithTheAppNotBuilt_FailsSayingWhatToBuild_BeforeListening()
+    {
+        var settings = new LocalFunctionHostSettings { Catalog = new FunctionCatalog([ProbeBlob]) { InWorker = _ => true } };
+        settings.Configuration["LlmOps:Storage:ConnectionString"] = (await SharedAzurite.GetAsync()).ConnectionString;
+        settings.Configuration["LlmOps:Host:HttpPort"] = "0";
+        settings.Configuration["LlmOps:Host:WorkerPath"] = Path.Combine(Path.GetTempPath(), "no-such-app", "LlmOps.Functions.dll");
+        await using var host = LocalFunctionHost.Create(settings);
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => host.StartAsync());
+
+        Assert.Contains("build functions/LlmOps.Functions", error.Message, StringComparison.Ordinal);
+        Assert.Null(host.HttpAddress);
+    }
+
     private static void Signal(string signal, int pid)
     {
         using var kill = Process.Start(new ProcessStartInfo("kill", [signal, pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false })!;
@@ -139,7 +155,7 @@ public sealed class FunctionWorkerTests
         Assert.Equal(0, kill.ExitCode);
     }
 
-    private static async Task<Probe> ProbeAsync()
+    private static async Task<Probe> ProbeAsync(string terminateGrace = "00:00:05")
     {
         var prefix = TestNames.Prefix();
         var storage = await SharedAzurite.AccountAsync(prefix);
@@ -157,9 +173,8 @@ public sealed class FunctionWorkerTests
             {
                 ["LlmOps:Host:WorkerPath"] = ProbeWorker,
                 ["LlmOps:Host:WorkerStatusInterval"] = "00:00:00.250",
-                ["LlmOps:Host:WorkerHangTimeout"] = "00:00:02",
-                // Beside a busy test run a worker can take more than the default 5 s to wind down after WorkerTerminate.
-                ["LlmOps:Host:WorkerTerminateGrace"] = "00:00:30",
+                ["LlmOps:Host:WorkerHangTimeout"] = "00:00:05",
+                ["LlmOps:Host:WorkerTerminateGrace"] = terminateGrace,
             });
         await host.Worker.WaitUntilReadyAsync(CancellationToken.None);
         return new Probe(host, storage);
