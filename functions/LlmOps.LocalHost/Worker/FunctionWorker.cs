@@ -293,6 +293,12 @@ public sealed partial class FunctionWorker : IAsyncDisposable
             {
                 var reason = connection.IsEnded ? connection.Ended.Result : "replaced";
                 var pid = connection.ProcessId;
+                if (Volatile.Read(ref _terminating) == 1)
+                {
+                    // Told to terminate: its stream closes first, then the process exits by itself within the grace.
+                    await Task.WhenAny(connection.Exited, Task.Delay(_options.WorkerTerminateGrace, CancellationToken.None));
+                }
+
                 connection.End(reason);
                 connection.Kill();
                 _launching.TryRemove(connection.WorkerId, out _);
