@@ -44,8 +44,7 @@ public static class HttpTriggerEndpoints
             return;
         }
 
-        // Health is the host's own probe: it reports the listeners and the worker, which live here (503 while the worker is down).
-        if (services.GetService<FunctionWorker>() is { } worker && worker.Runs(function) && function.Name != TriggerCatalog.Health)
+        if (services.GetService<FunctionWorker>() is { } worker && worker.Runs(function))
         {
             await ProxyAsync(worker, function, context);
             return;
