@@ -141,9 +141,9 @@ public sealed class LocalFunctionHost : IAsyncDisposable
         Interlocked.Exchange(ref _state, 1);
         // Listening now: the worker can connect back. Listeners' invocations wait for it to be ready.
         Worker.Start(_rpcPort);
-        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses
-            .FirstOrDefault(a => new Uri(a.Replace("[::]", "127.0.0.1", StringComparison.Ordinal)).Port != _rpcPort);
-        HttpAddress = address is null ? null : new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
+        HttpAddress = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses
+            .Select(a => new Uri(a.Replace("[::]", "127.0.0.1", StringComparison.Ordinal)))
+            .FirstOrDefault(a => a.Port != _rpcPort);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken = default)
