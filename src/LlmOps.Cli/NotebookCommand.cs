@@ -1,19 +1,24 @@
 using System.CommandLine;
 using System.Diagnostics;
+using System.Reflection;
 using LlmOps.Errors;
-using LlmOps.Notebooks.Runner;
 using Spectre.Console;
 
 namespace LlmOps.Cli;
 
 /// <summary>
-/// `llmops notebook run PATH [-p name=value] [--output PATH] [--timeout S]`: runs the notebook's C# cells in a child
-/// process (so a timeout can stop even a spinning cell) and writes outputs and errors back into the notebook.
+/// `llmops notebook run PATH [-p name=value] [--output PATH] [--timeout S]`: runs the notebook on the .NET Interactive
+/// C# kernel in a child process (LlmOps.Notebooks.Runner, so a timeout can stop even a spinning cell) and writes
+/// outputs and errors back into the notebook.
 /// </summary>
 internal static class NotebookCommand
 {
     public const int TimeoutExitCode = 124;
-    private const string ChildCommand = "__execute";
+
+    /// <summary>The runner the child process runs: $LLMOPS_NOTEBOOK_RUNNER, else the one built beside this CLI.</summary>
+    internal static string RunnerPath =>
+        Environment.GetEnvironmentVariable("LLMOPS_NOTEBOOK_RUNNER") is { Length: > 0 } path ? path
+        : typeof(NotebookCommand).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == "NotebookRunnerPath")?.Value ?? "LlmOps.Notebooks.Runner.dll";
 
     public static Command Create(IAnsiConsole console)
     {
@@ -39,22 +44,16 @@ internal static class NotebookCommand
                 }
             }
 
+            if (!File.Exists(RunnerPath))
+            {
+                throw LlmOpsException.NotFound($"The notebook runner is not built: no {RunnerPath}. Build src/LlmOps.Notebooks.Runner, or set LLMOPS_NOTEBOOK_RUNNER to its dll.");
+            }
+
             var target = parse.GetValue(output)?.FullName ?? notebook.FullName;
             return await RunChildAsync(console, notebook.FullName, target, pairs, TimeSpan.FromSeconds(parse.GetValue(timeout)), cancellationToken);
         }));
 
-        var childInput = new Argument<string>("input");
-        var childOutput = new Argument<string>("output");
-        var childParameters = new Option<string[]>("-p");
-        var child = new Command(ChildCommand, "Runs inside the child process.") { childInput, childOutput, childParameters };
-        child.Hidden = true;
-        child.SetAction(async (parse, cancellationToken) =>
-        {
-            var values = (parse.GetValue(childParameters) ?? []).Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p[1], StringComparer.Ordinal);
-            return await NotebookExecutor.RunAsync(parse.GetValue(childInput)!, parse.GetValue(childOutput)!, values, Console.Out, cancellationToken);
-        });
-
-        return new Command("notebook", "Run .NET Polyglot notebooks headless.") { run, child };
+        return new Command("notebook", "Run .NET Polyglot notebooks headless.") { run };
     }
 
     private static async Task<int> RunChildAsync(IAnsiConsole console, string input, string output, string[] parameters, TimeSpan timeout, CancellationToken cancellationToken)
@@ -66,16 +65,9 @@ internal static class NotebookCommand
             RedirectStandardError = true,
             WorkingDirectory = Path.GetDirectoryName(input)!,
         };
-        start.ArgumentList.Add(typeof(NotebookCommand).Assembly.Location);
-        foreach (var argument in new[] { "notebook", ChildCommand, input, output })
+        foreach (var argument in new[] { RunnerPath, input, output }.Concat(parameters))
         {
             start.ArgumentList.Add(argument);
-        }
-
-        foreach (var pair in parameters)
-        {
-            start.ArgumentList.Add("-p");
-            start.ArgumentList.Add(pair);
         }
 
         using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the notebook process.");

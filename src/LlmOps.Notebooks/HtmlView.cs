@@ -5,7 +5,7 @@ namespace LlmOps.Notebooks;
 
 /// <summary>
 /// Self-contained HTML a cell shows. It is an <see cref="IHtmlContent"/>, which Polyglot Notebooks renders as HTML,
-/// and the headless runner writes as a text/html output.
+/// and `llmops notebook run` writes as a text/html output (its text/plain is <see cref="Text"/>, by the package's extension.dib).
 /// </summary>
 public sealed class HtmlView(string html, string text) : IHtmlContent
 {

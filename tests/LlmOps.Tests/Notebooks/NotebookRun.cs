@@ -24,6 +24,30 @@ internal static class NotebookRun
     /// <summary>A cell's outputs as JSON, with HTML left readable (only quotes and backslashes escaped).</summary>
     public static string Outputs(JsonObject cell) => cell["outputs"]!.ToJsonString(Relaxed);
 
+    /// <summary>
+    /// What a run may change and nothing else: the code cells' outputs and execution counts, and the injected parameters
+    /// cell. Every other byte of what VS Code wrote (notebook metadata, cell ids, tags, Polyglot kernel names, markdown,
+    /// sources) comes back as it was, key order included.
+    /// </summary>
+    public static void AssertOnlyOutputsChanged(string original, JsonObject written)
+    {
+        var before = JsonNode.Parse(original)!.AsObject();
+        Assert.Equal(before["metadata"]!.ToJsonString(), written["metadata"]!.ToJsonString());
+        Assert.Equal(before["nbformat"]!.ToJsonString() + before["nbformat_minor"]!.ToJsonString(), written["nbformat"]!.ToJsonString() + written["nbformat_minor"]!.ToJsonString());
+        var cells = written["cells"]!.AsArray().OfType<JsonObject>()
+            .Where(c => c["metadata"]?["tags"]?.AsArray().Any(t => t!.GetValue<string>() == "injected-parameters") != true)
+            .Select(Strip).ToList();
+        Assert.Equal(before["cells"]!.AsArray().OfType<JsonObject>().Select(Strip), cells);
+
+        static string Strip(JsonObject cell)
+        {
+            var copy = cell.DeepClone().AsObject();
+            copy.Remove("outputs");
+            copy.Remove("execution_count");
+            return copy.ToJsonString();
+        }
+    }
+
     /// <summary>A Polyglot-format notebook of C# cells (the first tagged parameters when asked).</summary>
     public static string Write(string directory, string name, bool firstIsParameters, params string[] cells)
     {

@@ -26,6 +26,7 @@ public sealed class ShippedNotebooksTests : IDisposable
 
         Assert.True(exit == 0, output);
         Assert.Equal(before, await File.ReadAllTextAsync(experiments));
+        NotebookRun.AssertOnlyOutputsChanged(before, written);
         var cells = NotebookRun.CodeCells(written).ToList();
         Assert.All(cells, c => Assert.DoesNotContain("\"output_type\":\"error\"", NotebookRun.Outputs(c), StringComparison.Ordinal));
         Assert.All(cells, c => Assert.NotNull(c["execution_count"]?.GetValue<int?>()));
@@ -91,6 +92,7 @@ public sealed class ShippedNotebooksTests : IDisposable
 
         Assert.True(exit == 0, output);
         Assert.Equal(before, await File.ReadAllTextAsync(notebook));
+        NotebookRun.AssertOnlyOutputsChanged(before, written);
         var cells = NotebookRun.CodeCells(written).ToList();
         Assert.All(cells, c => Assert.DoesNotContain("\"output_type\":\"error\"", NotebookRun.Outputs(c), StringComparison.Ordinal));
         var all = string.Concat(cells.Select(NotebookRun.Outputs));
@@ -113,6 +115,7 @@ public sealed class ShippedNotebooksTests : IDisposable
 
         Assert.True(exit == 0, output);
         Assert.Equal(before, await File.ReadAllTextAsync(notebook));
+        NotebookRun.AssertOnlyOutputsChanged(before, written);
         var cells = NotebookRun.CodeCells(written).ToList();
         Assert.All(cells, c => Assert.DoesNotContain("\"output_type\":\"error\"", NotebookRun.Outputs(c), StringComparison.Ordinal));
         var all = string.Concat(cells.Select(NotebookRun.Outputs));
