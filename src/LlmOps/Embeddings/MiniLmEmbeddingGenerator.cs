@@ -17,6 +17,9 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
     public const string ModelName = "all-minilm-l6-v2";
     public const int Dimensions = 384;
 
+    /// <summary>The most texts one ONNX call encodes (bigger calls are split).</summary>
+    public const int MaxBatch = 64;
+
     private static readonly Lazy<SentenceEncoder> Encoder = new(() => new SentenceEncoder(new SessionOptions()), LazyThreadSafetyMode.ExecutionAndPublication);
 
     public MiniLmEmbeddingGenerator(int dimensions = Dimensions)
@@ -42,9 +45,11 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
 
         var texts = values as string[] ?? [.. values];
         var result = new GeneratedEmbeddings<Embedding<float>>(texts.Length);
-        if (texts.Length > 0)
+        // One ONNX call per batch of at most MaxBatch texts: the attention tensors grow with the batch, so a caller's
+        // thousands of texts in one call would take gigabytes (a vector does not depend on its batch).
+        foreach (var batch in texts.Chunk(MaxBatch))
         {
-            foreach (var vector in Encoder.Value.Encode(texts, cancellationToken))
+            foreach (var vector in Encoder.Value.Encode(batch, cancellationToken))
             {
                 result.Add(new Embedding<float>(vector) { ModelId = ModelName, CreatedAt = null });
             }
