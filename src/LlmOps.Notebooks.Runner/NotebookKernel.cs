@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Reflection;
-using System.Runtime.InteropServices;
 using System.Runtime.Loader;
 using Microsoft.DotNet.Interactive;
 using Microsoft.DotNet.Interactive.Commands;
@@ -18,7 +17,7 @@ namespace LlmOps.Notebooks.Runner;
 /// <see cref="CompositeKernel"/> around a <see cref="CSharpKernel"/> with <c>display()</c>, value sharing and
 /// <c>#i</c> / <c>#r "nuget: ..."</c> restored by the kernel's package management. A package's kernel extensions
 /// (<c>interactive-extensions/dotnet</c>: <see cref="IKernelExtension"/> assemblies, then <c>extension.dib</c>) load
-/// after the cell that added it, as in Polyglot, and a package's native libraries resolve from its runtime folders.
+/// after the cell that added it, as in Polyglot.
 /// </summary>
 internal sealed class NotebookKernel : IDisposable
 {
@@ -28,7 +27,6 @@ internal sealed class NotebookKernel : IDisposable
     private readonly CSharpKernel _csharp;
     private readonly ConcurrentQueue<ResolvedPackageReference> _added = new();
     private readonly ConcurrentDictionary<string, byte> _extensionsLoaded = new(StringComparer.Ordinal);
-    private readonly ConcurrentBag<string> _nativeFolders = [];
 
     public NotebookKernel()
     {
@@ -39,11 +37,6 @@ internal sealed class NotebookKernel : IDisposable
                 kernel.AddAssemblyReferences(references.SelectMany(r => r.AssemblyPaths));
                 foreach (var reference in references)
                 {
-                    foreach (var folder in reference.ProbingPaths.Append(reference.PackageRoot).Where(f => !string.IsNullOrEmpty(f)))
-                    {
-                        _nativeFolders.Add(folder);
-                    }
-
                     _added.Enqueue(reference);
                 }
 
@@ -55,7 +48,6 @@ internal sealed class NotebookKernel : IDisposable
         _kernel = new CompositeKernel { _csharp };
         _kernel.DefaultKernelName = CSharp;
         _kernel.RegisterCommandHandler<LoadPackageExtensions>(LoadPackageExtensionsAsync);
-        AssemblyLoadContext.Default.ResolvingUnmanagedDll += ResolveNative;
     }
 
     /// <summary>Runs one cell's code; its outputs as the kernel produced them, and the failure message when it failed.</summary>
@@ -81,7 +73,6 @@ internal sealed class NotebookKernel : IDisposable
 
     public void Dispose()
     {
-        AssemblyLoadContext.Default.ResolvingUnmanagedDll -= ResolveNative;
         _kernel.Dispose();
     }
 
@@ -217,32 +208,6 @@ internal sealed class NotebookKernel : IDisposable
     private sealed class LoadPackageExtensions(IReadOnlyList<DirectoryInfo> folders) : KernelCommand
     {
         public IReadOnlyList<DirectoryInfo> Folders { get; } = folders;
-    }
-
-    private IntPtr ResolveNative(Assembly assembly, string name)
-    {
-        var rid = RuntimeInformation.RuntimeIdentifier;
-        var platform = OperatingSystem.IsWindows() ? "win" : OperatingSystem.IsMacOS() ? "osx" : "linux";
-        var arch = RuntimeInformation.ProcessArchitecture.ToString().ToLowerInvariant();
-        string[] files = OperatingSystem.IsWindows() ? [name, name + ".dll"] : OperatingSystem.IsMacOS() ? ["lib" + name + ".dylib", name + ".dylib", name] : ["lib" + name + ".so", name + ".so", name];
-        foreach (var folder in _nativeFolders.Distinct())
-        {
-            foreach (var runtime in new[] { rid, $"{platform}-{arch}" }.Distinct())
-            {
-                foreach (var file in files)
-                {
-                    foreach (var candidate in new[] { Path.Combine(folder, "runtimes", runtime, "native", file), Path.Combine(folder, file) })
-                    {
-                        if (File.Exists(candidate) && NativeLibrary.TryLoad(candidate, out var handle))
-                        {
-                            return handle;
-                        }
-                    }
-                }
-            }
-        }
-
-        return IntPtr.Zero;
     }
 
     /// <summary>A cell's failure: the exception's type (or the compiler's), the kernel's message, the stack.</summary>
