@@ -93,7 +93,7 @@ public static partial class ApiDocsCorpus
     }
 
     /// <summary>The type a member id belongs to (its own name for a type) and the member's name, generic arity removed.</summary>
-    public static (string Type, string Member) Names(string id)
+    internal static (string Type, string Member) Names(string id)
     {
         var name = Arity().Replace(id[2..].Split('(')[0], "");
         var dot = name.LastIndexOf('.');
@@ -101,7 +101,7 @@ public static partial class ApiDocsCorpus
     }
 
     /// <summary>The words of an identifier or text, lower case: PascalCase and camelCase split, digits kept.</summary>
-    public static IEnumerable<string> Words(string text) =>
+    internal static IEnumerable<string> Words(string text) =>
         NonWord().Split(CaseBoundary().Replace(text, "$1 $2")).Where(w => w.Length > 0).Select(w => w.ToLowerInvariant());
 
     private static string ShortName(string cref)

@@ -13,8 +13,6 @@ namespace LlmOps.Samples;
 /// </summary>
 public sealed record ApiDocsQuerySet(IReadOnlyList<ApiDocMember> Records, IReadOnlyList<LabeledQuery> Development, IReadOnlyList<LabeledQuery> HeldOut)
 {
-    public const string Source = "api-docs";
-
     /// <summary>
     /// Samples <paramref name="types"/> documented types with at least 3 documented members (up to
     /// <paramref name="membersPerType"/> of each), plus <paramref name="distractors"/> members of other types; a fraction
@@ -79,9 +77,9 @@ public sealed record ApiDocsQuerySet(IReadOnlyList<ApiDocMember> Records, IReadO
         text = r.Text,
     }))) + "\n";
 
-    /// <summary>A query set as JSON Lines in <see cref="RetrievalEvaluator.ParseQueries"/>'s format, relevant ids mapped by <paramref name="chunkId"/> (default: the record id).</summary>
-    public static string QueriesJsonl(IEnumerable<LabeledQuery> queries, Func<string, string>? chunkId = null) =>
-        string.Join('\n', queries.Select(q => JsonSerializer.Serialize(new { query = q.Query, relevant = q.Relevant.Select(chunkId ?? (id => id)) }))) + "\n";
+    /// <summary>A query set as JSON Lines in <see cref="RetrievalEvaluator.ParseQueries"/>'s format.</summary>
+    public static string QueriesJsonl(IEnumerable<LabeledQuery> queries) =>
+        string.Join('\n', queries.Select(q => JsonSerializer.Serialize(new { query = q.Query, relevant = q.Relevant }))) + "\n";
 
     private static List<T> Shuffle<T>(IReadOnlyList<T> items, Random random)
     {
