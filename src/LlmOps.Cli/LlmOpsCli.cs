@@ -32,6 +32,7 @@ public static class LlmOpsCli
         root.Subcommands.Add(DriftCommand.Create(console));
         root.Subcommands.Add(LabelCommand.Create(console));
         root.Subcommands.Add(NotebookCommand.Create(console));
+        root.Subcommands.Add(SamplesCommand.Create(console));
         return root;
     }
 }

@@ -116,4 +116,48 @@ public static class Charts
 
         return new HtmlView(svg.Append("</svg>").ToString(), text.ToString().TrimEnd());
     }
+    /// <summary>
+    /// A forest plot: per row a difference (a dot) with its interval (a whisker) against a dashed line at zero; a row
+    /// whose interval excludes zero is drawn dark, one that includes it grey.
+    /// </summary>
+    public static HtmlView Intervals(string title, IReadOnlyList<string> labels, IReadOnlyList<Evaluation.MetricComparison> comparisons)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        ArgumentNullException.ThrowIfNull(comparisons);
+        if (labels.Count != comparisons.Count)
+        {
+            throw new ArgumentException("One label per comparison.", nameof(labels));
+        }
+
+        const int left = 260, top = 34, row = 20, plotWidth = 360;
+        var min = Math.Min(0, comparisons.Select(c => c.Low).DefaultIfEmpty(0).Min());
+        var max = Math.Max(0, comparisons.Select(c => c.High).DefaultIfEmpty(0).Max());
+        max = Math.Max(max, min + 1e-9);
+        double X(double v) => left + ((v - min) / (max - min) * plotWidth);
+        var height = top + (comparisons.Count * row) + 30;
+        var svg = new StringBuilder().Append(CultureInfo.InvariantCulture, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{left + plotWidth + 150}\" height=\"{height}\" font-family=\"system-ui,sans-serif\" font-size=\"11\">");
+        svg.Append(CultureInfo.InvariantCulture, $"<text x=\"10\" y=\"16\" font-size=\"13\" font-weight=\"600\">{Html.Encode(title)}</text>");
+        svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{X(0):0.#}\" y1=\"{top - 8}\" x2=\"{X(0):0.#}\" y2=\"{height - 24}\" stroke=\"#999\" stroke-dasharray=\"4 3\"/>");
+        foreach (var tick in new[] { min, 0, max }.Distinct())
+        {
+            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{X(tick):0.#}\" y=\"{height - 8}\" text-anchor=\"middle\">{tick.ToString("0.###", CultureInfo.InvariantCulture)}</text>");
+        }
+
+        var text = new StringBuilder(title).AppendLine();
+        for (var i = 0; i < comparisons.Count; i++)
+        {
+            var c = comparisons[i];
+            var y = top + (i * row) + (row / 2);
+            var color = c.Low > 0 || c.High < 0 ? "#1f3b73" : "#aaa";
+            var interval = FormattableString.Invariant($"{c.Difference:+0.000;-0.000} [{c.Low:+0.000;-0.000}, {c.High:+0.000;-0.000}]");
+            var line = $"{labels[i]}: {interval}";
+            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{left - 8}\" y=\"{y + 4}\" text-anchor=\"end\">{Html.Encode(labels[i])}</text>");
+            svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{X(c.Low):0.#}\" y1=\"{y}\" x2=\"{X(c.High):0.#}\" y2=\"{y}\" stroke=\"{color}\" stroke-width=\"2\"/>");
+            svg.Append(CultureInfo.InvariantCulture, $"<circle cx=\"{X(c.Difference):0.#}\" cy=\"{y}\" r=\"3.5\" fill=\"{color}\"><title>{Html.Encode(line)}</title></circle>");
+            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{left + plotWidth + 10}\" y=\"{y + 4}\">{Html.Encode(interval)}</text>");
+            text.Append("  ").AppendLine(line);
+        }
+
+        return new HtmlView(svg.Append("</svg>").ToString(), text.ToString().TrimEnd());
+    }
 }

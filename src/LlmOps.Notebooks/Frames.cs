@@ -1,4 +1,5 @@
 using LlmOps.Datasets;
+using LlmOps.Evaluation;
 using LlmOps.Ingestion;
 using LlmOps.Storage;
 using LlmOps.Tracking;
@@ -31,6 +32,27 @@ public static class Frames
         }
 
         return new DataFrame(columns);
+    }
+
+    /// <summary>
+    /// One row per comparison: what was compared with what, the metric, both means, the difference (candidate -
+    /// baseline) with its interval, and whether the interval excludes 0 (<c>separates</c>).
+    /// </summary>
+    public static DataFrame Comparisons(IEnumerable<(string Candidate, string Baseline, MetricComparison Comparison)> comparisons)
+    {
+        ArgumentNullException.ThrowIfNull(comparisons);
+        var list = comparisons.ToList();
+        return new DataFrame(
+            new StringDataFrameColumn("candidate", list.Select(c => c.Candidate)),
+            new StringDataFrameColumn("baseline", list.Select(c => c.Baseline)),
+            new StringDataFrameColumn("metric", list.Select(c => c.Comparison.Metric)),
+            new Int32DataFrameColumn("queries", list.Select(c => (int?)c.Comparison.Pairs)),
+            new DoubleDataFrameColumn("candidate_mean", list.Select(c => (double?)Math.Round(c.Comparison.Candidate, 4))),
+            new DoubleDataFrameColumn("baseline_mean", list.Select(c => (double?)Math.Round(c.Comparison.Baseline, 4))),
+            new DoubleDataFrameColumn("difference", list.Select(c => (double?)Math.Round(c.Comparison.Difference, 4))),
+            new DoubleDataFrameColumn("ci_low", list.Select(c => (double?)Math.Round(c.Comparison.Low, 4))),
+            new DoubleDataFrameColumn("ci_high", list.Select(c => (double?)Math.Round(c.Comparison.High, 4))),
+            new StringDataFrameColumn("separates", list.Select(c => c.Comparison.Low > 0 || c.Comparison.High < 0 ? "yes" : "no")));
     }
 
     /// <summary>One row per dataset version: id, records, chunks, tokens, quarantined and its rate, source blob, created.</summary>

@@ -110,7 +110,14 @@ public sealed class LlmOpsClient : IDisposable
     public DropIngestor Ingestor { get; }
 
     /// <summary>Uploads a local file to raw/{source}/ and runs the ETL on it now (what the blob trigger does on a drop).</summary>
-    public async Task<IngestionResult> IngestFileAsync(string path, string source, CancellationToken cancellationToken = default)
+    public Task<IngestionResult> IngestFileAsync(string path, string source, CancellationToken cancellationToken = default) =>
+        IngestFileAsync(path, source, null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="IngestFileAsync(string, string, CancellationToken)"/>, with <paramref name="preprocessing"/> (when not
+    /// null) in place of the lifecycle's: each chunking an experiment tries becomes its own dataset version.
+    /// </summary>
+    public async Task<IngestionResult> IngestFileAsync(string path, string source, PreprocessingSettings? preprocessing, CancellationToken cancellationToken = default)
     {
         var raw = Storage.Container(StorageNames.RawContainer);
         var name = $"{source}/{Path.GetFileName(path)}";
@@ -120,7 +127,7 @@ public sealed class LlmOpsClient : IDisposable
             uploaded = await raw.GetBlobClient(name).UploadAsync(file, overwrite: true, cancellationToken);
         }
 
-        return await Ingestor.IngestAsync(source, StorageNames.RawContainer, name, uploaded.Value.ETag, cancellationToken);
+        return await Ingestor.IngestAsync(source, StorageNames.RawContainer, name, uploaded.Value.ETag, preprocessing, cancellationToken);
     }
 
     /// <summary>Uploads a local label file to labels/{project}/ and imports it now (what the LabelQA blob trigger does).</summary>

@@ -8,8 +8,9 @@ namespace LlmOps.Evaluation;
 
 /// <summary>
 /// Runs a labeled query set against an index version and logs the result as an experiment run: params (index,
-/// provider, model, dimensions, k), metrics recall_at_k, mrr and ndcg_at_k, the index as an evaluation input (a lineage
-/// edge index -> run), and the per-query rankings as an artifact.
+/// provider, model, dimensions, k, relevance), metrics recall_at_k, mrr and ndcg_at_k, the index as an evaluation input
+/// (a lineage edge index -> run), and the per-query rankings as an artifact. Evaluation queries are not written to the
+/// search log, so they never count as production traffic.
 /// </summary>
 public sealed class RetrievalEvaluator(SemanticSearch search, ExperimentTracker tracker)
 {
@@ -50,10 +51,17 @@ public sealed class RetrievalEvaluator(SemanticSearch search, ExperimentTracker 
         return queries.Count > 0 ? queries : throw LlmOpsException.Invalid("The query set has no queries.");
     }
 
-    public async Task<RetrievalEvaluation> EvaluateAsync(IReadOnlyList<LabeledQuery> queries, string? indexId = null, int k = 5, string experiment = DefaultExperiment, string? feature = null, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Runs <paramref name="queries"/> on an index version (default: the newest of <paramref name="feature"/>) and logs
+    /// the run: params, recall_at_{k}, mrr and ndcg_at_{k}, the index as its evaluation input and the per-query rankings.
+    /// </summary>
+    public async Task<RetrievalEvaluation> EvaluateAsync(
+        IReadOnlyList<LabeledQuery> queries, string? indexId = null, int k = 5, string experiment = DefaultExperiment, string? feature = null,
+        RelevanceUnit relevance = RelevanceUnit.Auto, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(queries);
         var index = (await search.LoadAsync(indexId, feature, cancellationToken)).Manifest;
+        var scores = await ScoreAsync(queries, index.Id, k, relevance, cancellationToken);
         var run = await tracker.StartRunAsync(experiment, new RunStart
         {
             Name = $"{index.Model} k={k}",
@@ -65,27 +73,14 @@ public sealed class RetrievalEvaluator(SemanticSearch search, ExperimentTracker 
                 ["dimensions"] = index.Dimensions.ToString(CultureInfo.InvariantCulture),
                 ["k"] = k.ToString(CultureInfo.InvariantCulture),
                 ["queries"] = queries.Count.ToString(CultureInfo.InvariantCulture),
+                ["relevance"] = scores.Unit.ToString().ToLowerInvariant(),
             },
             Tags = new Dictionary<string, string> { ["feature"] = index.Feature, ["kind"] = "retrieval-eval" },
             Inputs = [new RunInput(index.Id, RunInput.Evaluation)],
         }, cancellationToken);
         try
         {
-            var rows = new List<object>();
-            double recall = 0, mrr = 0, ndcg = 0;
-            foreach (var query in queries)
-            {
-                var result = await search.SearchAsync(query.Query, index.Id, k, cancellationToken: cancellationToken);
-                var ranked = result.Hits.Select(h => h.Chunk.ChunkId).ToList();
-                var relevant = query.Relevant.ToHashSet(StringComparer.Ordinal);
-                var (r, rr, n) = (RetrievalMetrics.RecallAtK(ranked, relevant, k), RetrievalMetrics.ReciprocalRank(ranked, relevant, k), RetrievalMetrics.NdcgAtK(ranked, relevant, k));
-                recall += r;
-                mrr += rr;
-                ndcg += n;
-                rows.Add(new { query.Query, query.Relevant, Ranked = ranked, Recall = r, ReciprocalRank = rr, Ndcg = n });
-            }
-
-            var evaluation = new RetrievalEvaluation(run.Id, index.Id, k, queries.Count, recall / queries.Count, mrr / queries.Count, ndcg / queries.Count);
+            var evaluation = new RetrievalEvaluation(run.Id, index.Id, k, queries.Count, scores.RecallAtK, scores.Mrr, scores.NdcgAtK);
             var now = DateTimeOffset.UtcNow;
             await tracker.LogMetricsAsync(run.Id,
             [
@@ -93,7 +88,7 @@ public sealed class RetrievalEvaluator(SemanticSearch search, ExperimentTracker 
                 new MetricPoint("mrr", evaluation.Mrr, 0, now),
                 new MetricPoint($"ndcg_at_{k}", evaluation.NdcgAtK, 0, now),
             ], cancellationToken);
-            await tracker.LogArtifactAsync(run.Id, "retrieval/queries.json", BinaryData.FromObjectAsJson(rows, JsonSerializerOptions.Web), cancellationToken);
+            await tracker.LogArtifactAsync(run.Id, "retrieval/queries.json", BinaryData.FromObjectAsJson(scores.Queries, JsonSerializerOptions.Web), cancellationToken);
             await tracker.EndRunAsync(run.Id, RunStatus.Finished, cancellationToken);
             return evaluation;
         }
@@ -102,5 +97,43 @@ public sealed class RetrievalEvaluator(SemanticSearch search, ExperimentTracker 
             await tracker.EndRunAsync(run.Id, RunStatus.Failed, CancellationToken.None);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Each query's recall@k, reciprocal rank and nDCG@k on index version <paramref name="indexId"/>, not logged (the
+    /// per-query values are what a paired bootstrap compares). The top k chunks are the context a prompt would get; with
+    /// record relevance they count as the distinct records they come from, in rank order. <see cref="RelevanceUnit.Auto"/>
+    /// reads the relevant ids as chunk ids when any of them is a chunk of the index, else as record ids.
+    /// </summary>
+    public async Task<RetrievalScores> ScoreAsync(IReadOnlyList<LabeledQuery> queries, string indexId, int k, RelevanceUnit relevance = RelevanceUnit.Auto, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(queries);
+        ArgumentException.ThrowIfNullOrWhiteSpace(indexId);
+        if (queries.Count == 0)
+        {
+            throw LlmOpsException.Invalid("The query set has no queries.");
+        }
+
+        var index = await search.LoadAsync(indexId, null, cancellationToken);
+        if (relevance == RelevanceUnit.Auto)
+        {
+            var chunkIds = index.Chunks.Select(c => c.ChunkId).ToHashSet(StringComparer.Ordinal);
+            relevance = queries.Any(q => q.Relevant.Any(chunkIds.Contains)) ? RelevanceUnit.Chunk : RelevanceUnit.Record;
+        }
+
+        var hits = await search.SearchUnloggedAsync(index, [.. queries.Select(q => q.Query)], k, cancellationToken);
+        var scores = new List<QueryScore>(queries.Count);
+        for (var i = 0; i < queries.Count; i++)
+        {
+            List<string> ranked = relevance == RelevanceUnit.Chunk
+                ? [.. hits[i].Select(h => h.Chunk.ChunkId)]
+                : [.. hits[i].Select(h => h.Chunk.RecordId).Distinct(StringComparer.Ordinal)];
+            var relevant = queries[i].Relevant.ToHashSet(StringComparer.Ordinal);
+            scores.Add(new QueryScore(
+                queries[i].Query, queries[i].Relevant, ranked,
+                RetrievalMetrics.RecallAtK(ranked, relevant, k), RetrievalMetrics.ReciprocalRank(ranked, relevant, k), RetrievalMetrics.NdcgAtK(ranked, relevant, k)));
+        }
+
+        return new RetrievalScores(index.Manifest.Id, k, relevance, scores);
     }
 }

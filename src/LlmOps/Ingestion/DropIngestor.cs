@@ -31,7 +31,15 @@ public sealed class DropIngestor(StorageAccount storage, LifecycleCatalog lifecy
     /// <summary>Off, parts stay local until the version is published (the benchmark's baseline for staging).</summary>
     internal bool StagesParts { get; set; } = true;
 
-    public async Task<IngestionResult> IngestAsync(string source, string container, string name, ETag etag, CancellationToken cancellationToken)
+    public Task<IngestionResult> IngestAsync(string source, string container, string name, ETag etag, CancellationToken cancellationToken) =>
+        IngestAsync(source, container, name, etag, preprocessingOverride: null, cancellationToken);
+
+    /// <summary>
+    /// The ETL of a drop with <paramref name="preprocessingOverride"/> in place of the lifecycle's (when not null): an experiment
+    /// compares chunkings this way without publishing a lifecycle. The preprocessing version, hence the dataset version,
+    /// differs with the settings, so each variant is its own immutable version with its own lineage.
+    /// </summary>
+    public async Task<IngestionResult> IngestAsync(string source, string container, string name, ETag etag, PreprocessingSettings? preprocessingOverride, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(name);
@@ -48,6 +56,17 @@ public sealed class DropIngestor(StorageAccount storage, LifecycleCatalog lifecy
         }
 
         var (lifecycle, sourceDefinition) = definition;
+        if (preprocessingOverride is { } chunking)
+        {
+            if (chunking.ChunkTokens < 16 || chunking.ChunkOverlap < 0 || chunking.ChunkOverlap >= chunking.ChunkTokens)
+            {
+                throw Errors.LlmOpsException.Invalid(
+                    $"Chunking of {chunking.ChunkTokens} tokens with {chunking.ChunkOverlap} overlap: max_tokens is at least 16 and overlap from 0 to less than max_tokens.");
+            }
+
+            lifecycle = lifecycle with { Preprocessing = chunking };
+        }
+
         var previous = await PreviousRecordsAsync(sourceDefinition, cancellationToken);
         var processor = new RecordProcessor(lifecycle, sourceDefinition, previous);
         counts = processor.Counts;

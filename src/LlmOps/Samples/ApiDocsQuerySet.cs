@@ -35,7 +35,7 @@ public sealed record ApiDocsQuerySet(IReadOnlyList<ApiDocMember> Records, IReadO
         var candidates = typeRecords.Keys.Where(t => membersByType.TryGetValue(t, out var m) && m.Count >= 3 && Query(typeRecords[t]).Split(' ').Length >= 5).Order(StringComparer.Ordinal).ToList();
         if (candidates.Count < types)
         {
-            throw new ArgumentException($"The corpus has {candidates.Count} types with a summary and at least 3 documented members; asked for {types}.", nameof(types));
+            throw Errors.LlmOpsException.Invalid($"The corpus has {candidates.Count} types with a summary and at least 3 documented members; asked for {types}.");
         }
 
         var chosen = Shuffle(candidates, random).Take(types).ToList();
@@ -60,6 +60,25 @@ public sealed record ApiDocsQuerySet(IReadOnlyList<ApiDocMember> Records, IReadO
         ArgumentNullException.ThrowIfNull(type);
         var drop = ApiDocsCorpus.Words(type.Member).ToHashSet(StringComparer.Ordinal);
         return string.Join(' ', type.Summary.Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(w => !ApiDocsCorpus.Words(w).Any(drop.Contains)));
+    }
+
+    /// <summary>The file of the records, dropped under raw/members/ (the api-docs lifecycle's source).</summary>
+    public const string RecordsFile = "members.jsonl";
+
+    /// <summary>The development queries: choose a variant on these.</summary>
+    public const string DevelopmentFile = "queries.dev.jsonl";
+
+    /// <summary>The held-out queries: report the chosen variant on these.</summary>
+    public const string HeldOutFile = "queries.heldout.jsonl";
+
+    /// <summary>Writes <see cref="RecordsFile"/>, <see cref="DevelopmentFile"/> and <see cref="HeldOutFile"/> into <paramref name="folder"/> (created if missing).</summary>
+    public void Write(string folder)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(folder);
+        Directory.CreateDirectory(folder);
+        File.WriteAllText(Path.Combine(folder, RecordsFile), RecordsJsonl());
+        File.WriteAllText(Path.Combine(folder, DevelopmentFile), QueriesJsonl(Development));
+        File.WriteAllText(Path.Combine(folder, HeldOutFile), QueriesJsonl(HeldOut));
     }
 
     /// <summary>The records as JSON Lines for ingestion: id, assembly, kind, type, member, summary, remarks, parameters, returns, text.</summary>

@@ -185,4 +185,39 @@ public sealed class EmbeddingRefresherTests
         using var noIndex = await client.GetAsync(new Uri($"/api/search?q=x&index={Uri.EscapeDataString("index:none@000000000000/m-8")}&code={key}", UriKind.Relative));
         Assert.Equal(HttpStatusCode.NotFound, noIndex.StatusCode);
     }
+    [Fact]
+    public async Task RetrievalScores_RecordRelevance_CountsARecordOnceWhateverItsChunks_AndLeavesTheSearchLogAlone()
+    {
+        var f = await IngestionFixture.CreateAsync();
+        var (refresher, indexes, _, _, lifecycles) = Services(f);
+        using var _ = lifecycles;
+        // T-0 is long enough for several 64-token chunks; the others are one chunk each.
+        var longBody = string.Join(' ', Enumerable.Range(0, 60).Select(i => $"router firmware step {i} reboot"));
+        var lines = new[] { JsonSerializer.Serialize(new { id = "T-0", channel = "email", body = longBody }) }.Concat(Tickets(20).Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1));
+        var version = (await f.DropAndIngestAsync("r.jsonl", Encoding.UTF8.GetBytes(string.Join('\n', lines) + "\n"))).Version!;
+        var built = await refresher.RefreshAsync(version, EmbeddingSettings.Lexical, CancellationToken.None);
+        using var search = Search(f, indexes, lifecycles);
+        var evaluator = new RetrievalEvaluator(search, new ExperimentTracker(f.Storage, new LineageStore(f.Storage, TimeProvider.System), TimeProvider.System));
+        var byRecord = RetrievalEvaluator.ParseQueries("""
+            {"query": "router firmware step reboot", "relevant": ["T-0"]}
+            {"query": "customer 39 reports problem number 3 with feature 3", "relevant": ["T-3", "T-404"]}
+            """);
+
+        var records = await evaluator.ScoreAsync(byRecord, built.Index.Id, k: 5);
+        var chunks = await evaluator.ScoreAsync(byRecord, built.Index.Id, k: 5, RelevanceUnit.Chunk);
+
+        Assert.True(version.Chunks >= 22, $"{version.Chunks} chunks");
+        Assert.Equal(RelevanceUnit.Record, records.Unit);
+        var router = records.Queries[0];
+        Assert.Equal("T-0", router.Ranked[0]);
+        Assert.Equal(router.Ranked.Count, router.Ranked.Distinct().Count());
+        Assert.True(router.Ranked.Count < 5, "T-0's chunks fill the top 5 and count as one record");
+        Assert.Equal((1.0, 1.0), (router.Recall, router.ReciprocalRank));
+        Assert.Equal(0.5, records.Queries[1].Recall); // T-3 is found; T-404 is in no record
+        Assert.Equal((records.Queries[0].Recall + records.Queries[1].Recall) / 2, records.RecallAtK, 12);
+        Assert.Equal([router.Recall, records.Queries[1].Recall], records.Values("recall_at_k"));
+        Assert.Equal(0, chunks.RecallAtK); // read as chunk ids, record ids match nothing
+        Assert.Equal(RelevanceUnit.Chunk, (await evaluator.ScoreAsync(RetrievalEvaluator.ParseQueries($$"""{"query": "router firmware", "relevant": ["{{f.Source}}:T-0#0001"]}"""), built.Index.Id, 5)).Unit);
+        Assert.Empty(await new SearchQueryLog(f.Storage).ListAsync(version.Feature, DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddHours(1)).ToListAsync());
+    }
 }

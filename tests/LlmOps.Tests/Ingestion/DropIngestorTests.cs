@@ -74,6 +74,35 @@ public sealed class DropIngestorTests
     }
 
     [Fact]
+    public async Task PreprocessingOverride_SameDrop_BecomesItsOwnVersion_ChunkedAsAsked_LifecycleUntouched()
+    {
+        var fixture = await IngestionFixture.CreateAsync();
+        var longBody = string.Join(' ', Enumerable.Range(0, 150).Select(i => $"word{i}"));
+        var (blobName, etag) = await fixture.DropAsync("variants.jsonl", Jsonl(Ticket(1, longBody), Ticket(2, "A short body")));
+        var catalog = new LlmOps.Lifecycle.LifecycleCatalog(fixture.Storage);
+        var lifecycle = (await catalog.FindSourceAsync(fixture.Source, CancellationToken.None))!.Value.Lifecycle;
+
+        var asDeclared = await fixture.Ingestor.IngestAsync(fixture.Source, fixture.DropContainer, blobName, etag, CancellationToken.None);
+        var small = await fixture.Ingestor.IngestAsync(fixture.Source, fixture.DropContainer, blobName, etag, lifecycle.Preprocessing with { ChunkTokens = 16, ChunkOverlap = 4 }, CancellationToken.None);
+
+        Assert.Equal((IngestionStatus.Published, IngestionStatus.Published), (asDeclared.Status, small.Status));
+        Assert.NotEqual(asDeclared.Version!.Id, small.Version!.Id);
+        Assert.NotEqual(asDeclared.Version.PreprocessingVersion, small.Version.PreprocessingVersion);
+        Assert.True(small.Version.Chunks > asDeclared.Version.Chunks, $"{small.Version.Chunks} chunks of 16 tokens against {asDeclared.Version.Chunks} of 64");
+        var records = await new DatasetStore(fixture.Storage).ReadRecordsAsync(small.Version).ToListAsync();
+        Assert.All(records.SelectMany(r => r.Chunks), c => Assert.InRange(c.TokenCount, 1, 16));
+        // The same override again is the same version; the published lifecycle still gives the first one.
+        var again = await fixture.Ingestor.IngestAsync(fixture.Source, fixture.DropContainer, blobName, etag, lifecycle.Preprocessing with { ChunkTokens = 16, ChunkOverlap = 4 }, CancellationToken.None);
+        Assert.Equal(small.Version.Id, again.Version!.Id);
+        Assert.Equal(64, (await catalog.FindSourceAsync(fixture.Source, CancellationToken.None))!.Value.Lifecycle.Preprocessing.ChunkTokens);
+        Assert.Equal(asDeclared.Version.Id, (await fixture.Ingestor.IngestAsync(fixture.Source, fixture.DropContainer, blobName, etag, CancellationToken.None)).Version!.Id);
+
+        var invalid = await Assert.ThrowsAsync<LlmOps.Errors.LlmOpsException>(() => fixture.Ingestor.IngestAsync(
+            fixture.Source, fixture.DropContainer, blobName, etag, lifecycle.Preprocessing with { ChunkTokens = 16, ChunkOverlap = 16 }, CancellationToken.None));
+        Assert.Contains("overlap from 0 to less than max_tokens", invalid.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task CrashBetweenManifestAndAnnouncement_RetryAnnouncesOnce_OutcomeStaysPublished()
     {
         var fixture = await IngestionFixture.CreateAsync();

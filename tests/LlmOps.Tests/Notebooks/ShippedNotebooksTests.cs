@@ -13,16 +13,20 @@ public sealed class ShippedNotebooksTests : IDisposable
     public void Dispose() => _folder.Delete(recursive: true);
 
     [Fact]
-    public async Task ExperimentsThenLifecycleMap_RunHeadlessAgainstAzurite_EveryCellOutputWritten()
+    public async Task ExperimentsThenLifecycleMap_ApiDocsGrid_LogsEveryVariant_RegistersTheDevelopmentBest_MapsIt()
     {
         var azurite = await SharedAzurite.GetAsync();
-        var prompt = "prompt:support-answer-" + Guid.NewGuid().ToString("N")[..8];
+        var prefix = TestNames.Prefix();
+        var model = "model:api-docs-" + Guid.NewGuid().ToString("N")[..8];
         var experiments = RepositoryRoot.Combine("notebooks", "experiments.ipynb");
         var before = await File.ReadAllTextAsync(experiments);
 
+        // A small sample (40 queried types of 4 members, 100 distractors: 20 + 20 queries) on the default grid:
+        // 2 models x 2 chunk sizes x 2 overlaps x 2 top-k.
         var (exit, output, written) = await NotebookRun.RunAsync(
             experiments, Path.Combine(_folder.FullName, "experiments.out.ipynb"),
-            "-p", "storage=" + azurite.ConnectionString, "-p", "samples=" + RepositoryRoot.Combine("samples"), "-p", "prompt=" + prompt);
+            "-p", "storage=" + azurite.ConnectionString, "-p", "storagePrefix=" + prefix, "-p", "samples=" + RepositoryRoot.Combine("samples"), "-p", "model=" + model,
+            "-p", "types=40", "-p", "membersPerType=4", "-p", "distractors=100");
 
         Assert.True(exit == 0, output);
         Assert.Equal(before, await File.ReadAllTextAsync(experiments));
@@ -31,23 +35,42 @@ public sealed class ShippedNotebooksTests : IDisposable
         Assert.All(cells, c => Assert.DoesNotContain("\"output_type\":\"error\"", NotebookRun.Outputs(c), StringComparison.Ordinal));
         Assert.All(cells, c => Assert.NotNull(c["execution_count"]?.GetValue<int?>()));
         var all = string.Concat(cells.Select(NotebookRun.Outputs));
-        Assert.Contains("top5-cite", all, StringComparison.Ordinal);
-        Assert.Contains("<table", all, StringComparison.Ordinal);
-        Assert.Contains("<svg", all, StringComparison.Ordinal);
-        Assert.Contains("@champion -> version 1", all, StringComparison.Ordinal);
-        Assert.Contains("title=\\\"tickets:T-1001#0000\\\"", all, StringComparison.Ordinal);
-
-        using (var client = new LlmOpsClient(azurite.ConnectionString))
+        foreach (var expected in new[] { "20 development, 20 held out", "Logged 16 runs to experiment api-docs-retrieval", "minilm c128/o16 k10", "lexical c32/o0 k5", "Held-out MRR:", "separates", "<table", "<svg", "@champion -> version 1", "deploy:staging/" })
         {
-            Assert.Equal(1, (await client.Registry.GetAliasAsync(prompt, ModelRegistry.Champion))!.Version);
+            Assert.Contains(expected, all, StringComparison.Ordinal);
+        }
+
+        // What the notebook stored: 4 chunkings as dataset versions, 16 runs, and the champion is the run with the best
+        // development MRR (the held-out metrics are logged but do not choose).
+        using (var client = new LlmOpsClient(azurite.ConnectionString, prefix))
+        {
+            Assert.Equal(4, await client.Datasets.ListAsync("members").CountAsync());
+            var runs = new List<LlmOps.Tracking.RunDetails>();
+            await foreach (var info in client.Tracker.ListRunsAsync("api-docs-retrieval"))
+            {
+                runs.Add((await client.Tracker.GetRunAsync(info.Id))!);
+            }
+
+            Assert.Equal(16, runs.Count);
+            Assert.All(runs, r => Assert.InRange(r.LatestMetrics["heldout_mrr"].Value, 0, 1));
+            var best = runs.OrderByDescending(r => r.LatestMetrics["mrr"].Value).ThenByDescending(r => r.LatestMetrics["ndcg_at_k"].Value).First();
+            var champion = (await client.Registry.GetAliasAsync(model, ModelRegistry.Champion))!;
+            Assert.Equal(1, champion.Version);
+            var version = (await client.Registry.GetVersionAsync(model, 1))!;
+            Assert.Equal(best.Info.Id, version.RunId);
+            // Meaning beats word overlap: MiniLM is chosen, and every MiniLM variant beats every lexical one on development MRR.
+            Assert.Equal("all-minilm-l6-v2", best.Params["model"]);
+            var byModel = runs.ToLookup(r => r.Params["model"], r => r.LatestMetrics["mrr"].Value);
+            Assert.True(byModel["all-minilm-l6-v2"].Min() > byModel["lexical-ngram"].Max(), string.Join(", ", runs.Select(r => $"{r.Info.Name} {r.LatestMetrics["mrr"].Value:0.000}")));
         }
 
         var (mapExit, mapOutput, map) = await NotebookRun.RunAsync(
             RepositoryRoot.Combine("notebooks", "lifecycle-map.ipynb"), Path.Combine(_folder.FullName, "lifecycle-map.out.ipynb"),
-            "-p", "storage=" + azurite.ConnectionString, "-p", "lifecycle=" + RepositoryRoot.Combine("samples", "support-answers.lifecycle.yaml"), "-p", "prompt=" + prompt);
+            "-p", "storage=" + azurite.ConnectionString, "-p", "storagePrefix=" + prefix,
+            "-p", "lifecycle=" + RepositoryRoot.Combine("samples", "api-docs.lifecycle.yaml"), "-p", "registered=" + model);
         Assert.True(mapExit == 0, mapOutput);
         var mapCells = string.Concat(NotebookRun.CodeCells(map).Select(NotebookRun.Outputs));
-        foreach (var expected in new[] { "Release gates", "answer_accuracy", "embeddings.centroid_shift", "reindex", "platform@example.com", "deploy:staging/", "produced_by", "<svg" })
+        foreach (var expected in new[] { "Release gates", "recall_at_k", "embeddings.centroid_shift", "reindex", "platform@example.com", "deploy:staging/", "produced_by", "evaluated_on", "dataset:members@", "<svg" })
         {
             Assert.Contains(expected, mapCells, StringComparison.Ordinal);
         }

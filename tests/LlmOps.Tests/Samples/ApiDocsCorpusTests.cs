@@ -2,6 +2,7 @@ using System.Numerics.Tensors;
 using LlmOps.Embeddings;
 using LlmOps.Evaluation;
 using LlmOps.Samples;
+using LlmOps.Tests.Infrastructure;
 using Microsoft.Extensions.AI;
 using Xunit.Abstractions;
 
@@ -71,6 +72,43 @@ public sealed class ApiDocsCorpusTests(ITestOutputHelper output)
 
         Assert.True(mrr.Low > 0, $"MRR@{k}: MiniLM {mrr.Candidate:F3}, lexical {mrr.Baseline:F3}, difference {mrr.Difference:F3} [{mrr.Low:F3}, {mrr.High:F3}]");
         Assert.True(recall.Low > 0, $"recall@{k}: MiniLM {recall.Candidate:F3}, lexical {recall.Baseline:F3}, difference {recall.Difference:F3} [{recall.Low:F3}, {recall.High:F3}]");
+    }
+
+    [Fact]
+    public async Task Cli_SamplesApiDocs_WritesTheSample_ThatIngestsUnderTheShippedLifecycle_AndScoresByRecord()
+    {
+        var azurite = await SharedAzurite.GetAsync();
+        var prefix = TestNames.Prefix();
+        string[] common = ["--connection-string", azurite.ConnectionString, "--storage-prefix", prefix];
+        var folder = Directory.CreateTempSubdirectory("llmops-apidocs-");
+        try
+        {
+            var (written, writeText) = await CliRun.RunAsync("samples", "api-docs", "--out", folder.FullName, "--types", "30", "--members-per-type", "3", "--distractors", "60", "--seed", "11");
+            Assert.True(written == 0, writeText);
+            Assert.Contains("(150 records)", writeText, StringComparison.Ordinal); // 30 x 3 + 60
+            Assert.Contains("queries.dev.jsonl (15 queries)", writeText, StringComparison.Ordinal);
+            var expected = ApiDocsQuerySet.Create(Corpus.Value, 30, 3, 60, 0.5, 11);
+            Assert.Equal(expected.RecordsJsonl(), await File.ReadAllTextAsync(Path.Combine(folder.FullName, ApiDocsQuerySet.RecordsFile)));
+
+            Assert.Equal(0, (await CliRun.RunAsync(["lifecycle", "publish", RepositoryRoot.Combine("samples", "api-docs.lifecycle.yaml"), .. common])).Exit);
+            var (ingested, ingestText) = await CliRun.RunAsync(["ingest", Path.Combine(folder.FullName, ApiDocsQuerySet.RecordsFile), "--source", "members", .. common]);
+            Assert.True(ingested == 0, ingestText);
+            using var client = new LlmOpsClient(azurite.ConnectionString, prefix);
+            var members = (await client.Datasets.LatestAsync("members"))!;
+            Assert.Equal((150L, 0L), (members.Records, members.Quality.Quarantined));
+            Assert.Equal(0, (await CliRun.RunAsync(["embeddings", "refresh", members.Id, .. common])).Exit);
+
+            var (scored, scoreText) = await CliRun.RunAsync(["eval", "retrieval", Path.Combine(folder.FullName, ApiDocsQuerySet.HeldOutFile), "--feature", "api-docs", "-k", "10", .. common]);
+            Assert.True(scored == 0, scoreText);
+            Assert.Contains("15 queries: recall@10", scoreText, StringComparison.Ordinal);
+            var run = (await client.Tracker.GetRunAsync(scoreText.Split("Logged as ")[1].Split(' ')[0]))!;
+            Assert.Equal(("record", "all-minilm-l6-v2"), (run.Params["relevance"], run.Params["model"]));
+            Assert.InRange(run.LatestMetrics["mrr"].Value, 0.2, 1); // read as chunk ids, the member ids would score 0
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
     }
 
     /// <summary>Brute-force cosine ranking of every sample record for each held-out query: per-query recall@k and reciprocal rank.</summary>
