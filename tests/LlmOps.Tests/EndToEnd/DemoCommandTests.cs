@@ -33,6 +33,10 @@ public sealed class DemoCommandTests
         Assert.Contains("dataset:labels-ticket-intent@", text, StringComparison.Ordinal);
         Assert.Contains("Timer trigger: canary check", text, StringComparison.Ordinal);
         Assert.Contains("rolled_back: thumbs up 40% against 80%", text, StringComparison.Ordinal);
+        Assert.Contains("api-docs: blob and queue triggers", text, StringComparison.Ordinal);
+        Assert.Contains("dataset:members@", text, StringComparison.Ordinal);
+        Assert.Contains("api-docs: MiniLM against lexical", text, StringComparison.Ordinal);
+        Assert.Matches(@"held-out MRR@10 0\.\d\d against 0\.\d\d: \+0\.\d\d \[\+0\.\d\d, \+0\.\d\d\] over 50 queries", text);
         Assert.Contains("Demo complete", text, StringComparison.Ordinal);
     }
 
