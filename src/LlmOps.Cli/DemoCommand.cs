@@ -352,7 +352,7 @@ internal static class DemoCommand
     private static async Task<MetricComparison> ApiDocsAsync(StorageAccount storage, LlmOpsClient services, DateTimeOffset started, Action<string, string> done, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var lifecycle = await services.Lifecycles.PublishAsync(ReadSample("samples/api-docs.lifecycle.yaml"), "api-docs.lifecycle.yaml", cancellationToken);
-        var set = ApiDocsQuerySet.Create(ApiDocsCorpus.Load(ApiDocsCorpus.FindReferenceDocs()), types: 100, membersPerType: 4, distractors: 200, seed: 2026);
+        var set = ApiDocsQuerySet.Create(ApiDocsCorpus.Load(ApiDocsCorpus.FindReferenceDocs()), types: 80, membersPerType: 4, distractors: 120, seed: 2026);
         var name = $"{lifecycle.Sources[0].Name}/api-docs-{started:yyyyMMdd-HHmmss}.jsonl";
         var uploaded = await storage.Container(StorageNames.RawContainer).GetBlobClient(name).UploadAsync(BinaryData.FromString(set.RecordsJsonl()), overwrite: true, cancellationToken);
         var ingestion = await WaitForAsync(() => new IngestionLog(storage).GetAsync(lifecycle.Sources[0].Name, name, uploaded.Value.ETag.ToString(), cancellationToken), timeout, "the api-docs ingestion record", cancellationToken);
