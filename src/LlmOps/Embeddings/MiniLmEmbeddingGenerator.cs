@@ -46,7 +46,7 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
         var texts = values as string[] ?? [.. values];
         // One ONNX call per batch of at most MaxBatch texts: the attention tensors grow with the batch, so a caller's
         // thousands of texts in one call would take gigabytes. A batch is padded to its longest text, so texts go to
-        // batches in order of length (1.6 times the throughput on API documentation of mixed lengths); a vector does
+        // batches in order of length (1.5 times the throughput on API documentation of mixed lengths); a vector does
         // not depend on its batch, and each lands at its text's place.
         var order = Enumerable.Range(0, texts.Length).OrderBy(i => texts[i].Length).ToArray();
         var vectors = new float[texts.Length][];
