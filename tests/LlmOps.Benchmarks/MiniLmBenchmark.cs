@@ -22,28 +22,9 @@ internal static class MiniLmBenchmark
         var results = new List<(string, string)>();
         foreach (var (label, callers) in new[] { ("one caller", 1), ($"{Environment.ProcessorCount} callers", Environment.ProcessorCount) })
         {
-            var runs = await Repeated.RunAsync(async run =>
-            {
-                // Alternate which goes first within the repetition.
-                var direct = 0d;
-                var ours = 0d;
-                for (var turn = 0; turn < 2; turn++)
-                {
-                    var clock = Stopwatch.StartNew();
-                    if ((turn + run) % 2 == 0)
-                    {
-                        await Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = callers }, (b, ct) => { _ = encoder.Encode(b, ct); return ValueTask.CompletedTask; });
-                        direct = corpus.Length / clock.Elapsed.TotalSeconds;
-                    }
-                    else
-                    {
-                        await Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = callers }, async (b, ct) => await provider.GenerateAsync(b, cancellationToken: ct));
-                        ours = corpus.Length / clock.Elapsed.TotalSeconds;
-                    }
-                }
-
-                return (Direct: direct, Ours: ours);
-            });
+            var runs = await Repeated.RunAsync(run => TextsPerSecondAsync(run, corpus.Length,
+                () => Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = callers }, (b, ct) => { _ = encoder.Encode(b, ct); return ValueTask.CompletedTask; }),
+                () => Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = callers }, async (b, ct) => await provider.GenerateAsync(b, cancellationToken: ct))));
             results.Add(($"Baseline: SentenceEncoder.Encode directly, {texts} texts in batches of {batch}, {label}", Repeated.Of(runs.Select(r => r.Direct)).Format("0", " texts/s")));
             results.Add(($"MiniLM through the provider (IEmbeddingGenerator), same batches, {label}", Repeated.Of(runs.Select(r => r.Ours)).Format("0", " texts/s")));
             results.Add(("  ratio provider / direct (target at least 0.9)", Repeated.Of(runs.Select(r => r.Ours / r.Direct)).Format("0.00")));
@@ -64,36 +45,44 @@ internal static class MiniLmBenchmark
             .Records.Take(texts).Select(r => r.Text).ToArray();
         using var provider = new MiniLmEmbeddingGenerator();
         var encoder = MiniLmEmbeddingGenerator.SharedEncoder;
-        var runs = await Repeated.RunAsync(async run =>
-        {
-            var direct = 0d;
-            var ours = 0d;
-            for (var turn = 0; turn < 2; turn++)
+        var runs = await Repeated.RunAsync(run => TextsPerSecondAsync(run, members.Length,
+            () =>
             {
-                var clock = Stopwatch.StartNew();
-                if ((turn + run) % 2 == 0)
+                foreach (var batch in members.Chunk(MiniLmEmbeddingGenerator.MaxBatch))
                 {
-                    foreach (var batch in members.Chunk(MiniLmEmbeddingGenerator.MaxBatch))
-                    {
-                        _ = encoder.Encode(batch);
-                    }
-
-                    direct = members.Length / clock.Elapsed.TotalSeconds;
+                    _ = encoder.Encode(batch);
                 }
-                else
-                {
-                    await provider.GenerateAsync(members);
-                    ours = members.Length / clock.Elapsed.TotalSeconds;
-                }
-            }
 
-            return (Direct: direct, Ours: ours);
-        });
+                return Task.CompletedTask;
+            },
+            () => provider.GenerateAsync(members)));
         return
         [
             ($"Baseline: SentenceEncoder.Encode directly, {members.Length} API docs members of mixed length, {MiniLmEmbeddingGenerator.MaxBatch} per call in the given order, one caller", Repeated.Of(runs.Select(r => r.Direct)).Format("0", " texts/s")),
             ("MiniLM through the provider, one request (64 per call in order of length), one caller", Repeated.Of(runs.Select(r => r.Ours)).Format("0", " texts/s")),
             ("  ratio provider / direct (length ordering)", Repeated.Of(runs.Select(r => r.Ours / r.Direct)).Format("0.00")),
         ];
+    }
+
+    /// <summary>Texts per second of <paramref name="direct"/> and <paramref name="ours"/>, back to back, alternating which goes first by repetition.</summary>
+    private static async Task<(double Direct, double Ours)> TextsPerSecondAsync(int run, int texts, Func<Task> direct, Func<Task> ours)
+    {
+        double directRate = 0, ourRate = 0;
+        for (var turn = 0; turn < 2; turn++)
+        {
+            var clock = Stopwatch.StartNew();
+            if ((turn + run) % 2 == 0)
+            {
+                await direct();
+                directRate = texts / clock.Elapsed.TotalSeconds;
+            }
+            else
+            {
+                await ours();
+                ourRate = texts / clock.Elapsed.TotalSeconds;
+            }
+        }
+
+        return (directRate, ourRate);
     }
 }
