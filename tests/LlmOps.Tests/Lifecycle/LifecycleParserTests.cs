@@ -34,7 +34,7 @@ public sealed class LifecycleParserTests
         Assert.Equal(@"^T-\d+$", lifecycle.Quality.Rules.Single(r => r.Kind == QualityRuleKind.Regex).Pattern);
         Assert.Equal("order_number", Assert.Single(lifecycle.Preprocessing.CustomPii).Name);
         Assert.Equal(256, lifecycle.Preprocessing.ChunkTokens);
-        Assert.Equal(new EmbeddingSettings("local", "all-minilm-l6-v2", 384, null, 64, 300_000), lifecycle.Embedding);
+        Assert.Equal(new EmbeddingSettings("local", "all-minilm-l6-v2", 384, null, 1024, 300_000), lifecycle.Embedding);
         Assert.Equal([new ReleaseGate("answer_accuracy", 0.7, null), new ReleaseGate("latency_ms", null, 1500)], lifecycle.PromotionGates);
         Assert.Contains(new ReleaseGate("token_f1", 0.2, null, 0), lifecycle.EvaluationGates);
         Assert.Contains(new ReleaseGate("latency_ms", null, 5000, GreaterIsBetter: false), lifecycle.EvaluationGates);
