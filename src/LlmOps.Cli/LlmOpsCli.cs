@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using Spectre.Console;
 
 namespace LlmOps.Cli;
@@ -9,11 +10,18 @@ public static class LlmOpsCli
     public static async Task<int> RunAsync(string[] args, IAnsiConsole console, CancellationToken cancellationToken = default) =>
         await Create(console).Parse(args).InvokeAsync(new InvocationConfiguration(), cancellationToken);
 
+    /// <summary>What users type, and what usage and help say (a RootCommand would name itself after the executable, LlmOps.Cli).</summary>
+    public const string Name = "llmops";
+
     /// <summary>The root command with every subcommand (parsed by the tests that check scripts calling llmops).</summary>
-    public static RootCommand Create(IAnsiConsole console)
+    public static Command Create(IAnsiConsole console)
     {
         ArgumentNullException.ThrowIfNull(console);
-        var root = new RootCommand("LlmOps: data and lifecycle operations for LLM features, on Azure Functions or fully local on Azurite.");
+        var root = new Command(Name, "LlmOps: data and lifecycle operations for LLM features, on Azure Functions or fully local on Azurite.")
+        {
+            new HelpOption(),
+            new VersionOption(),
+        };
         root.Options.Add(StorageOption.CreatePrefix());
         root.Subcommands.Add(UpCommand.Create(console));
         root.Subcommands.Add(DemoCommand.Create(console));

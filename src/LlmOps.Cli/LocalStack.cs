@@ -1,4 +1,5 @@
 using LlmOps.Development;
+using LlmOps.Errors;
 using LlmOps.LocalHost;
 using LlmOps.Storage;
 using Microsoft.Extensions.Logging;
@@ -6,7 +7,7 @@ using Microsoft.Extensions.Logging;
 namespace LlmOps.Cli;
 
 /// <summary>Azurite (unless a connection string is given) plus one local host instance: what `up` and `demo` run.</summary>
-internal sealed class LocalStack : IAsyncDisposable
+internal sealed partial class LocalStack : IAsyncDisposable
 {
     private LocalStack(AzuriteServer? azurite, LocalFunctionHost host, string connectionString, string? prefix)
     {
@@ -38,7 +39,16 @@ internal sealed class LocalStack : IAsyncDisposable
         AzuriteServer? azurite = null;
         if (string.IsNullOrWhiteSpace(connectionString))
         {
-            azurite = await AzuriteServer.StartAsync(azuriteOptions, cancellationToken);
+            try
+            {
+                azurite = await AzuriteServer.StartAsync(azuriteOptions, cancellationToken);
+            }
+            catch (InvalidOperationException ex) when (PortInUse().Match(ex.Message) is { Success: true } taken)
+            {
+                throw LlmOpsException.Conflict(
+                    $"Port {taken.Groups["port"].Value} is already in use, so Azurite cannot start there (another `llmops up` or Azurite?): stop it, use that storage with --connection-string, or pass --random-ports.", ex);
+            }
+
             connectionString = azurite.ConnectionString;
         }
 
@@ -46,7 +56,9 @@ internal sealed class LocalStack : IAsyncDisposable
         {
             var settings = new LocalFunctionHostSettings
             {
-                ConfigureLogging = logging => logging.SetMinimumLevel(logLevel),
+                // A host that cannot start says why in one line (below); its own "Hosting failed to start" log would
+                // print the same error again with a stack trace.
+                ConfigureLogging = logging => logging.SetMinimumLevel(logLevel).AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical),
                 // Blob triggers hear of each write from the Azurite started here, and sweep as the backstop.
                 BlobWriteFeed = azurite is null ? null : notices => azurite.WatchBlobWrites(notices.Publish),
             };
@@ -58,7 +70,17 @@ internal sealed class LocalStack : IAsyncDisposable
             settings.Configuration["LlmOps:Storage:ConnectionString"] = connectionString;
             settings.Configuration["LlmOps:Storage:Prefix"] = prefix;
             var host = LocalFunctionHost.Create(settings);
-            await host.StartAsync(cancellationToken);
+            try
+            {
+                await host.StartAsync(cancellationToken);
+            }
+            catch (IOException ex) when (AddressInUse(ex))
+            {
+                await host.DisposeAsync();
+                var port = hostConfiguration.TryGetValue("LlmOps:Host:HttpPort", out var value) ? value : "7071";
+                throw LlmOpsException.Conflict($"Port {port} is already in use (another `llmops up`?): stop what holds it, or pass --port with another port (--port 0 picks a free one).", ex);
+            }
+
             return new LocalStack(azurite, host, connectionString, prefix);
         }
         catch
@@ -71,6 +93,14 @@ internal sealed class LocalStack : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>What Node prints when Azurite's port is taken: "listen EADDRINUSE: address already in use 127.0.0.1:10000".</summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"EADDRINUSE\S*: address already in use \S*:(?<port>\d+)")]
+    private static partial System.Text.RegularExpressions.Regex PortInUse();
+
+    /// <summary>Kestrel's bind failure: an AddressInUseException (or the socket error under it) somewhere in the chain.</summary>
+    private static bool AddressInUse(Exception? ex) =>
+        ex is not null && (ex.GetType().Name == "AddressInUseException" || ex is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.AddressAlreadyInUse } || AddressInUse(ex.InnerException));
 
     public async ValueTask DisposeAsync()
     {

@@ -1,4 +1,3 @@
 using LlmOps.Cli;
-using Spectre.Console;
 
-return await LlmOpsCli.RunAsync(args, AnsiConsole.Console);
+return await LlmOpsCli.RunAsync(args, CliConsole.Create());

@@ -36,7 +36,7 @@ internal static class UpCommand
         {
             data, connectionString, port, randomPorts, verbose,
         };
-        command.SetAction(async (parse, invocationToken) =>
+        command.SetAction(async (parse, invocationToken) => await CliErrors.RunAsync(console, async () =>
         {
             // Ctrl+C and SIGTERM (a service manager, `kill`) both stop gracefully: the host drains, then Azurite stops.
             using var stopping = CancellationTokenSource.CreateLinkedTokenSource(invocationToken);
@@ -68,7 +68,7 @@ internal static class UpCommand
             }
 
             return 0;
-        });
+        }));
         return command;
     }
 
