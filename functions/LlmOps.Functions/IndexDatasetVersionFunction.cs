@@ -17,7 +17,7 @@ public sealed class IndexDatasetVersionFunction(DatasetVersionIndexer handler, D
         if (outcome.IsDeadLetter)
         {
             // Permanent: to the poison queue now, and return normally so the Functions host does not retry it.
-            await deadLetters.SendQueueMessageAsync(StorageNames.DatasetVersionsQueue, message.Body, cancellationToken);
+            await deadLetters.SendQueueMessageAsync(StorageNames.DatasetVersionsQueue, message.Body, message.DequeueCount, "dead-lettered at once: " + outcome.DeadLetterReason, cancellationToken);
         }
     }
 }

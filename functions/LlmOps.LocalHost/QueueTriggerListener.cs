@@ -174,7 +174,7 @@ public sealed class QueueTriggerListener(
         var marker = storage.Container(StorageNames.HostContainer).GetBlobClient(PoisonMoveMarker(Function.Target, message.MessageId));
         if (!await marker.ExistsAsync(CancellationToken.None))
         {
-            var sent = await deadLetters.SendQueueMessageAsync(Function.Target, message.Body, CancellationToken.None);
+            var sent = await deadLetters.SendQueueMessageAsync(Function.Target, message.Body, message.DequeueCount, reason, CancellationToken.None);
             await marker.TryCreateAsync(BinaryData.FromString(sent), cancellationToken: CancellationToken.None);
         }
 

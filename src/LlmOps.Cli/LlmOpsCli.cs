@@ -41,6 +41,7 @@ public static class LlmOpsCli
         root.Subcommands.Add(LabelCommand.Create(console));
         root.Subcommands.Add(NotebookCommand.Create(console));
         root.Subcommands.Add(SamplesCommand.Create(console));
+        root.Subcommands.Add(PoisonCommand.Create(console));
         return root;
     }
 }

@@ -60,6 +60,7 @@ public sealed class LlmOpsClient : IDisposable
         FeedbackAnalytics = Get<Feedback.FeedbackAnalytics>();
         Gates = Get<ReleaseGateCheck>();
         Canaries = Get<CanaryCheck>();
+        Poison = Get<Triggers.PoisonStore>();
     }
 
     /// <summary>Production traces and their scores, by trace id.</summary>
@@ -108,6 +109,9 @@ public sealed class LlmOpsClient : IDisposable
     public RetrievalEvaluator Evaluator { get; }
 
     public DropIngestor Ingestor { get; }
+
+    /// <summary>The poison queues: list, replay through the same handler, discard with a reason.</summary>
+    public Triggers.PoisonStore Poison { get; }
 
     /// <summary>Uploads a local file to raw/{source}/ and runs the ETL on it now (what the blob trigger does on a drop).</summary>
     public Task<IngestionResult> IngestFileAsync(string path, string source, CancellationToken cancellationToken = default) =>

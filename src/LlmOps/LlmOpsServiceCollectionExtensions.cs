@@ -30,6 +30,7 @@ public static class LlmOpsServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => StorageConnection.Create(configuration, sp.GetRequiredService<IOptions<StorageOptions>>().Value));
         services.TryAddSingleton<DeadLetters>();
+        services.TryAddSingleton<PoisonStore>();
         services.TryAddSingleton<LifecycleCatalog>();
         services.TryAddSingleton<Monitoring.ListenerStates>();
         services.TryAddSingleton<DropIngestor>();

@@ -1,6 +1,9 @@
 namespace LlmOps.Triggers;
 
-/// <summary>The message on blob-poison for a blob version whose handler failed every attempt. The blob itself stays put.</summary>
+/// <summary>
+/// The message on blob-poison for a blob version whose handler failed every attempt (the Functions host's shape, plus
+/// <see cref="Replays"/>: how often `llmops poison replay` ran it again and it failed). The blob itself stays put.
+/// </summary>
 public sealed record BlobPoisonMessage(
     string Type,
     string FunctionName,
@@ -9,4 +12,5 @@ public sealed record BlobPoisonMessage(
     string ETag,
     int Attempts,
     string Error,
-    DateTimeOffset PoisonedAt);
+    DateTimeOffset PoisonedAt,
+    int Replays = 0);

@@ -29,10 +29,16 @@ public sealed class DeadLetters(StorageAccount storage, TimeProvider clock)
         }
     }
 
-    /// <summary>Puts a queue message's original body on its poison queue; returns the poison message's id.</summary>
-    public async Task<string> SendQueueMessageAsync(string queue, BinaryData body, CancellationToken cancellationToken)
+    /// <summary>
+    /// Puts a queue message's original body on its poison queue, and beside it a <see cref="PoisonNote"/> with the
+    /// attempts and the error (the body stays as it was, so it can be replayed); returns the poison message's id.
+    /// </summary>
+    public async Task<string> SendQueueMessageAsync(string queue, BinaryData body, long attempts, string error, CancellationToken cancellationToken)
     {
         var sent = await storage.Queue(StorageNames.PoisonQueueFor(queue)).SendMessageAsync(body, cancellationToken: cancellationToken);
+        var note = new PoisonNote(attempts, error, clock.GetUtcNow(), 0);
+        await storage.Container(StorageNames.HostContainer).GetBlobClient(PoisonNote.PathFor(queue, sent.Value.MessageId))
+            .UploadAsync(BinaryData.FromObjectAsJson(note, JsonSerializerOptions.Web), overwrite: true, cancellationToken);
         return sent.Value.MessageId;
     }
 

@@ -14,7 +14,9 @@ public sealed class DemoCommandTests
         using var output = new StringWriter();
         var console = CliRun.Console(output);
 
-        var exit = await LlmOpsCli.RunAsync(["demo", "--connection-string", azurite.ConnectionString, "--storage-prefix", TestNames.Prefix()], console);
+        // Each step's wait is longer than the demo's 60 s default: the rest of the suite runs beside it on the same two
+        // cores, and the api-docs step embeds 430 members with MiniLM in the Functions worker.
+        var exit = await LlmOpsCli.RunAsync(["demo", "--connection-string", azurite.ConnectionString, "--storage-prefix", TestNames.Prefix(), "--timeout", "240"], console);
 
         var text = output.ToString();
         Assert.True(exit == 0, text);
