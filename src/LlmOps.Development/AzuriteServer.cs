@@ -181,6 +181,8 @@ public sealed partial class AzuriteServer : IAsyncDisposable
                 startInfo.ArgumentList.Add("node");
             }
 
+            startInfo.ArgumentList.Add("--require");
+            startInfo.ArgumentList.Add(Watchdog.Value);
             startInfo.ArgumentList.Add(Path.Combine(root, service.EntryPoint));
             foreach (var argument in arguments)
             {
@@ -536,13 +538,53 @@ public sealed partial class AzuriteServer : IAsyncDisposable
 
     private void OnProcessExit(object? sender, EventArgs e) => KillAll(_processes);
 
+    /// <summary>Kills every service at once, then waits for each (one at a time, a process exit could run out of time after the first).</summary>
     private static void KillAll(IEnumerable<Process> processes)
     {
-        foreach (var process in processes)
+        var list = processes.ToList();
+        foreach (var process in list)
+        {
+            try
+            {
+                if (!process.HasExited)
+                {
+                    process.Kill(entireProcessTree: true);
+                }
+            }
+            catch (InvalidOperationException)
+            {
+                // Already gone.
+            }
+        }
+
+        foreach (var process in list)
         {
             Kill(process);
         }
     }
+
+    /// <summary>
+    /// A script each Azurite service loads first (node --require): it exits the service once the process that started
+    /// it is gone, however that process ended (SIGKILL, a crash, a test host torn down), so no service outlives its
+    /// owner. Each service runs in a session of its own, so nothing else would stop it.
+    /// </summary>
+    private static readonly Lazy<string> Watchdog = new(() =>
+    {
+        const string script = """
+            // Written by LlmOps: exit when the process that started this Azurite service is gone.
+            const parent = process.ppid;
+            setInterval(() => { if (process.ppid !== parent) { process.exit(0); } }, 500).unref();
+            """;
+        var path = Path.Combine(Path.GetTempPath(), $"llmops-azurite-watchdog-{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(script)))[..12]}.js");
+        if (!File.Exists(path))
+        {
+            var temporary = path + "." + Guid.NewGuid().ToString("N");
+            File.WriteAllText(temporary, script);
+            File.Move(temporary, path, overwrite: true);
+        }
+
+        return path;
+    });
 
     private static void Kill(Process process)
     {

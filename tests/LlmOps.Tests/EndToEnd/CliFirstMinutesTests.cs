@@ -84,4 +84,91 @@ public sealed class CliFirstMinutesTests
         Assert.Contains($"Port {port} is already in use", refused.Message, StringComparison.Ordinal);
         Assert.Contains("--random-ports", refused.Message, StringComparison.Ordinal);
     }
+    /// <summary>
+    /// The worst stop of all: `llmops up` killed with SIGKILL (no handler runs). Its Azurite services notice their
+    /// parent is gone and exit, so none outlives it.
+    /// </summary>
+    [Fact]
+    public async Task Up_KilledOutright_LeavesNoAzuriteProcessBehind()
+    {
+        var data = Directory.CreateTempSubdirectory("llmops-up-kill-");
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet", ["exec", Path.Combine(AppContext.BaseDirectory, "LlmOps.Cli.dll"), "up", "--random-ports", "--port", "0", "--data", data.FullName])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = RepositoryRoot.Path,
+        };
+        using var up = System.Diagnostics.Process.Start(start)!;
+        var running = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        up.OutputDataReceived += (_, e) =>
+        {
+            output.Enqueue(e.Data ?? "");
+            if (e.Data?.Contains("Running.", StringComparison.Ordinal) == true)
+            {
+                running.TrySetResult();
+            }
+        };
+        up.ErrorDataReceived += (_, e) => output.Enqueue(e.Data ?? "");
+        up.BeginOutputReadLine();
+        up.BeginErrorReadLine();
+        try
+        {
+            await running.Task.WaitAsync(TimeSpan.FromMinutes(3));
+            Assert.NotEmpty(AzuriteProcessesOf(data.FullName));
+
+            up.Kill(entireProcessTree: false); // SIGKILL to the command alone; Azurite runs in sessions of its own
+
+            await up.WaitForExitAsync();
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+            while (AzuriteProcessesOf(data.FullName).Count > 0 && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(200);
+            }
+
+            Assert.True(AzuriteProcessesOf(data.FullName).Count == 0, string.Join('\n', output));
+        }
+        finally
+        {
+            foreach (var pid in AzuriteProcessesOf(data.FullName))
+            {
+                System.Diagnostics.Process.GetProcessById(pid).Kill();
+            }
+
+            data.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>The node processes whose command line names <paramref name="folder"/> (Azurite's --location).</summary>
+    private static List<int> AzuriteProcessesOf(string folder)
+    {
+        var found = new List<int>();
+        foreach (var entry in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(entry), out var pid))
+            {
+                continue;
+            }
+
+            try
+            {
+                var commandLine = File.ReadAllText(Path.Combine(entry, "cmdline")).Replace('\0', ' ');
+                if (commandLine.Contains("azurite", StringComparison.Ordinal) && commandLine.Contains(folder, StringComparison.Ordinal))
+                {
+                    found.Add(pid);
+                }
+            }
+            catch (IOException)
+            {
+                // Gone meanwhile.
+            }
+            catch (UnauthorizedAccessException)
+            {
+                // Not ours.
+            }
+        }
+
+        return found;
+    }
 }
