@@ -63,4 +63,32 @@ public sealed class DemoCommandTests
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Ansi = AnsiSupport.No });
         Assert.NotEqual(0, await LlmOpsCli.RunAsync(["no-such-command"], console));
     }
+    /// <summary>
+    /// The natural next step after `llmops up`: the demo against that stack's storage. The running host holds the
+    /// timers' singleton locks, so the demo's own host never runs them; the demo runs their handlers itself and says so.
+    /// </summary>
+    [Fact]
+    public async Task Demo_AgainstTheStorageOfARunningHost_RunsTheTimersItCannotTake()
+    {
+        var azurite = await SharedAzurite.GetAsync();
+        var prefix = TestNames.Prefix();
+        await using var running = await LocalStack.StartAsync(
+            azurite.ConnectionString, prefix, new LlmOps.Development.AzuriteOptions(), new Dictionary<string, string?> { ["LlmOps:Host:HttpPort"] = "0" },
+            Microsoft.Extensions.Logging.LogLevel.Warning, CancellationToken.None);
+        var locks = running.Storage.Container(LlmOps.Storage.StorageNames.HostContainer);
+        await Eventually.UntilAsync(
+            async () => await locks.GetBlobClient("locks/timers/" + LlmOps.Triggers.TriggerCatalog.Heartbeat).ExistsAsync()
+                ? (await locks.GetBlobClient("locks/timers/" + LlmOps.Triggers.TriggerCatalog.Heartbeat).GetPropertiesAsync()).Value.LeaseState
+                : Azure.Storage.Blobs.Models.LeaseState.Available,
+            state => state == Azure.Storage.Blobs.Models.LeaseState.Leased, "the running host's heartbeat lock");
+        using var output = new StringWriter();
+
+        var exit = await LlmOpsCli.RunAsync(["demo", "--connection-string", azurite.ConnectionString, "--storage-prefix", prefix, "--timeout", "240"], CliRun.Console(output));
+
+        var text = output.ToString();
+        Assert.True(exit == 0, text);
+        Assert.Contains("another host on this storage holds the Heartbeat timer; its handler ran here", text, StringComparison.Ordinal);
+        Assert.Contains("another host on this storage holds the CheckCanaries timer; its handler ran here", text, StringComparison.Ordinal);
+        Assert.Contains("Demo complete", text, StringComparison.Ordinal);
+    }
 }
