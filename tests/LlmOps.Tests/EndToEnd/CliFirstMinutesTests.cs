@@ -30,9 +30,7 @@ public sealed class CliFirstMinutesTests
         var prefix = TestNames.Prefix();
         using (var client = new LlmOpsClient(azurite.ConnectionString, prefix))
         {
-            await client.ProvisionAsync();
-            await client.Lifecycles.PublishAsync(await File.ReadAllTextAsync(RepositoryRoot.Combine("samples", "support-answers.lifecycle.yaml")), "support-answers.lifecycle.yaml", CancellationToken.None);
-            await client.IngestFileAsync(RepositoryRoot.Combine("samples", "support-tickets.jsonl"), "tickets");
+            await SampleTickets.IngestAsync(client);
         }
 
         using var piped = new StringWriter();

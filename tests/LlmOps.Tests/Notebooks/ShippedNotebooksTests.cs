@@ -84,9 +84,7 @@ public sealed class ShippedNotebooksTests : IDisposable
         // The tickets the project labels, ingested first so the labeled version carries their text.
         using (var client = new LlmOpsClient(azurite.ConnectionString, prefix))
         {
-            await client.ProvisionAsync();
-            await client.Lifecycles.PublishAsync(await File.ReadAllTextAsync(RepositoryRoot.Combine("samples", "support-answers.lifecycle.yaml")), "support-answers.lifecycle.yaml", CancellationToken.None);
-            await client.IngestFileAsync(RepositoryRoot.Combine("samples", "support-tickets.jsonl"), "tickets");
+            await SampleTickets.IngestAsync(client);
         }
 
         // A label file the test writes: three annotators agree on 12 tickets' intent and urgency, except a three-way

@@ -58,11 +58,9 @@ public sealed class PoisonReplayTests
         var azurite = await SharedAzurite.GetAsync();
         var prefix = TestNames.Prefix();
         using var client = new LlmOpsClient(azurite.ConnectionString, prefix);
-        await client.ProvisionAsync();
-        await client.Lifecycles.PublishAsync(
-            (await File.ReadAllTextAsync(RepositoryRoot.Combine("samples", "support-answers.lifecycle.yaml"))).Replace("provider: local, model: all-minilm-l6-v2", "provider: local, model: lexical-ngram", StringComparison.Ordinal),
-            "support-answers.lifecycle.yaml", CancellationToken.None);
-        var version = (await client.IngestFileAsync(RepositoryRoot.Combine("samples", "support-tickets.jsonl"), "tickets")).Version!;
+        var lexical = (await File.ReadAllTextAsync(RepositoryRoot.Combine("samples", "support-answers.lifecycle.yaml")))
+            .Replace("provider: local, model: all-minilm-l6-v2", "provider: local, model: lexical-ngram", StringComparison.Ordinal);
+        var version = (await SampleTickets.IngestAsync(client, lexical)).Version!;
         // The ingestion announced the version on dataset-versions; the host that would index it "failed" on it.
         var queue = client.Storage.Queue(StorageNames.DatasetVersionsQueue);
         var announcement = Assert.Single((await queue.ReceiveMessagesAsync(32)).Value);
