@@ -34,7 +34,7 @@ public static class CliConsole
         return console;
     }
 
-    /// <summary>A table's cells as plain text: the header line (when shown), then one line per row, columns aligned.</summary>
+    /// <summary>A table as plain text: its title, the header line (when shown), one line per row with the columns aligned, its caption.</summary>
     public static string PlainText(Table table, IAnsiConsole console)
     {
         ArgumentNullException.ThrowIfNull(table);
@@ -51,9 +51,19 @@ public static class CliConsole
         lines.AddRange(table.Rows.Select(row => row.Select(Text).ToArray()));
         var widths = Enumerable.Range(0, table.Columns.Count).Select(i => lines.Max(l => i < l.Length ? l[i].Length : 0)).ToArray();
         var text = new StringBuilder();
+        if (table.Title is { } title)
+        {
+            text.AppendLine(Markup.Remove(title.Text));
+        }
+
         foreach (var line in lines)
         {
             text.AppendLine(string.Join("  ", line.Select((cell, i) => i == line.Length - 1 ? cell : cell.PadRight(widths[i]))).TrimEnd());
+        }
+
+        if (table.Caption is { } caption)
+        {
+            text.AppendLine(Markup.Remove(caption.Text));
         }
 
         return text.ToString();
