@@ -1,5 +1,6 @@
 using System.Net;
 using LlmOps.LocalHost.Worker;
+using LlmOps.Monitoring;
 using LlmOps.Triggers;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Builder;

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Azure;
 using Cronos;
+using LlmOps.Monitoring;
 using LlmOps.Storage;
 using LlmOps.Triggers;
 using Microsoft.Extensions.Configuration;

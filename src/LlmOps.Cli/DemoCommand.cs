@@ -392,7 +392,7 @@ internal static class DemoCommand
         }
         catch (TimeoutException)
         {
-            var lockBlob = storage.Container(StorageNames.HostContainer).GetBlobClient($"locks/timers/{function}");
+            var lockBlob = new TimerScheduleMonitor(storage).LockBlob(function);
             var leased = false;
             try
             {

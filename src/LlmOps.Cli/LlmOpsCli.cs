@@ -42,6 +42,7 @@ public static class LlmOpsCli
         root.Subcommands.Add(NotebookCommand.Create(console));
         root.Subcommands.Add(SamplesCommand.Create(console));
         root.Subcommands.Add(PoisonCommand.Create(console));
+        root.Subcommands.Add(StatusCommand.Create(console));
         return root;
     }
 }

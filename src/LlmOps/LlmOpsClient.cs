@@ -61,6 +61,7 @@ public sealed class LlmOpsClient : IDisposable
         Gates = Get<ReleaseGateCheck>();
         Canaries = Get<CanaryCheck>();
         Poison = Get<Triggers.PoisonStore>();
+        Status = Get<Monitoring.OperationsStatus>();
     }
 
     /// <summary>Production traces and their scores, by trace id.</summary>
@@ -112,6 +113,9 @@ public sealed class LlmOpsClient : IDisposable
 
     /// <summary>The poison queues: list, replay through the same handler, discard with a reason.</summary>
     public Triggers.PoisonStore Poison { get; }
+
+    /// <summary>What is backed up, poisoned or late, per function (`llmops status`).</summary>
+    public Monitoring.OperationsStatus Status { get; }
 
     /// <summary>Uploads a local file to raw/{source}/ and runs the ETL on it now (what the blob trigger does on a drop).</summary>
     public Task<IngestionResult> IngestFileAsync(string path, string source, CancellationToken cancellationToken = default) =>

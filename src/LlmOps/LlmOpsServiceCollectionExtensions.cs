@@ -31,6 +31,7 @@ public static class LlmOpsServiceCollectionExtensions
         services.TryAddSingleton(sp => StorageConnection.Create(configuration, sp.GetRequiredService<IOptions<StorageOptions>>().Value));
         services.TryAddSingleton<DeadLetters>();
         services.TryAddSingleton<PoisonStore>();
+        services.TryAddSingleton<Monitoring.OperationsStatus>();
         services.TryAddSingleton<LifecycleCatalog>();
         services.TryAddSingleton<Monitoring.ListenerStates>();
         services.TryAddSingleton<DropIngestor>();

@@ -75,11 +75,9 @@ public sealed class DemoCommandTests
         await using var running = await LocalStack.StartAsync(
             azurite.ConnectionString, prefix, new LlmOps.Development.AzuriteOptions(), new Dictionary<string, string?> { ["LlmOps:Host:HttpPort"] = "0" },
             Microsoft.Extensions.Logging.LogLevel.Warning, CancellationToken.None);
-        var locks = running.Storage.Container(LlmOps.Storage.StorageNames.HostContainer);
+        var heartbeatLock = new LlmOps.Monitoring.TimerScheduleMonitor(running.Storage).LockBlob(LlmOps.Triggers.TriggerCatalog.Heartbeat);
         await Eventually.UntilAsync(
-            async () => await locks.GetBlobClient("locks/timers/" + LlmOps.Triggers.TriggerCatalog.Heartbeat).ExistsAsync()
-                ? (await locks.GetBlobClient("locks/timers/" + LlmOps.Triggers.TriggerCatalog.Heartbeat).GetPropertiesAsync()).Value.LeaseState
-                : Azure.Storage.Blobs.Models.LeaseState.Available,
+            async () => await heartbeatLock.ExistsAsync() ? (await heartbeatLock.GetPropertiesAsync()).Value.LeaseState : Azure.Storage.Blobs.Models.LeaseState.Available,
             state => state == Azure.Storage.Blobs.Models.LeaseState.Leased, "the running host's heartbeat lock");
         using var output = new StringWriter();
 

@@ -1,4 +1,5 @@
 using LlmOps.LocalHost;
+using LlmOps.Monitoring;
 using LlmOps.Tests.Infrastructure;
 using LlmOps.Triggers;
 using Microsoft.Extensions.Configuration;

@@ -2,7 +2,7 @@ using System.Text.Json;
 using Azure.Storage.Blobs;
 using LlmOps.Storage;
 
-namespace LlmOps.LocalHost;
+namespace LlmOps.Monitoring;
 
 /// <summary>
 /// Persists each timer's schedule status under <c>llmops-hosts/timers/</c> (the local twin of the Functions host's
@@ -21,7 +21,7 @@ public sealed class TimerScheduleMonitor(StorageAccount storage)
     }
 
     /// <summary>The blob whose lease makes one host the singleton runner of a timer.</summary>
-    internal BlobClient LockBlob(string function) => _container.GetBlobClient($"locks/timers/{function}");
+    public BlobClient LockBlob(string function) => _container.GetBlobClient($"locks/timers/{function}");
 
     private BlobClient StatusBlob(string function) => _container.GetBlobClient($"timers/{function}/status.json");
 }

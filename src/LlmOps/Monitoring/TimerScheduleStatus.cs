@@ -1,4 +1,4 @@
-namespace LlmOps.LocalHost;
+namespace LlmOps.Monitoring;
 
 /// <summary>
 /// What the schedule monitor remembers of a timer: the last occurrence run, the next one due, and the schedule

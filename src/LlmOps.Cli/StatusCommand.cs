@@ -1,0 +1,76 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using LlmOps.Monitoring;
+using Spectre.Console;
+
+namespace LlmOps.Cli;
+
+/// <summary>`llmops status [--watch N] [--format table|json]`: what is backed up, poisoned or late; exit 1 when anything needs attention.</summary>
+internal static class StatusCommand
+{
+    public static Command Create(IAnsiConsole console)
+    {
+        var connection = StorageOption.Create();
+        var watch = new Option<int?>("--watch") { Description = "Refresh every N seconds until Ctrl+C." };
+        var format = new Option<string>("--format") { Description = "table or json.", DefaultValueFactory = _ => "table" };
+        format.AcceptOnlyFromAmong("table", "json");
+        var command = new Command("status", "Per function: trigger, queue backlog and oldest message, poisoned inputs, a timer's last and next run, what needs attention; the newest heartbeat. Exit 1 when anything is poisoned or late.")
+        {
+            watch, format, connection,
+        };
+        command.SetAction(async (parse, cancellationToken) => await CliErrors.RunAsync(console, async () =>
+        {
+            using var services = await StorageOption.ClientAsync(parse, connection, cancellationToken);
+            while (true)
+            {
+                var report = await services.Status.GetAsync(cancellationToken);
+                if (parse.GetValue(format) == "json")
+                {
+                    await console.Profile.Out.Writer.WriteLineAsync(JsonSerializer.Serialize(report, JsonSerializerOptions.Web));
+                }
+                else
+                {
+                    Write(console, report);
+                }
+
+                if (parse.GetValue(watch) is not { } seconds)
+                {
+                    return report.NeedsAttention ? 1 : 0;
+                }
+
+                try
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(Math.Max(1, seconds)), cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return report.NeedsAttention ? 1 : 0;
+                }
+            }
+        }));
+        return command;
+    }
+
+    private static void Write(IAnsiConsole console, OperationsReport report)
+    {
+        var table = new Table().AddColumns("Function", "Trigger", "Target", "Backlog", "Oldest", "Poisoned", "Last run", "Next run", "Attention").Border(TableBorder.Rounded);
+        table.Title = new TableTitle(Markup.Escape($"Status at {report.At:yyyy-MM-dd HH:mm:ss}Z"));
+        foreach (var f in report.Functions)
+        {
+            table.AddRow(
+                Markup.Escape(f.Function), f.Trigger.ToString(), Markup.Escape(f.Target),
+                f.Backlog?.ToString(CultureInfo.InvariantCulture) ?? "", f.OldestMessageAge is { } age ? $"{age.TotalSeconds:0} s" : "",
+                f.Poisoned?.ToString(CultureInfo.InvariantCulture) ?? "", Time(f.LastRun), Time(f.NextRun),
+                f.Attention is null ? "" : $"[red]{Markup.Escape(f.Attention)}[/]");
+        }
+
+        console.Write(table);
+        console.MarkupLine(report.LastHeartbeat is { } beat
+            ? Markup.Escape($"Newest heartbeat {beat:yyyy-MM-dd HH:mm:ss}Z from {report.HeartbeatMachine} ({(report.At - beat).TotalMinutes:0} min ago).")
+            : "No heartbeat in the last day: no host has run the Heartbeat timer.");
+        console.MarkupLine(report.NeedsAttention ? "[red]Needs attention.[/]" : "[green]Nothing poisoned or late.[/]");
+    }
+
+    private static string Time(DateTimeOffset? time) => time?.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture) ?? "";
+}
