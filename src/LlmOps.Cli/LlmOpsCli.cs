@@ -17,6 +17,8 @@ public static class LlmOpsCli
     public static Command Create(IAnsiConsole console)
     {
         ArgumentNullException.ThrowIfNull(console);
+        var output = new SwitchableConsole(console);
+        console = output;
         var root = new Command(Name, "LlmOps: data and lifecycle operations for LLM features, on Azure Functions or fully local on Azurite.")
         {
             new HelpOption(),
@@ -43,6 +45,7 @@ public static class LlmOpsCli
         root.Subcommands.Add(SamplesCommand.Create(console));
         root.Subcommands.Add(PoisonCommand.Create(console));
         root.Subcommands.Add(StatusCommand.Create(console));
+        JsonOutput.AddFormatOption(root, output);
         return root;
     }
 }

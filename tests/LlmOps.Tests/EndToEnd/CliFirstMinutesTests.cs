@@ -45,6 +45,35 @@ public sealed class CliFirstMinutesTests
     }
 
     [Fact]
+    public async Task FormatJson_OnEveryCommandThatPrints_OneDocumentOfTablesAndMessages()
+    {
+        var root = LlmOpsCli.Create(CliRun.Console(TextWriter.Null));
+        static IEnumerable<Command> Leaves(Command c) => c.Subcommands.Count == 0 ? [c] : c.Subcommands.SelectMany(Leaves);
+        var without = Leaves(root).Where(c => c.Name is not ("up" or "demo" or "run") && c.Options.All(o => o.Name != "--format")).Select(c => c.Name).ToList();
+        Assert.Empty(without);
+
+        var azurite = await SharedAzurite.GetAsync();
+        var prefix = TestNames.Prefix();
+        string[] common = ["--connection-string", azurite.ConnectionString, "--storage-prefix", prefix];
+        using (var client = new LlmOpsClient(azurite.ConnectionString, prefix))
+        {
+            await SampleTickets.IngestAsync(client);
+        }
+
+        var (listed, list) = await CliRun.RunAsync(["datasets", "list", "--format", "json", .. common]);
+        Assert.Equal(0, listed);
+        var row = System.Text.Json.JsonDocument.Parse(list).RootElement.GetProperty("tables")[0].GetProperty("rows")[0];
+        Assert.Equal("12", row.GetProperty("Records").GetString());
+        var id = row.GetProperty("Version").GetString()!;
+        var (shown, show) = await CliRun.RunAsync(["datasets", "show", id, "--format", "json", .. common]);
+        Assert.Equal(0, shown);
+        Assert.Equal("support-answers / tickets", System.Text.Json.JsonDocument.Parse(show).RootElement.GetProperty("tables")[0].GetProperty("values").GetProperty("Feature / source").GetString());
+        var (failed, error) = await CliRun.RunAsync(["datasets", "show", "nosuch", "--format", "json", .. common]);
+        Assert.Equal(2, failed);
+        Assert.Contains("is not a dataset version id", System.Text.Json.JsonDocument.Parse(error).RootElement.GetProperty("messages")[0].GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Up_WhenItsHttpPortIsTaken_SaysSoInOneLine_NamesThePortAndTheOption()
     {
         using var holder = new TcpListener(IPAddress.Loopback, 0);
