@@ -35,6 +35,7 @@ public static class TriggerCatalog
     public const string IngestFeedback = "IngestFeedback";
     public const string CompactFeedback = "CompactFeedback";
     public const string CheckCanaries = "CheckCanaries";
+    public const string Status = "Status";
 
     /// <summary>How often canary deployments are compared with their stable deployments and promoted or rolled back.</summary>
     public const string CanaryCheckScheduleSetting = "CanaryCheckSchedule";
@@ -68,6 +69,7 @@ public static class TriggerCatalog
         FunctionDefinition.Timer<FeedbackCompactor>(CompactFeedback, "%" + FeedbackCompactScheduleSetting + "%"),
         FunctionDefinition.Timer<Evaluation.CanaryCheck>(CheckCanaries, "%" + CanaryCheckScheduleSetting + "%"),
         FunctionDefinition.Http<HealthEndpoint>(Health, "health", FunctionAuthLevel.Anonymous, "GET"),
+        FunctionDefinition.Http<StatusEndpoint>(Status, "status", FunctionAuthLevel.Function, "GET"),
         FunctionDefinition.Http<LineageEndpoint>(Lineage, "lineage/{*id}", FunctionAuthLevel.Function, "GET"),
         FunctionDefinition.Http<RunsEndpoint>(ListRuns, "runs", FunctionAuthLevel.Function, "GET"),
         FunctionDefinition.Http<RunEndpoint>(GetRun, "runs/{id}", FunctionAuthLevel.Function, "GET"),

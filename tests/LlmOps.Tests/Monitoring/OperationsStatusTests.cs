@@ -42,6 +42,18 @@ public sealed class OperationsStatusTests
         Assert.Contains("next run was due 30 min ago", drift.Attention, StringComparison.Ordinal);
         Assert.NotNull(report.LastHeartbeat);
 
+        // The same over HTTP (function key).
+        await using (var host = await TestHosts.StartAsync(new LlmOps.LocalHost.FunctionCatalog(TriggerCatalog.All.Where(f => f.Name == TriggerCatalog.Status).ToList()), prefix: prefix))
+        {
+            using var http = new HttpClient { BaseAddress = host.HttpAddress };
+            var key = Uri.EscapeDataString((await host.GetKeysAsync()).FunctionKey);
+            var body = JsonDocument.Parse(await http.GetStringAsync(new Uri($"/api/status?code={key}", UriKind.Relative))).RootElement;
+            Assert.True(body.GetProperty("needsAttention").GetBoolean());
+            Assert.Equal(1, body.GetProperty("functions").EnumerateArray().Single(f => f.GetProperty("function").GetString() == TriggerCatalog.IngestDrop).GetProperty("poisoned").GetInt32());
+            using var anonymous = await http.GetAsync(new Uri("/api/status", UriKind.Relative));
+            Assert.Equal(System.Net.HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        }
+
         var (flagged, json) = await CliRun.RunAsync(["status", "--format", "json", .. common]);
         Assert.Equal(1, flagged);
         var parsed = JsonDocument.Parse(json).RootElement;
