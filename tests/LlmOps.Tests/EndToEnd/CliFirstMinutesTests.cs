@@ -167,6 +167,59 @@ public sealed class CliFirstMinutesTests
         }
     }
 
+    /// <summary>
+    /// `llmops demo` started by a script as a background job (which starts with SIGINT ignored, inherited by every
+    /// child): when the script's job ends, no Azurite service of the demo is left. Its processes are told from other
+    /// tests' by an environment variable they inherit.
+    /// </summary>
+    [Fact]
+    public async Task Demo_RunByAScriptInTheBackground_LeavesNoProcessBehind()
+    {
+        var marker = "llmops-demo-" + Guid.NewGuid().ToString("N");
+        var azurite = await SharedAzurite.GetAsync();
+        var cli = Path.Combine(AppContext.BaseDirectory, "LlmOps.Cli.dll");
+        var script = $"dotnet exec '{cli}' demo --connection-string \"$LLMOPS_DEMO_STORAGE\" --storage-prefix {TestNames.Prefix()} --timeout 240 > /dev/null 2>&1 & wait $!";
+        var start = new System.Diagnostics.ProcessStartInfo("bash", ["-c", script]) { UseShellExecute = false, WorkingDirectory = RepositoryRoot.Path };
+        start.Environment["LLMOPS_TEST_MARKER"] = marker;
+        start.Environment["LLMOPS_DEMO_STORAGE"] = azurite.ConnectionString;
+        using var job = System.Diagnostics.Process.Start(start)!;
+        await job.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(10));
+
+        Assert.Equal(0, job.ExitCode);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (ProcessesWith(marker).Count > 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(200);
+        }
+
+        Assert.Empty(ProcessesWith(marker));
+    }
+
+    /// <summary>The processes whose environment holds <paramref name="marker"/>.</summary>
+    private static List<int> ProcessesWith(string marker)
+    {
+        var found = new List<int>();
+        foreach (var entry in Directory.EnumerateDirectories("/proc"))
+        {
+            if (int.TryParse(Path.GetFileName(entry), out var pid) && pid != Environment.ProcessId)
+            {
+                try
+                {
+                    if (File.ReadAllText(Path.Combine(entry, "environ")).Contains(marker, StringComparison.Ordinal))
+                    {
+                        found.Add(pid);
+                    }
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    // Gone meanwhile, or not ours.
+                }
+            }
+        }
+
+        return found;
+    }
+
     /// <summary>The node processes whose command line names <paramref name="folder"/> (Azurite's --location).</summary>
     private static List<int> AzuriteProcessesOf(string folder)
     {
