@@ -40,8 +40,7 @@ public static class CliConsole
         ArgumentNullException.ThrowIfNull(table);
         ArgumentNullException.ThrowIfNull(console);
         var options = RenderOptions.Create(console, console.Profile.Capabilities);
-        string Text(IRenderable cell) => string.Join(' ', string.Concat(cell.Render(options, PlainWidth).Where(s => !s.IsControlCode).Select(s => s.IsLineBreak ? "\n" : s.Text))
-            .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        string Text(IRenderable cell) => CellText(cell, options);
         var lines = new List<string[]>();
         if (table.ShowHeaders)
         {
@@ -68,6 +67,14 @@ public static class CliConsole
 
         return text.ToString();
     }
+
+    /// <summary>What <paramref name="renderable"/> says as plain text, without control codes or line breaks.</summary>
+    public static string RenderedText(IRenderable renderable, RenderOptions options) =>
+        string.Concat(renderable.Render(options, PlainWidth).Where(s => !s.IsControlCode).Select(s => s.IsLineBreak ? "\n" : s.Text));
+
+    /// <summary>A table cell as one line of plain text (its lines joined by a space).</summary>
+    public static string CellText(IRenderable cell, RenderOptions options) =>
+        string.Join(' ', RenderedText(cell, options).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
     /// <summary>Replaces every table written to a plain console with its <see cref="PlainText"/>.</summary>
     private sealed class PlainTables(IAnsiConsole console) : IRenderHook

@@ -95,7 +95,7 @@ internal static class JsonOutput
                 }
                 else
                 {
-                    _lines.Append(string.Concat(renderable.Render(options, CliConsole.PlainWidth).Where(s => !s.IsControlCode).Select(s => s.IsLineBreak ? "\n" : s.Text)));
+                    _lines.Append(CliConsole.RenderedText(renderable, options));
                 }
             }
 
@@ -110,8 +110,7 @@ internal static class JsonOutput
 
         private static object Rows(Table table, RenderOptions options)
         {
-            string Text(IRenderable cell) => string.Join(' ', string.Concat(cell.Render(options, CliConsole.PlainWidth).Where(s => !s.IsControlCode).Select(s => s.IsLineBreak ? "\n" : s.Text))
-                .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            string Text(IRenderable cell) => CliConsole.CellText(cell, options);
             var title = table.Title is { } t ? Markup.Remove(t.Text) : null;
             var headers = table.Columns.Select((c, i) => Text(c.Header) is { Length: > 0 } h ? h : $"column{i + 1}").ToList();
             if (headers.Count == 2)

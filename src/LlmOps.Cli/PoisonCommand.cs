@@ -21,7 +21,7 @@ internal static class PoisonCommand
             foreach (var item in items)
             {
                 table.AddRow(Markup.Escape(item.Id), Markup.Escape(item.Function), Markup.Escape(Shorten(item.Subject, 80)), item.Attempts?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?",
-                    item.Replays.ToString(System.Globalization.CultureInfo.InvariantCulture), item.PoisonedAt?.ToString("yyyy-MM-dd HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture) ?? "", Markup.Escape(Shorten(item.Error ?? "unknown (poisoned by the Functions host)", 120)));
+                    item.Replays.ToString(System.Globalization.CultureInfo.InvariantCulture), item.PoisonedAt?.ToString("u", System.Globalization.CultureInfo.InvariantCulture) ?? "", Markup.Escape(Shorten(item.Error ?? "unknown (poisoned by the Functions host)", 120)));
             }
 
             console.Write(table);
@@ -75,9 +75,11 @@ internal static class PoisonCommand
             }
 
             using var services = await StorageOption.ClientAsync(parse, connection, cancellationToken);
-            var ids = parse.GetValue(id) is { } one ? [one] : (await services.Poison.ListAsync(parse.GetValue(function), cancellationToken)).Select(i => i.Id).ToList();
+            IReadOnlyList<PoisonItem> targets = parse.GetValue(id) is { } one
+                ? [await services.Poison.GetAsync(one, cancellationToken)]
+                : await services.Poison.ListAsync(parse.GetValue(function), cancellationToken);
             var failed = 0;
-            foreach (var target in ids)
+            foreach (var target in targets)
             {
                 var result = replay
                     ? await services.Poison.ReplayAsync(target, cancellationToken)
@@ -91,7 +93,7 @@ internal static class PoisonCommand
                 });
             }
 
-            console.MarkupLineInterpolated($"{ids.Count} input(s), {failed} failed again.");
+            console.MarkupLineInterpolated($"{targets.Count} input(s), {failed} failed again.");
             return failed > 0 ? 1 : 0;
         }));
         return command;

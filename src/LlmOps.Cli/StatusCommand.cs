@@ -55,7 +55,7 @@ internal static class StatusCommand
     private static void Write(IAnsiConsole console, OperationsReport report)
     {
         var table = new Table().AddColumns("Function", "Trigger", "Target", "Backlog", "Oldest", "Poisoned", "Last run", "Next run", "Attention").Border(TableBorder.Rounded);
-        table.Title = new TableTitle(Markup.Escape($"Status at {report.At:yyyy-MM-dd HH:mm:ss}Z"));
+        table.Title = new TableTitle(Markup.Escape($"Status at {report.At:u}"));
         foreach (var f in report.Functions)
         {
             table.AddRow(
@@ -67,10 +67,10 @@ internal static class StatusCommand
 
         console.Write(table);
         console.MarkupLine(report.LastHeartbeat is { } beat
-            ? Markup.Escape($"Newest heartbeat {beat:yyyy-MM-dd HH:mm:ss}Z from {report.HeartbeatMachine} ({(report.At - beat).TotalMinutes:0} min ago).")
+            ? Markup.Escape($"Newest heartbeat {beat:u} from {report.HeartbeatMachine} ({(report.At - beat).TotalMinutes:0} min ago).")
             : "No heartbeat in the last day: no host has run the Heartbeat timer.");
         console.MarkupLine(report.NeedsAttention ? "[red]Needs attention.[/]" : "[green]Nothing poisoned or late.[/]");
     }
 
-    private static string Time(DateTimeOffset? time) => time?.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture) ?? "";
+    private static string Time(DateTimeOffset? time) => time?.ToString("u", CultureInfo.InvariantCulture) ?? "";
 }

@@ -58,10 +58,10 @@ public sealed class DropIngestor(StorageAccount storage, LifecycleCatalog lifecy
         var (lifecycle, sourceDefinition) = definition;
         if (preprocessingOverride is { } chunking)
         {
-            if (chunking.ChunkTokens < 16 || chunking.ChunkOverlap < 0 || chunking.ChunkOverlap >= chunking.ChunkTokens)
+            if (chunking.ChunkTokens < PreprocessingSettings.MinChunkTokens || chunking.ChunkOverlap < 0 || chunking.ChunkOverlap >= chunking.ChunkTokens)
             {
                 throw Errors.LlmOpsException.Invalid(
-                    $"Chunking of {chunking.ChunkTokens} tokens with {chunking.ChunkOverlap} overlap: max_tokens is at least 16 and overlap from 0 to less than max_tokens.");
+                    $"Chunking of {chunking.ChunkTokens} tokens with {chunking.ChunkOverlap} overlap: max_tokens is at least {PreprocessingSettings.MinChunkTokens} and overlap from 0 to less than max_tokens.");
             }
 
             lifecycle = lifecycle with { Preprocessing = chunking };

@@ -84,7 +84,7 @@ internal static class PreprocessingSection
             {
                 ["cl100k_base"] = "cl100k_base", ["o200k_base"] = "o200k_base",
             });
-            chunkTokens = reader.Integer(chunking, "max_tokens", "preprocessing.chunking", chunkTokens, 16) ?? chunkTokens;
+            chunkTokens = reader.Integer(chunking, "max_tokens", "preprocessing.chunking", chunkTokens, PreprocessingSettings.MinChunkTokens) ?? chunkTokens;
             overlap = reader.Integer(chunking, "overlap", "preprocessing.chunking", overlap, 0) ?? overlap;
             if (overlap >= chunkTokens)
             {

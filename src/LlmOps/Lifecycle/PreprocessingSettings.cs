@@ -13,6 +13,9 @@ public sealed record PreprocessingSettings(
     int ChunkTokens,
     int ChunkOverlap)
 {
+    /// <summary>The smallest chunk a lifecycle (or an experiment's override) may ask for; the overlap is below the chunk size.</summary>
+    public const int MinChunkTokens = 16;
+
     public static readonly IReadOnlyList<string> KnownPiiTypes = ["email", "phone", "card", "iban", "ssn", "ipv4", "ipv6"];
 
     public static PreprocessingSettings Default { get; } =

@@ -55,10 +55,7 @@ public sealed class OperationsStatus(StorageAccount storage, PoisonStore poison,
         Heartbeat? newest = null;
         try
         {
-            await foreach (var beat in new HeartbeatLog(storage).SinceAsync(now - TimeSpan.FromDays(1), cancellationToken))
-            {
-                newest = newest is null || beat.RecordedAt > newest.RecordedAt ? beat : newest;
-            }
+            newest = await new HeartbeatLog(storage).LatestAsync(now - TimeSpan.FromDays(1), now, cancellationToken);
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
         {

@@ -67,8 +67,12 @@ public sealed class PoisonStore(StorageAccount storage, IServiceProvider service
             ?? throw LlmOpsException.NotFound($"No poisoned input with id {id}. Try `llmops poison list`.");
 
     /// <summary>Runs the function's handler again on the input; removes it when that works, else keeps it with the new error.</summary>
-    public Task<PoisonReplayResult> ReplayAsync(string id, CancellationToken cancellationToken = default) =>
-        WithMessageAsync(id, async (item, message, queue) =>
+    public async Task<PoisonReplayResult> ReplayAsync(string id, CancellationToken cancellationToken = default) =>
+        await ReplayAsync(await GetAsync(id, cancellationToken), cancellationToken);
+
+    /// <inheritdoc cref="ReplayAsync(string, CancellationToken)"/>
+    public Task<PoisonReplayResult> ReplayAsync(PoisonItem item, CancellationToken cancellationToken = default) =>
+        WithMessageAsync(item, async (message, queue) =>
         {
             string? error;
             try
@@ -93,11 +97,15 @@ public sealed class PoisonStore(StorageAccount storage, IServiceProvider service
         }, cancellationToken);
 
     /// <summary>Removes the input from its poison queue and records why, by whom and when.</summary>
-    public Task<PoisonReplayResult> DiscardAsync(string id, string reason, string by, CancellationToken cancellationToken = default)
+    public async Task<PoisonReplayResult> DiscardAsync(string id, string reason, string by, CancellationToken cancellationToken = default) =>
+        await DiscardAsync(await GetAsync(id, cancellationToken), reason, by, cancellationToken);
+
+    /// <inheritdoc cref="DiscardAsync(string, string, string, CancellationToken)"/>
+    public Task<PoisonReplayResult> DiscardAsync(PoisonItem item, string reason, string by, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(reason);
         ArgumentException.ThrowIfNullOrWhiteSpace(by);
-        return WithMessageAsync(id, async (item, message, queue) =>
+        return WithMessageAsync(item, async (message, queue) =>
         {
             var at = clock.GetUtcNow();
             var record = new { item, body = message.Body.ToString(), reason, by, at };
@@ -117,10 +125,11 @@ public sealed class PoisonStore(StorageAccount storage, IServiceProvider service
         }
     }
 
-    /// <summary>Receives the poison message <paramref name="id"/> (the others it had to receive are put back at once) and runs <paramref name="work"/> on it.</summary>
-    private async Task<PoisonReplayResult> WithMessageAsync(string id, Func<PoisonItem, QueueMessage, QueueClient, Task<PoisonReplayResult>> work, CancellationToken cancellationToken)
+    /// <summary>Receives the poison message of <paramref name="item"/> (the others it had to receive are put back at once) and runs <paramref name="work"/> on it.</summary>
+    private async Task<PoisonReplayResult> WithMessageAsync(PoisonItem item, Func<QueueMessage, QueueClient, Task<PoisonReplayResult>> work, CancellationToken cancellationToken)
     {
-        var item = await GetAsync(id, cancellationToken);
+        ArgumentNullException.ThrowIfNull(item);
+        var id = item.Id;
         var queue = storage.Queue(item.PoisonQueue);
         var received = (await queue.ReceiveMessagesAsync(MaxPerQueue, TimeSpan.FromMinutes(5), cancellationToken)).Value;
         QueueMessage? target = null;
@@ -138,7 +147,7 @@ public sealed class PoisonStore(StorageAccount storage, IServiceProvider service
 
         return target is null
             ? throw LlmOpsException.Conflict($"Poisoned input {id} is being worked on elsewhere (received by another replay or discard); try again in a few minutes.")
-            : await work(item, target, queue);
+            : await work(target, queue);
     }
 
     private async Task<HandlerOutcome> RunHandlerAsync(PoisonItem item, QueueMessage message, CancellationToken cancellationToken)
