@@ -36,8 +36,11 @@ internal static class HttpAdapter
         return new HandlerResult(response);
     }
 
-    private sealed class HandlerResult(HttpTriggerResponse response) : IActionResult
+    /// <summary>Written after the invocation returns; its status is known before (the invocation's telemetry reads it).</summary>
+    private sealed class HandlerResult(HttpTriggerResponse response) : IActionResult, Microsoft.AspNetCore.Mvc.Infrastructure.IStatusCodeActionResult
     {
+        public int? StatusCode => response.StatusCode;
+
         public async Task ExecuteResultAsync(ActionContext context)
         {
             context.HttpContext.Response.StatusCode = response.StatusCode;

@@ -1,6 +1,7 @@
 using Azure.Storage.Blobs;
 using LlmOps.Ingestion;
 using LlmOps.Storage;
+using LlmOps.Telemetry;
 using LlmOps.Triggers;
 using Microsoft.Azure.Functions.Worker;
 
@@ -16,6 +17,7 @@ public sealed class IngestDropFunction(IngestDropHandler handler, DeadLetters de
         CancellationToken cancellationToken)
     {
         var properties = await blob.GetPropertiesAsync(cancellationToken: cancellationToken);
+        InvocationTelemetry.Current?.BlobWritten(properties.Value.LastModified);
         var bindings = new Dictionary<string, string>(StringComparer.Ordinal) { ["source"] = source, ["name"] = name };
         var input = new BlobTriggerInput(StorageNames.RawContainer, blob.Name, properties.Value.ETag, bindings);
         var outcome = await DeadLetters.RunAsync(() => handler.HandleAsync(input, cancellationToken));

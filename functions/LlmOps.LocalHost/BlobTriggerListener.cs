@@ -464,6 +464,8 @@ public sealed class BlobTriggerListener : TriggerListener
         {
             _diagnostics.Increment(HostDiagnostics.BlobInvocations, Function.Name);
             using var handlerToken = CancellationTokenSource.CreateLinkedTokenSource(HandlerStopping, claim.LeaseLost);
+            using var invocation = StartInvocation(input.Path, claim.AttemptsBefore + 1);
+            invocation.BlobWritten(modified);
             try
             {
                 var outcome = HandlerOutcome.Done;
@@ -479,6 +481,7 @@ public sealed class BlobTriggerListener : TriggerListener
 
                 if (outcome.DeadLetterReason is null)
                 {
+                    invocation.Succeeded();
                     // The handler is done: the next one may start while this receipt is written (the version stays in
                     // the running set until then, so no scan hands it out again).
                     slot.Release();
@@ -489,11 +492,13 @@ public sealed class BlobTriggerListener : TriggerListener
                 }
 
                 // Permanent: retrying the same blob version cannot succeed, so it is poisoned now.
+                invocation.DeadLettered(outcome.DeadLetterReason);
                 _diagnostics.Increment(HostDiagnostics.BlobFailed, Function.Name);
                 await claim.RecordFailureAsync("dead-lettered at once: " + outcome.DeadLetterReason, HandlerStopping);
             }
             catch (Exception ex) when (IsShutdownCancellation(ex) || (ex is OperationCanceledException && claim.LeaseLost.IsCancellationRequested))
             {
+                invocation.Failed(ex);
                 if (!claim.LeaseLost.IsCancellationRequested)
                 {
                     await RefundAsync(claim);
@@ -503,6 +508,7 @@ public sealed class BlobTriggerListener : TriggerListener
             }
             catch (Exception ex)
             {
+                invocation.Failed(ex);
                 _diagnostics.Increment(HostDiagnostics.BlobFailed, Function.Name);
                 var attempts = await claim.RecordFailureAsync(BlobReceiptClaim.Describe(ex), HandlerStopping);
                 Logger.LogWarning(ex, "{Function} failed on {Blob} (attempt {Attempt} of {Threshold})", Function.Name, input.Path, attempts, _hostJson.PoisonBlobThreshold);

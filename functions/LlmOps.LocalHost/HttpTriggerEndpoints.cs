@@ -1,5 +1,6 @@
 using LlmOps.Errors;
 using LlmOps.LocalHost.Worker;
+using LlmOps.Telemetry;
 using LlmOps.Triggers;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -44,12 +45,27 @@ public static class HttpTriggerEndpoints
             return;
         }
 
-        if (services.GetService<FunctionWorker>() is { } worker && worker.Runs(function))
+        var worker = services.GetService<FunctionWorker>() is { } w && w.Runs(function) ? w : null;
+        using var invocation = InvocationTelemetry.Start(function.Name, TriggerKind.Http, context.Request.Path.Value, 1, InvocationTelemetry.LocalHost, recordsMetrics: worker is null);
+        if (worker is not null)
         {
             await ProxyAsync(worker, function, context);
-            return;
+        }
+        else
+        {
+            await RunInProcessAsync(function, context);
         }
 
+        if (!cancellationToken.IsCancellationRequested)
+        {
+            invocation.Responded(context.Response.StatusCode);
+        }
+    }
+
+    private static async Task RunInProcessAsync(FunctionDefinition function, HttpContext context)
+    {
+        var services = context.RequestServices;
+        var cancellationToken = context.RequestAborted;
         HttpTriggerResponse response;
         try
         {

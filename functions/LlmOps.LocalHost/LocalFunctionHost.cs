@@ -1,6 +1,7 @@
 using System.Net;
 using LlmOps.LocalHost.Worker;
 using LlmOps.Monitoring;
+using LlmOps.Telemetry;
 using LlmOps.Triggers;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Builder;
@@ -85,6 +86,7 @@ public sealed class LocalFunctionHost : IAsyncDisposable
             o.ServicesStopConcurrently = true;
         });
         builder.Services.AddLlmOps(builder.Configuration);
+        builder.Services.AddLlmOpsTelemetry(builder.Configuration, "llmops-local-host");
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(hostJson);
         builder.Services.AddSingleton(settings.Catalog);

@@ -113,6 +113,7 @@ public sealed class QueueTriggerListener(
                 }
 
                 var input = new QueueTriggerInput(Function.Target, message.MessageId, message.Body.ToString(), message.DequeueCount, message.InsertedOn);
+                using var invocation = StartInvocation(message.MessageId, message.DequeueCount);
                 try
                 {
                     var outcome = HandlerOutcome.Done;
@@ -129,20 +130,24 @@ public sealed class QueueTriggerListener(
                     if (outcome.DeadLetterReason is { } reason)
                     {
                         // Permanent: retrying the same message cannot succeed, so it is not retried.
+                        invocation.DeadLettered(reason);
                         diagnostics.Increment(HostDiagnostics.QueueFailed, Function.Name);
                         await MoveToPoisonAsync(message, receipt, "dead-lettered at once: " + reason);
                         return;
                     }
 
+                    invocation.Succeeded();
                     await receipt.DeleteAsync(CancellationToken.None);
                     diagnostics.Increment(HostDiagnostics.QueueSucceeded, Function.Name);
                 }
                 catch (Exception ex) when (IsShutdownCancellation(ex))
                 {
+                    invocation.Failed(ex);
                     await receipt.ReturnAsync(TimeSpan.Zero, CancellationToken.None);
                 }
                 catch (Exception ex)
                 {
+                    invocation.Failed(ex);
                     diagnostics.Increment(HostDiagnostics.QueueFailed, Function.Name);
                     if (message.DequeueCount >= hostJson.QueueMaxDequeueCount)
                     {

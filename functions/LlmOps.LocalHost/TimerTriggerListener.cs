@@ -163,22 +163,28 @@ public sealed partial class TimerTriggerListener : TriggerListener
         var next = NextAfter(now > scheduled ? now : scheduled);
         var tick = new TimerTriggerInput(scheduled, isPastDue, previous.Last == DateTimeOffset.MinValue ? null : previous.Last, next);
         _diagnostics.Increment(HostDiagnostics.TimerRuns, Function.Name);
-        try
+        using (var invocation = StartInvocation(scheduled.ToString("O", System.Globalization.CultureInfo.InvariantCulture), 1))
         {
-            using var handlerToken = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, HandlerStopping);
-            if (Worker is null)
+            try
             {
-                await InvokeAsync<ITimerTriggerHandler>((h, ct) => h.HandleAsync(tick, ct), handlerToken.Token);
+                using var handlerToken = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, HandlerStopping);
+                if (Worker is null)
+                {
+                    await InvokeAsync<ITimerTriggerHandler>((h, ct) => h.HandleAsync(tick, ct), handlerToken.Token);
+                }
+                else
+                {
+                    await Worker.InvokeTimerAsync(Function, tick, handlerToken.Token);
+                }
+
+                invocation.Succeeded();
             }
-            else
+            catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                await Worker.InvokeTimerAsync(Function, tick, handlerToken.Token);
+                // A timer is not retried (as in Azure): the failure is logged and the schedule goes on.
+                invocation.Failed(ex);
+                Logger.LogError(ex, "Timer {Function} failed for {Scheduled}", Function.Name, scheduled);
             }
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            // A timer is not retried (as in Azure): the failure is logged and the schedule goes on.
-            Logger.LogError(ex, "Timer {Function} failed for {Scheduled}", Function.Name, scheduled);
         }
 
         var status = new TimerScheduleStatus(scheduled, next, _clock.GetUtcNow(), Schedule.ToString());

@@ -1,5 +1,6 @@
 using LlmOps.LocalHost.Worker;
 using LlmOps.Monitoring;
+using LlmOps.Telemetry;
 using LlmOps.Triggers;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -127,6 +128,13 @@ public abstract class TriggerListener(FunctionDefinition function, IServiceProvi
     /// <summary>True when an exception is the host giving up on a handler at shutdown, not a handler failure.</summary>
     protected bool IsShutdownCancellation(Exception exception) =>
         exception is OperationCanceledException && _handlers.IsCancellationRequested;
+
+    /// <summary>
+    /// The invocation's span (and, when the handler runs here, its metrics); a worker invocation started inside it
+    /// carries it as the parent, so the worker's span joins the same trace.
+    /// </summary>
+    protected InvocationTelemetry StartInvocation(string? inputId, long attempt) =>
+        InvocationTelemetry.Start(Function.Name, Function.Kind, inputId, attempt, InvocationTelemetry.LocalHost, recordsMetrics: Worker is null);
 
     protected async Task InvokeAsync<THandler>(Func<THandler, CancellationToken, Task> call, CancellationToken cancellationToken)
     {

@@ -62,7 +62,7 @@ internal sealed partial class LocalStack : IAsyncDisposable
                 // Blob triggers hear of each write from the Azurite started here, and sweep as the backstop.
                 BlobWriteFeed = azurite is null ? null : notices => azurite.WatchBlobWrites(notices.Publish),
             };
-            foreach (var (key, value) in hostConfiguration)
+            foreach (var (key, value) in hostConfiguration.Where(setting => setting.Value is not null))
             {
                 settings.Configuration[key] = value;
             }

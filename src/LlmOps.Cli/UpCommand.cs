@@ -31,10 +31,14 @@ internal static class UpCommand
         {
             Description = "Start Azurite on free ports instead of the standard 10000-10002.",
         };
-        var verbose = new Option<bool>("--verbose", "-v") { Description = "Log every invocation, not only warnings." };
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "Log every invocation, not only warnings, and print each span and the metrics (OpenTelemetry console exporter)." };
+        var otlp = new Option<Uri?>("--otlp-endpoint")
+        {
+            Description = "Send traces and metrics to this OTLP/HTTP collector, e.g. http://localhost:4318 (also: OTEL_EXPORTER_OTLP_ENDPOINT).",
+        };
         var command = new Command("up", "Run Azurite and the local serverless host (every trigger of the catalog) in the foreground; Ctrl+C stops both.")
         {
-            data, connectionString, port, randomPorts, verbose,
+            data, connectionString, port, randomPorts, verbose, otlp,
         };
         command.SetAction(async (parse, invocationToken) => await CliErrors.RunAsync(console, async () =>
         {
@@ -52,7 +56,12 @@ internal static class UpCommand
                 TablePort = standard ? 10002 : 0,
                 Progress = line => console.MarkupLineInterpolated($"[grey]{line}[/]"),
             };
-            var configuration = new Dictionary<string, string?> { ["LlmOps:Host:HttpPort"] = parse.GetValue(port).ToString(System.Globalization.CultureInfo.InvariantCulture) };
+            var configuration = new Dictionary<string, string?>
+            {
+                ["LlmOps:Host:HttpPort"] = parse.GetValue(port).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["LlmOps:Telemetry:Console"] = parse.GetValue(verbose) ? "true" : null,
+                ["LlmOps:Telemetry:OtlpEndpoint"] = parse.GetValue(otlp)?.AbsoluteUri,
+            };
             await using var stack = await LocalStack.StartAsync(
                 parse.GetValue(connectionString), StorageOption.Prefix(parse), azurite, configuration, parse.GetValue(verbose) ? LogLevel.Information : LogLevel.Warning, cancellationToken);
             using var announce = cancellationToken.Register(() => console.MarkupLine("Stopping: running handlers finish or hand their input back, then Azurite stops..."));

@@ -8,6 +8,7 @@ using LlmOps.Lineage;
 using LlmOps.Registry;
 using LlmOps.Storage;
 using LlmOps.Tracking;
+using LlmOps.Telemetry;
 
 namespace LlmOps.Drift;
 
@@ -70,6 +71,8 @@ public sealed class DriftChecker(
     /// </summary>
     public async Task<DriftReport> CheckAsync(string feature, string? referenceId = null, string? currentId = null, string? source = null, CancellationToken cancellationToken = default)
     {
+        using var span = LlmOpsTelemetry.Drift.StartActivity("drift check " + feature);
+        span?.SetTag("llmops.feature", feature);
         var lifecycle = await LifecycleAsync(feature, cancellationToken);
         var named = source ?? (currentId ?? referenceId) switch
         {

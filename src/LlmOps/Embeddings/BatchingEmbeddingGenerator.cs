@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using LlmOps.Errors;
+using LlmOps.Telemetry;
 using Microsoft.Extensions.AI;
 using Microsoft.ML.Tokenizers;
 
@@ -15,6 +17,9 @@ public sealed class BatchingEmbeddingGenerator(IEmbeddingGenerator<string, Embed
     public const int AzureMaxTokensPerInput = 8191;
 
     private static readonly Lazy<Tokenizer> Counter = new(() => TiktokenTokenizer.CreateForEncoding("cl100k_base"));
+
+    private readonly string _provider = inner.GetService<EmbeddingGeneratorMetadata>()?.ProviderName ?? "unknown";
+    private readonly string _model = inner.GetService<EmbeddingGeneratorMetadata>()?.DefaultModelId ?? "unknown";
 
     public EmbeddingUsage Usage { get; } = new();
 
@@ -52,7 +57,27 @@ public sealed class BatchingEmbeddingGenerator(IEmbeddingGenerator<string, Embed
 
         async Task SendAsync()
         {
-            var embeddings = await base.GenerateAsync(batch, options, cancellationToken);
+            // One span and one call per request, in the OpenTelemetry GenAI shape.
+            using var span = LlmOpsTelemetry.Embeddings.StartActivity("embeddings " + _model, ActivityKind.Client);
+            span?.SetTag("gen_ai.operation.name", "embeddings");
+            span?.SetTag("gen_ai.provider.name", _provider);
+            span?.SetTag("gen_ai.request.model", _model);
+            span?.SetTag("gen_ai.usage.input_tokens", batchTokens);
+            span?.SetTag("llmops.embedding.inputs", batch.Count);
+            GeneratedEmbeddings<Embedding<float>> embeddings;
+            try
+            {
+                embeddings = await base.GenerateAsync(batch, options, cancellationToken);
+            }
+            catch (Exception ex)
+            {
+                span.RecordError(ex);
+                throw;
+            }
+
+            var provider = new KeyValuePair<string, object?>("gen_ai.provider.name", _provider);
+            LlmOpsTelemetry.EmbeddingCalls.Add(1, provider);
+            LlmOpsTelemetry.EmbeddingTokens.Add(batchTokens, provider);
             Usage.Record(batch.Count);
             if (embeddings.Count != batch.Count)
             {

@@ -6,6 +6,7 @@ using LlmOps.Errors;
 using LlmOps.Lifecycle;
 using LlmOps.Lineage;
 using Microsoft.Extensions.Logging;
+using LlmOps.Telemetry;
 
 namespace LlmOps.Embeddings;
 
@@ -39,6 +40,9 @@ public sealed class EmbeddingRefresher(
     {
         ArgumentNullException.ThrowIfNull(dataset);
         ArgumentNullException.ThrowIfNull(settings);
+        using var span = LlmOpsTelemetry.Embeddings.StartActivity("refresh index");
+        span?.SetTag("llmops.dataset.version", dataset.Id);
+        span?.SetTag("gen_ai.request.model", settings.Model);
         var indexId = EmbeddingIndexManifest.IdFor(dataset.Id, settings.Model, settings.Dimensions);
         if (await indexes.GetAsync(indexId, cancellationToken) is { } existing)
         {

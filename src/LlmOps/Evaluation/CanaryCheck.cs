@@ -9,6 +9,7 @@ using LlmOps.Registry;
 using LlmOps.Storage;
 using LlmOps.Triggers;
 using Microsoft.Extensions.Logging;
+using LlmOps.Telemetry;
 
 namespace LlmOps.Evaluation;
 
@@ -79,6 +80,8 @@ public sealed class CanaryCheck(
     /// </summary>
     public async Task<CanaryReport?> CheckAsync(string name, string environment, bool act = true, CancellationToken cancellationToken = default)
     {
+        using var span = LlmOpsTelemetry.Evaluation.StartActivity("canary check " + name);
+        span?.SetTag("llmops.deployment.environment", environment);
         var traffic = await registry.GetTrafficAsync(name, environment, cancellationToken);
         if (traffic is not { Canary: { } canary, Stable: { } stable })
         {

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using LlmOps.Lifecycle;
+using LlmOps.Telemetry;
 
 namespace LlmOps.Feedback;
 
@@ -27,6 +28,8 @@ public sealed class FeedbackIngestor(LifecycleCatalog lifecycles, FeedbackStore 
     {
         ArgumentNullException.ThrowIfNull(drafts);
         ArgumentNullException.ThrowIfNull(idOf);
+        using var span = LlmOpsTelemetry.Feedback.StartActivity("ingest traces");
+        span?.SetTag("llmops.feedback.items", drafts.Count);
         var features = new Dictionary<string, LifecycleDefinition?>(StringComparer.Ordinal);
         foreach (var feature in drafts.Where(d => d.Draft is not null).Select(d => d.Draft!.Feature).Distinct(StringComparer.Ordinal))
         {

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Azure;
 using LlmOps.Datasets;
@@ -7,6 +8,7 @@ using LlmOps.Ingestion.Validation;
 using LlmOps.Lifecycle;
 using LlmOps.Lineage;
 using LlmOps.Storage;
+using LlmOps.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace LlmOps.Ingestion;
@@ -43,6 +45,17 @@ public sealed class DropIngestor(StorageAccount storage, LifecycleCatalog lifecy
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(name);
+        using var span = LlmOpsTelemetry.Ingestion.StartActivity("ingest " + source);
+        span?.SetTag("llmops.source", source);
+        span?.SetTag("llmops.blob", $"{container}/{name}");
+        var result = await IngestCoreAsync(source, container, name, etag, preprocessingOverride, cancellationToken);
+        span?.SetTag("llmops.ingestion.status", result.Status.ToString());
+        span?.SetTag("llmops.dataset.version", result.Version?.Id);
+        return result;
+    }
+
+    private async Task<IngestionResult> IngestCoreAsync(string source, string container, string name, ETag etag, PreprocessingSettings? preprocessingOverride, CancellationToken cancellationToken)
+    {
         var blob = storage.Container(container).GetBlobClient(name);
         var etagText = etag.ToString();
         await using var quarantine = new QuarantineWriter(storage, source, name, etagText);
@@ -72,9 +85,12 @@ public sealed class DropIngestor(StorageAccount storage, LifecycleCatalog lifecy
         counts = processor.Counts;
         // Parts upload while the drop streams through, under a folder of this blob version's own (a retry writes over it).
         await using var spool = new DatasetSpool(StagesParts ? PartStaging.ForDrop(storage, container, name, etagText) : null);
+        var etl = LlmOpsTelemetry.Ingestion.StartActivity("etl");
+        var etlStarted = Stopwatch.GetTimestamp();
+        long bytes = 0;
         try
         {
-            Stream content;
+            ReadAheadStream content;
             try
             {
                 // This blob version, read ahead of the parser so the network and the ETL overlap.
@@ -89,12 +105,29 @@ public sealed class DropIngestor(StorageAccount storage, LifecycleCatalog lifecy
 
             await using (content)
             {
-                await processor.ProcessAsync(DropReader.ReadAsync(content, name, sourceDefinition.Format, sourceDefinition.Limits, cancellationToken), StoreAsync, cancellationToken);
+                try
+                {
+                    await processor.ProcessAsync(DropReader.ReadAsync(content, name, sourceDefinition.Format, sourceDefinition.Limits, cancellationToken), StoreAsync, cancellationToken);
+                }
+                finally
+                {
+                    bytes = content.BytesRead;
+                }
             }
         }
         catch (UnreadableDropException ex)
         {
+            etl.RecordError(ex);
             return await FinishUnreadableAsync(IngestionStatus.Unreadable, ex.Message);
+        }
+        catch (Exception ex)
+        {
+            etl.RecordError(ex);
+            throw;
+        }
+        finally
+        {
+            RecordEtl(etl, source, counts, bytes, Stopwatch.GetElapsedTime(etlStarted).TotalSeconds);
         }
 
         var contentSha = await spool.CompleteAsync(cancellationToken);
@@ -128,8 +161,17 @@ public sealed class DropIngestor(StorageAccount storage, LifecycleCatalog lifecy
             clock.GetUtcNow());
         // Publish, catalog, announce: each step is keyed by the version it produced, so a replay after a crash (or a
         // failed send) finishes what is missing and skips what is done.
-        var (manifest, created) = await _writer.PublishAsync(spool, draft, cancellationToken);
-        var entry = await _datasets.CatalogAsync(manifest, cancellationToken);
+        DatasetManifest manifest;
+        bool created;
+        DatasetVersionEntry entry;
+        using (var publish = LlmOpsTelemetry.Ingestion.StartActivity("publish"))
+        {
+            publish?.SetTag("llmops.dataset.version", draft.Id);
+            (manifest, created) = await _writer.PublishAsync(spool, draft, cancellationToken);
+            entry = await _datasets.CatalogAsync(manifest, cancellationToken);
+            publish?.SetTag("llmops.dataset.created", created);
+        }
+
         // Published by this blob version (now or in a run that crashed before it recorded so), or unchanged content.
         created |= manifest.SourceBlob == $"{container}/{name}" && manifest.SourceETag == etagText;
         if (quarantine.Count > 0)
@@ -137,9 +179,14 @@ public sealed class DropIngestor(StorageAccount storage, LifecycleCatalog lifecy
             await quarantine.WriteAsync(Report(created ? IngestionStatus.Published : IngestionStatus.Unchanged, null), cancellationToken);
         }
 
-        await RecordLineageAsync(manifest, container, name, etagText, cancellationToken);
+        using (LlmOpsTelemetry.Ingestion.StartActivity("lineage"))
+        {
+            await RecordLineageAsync(manifest, container, name, etagText, cancellationToken);
+        }
+
         if (!entry.Announced)
         {
+            using var announce = LlmOpsTelemetry.Ingestion.StartActivity("announce");
             if (BeforeAnnounce is { } fault)
             {
                 await fault(manifest);
@@ -216,6 +263,29 @@ public sealed class DropIngestor(StorageAccount storage, LifecycleCatalog lifecy
                 },
                 cancellationToken);
             return result;
+        }
+    }
+
+    /// <summary>Ends the ETL step's span with its counts, and adds them to the ETL metrics.</summary>
+    private static void RecordEtl(Activity? span, string source, IngestionCounts counts, long bytes, double seconds)
+    {
+        if (span is not null)
+        {
+            span.SetTag("llmops.records.read", counts.Read);
+            span.SetTag("llmops.records.accepted", counts.Accepted);
+            span.SetTag("llmops.records.quarantined", counts.Quarantined);
+            span.SetTag("llmops.chunks", counts.Chunks);
+            span.SetTag("llmops.bytes", bytes);
+            span.Dispose();
+        }
+
+        var sourceTag = new KeyValuePair<string, object?>("llmops.source", source);
+        LlmOpsTelemetry.EtlRecords.Add(counts.Accepted, sourceTag, new("llmops.status", "accepted"));
+        LlmOpsTelemetry.EtlRecords.Add(counts.Quarantined, sourceTag, new("llmops.status", "quarantined"));
+        LlmOpsTelemetry.EtlBytes.Add(bytes, sourceTag);
+        if (seconds > 0 && bytes > 0)
+        {
+            LlmOpsTelemetry.EtlThroughput.Record(bytes / seconds, sourceTag);
         }
     }
 

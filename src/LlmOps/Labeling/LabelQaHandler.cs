@@ -1,4 +1,5 @@
 using LlmOps.Triggers;
+using LlmOps.Telemetry;
 
 namespace LlmOps.Labeling;
 
@@ -11,6 +12,8 @@ public sealed class LabelQaHandler(LabelQualityCheck qa) : IBlobTriggerHandler
     public async Task<HandlerOutcome> HandleAsync(BlobTriggerInput blob, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(blob);
+        using var span = LlmOpsTelemetry.Labeling.StartActivity("label qa");
+        span?.SetTag("llmops.blob", blob.Path);
         await qa.ImportAsync(blob.Container, blob.Name, blob.ETag, cancellationToken);
         return HandlerOutcome.Done;
     }

@@ -1,5 +1,6 @@
 using Azure;
 using LlmOps.Storage;
+using LlmOps.Telemetry;
 using LlmOps.Triggers;
 
 namespace LlmOps.Monitoring;
@@ -63,6 +64,27 @@ public sealed class OperationsStatus(StorageAccount storage, PoisonStore poison,
         }
 
         return new OperationsReport(now, rows, newest?.RecordedAt, newest?.Machine);
+    }
+
+    /// <summary>The report's queue backlogs, oldest-message ages and poison counts as metric gauges.</summary>
+    public static void RecordGauges(OperationsReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        foreach (var row in report.Functions)
+        {
+            var function = new KeyValuePair<string, object?>("llmops.function", row.Function);
+            if (row.Trigger == TriggerKind.Queue)
+            {
+                var queue = new KeyValuePair<string, object?>("llmops.queue", row.Target);
+                LlmOpsTelemetry.QueueBacklog.Record(row.Backlog ?? 0, function, queue);
+                LlmOpsTelemetry.QueueOldestAge.Record(row.OldestMessageAge?.TotalSeconds ?? 0, function, queue);
+            }
+
+            if (row.Poisoned is { } poisoned)
+            {
+                LlmOpsTelemetry.PoisonBacklog.Record(poisoned, function);
+            }
+        }
     }
 
     private static string? Attention(FunctionStatus row, DateTimeOffset now)

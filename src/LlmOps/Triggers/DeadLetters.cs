@@ -1,6 +1,7 @@
 using System.Text.Json;
 using LlmOps.Errors;
 using LlmOps.Storage;
+using LlmOps.Telemetry;
 
 namespace LlmOps.Triggers;
 
@@ -35,7 +36,9 @@ public sealed class DeadLetters(StorageAccount storage, TimeProvider clock)
     /// </summary>
     public async Task<string> SendQueueMessageAsync(string queue, BinaryData body, long attempts, string error, CancellationToken cancellationToken)
     {
-        var sent = await storage.Queue(StorageNames.PoisonQueueFor(queue)).SendMessageAsync(body, cancellationToken: cancellationToken);
+        var poisonQueue = StorageNames.PoisonQueueFor(queue);
+        var sent = await storage.Queue(poisonQueue).SendMessageAsync(body, cancellationToken: cancellationToken);
+        Poisoned(poisonQueue, error);
         var note = new PoisonNote(attempts, error, clock.GetUtcNow(), 0);
         await storage.Container(StorageNames.HostContainer).GetBlobClient(PoisonNote.PathFor(queue, sent.Value.MessageId))
             .UploadAsync(BinaryData.FromObjectAsJson(note, JsonSerializerOptions.Web), overwrite: true, cancellationToken);
@@ -48,5 +51,12 @@ public sealed class DeadLetters(StorageAccount storage, TimeProvider clock)
         ArgumentNullException.ThrowIfNull(blob);
         var poison = new BlobPoisonMessage("BlobTrigger", function, blob.Container, blob.Name, blob.ETag.ToString(), attempts, error, clock.GetUtcNow());
         await storage.Queue(StorageNames.BlobPoisonQueue).SendMessageAsync(JsonSerializer.Serialize(poison, JsonSerializerOptions.Web), cancellationToken);
+        Poisoned(StorageNames.BlobPoisonQueue, error);
+    }
+
+    private static void Poisoned(string poisonQueue, string error)
+    {
+        LlmOpsTelemetry.PoisonMessages.Add(1, new KeyValuePair<string, object?>("llmops.queue", poisonQueue));
+        InvocationTelemetry.Current?.InputPoisoned(poisonQueue, error);
     }
 }

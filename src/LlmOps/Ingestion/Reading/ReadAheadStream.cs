@@ -92,6 +92,9 @@ internal sealed class ReadAheadStream : ReadOnlyStream
         _stop.Dispose();
     }
 
+    /// <summary>Bytes handed to the reader so far.</summary>
+    public long BytesRead { get; private set; }
+
     /// <summary>Makes sure a chunk with unread bytes is current, unless the source has ended.</summary>
     private async ValueTask Fill(CancellationToken cancellationToken)
     {
@@ -121,6 +124,7 @@ internal sealed class ReadAheadStream : ReadOnlyStream
         var count = Math.Min(buffer.Length, _length - _offset);
         _current.AsSpan(_offset, count).CopyTo(buffer);
         _offset += count;
+        BytesRead += count;
         return count;
     }
 
