@@ -55,6 +55,9 @@ param feedbackCompactSchedule string = '0 30 2 * * *'
 @description('NCRONTAB schedule of the canary checks (compare canary deployments with stable ones; promote or roll back).')
 param canaryCheckSchedule string = '0 */15 * * * *'
 
+@description('Email of the person told of events that need one (drift alerts, canary decisions, refused gates, poison, budget breaches): an Action Group and an alert rule on the app\'s telemetry. Empty: no Action Group (the lifecycles\' notify webhooks still work).')
+param alertEmail string = ''
+
 var tags = { 'azd-env-name': environmentName }
 
 resource group 'Microsoft.Resources/resourceGroups@2024-03-01' = {
@@ -87,6 +90,7 @@ module resources 'resources.bicep' = {
     driftTickSchedule: driftTickSchedule
     feedbackCompactSchedule: feedbackCompactSchedule
     canaryCheckSchedule: canaryCheckSchedule
+    alertEmail: alertEmail
     tags: tags
   }
 }

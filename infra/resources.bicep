@@ -19,14 +19,15 @@ param heartbeatSchedule string
 param driftTickSchedule string
 param feedbackCompactSchedule string
 param canaryCheckSchedule string
+param alertEmail string
 param tags object
 
 var token = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName))
 
 // The names the code uses (src/LlmOps/Storage/StorageNames.cs); a test checks these lists against it.
 var containers = ['raw', 'quarantine', 'datasets', 'embeddings', 'reports', 'artifacts', 'labels', 'config', 'feedback', 'analytics', 'llmops-hosts']
-var queues = ['dataset-versions', 'dataset-versions-poison', 'actions', 'actions-poison', 'blob-poison']
-var tables = ['heartbeats', 'ingestions', 'datasetversions', 'lineage', 'embeddingindexes', 'driftchecks', 'searchqueries', 'driftactions', 'driftschedule', 'experiments', 'runs', 'runmetrics', 'registry', 'labelbatches', 'adjudications', 'feedback', 'llmopsblobreceipts']
+var queues = ['dataset-versions', 'dataset-versions-poison', 'actions', 'actions-poison', 'notifications', 'notifications-poison', 'blob-poison']
+var tables = ['heartbeats', 'ingestions', 'datasetversions', 'lineage', 'embeddingindexes', 'driftchecks', 'searchqueries', 'driftactions', 'driftschedule', 'experiments', 'runs', 'runmetrics', 'registry', 'labelbatches', 'adjudications', 'feedback', 'notifications', 'llmopsblobreceipts']
 
 // Write-once content: dataset versions and embedding index versions get version-level immutability (WORM).
 var immutableContainers = ['datasets', 'embeddings']
@@ -66,6 +67,48 @@ resource insights 'Microsoft.Insights/components@2020-02-02' = {
     Application_Type: 'web'
     WorkspaceResourceId: logs.id
     DisableLocalAuth: true
+  }
+}
+
+// In Azure, events reach people through an Action Group too: the app counts every event it raises
+// (llmops.notification.events, by kind) and every poisoned input (llmops.poison.messages) as metrics sent to
+// App Insights, and this rule fires the group when any appear.
+resource alertGroup 'Microsoft.Insights/actionGroups@2023-01-01' = if (!empty(alertEmail)) {
+  name: 'ag-llmops-${token}'
+  location: 'global'
+  tags: tags
+  properties: {
+    groupShortName: 'llmops'
+    enabled: true
+    emailReceivers: [{ name: 'owner', emailAddress: alertEmail, useCommonAlertSchema: true }]
+  }
+}
+
+resource eventsAlert 'Microsoft.Insights/scheduledQueryRules@2023-03-15-preview' = if (!empty(alertEmail)) {
+  name: 'alert-llmops-events-${token}'
+  location: location
+  tags: tags
+  properties: {
+    displayName: 'LlmOps events that need a person'
+    description: 'Drift alerts, canary decisions, refused gates, budget breaches and poisoned inputs (see llmops notify list and llmops poison list).'
+    severity: 2
+    enabled: true
+    scopes: [insights.id]
+    evaluationFrequency: 'PT5M'
+    windowSize: 'PT5M'
+    criteria: {
+      allOf: [
+        {
+          query: 'customMetrics | where name in ("llmops.notification.events", "llmops.poison.messages") | summarize Events = sum(valueSum)'
+          timeAggregation: 'Total'
+          metricMeasureColumn: 'Events'
+          operator: 'GreaterThan'
+          threshold: 0
+          failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 }
+        }
+      ]
+    }
+    actions: { actionGroups: [alertGroup.id] }
   }
 }
 

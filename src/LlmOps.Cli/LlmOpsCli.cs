@@ -44,6 +44,7 @@ public static class LlmOpsCli
         root.Subcommands.Add(NotebookCommand.Create(console));
         root.Subcommands.Add(SamplesCommand.Create(console));
         root.Subcommands.Add(PoisonCommand.Create(console));
+        root.Subcommands.Add(NotifyCommand.Create(console));
         root.Subcommands.Add(StatusCommand.Create(console));
         JsonOutput.AddFormatOption(root, output);
         return root;

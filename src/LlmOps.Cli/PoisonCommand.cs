@@ -11,7 +11,7 @@ internal static class PoisonCommand
     public static Command Create(IAnsiConsole console)
     {
         var connection = StorageOption.Create();
-        var function = new Option<string?>("--function") { Description = "Only this function's poisoned inputs (IngestDrop, LabelQA, IngestFeedback, IndexDatasetVersion, RunDriftAction)." };
+        var function = new Option<string?>("--function") { Description = "Only this function's poisoned inputs (IngestDrop, LabelQA, IngestFeedback, IndexDatasetVersion, RunDriftAction, DeliverNotification)." };
         var list = new Command("list", "Every poisoned blob version and queue message: function, what it was, attempts, last error, replays.") { function, connection };
         list.SetAction(async (parse, cancellationToken) => await CliErrors.RunAsync(console, async () =>
         {

@@ -58,6 +58,7 @@ public sealed class LlmOpsClient : IDisposable
         Feedback = Get<Feedback.FeedbackStore>();
         FeedbackIngestor = Get<Feedback.FeedbackIngestor>();
         FeedbackAnalytics = Get<Feedback.FeedbackAnalytics>();
+        Notifications = Get<Notifications.NotificationOutbox>();
         Gates = Get<ReleaseGateCheck>();
         Canaries = Get<CanaryCheck>();
         Poison = Get<Triggers.PoisonStore>();
@@ -94,6 +95,9 @@ public sealed class LlmOpsClient : IDisposable
     public ExperimentTracker Tracker { get; }
 
     public LifecycleCatalog Lifecycles { get; }
+
+    /// <summary>Events raised to the lifecycles' <c>notify</c> channels, and the outbox of their deliveries.</summary>
+    public Notifications.NotificationOutbox Notifications { get; }
 
     public ModelRegistry Registry { get; }
 

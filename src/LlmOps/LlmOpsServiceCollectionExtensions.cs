@@ -30,6 +30,12 @@ public static class LlmOpsServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => StorageConnection.Create(configuration, sp.GetRequiredService<IOptions<StorageOptions>>().Value));
         services.TryAddSingleton<DeadLetters>();
+        services.AddOptions<Notifications.NotificationOptions>()
+            .Bind(configuration.GetSection(Notifications.NotificationOptions.SectionName))
+            .Validate(o => o.MaxAttempts is >= 1 and <= 50, $"{Notifications.NotificationOptions.SectionName}:MaxAttempts must be from 1 to 50.")
+            .Validate(o => o.FirstRetryDelay > TimeSpan.Zero && o.MaxRetryDelay >= o.FirstRetryDelay, $"{Notifications.NotificationOptions.SectionName}: FirstRetryDelay must be positive and at most MaxRetryDelay.")
+            .ValidateOnStart();
+        services.TryAddSingleton<Notifications.NotificationOutbox>();
         services.TryAddSingleton<PoisonStore>();
         services.TryAddSingleton<Monitoring.OperationsStatus>();
         services.TryAddSingleton<LifecycleCatalog>();

@@ -211,18 +211,7 @@ internal static class EtlBenchmark
         }
         else
         {
-            var batch = new List<ReadOutcome>(RecordProcessor.PipelineBatch);
-            await foreach (var outcome in DropReader.ReadAsync(input, name, SourceFormat.Auto))
-            {
-                batch.Add(outcome);
-                if (batch.Count == RecordProcessor.PipelineBatch)
-                {
-                    await SpoolAsync(processor.ProcessBatch(batch));
-                    batch.Clear();
-                }
-            }
-
-            await SpoolAsync(processor.ProcessBatch(batch));
+            await processor.ProcessInOrderAsync(DropReader.ReadAsync(input, name, SourceFormat.Auto), SpoolAsync, CancellationToken.None);
         }
 
         await spool.CompleteAsync();

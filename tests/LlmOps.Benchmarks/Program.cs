@@ -18,6 +18,7 @@ using LlmOps.Storage;
 //   feedback --http-events 20000 --events 10000000 --table-events 200000   HTTP ingestion vs raw Table transactions; stats with DuckDB vs Table read + aggregate
 //   minilm --texts 512 --batch 32                              MiniLM through our provider vs the package's encoder called directly
 //   worker --worker-blobs 2000 --round-trips 2000              no-op blob handler through the Functions worker vs in process; gRPC round trip; worker cold start
+//   telemetry --telemetry-mb 50 --telemetry-blobs 500            ingest and no-op blob handler with telemetry on (OTLP) vs off
 //   drift --rows 1000000 --columns 20 --mmd-n 5000 --mmd-dimensions 1536 --permutations 100   drift statistics vs straightforward code
 var suites = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal) && !int.TryParse(a, out _)).ToHashSet(StringComparer.Ordinal);
 if (suites.Count == 0)
@@ -70,9 +71,14 @@ if (suites.Contains("steps"))
     rows.AddRange(await EtlStepsBenchmark.RunAsync(Argument("--mb", 200)));
 }
 
-if (suites.Contains("worker") || suites.Contains("host") || suites.Contains("etl") || suites.Contains("tracking") || suites.Contains("embeddings") || suites.Contains("feedback"))
+if (suites.Contains("telemetry") || suites.Contains("worker") || suites.Contains("host") || suites.Contains("etl") || suites.Contains("tracking") || suites.Contains("embeddings") || suites.Contains("feedback"))
 {
     await using var azurite = await AzuriteServer.StartAsync(new AzuriteOptions { Progress = Console.WriteLine });
+    if (suites.Contains("telemetry"))
+    {
+        rows.AddRange(await TelemetryBenchmark.RunAsync(azurite, Argument("--telemetry-mb", 50), Argument("--telemetry-blobs", 500)));
+    }
+
     if (suites.Contains("worker"))
     {
         rows.AddRange(await WorkerBenchmark.RunAsync(azurite, Argument("--worker-blobs", 2000), Argument("--round-trips", 2000)));

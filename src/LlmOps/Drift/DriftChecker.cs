@@ -9,6 +9,7 @@ using LlmOps.Registry;
 using LlmOps.Storage;
 using LlmOps.Tracking;
 using LlmOps.Telemetry;
+using LlmOps.Notifications;
 
 namespace LlmOps.Drift;
 
@@ -127,6 +128,23 @@ public sealed class DriftChecker(
         var container = storage.Container(StorageNames.ReportsContainer);
         await container.GetBlobClient(report.Folder + "report.json").UploadAsync(BinaryData.FromObjectAsJson(report, Json), overwrite: true, cancellationToken);
         await container.GetBlobClient(report.Folder + "report.html").UploadAsync(BinaryData.FromString(DriftReportPage.Render(report)), overwrite: true, cancellationToken);
+        var alerting = checks.Where(c => c.Status == DriftStatus.Alert).ToList();
+        if (alerting.Count > 0)
+        {
+            await new NotificationOutbox(storage, lifecycles, clock).RaiseAsync(
+                new NotificationEvent(
+                    id,
+                    NotificationKinds.DriftAlert,
+                    feature,
+                    $"Drift alert on {feature} ({sourceDefinition.Name}): {alerting.Count} check(s)",
+                    string.Join("\n", alerting.Take(10).Select(c => $"- {c.Signal}: {c.Test} {c.Value:0.###} (alert at {c.Alert:0.###})"))
+                        + (sent.Count > 0 ? $"\nActions sent: {string.Join(", ", sent.Select(a => a.Action).Distinct())}" : "")
+                        + $"\n{reference.Id} -> {current.Id}",
+                    $"{StorageNames.ReportsContainer}/{report.Folder}report.html",
+                    now),
+                cancellationToken);
+        }
+
         await lineage.RecordAsync(
             new LineageEvent($"llmops.drift/{feature}", LineageIds.StableRunId(id), LineageRelation.Used,
                 [new LineageDataset(reference.Id), new LineageDataset(current.Id)],

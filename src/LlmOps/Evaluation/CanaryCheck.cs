@@ -10,6 +10,7 @@ using LlmOps.Storage;
 using LlmOps.Triggers;
 using Microsoft.Extensions.Logging;
 using LlmOps.Telemetry;
+using LlmOps.Notifications;
 
 namespace LlmOps.Evaluation;
 
@@ -210,6 +211,19 @@ public sealed class CanaryCheck(
         await reports.GetBlobClient(path + ".json").UploadAsync(BinaryData.FromObjectAsJson(report, JsonSerializerOptions.Web), cancellationToken);
         await reports.GetBlobClient(path + ".md").UploadAsync(BinaryData.FromString(Markdown(report)), cancellationToken);
         var failures = string.Join("; ", report.Failures);
+        // Before the decision is applied: a check that stops after it would find the canary decided and say nothing.
+        await new NotificationOutbox(storage, lifecycles, clock).RaiseAsync(
+            new NotificationEvent(
+                report.Id,
+                promote ? NotificationKinds.CanaryPromoted : NotificationKinds.CanaryRolledBack,
+                report.Feature,
+                $"Canary {report.Canary} {(promote ? "promoted" : "rolled back")} ({report.Environment})",
+                promote
+                    ? $"{report.CanaryVersion} met every canary gate against {report.StableVersion} and now takes all traffic."
+                    : $"{report.CanaryVersion} failed against {report.StableVersion}: {failures}",
+                $"{StorageNames.ReportsContainer}/{path}.md",
+                clock.GetUtcNow()),
+            cancellationToken);
         await lineage.RecordAsync(
             new LineageEvent($"llmops.canary/{report.Name}", LineageIds.StableRunId(report.Id), LineageRelation.Decided,
                 [new LineageDataset(report.Canary), new LineageDataset(report.Stable)],

@@ -11,6 +11,7 @@ using LlmOps.Lineage;
 using LlmOps.Registry;
 using LlmOps.Storage;
 using Microsoft.Extensions.AI.Evaluation;
+using LlmOps.Notifications;
 
 namespace LlmOps.Evaluation;
 
@@ -125,6 +126,10 @@ public sealed class ReleaseGateCheck(
         var report = await CheckAsync(ModelRegistry.VersionId(name, version), current is null ? null : ModelRegistry.VersionId(name, current.Version), request, progress, cancellationToken);
         if (!report.Passed)
         {
+            await new NotificationOutbox(storage, lifecycles, clock).RaiseAsync(
+                new NotificationEvent(report.Id, NotificationKinds.GateRefused, report.Feature, $"Release gate refused {report.Candidate}",
+                    string.Join("\n", report.Failures.Select(f => "- " + f)), $"llmops lineage {report.Id}", report.At),
+                cancellationToken);
             throw new PromotionRefusedException($"{report.Candidate} does not meet the release gates of {report.Feature} (evidence: {report.Id}):", [.. report.Failures]);
         }
 

@@ -33,6 +33,9 @@ public sealed class DropIngestor(StorageAccount storage, LifecycleCatalog lifecy
     /// <summary>Off, parts stay local until the version is published (the benchmark's baseline for staging).</summary>
     internal bool StagesParts { get; set; } = true;
 
+    /// <summary>Off, every record is processed on the calling thread (the benchmarks' single-thread figure).</summary>
+    internal bool Pipelined { get; set; } = true;
+
     public Task<IngestionResult> IngestAsync(string source, string container, string name, ETag etag, CancellationToken cancellationToken) =>
         IngestAsync(source, container, name, etag, preprocessingOverride: null, cancellationToken);
 
@@ -107,7 +110,8 @@ public sealed class DropIngestor(StorageAccount storage, LifecycleCatalog lifecy
             {
                 try
                 {
-                    await processor.ProcessAsync(DropReader.ReadAsync(content, name, sourceDefinition.Format, sourceDefinition.Limits, cancellationToken), StoreAsync, cancellationToken);
+                    var outcomes = DropReader.ReadAsync(content, name, sourceDefinition.Format, sourceDefinition.Limits, cancellationToken);
+                    await (Pipelined ? processor.ProcessAsync(outcomes, StoreAsync, cancellationToken) : processor.ProcessInOrderAsync(outcomes, StoreAsync, cancellationToken));
                 }
                 finally
                 {

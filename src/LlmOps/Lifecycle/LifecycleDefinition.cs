@@ -2,7 +2,7 @@ namespace LlmOps.Lifecycle;
 
 /// <summary>
 /// A feature's lifecycle file (ARCHITECTURE.md): sources, quality, preprocessing, gates, embedding, drift, labeling,
-/// evaluation and costs are read here; the other sections (experiments, owners, retention) are kept as written for the capabilities that
+/// evaluation, costs and notify are read here; the other sections (experiments, owners, retention) are kept as written for the capabilities that
 /// read them.
 /// </summary>
 public sealed record LifecycleDefinition(
@@ -27,6 +27,9 @@ public sealed record LifecycleDefinition(
 
     /// <summary>Per model, the token prices cost is computed from.</summary>
     public IReadOnlyDictionary<string, Evaluation.ModelPrice> Costs { get; init; } = new Dictionary<string, Evaluation.ModelPrice>();
+
+    /// <summary>Where this feature's events are sent (<c>notify</c>).</summary>
+    public Notifications.NotifySettings Notify { get; init; } = Notifications.NotifySettings.None;
 
     /// <summary>The source whose name is <paramref name="name"/>, or null.</summary>
     public SourceDefinition? Source(string name) => Sources.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.Ordinal));

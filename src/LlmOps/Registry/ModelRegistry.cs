@@ -9,6 +9,7 @@ using LlmOps.Lifecycle;
 using LlmOps.Lineage;
 using LlmOps.Storage;
 using LlmOps.Tracking;
+using LlmOps.Notifications;
 
 namespace LlmOps.Registry;
 
@@ -277,6 +278,11 @@ public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTrac
         var decision = ReleaseGateEvaluator.Evaluate(target, await tracker.GetRunAsync(target.RunId, cancellationToken), lifecycle);
         if (!decision.Passed)
         {
+            // One event per version and run: refusing the same candidate again says nothing new.
+            await new NotificationOutbox(storage, lifecycles, clock).RaiseAsync(
+                new NotificationEvent($"gate:{target.Id}|{target.RunId}", NotificationKinds.GateRefused, lifecycle.Feature, $"Release gate refused {target.Id}",
+                    string.Join("\n", decision.Failures.Select(f => "- " + f)), $"llmops runs show {target.RunId}", clock.GetUtcNow()),
+                cancellationToken);
             throw new PromotionRefusedException($"{target.Id} does not meet the release gates of {lifecycle.Feature}:", decision.Failures);
         }
 

@@ -23,6 +23,7 @@ public static class StorageNames
     public const string DatasetVersionsQueue = "dataset-versions";
     public const string ActionsQueue = "actions";
     public const string BlobPoisonQueue = "blob-poison";
+    public const string NotificationsQueue = "notifications";
 
     public const string HeartbeatsTable = "heartbeats";
     public const string IngestionsTable = "ingestions";
@@ -40,6 +41,7 @@ public static class StorageNames
     public const string LabelBatchesTable = "labelbatches";
     public const string AdjudicationsTable = "adjudications";
     public const string FeedbackTable = "feedback";
+    public const string NotificationsTable = "notifications";
 
     /// <summary>The local host's blob receipts (one row per function and blob version); the Functions host keeps its own in Azure.</summary>
     public const string BlobReceiptsTable = "llmopsblobreceipts";
@@ -50,11 +52,11 @@ public static class StorageNames
 
     /// <summary>Every queue, with the poison queue of each triggered one.</summary>
     public static IReadOnlyList<string> Queues { get; } =
-        [DatasetVersionsQueue, PoisonQueueFor(DatasetVersionsQueue), ActionsQueue, PoisonQueueFor(ActionsQueue), BlobPoisonQueue];
+        [DatasetVersionsQueue, PoisonQueueFor(DatasetVersionsQueue), ActionsQueue, PoisonQueueFor(ActionsQueue), NotificationsQueue, PoisonQueueFor(NotificationsQueue), BlobPoisonQueue];
 
     /// <summary>Every table.</summary>
     public static IReadOnlyList<string> Tables { get; } =
-        [HeartbeatsTable, IngestionsTable, DatasetVersionsTable, LineageTable, EmbeddingIndexesTable, DriftChecksTable, SearchQueriesTable, DriftActionsTable, DriftScheduleTable, ExperimentsTable, RunsTable, RunMetricsTable, RegistryTable, LabelBatchesTable, AdjudicationsTable, FeedbackTable, BlobReceiptsTable];
+        [HeartbeatsTable, IngestionsTable, DatasetVersionsTable, LineageTable, EmbeddingIndexesTable, DriftChecksTable, SearchQueriesTable, DriftActionsTable, DriftScheduleTable, ExperimentsTable, RunsTable, RunMetricsTable, RegistryTable, LabelBatchesTable, AdjudicationsTable, FeedbackTable, NotificationsTable, BlobReceiptsTable];
 
     /// <summary>The queue a failing message of <paramref name="queue"/> ends on.</summary>
     public static string PoisonQueueFor(string queue) => queue + "-poison";

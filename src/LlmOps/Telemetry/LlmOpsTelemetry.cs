@@ -60,6 +60,9 @@ public static class LlmOpsTelemetry
     public static readonly Gauge<long> PoisonBacklog = Meter.CreateGauge<long>(
         "llmops.poison.backlog", "{message}", "Inputs of a function waiting on a poison queue (replay or discard them with llmops poison).");
 
+    public static readonly Counter<long> NotificationEvents = Meter.CreateCounter<long>(
+        "llmops.notification.events", "{event}", "Events raised for people (drift alerts, canary decisions, refused gates, budget breaches...), by kind.");
+
     public static readonly Counter<long> EtlRecords = Meter.CreateCounter<long>(
         "llmops.etl.records", "{record}", "Records ingested, by source and status (accepted, quarantined).");
 

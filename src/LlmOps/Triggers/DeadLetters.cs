@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Azure;
 using LlmOps.Errors;
 using LlmOps.Storage;
 using LlmOps.Telemetry;
@@ -11,7 +12,7 @@ namespace LlmOps.Triggers;
 /// sends here once the retries are used up, or at once for a <see cref="HandlerOutcome.DeadLetter"/>; the Functions
 /// adapters send here for a dead-letter outcome and return normally, so the Functions host does not retry it.
 /// </summary>
-public sealed class DeadLetters(StorageAccount storage, TimeProvider clock)
+public sealed class DeadLetters(StorageAccount storage, TimeProvider clock, Notifications.NotificationOutbox? notifications = null)
 {
     /// <summary>
     /// Runs a handler and reads a permanent <see cref="LlmOpsException"/> (bad input, <see cref="LlmOpsException.IsPermanent"/>)
@@ -39,6 +40,12 @@ public sealed class DeadLetters(StorageAccount storage, TimeProvider clock)
         var poisonQueue = StorageNames.PoisonQueueFor(queue);
         var sent = await storage.Queue(poisonQueue).SendMessageAsync(body, cancellationToken: cancellationToken);
         Poisoned(poisonQueue, error);
+        // Not for the notifications' own queue: a channel that keeps failing would otherwise be told about itself forever.
+        if (queue != StorageNames.NotificationsQueue)
+        {
+            await NotifyAsync($"poison:{poisonQueue}/{sent.Value.MessageId}", $"A message of {queue} was poisoned after {attempts} attempt(s)", error, $"llmops poison show {sent.Value.MessageId}", cancellationToken);
+        }
+
         var note = new PoisonNote(attempts, error, clock.GetUtcNow(), 0);
         await storage.Container(StorageNames.HostContainer).GetBlobClient(PoisonNote.PathFor(queue, sent.Value.MessageId))
             .UploadAsync(BinaryData.FromObjectAsJson(note, JsonSerializerOptions.Web), overwrite: true, cancellationToken);
@@ -50,8 +57,30 @@ public sealed class DeadLetters(StorageAccount storage, TimeProvider clock)
     {
         ArgumentNullException.ThrowIfNull(blob);
         var poison = new BlobPoisonMessage("BlobTrigger", function, blob.Container, blob.Name, blob.ETag.ToString(), attempts, error, clock.GetUtcNow());
-        await storage.Queue(StorageNames.BlobPoisonQueue).SendMessageAsync(JsonSerializer.Serialize(poison, JsonSerializerOptions.Web), cancellationToken);
+        var sent = await storage.Queue(StorageNames.BlobPoisonQueue).SendMessageAsync(JsonSerializer.Serialize(poison, JsonSerializerOptions.Web), cancellationToken);
         Poisoned(StorageNames.BlobPoisonQueue, error);
+        await NotifyAsync($"poison:{blob.Path}@{blob.ETag}", $"{function} gave up on {blob.Path} after {attempts} attempt(s)", error, $"llmops poison show {sent.Value.MessageId}", cancellationToken);
+    }
+
+    /// <summary>
+    /// Raises the poison event for the lifecycles that route it. Best effort: the input is already on its poison queue
+    /// (where `llmops status` counts it), and a failure to notify must not undo or repeat that.
+    /// </summary>
+    private async Task NotifyAsync(string id, string title, string error, string evidence, CancellationToken cancellationToken)
+    {
+        if (notifications is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await notifications.RaiseAsync(new Notifications.NotificationEvent(id, Notifications.NotificationKinds.Poison, null, title, error, evidence, clock.GetUtcNow()), cancellationToken);
+        }
+        catch (Exception ex) when (ex is RequestFailedException or HttpRequestException)
+        {
+            System.Diagnostics.Activity.Current?.AddEvent(new System.Diagnostics.ActivityEvent("poison notification failed", tags: new System.Diagnostics.ActivityTagsCollection { ["error"] = ex.Message }));
+        }
     }
 
     private static void Poisoned(string poisonQueue, string error)

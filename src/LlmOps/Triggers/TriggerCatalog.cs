@@ -36,6 +36,7 @@ public static class TriggerCatalog
     public const string CompactFeedback = "CompactFeedback";
     public const string CheckCanaries = "CheckCanaries";
     public const string Status = "Status";
+    public const string DeliverNotification = "DeliverNotification";
 
     /// <summary>How often canary deployments are compared with their stable deployments and promoted or rolled back.</summary>
     public const string CanaryCheckScheduleSetting = "CanaryCheckSchedule";
@@ -64,6 +65,7 @@ public static class TriggerCatalog
         FunctionDefinition.Blob<FeedbackDropHandler>(IngestFeedback, StorageNames.FeedbackContainer + "/{feature}/{name}"),
         FunctionDefinition.Queue<DatasetVersionIndexer>(IndexDatasetVersion, StorageNames.DatasetVersionsQueue),
         FunctionDefinition.Queue<DriftActionHandler>(RunDriftAction, StorageNames.ActionsQueue),
+        FunctionDefinition.Queue<Notifications.NotificationDeliverer>(DeliverNotification, StorageNames.NotificationsQueue),
         FunctionDefinition.Timer<HeartbeatRecorder>(Heartbeat, "%" + HeartbeatScheduleSetting + "%"),
         FunctionDefinition.Timer<DriftScheduler>(DriftSchedule, "%" + DriftTickScheduleSetting + "%"),
         FunctionDefinition.Timer<FeedbackCompactor>(CompactFeedback, "%" + FeedbackCompactScheduleSetting + "%"),

@@ -156,6 +156,27 @@ public sealed partial class InfraTests
     }
 
     [Fact]
+    public async Task Telemetry_GoesToAppInsights_EventsReachAnActionGroupThroughAnAlertOnTheirMetrics()
+    {
+        var template = await CompiledResourcesAsync();
+        var resources = template.GetProperty("resources").EnumerateArray().ToList();
+        // The app sends traces and metrics with the identity (Azure Monitor exporter, AAD): the connection string and
+        // the authentication string that names the identity; host.json asks the Functions host for OpenTelemetry too.
+        var settings = Single(resources, "Microsoft.Web/sites").GetProperty("properties").GetProperty("siteConfig").GetProperty("appSettings").EnumerateArray()
+            .ToDictionary(s => s.GetProperty("name").GetString()!, s => s.GetProperty("value").GetString()!, StringComparer.Ordinal);
+        Assert.Contains("Authorization=AAD", settings["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"], StringComparison.Ordinal);
+        Assert.Equal("OpenTelemetry", JsonDocument.Parse(await File.ReadAllTextAsync(RepositoryRoot.Combine("host.json"))).RootElement.GetProperty("telemetryMode").GetString());
+
+        var group = Single(resources, "Microsoft.Insights/actionGroups");
+        Assert.Contains("alertEmail", group.GetProperty("condition").GetString(), StringComparison.Ordinal);
+        var rule = Single(resources, "Microsoft.Insights/scheduledQueryRules").GetProperty("properties");
+        var query = rule.GetProperty("criteria").GetProperty("allOf")[0].GetProperty("query").GetString()!;
+        Assert.Contains($"\"{LlmOps.Telemetry.LlmOpsTelemetry.NotificationEvents.Name}\"", query, StringComparison.Ordinal);
+        Assert.Contains($"\"{LlmOps.Telemetry.LlmOpsTelemetry.PoisonMessages.Name}\"", query, StringComparison.Ordinal);
+        Assert.Contains("Microsoft.Insights/actionGroups", rule.GetProperty("actions").GetProperty("actionGroups")[0].GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AzureYaml_NamesTheFunctionsProject_HooksExistAndParse()
     {
         var yaml = new YamlDotNet.Serialization.DeserializerBuilder().Build()

@@ -7,6 +7,7 @@ using LlmOps.Embeddings;
 using LlmOps.Errors;
 using LlmOps.Ingestion;
 using LlmOps.Lineage;
+using LlmOps.Notifications;
 using LlmOps.Registry;
 using LlmOps.Storage;
 using LlmOps.Tests.Infrastructure;
@@ -55,6 +56,11 @@ public sealed class DriftCheckerTests
                         - { signal: text.oov_rate, warn: 0.1, alert: 0.3, action: reindex }
                         - { signal: quality.retrieval_relevance, action: prompt_review }
                       cooldown: 24h
+                    notify:
+                      channels:
+                        oncall: { webhook: "https://hooks.example.com/drift", format: slack }
+                      events:
+                        drift_alert: [oncall]
                     """)
                 .Build(), "drift.yaml", CancellationToken.None);
         var folder = Directory.CreateTempSubdirectory("llmops-drift-");
@@ -91,6 +97,12 @@ public sealed class DriftCheckerTests
         Assert.Equal(0.3, quality.Value, 5);
         Assert.True(report.DatasetDrift);
         Assert.Equal(["prompt_review", "reindex", "retrain", "retrain"], report.ActionsSent.Select(a => a.Action).Order());
+        // The alert is raised to the lifecycle's channel once, with the report as its evidence.
+        var notified = Assert.Single(await client.Notifications.ListAsync());
+        Assert.Equal((report.Id, NotificationKinds.DriftAlert, "oncall", feature), (notified.EventId, notified.Kind, notified.Channel, notified.Feature));
+        Assert.Equal($"{StorageNames.ReportsContainer}/{report.Folder}report.html", notified.Evidence);
+        Assert.Contains("column:channel", notified.Text, StringComparison.Ordinal);
+        Assert.True(notified.Queued);
 
         var reports = client.Storage.Container(StorageNames.ReportsContainer);
         var html = (await reports.GetBlobClient(report.Folder + "report.html").DownloadContentAsync()).Value.Content.ToString();

@@ -203,6 +203,13 @@ public sealed class LifecycleParserTests
           regex: '^[A-Z]'
         costs:
           gpt-4o-mini: { input_per_1k: 0.00015, output_per_1k: 0.0006, cached_input_per_1k: 0.000075 }
+        notify:
+          channels:
+            oncall: { webhook: "https://hooks.slack.com/services/T0/B0/x", format: slack }
+            team: { webhook: "%TEAMS_WEBHOOK%", format: teams }
+          events:
+            drift_alert: [oncall]
+            canary_rolled_back: [oncall, team]
         """;
 
     [Fact]
@@ -225,6 +232,9 @@ public sealed class LifecycleParserTests
         Assert.Equal([new ReleaseGate("thumbs_up_rate", null, null, -0.02) { MinRequests = 200 }, new ReleaseGate("latency_p95", null, null, null, -0.1)], lifecycle.CanaryGates);
         Assert.Equal(new EvaluationSettings("eval-support", 4, 8, "prompt:rubric/2", "^[A-Z]", null, null), lifecycle.Evaluation);
         Assert.Equal(0.00015, lifecycle.Costs["gpt-4o-mini"].InputPer1K);
+        Assert.Equal([new("oncall", "https://hooks.slack.com/services/T0/B0/x", "slack"), new LlmOps.Notifications.NotificationChannel("team", "%TEAMS_WEBHOOK%", "teams")], lifecycle.Notify.Channels);
+        Assert.Equal(["oncall", "team"], lifecycle.Notify.ChannelsFor("canary_rolled_back").Select(c => c.Name));
+        Assert.Empty(lifecycle.Notify.ChannelsFor("poison"));
         Assert.Equal(new EmbeddingSettings("local", "lexical-ngram", 256, null, 100, 1000), lifecycle.Embedding);
         var drift = lifecycle.Drift;
         Assert.Equal(new DriftReference(DriftReferenceKind.Dataset, "dataset:tickets@0123456789ab"), drift.Reference);
@@ -286,6 +296,11 @@ public sealed class LifecycleParserTests
     [InlineData("judge: prompt:rubric/2", "judge: model:rubric/2", "evaluation.judge", "a registered prompt")]
     [InlineData("regex: '^[A-Z]'", "regex: '[unclosed'", "evaluation.regex", "a valid regular expression")]
     [InlineData("output_per_1k: 0.0006, cached_input_per_1k: 0.000075 }", "cached_input_per_1k: 0.000075 }", "costs.gpt-4o-mini", "input_per_1k and output_per_1k")]
+    // notify
+    [InlineData("drift_alert: [oncall]", "drift_alrt: [oncall]", "notify.events.drift_alrt", "one of drift_alert")]
+    [InlineData("canary_rolled_back: [oncall, team]", "canary_rolled_back: [oncall, pager]", "notify.events.canary_rolled_back", "channels declared under notify.channels")]
+    [InlineData("format: teams", "format: discord", "notify.channels.team.format", "slack, teams, json")]
+    [InlineData("\"https://hooks.slack.com/services/T0/B0/x\"", "\"hooks.slack.com/x\"", "notify.channels.oncall.webhook", "an http(s) URL")]
     public void EveryRule_OneBrokenValue_OneErrorWithItsFieldAndExpectation(string replace, string with, string field, string expected)
     {
         Assert.Contains(replace, Full, StringComparison.Ordinal);

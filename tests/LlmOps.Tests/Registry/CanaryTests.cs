@@ -37,6 +37,12 @@ public sealed class CanaryTests : IAsyncLifetime, IDisposable
                     - { metric: thumbs_up_rate, min_absolute_change: -0.05, min_requests: 40 }
                     - { metric: error_rate, min_absolute_change: 0, min_requests: 40 }
                     - { metric: latency_p95, min_relative_change: -0.25, min_requests: 40 }
+                notify:
+                  channels:
+                    team: { webhook: "%LlmOps:TestHooks:Team%", format: teams }
+                  events:
+                    canary_rolled_back: [team]
+                    canary_promoted: [team]
                 """).Build(),
             "support.yaml",
             CancellationToken.None);
@@ -104,6 +110,9 @@ public sealed class CanaryTests : IAsyncLifetime, IDisposable
 
         var report = (await _client.Canaries.GetReportAsync(decided.Decision!))!;
         Assert.Equal((CanaryReport.RollBack, 60L, 300L), (report.Decision, report.CanaryRequests, report.StableRequests));
+        var notified = Assert.Single(await _client.Notifications.ListAsync());
+        Assert.Equal((report.Id, LlmOps.Notifications.NotificationKinds.CanaryRolledBack, "team"), (notified.EventId, notified.Kind, notified.Channel));
+        Assert.Contains("thumbs_up_rate", notified.Text, StringComparison.Ordinal);
         var thumbs = report.Rows.Single(r => r.Metric == "thumbs_up_rate");
         Assert.False(thumbs.Passed);
         Assert.True(thumbs.Comparison!.High < -0.05, thumbs.Failure);

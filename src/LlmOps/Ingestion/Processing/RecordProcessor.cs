@@ -63,6 +63,31 @@ public sealed class RecordProcessor
     }
 
     /// <summary>
+    /// Processes a drop on the calling thread, <see cref="PipelineBatch"/> records at a time: the same results as
+    /// <see cref="ProcessAsync"/> on one core (the single-thread baseline of the benchmarks).
+    /// </summary>
+    public async Task ProcessInOrderAsync(
+        IAsyncEnumerable<ReadOutcome> outcomes,
+        Func<IReadOnlyList<(DatasetRecord? Record, QuarantinedRecord? Rejection)>, ValueTask> sink,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(outcomes);
+        ArgumentNullException.ThrowIfNull(sink);
+        var batch = new List<ReadOutcome>(PipelineBatch);
+        await foreach (var outcome in outcomes.WithCancellation(cancellationToken))
+        {
+            batch.Add(outcome);
+            if (batch.Count == PipelineBatch)
+            {
+                await sink(ProcessBatch(batch));
+                batch.Clear();
+            }
+        }
+
+        await sink(ProcessBatch(batch));
+    }
+
+    /// <summary>
     /// Processes a drop as a pipeline of stages joined by bounded queues of <see cref="PipelineBatch"/> records: read
     /// and validate (the caller's reading), clean, redact, hash and detect the language, chunk, dedup and count, and
     /// <paramref name="sink"/> (spooling). Chunking, the costliest step, runs on up to <see cref="ChunkTasks"/> batches
