@@ -55,6 +55,9 @@ param feedbackCompactSchedule string = '0 30 2 * * *'
 @description('NCRONTAB schedule of the canary checks (compare canary deployments with stable ones; promote or roll back).')
 param canaryCheckSchedule string = '0 */15 * * * *'
 
+@description('NCRONTAB schedule of the budget check (today\'s spend of each feature with budgets, recomputed from its traces).')
+param budgetCheckSchedule string = '0 10 * * * *'
+
 @description('Email of the person told of events that need one (drift alerts, canary decisions, refused gates, poison, budget breaches): an Action Group and an alert rule on the app\'s telemetry. Empty: no Action Group (the lifecycles\' notify webhooks still work).')
 param alertEmail string = ''
 
@@ -90,6 +93,7 @@ module resources 'resources.bicep' = {
     driftTickSchedule: driftTickSchedule
     feedbackCompactSchedule: feedbackCompactSchedule
     canaryCheckSchedule: canaryCheckSchedule
+    budgetCheckSchedule: budgetCheckSchedule
     alertEmail: alertEmail
     tags: tags
   }

@@ -19,6 +19,7 @@ param heartbeatSchedule string
 param driftTickSchedule string
 param feedbackCompactSchedule string
 param canaryCheckSchedule string
+param budgetCheckSchedule string
 param alertEmail string
 param tags object
 
@@ -27,7 +28,7 @@ var token = toLower(uniqueString(subscription().id, resourceGroup().id, environm
 // The names the code uses (src/LlmOps/Storage/StorageNames.cs); a test checks these lists against it.
 var containers = ['raw', 'quarantine', 'datasets', 'embeddings', 'reports', 'artifacts', 'labels', 'config', 'feedback', 'analytics', 'llmops-hosts']
 var queues = ['dataset-versions', 'dataset-versions-poison', 'actions', 'actions-poison', 'notifications', 'notifications-poison', 'blob-poison']
-var tables = ['heartbeats', 'ingestions', 'datasetversions', 'lineage', 'embeddingindexes', 'driftchecks', 'searchqueries', 'driftactions', 'driftschedule', 'experiments', 'runs', 'runmetrics', 'registry', 'labelbatches', 'adjudications', 'feedback', 'notifications', 'llmopsblobreceipts']
+var tables = ['heartbeats', 'ingestions', 'datasetversions', 'lineage', 'embeddingindexes', 'driftchecks', 'searchqueries', 'driftactions', 'driftschedule', 'experiments', 'runs', 'runmetrics', 'registry', 'labelbatches', 'adjudications', 'feedback', 'notifications', 'budgets', 'llmopsblobreceipts']
 
 // Write-once content: dataset versions and embedding index versions get version-level immutability (WORM).
 var immutableContainers = ['datasets', 'embeddings']
@@ -304,6 +305,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'DriftTickSchedule', value: driftTickSchedule }
         { name: 'FeedbackCompactSchedule', value: feedbackCompactSchedule }
         { name: 'CanaryCheckSchedule', value: canaryCheckSchedule }
+        { name: 'BudgetCheckSchedule', value: budgetCheckSchedule }
       ]
     }
   }

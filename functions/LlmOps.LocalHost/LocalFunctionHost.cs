@@ -58,6 +58,7 @@ public sealed class LocalFunctionHost : IAsyncDisposable
             [TriggerCatalog.DriftTickScheduleSetting] = TriggerCatalog.DefaultDriftTickSchedule,
             [TriggerCatalog.FeedbackCompactScheduleSetting] = TriggerCatalog.DefaultFeedbackCompactSchedule,
             [TriggerCatalog.CanaryCheckScheduleSetting] = TriggerCatalog.DefaultCanaryCheckSchedule,
+            [TriggerCatalog.BudgetCheckScheduleSetting] = TriggerCatalog.DefaultBudgetCheckSchedule,
         });
         builder.Configuration.AddJsonFile("appsettings.json", optional: true);
         builder.Configuration.AddEnvironmentVariables();

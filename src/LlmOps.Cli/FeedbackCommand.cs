@@ -68,14 +68,15 @@ internal static class FeedbackCommand
         var since = new Option<string>("--since") { Description = "How far back: 30m, 24h, 7d.", DefaultValueFactory = _ => "7d" };
         var format = new Option<string>("--format") { Description = "table or json.", DefaultValueFactory = _ => "table" };
         format.AcceptOnlyFromAmong("table", "json");
-        var stats = new Command("stats", "Requests, thumbs-up rate, mean of each numeric score, correction and escalation rates, latency p50/p95/p99, tokens, cost per request and per day, error and safety-flag rates.") { feature, by, since, format, connection };
+        var stats = new Command("stats", "Requests, thumbs-up rate, mean of each numeric score, correction and escalation rates, latency p50/p95/p99, tokens, cost per request and per day, error and safety-flag rates; today's budgets.") { feature, by, since, format, connection };
         stats.SetAction(async (parse, cancellationToken) => await CliErrors.RunAsync(console, async () =>
         {
             using var services = await StorageOption.ClientAsync(parse, connection, cancellationToken);
             var result = await services.FeedbackAnalytics.StatsAsync(parse.GetValue(feature)!, Since(parse.GetValue(since)!), parse.GetValue(by)!, cancellationToken);
+            var budgets = await services.Budgets.StatusAsync(parse.GetValue(feature)!, DateTimeOffset.UtcNow, cancellationToken);
             if (parse.GetValue(format) == "json")
             {
-                console.Profile.Out.Writer.WriteLine(JsonSerializer.Serialize(result, JsonSerializerOptions.Web));
+                console.Profile.Out.Writer.WriteLine(JsonSerializer.Serialize(new { result.Feature, result.Since, result.By, result.Groups, result.Files, result.Bytes, Budgets = budgets }, JsonSerializerOptions.Web));
                 return 0;
             }
 
@@ -99,6 +100,12 @@ internal static class FeedbackCommand
             }
 
             console.Write(table);
+            if (budgets.Count > 0)
+            {
+                // Today's budgets of the feature (the lifecycle's budgets section) against the day's spend so far.
+                StatusCommand.BudgetTable(console, budgets);
+            }
+
             return 0;
         }));
 

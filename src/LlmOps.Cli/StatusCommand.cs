@@ -15,7 +15,7 @@ internal static class StatusCommand
         var watch = new Option<int?>("--watch") { Description = "Refresh every N seconds until Ctrl+C." };
         var format = new Option<string>("--format") { Description = "table or json.", DefaultValueFactory = _ => "table" };
         format.AcceptOnlyFromAmong("table", "json");
-        var command = new Command("status", "Per function: trigger, queue backlog and oldest message, poisoned inputs, a timer's last and next run, what needs attention; the newest heartbeat. Exit 1 when anything is poisoned or late.")
+        var command = new Command("status", "Per function: trigger, queue backlog and oldest message, poisoned inputs, a timer's last and next run, what needs attention; today's budgets; the newest heartbeat. Exit 1 when anything is poisoned or late, or a budget is breached.")
         {
             watch, format, connection,
         };
@@ -66,10 +66,28 @@ internal static class StatusCommand
         }
 
         console.Write(table);
+        if (report.Budgets.Count > 0)
+        {
+            BudgetTable(console, report.Budgets);
+        }
+
         console.MarkupLine(report.LastHeartbeat is { } beat
             ? Markup.Escape($"Newest heartbeat {beat:u} from {report.HeartbeatMachine} ({(report.At - beat).TotalMinutes:0} min ago).")
             : "No heartbeat in the last day: no host has run the Heartbeat timer.");
-        console.MarkupLine(report.NeedsAttention ? "[red]Needs attention.[/]" : "[green]Nothing poisoned or late.[/]");
+        console.MarkupLine(report.NeedsAttention ? "[red]Needs attention.[/]" : "[green]Nothing poisoned or late, no budget breached.[/]");
+    }
+
+    /// <summary>Each budget limit of the day against the spend so far (also under `llmops feedback stats`).</summary>
+    internal static void BudgetTable(IAnsiConsole console, IReadOnlyList<LlmOps.Feedback.BudgetStatus> budgets)
+    {
+        var table = new Table().AddColumns("Budget", "Day", "Limit", "Spent", "Requests", "Breached").Border(TableBorder.Rounded);
+        foreach (var b in budgets)
+        {
+            table.AddRow(Markup.Escape($"{b.Scope} {b.Metric}"), b.Day, b.Limit.ToString("0.####", CultureInfo.InvariantCulture),
+                b.Actual?.ToString("0.####", CultureInfo.InvariantCulture) ?? "(too few requests)", b.Requests.ToString(CultureInfo.InvariantCulture), b.Breached ? "[red]yes[/]" : "no");
+        }
+
+        console.Write(table);
     }
 
     private static string Time(DateTimeOffset? time) => time?.ToString("u", CultureInfo.InvariantCulture) ?? "";

@@ -63,6 +63,7 @@ public sealed class LlmOpsClient : IDisposable
         Canaries = Get<CanaryCheck>();
         Poison = Get<Triggers.PoisonStore>();
         Status = Get<Monitoring.OperationsStatus>();
+        Budgets = Get<Feedback.BudgetTracker>();
     }
 
     /// <summary>Production traces and their scores, by trace id.</summary>
@@ -120,6 +121,9 @@ public sealed class LlmOpsClient : IDisposable
 
     /// <summary>What is backed up, poisoned or late, per function (`llmops status`).</summary>
     public Monitoring.OperationsStatus Status { get; }
+
+    /// <summary>The lifecycles' budgets against each day's spend.</summary>
+    public Feedback.BudgetTracker Budgets { get; }
 
     /// <summary>Uploads a local file to raw/{source}/ and runs the ETL on it now (what the blob trigger does on a drop).</summary>
     public Task<IngestionResult> IngestFileAsync(string path, string source, CancellationToken cancellationToken = default) =>

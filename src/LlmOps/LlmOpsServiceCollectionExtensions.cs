@@ -64,6 +64,7 @@ public static class LlmOpsServiceCollectionExtensions
         services.TryAddSingleton<Feedback.FeedbackStore>();
         services.TryAddSingleton<Feedback.FeedbackPartitions>();
         services.TryAddSingleton<Feedback.FeedbackIngestor>();
+        services.TryAddSingleton<Feedback.BudgetTracker>();
         services.TryAddSingleton<Feedback.FeedbackAnalytics>();
         services.TryAddSingleton<EvaluationSets>();
         services.TryAddSingleton<EvaluationRunner>();

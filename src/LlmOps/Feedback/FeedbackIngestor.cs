@@ -10,7 +10,7 @@ namespace LlmOps.Feedback;
 /// written durably (the analytics Parquet part first, then the lookup rows) before this returns, so an acknowledged
 /// item survives a crash right after. An id seen before is a duplicate and stored once.
 /// </summary>
-public sealed class FeedbackIngestor(LifecycleCatalog lifecycles, FeedbackStore store, FeedbackPartitions partitions, TimeProvider clock)
+public sealed class FeedbackIngestor(LifecycleCatalog lifecycles, FeedbackStore store, FeedbackPartitions partitions, BudgetTracker budgets, TimeProvider clock)
 {
     public const int MaxItems = 1000;
 
@@ -60,6 +60,9 @@ public sealed class FeedbackIngestor(LifecycleCatalog lifecycles, FeedbackStore 
         {
             results[index] = new FeedbackItemResult(index, trace.Id, existing.Contains(trace.Id) ? FeedbackItemResult.Duplicate : FeedbackItemResult.Accepted);
         }
+
+        // The batch's spend counts towards the day's budgets (a duplicate was counted when it was new).
+        await budgets.AddAsync([.. traces.Where(t => !existing.Contains(t.Id))], cancellationToken);
 
         return results;
     }

@@ -2,7 +2,7 @@ namespace LlmOps.Lifecycle;
 
 /// <summary>
 /// A feature's lifecycle file (ARCHITECTURE.md): sources, quality, preprocessing, gates, embedding, drift, labeling,
-/// evaluation, costs and notify are read here; the other sections (experiments, owners, retention) are kept as written for the capabilities that
+/// evaluation, costs, notify and budgets are read here; the other sections (experiments, owners, retention) are kept as written for the capabilities that
 /// read them.
 /// </summary>
 public sealed record LifecycleDefinition(
@@ -30,6 +30,9 @@ public sealed record LifecycleDefinition(
 
     /// <summary>Where this feature's events are sent (<c>notify</c>).</summary>
     public Notifications.NotifySettings Notify { get; init; } = Notifications.NotifySettings.None;
+
+    /// <summary>Spending limits per UTC day, checked against the production traces' cost and tokens (<c>budgets</c>).</summary>
+    public BudgetSettings Budgets { get; init; } = BudgetSettings.None;
 
     /// <summary>The source whose name is <paramref name="name"/>, or null.</summary>
     public SourceDefinition? Source(string name) => Sources.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.Ordinal));

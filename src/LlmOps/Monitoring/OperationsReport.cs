@@ -3,6 +3,9 @@ namespace LlmOps.Monitoring;
 /// <summary>`llmops status`: every function's state at <see cref="At"/>, and the newest heartbeat (when and from which machine).</summary>
 public sealed record OperationsReport(DateTimeOffset At, IReadOnlyList<FunctionStatus> Functions, DateTimeOffset? LastHeartbeat, string? HeartbeatMachine)
 {
-    /// <summary>Whether anything is poisoned or late.</summary>
-    public bool NeedsAttention => Functions.Any(f => f.Attention is not null);
+    /// <summary>Today's limit of every budget against the day's spend so far.</summary>
+    public IReadOnlyList<Feedback.BudgetStatus> Budgets { get; init; } = [];
+
+    /// <summary>Whether anything is poisoned or late, or a budget is breached.</summary>
+    public bool NeedsAttention => Functions.Any(f => f.Attention is not null) || Budgets.Any(b => b.Breached);
 }

@@ -11,7 +11,7 @@ namespace LlmOps.Monitoring;
 /// last and next run; and the newest heartbeat. A queue message older than <see cref="LateAfter"/> or a timer whose
 /// next run is that far past counts as late; anything poisoned or late needs attention.
 /// </summary>
-public sealed class OperationsStatus(StorageAccount storage, PoisonStore poison, TimeProvider clock)
+public sealed class OperationsStatus(StorageAccount storage, PoisonStore poison, TimeProvider clock, Feedback.BudgetTracker? budgets = null)
 {
     /// <summary>How old a waiting message (or how overdue a timer) may be before it counts as late.</summary>
     public static readonly TimeSpan LateAfter = TimeSpan.FromMinutes(10);
@@ -63,7 +63,10 @@ public sealed class OperationsStatus(StorageAccount storage, PoisonStore poison,
             // No heartbeat table yet.
         }
 
-        return new OperationsReport(now, rows, newest?.RecordedAt, newest?.Machine);
+        return new OperationsReport(now, rows, newest?.RecordedAt, newest?.Machine)
+        {
+            Budgets = budgets is null ? [] : await budgets.StatusAsync(null, now, cancellationToken),
+        };
     }
 
     /// <summary>The report's queue backlogs, oldest-message ages and poison counts as metric gauges.</summary>

@@ -42,6 +42,7 @@ public static class StorageNames
     public const string AdjudicationsTable = "adjudications";
     public const string FeedbackTable = "feedback";
     public const string NotificationsTable = "notifications";
+    public const string BudgetsTable = "budgets";
 
     /// <summary>The local host's blob receipts (one row per function and blob version); the Functions host keeps its own in Azure.</summary>
     public const string BlobReceiptsTable = "llmopsblobreceipts";
@@ -56,7 +57,7 @@ public static class StorageNames
 
     /// <summary>Every table.</summary>
     public static IReadOnlyList<string> Tables { get; } =
-        [HeartbeatsTable, IngestionsTable, DatasetVersionsTable, LineageTable, EmbeddingIndexesTable, DriftChecksTable, SearchQueriesTable, DriftActionsTable, DriftScheduleTable, ExperimentsTable, RunsTable, RunMetricsTable, RegistryTable, LabelBatchesTable, AdjudicationsTable, FeedbackTable, NotificationsTable, BlobReceiptsTable];
+        [HeartbeatsTable, IngestionsTable, DatasetVersionsTable, LineageTable, EmbeddingIndexesTable, DriftChecksTable, SearchQueriesTable, DriftActionsTable, DriftScheduleTable, ExperimentsTable, RunsTable, RunMetricsTable, RegistryTable, LabelBatchesTable, AdjudicationsTable, FeedbackTable, NotificationsTable, BudgetsTable, BlobReceiptsTable];
 
     /// <summary>The queue a failing message of <paramref name="queue"/> ends on.</summary>
     public static string PoisonQueueFor(string queue) => queue + "-poison";

@@ -37,6 +37,12 @@ public static class TriggerCatalog
     public const string CheckCanaries = "CheckCanaries";
     public const string Status = "Status";
     public const string DeliverNotification = "DeliverNotification";
+    public const string CheckBudgets = "CheckBudgets";
+
+    /// <summary>How often today's spend of every feature with budgets is recomputed from its traces and checked.</summary>
+    public const string BudgetCheckScheduleSetting = "BudgetCheckSchedule";
+
+    public const string DefaultBudgetCheckSchedule = "0 10 * * * *";
 
     /// <summary>How often canary deployments are compared with their stable deployments and promoted or rolled back.</summary>
     public const string CanaryCheckScheduleSetting = "CanaryCheckSchedule";
@@ -70,6 +76,7 @@ public static class TriggerCatalog
         FunctionDefinition.Timer<DriftScheduler>(DriftSchedule, "%" + DriftTickScheduleSetting + "%"),
         FunctionDefinition.Timer<FeedbackCompactor>(CompactFeedback, "%" + FeedbackCompactScheduleSetting + "%"),
         FunctionDefinition.Timer<Evaluation.CanaryCheck>(CheckCanaries, "%" + CanaryCheckScheduleSetting + "%"),
+        FunctionDefinition.Timer<Feedback.BudgetTracker>(CheckBudgets, "%" + BudgetCheckScheduleSetting + "%"),
         FunctionDefinition.Http<HealthEndpoint>(Health, "health", FunctionAuthLevel.Anonymous, "GET"),
         FunctionDefinition.Http<StatusEndpoint>(Status, "status", FunctionAuthLevel.Function, "GET"),
         FunctionDefinition.Http<LineageEndpoint>(Lineage, "lineage/{*id}", FunctionAuthLevel.Function, "GET"),

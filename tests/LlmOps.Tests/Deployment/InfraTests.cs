@@ -118,7 +118,7 @@ public sealed partial class InfraTests
         var triggers = Functions.FunctionsMetadata.Load().Values.Select(Functions.FunctionsMetadata.Trigger).ToList();
         var bound = triggers.SelectMany(t => t.EnumerateObject()).Where(p => p.Value.ValueKind == JsonValueKind.String)
             .SelectMany(p => SettingReference().Matches(p.Value.GetString()!).Select(m => m.Groups[1].Value)).ToHashSet(StringComparer.Ordinal);
-        Assert.Equal(4, bound.Count);
+        Assert.Equal(5, bound.Count);
         Assert.Subset(settings.Keys.ToHashSet(StringComparer.Ordinal), bound);
         var connections = triggers.Where(t => t.TryGetProperty("connection", out _)).Select(t => t.GetProperty("connection").GetString()!).ToHashSet(StringComparer.Ordinal);
         Assert.Equal([Functions.CatalogParity.Connection], connections);

@@ -203,6 +203,12 @@ public sealed class LifecycleParserTests
           regex: '^[A-Z]'
         costs:
           gpt-4o-mini: { input_per_1k: 0.00015, output_per_1k: 0.0006, cached_input_per_1k: 0.000075 }
+        budgets:
+          cost_per_day: 25
+          cost_per_request: 0.02
+          tokens_per_day: 2000000
+          deployments:
+            "deploy:prod/canary": { cost_per_day: 5 }
         notify:
           channels:
             oncall: { webhook: "https://hooks.slack.com/services/T0/B0/x", format: slack }
@@ -235,6 +241,9 @@ public sealed class LifecycleParserTests
         Assert.Equal([new("oncall", "https://hooks.slack.com/services/T0/B0/x", "slack"), new LlmOps.Notifications.NotificationChannel("team", "%TEAMS_WEBHOOK%", "teams")], lifecycle.Notify.Channels);
         Assert.Equal(["oncall", "team"], lifecycle.Notify.ChannelsFor("canary_rolled_back").Select(c => c.Name));
         Assert.Empty(lifecycle.Notify.ChannelsFor("poison"));
+        Assert.Equal(new BudgetLimits(25, 0.02, 2_000_000), lifecycle.Budgets.Feature);
+        Assert.Equal(new BudgetLimits(5, null, null), lifecycle.Budgets.Deployments["deploy:prod/canary"]);
+        Assert.Equal(20, lifecycle.Budgets.MinRequests);
         Assert.Equal(new EmbeddingSettings("local", "lexical-ngram", 256, null, 100, 1000), lifecycle.Embedding);
         var drift = lifecycle.Drift;
         Assert.Equal(new DriftReference(DriftReferenceKind.Dataset, "dataset:tickets@0123456789ab"), drift.Reference);
@@ -296,6 +305,10 @@ public sealed class LifecycleParserTests
     [InlineData("judge: prompt:rubric/2", "judge: model:rubric/2", "evaluation.judge", "a registered prompt")]
     [InlineData("regex: '^[A-Z]'", "regex: '[unclosed'", "evaluation.regex", "a valid regular expression")]
     [InlineData("output_per_1k: 0.0006, cached_input_per_1k: 0.000075 }", "cached_input_per_1k: 0.000075 }", "costs.gpt-4o-mini", "input_per_1k and output_per_1k")]
+    // budgets
+    [InlineData("cost_per_day: 25", "cost_per_day: lots", "budgets.cost_per_day", "a number")]
+    [InlineData("tokens_per_day: 2000000", "tokens_per_day: 0", "budgets.tokens_per_day", "at least 1")]
+    [InlineData("{ cost_per_day: 5 }", "{ cost_per_hour: 5 }", "budgets.deployments.deploy:prod/canary.cost_per_hour", "")]
     // notify
     [InlineData("drift_alert: [oncall]", "drift_alrt: [oncall]", "notify.events.drift_alrt", "one of drift_alert")]
     [InlineData("canary_rolled_back: [oncall, team]", "canary_rolled_back: [oncall, pager]", "notify.events.canary_rolled_back", "channels declared under notify.channels")]
