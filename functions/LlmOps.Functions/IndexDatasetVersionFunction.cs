@@ -3,6 +3,7 @@ using LlmOps.Datasets;
 using LlmOps.Storage;
 using LlmOps.Triggers;
 using Microsoft.Azure.Functions.Worker;
+using LlmOps.Embeddings;
 
 namespace LlmOps.Functions;
 

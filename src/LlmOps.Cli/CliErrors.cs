@@ -1,5 +1,6 @@
 using LlmOps.Errors;
 using Spectre.Console;
+using LlmOps.Triggers;
 
 namespace LlmOps.Cli;
 

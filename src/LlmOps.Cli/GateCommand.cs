@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using LlmOps.Evaluation;
 using Spectre.Console;
+using LlmOps.Triggers;
 
 namespace LlmOps.Cli;
 
@@ -60,7 +61,7 @@ internal static class GateCommand
                     break;
             }
 
-            return report.Passed ? 0 : Errors.ErrorMapping.ExitCode(Errors.ErrorCode.GateRefused);
+            return report.Passed ? 0 : Triggers.ErrorMapping.ExitCode(Errors.ErrorCode.GateRefused);
         }));
         return new Command("gate", "Release gates: a candidate against the champion on the same evaluation set.") { check };
     }

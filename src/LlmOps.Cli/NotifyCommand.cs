@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using LlmOps.Notifications;
 using Spectre.Console;
+using LlmOps.Lifecycle;
 
 namespace LlmOps.Cli;
 

@@ -4,6 +4,7 @@ using LlmOps.Errors;
 using LlmOps.Lifecycle;
 using LlmOps.Registry;
 using Spectre.Console;
+using LlmOps.Triggers;
 
 namespace LlmOps.Cli;
 

@@ -4,6 +4,7 @@ using System.Text;
 using LlmOps.Ingestion.Processing;
 using LlmOps.Lineage;
 using Microsoft.Data.Analysis;
+using LlmOps.Datasets;
 
 namespace LlmOps.Notebooks;
 

@@ -13,6 +13,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using LlmOps.Feedback;
 
 namespace LlmOps;
 
@@ -36,6 +37,7 @@ public static class LlmOpsServiceCollectionExtensions
             .Validate(o => o.FirstRetryDelay > TimeSpan.Zero && o.MaxRetryDelay >= o.FirstRetryDelay, $"{Notifications.NotificationOptions.SectionName}: FirstRetryDelay must be positive and at most MaxRetryDelay.")
             .ValidateOnStart();
         services.TryAddSingleton<Notifications.NotificationOutbox>();
+        services.TryAddSingleton<IPoisonObserver, Notifications.PoisonNotifier>();
         services.TryAddSingleton<PoisonStore>();
         services.TryAddSingleton<Monitoring.OperationsStatus>();
         services.TryAddSingleton<LifecycleCatalog>();

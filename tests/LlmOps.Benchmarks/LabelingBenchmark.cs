@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using LlmOps.Labeling;
+using LlmOps.Lifecycle;
 
 namespace LlmOps.Benchmarks;
 

@@ -194,7 +194,7 @@ public sealed class DatasetStore(StorageAccount storage)
         var before = new Dictionary<string, string>(StringComparer.Ordinal);
         await foreach (var record in ReadRecordsAsync(from, cancellationToken))
         {
-            before[record.Id] = RecordProcessor.Fingerprint(record);
+            before[record.Id] = DatasetRecord.Fingerprint(record);
         }
 
         var added = new List<string>();
@@ -207,7 +207,7 @@ public sealed class DatasetStore(StorageAccount storage)
             {
                 added.Add(record.Id);
             }
-            else if (hash != RecordProcessor.Fingerprint(record))
+            else if (hash != DatasetRecord.Fingerprint(record))
             {
                 changed.Add(record.Id);
             }

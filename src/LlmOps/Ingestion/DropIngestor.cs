@@ -323,7 +323,7 @@ public sealed class DropIngestor(StorageAccount storage, LifecycleCatalog lifecy
         var previous = new Dictionary<string, string>(StringComparer.Ordinal);
         await foreach (var record in _datasets.ReadRecordsAsync(latest, cancellationToken))
         {
-            previous[record.Id] = RecordProcessor.Fingerprint(record);
+            previous[record.Id] = DatasetRecord.Fingerprint(record);
         }
 
         return previous;

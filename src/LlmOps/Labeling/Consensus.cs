@@ -1,3 +1,5 @@
+using LlmOps.Lifecycle;
+
 namespace LlmOps.Labeling;
 
 /// <summary>

@@ -1,4 +1,5 @@
 using LlmOps.Errors;
+using LlmOps.Lifecycle;
 
 namespace LlmOps.Labeling;
 

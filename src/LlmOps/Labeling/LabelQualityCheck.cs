@@ -252,7 +252,7 @@ public sealed class LabelQualityCheck(StorageAccount storage, LifecycleCatalog l
 
             var text = texts.GetValueOrDefault(item.Key, "");
             var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(JsonSerializer.Serialize(fields) + "\n" + text)))[..32];
-            await spool.AddAsync(new Ingestion.Processing.DatasetRecord(item.Key, source, ++line, fields, text, hash, "", text.Length, 0, []), cancellationToken);
+            await spool.AddAsync(new Datasets.DatasetRecord(item.Key, source, ++line, fields, text, hash, "", text.Length, 0, []), cancellationToken);
         }
 
         var contentSha = await spool.CompleteAsync(cancellationToken);

@@ -1,4 +1,3 @@
-using LlmOps.Evaluation;
 using YamlDotNet.RepresentationModel;
 
 namespace LlmOps.Lifecycle;

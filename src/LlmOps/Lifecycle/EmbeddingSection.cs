@@ -32,10 +32,10 @@ internal static class EmbeddingSection
             reader.Error(NodeReader.Child(section, "dimensions")!, "embedding.dimensions", "at most 4096", dimensions.ToString(CultureInfo.InvariantCulture));
         }
 
-        var semantic = provider == EmbeddingSettings.Local && model == Embeddings.MiniLmEmbeddingGenerator.ModelName;
-        if (semantic && dimensions != Embeddings.MiniLmEmbeddingGenerator.Dimensions)
+        var semantic = provider == EmbeddingSettings.Local && model == EmbeddingSettings.MiniLmModel;
+        if (semantic && dimensions != EmbeddingSettings.MiniLmDimensions)
         {
-            reader.Error(NodeReader.Child(section, "dimensions")!, "embedding.dimensions", $"{Embeddings.MiniLmEmbeddingGenerator.Dimensions} for the local {model} model", dimensions.ToString(CultureInfo.InvariantCulture));
+            reader.Error(NodeReader.Child(section, "dimensions")!, "embedding.dimensions", $"{EmbeddingSettings.MiniLmDimensions} for the local {model} model", dimensions.ToString(CultureInfo.InvariantCulture));
         }
 
         // A CPU model runs best on small batches; a service takes up to its request limit.

@@ -11,13 +11,21 @@ public sealed record EmbeddingSettings(string Provider, string Model, int Dimens
     public const string Local = "local";
     public const string AzureOpenAI = "azure-openai";
 
+    /// <summary>The local semantic model (ONNX all-MiniLM-L6-v2) and the size of its vectors.</summary>
+    public const string MiniLmModel = "all-minilm-l6-v2";
+
+    public const int MiniLmDimensions = 384;
+
+    /// <summary>The local word-overlap model (hashed word and character n-grams).</summary>
+    public const string LexicalModel = "lexical-ngram";
+
     /// <summary>
     /// What a lifecycle without an embedding section gets: the local all-MiniLM-L6-v2 model, 384 dimensions, up to 1,024
     /// texts per request (the model orders a request's texts by length and encodes them 64 at a time, so a bigger request
     /// pads less).
     /// </summary>
-    public static EmbeddingSettings Default { get; } = new(Local, Embeddings.MiniLmEmbeddingGenerator.ModelName, Embeddings.MiniLmEmbeddingGenerator.Dimensions, null, 1024, 300_000);
+    public static EmbeddingSettings Default { get; } = new(Local, MiniLmModel, MiniLmDimensions, null, 1024, 300_000);
 
     /// <summary>The fast local option: hashed word and character n-grams (word overlap, not meaning).</summary>
-    public static EmbeddingSettings Lexical { get; } = new(Local, Embeddings.LocalEmbeddingGenerator.DefaultModel, 384, null, 2048, 300_000);
+    public static EmbeddingSettings Lexical { get; } = new(Local, LexicalModel, 384, null, 2048, 300_000);
 }

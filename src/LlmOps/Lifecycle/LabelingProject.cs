@@ -1,4 +1,3 @@
-using LlmOps.Labeling;
 
 namespace LlmOps.Lifecycle;
 

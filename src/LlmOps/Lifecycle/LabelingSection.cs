@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using LlmOps.Labeling;
 using YamlDotNet.RepresentationModel;
 
 namespace LlmOps.Lifecycle;

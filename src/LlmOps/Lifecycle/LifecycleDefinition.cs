@@ -26,10 +26,10 @@ public sealed record LifecycleDefinition(
     public IReadOnlyList<ReleaseGate> CanaryGates { get; init; } = [];
 
     /// <summary>Per model, the token prices cost is computed from.</summary>
-    public IReadOnlyDictionary<string, Evaluation.ModelPrice> Costs { get; init; } = new Dictionary<string, Evaluation.ModelPrice>();
+    public IReadOnlyDictionary<string, ModelPrice> Costs { get; init; } = new Dictionary<string, ModelPrice>();
 
     /// <summary>Where this feature's events are sent (<c>notify</c>).</summary>
-    public Notifications.NotifySettings Notify { get; init; } = Notifications.NotifySettings.None;
+    public NotifySettings Notify { get; init; } = NotifySettings.None;
 
     /// <summary>Spending limits per UTC day, checked against the production traces' cost and tokens (<c>budgets</c>).</summary>
     public BudgetSettings Budgets { get; init; } = BudgetSettings.None;

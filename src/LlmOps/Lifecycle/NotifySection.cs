@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using LlmOps.Notifications;
 using YamlDotNet.RepresentationModel;
 
 namespace LlmOps.Lifecycle;
@@ -38,7 +37,7 @@ internal static partial class NotifySection
 
                 reader.RejectUnknown(channel, at, ["webhook", "format"]);
                 var webhook = reader.RequiredString(channel, "webhook", at);
-                if (webhook is not null && !IsSetting(webhook) && !(Uri.TryCreate(webhook, UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http"))
+                if (webhook is not null && !NotificationChannel.IsSetting(webhook) && !(Uri.TryCreate(webhook, UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http"))
                 {
                     reader.Error(NodeReader.Child(channel, "webhook")!, at + ".webhook", "an http(s) URL, or %SETTING% naming the app setting that holds it", webhook);
                 }
@@ -78,8 +77,6 @@ internal static partial class NotifySection
 
         return new NotifySettings(channels, events);
     }
-
-    public static bool IsSetting(string webhook) => webhook.Length > 2 && webhook[0] == '%' && webhook[^1] == '%';
 
     [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")]
     private static partial Regex ChannelName();

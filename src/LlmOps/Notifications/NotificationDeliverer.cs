@@ -102,7 +102,7 @@ public sealed class NotificationDeliverer(StorageAccount storage, IOptions<Notif
     }
 
     private string? Resolve(string webhook) =>
-        NotifySection.IsSetting(webhook) ? configuration[webhook.Trim('%')] is { Length: > 0 } value ? value : null : webhook;
+        NotificationChannel.IsSetting(webhook) ? configuration[webhook.Trim('%')] is { Length: > 0 } value ? value : null : webhook;
 
     /// <summary>Posts the row's body; null when the webhook answered 2xx, else what went wrong.</summary>
     private static async Task<string?> PostAsync(string webhook, NotificationRow row, TimeSpan timeout, CancellationToken cancellationToken)

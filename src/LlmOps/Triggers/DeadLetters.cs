@@ -12,7 +12,7 @@ namespace LlmOps.Triggers;
 /// sends here once the retries are used up, or at once for a <see cref="HandlerOutcome.DeadLetter"/>; the Functions
 /// adapters send here for a dead-letter outcome and return normally, so the Functions host does not retry it.
 /// </summary>
-public sealed class DeadLetters(StorageAccount storage, TimeProvider clock, Notifications.NotificationOutbox? notifications = null)
+public sealed class DeadLetters(StorageAccount storage, TimeProvider clock, IPoisonObserver? observer = null)
 {
     /// <summary>
     /// Runs a handler and reads a permanent <see cref="LlmOpsException"/> (bad input, <see cref="LlmOpsException.IsPermanent"/>)
@@ -40,11 +40,7 @@ public sealed class DeadLetters(StorageAccount storage, TimeProvider clock, Noti
         var poisonQueue = StorageNames.PoisonQueueFor(queue);
         var sent = await storage.Queue(poisonQueue).SendMessageAsync(body, cancellationToken: cancellationToken);
         Poisoned(poisonQueue, error);
-        // Not for the notifications' own queue: a channel that keeps failing would otherwise be told about itself forever.
-        if (queue != StorageNames.NotificationsQueue)
-        {
-            await NotifyAsync($"poison:{poisonQueue}/{sent.Value.MessageId}", $"A message of {queue} was poisoned after {attempts} attempt(s)", error, $"llmops poison show {sent.Value.MessageId}", cancellationToken);
-        }
+        await NotifyAsync($"poison:{poisonQueue}/{sent.Value.MessageId}", queue, $"A message of {queue} was poisoned after {attempts} attempt(s)", error, $"llmops poison show {sent.Value.MessageId}", cancellationToken);
 
         var note = new PoisonNote(attempts, error, clock.GetUtcNow(), 0);
         await storage.Container(StorageNames.HostContainer).GetBlobClient(PoisonNote.PathFor(queue, sent.Value.MessageId))
@@ -59,23 +55,23 @@ public sealed class DeadLetters(StorageAccount storage, TimeProvider clock, Noti
         var poison = new BlobPoisonMessage("BlobTrigger", function, blob.Container, blob.Name, blob.ETag.ToString(), attempts, error, clock.GetUtcNow());
         var sent = await storage.Queue(StorageNames.BlobPoisonQueue).SendMessageAsync(JsonSerializer.Serialize(poison, JsonSerializerOptions.Web), cancellationToken);
         Poisoned(StorageNames.BlobPoisonQueue, error);
-        await NotifyAsync($"poison:{blob.Path}@{blob.ETag}", $"{function} gave up on {blob.Path} after {attempts} attempt(s)", error, $"llmops poison show {sent.Value.MessageId}", cancellationToken);
+        await NotifyAsync($"poison:{blob.Path}@{blob.ETag}", StorageNames.BlobPoisonQueue, $"{function} gave up on {blob.Path} after {attempts} attempt(s)", error, $"llmops poison show {sent.Value.MessageId}", cancellationToken);
     }
 
     /// <summary>
-    /// Raises the poison event for the lifecycles that route it. Best effort: the input is already on its poison queue
-    /// (where `llmops status` counts it), and a failure to notify must not undo or repeat that.
+    /// Tells the observer (the poison notification). Best effort: the input is already on its poison queue (where
+    /// `llmops status` counts it), and a failure to notify must not undo or repeat that.
     /// </summary>
-    private async Task NotifyAsync(string id, string title, string error, string evidence, CancellationToken cancellationToken)
+    private async Task NotifyAsync(string id, string queue, string title, string error, string evidence, CancellationToken cancellationToken)
     {
-        if (notifications is null)
+        if (observer is null)
         {
             return;
         }
 
         try
         {
-            await notifications.RaiseAsync(new Notifications.NotificationEvent(id, Notifications.NotificationKinds.Poison, null, title, error, evidence, clock.GetUtcNow()), cancellationToken);
+            await observer.PoisonedAsync(id, queue, title, error, evidence, cancellationToken);
         }
         catch (Exception ex) when (ex is RequestFailedException or HttpRequestException)
         {

@@ -14,6 +14,7 @@ using LlmOps.Tests.Infrastructure;
 using LlmOps.Tracking;
 using LlmOps.Triggers;
 using Microsoft.Extensions.Logging.Abstractions;
+using LlmOps.Lifecycle;
 
 namespace LlmOps.Tests.Drift;
 

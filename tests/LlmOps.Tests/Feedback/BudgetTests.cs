@@ -2,6 +2,7 @@ using System.Text.Json;
 using LlmOps.Feedback;
 using LlmOps.Notifications;
 using LlmOps.Tests.Infrastructure;
+using LlmOps.Lifecycle;
 
 namespace LlmOps.Tests.Feedback;
 

@@ -118,6 +118,6 @@ public sealed class RecordProcessorTests
         await Task.CompletedTask;
     }
 
-    private static string Json((LlmOps.Ingestion.Processing.DatasetRecord? Record, LlmOps.Ingestion.Validation.QuarantinedRecord? Rejection) result) =>
+    private static string Json((LlmOps.Datasets.DatasetRecord? Record, LlmOps.Ingestion.Validation.QuarantinedRecord? Rejection) result) =>
         JsonSerializer.Serialize(new { result.Record, result.Rejection });
 }

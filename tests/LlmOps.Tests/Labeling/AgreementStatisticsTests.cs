@@ -1,6 +1,7 @@
 using System.Text.Json;
 using LlmOps.Labeling;
 using LlmOps.Tests.Infrastructure;
+using LlmOps.Lifecycle;
 
 namespace LlmOps.Tests.Labeling;
 

@@ -1,4 +1,5 @@
 using LlmOps.Labeling;
+using LlmOps.Lifecycle;
 
 namespace LlmOps.Tests.Labeling;
 

@@ -40,7 +40,7 @@ public sealed class LifecycleParserTests
         Assert.Contains(new ReleaseGate("latency_ms", null, 5000, GreaterIsBetter: false), lifecycle.EvaluationGates);
         Assert.Equal(["thumbs_up_rate", "error_rate", "latency_p95", "cost_per_request"], lifecycle.CanaryGates.Select(g => g.Metric));
         Assert.Equal(("eval-support", 3), (lifecycle.Evaluation.Dataset, lifecycle.Evaluation.K));
-        Assert.Equal(new LlmOps.Evaluation.ModelPrice(0.00015, 0.0006, 0.000075), lifecycle.Costs["gpt-4o-mini"]);
+        Assert.Equal(new LlmOps.Lifecycle.ModelPrice(0.00015, 0.0006, 0.000075), lifecycle.Costs["gpt-4o-mini"]);
         var labeling = Assert.Single(lifecycle.Labeling);
         Assert.Equal(("ticket-intent", "tickets", 3), (labeling.Name, labeling.Dataset, labeling.Overlap));
         Assert.Equal([LabelFieldKind.Categorical, LabelFieldKind.Ordinal], labeling.Fields.Select(f => f.Kind));
@@ -238,7 +238,7 @@ public sealed class LifecycleParserTests
         Assert.Equal([new ReleaseGate("thumbs_up_rate", null, null, -0.02) { MinRequests = 200 }, new ReleaseGate("latency_p95", null, null, null, -0.1)], lifecycle.CanaryGates);
         Assert.Equal(new EvaluationSettings("eval-support", 4, 8, "prompt:rubric/2", "^[A-Z]", null, null), lifecycle.Evaluation);
         Assert.Equal(0.00015, lifecycle.Costs["gpt-4o-mini"].InputPer1K);
-        Assert.Equal([new("oncall", "https://hooks.slack.com/services/T0/B0/x", "slack"), new LlmOps.Notifications.NotificationChannel("team", "%TEAMS_WEBHOOK%", "teams")], lifecycle.Notify.Channels);
+        Assert.Equal([new("oncall", "https://hooks.slack.com/services/T0/B0/x", "slack"), new LlmOps.Lifecycle.NotificationChannel("team", "%TEAMS_WEBHOOK%", "teams")], lifecycle.Notify.Channels);
         Assert.Equal(["oncall", "team"], lifecycle.Notify.ChannelsFor("canary_rolled_back").Select(c => c.Name));
         Assert.Empty(lifecycle.Notify.ChannelsFor("poison"));
         Assert.Equal(new BudgetLimits(25, 0.02, 2_000_000), lifecycle.Budgets.Feature);

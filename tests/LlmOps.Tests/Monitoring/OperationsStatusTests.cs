@@ -20,7 +20,7 @@ public sealed class OperationsStatusTests
 
         var (clean, cleanText) = await CliRun.RunAsync(["status", .. common]);
         Assert.True(clean == 0, cleanText);
-        Assert.Contains("Nothing poisoned or late.", cleanText, StringComparison.Ordinal);
+        Assert.Contains("Nothing poisoned or late, no budget breached.", cleanText, StringComparison.Ordinal);
 
         var now = DateTimeOffset.UtcNow;
         await new DeadLetters(client.Storage, TimeProvider.System).SendBlobAsync(

@@ -7,6 +7,7 @@ using LlmOps.Notifications;
 using LlmOps.Storage;
 using LlmOps.Tests.Infrastructure;
 using LlmOps.Triggers;
+using LlmOps.Lifecycle;
 
 namespace LlmOps.Tests.Notifications;
 
@@ -97,7 +98,7 @@ public sealed class NotificationDeliveryTests
             var poisoned = new NotificationEvent("poison:actions-poison/m1", NotificationKinds.Poison, null, "A message of actions was poisoned", "boom", "llmops poison show m1", DateTimeOffset.UtcNow);
             Assert.Equal(1, await client.Notifications.RaiseAsync(poisoned));
             var store = new PoisonStore(client.Storage, host.Services, TimeProvider.System);
-            var item = (await Eventually.UntilAsync(() => store.ListAsync(TriggerCatalog.DeliverNotification), items => items.Count == 1, "the delivery to be poisoned"))[0];
+            var item = (await Eventually.UntilAsync(() => store.ListAsync(TriggerCatalog.DeliverNotification), items => items.Count == 1 && items[0].Error is not null, "the delivery to be poisoned with its note"))[0];
             Assert.Contains("failed 2 times", item.Error, StringComparison.Ordinal);
             Assert.Contains("HTTP 503", item.Error, StringComparison.Ordinal);
             var row = Assert.Single(await client.Notifications.ListAsync(NotificationRow.Failed));

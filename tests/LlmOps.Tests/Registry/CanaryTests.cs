@@ -111,7 +111,7 @@ public sealed class CanaryTests : IAsyncLifetime, IDisposable
         var report = (await _client.Canaries.GetReportAsync(decided.Decision!))!;
         Assert.Equal((CanaryReport.RollBack, 60L, 300L), (report.Decision, report.CanaryRequests, report.StableRequests));
         var notified = Assert.Single(await _client.Notifications.ListAsync());
-        Assert.Equal((report.Id, LlmOps.Notifications.NotificationKinds.CanaryRolledBack, "team"), (notified.EventId, notified.Kind, notified.Channel));
+        Assert.Equal((report.Id, LlmOps.Lifecycle.NotificationKinds.CanaryRolledBack, "team"), (notified.EventId, notified.Kind, notified.Channel));
         Assert.Contains("thumbs_up_rate", notified.Text, StringComparison.Ordinal);
         var thumbs = report.Rows.Single(r => r.Metric == "thumbs_up_rate");
         Assert.False(thumbs.Passed);

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.AI.Evaluation;
+using LlmOps.Lifecycle;
 
 namespace LlmOps.Evaluation.Graders;
 

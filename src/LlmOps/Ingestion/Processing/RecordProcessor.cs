@@ -8,6 +8,7 @@ using LlmOps.Ingestion.Reading;
 using LlmOps.Ingestion.Transform;
 using LlmOps.Ingestion.Validation;
 using LlmOps.Lifecycle;
+using LlmOps.Datasets;
 
 namespace LlmOps.Ingestion.Processing;
 
@@ -383,7 +384,7 @@ public sealed class RecordProcessor
 
         t.Fields.Remove(_source.TextField);
         var record = new DatasetRecord(t.Id, _source.Name, outcome.Line, t.Fields, t.Text, t.ContentHash, t.Language, t.Text.Length, t.Tokens, t.Chunks);
-        if (_previous.TryGetValue(t.Id, out var earlier) && earlier != Fingerprint(record))
+        if (_previous.TryGetValue(t.Id, out var earlier) && earlier != DatasetRecord.Fingerprint(record))
         {
             if (_source.OnUpdate == UpdatePolicy.Quarantine)
             {
@@ -434,12 +435,6 @@ public sealed class RecordProcessor
         return (null, rejection with { Reason = _redactor.Redact(rejection.Reason, uncounted), Fields = fields });
     }
 
-    /// <summary>A record's content, wherever it sits in its drop.</summary>
-    public static string Fingerprint(DatasetRecord record)
-    {
-        ArgumentNullException.ThrowIfNull(record);
-        return Hash(System.Text.Json.JsonSerializer.Serialize(record with { Line = 0 }, System.Text.Json.JsonSerializerOptions.Web));
-    }
 
     internal static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 

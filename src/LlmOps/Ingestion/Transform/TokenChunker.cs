@@ -3,6 +3,7 @@ using System.Globalization;
 using LlmOps.Errors;
 using LlmOps.Ingestion.Processing;
 using Microsoft.ML.Tokenizers;
+using LlmOps.Datasets;
 
 namespace LlmOps.Ingestion.Transform;
 

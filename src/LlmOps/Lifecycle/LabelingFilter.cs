@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace LlmOps.Labeling;
+namespace LlmOps.Lifecycle;
 
 /// <summary>
 /// A labeling project's item filter, <c>field == value</c> or <c>field != value</c> (value optionally quoted): the

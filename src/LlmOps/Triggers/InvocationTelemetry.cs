@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using LlmOps.Triggers;
+using LlmOps.Telemetry;
 
-namespace LlmOps.Telemetry;
+namespace LlmOps.Triggers;
 
 /// <summary>
 /// One function invocation as telemetry: a span named after the function (trigger, input id, attempt, outcome; its

@@ -1,4 +1,4 @@
-namespace LlmOps.Notifications;
+namespace LlmOps.Lifecycle;
 
 /// <summary>
 /// Where a lifecycle's notifications go: a webhook (<see cref="Webhook"/> is a URL, or <c>%SETTING%</c> naming an app
@@ -16,4 +16,11 @@ public sealed record NotificationChannel(string Name, string Webhook, string For
     public const string Json = "json";
 
     public static IReadOnlyList<string> Formats { get; } = [Slack, Teams, Json];
+
+    /// <summary>Whether a webhook names an app setting (<c>%NAME%</c>) instead of being the URL.</summary>
+    public static bool IsSetting(string webhook)
+    {
+        ArgumentNullException.ThrowIfNull(webhook);
+        return webhook.Length > 2 && webhook[0] == '%' && webhook[^1] == '%';
+    }
 }

@@ -1,4 +1,4 @@
-namespace LlmOps.Evaluation;
+namespace LlmOps.Lifecycle;
 
 /// <summary>
 /// A model's price per 1,000 tokens from the lifecycle's <c>costs</c> table. Cached input tokens are billed at

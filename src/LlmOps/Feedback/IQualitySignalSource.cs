@@ -1,4 +1,4 @@
-namespace LlmOps.Drift;
+namespace LlmOps.Feedback;
 
 /// <summary>
 /// A source of a quality signal for drift checks: per-event values (a relevance score, 1/0 for a corrected or escalated

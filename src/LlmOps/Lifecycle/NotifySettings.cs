@@ -1,4 +1,4 @@
-namespace LlmOps.Notifications;
+namespace LlmOps.Lifecycle;
 
 /// <summary>The lifecycle's <c>notify</c> section: its channels, and per event kind the channels it goes to.</summary>
 public sealed record NotifySettings(IReadOnlyList<NotificationChannel> Channels, IReadOnlyDictionary<string, IReadOnlyList<string>> Events)

@@ -1,6 +1,7 @@
 using LlmOps.Triggers;
+using LlmOps.Errors;
 
-namespace LlmOps.Errors;
+namespace LlmOps.Triggers;
 
 /// <summary>The one place an <see cref="ErrorCode"/> becomes a CLI exit code or an HTTP status with problem details.</summary>
 public static class ErrorMapping

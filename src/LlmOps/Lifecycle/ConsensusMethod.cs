@@ -1,4 +1,4 @@
-namespace LlmOps.Labeling;
+namespace LlmOps.Lifecycle;
 
 /// <summary>How the labels of several annotators become one label per item.</summary>
 public enum ConsensusMethod

@@ -1,8 +1,9 @@
 using System.Text.Json;
 using LlmOps.Embeddings;
 using LlmOps.Triggers;
+using LlmOps.Datasets;
 
-namespace LlmOps.Datasets;
+namespace LlmOps.Embeddings;
 
 /// <summary>
 /// Handles the dataset-versions queue: builds each announced version's embedding index version (incrementally: only

@@ -1,4 +1,4 @@
-namespace LlmOps.Ingestion.Processing;
+namespace LlmOps.Datasets;
 
 /// <summary>
 /// One accepted record as stored in a dataset version: schema-typed fields (text fields cleaned and redacted; the
@@ -22,5 +22,13 @@ public sealed record DatasetRecord(
     {
         ArgumentNullException.ThrowIfNull(chunk);
         return Text[chunk.StartChar..chunk.EndChar];
+    }
+
+    /// <summary>A record's content, wherever it sits in its drop.</summary>
+    public static string Fingerprint(DatasetRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(
+            System.Text.Json.JsonSerializer.Serialize(record with { Line = 0 }, System.Text.Json.JsonSerializerOptions.Web))));
     }
 }

@@ -1,4 +1,4 @@
-namespace LlmOps.Labeling;
+namespace LlmOps.Lifecycle;
 
 /// <summary>An enum member as the lifecycle file and reports spell it: <c>DawidSkene</c> is <c>dawid_skene</c>.</summary>
 internal static class SnakeCase

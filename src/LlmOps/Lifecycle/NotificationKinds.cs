@@ -1,4 +1,4 @@
-namespace LlmOps.Notifications;
+namespace LlmOps.Lifecycle;
 
 /// <summary>The events a lifecycle's <c>notify.events</c> can route to its channels.</summary>
 public static class NotificationKinds

@@ -1,4 +1,4 @@
-namespace LlmOps.Labeling;
+namespace LlmOps.Lifecycle;
 
 /// <summary>Krippendorff's difference functions: which values count as how far apart.</summary>
 public enum AlphaMetric
