@@ -70,7 +70,7 @@ public sealed class EvaluationRunner(ExperimentTracker tracker, Embeddings.Seman
 
             var metrics = Summarize(results);
             var calibration = plan.Graders.Any(g => g is JudgeGrader) ? Calibrate(plan.Examples, results) : [];
-            var now = DateTimeOffset.UtcNow;
+            var now = tracker.Clock.GetUtcNow();
             var points = metrics.Values.Select(m => new MetricPoint(m.Metric, m.Mean, 0, now)).ToList();
             points.Add(new MetricPoint("retrieval_seconds", retrievalSeconds, 0, now));
             points.AddRange(calibration.Where(c => c.Kappa is not null).Select(c => new MetricPoint($"judge_kappa_{c.Dimension}", c.Kappa!.Value, 0, now)));

@@ -81,7 +81,7 @@ public sealed class RetrievalEvaluator(SemanticSearch search, ExperimentTracker 
         try
         {
             var evaluation = new RetrievalEvaluation(run.Id, index.Id, k, queries.Count, scores.RecallAtK, scores.Mrr, scores.NdcgAtK);
-            var now = DateTimeOffset.UtcNow;
+            var now = tracker.Clock.GetUtcNow();
             await tracker.LogMetricsAsync(run.Id,
             [
                 new MetricPoint($"recall_at_{k}", evaluation.RecallAtK, 0, now),

@@ -48,23 +48,28 @@ public sealed class DropIngestor(StorageAccount storage, LifecycleCatalog lifecy
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(name);
+        return await IngestAsync(source, await lifecycles.FindSourceAsync(source, cancellationToken), container, name, etag, preprocessingOverride, cancellationToken);
+    }
+
+    /// <summary>The ETL of a drop whose source the caller has already resolved (<c>found</c> null: no lifecycle declares it).</summary>
+    internal async Task<IngestionResult> IngestAsync(string source, (LifecycleDefinition Lifecycle, SourceDefinition Source)? found, string container, string name, ETag etag, PreprocessingSettings? preprocessingOverride, CancellationToken cancellationToken)
+    {
         using var span = LlmOpsTelemetry.Ingestion.StartActivity("ingest " + source);
         span?.SetTag("llmops.source", source);
         span?.SetTag("llmops.blob", $"{container}/{name}");
-        var result = await IngestCoreAsync(source, container, name, etag, preprocessingOverride, cancellationToken);
+        var result = await IngestCoreAsync(source, found, container, name, etag, preprocessingOverride, cancellationToken);
         span?.SetTag("llmops.ingestion.status", result.Status.ToString());
         span?.SetTag("llmops.dataset.version", result.Version?.Id);
         return result;
     }
 
-    private async Task<IngestionResult> IngestCoreAsync(string source, string container, string name, ETag etag, PreprocessingSettings? preprocessingOverride, CancellationToken cancellationToken)
+    private async Task<IngestionResult> IngestCoreAsync(string source, (LifecycleDefinition Lifecycle, SourceDefinition Source)? found, string container, string name, ETag etag, PreprocessingSettings? preprocessingOverride, CancellationToken cancellationToken)
     {
         var blob = storage.Container(container).GetBlobClient(name);
         var etagText = etag.ToString();
         await using var quarantine = new QuarantineWriter(storage, source, name, etagText);
         var counts = new IngestionCounts();
 
-        var found = await lifecycles.FindSourceAsync(source, cancellationToken);
         if (found is not { } definition)
         {
             var reason = $"no lifecycle file in config/{StorageNames.LifecyclePrefix} declares the source '{source}'";

@@ -13,9 +13,9 @@ public sealed class IngestDropHandler(DropIngestor ingestor, LifecycleCatalog li
     public async Task<HandlerOutcome> HandleAsync(BlobTriggerInput blob, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(blob);
-        var source = await lifecycles.FindSourceForBlobAsync(blob.Container, blob.Name, cancellationToken)
-            ?? (blob.Bindings.TryGetValue("source", out var s) ? s : blob.Name.Split('/')[0]);
-        await ingestor.IngestAsync(source, blob.Container, blob.Name, blob.ETag, cancellationToken);
+        // One read of the lifecycles finds the source and its definition.
+        var (source, definition) = await lifecycles.ResolveDropAsync(blob.Container, blob.Name, blob.Bindings.TryGetValue("source", out var s) ? s : blob.Name.Split('/')[0], cancellationToken);
+        await ingestor.IngestAsync(source, definition, blob.Container, blob.Name, blob.ETag, null, cancellationToken);
         return HandlerOutcome.Done;
     }
 }

@@ -34,14 +34,37 @@ public sealed class LifecycleCatalog(StorageAccount storage) : IDisposable
     /// The source a drop belongs to: the one whose <c>path</c> is the longest prefix of <c>container/name</c>, or null
     /// when no source's path covers it.
     /// </summary>
-    public async Task<string?> FindSourceForBlobAsync(string container, string name, CancellationToken cancellationToken)
+    public async Task<string?> FindSourceForBlobAsync(string container, string name, CancellationToken cancellationToken) =>
+        SourceForBlob(await LoadAllAsync(cancellationToken), container, name)?.Source.Name;
+
+    /// <summary>
+    /// A drop's source and its lifecycle from one read of the lifecycles: the source whose path covers the blob, else
+    /// <paramref name="fallbackSource"/> by name (the trigger's first folder); <c>Definition</c> is null when none declares it.
+    /// </summary>
+    public async Task<(string Source, (LifecycleDefinition Lifecycle, SourceDefinition Source)? Definition)> ResolveDropAsync(string container, string name, string fallbackSource, CancellationToken cancellationToken)
+    {
+        var all = await LoadAllAsync(cancellationToken);
+        if (SourceForBlob(all, container, name) is { } byPath)
+        {
+            return (byPath.Source.Name, byPath);
+        }
+
+        return (fallbackSource, all.Where(l => l.Source(fallbackSource) is not null).Select(l => ((LifecycleDefinition, SourceDefinition)?)(l, l.Source(fallbackSource)!)).FirstOrDefault());
+    }
+
+    /// <summary>How many times the published lifecycles were read from storage (listed, and parsed where changed).</summary>
+    internal long Loads => Interlocked.Read(ref _loads);
+
+    private long _loads;
+
+    private static (LifecycleDefinition Lifecycle, SourceDefinition Source)? SourceForBlob(List<LifecycleDefinition> all, string container, string name)
     {
         var blobPath = $"{container}/{name}";
-        return (await LoadAllAsync(cancellationToken))
-            .SelectMany(l => l.Sources)
-            .Where(s => blobPath.StartsWith(s.Path.EndsWith('/') ? s.Path : s.Path + "/", StringComparison.Ordinal))
-            .OrderByDescending(s => s.Path.Length)
-            .FirstOrDefault()?.Name;
+        return all.SelectMany(l => l.Sources.Select(s => (Lifecycle: l, Source: s)))
+            .Where(x => blobPath.StartsWith(x.Source.Path.EndsWith('/') ? x.Source.Path : x.Source.Path + "/", StringComparison.Ordinal))
+            .OrderByDescending(x => x.Source.Path.Length)
+            .Select(x => ((LifecycleDefinition, SourceDefinition)?)(x.Lifecycle, x.Source))
+            .FirstOrDefault();
     }
 
     /// <summary>Published lifecycle files that do not parse, with the reason: they are skipped until fixed.</summary>
@@ -107,6 +130,7 @@ public sealed class LifecycleCatalog(StorageAccount storage) : IDisposable
 
     private async Task<List<LifecycleDefinition>> LoadAllAsync(CancellationToken cancellationToken)
     {
+        Interlocked.Increment(ref _loads);
         await _gate.WaitAsync(cancellationToken);
         try
         {

@@ -18,6 +18,9 @@ namespace LlmOps.Tracking;
 /// </summary>
 public sealed partial class ExperimentTracker(StorageAccount storage, LineageStore lineage, TimeProvider clock)
 {
+    /// <summary>The clock runs and metrics are stamped with (the one the host was given).</summary>
+    public TimeProvider Clock => clock;
+
     public const int MetricBatchSize = 100;
     internal const string InfoRow = "run";
     private const string OwnRow = "experiment";

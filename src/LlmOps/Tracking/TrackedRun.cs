@@ -14,7 +14,7 @@ public sealed class TrackedRun(ExperimentTracker tracker, RunInfo info) : IAsync
     public string Id => Info.Id;
 
     public void LogMetric(string key, double value, long step = 0) =>
-        _pending.Add(new MetricPoint(key, value, step, DateTimeOffset.UtcNow));
+        _pending.Add(new MetricPoint(key, value, step, tracker.Clock.GetUtcNow()));
 
     public Task LogParamsAsync(IReadOnlyDictionary<string, string> parameters, CancellationToken cancellationToken = default) =>
         tracker.LogParamsAsync(Id, parameters, cancellationToken);

@@ -48,6 +48,20 @@ public sealed class DropIngestorTests
     }
 
     [Fact]
+    public async Task TheBlobTrigger_ReadsTheLifecyclesOncePerDrop_AndIngestsTheSourceItsPathNames()
+    {
+        var fixture = await IngestionFixture.CreateAsync();
+        var (name, etag) = await fixture.DropAsync("once.jsonl", Jsonl(Ticket(1, "The export times out after 60 seconds.")));
+        var handler = new IngestDropHandler(fixture.Ingestor, fixture.Catalog);
+        var before = fixture.Catalog.Loads;
+
+        await handler.HandleAsync(new LlmOps.Triggers.BlobTriggerInput(fixture.DropContainer, name, etag, new Dictionary<string, string> { ["source"] = fixture.Source }), CancellationToken.None);
+
+        Assert.Equal(1, fixture.Catalog.Loads - before);
+        Assert.Single(await new DatasetStore(fixture.Storage).ListAsync(fixture.Source).ToListAsync());
+    }
+
+    [Fact]
     public async Task GzipBomb_QuarantinedWholeAtOnce_AsADecompressionBomb()
     {
         var fixture = await IngestionFixture.CreateAsync();

@@ -14,6 +14,7 @@ public sealed class IngestionFixture
     {
         Storage = storage;
         Source = source;
+        Catalog = catalog;
         Ingestor = new DropIngestor(storage, catalog, new LlmOps.Lineage.LineageStore(storage, TimeProvider.System), TimeProvider.System, NullLogger<DropIngestor>.Instance);
     }
 
@@ -22,6 +23,8 @@ public sealed class IngestionFixture
     public string Source { get; }
 
     public DropIngestor Ingestor { get; }
+
+    public LifecycleCatalog Catalog { get; }
 
     public static async Task<IngestionFixture> CreateAsync(double maxQuarantineRate = 0.5, string onUpdate = "replace", string? prefix = null)
     {

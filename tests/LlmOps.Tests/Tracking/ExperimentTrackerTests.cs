@@ -133,4 +133,25 @@ public sealed class ExperimentTrackerTests
         Assert.Equal(RunStatus.Finished, details!.Info.Status);
         Assert.Equal(130, (await tracker.GetMetricHistoryAsync(id, "recall_at_5")).Count);
     }
+
+    [Fact]
+    public async Task TrackedRun_StampsMetricsWithTheTrackersClock()
+    {
+        var storage = await SharedAzurite.AccountAsync();
+        var clock = new FixedClock(new DateTimeOffset(2031, 3, 4, 5, 6, 7, TimeSpan.Zero));
+        var tracker = new ExperimentTracker(storage, new LineageStore(storage, clock), clock);
+        string id;
+        await using (var run = await tracker.StartTrackedRunAsync(Experiment()))
+        {
+            id = run.Id;
+            run.LogMetric("mrr", 0.5);
+        }
+
+        Assert.Equal(clock.GetUtcNow(), Assert.Single(await tracker.GetMetricHistoryAsync(id, "mrr")).Timestamp);
+    }
+
+    private sealed class FixedClock(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
+    }
 }
