@@ -2,8 +2,10 @@ using Azure.Identity;
 using Azure.Monitor.OpenTelemetry.Exporter;
 using LlmOps;
 using LlmOps.Functions;
+using LlmOps.Monitoring;
 using LlmOps.Storage;
 using LlmOps.Telemetry;
+using LlmOps.Triggers;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Azure.Functions.Worker.OpenTelemetry;
 using Microsoft.Extensions.DependencyInjection;
@@ -13,6 +15,7 @@ var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
 builder.UseMiddleware<InvocationTelemetryMiddleware>();
 builder.Services.AddLlmOps(builder.Configuration);
+HostStatusPublisher.Register(builder.Services, builder.Configuration, InvocationTelemetry.Worker);
 
 // Telemetry: Azure Monitor where App Insights is wired (Bicep sets its connection string and, for the app's identity,
 // its authentication string); OTLP or the console where LlmOps:Telemetry or OTEL_* asks for them.

@@ -80,6 +80,7 @@ public sealed class BlobTriggerListener : TriggerListener
             try
             {
                 watermark = await ScanAsync(container, watermark, stoppingToken);
+                ReportPending(_running.Count);
                 MarkListening();
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

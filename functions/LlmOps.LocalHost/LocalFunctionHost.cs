@@ -106,7 +106,9 @@ public sealed class LocalFunctionHost : IAsyncDisposable
         // Hosted services start in order: storage is provisioned before any listener runs.
         builder.Services.AddHostedService<StorageProvisioningService>();
         builder.Services.AddHostedService<StagedPartsExpiryService>();
-        foreach (var function in settings.Catalog.Functions)
+        HostStatusPublisher.Register(builder.Services, builder.Configuration, InvocationTelemetry.LocalHost);
+        var disabled = settings.Catalog.Functions.Where(f => IsDisabled(builder.Configuration, f)).ToList();
+        foreach (var function in settings.Catalog.Functions.Except(disabled))
         {
             switch (function.Kind)
             {
@@ -130,7 +132,12 @@ public sealed class LocalFunctionHost : IAsyncDisposable
 
         settings.ConfigureServices?.Invoke(builder.Services);
         var app = builder.Build();
-        HttpTriggerEndpoints.Map(app, settings.Catalog.Functions);
+        HttpTriggerEndpoints.Map(app, [.. settings.Catalog.Functions.Except(disabled)]);
+        foreach (var function in disabled)
+        {
+            app.Services.GetRequiredService<ListenerStates>().Set(function.Name, function.Kind.ToString(), ListenerState.Disabled, $"{DisabledSetting(function)} is true");
+        }
+
         app.MapGrpcService<FunctionRpcService>().RequireHost($"*:{rpcPort}");
         // A stop (Ctrl+C, SIGTERM or StopAsync) first drains the listeners, whose running invocations need the worker and
         // its gRPC stream, then terminates the worker, and only then lets the web server (and that stream) go.
@@ -183,6 +190,12 @@ public sealed class LocalFunctionHost : IAsyncDisposable
         await Task.WhenAll(services.GetServices<IHostedService>().OfType<TriggerListener>().Select(l => l.StopAsync(CancellationToken.None)));
         await services.GetRequiredService<FunctionWorker>().StopAsync();
     }
+
+    /// <summary>The Functions app setting that disables a function, honoured here as the Functions host does.</summary>
+    public static string DisabledSetting(FunctionDefinition function) => $"AzureWebJobs.{function.Name}.Disabled";
+
+    private static bool IsDisabled(ConfigurationManager configuration, FunctionDefinition function) =>
+        bool.TryParse(configuration[DisabledSetting(function)], out var disabled) && disabled;
 
     private static int FreeLoopbackPort()
     {

@@ -74,6 +74,9 @@ public abstract class TriggerListener(FunctionDefinition function, IServiceProvi
     /// <summary>Reports the listener healthy (it just reached storage).</summary>
     protected void MarkListening() => _states?.Set(Function.Name, Function.Kind.ToString(), ListenerState.Listening);
 
+    /// <summary>Reports how many inputs are claimed and not finished yet (`llmops status`).</summary>
+    protected void ReportPending(int pending) => _states?.SetPending(Function.Name, pending);
+
     /// <summary>Reports a fault the listener is retrying; health says unhealthy until it recovers.</summary>
     protected void MarkFaulted(Exception error) => _states?.Set(Function.Name, Function.Kind.ToString(), ListenerState.Faulted, $"{error.GetType().Name}: {error.Message.Split('\n')[0]}");
 

@@ -15,7 +15,7 @@ internal static class StatusCommand
         var watch = new Option<int?>("--watch") { Description = "Refresh every N seconds until Ctrl+C." };
         var format = new Option<string>("--format") { Description = "table or json.", DefaultValueFactory = _ => "table" };
         format.AcceptOnlyFromAmong("table", "json");
-        var command = new Command("status", "Per function: trigger, queue backlog and oldest message, poisoned inputs, a timer's last and next run, what needs attention; today's budgets; the newest heartbeat. Exit 1 when anything is poisoned or late, or a budget is breached.")
+        var command = new Command("status", "Per function: trigger, listener state, last success and failure, queue backlog and oldest message, pending blobs, poisoned inputs, a timer's last and next run, what needs attention; the hosts and the Functions worker; today's budgets; the newest heartbeat. Exit 1 when anything is faulted, poisoned or late, or a budget is breached.")
         {
             watch, format, connection,
         };
@@ -54,18 +54,22 @@ internal static class StatusCommand
 
     private static void Write(IAnsiConsole console, OperationsReport report)
     {
-        var table = new Table().AddColumns("Function", "Trigger", "Target", "Backlog", "Oldest", "Poisoned", "Last run", "Next run", "Attention").Border(TableBorder.Rounded);
+        var table = new Table().AddColumns("Function", "Trigger", "Target", "State", "Last success", "Last failure", "Backlog", "Oldest", "Pending", "Poisoned", "Last run", "Next run", "Attention").Border(TableBorder.Rounded);
         table.Title = new TableTitle(Markup.Escape($"Status at {report.At:u}"));
         foreach (var f in report.Functions)
         {
             table.AddRow(
-                Markup.Escape(f.Function), f.Trigger.ToString(), Markup.Escape(f.Target),
+                Markup.Escape(f.Function), f.Trigger.ToString(), Markup.Escape(f.Target), Markup.Escape(f.State ?? ""),
+                Time(f.LastSuccess), Markup.Escape(f.LastFailure is { } failed ? $"{Time(failed)} {f.LastError}" : ""),
                 f.Backlog?.ToString(CultureInfo.InvariantCulture) ?? "", f.OldestMessageAge is { } age ? $"{age.TotalSeconds:0} s" : "",
-                f.Poisoned?.ToString(CultureInfo.InvariantCulture) ?? "", Time(f.LastRun), Time(f.NextRun),
+                f.Pending?.ToString(CultureInfo.InvariantCulture) ?? "", f.Poisoned?.ToString(CultureInfo.InvariantCulture) ?? "", Time(f.LastRun), Time(f.NextRun),
                 f.Attention is null ? "" : $"[red]{Markup.Escape(f.Attention)}[/]");
         }
 
         console.Write(table);
+        console.MarkupLine(report.Hosts.Count == 0
+            ? "No host has published its status in the last 2 minutes (is `llmops up` or the Azure app running?)."
+            : Markup.Escape($"Hosts: {string.Join("; ", report.Hosts)}. Functions worker: {report.Worker ?? "(none reports)"}."));
         if (report.Budgets.Count > 0)
         {
             BudgetTable(console, report.Budgets);

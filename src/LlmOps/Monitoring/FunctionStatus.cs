@@ -16,4 +16,19 @@ public sealed record FunctionStatus(
     int? Poisoned,
     DateTimeOffset? LastRun,
     DateTimeOffset? NextRun,
-    string? Attention);
+    string? Attention)
+{
+    /// <summary>Its listener: listening, faulted (retrying, <see cref="StateError"/> says why), stopped or disabled; null when no local host reports it.</summary>
+    public string? State { get; init; }
+
+    public string? StateError { get; init; }
+
+    public DateTimeOffset? LastSuccess { get; init; }
+
+    public DateTimeOffset? LastFailure { get; init; }
+
+    public string? LastError { get; init; }
+
+    /// <summary>A blob trigger's inputs claimed and not finished (running or waiting for a handler slot).</summary>
+    public int? Pending { get; init; }
+}

@@ -6,4 +6,5 @@ public sealed record ListenerState(string Function, string Trigger, string Statu
     public const string Listening = "listening";
     public const string Faulted = "faulted";
     public const string Stopped = "stopped";
+    public const string Disabled = "disabled";
 }

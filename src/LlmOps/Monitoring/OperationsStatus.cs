@@ -19,6 +19,7 @@ public sealed class OperationsStatus(StorageAccount storage, PoisonStore poison,
     public async Task<OperationsReport> GetAsync(CancellationToken cancellationToken = default)
     {
         var now = clock.GetUtcNow();
+        var hosts = await HostsAsync(now, cancellationToken);
         var poisoned = (await poison.ListAsync(null, cancellationToken)).GroupBy(p => p.Function).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
         var timers = new TimerScheduleMonitor(storage);
         var rows = new List<FunctionStatus>();
@@ -50,6 +51,7 @@ public sealed class OperationsStatus(StorageAccount storage, PoisonStore poison,
                 row = row with { LastRun = timer.Last, NextRun = timer.Next };
             }
 
+            row = Merge(row, hosts);
             rows.Add(row with { Attention = Attention(row, now) });
         }
 
@@ -63,8 +65,11 @@ public sealed class OperationsStatus(StorageAccount storage, PoisonStore poison,
             // No heartbeat table yet.
         }
 
+        var worker = hosts.SelectMany(h => h.Listeners).Where(l => l.Trigger == "Worker").OrderByDescending(l => l.Since).FirstOrDefault();
         return new OperationsReport(now, rows, newest?.RecordedAt, newest?.Machine)
         {
+            Hosts = [.. hosts.Select(h => $"{h.Host} on {h.Machine} (pid {h.ProcessId}, {(now - h.WrittenAt).TotalSeconds:0} s ago)")],
+            Worker = worker is null ? null : worker.Error is null ? worker.Status : $"{worker.Status}: {worker.Error}",
             Budgets = budgets is null ? [] : await budgets.StatusAsync(null, now, cancellationToken),
         };
     }
@@ -90,9 +95,57 @@ public sealed class OperationsStatus(StorageAccount storage, PoisonStore poison,
         }
     }
 
+    /// <summary>The hosts that published their status within <see cref="HostStatusPublisher.StaleAfter"/>.</summary>
+    private async Task<List<HostStatus>> HostsAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var hosts = new List<HostStatus>();
+        var container = storage.Container(StorageNames.HostContainer);
+        try
+        {
+            await foreach (var blob in container.GetBlobsAsync(new Azure.Storage.Blobs.Models.GetBlobsOptions { Prefix = HostStatus.Folder }, cancellationToken))
+            {
+                if (blob.Properties.LastModified is { } written && now - written <= HostStatusPublisher.StaleAfter)
+                {
+                    var content = await container.GetBlobClient(blob.Name).DownloadContentAsync(cancellationToken);
+                    hosts.Add(content.Value.Content.ToObjectFromJson<HostStatus>(System.Text.Json.JsonSerializerOptions.Web)!);
+                }
+            }
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            // No host has run yet.
+        }
+
+        return hosts;
+    }
+
+    /// <summary>A function's listener state (faulted wins), pending inputs, and last success and failure across hosts.</summary>
+    private static FunctionStatus Merge(FunctionStatus row, List<HostStatus> hosts)
+    {
+        var listeners = hosts.SelectMany(h => h.Listeners).Where(l => l.Function == row.Function).ToList();
+        var state = listeners.FirstOrDefault(l => l.Status == ListenerState.Faulted) ?? listeners.FirstOrDefault(l => l.Status == ListenerState.Listening) ?? listeners.FirstOrDefault();
+        var activity = hosts.Select(h => h.Functions.GetValueOrDefault(row.Function)).OfType<FunctionActivity>().ToList();
+        var failure = activity.Where(a => a.LastFailure is not null).MaxBy(a => a.LastFailure);
+        var pending = hosts.Select(h => h.Pending.GetValueOrDefault(row.Function, -1)).Where(p => p >= 0).ToList();
+        return row with
+        {
+            State = state?.Status,
+            StateError = state?.Error,
+            LastSuccess = activity.Max(a => a.LastSuccess),
+            LastFailure = failure?.LastFailure,
+            LastError = failure?.LastError,
+            Pending = pending.Count == 0 ? null : pending.Sum(),
+        };
+    }
+
     private static string? Attention(FunctionStatus row, DateTimeOffset now)
     {
         var reasons = new List<string>();
+        if (row.State == ListenerState.Faulted)
+        {
+            reasons.Add($"listener faulted: {row.StateError}");
+        }
+
         if (row.Poisoned is > 0)
         {
             reasons.Add($"{row.Poisoned} poisoned (llmops poison list --function {row.Function})");

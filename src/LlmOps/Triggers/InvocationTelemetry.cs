@@ -25,6 +25,7 @@ public sealed class InvocationTelemetry : IDisposable
     private readonly long _started = Stopwatch.GetTimestamp();
     private readonly TagList _tags;
     private string? _outcome;
+    private string? _error;
     private bool _disposed;
 
     private InvocationTelemetry(string function, TriggerKind trigger, string? inputId, long attempt, string host, bool recordsMetrics, ActivityContext parent, string? invocationId)
@@ -98,6 +99,7 @@ public sealed class InvocationTelemetry : IDisposable
     public void DeadLettered(string reason)
     {
         _outcome = "dead_lettered";
+        _error = reason;
         Activity?.SetStatus(ActivityStatusCode.Error, reason);
         Activity?.SetTag("llmops.dead_letter.reason", reason);
     }
@@ -109,7 +111,8 @@ public sealed class InvocationTelemetry : IDisposable
         if (statusCode >= 500)
         {
             _outcome = "failed";
-            Activity?.SetStatus(ActivityStatusCode.Error, $"HTTP {statusCode}");
+            _error = $"HTTP {statusCode}";
+            Activity?.SetStatus(ActivityStatusCode.Error, _error);
         }
         else
         {
@@ -134,6 +137,7 @@ public sealed class InvocationTelemetry : IDisposable
     {
         ArgumentNullException.ThrowIfNull(exception);
         _outcome = exception is OperationCanceledException ? "cancelled" : "failed";
+        _error = $"{exception.GetType().Name}: {exception.Message.Split('\n')[0]}";
         Activity.RecordError(exception);
     }
 
@@ -158,6 +162,10 @@ public sealed class InvocationTelemetry : IDisposable
             }
 
             LlmOpsTelemetry.Duration.Record(Stopwatch.GetElapsedTime(_started).TotalSeconds, tags);
+            if (outcome != "cancelled")
+            {
+                InvocationLedger.Shared.Record(Function, outcome == "succeeded", _error, DateTimeOffset.UtcNow);
+            }
         }
 
         Activity?.Dispose();

@@ -10,6 +10,77 @@ namespace LlmOps.Tests.Monitoring;
 public sealed class OperationsStatusTests
 {
     [Fact]
+    public async Task AFaultedListenerOrWorker_NeedsAttention_AStaleHostIsIgnored()
+    {
+        var azurite = await SharedAzurite.GetAsync();
+        var prefix = TestNames.Prefix();
+        using var client = new LlmOpsClient(azurite.ConnectionString, prefix);
+        await client.ProvisionAsync();
+        var now = DateTimeOffset.UtcNow;
+        var faulted = new HostStatus(InvocationTelemetry.LocalHost, "box", 42, now,
+            [new ListenerState(TriggerCatalog.IngestDrop, "Blob", ListenerState.Faulted, "RequestFailedException: connection refused", now),
+             new ListenerState(LlmOps.LocalHost.Worker.FunctionWorker.HealthName, "Worker", ListenerState.Faulted, "exited with code 134", now)],
+            new Dictionary<string, int> { [TriggerCatalog.IngestDrop] = 3 }, new Dictionary<string, FunctionActivity>());
+        var hosts = client.Storage.Container(StorageNames.HostContainer);
+        await hosts.GetBlobClient(faulted.BlobName).UploadAsync(BinaryData.FromObjectAsJson(faulted, JsonSerializerOptions.Web));
+
+        var report = await client.Status.GetAsync();
+        var drop = report.Functions.Single(f => f.Function == TriggerCatalog.IngestDrop);
+        Assert.Equal((ListenerState.Faulted, 3), (drop.State, drop.Pending));
+        Assert.Contains("listener faulted: RequestFailedException", drop.Attention, StringComparison.Ordinal);
+        Assert.Equal("faulted: exited with code 134", report.Worker);
+        Assert.True(report.NeedsAttention);
+        var (exit, text) = await CliRun.RunAsync(["status", "--connection-string", azurite.ConnectionString, "--storage-prefix", prefix]);
+        Assert.Equal(1, exit);
+        Assert.Contains("listener faulted", text, StringComparison.Ordinal);
+
+        // A host that stopped publishing long ago (its blob last written before the stale limit) does not count.
+        var later = new OperationsStatus(client.Storage, client.Poison, new ShiftedClock(HostStatusPublisher.StaleAfter + TimeSpan.FromMinutes(1)));
+        var old = await later.GetAsync();
+        Assert.Empty(old.Hosts);
+        Assert.Null(old.Functions.Single(f => f.Function == TriggerCatalog.IngestDrop).State);
+    }
+
+    private sealed class ShiftedClock(TimeSpan ahead) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => DateTimeOffset.UtcNow + ahead;
+    }
+
+    [Fact]
+    public async Task RunningHosts_PublishListenerStatesLastFailureAndWorker_ADisabledFunctionSaysSo()
+    {
+        var azurite = await SharedAzurite.GetAsync();
+        var prefix = TestNames.Prefix();
+        using var client = new LlmOpsClient(azurite.ConnectionString, prefix);
+        await client.ProvisionAsync();
+        await using var host = await TestHosts.StartAsync(
+            new LlmOps.LocalHost.FunctionCatalog(TriggerCatalog.All.Where(f => f.Name is TriggerCatalog.IngestFeedback or TriggerCatalog.RunDriftAction).ToList()),
+            prefix: prefix,
+            configuration: new Dictionary<string, string?>
+            {
+                [HostStatusPublisher.IntervalSetting] = "00:00:00.200",
+                [$"AzureWebJobs.{TriggerCatalog.RunDriftAction}.Disabled"] = "true",
+            });
+        await host.Worker.WaitUntilReadyAsync(CancellationToken.None);
+
+        // Feedback for a feature without a lifecycle: the worker's handler dead-letters it, a failure with its reason.
+        await client.Storage.Container(StorageNames.FeedbackContainer).UploadBlobAsync("nosuch/traces.jsonl", BinaryData.FromString("""{"id":"t-1","feature":"nosuch","output":"x"}""" + "\n"));
+        var report = await Eventually.UntilAsync(() => client.Status.GetAsync(), r => r.Functions.Single(f => f.Function == TriggerCatalog.IngestFeedback).LastFailure is not null, "the worker to publish the failure");
+
+        var feedback = report.Functions.Single(f => f.Function == TriggerCatalog.IngestFeedback);
+        Assert.Equal(ListenerState.Listening, feedback.State);
+        Assert.Contains("nosuch", feedback.LastError, StringComparison.Ordinal);
+        Assert.Null(feedback.LastSuccess);
+        Assert.NotNull(feedback.Pending);
+        var disabled = report.Functions.Single(f => f.Function == TriggerCatalog.RunDriftAction);
+        Assert.Equal((ListenerState.Disabled, $"AzureWebJobs.{TriggerCatalog.RunDriftAction}.Disabled is true"), (disabled.State, disabled.StateError));
+        Assert.Equal(ListenerState.Listening, report.Worker);
+        Assert.Contains(report.Hosts, h => h.StartsWith(InvocationTelemetry.LocalHost, StringComparison.Ordinal));
+        Assert.Contains(report.Hosts, h => h.StartsWith(InvocationTelemetry.Worker, StringComparison.Ordinal));
+        Assert.Null(report.Functions.Single(f => f.Function == TriggerCatalog.Heartbeat).State); // not in this host's catalog
+    }
+
+    [Fact]
     public async Task Status_ShowsBacklogPoisonAndALateTimer_ExitOneUntilCleared()
     {
         var azurite = await SharedAzurite.GetAsync();
