@@ -73,6 +73,8 @@ internal static class DemoCommand
             [TriggerCatalog.HeartbeatScheduleSetting] = "* * * * * *",
             // Check canaries every second too, so the demo's canary is decided by the timer while it waits.
             [TriggerCatalog.CanaryCheckScheduleSetting] = "* * * * * *",
+            // Publish the hosts' status every second, so the demo's status step sees this run's listeners and worker.
+            [LlmOps.Monitoring.HostStatusPublisher.IntervalSetting] = "00:00:01",
         };
         var azurite = new AzuriteOptions { Progress = line => console.MarkupLineInterpolated($"[grey]{line}[/]") };
         await using var stack = await LocalStack.StartAsync(connectionString, prefix, azurite, configuration, LogLevel.Warning, cancellationToken);
@@ -92,12 +94,16 @@ internal static class DemoCommand
         LlmOps.Feedback.FeedbackStats? feedback = null;
         Deployment? canary = null;
         MetricComparison? apiDocs = null;
+        IReadOnlyList<string>? notified = null;
+        // Stands in for a Slack or Teams channel: the sample lifecycle is published with a notify section that sends
+        // refused gates, rolled-back canaries and budget breaches here, and a budget the demo's traffic passes.
+        using var webhook = new DemoWebhook();
 
         await console.Status().StartAsync("Publishing the sample lifecycle...", async status =>
         {
             using (var catalog = new LifecycleCatalog(storage))
             {
-                var lifecycle = await catalog.PublishAsync(ReadSample("samples/support-answers.lifecycle.yaml"), "support-answers.lifecycle.yaml", cancellationToken);
+                var lifecycle = await catalog.PublishAsync(ReadSample("samples/support-answers.lifecycle.yaml") + webhook.LifecycleSections, "support-answers.lifecycle.yaml", cancellationToken);
                 Done("Publish lifecycle", $"config/{StorageNames.LifecyclePrefix}{lifecycle.Feature}.yaml");
             }
 
@@ -186,6 +192,13 @@ internal static class DemoCommand
                 status.Status("Rolling out the second prompt version as a 10% canary; waiting for the canary timer...");
                 canary = await CanaryAsync(http, key, services, Done, stepTimeout, cancellationToken);
 
+                status.Status("Waiting for the notifications to reach the demo's webhook...");
+                notified = await WaitForAsync(() => Task.FromResult<IReadOnlyList<string>?>(webhook.Kinds.Count >= 3 ? webhook.Kinds : null), stepTimeout, "three notifications at the demo's webhook", cancellationToken);
+                Done("Queue trigger: notifications", $"{string.Join(", ", notified)} delivered to the demo's webhook (llmops notify list)");
+                var operations = await services.Status.GetAsync(cancellationToken);
+                Done("Status (llmops status)", $"{operations.Functions.Count(f => f.State == LlmOps.Monitoring.ListenerState.Listening)} listeners listening, worker {operations.Worker ?? "not reported yet"}, "
+                    + $"{operations.Functions.Sum(f => f.Poisoned ?? 0)} poisoned, budgets breached: {string.Join(", ", operations.Budgets.Where(b => b.Breached).Select(b => b.Metric).DefaultIfEmpty("none"))}");
+
                 status.Status("The api-docs feature: a sample of the SDK's API documentation through the triggers, MiniLM against lexical...");
                 apiDocs = await ApiDocsAsync(storage, services, started, Done, stepTimeout, cancellationToken);
             }
@@ -232,9 +245,9 @@ internal static class DemoCommand
             }
         }
 
-        var ok = ingestion?.Status is nameof(IngestionStatus.Published) or nameof(IngestionStatus.Unchanged) && evaluation is not null && labeled is not null && refusal is { Passed: false } && feedback is { Groups.Count: > 0 } && canary is { Status: Deployment.RolledBack } && apiDocs is not null;
+        var ok = ingestion?.Status is nameof(IngestionStatus.Published) or nameof(IngestionStatus.Unchanged) && evaluation is not null && labeled is not null && refusal is { Passed: false } && feedback is { Groups.Count: > 0 } && canary is { Status: Deployment.RolledBack } && notified is { Count: >= 3 } && apiDocs is not null;
         console.MarkupLine(ok
-            ? "[green]Demo complete:[/] the drop became an immutable dataset version and a searchable embedding index, and the annotators' labels passed QA into a labeled version, the release gate promoted a prompt and refused a worse one, production traces and feedback became statistics, a worse canary was rolled back on them, and on the API documentation the local MiniLM model outranked word overlap; blob, queue, timer and HTTP triggers all ran on local storage."
+            ? "[green]Demo complete:[/] the drop became an immutable dataset version and a searchable embedding index, and the annotators' labels passed QA into a labeled version, the release gate promoted a prompt and refused a worse one, production traces and feedback became statistics, a worse canary was rolled back on them, the refusal, the rollback and a budget breach reached a webhook, and on the API documentation the local MiniLM model outranked word overlap; blob, queue, timer and HTTP triggers all ran on local storage."
             : "[red]Demo failed:[/] the sample drop did not become a dataset version.");
         return ok ? 0 : 1;
     }
@@ -439,5 +452,66 @@ internal static class DemoCommand
 
             await Task.Delay(100, cancellationToken);
         }
+    }
+
+    /// <summary>A webhook receiver on loopback standing in for a team's channel: it keeps the kind of every event posted.</summary>
+    private sealed class DemoWebhook : IDisposable
+    {
+        private readonly System.Net.HttpListener _listener = new();
+        private readonly System.Collections.Concurrent.ConcurrentQueue<string> _kinds = new();
+
+        public DemoWebhook()
+        {
+            using (var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
+            {
+                probe.Start();
+                Url = $"http://127.0.0.1:{((System.Net.IPEndPoint)probe.LocalEndpoint).Port}/hook/";
+            }
+
+            _listener.Prefixes.Add(Url);
+            _listener.Start();
+            _ = Task.Run(async () =>
+            {
+                while (_listener.IsListening)
+                {
+                    try
+                    {
+                        var context = await _listener.GetContextAsync();
+                        if (context.Request.Headers["X-LlmOps-Event-Kind"] is { } kind && !_kinds.Contains(kind))
+                        {
+                            _kinds.Enqueue(kind);
+                        }
+
+                        context.Response.StatusCode = 200;
+                        context.Response.Close();
+                    }
+                    catch (Exception ex) when (ex is System.Net.HttpListenerException or ObjectDisposedException or InvalidOperationException)
+                    {
+                        return;
+                    }
+                }
+            });
+        }
+
+        public string Url { get; }
+
+        /// <summary>The event kinds received so far, in order, each once.</summary>
+        public IReadOnlyList<string> Kinds => [.. _kinds];
+
+        /// <summary>The notify and budgets sections the demo adds to the sample lifecycle.</summary>
+        public string LifecycleSections => $$"""
+
+            notify:
+              channels:
+                demo: { webhook: "{{Url}}", format: json }
+              events:
+                gate_refused: [demo]
+                canary_rolled_back: [demo]
+                budget_breached: [demo]
+            budgets:
+              tokens_per_day: 1000
+            """;
+
+        public void Dispose() => _listener.Close();
     }
 }

@@ -104,6 +104,15 @@ public sealed class ReleaseGateCheck(
             candidateRun.RunId, baselineRun?.RunId, candidateRun.Model, 0.95,
             ComparisonGate.Decide(lifecycle.EvaluationGates, candidateRun, baselineRun), now);
         await RecordAsync(report, candidateVersion, baselineVersion, cancellationToken);
+        if (!report.Passed)
+        {
+            // Every refusal, whether a promotion or `llmops gate check` asked: once, with the decision as evidence.
+            await new NotificationOutbox(storage, lifecycles, clock).RaiseAsync(
+                new NotificationEvent(report.Id, NotificationKinds.GateRefused, report.Feature, $"Release gate refused {report.Candidate}",
+                    string.Join("\n", report.Failures.Select(f => "- " + f)), $"llmops lineage {report.Id}", report.At),
+                cancellationToken);
+        }
+
         return report;
     }
 
@@ -126,10 +135,6 @@ public sealed class ReleaseGateCheck(
         var report = await CheckAsync(ModelRegistry.VersionId(name, version), current is null ? null : ModelRegistry.VersionId(name, current.Version), request, progress, cancellationToken);
         if (!report.Passed)
         {
-            await new NotificationOutbox(storage, lifecycles, clock).RaiseAsync(
-                new NotificationEvent(report.Id, NotificationKinds.GateRefused, report.Feature, $"Release gate refused {report.Candidate}",
-                    string.Join("\n", report.Failures.Select(f => "- " + f)), $"llmops lineage {report.Id}", report.At),
-                cancellationToken);
             throw new PromotionRefusedException($"{report.Candidate} does not meet the release gates of {report.Feature} (evidence: {report.Id}):", [.. report.Failures]);
         }
 
