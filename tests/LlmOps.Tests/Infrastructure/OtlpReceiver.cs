@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using LlmOps.Feedback.Otlp;
 
 namespace LlmOps.Tests.Infrastructure;
@@ -10,67 +8,34 @@ namespace LlmOps.Tests.Infrastructure;
 /// </summary>
 public sealed class OtlpReceiver : IDisposable
 {
-    private readonly HttpListener _listener = new();
     private readonly LockedCollection<OtlpSpan> _spans = new();
-    private readonly Task _serving;
+    private readonly LoopbackHttpServer _server;
     private int _metricExports;
 
-    public OtlpReceiver()
-    {
-        using (var probe = new TcpListener(IPAddress.Loopback, 0))
-        {
-            probe.Start();
-            Endpoint = new Uri($"http://127.0.0.1:{((IPEndPoint)probe.LocalEndpoint).Port}/");
-        }
+    public OtlpReceiver() => _server = new LoopbackHttpServer(Receive);
 
-        _listener.Prefixes.Add(Endpoint.AbsoluteUri);
-        _listener.Start();
-        _serving = Task.Run(ServeAsync);
-    }
-
-    public Uri Endpoint { get; }
+    public Uri Endpoint => _server.Endpoint;
 
     public List<OtlpSpan> Spans => _spans.Snapshot();
 
     public int MetricExports => Volatile.Read(ref _metricExports);
 
-    public void Dispose()
-    {
-        _listener.Stop();
-        _listener.Close();
-        _ = _serving.ContinueWith(t => t.Exception, TaskScheduler.Default);
-    }
+    public void Dispose() => _server.Dispose();
 
-    private async Task ServeAsync()
+    private Task<int> Receive(System.Net.HttpListenerContext context, byte[] body)
     {
-        while (_listener.IsListening)
+        if (context.Request.Url?.AbsolutePath == "/v1/traces")
         {
-            HttpListenerContext context;
-            try
+            foreach (var span in OtlpTraceReader.Read(body, json: false))
             {
-                context = await _listener.GetContextAsync();
+                _spans.Add(span);
             }
-            catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-            {
-                return;
-            }
-
-            using var body = new MemoryStream();
-            await context.Request.InputStream.CopyToAsync(body);
-            if (context.Request.Url?.AbsolutePath == "/v1/traces")
-            {
-                foreach (var span in OtlpTraceReader.Read(body.ToArray(), json: false))
-                {
-                    _spans.Add(span);
-                }
-            }
-            else if (context.Request.Url?.AbsolutePath == "/v1/metrics")
-            {
-                Interlocked.Increment(ref _metricExports);
-            }
-
-            context.Response.StatusCode = 200;
-            context.Response.Close();
         }
+        else if (context.Request.Url?.AbsolutePath == "/v1/metrics")
+        {
+            Interlocked.Increment(ref _metricExports);
+        }
+
+        return Task.FromResult(200);
     }
 }

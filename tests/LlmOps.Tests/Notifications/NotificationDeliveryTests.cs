@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using LlmOps.LocalHost;
 using LlmOps.Notifications;
@@ -144,21 +143,12 @@ public sealed class NotificationDeliveryTests
     /// <summary>Webhook receivers on loopback (one path per hook) that answer 503 to the first attempts of each event.</summary>
     private sealed class FlakyWebhooks : IDisposable
     {
-        private readonly HttpListener _listener = new();
-        private readonly Uri _base;
+        private readonly LoopbackHttpServer _server;
 
         public FlakyWebhooks(int failuresBeforeSuccess)
         {
             FailuresBeforeSuccess = failuresBeforeSuccess;
-            using (var probe = new TcpListener(IPAddress.Loopback, 0))
-            {
-                probe.Start();
-                _base = new Uri($"http://127.0.0.1:{((IPEndPoint)probe.LocalEndpoint).Port}/");
-            }
-
-            _listener.Prefixes.Add(_base.AbsoluteUri);
-            _listener.Start();
-            _ = Task.Run(ServeAsync);
+            _server = new LoopbackHttpServer(Receive);
         }
 
         public int FailuresBeforeSuccess { get; set; }
@@ -168,40 +158,20 @@ public sealed class NotificationDeliveryTests
 
         public ConcurrentQueue<(string Hook, string EventId, string Body)> Accepted { get; } = new();
 
-        public string Url(string hook) => new Uri(_base, hook).AbsoluteUri;
+        public string Url(string hook) => new Uri(_server.Endpoint, hook).AbsoluteUri;
 
-        public void Dispose() => _listener.Close();
+        public void Dispose() => _server.Dispose();
 
-        private async Task ServeAsync()
+        private Task<int> Receive(HttpListenerContext context, byte[] body)
         {
-            while (_listener.IsListening)
+            var key = (context.Request.Url!.AbsolutePath.Trim('/'), context.Request.Headers["X-LlmOps-Event-Id"] ?? "");
+            if (Attempts.AddOrUpdate(key, 1, (_, n) => n + 1) <= FailuresBeforeSuccess)
             {
-                HttpListenerContext context;
-                try
-                {
-                    context = await _listener.GetContextAsync();
-                }
-                catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-                {
-                    return;
-                }
-
-                using var reader = new StreamReader(context.Request.InputStream);
-                var body = await reader.ReadToEndAsync();
-                var key = (context.Request.Url!.AbsolutePath.Trim('/'), context.Request.Headers["X-LlmOps-Event-Id"] ?? "");
-                var attempt = Attempts.AddOrUpdate(key, 1, (_, n) => n + 1);
-                if (attempt > FailuresBeforeSuccess)
-                {
-                    Accepted.Enqueue((key.Item1, key.Item2, body));
-                    context.Response.StatusCode = 200;
-                }
-                else
-                {
-                    context.Response.StatusCode = 503;
-                }
-
-                context.Response.Close();
+                return Task.FromResult(503);
             }
+
+            Accepted.Enqueue((key.Item1, key.Item2, System.Text.Encoding.UTF8.GetString(body)));
+            return Task.FromResult(200);
         }
     }
 }
