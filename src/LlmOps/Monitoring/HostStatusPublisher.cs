@@ -23,6 +23,9 @@ public sealed class HostStatusPublisher(StorageAccount storage, IServiceProvider
     /// <summary>`llmops status` counts a host whose status is older than this as gone.</summary>
     public static readonly TimeSpan StaleAfter = TimeSpan.FromMinutes(2);
 
+    /// <summary>The status of a process gone this long (it crashed or was killed) is deleted by the next host that publishes.</summary>
+    public static readonly TimeSpan ForgetAfter = TimeSpan.FromDays(1);
+
     /// <summary>Registers the publisher for a host (<c>local-host</c> or <c>worker</c>).</summary>
     public static void Register(IServiceCollection services, Microsoft.Extensions.Configuration.IConfiguration configuration, string host)
     {
@@ -33,6 +36,7 @@ public sealed class HostStatusPublisher(StorageAccount storage, IServiceProvider
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        await ForgetGoneHostsAsync(stoppingToken);
         while (!stoppingToken.IsCancellationRequested)
         {
             await PublishAsync(stoppingToken);
@@ -51,6 +55,26 @@ public sealed class HostStatusPublisher(StorageAccount storage, IServiceProvider
     {
         await base.StopAsync(cancellationToken);
         await PublishAsync(CancellationToken.None);
+    }
+
+    /// <summary>Deletes the status of processes that have not published for <see cref="ForgetAfter"/> (once, at start).</summary>
+    internal async Task ForgetGoneHostsAsync(CancellationToken cancellationToken)
+    {
+        var container = storage.Container(StorageNames.HostContainer);
+        try
+        {
+            await foreach (var blob in container.GetBlobsAsync(new Azure.Storage.Blobs.Models.GetBlobsOptions { Prefix = HostStatus.Folder }, cancellationToken))
+            {
+                if (blob.Properties.LastModified is { } written && clock.GetUtcNow() - written > ForgetAfter)
+                {
+                    await container.GetBlobClient(blob.Name).DeleteIfExistsAsync(cancellationToken: cancellationToken);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is RequestFailedException or HttpRequestException)
+        {
+            Activity.Current?.AddEvent(new ActivityEvent("gone hosts not forgotten", tags: new ActivityTagsCollection { ["error"] = ex.Message }));
+        }
     }
 
     private async Task PublishAsync(CancellationToken cancellationToken)

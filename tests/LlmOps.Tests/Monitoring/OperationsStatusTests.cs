@@ -41,6 +41,25 @@ public sealed class OperationsStatusTests
         Assert.Null(old.Functions.Single(f => f.Function == TriggerCatalog.IngestDrop).State);
     }
 
+    [Fact]
+    public async Task AHostGoneForADay_IsForgottenByTheNextHostThatStarts_ARecentOneStays()
+    {
+        var prefix = TestNames.Prefix();
+        using var client = new LlmOpsClient((await SharedAzurite.GetAsync()).ConnectionString, prefix);
+        await client.ProvisionAsync();
+        var hosts = client.Storage.Container(StorageNames.HostContainer);
+        var status = new HostStatus(InvocationTelemetry.LocalHost, "old-box", 1, DateTimeOffset.UtcNow, [], new Dictionary<string, int>(), new Dictionary<string, FunctionActivity>());
+        await hosts.GetBlobClient(status.BlobName).UploadAsync(BinaryData.FromObjectAsJson(status, JsonSerializerOptions.Web));
+        using var services = Microsoft.Extensions.DependencyInjection.ServiceCollectionContainerBuilderExtensions.BuildServiceProvider(new Microsoft.Extensions.DependencyInjection.ServiceCollection());
+        HostStatusPublisher PublisherAt(TimeSpan ahead) => new(client.Storage, services, new ShiftedClock(ahead), InvocationTelemetry.LocalHost, TimeSpan.FromSeconds(15));
+
+        // An hour later it is stale for `llmops status` but kept; a day later the next host to start deletes it.
+        await PublisherAt(TimeSpan.FromHours(1)).ForgetGoneHostsAsync(CancellationToken.None);
+        Assert.True(await hosts.GetBlobClient(status.BlobName).ExistsAsync());
+        await PublisherAt(HostStatusPublisher.ForgetAfter + TimeSpan.FromMinutes(1)).ForgetGoneHostsAsync(CancellationToken.None);
+        Assert.False(await hosts.GetBlobClient(status.BlobName).ExistsAsync());
+    }
+
     private sealed class ShiftedClock(TimeSpan ahead) : TimeProvider
     {
         public override DateTimeOffset GetUtcNow() => DateTimeOffset.UtcNow + ahead;
