@@ -161,7 +161,7 @@ public sealed partial class FunctionWorker : IAsyncDisposable
         }
 
         State = WorkerState.Stopped;
-        _states.Set(HealthName, "Worker", ListenerState.Stopped);
+        _states.Set(HealthName, ListenerState.WorkerTrigger, ListenerState.Stopped);
     }
 
     public async ValueTask DisposeAsync()
@@ -274,7 +274,7 @@ public sealed partial class FunctionWorker : IAsyncDisposable
                 await InitializeAsync(connection);
                 LastStartDuration = started.Elapsed;
                 State = WorkerState.Ready;
-                _states.Set(HealthName, "Worker", ListenerState.Listening);
+                _states.Set(HealthName, ListenerState.WorkerTrigger, ListenerState.Listening);
                 _logger.LogInformation("Functions worker (pid {Pid}) ready with {Count} functions in {Elapsed:F2} s", connection.ProcessId, _loaded.Count, started.Elapsed.TotalSeconds);
                 _ready.TrySetResult(connection);
                 await MonitorAsync(connection);
@@ -310,7 +310,7 @@ public sealed partial class FunctionWorker : IAsyncDisposable
 
                 _logger.LogError("The Functions worker (pid {Pid}) is down: {Reason}; starting another in {Delay}", pid, reason, delay);
                 State = WorkerState.Down;
-                _states.Set(HealthName, "Worker", ListenerState.Faulted, reason);
+                _states.Set(HealthName, ListenerState.WorkerTrigger, ListenerState.Faulted, reason);
                 if (_ready.Task.IsCompleted)
                 {
                     _ready = NewReady();

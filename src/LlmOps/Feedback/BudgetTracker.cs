@@ -18,21 +18,31 @@ public sealed class BudgetTracker(StorageAccount storage, LifecycleCatalog lifec
 {
     private TableClient Table => storage.Table(StorageNames.BudgetsTable);
 
-    /// <summary>Adds newly accepted traces to their days' spend and raises what they push over a limit.</summary>
-    public async Task AddAsync(IReadOnlyList<Trace> traces, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Adds newly accepted traces to their days' spend and raises what they push over a limit; <paramref name="lifecycles"/>
+    /// are the batch's features as the ingestion already read them (null: no lifecycle).
+    /// </summary>
+    public async Task AddAsync(IReadOnlyList<Trace> traces, IReadOnlyDictionary<string, LifecycleDefinition?> lifecycles, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(traces);
+        ArgumentNullException.ThrowIfNull(lifecycles);
         foreach (var byFeature in traces.GroupBy(t => t.Feature, StringComparer.Ordinal))
         {
-            if (await lifecycles.GetAsync(byFeature.Key, cancellationToken) is not { Budgets.Any: true } lifecycle)
+            if (lifecycles.GetValueOrDefault(byFeature.Key) is not { Budgets.Any: true } lifecycle)
             {
                 continue;
             }
 
             foreach (var byDay in byFeature.GroupBy(t => Day(t.Time), StringComparer.Ordinal))
             {
-                foreach (var (scope, limits, spent) in Scopes(lifecycle.Budgets, byDay.ToList()))
+                foreach (var (scope, limits) in Scopes(lifecycle.Budgets))
                 {
+                    var spent = byDay.Where(t => scope.Length == 0 || t.Deployment == scope).ToList();
+                    if (spent.Count == 0)
+                    {
+                        continue;
+                    }
+
                     var row = await UpdateAsync(byDay.Key, byFeature.Key, scope, r =>
                     {
                         r.Requests += spent.Count;
@@ -67,17 +77,10 @@ public sealed class BudgetTracker(StorageAccount storage, LifecycleCatalog lifec
                 GROUP BY 1
                 """).Select(r => (Deployment: (string)r["deployment"]!, Requests: Convert.ToInt64(r["requests"], CultureInfo.InvariantCulture),
                     Cost: Convert.ToDouble(r["cost"], CultureInfo.InvariantCulture), Tokens: Convert.ToInt64(r["tokens"], CultureInfo.InvariantCulture))).ToList();
-            var scopes = new List<(string Scope, BudgetLimits Limits, long Requests, double Cost, long Tokens)>
+            foreach (var (scope, limits) in Scopes(lifecycle.Budgets))
             {
-                ("", lifecycle.Budgets.Feature, byDeployment.Sum(d => d.Requests), byDeployment.Sum(d => d.Cost), byDeployment.Sum(d => d.Tokens)),
-            };
-            scopes.AddRange(lifecycle.Budgets.Deployments.Select(d =>
-                byDeployment.FirstOrDefault(s => s.Deployment == d.Key) is var s && s.Deployment is not null
-                    ? (d.Key, d.Value, s.Requests, s.Cost, s.Tokens)
-                    : (d.Key, d.Value, 0L, 0d, 0L)));
-            foreach (var (scope, limits, requests, cost, tokens) in scopes.Where(s => s.Limits.Any))
-            {
-                var row = await UpdateAsync(Day(start), lifecycle.Feature, scope, r => (r.Requests, r.CostUsd, r.Tokens) = (requests, cost, tokens), cancellationToken);
+                var spent = byDeployment.Where(d => scope.Length == 0 || d.Deployment == scope).ToList();
+                var row = await UpdateAsync(Day(start), lifecycle.Feature, scope, r => (r.Requests, r.CostUsd, r.Tokens) = (spent.Sum(d => d.Requests), spent.Sum(d => d.Cost), spent.Sum(d => d.Tokens)), cancellationToken);
                 breaches.AddRange((await RaiseAsync(row, limits, lifecycle.Budgets.MinRequests, cancellationToken)).Where(b => b.Breached));
             }
         }
@@ -92,9 +95,7 @@ public sealed class BudgetTracker(StorageAccount storage, LifecycleCatalog lifec
         var statuses = new List<BudgetStatus>();
         foreach (var lifecycle in (await lifecycles.ListAsync(cancellationToken)).Where(l => l.Budgets.Any && (feature is null || l.Feature == feature)))
         {
-            var scopes = new List<(string Scope, BudgetLimits Limits)> { ("", lifecycle.Budgets.Feature) };
-            scopes.AddRange(lifecycle.Budgets.Deployments.Select(d => (d.Key, d.Value)));
-            foreach (var (scope, limits) in scopes.Where(s => s.Limits.Any))
+            foreach (var (scope, limits) in Scopes(lifecycle.Budgets))
             {
                 var row = await GetAsync(key, lifecycle.Feature, scope, cancellationToken) ?? new BudgetRow { Feature = lifecycle.Feature, Scope = scope };
                 statuses.AddRange(Check(key, row, limits, lifecycle.Budgets.MinRequests));
@@ -106,25 +107,13 @@ public sealed class BudgetTracker(StorageAccount storage, LifecycleCatalog lifec
 
     internal static string Day(DateTimeOffset time) => time.UtcDateTime.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
 
+    private static string Key(string feature, string scope) => TableKey.Encode(feature + "|" + scope);
+
     private static long Tokens(Trace trace) => (trace.InputTokens ?? 0) + (trace.OutputTokens ?? 0);
 
-    /// <summary>The feature's scope with every trace, and each deployment with limits of its own with its traces.</summary>
-    private static IEnumerable<(string Scope, BudgetLimits Limits, List<Trace> Spent)> Scopes(BudgetSettings budgets, List<Trace> traces)
-    {
-        if (budgets.Feature.Any)
-        {
-            yield return ("", budgets.Feature, traces);
-        }
-
-        foreach (var (deployment, limits) in budgets.Deployments.Where(d => d.Value.Any))
-        {
-            var spent = traces.Where(t => t.Deployment == deployment).ToList();
-            if (spent.Count > 0)
-            {
-                yield return (deployment, limits, spent);
-            }
-        }
-    }
+    /// <summary>The scopes with limits: the feature's (scope "", every trace) and each deployment's (its own traces).</summary>
+    private static IEnumerable<(string Scope, BudgetLimits Limits)> Scopes(BudgetSettings budgets) =>
+        new[] { ("", budgets.Feature) }.Concat(budgets.Deployments.Select(d => (d.Key, d.Value))).Where(s => s.Item2.Any);
 
     private static IEnumerable<BudgetStatus> Check(string day, BudgetRow row, BudgetLimits limits, int minRequests)
     {
@@ -177,7 +166,7 @@ public sealed class BudgetTracker(StorageAccount storage, LifecycleCatalog lifec
     {
         try
         {
-            return (await Table.GetEntityAsync<BudgetRow>(day, TableKey.Encode(feature + "|" + scope), cancellationToken: cancellationToken)).Value;
+            return (await Table.GetEntityAsync<BudgetRow>(day, Key(feature, scope), cancellationToken: cancellationToken)).Value;
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
         {
@@ -192,7 +181,7 @@ public sealed class BudgetTracker(StorageAccount storage, LifecycleCatalog lifec
         {
             var row = await GetAsync(day, feature, scope, cancellationToken);
             var isNew = row is null;
-            row ??= new BudgetRow { PartitionKey = day, RowKey = TableKey.Encode(feature + "|" + scope), Feature = feature, Scope = scope };
+            row ??= new BudgetRow { PartitionKey = day, RowKey = Key(feature, scope), Feature = feature, Scope = scope };
             change(row);
             row.UpdatedAt = clock.GetUtcNow();
             try

@@ -62,7 +62,7 @@ public sealed class FeedbackIngestor(LifecycleCatalog lifecycles, FeedbackStore 
         }
 
         // The batch's spend counts towards the day's budgets (a duplicate was counted when it was new).
-        await budgets.AddAsync([.. traces.Where(t => !existing.Contains(t.Id))], cancellationToken);
+        await budgets.AddAsync([.. traces.Where(t => !existing.Contains(t.Id))], features, cancellationToken);
 
         return results;
     }

@@ -31,15 +31,9 @@ public sealed class LifecycleCatalog(StorageAccount storage) : IDisposable
     }
 
     /// <summary>
-    /// The source a drop belongs to: the one whose <c>path</c> is the longest prefix of <c>container/name</c>, or null
-    /// when no source's path covers it.
-    /// </summary>
-    public async Task<string?> FindSourceForBlobAsync(string container, string name, CancellationToken cancellationToken) =>
-        SourceForBlob(await LoadAllAsync(cancellationToken), container, name)?.Source.Name;
-
-    /// <summary>
-    /// A drop's source and its lifecycle from one read of the lifecycles: the source whose path covers the blob, else
-    /// <paramref name="fallbackSource"/> by name (the trigger's first folder); <c>Definition</c> is null when none declares it.
+    /// A drop's source and its lifecycle from one read of the lifecycles: the source whose <c>path</c> is the longest
+    /// prefix of <c>container/name</c>, else <paramref name="fallbackSource"/> by name (the trigger's first folder);
+    /// <c>Definition</c> is null when no lifecycle declares it.
     /// </summary>
     public async Task<(string Source, (LifecycleDefinition Lifecycle, SourceDefinition Source)? Definition)> ResolveDropAsync(string container, string name, string fallbackSource, CancellationToken cancellationToken)
     {

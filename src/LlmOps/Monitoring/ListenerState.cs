@@ -7,4 +7,7 @@ public sealed record ListenerState(string Function, string Trigger, string Statu
     public const string Faulted = "faulted";
     public const string Stopped = "stopped";
     public const string Disabled = "disabled";
+
+    /// <summary>The trigger name the local host's Functions worker reports its own state under.</summary>
+    public const string WorkerTrigger = "Worker";
 }

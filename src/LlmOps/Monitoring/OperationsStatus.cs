@@ -65,7 +65,7 @@ public sealed class OperationsStatus(StorageAccount storage, PoisonStore poison,
             // No heartbeat table yet.
         }
 
-        var worker = hosts.SelectMany(h => h.Listeners).Where(l => l.Trigger == "Worker").OrderByDescending(l => l.Since).FirstOrDefault();
+        var worker = hosts.SelectMany(h => h.Listeners).Where(l => l.Trigger == ListenerState.WorkerTrigger).OrderByDescending(l => l.Since).FirstOrDefault();
         return new OperationsReport(now, rows, newest?.RecordedAt, newest?.Machine)
         {
             Hosts = [.. hosts.Select(h => $"{h.Host} on {h.Machine} (pid {h.ProcessId}, {(now - h.WrittenAt).TotalSeconds:0} s ago)")],

@@ -16,8 +16,11 @@ public sealed class LifecycleCatalogTests
         using var catalog = new LifecycleCatalog(storage);
         await catalog.PublishAsync(Yaml($"route-{unique}", $"tk{unique}", $"raw/support{unique}/tickets/"), "route.yaml", CancellationToken.None);
 
-        Assert.Equal($"tk{unique}", await catalog.FindSourceForBlobAsync("raw", $"support{unique}/tickets/2026/a.jsonl", CancellationToken.None));
-        Assert.Null(await catalog.FindSourceForBlobAsync("raw", $"support{unique}/other/a.jsonl", CancellationToken.None));
+        var covered = await catalog.ResolveDropAsync("raw", $"support{unique}/tickets/2026/a.jsonl", $"support{unique}", CancellationToken.None);
+        Assert.Equal(($"tk{unique}", $"tk{unique}"), (covered.Source, covered.Definition?.Source.Name));
+        var uncovered = await catalog.ResolveDropAsync("raw", $"support{unique}/other/a.jsonl", $"support{unique}", CancellationToken.None);
+        Assert.Equal($"support{unique}", uncovered.Source);
+        Assert.Null(uncovered.Definition);
     }
 
     [Fact]
