@@ -72,8 +72,17 @@ public sealed class DemoCommandTests
     {
         var azurite = await SharedAzurite.GetAsync();
         var prefix = TestNames.Prefix();
+        // The running host holds the timers' locks but must not fire them while the demo waits (its defaults fire on
+        // quarter hours, which a run can straddle): once a day, twelve hours from now.
+        var never = $"0 0 {(DateTime.UtcNow.Hour + 12) % 24} * * *";
         await using var running = await LocalStack.StartAsync(
-            azurite.ConnectionString, prefix, new LlmOps.Development.AzuriteOptions(), new Dictionary<string, string?> { ["LlmOps:Host:HttpPort"] = "0" },
+            azurite.ConnectionString, prefix, new LlmOps.Development.AzuriteOptions(),
+            new Dictionary<string, string?>
+            {
+                ["LlmOps:Host:HttpPort"] = "0",
+                [LlmOps.Triggers.TriggerCatalog.HeartbeatScheduleSetting] = never,
+                [LlmOps.Triggers.TriggerCatalog.CanaryCheckScheduleSetting] = never,
+            },
             Microsoft.Extensions.Logging.LogLevel.Warning, CancellationToken.None);
         var heartbeatLock = new LlmOps.Monitoring.TimerScheduleMonitor(running.Storage).LockBlob(LlmOps.Triggers.TriggerCatalog.Heartbeat);
         await Eventually.UntilAsync(
