@@ -1,8 +1,9 @@
 using System.Globalization;
-using LlmOps.Errors;
+using LlmOps.Governance;
 using LlmOps.Triggers;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace LlmOps.Functions;
 
@@ -13,26 +14,19 @@ internal static class HttpAdapter
     {
         using var body = new MemoryStream();
         await request.Body.CopyToAsync(body, cancellationToken);
-        HttpTriggerResponse response;
-        try
-        {
-            response = await handler.HandleAsync(
-                new HttpTriggerRequest(
-                    request.Method,
-                    request.Path.Value ?? "/",
-                    request.RouteValues.ToDictionary(r => r.Key, r => Convert.ToString(r.Value, CultureInfo.InvariantCulture) ?? "", StringComparer.OrdinalIgnoreCase),
-                    request.Query.ToDictionary(q => q.Key, q => q.Value.ToString(), StringComparer.OrdinalIgnoreCase),
-                    body.ToArray(),
-                    request.ContentType,
-                    request.Headers.ContentEncoding.FirstOrDefault()),
-                cancellationToken);
-        }
-        catch (LlmOpsException ex)
-        {
-            // The same problem details the local host answers with (ErrorMapping is the one place codes become statuses).
-            response = ErrorMapping.Problem(ex);
-        }
-
+        var callers = request.HttpContext.RequestServices.GetRequiredService<HttpCallers>();
+        var response = await callers.InvokeAsync(
+            handler,
+            new HttpTriggerRequest(
+                request.Method,
+                request.Path.Value ?? "/",
+                request.RouteValues.ToDictionary(r => r.Key, r => Convert.ToString(r.Value, CultureInfo.InvariantCulture) ?? "", StringComparer.OrdinalIgnoreCase),
+                request.Query.ToDictionary(q => q.Key, q => q.Value.ToString(), StringComparer.OrdinalIgnoreCase),
+                body.ToArray(),
+                request.ContentType,
+                request.Headers.ContentEncoding.FirstOrDefault(),
+                request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase)),
+            cancellationToken);
         return new HandlerResult(response);
     }
 

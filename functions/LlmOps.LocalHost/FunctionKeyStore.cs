@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using LlmOps.Governance;
 using LlmOps.Storage;
 using LlmOps.Triggers;
 
@@ -11,7 +12,7 @@ namespace LlmOps.LocalHost;
 /// <c>llmops-hosts/secrets/host.json</c> (as the Functions host keeps them in azure-webjobs-secrets), so every
 /// instance and every restart uses the same keys.
 /// </summary>
-public sealed class FunctionKeyStore(StorageAccount storage, LocalHostOptions options)
+public sealed class FunctionKeyStore(StorageAccount storage, LocalHostOptions options, ApiKeyStore namedKeys)
 {
     private readonly Lock _lock = new();
     private Task<FunctionKeys>? _keys;
@@ -30,7 +31,7 @@ public sealed class FunctionKeyStore(StorageAccount storage, LocalHostOptions op
         }
     }
 
-    /// <summary>Whether <paramref name="presented"/> opens a route of <paramref name="level"/>.</summary>
+    /// <summary>Whether <paramref name="presented"/> opens a route of <paramref name="level"/>: the master key any, the function key or a named key (<c>llmops keys create</c>) a function-level one.</summary>
     public async Task<bool> IsAuthorizedAsync(FunctionAuthLevel level, string? presented, CancellationToken cancellationToken)
     {
         if (level == FunctionAuthLevel.Anonymous)
@@ -44,7 +45,8 @@ public sealed class FunctionKeyStore(StorageAccount storage, LocalHostOptions op
         }
 
         var keys = await GetKeysAsync(cancellationToken);
-        return Matches(presented, keys.MasterKey) || (level == FunctionAuthLevel.Function && Matches(presented, keys.FunctionKey));
+        return Matches(presented, keys.MasterKey)
+            || (level == FunctionAuthLevel.Function && (Matches(presented, keys.FunctionKey) || await namedKeys.FindAsync(presented, cancellationToken) is not null));
     }
 
     private static bool Matches(string presented, string expected) =>

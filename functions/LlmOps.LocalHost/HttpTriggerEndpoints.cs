@@ -1,4 +1,4 @@
-using LlmOps.Errors;
+using LlmOps.Governance;
 using LlmOps.LocalHost.Worker;
 using LlmOps.Telemetry;
 using LlmOps.Triggers;
@@ -35,7 +35,8 @@ public static class HttpTriggerEndpoints
         var services = context.RequestServices;
         var cancellationToken = context.RequestAborted;
         var keys = services.GetRequiredService<FunctionKeyStore>();
-        var presented = context.Request.Headers[KeyHeader].FirstOrDefault() ?? context.Request.Query[KeyQuery].FirstOrDefault();
+        var presented = context.Request.Headers[KeyHeader].FirstOrDefault() ?? context.Request.Query[KeyQuery].FirstOrDefault()
+            ?? context.Request.Headers[HttpCallers.KeyHeader].FirstOrDefault();
         if (!await keys.IsAuthorizedAsync(function.AuthLevel, presented, cancellationToken))
         {
             var detail = string.IsNullOrEmpty(presented)
@@ -77,13 +78,10 @@ public static class HttpTriggerEndpoints
                 context.Request.Query.ToDictionary(q => q.Key, q => q.Value.ToString(), StringComparer.OrdinalIgnoreCase),
                 body,
                 context.Request.ContentType,
-                context.Request.Headers.ContentEncoding.FirstOrDefault());
+                context.Request.Headers.ContentEncoding.FirstOrDefault(),
+                context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase));
             var handler = (IHttpTriggerHandler)ActivatorUtilities.GetServiceOrCreateInstance(services, function.HandlerType);
-            response = await handler.HandleAsync(request, cancellationToken);
-        }
-        catch (LlmOpsException ex)
-        {
-            response = ErrorMapping.Problem(ex);
+            response = await services.GetRequiredService<HttpCallers>().InvokeAsync(handler, request, cancellationToken);
         }
         catch (BadHttpRequestException ex)
         {

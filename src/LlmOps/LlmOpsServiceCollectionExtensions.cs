@@ -31,6 +31,12 @@ public static class LlmOpsServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => StorageConnection.Create(configuration, sp.GetRequiredService<IOptions<StorageOptions>>().Value));
         services.TryAddSingleton<DeadLetters>();
+        services.AddOptions<Governance.GovernanceOptions>().Bind(configuration.GetSection(Governance.GovernanceOptions.SectionName));
+        services.TryAddSingleton<Governance.RoleStore>();
+        services.TryAddSingleton<Governance.ApiKeyStore>();
+        services.TryAddSingleton<Governance.AuditLog>();
+        services.TryAddSingleton<Governance.ChangeControl>();
+        services.TryAddSingleton<Governance.HttpCallers>();
         services.AddOptions<Notifications.NotificationOptions>()
             .Bind(configuration.GetSection(Notifications.NotificationOptions.SectionName))
             .Validate(o => o.MaxAttempts is >= 1 and <= 50, $"{Notifications.NotificationOptions.SectionName}:MaxAttempts must be from 1 to 50.")

@@ -18,6 +18,9 @@ public enum ErrorCode
     /// <summary>A release gate refused a promotion.</summary>
     GateRefused,
 
-    /// <summary>The caller may not do this.</summary>
+    /// <summary>The caller is not identified (no key, a wrong key, no token).</summary>
     Unauthorized,
+
+    /// <summary>The caller is identified but lacks the role this needs.</summary>
+    Forbidden,
 }

@@ -17,6 +17,9 @@ public static class StorageNames
     /// <summary>Receipts, locks, schedule status and keys of the local host (Azure's azure-webjobs-hosts).</summary>
     public const string HostContainer = "llmops-hosts";
 
+    /// <summary>The audit log's append blobs (<c>log/NNNNNN.jsonl</c>).</summary>
+    public const string AuditContainer = "audit";
+
     /// <summary>Lifecycle files live under this prefix of the config container, one per feature.</summary>
     public const string LifecyclePrefix = "lifecycles/";
 
@@ -43,13 +46,16 @@ public static class StorageNames
     public const string FeedbackTable = "feedback";
     public const string NotificationsTable = "notifications";
     public const string BudgetsTable = "budgets";
+    public const string AuditTable = "audit";
+    public const string RolesTable = "roles";
+    public const string ApiKeysTable = "apikeys";
 
     /// <summary>The local host's blob receipts (one row per function and blob version); the Functions host keeps its own in Azure.</summary>
     public const string BlobReceiptsTable = "llmopsblobreceipts";
 
     /// <summary>Every container, provisioned once at host and CLI start (<see cref="StorageProvisioner"/>), and by Bicep in Azure.</summary>
     public static IReadOnlyList<string> Containers { get; } =
-        [RawContainer, QuarantineContainer, DatasetsContainer, EmbeddingsContainer, ReportsContainer, ArtifactsContainer, LabelsContainer, ConfigContainer, FeedbackContainer, AnalyticsContainer, HostContainer];
+        [RawContainer, QuarantineContainer, DatasetsContainer, EmbeddingsContainer, ReportsContainer, ArtifactsContainer, LabelsContainer, ConfigContainer, FeedbackContainer, AnalyticsContainer, HostContainer, AuditContainer];
 
     /// <summary>Every queue, with the poison queue of each triggered one.</summary>
     public static IReadOnlyList<string> Queues { get; } =
@@ -57,7 +63,7 @@ public static class StorageNames
 
     /// <summary>Every table.</summary>
     public static IReadOnlyList<string> Tables { get; } =
-        [HeartbeatsTable, IngestionsTable, DatasetVersionsTable, LineageTable, EmbeddingIndexesTable, DriftChecksTable, SearchQueriesTable, DriftActionsTable, DriftScheduleTable, ExperimentsTable, RunsTable, RunMetricsTable, RegistryTable, LabelBatchesTable, AdjudicationsTable, FeedbackTable, NotificationsTable, BudgetsTable, BlobReceiptsTable];
+        [HeartbeatsTable, IngestionsTable, DatasetVersionsTable, LineageTable, EmbeddingIndexesTable, DriftChecksTable, SearchQueriesTable, DriftActionsTable, DriftScheduleTable, ExperimentsTable, RunsTable, RunMetricsTable, RegistryTable, LabelBatchesTable, AdjudicationsTable, FeedbackTable, NotificationsTable, BudgetsTable, AuditTable, RolesTable, ApiKeysTable, BlobReceiptsTable];
 
     /// <summary>The queue a failing message of <paramref name="queue"/> ends on.</summary>
     public static string PoisonQueueFor(string queue) => queue + "-poison";

@@ -18,6 +18,7 @@ public static class ErrorMapping
         ErrorCode.GateRefused => 3,
         ErrorCode.NotFound => 4,
         ErrorCode.Conflict => 5,
+        ErrorCode.Forbidden => 5,
         ErrorCode.NothingToCompare => 6,
         ErrorCode.Unauthorized => 7,
         _ => InternalErrorExitCode,
@@ -27,6 +28,7 @@ public static class ErrorMapping
     {
         ErrorCode.Invalid => 400,
         ErrorCode.Unauthorized => 401,
+        ErrorCode.Forbidden => 403,
         ErrorCode.NotFound => 404,
         ErrorCode.Conflict => 409,
         ErrorCode.NothingToCompare => 409,
@@ -43,6 +45,7 @@ public static class ErrorMapping
         ErrorCode.NothingToCompare => "nothing-to-compare",
         ErrorCode.GateRefused => "gate-refused",
         ErrorCode.Unauthorized => "unauthorized",
+        ErrorCode.Forbidden => "forbidden",
         _ => "internal",
     };
 

@@ -8,4 +8,10 @@ public sealed record HttpTriggerRequest(
     IReadOnlyDictionary<string, string> Query,
     ReadOnlyMemory<byte> Body,
     string? ContentType = null,
-    string? ContentEncoding = null);
+    string? ContentEncoding = null,
+    IReadOnlyDictionary<string, string>? Headers = null)
+{
+    /// <summary>A header's value (names are case-insensitive), or null.</summary>
+    public string? Header(string name) =>
+        Headers is null ? null : Headers.TryGetValue(name, out var value) ? value : Headers.FirstOrDefault(h => string.Equals(h.Key, name, StringComparison.OrdinalIgnoreCase)).Value;
+}

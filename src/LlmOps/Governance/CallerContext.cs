@@ -1,0 +1,39 @@
+using LlmOps.Triggers;
+
+namespace LlmOps.Governance;
+
+/// <summary>
+/// The caller of the current flow: set for the length of an HTTP request (<see cref="Use"/>); inside a function
+/// invocation without one, the function itself; otherwise the process's caller (the CLI's or notebook's identity).
+/// </summary>
+public static class CallerContext
+{
+    private static readonly AsyncLocal<Caller?> Scoped = new();
+
+    /// <summary>The identity of this process when no request or invocation says otherwise (set once by the CLI and <see cref="LlmOpsClient"/>).</summary>
+    public static Caller? ProcessCaller { get; set; }
+
+    public static Caller Current => Resolve(null);
+
+    /// <summary>The caller of this flow, with <paramref name="fallback"/> before the process's caller.</summary>
+    public static Caller Resolve(Caller? fallback) =>
+        Scoped.Value
+        ?? (InvocationTelemetry.Current is { } invocation ? Caller.Function(invocation.Function) : null)
+        ?? fallback
+        ?? ProcessCaller
+        ?? Caller.Anonymous;
+
+    /// <summary>Makes <paramref name="caller"/> the caller of this flow until the returned scope is disposed.</summary>
+    public static IDisposable Use(Caller caller)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        var previous = Scoped.Value;
+        Scoped.Value = caller;
+        return new Scope(previous);
+    }
+
+    private sealed class Scope(Caller? previous) : IDisposable
+    {
+        public void Dispose() => Scoped.Value = previous;
+    }
+}

@@ -1,0 +1,71 @@
+using LlmOps.Errors;
+using Microsoft.Extensions.Options;
+
+namespace LlmOps.Governance;
+
+/// <summary>
+/// What every mutation passes: the caller's role for the feature is demanded (a refusal names the missing role), and
+/// the change is recorded in the audit log with who made it. Until anyone is an admin (none configured in
+/// <see cref="GovernanceOptions.Admins"/>, none granted) a store is in its bootstrap state: every caller may do
+/// everything, as on a fresh Azurite, and is still recorded; granting the first admin turns enforcement on.
+/// </summary>
+public sealed class ChangeControl(RoleStore roles, AuditLog audit, IOptions<GovernanceOptions> options)
+{
+    private readonly HashSet<string> _configuredAdmins = new(options.Value.Admins.Where(a => !string.IsNullOrWhiteSpace(a)).Select(a => a.Trim()), StringComparer.Ordinal);
+
+    /// <summary>The caller when neither a request nor an invocation names one (the identity of a CLI or notebook client).</summary>
+    public Caller? DefaultCaller { get; set; }
+
+    public Caller Caller => CallerContext.Resolve(DefaultCaller);
+
+    public RoleStore Roles => roles;
+
+    public AuditLog Audit => audit;
+
+    /// <summary>Whether roles are enforced: an admin is configured or granted.</summary>
+    public async Task<bool> IsEnforcedAsync(CancellationToken cancellationToken = default) =>
+        _configuredAdmins.Count > 0 || await roles.AnyAdminAsync(cancellationToken);
+
+    /// <summary>
+    /// The current caller, when they hold <paramref name="role"/> for <paramref name="feature"/> (null: every feature);
+    /// otherwise a <see cref="ErrorCode.Forbidden"/> error saying what <paramref name="action"/> needs and how to grant it.
+    /// </summary>
+    public async Task<Caller> DemandAsync(Role role, string? feature, string action, CancellationToken cancellationToken = default)
+    {
+        var caller = Caller;
+        if (await HoldsAsync(caller, role, feature, cancellationToken) || !await IsEnforcedAsync(cancellationToken))
+        {
+            return caller;
+        }
+
+        var scope = feature is null ? "every feature" : $"feature '{feature}'";
+        var grant = $"llmops roles grant {caller.Id} {RoleNames.Name(role)}" + (feature is null ? "" : $" --feature {feature}");
+        throw new LlmOpsException(ErrorCode.Forbidden, $"{caller} may not {action}: it needs the {RoleNames.Name(role)} role for {scope}. An admin grants it with `{grant}`.");
+    }
+
+    /// <summary>Whether <paramref name="caller"/> holds <paramref name="role"/> for <paramref name="feature"/> (or for every feature).</summary>
+    public async Task<bool> HoldsAsync(Caller caller, Role role, string? feature, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        if (_configuredAdmins.Contains(caller.Id))
+        {
+            return true;
+        }
+
+        switch (caller.Source)
+        {
+            case CallerSource.None:
+                return false;
+            case CallerSource.Function:
+                // A function acts on an event someone with storage access caused (a drop, a message, a timer): storage's own access control decided.
+                return true;
+        }
+
+        var held = await roles.GetAsync(caller.Id, cancellationToken);
+        return held.Any(a => RoleNames.Satisfies(a.Role, role) && (a.Feature == RoleNames.AnyFeature || a.Feature == feature));
+    }
+
+    /// <summary>Records a change made by <paramref name="caller"/> (the current caller when null).</summary>
+    public Task<AuditEntry> RecordAsync(AuditRecord record, Caller? caller = null, CancellationToken cancellationToken = default) =>
+        audit.AppendAsync(record, caller ?? Caller, cancellationToken);
+}

@@ -1,0 +1,19 @@
+namespace LlmOps.Governance;
+
+/// <summary>Settings of section <c>LlmOps:Governance</c>.</summary>
+public sealed class GovernanceOptions
+{
+    public const string SectionName = "LlmOps:Governance";
+
+    /// <summary>
+    /// Principals that are admins of every feature without a row in the roles table (Bicep sets the deployer's object id):
+    /// with one configured, roles are enforced from the first call.
+    /// </summary>
+    public IList<string> Admins { get; } = [];
+
+    /// <summary>
+    /// Trust the <c>X-MS-CLIENT-PRINCIPAL</c> header: only behind App Service authentication, which sets it and strips
+    /// what a client sends (Bicep turns both on). Off, the header is ignored, so nobody can claim a principal locally.
+    /// </summary>
+    public bool TrustAppServiceAuthentication { get; set; }
+}
