@@ -1,7 +1,7 @@
 using LlmOps.Governance;
+using LlmOps.Triggers;
 using LlmOps.LocalHost.Worker;
 using LlmOps.Telemetry;
-using LlmOps.Triggers;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;

@@ -101,7 +101,7 @@ internal static class DemoCommand
 
         await console.Status().StartAsync("Publishing the sample lifecycle...", async status =>
         {
-            using (var catalog = new LifecycleCatalog(storage))
+            using (var catalog = new LifecycleCatalog(storage, new LlmOps.Governance.ChangeControl(storage, TimeProvider.System) { DefaultCaller = LlmOps.Governance.ProcessIdentity.Resolve(storage.Credential) }))
             {
                 var lifecycle = await catalog.PublishAsync(ReadSample("samples/support-answers.lifecycle.yaml") + webhook.LifecycleSections, "support-answers.lifecycle.yaml", cancellationToken);
                 Done("Publish lifecycle", $"config/{StorageNames.LifecyclePrefix}{lifecycle.Feature}.yaml");
@@ -317,8 +317,8 @@ internal static class DemoCommand
 
         var champion = (await services.Registry.GetAliasAsync(Prompt, ModelRegistry.Champion, cancellationToken))!.Version;
         var latest = (await services.Registry.GetAsync(Prompt, cancellationToken))!.LatestVersion;
-        var stable = await services.Registry.DeployAsync(Prompt, champion, "prod", "demo", cancellationToken: cancellationToken);
-        var canary = await services.Registry.DeployAsync(Prompt, latest, "prod", "demo", 10, cancellationToken);
+        var stable = await services.Registry.DeployAsync(Prompt, champion, "prod", why: "demo", cancellationToken: cancellationToken);
+        var canary = await services.Registry.DeployAsync(Prompt, latest, "prod", 10, "demo", cancellationToken);
         done("Canary deployment", $"{ModelRegistry.VersionId(Prompt, latest)} takes 10% beside {ModelRegistry.VersionId(Prompt, champion)} in prod ({canary.Id})");
         var answers = Enumerable.Range(0, 80).Select(i => (Id: $"canary-demo-{canary.Id[^10..]}-{i:00}", Deployment: i < 40 ? stable : canary, Up: i < 40 ? i % 5 != 0 : i % 5 < 2)).ToList();
         var scores = answers.Select(a => (object)new { id = "thumbs", traceId = a.Id, name = "thumbs_up", value = a.Up }).ToList();

@@ -66,9 +66,8 @@ internal static class LabelCommand
         var item = new Option<string?>("--item") { Description = "The item to decide (without it: list the open items)." };
         var field = new Option<string?>("--field") { Description = "The field to decide." };
         var values = new Option<string[]>("--value") { Description = "The decided value (repeat for a multi-label field).", AllowMultipleArgumentsPerToken = true };
-        var by = new Option<string>("--by") { Description = "Who decides (default: $USER).", DefaultValueFactory = _ => Environment.UserName };
         var reason = new Option<string?>("--reason") { Description = "Why (kept with the decision)." };
-        var adjudicate = new Command("adjudicate", "List the items the annotators did not settle, or record a decision for one (who and why are kept).") { adjudicateProject, item, field, values, by, reason, connection };
+        var adjudicate = new Command("adjudicate", "List the items the annotators did not settle, or record a decision for one (who and why are kept).") { adjudicateProject, item, field, values, reason, connection };
         adjudicate.SetAction((parse, cancellationToken) => CliErrors.RunAsync(console, async () =>
         {
             using var client = await StorageOption.ClientAsync(parse, connection, cancellationToken);
@@ -92,7 +91,7 @@ internal static class LabelCommand
 
             var fieldName = parse.GetValue(field) ?? throw LlmOpsException.Invalid("--field is required with --item.");
             var decided = parse.GetValue(values) ?? [];
-            var decision = new Adjudication(itemId, fieldName, decided, parse.GetValue(by)!, parse.GetValue(reason) ?? "", DateTimeOffset.UtcNow);
+            var decision = new Adjudication(itemId, fieldName, decided, client.Caller.Id, parse.GetValue(reason) ?? "", DateTimeOffset.UtcNow);
             await client.Labeling.AdjudicateAsync(name, decision, cancellationToken);
             console.MarkupLineInterpolated($"Recorded: {itemId} {fieldName} = {string.Join("|", decision.Values)} by {decision.By}.");
             return 0;

@@ -25,8 +25,11 @@ internal static class LifecycleCommand
         publish.SetAction(async (parse, cancellationToken) =>
         {
             var path = parse.GetValue(publishFile)!;
-            using var catalog = new LifecycleCatalog(await StorageOption.AccountAsync(parse, connection, cancellationToken));
-            return await RunAsync(console, async () => await catalog.PublishAsync(await File.ReadAllTextAsync(path.FullName, cancellationToken), path.Name, cancellationToken), lifecycle =>
+            return await RunAsync(console, async () =>
+            {
+                using var services = await StorageOption.ClientAsync(parse, connection, cancellationToken);
+                return await services.Lifecycles.PublishAsync(await File.ReadAllTextAsync(path.FullName, cancellationToken), path.Name, cancellationToken);
+            }, lifecycle =>
                 console.MarkupLineInterpolated($"[green]Published[/] config/{StorageNames.LifecyclePrefix}{lifecycle.Feature}.yaml (sources {string.Join(", ", lifecycle.Sources.Select(s => s.Name))})."));
         });
 

@@ -46,6 +46,10 @@ public static class LlmOpsCli
         root.Subcommands.Add(PoisonCommand.Create(console));
         root.Subcommands.Add(NotifyCommand.Create(console));
         root.Subcommands.Add(StatusCommand.Create(console));
+        foreach (var command in GovernanceCommands.Create(console))
+        {
+            root.Subcommands.Add(command);
+        }
         JsonOutput.AddFormatOption(root, output);
         return root;
     }

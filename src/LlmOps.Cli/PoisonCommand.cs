@@ -63,10 +63,9 @@ internal static class PoisonCommand
         var all = new Option<bool>("--all") { Description = "Every poisoned input (of --function, when given)." };
         var function = new Option<string?>("--function") { Description = "With --all: only this function's." };
         var reason = new Option<string?>("--reason") { Description = "Why it is discarded (recorded).", Required = !replay };
-        var by = new Option<string>("--by") { Description = "Who discards it (recorded; default: $USER).", DefaultValueFactory = _ => Environment.UserName };
         var command = replay
             ? new Command("replay", "Run the function's handler again on each input, in this process: done, it leaves the poison queue; failed again, it stays with the new error and its replay count up (exit 1).") { id, all, function, connection }
-            : new Command("discard", "Remove each input from its poison queue, recording the reason, who and when (llmops-hosts/poisondiscards/).") { id, all, function, reason, by, connection };
+            : new Command("discard", "Remove each input from its poison queue, recording the reason, who and when (llmops-hosts/poisondiscards/).") { id, all, function, reason, connection };
         command.SetAction(async (parse, cancellationToken) => await CliErrors.RunAsync(console, async () =>
         {
             if (parse.GetValue(id) is null == !parse.GetValue(all))
@@ -83,7 +82,7 @@ internal static class PoisonCommand
             {
                 var result = replay
                     ? await services.Poison.ReplayAsync(target, cancellationToken)
-                    : await services.Poison.DiscardAsync(target, parse.GetValue(reason)!, parse.GetValue(by)!, cancellationToken);
+                    : await services.Poison.DiscardAsync(target, parse.GetValue(reason)!, services.Caller.Id, cancellationToken);
                 failed += result.Outcome == PoisonReplayResult.FailedAgain ? 1 : 0;
                 console.MarkupLineInterpolated(result.Outcome switch
                 {

@@ -44,11 +44,12 @@ internal static class RegistryCommand
         var aliasName = new Argument<string>("name") { Description = "The registered name." };
         var alias = new Argument<string>("alias") { Description = "champion, challenger or any lower-case name." };
         var aliasVersion = new Argument<int>("version") { Description = "The version number to point at." };
-        var aliasCommand = new Command("alias", "Point an alias at a version (moved atomically; a concurrent move makes one of the two fail with a conflict).") { aliasName, alias, aliasVersion, connection };
+        var aliasReason = new Option<string?>("--reason") { Description = "Why (recorded in the audit log)." };
+        var aliasCommand = new Command("alias", "Point an alias at a version (moved atomically; a concurrent move makes one of the two fail with a conflict). Moving the champion needs the approver role.") { aliasName, alias, aliasVersion, aliasReason, connection };
         aliasCommand.SetAction(async (parse, cancellationToken) => await CliErrors.RunAsync(console, async () =>
         {
             using var services = await StorageOption.ClientAsync(parse, connection, cancellationToken);
-            var moved = await services.Registry.MoveAliasAsync(parse.GetValue(aliasName)!, parse.GetValue(alias)!, parse.GetValue(aliasVersion), cancellationToken);
+            var moved = await services.Registry.MoveAliasAsync(parse.GetValue(aliasName)!, parse.GetValue(alias)!, parse.GetValue(aliasVersion), parse.GetValue(aliasReason), cancellationToken);
             console.MarkupLineInterpolated($"[green]{moved.Name}@{moved.Alias}[/] -> version {moved.Version}.");
             return 0;
         }));
@@ -82,13 +83,13 @@ internal static class RegistryCommand
         var deployName = new Argument<string>("name") { Description = "The registered name." };
         var deployVersion = new Argument<int>("version") { Description = "The version deployed." };
         var environment = new Option<string>("--env") { Description = "The environment (prod, staging, ...).", Required = true };
-        var by = new Option<string?>("--by") { Description = "Who deployed (default: the current user)." };
+        var deployReason = new Option<string?>("--reason") { Description = "Why (recorded in the audit log; who deployed is the caller)." };
         var canaryPercent = new Option<int?>("--canary") { Description = "Deploy as a canary taking this percent (1-99) of the traffic beside the stable deployment, until the canary check promotes or rolls it back." };
-        var deploy = new Command("deploy", "Record that a version was deployed to an environment (all traffic, or a canary share), and link it in the lineage graph.") { deployName, deployVersion, environment, by, canaryPercent, connection };
+        var deploy = new Command("deploy", "Record that a version was deployed to an environment (all traffic, or a canary share), and link it in the lineage graph. Needs the approver role.") { deployName, deployVersion, environment, deployReason, canaryPercent, connection };
         deploy.SetAction(async (parse, cancellationToken) => await CliErrors.RunAsync(console, async () =>
         {
             using var services = await StorageOption.ClientAsync(parse, connection, cancellationToken);
-            var deployment = await services.Registry.DeployAsync(parse.GetValue(deployName)!, parse.GetValue(deployVersion), parse.GetValue(environment)!, parse.GetValue(by), parse.GetValue(canaryPercent), cancellationToken);
+            var deployment = await services.Registry.DeployAsync(parse.GetValue(deployName)!, parse.GetValue(deployVersion), parse.GetValue(environment)!, parse.GetValue(canaryPercent), parse.GetValue(deployReason), cancellationToken);
             console.MarkupLineInterpolated($"[green]Recorded {deployment.Id}[/]: {ModelRegistry.VersionId(deployment.Name, deployment.Version)} to {deployment.Environment} by {deployment.DeployedBy}{(deployment.Stable is null ? "" : $", a canary taking {deployment.CanaryPercent}% beside {deployment.Stable}")}.");
             if (deployment.Stable is not null)
             {

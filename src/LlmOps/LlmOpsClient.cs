@@ -26,7 +26,8 @@ public sealed class LlmOpsClient : IDisposable
 
     /// <param name="connectionString">The account's connection string; null reads the account from the environment as the
     /// function app does (<c>AzureWebJobsStorage</c>, or its identity-based <c>__blobServiceUri</c>... settings).</param>
-    public LlmOpsClient(string? connectionString, string? storagePrefix = null)
+    /// <param name="caller">Who makes the changes this client makes (null: the signed-in Azure identity, or the local identity file; see <see cref="Governance.ProcessIdentity"/>).</param>
+    public LlmOpsClient(string? connectionString, string? storagePrefix = null, Governance.Caller? caller = null)
     {
         var configuration = new ConfigurationBuilder()
             .AddEnvironmentVariables()
@@ -64,7 +65,19 @@ public sealed class LlmOpsClient : IDisposable
         Poison = Get<Triggers.PoisonStore>();
         Status = Get<Monitoring.OperationsStatus>();
         Budgets = Get<Feedback.BudgetTracker>();
+        Governance = Get<Governance.ChangeControl>();
+        Governance.DefaultCaller = caller ?? global::LlmOps.Governance.ProcessIdentity.Resolve(Storage.Credential);
+        Keys = Get<Governance.ApiKeyStore>();
     }
+
+    /// <summary>Roles, the audit log, and the caller every change of this client is made and recorded as.</summary>
+    public Governance.ChangeControl Governance { get; }
+
+    /// <summary>Named keys for the HTTP API (<c>llmops keys</c>).</summary>
+    public Governance.ApiKeyStore Keys { get; }
+
+    /// <summary>Who this client's changes are made as.</summary>
+    public Governance.Caller Caller => Governance.Caller;
 
     /// <summary>Production traces and their scores, by trace id.</summary>
     public Feedback.FeedbackStore Feedback { get; }

@@ -36,7 +36,7 @@ public static class LlmOpsServiceCollectionExtensions
         services.TryAddSingleton<Governance.ApiKeyStore>();
         services.TryAddSingleton<Governance.AuditLog>();
         services.TryAddSingleton<Governance.ChangeControl>();
-        services.TryAddSingleton<Governance.HttpCallers>();
+        services.TryAddSingleton<HttpCallers>();
         services.AddOptions<Notifications.NotificationOptions>()
             .Bind(configuration.GetSection(Notifications.NotificationOptions.SectionName))
             .Validate(o => o.MaxAttempts is >= 1 and <= 50, $"{Notifications.NotificationOptions.SectionName}:MaxAttempts must be from 1 to 50.")

@@ -108,10 +108,10 @@ internal static class EmbeddingBenchmark
         var storage = new StorageAccount(azurite.ConnectionString);
         await StorageProvisioner.EnsureAsync(storage);
         var yaml = EtlBenchmark.LifecycleYaml.Replace("bench", "embbench", StringComparison.Ordinal);
-        using var catalog = new LifecycleCatalog(storage);
+        using var catalog = new LifecycleCatalog(storage, new LlmOps.Governance.ChangeControl(storage, TimeProvider.System));
         await catalog.PublishAsync(yaml, "embbench.yaml", CancellationToken.None);
         var lineage = new LineageStore(storage, TimeProvider.System);
-        var ingestor = new DropIngestor(storage, catalog, lineage, TimeProvider.System, NullLogger<DropIngestor>.Instance);
+        var ingestor = new DropIngestor(storage, catalog, lineage, new LlmOps.Governance.ChangeControl(storage, TimeProvider.System), TimeProvider.System, NullLogger<DropIngestor>.Instance);
         var datasets = new DatasetStore(storage);
         var refresher = new EmbeddingRefresher(datasets, new EmbeddingIndexStore(storage), catalog, new EmbeddingGeneratorFactory(Options.Create(new AzureOpenAIOptions())), lineage, TimeProvider.System, NullLogger<EmbeddingRefresher>.Instance);
         var raw = storage.Container(StorageNames.RawContainer);

@@ -238,7 +238,7 @@ internal static class EtlBenchmark
     {
         var storage = new StorageAccount(azurite.ConnectionString, "bench" + (run + 1).ToString(System.Globalization.CultureInfo.InvariantCulture) + Guid.NewGuid().ToString("N")[..4]);
         await StorageProvisioner.EnsureAsync(storage);
-        using var catalog = new LifecycleCatalog(storage);
+        using var catalog = new LifecycleCatalog(storage, new LlmOps.Governance.ChangeControl(storage, TimeProvider.System));
         await catalog.PublishAsync(LifecycleYaml, "bench.yaml", CancellationToken.None);
         var raw = storage.Container(StorageNames.RawContainer);
         await raw.CreateIfNotExistsAsync();
@@ -254,7 +254,7 @@ internal static class EtlBenchmark
         var ingestCpu = Environment.CpuUsage.TotalTime;
         var azuriteCpu = azurite.ProcessorTime;
         var processed = 0d;
-        var ingestor = new DropIngestor(storage, catalog, new LlmOps.Lineage.LineageStore(storage, TimeProvider.System), TimeProvider.System, NullLogger<DropIngestor>.Instance)
+        var ingestor = new DropIngestor(storage, catalog, new LlmOps.Lineage.LineageStore(storage, TimeProvider.System), new LlmOps.Governance.ChangeControl(storage, TimeProvider.System), TimeProvider.System, NullLogger<DropIngestor>.Instance)
         {
             AfterProcessing = () => processed = clock.Elapsed.TotalSeconds,
             StagesParts = stageParts,

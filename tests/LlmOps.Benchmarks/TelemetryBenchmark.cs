@@ -82,7 +82,7 @@ internal static class TelemetryBenchmark
     {
         var storage = new StorageAccount(azurite.ConnectionString, "tel" + Guid.NewGuid().ToString("N")[..8]);
         await StorageProvisioner.EnsureAsync(storage);
-        using var catalog = new LifecycleCatalog(storage);
+        using var catalog = new LifecycleCatalog(storage, new LlmOps.Governance.ChangeControl(storage, TimeProvider.System));
         await catalog.PublishAsync(EtlBenchmark.LifecycleYaml, "bench.yaml", CancellationToken.None);
         var blob = storage.Container(StorageNames.RawContainer).GetBlobClient("bench/drop.jsonl");
         Azure.ETag etag;
@@ -91,7 +91,7 @@ internal static class TelemetryBenchmark
             etag = (await blob.UploadAsync(file, overwrite: true)).Value.ETag;
         }
 
-        var ingestor = new DropIngestor(storage, catalog, new LlmOps.Lineage.LineageStore(storage, TimeProvider.System), TimeProvider.System, NullLogger<DropIngestor>.Instance) { Pipelined = pipelined };
+        var ingestor = new DropIngestor(storage, catalog, new LlmOps.Lineage.LineageStore(storage, TimeProvider.System), new LlmOps.Governance.ChangeControl(storage, TimeProvider.System), TimeProvider.System, NullLogger<DropIngestor>.Instance) { Pipelined = pipelined };
         await using var providers = telemetry ? await collector.StartProvidersAsync() : null;
         var clock = Stopwatch.StartNew();
         // As the host runs it: inside the invocation's span, which the drop's own spans join.

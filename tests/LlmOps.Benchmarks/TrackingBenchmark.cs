@@ -20,7 +20,7 @@ internal static class TrackingBenchmark
         var storage = new StorageAccount(azurite.ConnectionString);
         await StorageProvisioner.EnsureAsync(storage);
         var lineage = new LineageStore(storage, TimeProvider.System);
-        var tracker = new ExperimentTracker(storage, lineage, TimeProvider.System);
+        var tracker = new ExperimentTracker(storage, lineage, new LlmOps.Governance.ChangeControl(storage, TimeProvider.System), TimeProvider.System);
         var results = new List<(string, string)>();
 
         // Baseline: the same metric rows upserted one by one (a sample of them; a rate is a rate).

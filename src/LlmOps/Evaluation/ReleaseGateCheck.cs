@@ -131,6 +131,7 @@ public sealed class ReleaseGateCheck(
     public async Task<(GateReport Report, RegistryAlias Alias)> PromoteAsync(string name, int version, string alias, EvaluationRequest request, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
     {
         name = ModelRegistry.QualifiedName(name);
+        await registry.DemandAliasMoveAsync(name, alias, cancellationToken);
         var current = await registry.GetAliasAsync(name, alias, cancellationToken);
         var report = await CheckAsync(ModelRegistry.VersionId(name, version), current is null ? null : ModelRegistry.VersionId(name, current.Version), request, progress, cancellationToken);
         if (!report.Passed)
@@ -138,7 +139,7 @@ public sealed class ReleaseGateCheck(
             throw new PromotionRefusedException($"{report.Candidate} does not meet the release gates of {report.Feature} (evidence: {report.Id}):", [.. report.Failures]);
         }
 
-        var moved = await registry.MoveAliasFromAsync(name, alias, version, current, cancellationToken);
+        var moved = await registry.MoveAliasFromAsync(name, alias, version, current, $"gate {report.Id}", cancellationToken);
         await lineage.RecordAsync(
             new LineageEvent($"llmops.registry/{name}", LineageIds.StableRunId($"{report.Id}|{alias}"), LineageRelation.Promoted,
                 [new LineageDataset(report.Id)],

@@ -1,3 +1,4 @@
+using LlmOps.Governance;
 using System.Text.Json;
 using LlmOps.Lifecycle;
 using LlmOps.Telemetry;
@@ -10,7 +11,7 @@ namespace LlmOps.Feedback;
 /// written durably (the analytics Parquet part first, then the lookup rows) before this returns, so an acknowledged
 /// item survives a crash right after. An id seen before is a duplicate and stored once.
 /// </summary>
-public sealed class FeedbackIngestor(LifecycleCatalog lifecycles, FeedbackStore store, FeedbackPartitions partitions, BudgetTracker budgets, TimeProvider clock)
+public sealed class FeedbackIngestor(LifecycleCatalog lifecycles, FeedbackStore store, FeedbackPartitions partitions, BudgetTracker budgets, ChangeControl governance, TimeProvider clock)
 {
     public const int MaxItems = 1000;
 
@@ -33,6 +34,7 @@ public sealed class FeedbackIngestor(LifecycleCatalog lifecycles, FeedbackStore 
         var features = new Dictionary<string, LifecycleDefinition?>(StringComparer.Ordinal);
         foreach (var feature in drafts.Where(d => d.Draft is not null).Select(d => d.Draft!.Feature).Distinct(StringComparer.Ordinal))
         {
+            await governance.DemandAsync(Role.Contributor, feature, $"post traces of {feature}", cancellationToken);
             features[feature] = await lifecycles.GetAsync(feature, cancellationToken);
         }
 
@@ -71,6 +73,7 @@ public sealed class FeedbackIngestor(LifecycleCatalog lifecycles, FeedbackStore 
     public async Task<IReadOnlyList<FeedbackItemResult>> IngestScoresAsync(IReadOnlyList<JsonElement> items, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(items);
+        await governance.DemandAsync(Role.Contributor, null, "post scores", cancellationToken);
         var now = clock.GetUtcNow();
         var results = new FeedbackItemResult[items.Count];
         var valid = new List<(int Index, Score Score)>();

@@ -1,10 +1,8 @@
-using LlmOps.Triggers;
-
 namespace LlmOps.Governance;
 
 /// <summary>
-/// The caller of the current flow: set for the length of an HTTP request (<see cref="Use"/>); inside a function
-/// invocation without one, the function itself; otherwise the process's caller (the CLI's or notebook's identity).
+/// The caller of the current flow: set for the length of a function invocation (the function itself) and, inside it, of
+/// an HTTP request (its caller) with <see cref="Use"/>; otherwise the client's or the process's caller (the CLI's or a notebook's identity).
 /// </summary>
 public static class CallerContext
 {
@@ -18,7 +16,6 @@ public static class CallerContext
     /// <summary>The caller of this flow, with <paramref name="fallback"/> before the process's caller.</summary>
     public static Caller Resolve(Caller? fallback) =>
         Scoped.Value
-        ?? (InvocationTelemetry.Current is { } invocation ? Caller.Function(invocation.Function) : null)
         ?? fallback
         ?? ProcessCaller
         ?? Caller.Anonymous;

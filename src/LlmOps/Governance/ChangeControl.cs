@@ -9,8 +9,14 @@ namespace LlmOps.Governance;
 /// <see cref="GovernanceOptions.Admins"/>, none granted) a store is in its bootstrap state: every caller may do
 /// everything, as on a fresh Azurite, and is still recorded; granting the first admin turns enforcement on.
 /// </summary>
-public sealed class ChangeControl(RoleStore roles, AuditLog audit, IOptions<GovernanceOptions> options)
+public sealed class ChangeControl(RoleStore roles, AuditLog audit, IOptions<GovernanceOptions> options, ApiKeyStore? keys = null)
 {
+    /// <summary>Over <paramref name="storage"/> with no configured admins (tests, benchmarks, tools without a host).</summary>
+    public ChangeControl(Storage.StorageAccount storage, TimeProvider clock)
+        : this(new RoleStore(storage), new AuditLog(storage, clock), Options.Create(new GovernanceOptions()), new ApiKeyStore(storage, clock))
+    {
+    }
+
     private readonly HashSet<string> _configuredAdmins = new(options.Value.Admins.Where(a => !string.IsNullOrWhiteSpace(a)).Select(a => a.Trim()), StringComparer.Ordinal);
 
     /// <summary>The caller when neither a request nor an invocation names one (the identity of a CLI or notebook client).</summary>
@@ -63,6 +69,55 @@ public sealed class ChangeControl(RoleStore roles, AuditLog audit, IOptions<Gove
 
         var held = await roles.GetAsync(caller.Id, cancellationToken);
         return held.Any(a => RoleNames.Satisfies(a.Role, role) && (a.Feature == RoleNames.AnyFeature || a.Feature == feature));
+    }
+
+    /// <summary>Grants a role (an admin's change; on a store without admins anyone may grant the first).</summary>
+    public async Task<RoleAssignment> GrantAsync(string principal, Role role, string? feature, string? why = null, CancellationToken cancellationToken = default)
+    {
+        RoleStore.ValidatePrincipal(principal);
+        var caller = await DemandAsync(Role.Admin, null, $"grant roles", cancellationToken);
+        var assignment = new RoleAssignment(principal, role, feature ?? RoleNames.AnyFeature, caller.Id, DateTimeOffset.UtcNow);
+        if (await roles.GrantAsync(assignment, cancellationToken))
+        {
+            await RecordAsync(new AuditRecord("role.grant", principal, feature, why, After: RoleNames.Name(role)), caller, cancellationToken);
+        }
+
+        return assignment;
+    }
+
+    /// <summary>Revokes a role (an admin's change); returns whether it was held.</summary>
+    public async Task<bool> RevokeAsync(string principal, Role role, string? feature, string? why = null, CancellationToken cancellationToken = default)
+    {
+        var caller = await DemandAsync(Role.Admin, null, "revoke roles", cancellationToken);
+        var held = await roles.RevokeAsync(principal, role, feature ?? RoleNames.AnyFeature, cancellationToken);
+        if (held)
+        {
+            await RecordAsync(new AuditRecord("role.revoke", principal, feature, why, Before: RoleNames.Name(role)), caller, cancellationToken);
+        }
+
+        return held;
+    }
+
+    /// <summary>Creates a named key holding <paramref name="role"/> (an admin's change); returns its secret, shown once.</summary>
+    public async Task<(ApiKey Key, string Secret)> CreateKeyAsync(string name, Role role, string? feature, CancellationToken cancellationToken = default)
+    {
+        var store = keys ?? throw new InvalidOperationException("This ChangeControl has no key store.");
+        ApiKeyStore.ValidateName(name);
+        var caller = await DemandAsync(Role.Admin, null, "create keys", cancellationToken);
+        var created = await store.CreateAsync(name, caller.Id, cancellationToken);
+        await RecordAsync(new AuditRecord("key.create", created.Key.Principal, feature, null, After: RoleNames.Name(role)), caller, cancellationToken);
+        await roles.GrantAsync(new RoleAssignment(created.Key.Principal, role, feature ?? RoleNames.AnyFeature, caller.Id, created.Key.CreatedAt), cancellationToken);
+        return created;
+    }
+
+    /// <summary>Revokes a named key (an admin's change).</summary>
+    public async Task<ApiKey> RevokeKeyAsync(string name, CancellationToken cancellationToken = default)
+    {
+        var store = keys ?? throw new InvalidOperationException("This ChangeControl has no key store.");
+        var caller = await DemandAsync(Role.Admin, null, "revoke keys", cancellationToken);
+        var key = await store.RevokeAsync(name, cancellationToken);
+        await RecordAsync(new AuditRecord("key.revoke", key.Principal), caller, cancellationToken);
+        return key;
     }
 
     /// <summary>Records a change made by <paramref name="caller"/> (the current caller when null).</summary>

@@ -7,6 +7,7 @@ using LlmOps.Ingestion.Reading;
 using LlmOps.Ingestion.Validation;
 using LlmOps.Lifecycle;
 using LlmOps.Lineage;
+using LlmOps.Governance;
 using LlmOps.Storage;
 using LlmOps.Telemetry;
 using Microsoft.Extensions.Logging;
@@ -18,7 +19,7 @@ namespace LlmOps.Ingestion;
 /// quarantine what fails (with rule, line and field), and publish an immutable dataset version unless the
 /// quarantine rate passes the lifecycle's limit. Bad data never throws: only storage faults do, so the host retries.
 /// </summary>
-public sealed class DropIngestor(StorageAccount storage, LifecycleCatalog lifecycles, LineageStore lineage, TimeProvider clock, ILogger<DropIngestor> logger)
+public sealed class DropIngestor(StorageAccount storage, LifecycleCatalog lifecycles, LineageStore lineage, ChangeControl governance, TimeProvider clock, ILogger<DropIngestor> logger)
 {
     private readonly DatasetStore _datasets = new(storage);
     private readonly IngestionLog _ingestions = new(storage);
@@ -54,12 +55,22 @@ public sealed class DropIngestor(StorageAccount storage, LifecycleCatalog lifecy
     /// <summary>The ETL of a drop whose source the caller has already resolved (<c>found</c> null: no lifecycle declares it).</summary>
     internal async Task<IngestionResult> IngestAsync(string source, (LifecycleDefinition Lifecycle, SourceDefinition Source)? found, string container, string name, ETag etag, PreprocessingSettings? preprocessingOverride, CancellationToken cancellationToken)
     {
+        var feature = found?.Lifecycle.Feature;
+        var caller = await governance.DemandAsync(Role.Contributor, feature, $"ingest {container}/{name}", cancellationToken);
         using var span = LlmOpsTelemetry.Ingestion.StartActivity("ingest " + source);
         span?.SetTag("llmops.source", source);
         span?.SetTag("llmops.blob", $"{container}/{name}");
         var result = await IngestCoreAsync(source, found, container, name, etag, preprocessingOverride, cancellationToken);
         span?.SetTag("llmops.ingestion.status", result.Status.ToString());
         span?.SetTag("llmops.dataset.version", result.Version?.Id);
+        if (result.Status != IngestionStatus.Unchanged)
+        {
+            // A redelivered drop that changed nothing is not a change; every other outcome wrote a version or a quarantine.
+            await governance.RecordAsync(
+                new AuditRecord("dataset.ingest", $"{container}/{name}", feature, result.Status == IngestionStatus.Published ? null : $"{result.Status}: {result.Reason}", result.BlobETag, result.Version?.Id ?? result.QuarantineFolder),
+                caller, cancellationToken);
+        }
+
         return result;
     }
 

@@ -6,6 +6,7 @@ using LlmOps.Errors;
 using LlmOps.Ingestion;
 using LlmOps.Lifecycle;
 using LlmOps.Lineage;
+using LlmOps.Governance;
 using LlmOps.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -17,7 +18,7 @@ namespace LlmOps.Labeling;
 /// (<c>labels/{gold source}</c>) and adjudications, and writes the report as JSON and HTML under
 /// <c>reports/labeling/{project}/{time}/</c> and as the project's <c>latest.json</c> / <c>latest.html</c>.
 /// </summary>
-public sealed class LabelQualityCheck(StorageAccount storage, LifecycleCatalog lifecycles, LineageStore lineage, TimeProvider clock, ILogger<LabelQualityCheck> logger)
+public sealed class LabelQualityCheck(StorageAccount storage, LifecycleCatalog lifecycles, LineageStore lineage, ChangeControl governance, TimeProvider clock, ILogger<LabelQualityCheck> logger)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerOptions.Web) { WriteIndented = true };
 
@@ -166,12 +167,12 @@ public sealed class LabelQualityCheck(StorageAccount storage, LifecycleCatalog l
             throw LlmOpsException.Invalid($"Not an answer of {decision.Field}: {problem}.");
         }
 
-        if (string.IsNullOrWhiteSpace(decision.By))
-        {
-            throw LlmOpsException.Invalid("An adjudication needs who decided it.");
-        }
-
+        var (lifecycle, _) = await FindAsync(project.Name, cancellationToken);
+        var caller = await governance.DemandAsync(Role.Labeler, lifecycle.Feature, $"adjudicate labels of {project.Name}", cancellationToken);
+        decision = decision with { By = caller.Id };
         await Adjudications.RecordAsync(project.Name, decision, cancellationToken);
+        await governance.RecordAsync(
+            new AuditRecord("labels.adjudicate", $"labels:{project.Name}/{decision.Item}/{decision.Field}", lifecycle.Feature, decision.Reason, After: string.Join("|", decision.Values)), caller, cancellationToken);
     }
 
     /// <summary>The lineage node of a label batch: <c>labels:{project}@{batch}</c>.</summary>
@@ -222,6 +223,7 @@ public sealed class LabelQualityCheck(StorageAccount storage, LifecycleCatalog l
     public async Task<(DatasetManifest Manifest, LabelingReport Report)> PublishAsync(string projectName, CancellationToken cancellationToken)
     {
         var (lifecycle, project) = await FindAsync(projectName, cancellationToken);
+        var caller = await governance.DemandAsync(Role.Labeler, lifecycle.Feature, $"publish the labels of {project.Name}", cancellationToken);
         var report = await EvaluateAsync(project, cancellationToken);
         if (!report.Publishable)
         {
@@ -276,6 +278,7 @@ public sealed class LabelQualityCheck(StorageAccount storage, LifecycleCatalog l
                 [new LineageDataset(manifest.Id, new Dictionary<string, string> { ["labeled"] = "true", ["items"] = line.ToString(CultureInfo.InvariantCulture), ["adjudicated"] = report.Consensus.Count(c => c.Adjudicated).ToString(CultureInfo.InvariantCulture) })]),
             cancellationToken);
         logger.LogInformation("Published {Items} labeled item(s) of {Project} as {Version}", line, project.Name, manifest.Id);
+        await governance.RecordAsync(new AuditRecord("labels.publish", $"labels:{project.Name}", lifecycle.Feature, null, manifest.SourceETag, manifest.Id), caller, cancellationToken);
         return (manifest, report);
     }
 

@@ -1,6 +1,7 @@
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
+using LlmOps.Governance;
 using LlmOps.Storage;
 
 namespace LlmOps.Lifecycle;
@@ -10,7 +11,7 @@ namespace LlmOps.Lifecycle;
 /// drop path. A file that no longer parses is skipped (and listed in <see cref="InvalidFiles"/>), so one bad file
 /// never stops the other features' ingestion or drift checks.
 /// </summary>
-public sealed class LifecycleCatalog(StorageAccount storage) : IDisposable
+public sealed class LifecycleCatalog(StorageAccount storage, ChangeControl governance) : IDisposable
 {
     private readonly BlobContainerClient _container = storage.Container(StorageNames.ConfigContainer);
     private readonly Dictionary<string, (ETag ETag, LifecycleDefinition? Lifecycle, string? Error)> _parsed = new(StringComparer.Ordinal);
@@ -88,6 +89,7 @@ public sealed class LifecycleCatalog(StorageAccount storage) : IDisposable
     {
         ArgumentNullException.ThrowIfNull(yaml);
         var lifecycle = LifecycleParser.Parse(yaml, fileName);
+        var caller = await governance.DemandAsync(Role.Approver, lifecycle.Feature, $"publish the lifecycle of {lifecycle.Feature}", cancellationToken);
         var others = (await LoadAllAsync(cancellationToken)).Where(l => l.Feature != lifecycle.Feature).ToList();
         var clashes = new List<LifecycleError>();
         for (var i = 0; i < lifecycle.Sources.Count; i++)
@@ -115,12 +117,18 @@ public sealed class LifecycleCatalog(StorageAccount storage) : IDisposable
             throw new LifecycleValidationException(fileName, clashes);
         }
 
-        await _container.GetBlobClient($"{StorageNames.LifecyclePrefix}{lifecycle.Feature}.yaml")
-            .UploadAsync(BinaryData.FromString(yaml), overwrite: true, cancellationToken);
+        var blob = _container.GetBlobClient($"{StorageNames.LifecyclePrefix}{lifecycle.Feature}.yaml");
+        var before = await blob.ExistsAsync(cancellationToken) ? ContentHash((await blob.DownloadContentAsync(cancellationToken)).Value.Content.ToString()) : null;
+        await blob.UploadAsync(BinaryData.FromString(yaml), overwrite: true, cancellationToken);
+        await governance.RecordAsync(
+            new AuditRecord("lifecycle.publish", $"lifecycle:{lifecycle.Feature}", lifecycle.Feature, fileName, before, ContentHash(yaml)), caller, cancellationToken);
         return lifecycle;
     }
 
     public void Dispose() => _gate.Dispose();
+
+    /// <summary>How the audit log names a lifecycle file's content.</summary>
+    private static string ContentHash(string yaml) => "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(yaml)))[..16];
 
     private async Task<List<LifecycleDefinition>> LoadAllAsync(CancellationToken cancellationToken)
     {

@@ -5,6 +5,7 @@ using System.Text.RegularExpressions;
 using Azure;
 using Azure.Data.Tables;
 using LlmOps.Errors;
+using LlmOps.Governance;
 using LlmOps.Lifecycle;
 using LlmOps.Lineage;
 using LlmOps.Storage;
@@ -19,7 +20,7 @@ namespace LlmOps.Registry;
 /// row's ETag; aliases move with their own ETag, so of two concurrent moves one wins and the other gets a
 /// conflict (<see cref="LlmOpsException"/> with <see cref="ErrorCode.Conflict"/>). Versions link to their run, deployments to their version, in the lineage graph.
 /// </summary>
-public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTracker tracker, LineageStore lineage, LifecycleCatalog lifecycles, TimeProvider clock)
+public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTracker tracker, LineageStore lineage, LifecycleCatalog lifecycles, ChangeControl governance, TimeProvider clock)
 {
     public const string Champion = "champion";
     private const string ItemRow = "item";
@@ -74,8 +75,9 @@ public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTrac
             throw LlmOpsException.Invalid($"{run.Info.Id} has no artifact '{artifact}' (it has: {(run.Artifacts.Count == 0 ? "none" : string.Join(", ", run.Artifacts))}).");
         }
 
-        var by = Environment.UserName;
         var feature = request.Feature ?? run.Tags.GetValueOrDefault("feature") ?? run.Info.Experiment;
+        var caller = await governance.DemandAsync(Role.Contributor, feature, $"register a version of {name}", cancellationToken);
+        var by = caller.Id;
         var partition = TableKey.Encode(name);
         for (var attempt = 1; ; attempt++)
         {
@@ -133,6 +135,7 @@ public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTrac
                     [new LineageDataset(run.Info.Id)],
                     [new LineageDataset(version.Id, new Dictionary<string, string> { ["kind"] = kind.ToString().ToLowerInvariant(), ["artifact"] = version.Artifact ?? "" })]),
                 cancellationToken);
+            await governance.RecordAsync(new AuditRecord("registry.register", version.Id, feature, request.Description, After: run.Info.Id), caller, cancellationToken);
             return version;
         }
     }
@@ -203,22 +206,22 @@ public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTrac
     }
 
     /// <summary>Points <paramref name="alias"/> at <paramref name="version"/>, unless someone moves it between this call's read and write.</summary>
-    public async Task<RegistryAlias> MoveAliasAsync(string name, string alias, int version, CancellationToken cancellationToken = default)
+    public async Task<RegistryAlias> MoveAliasAsync(string name, string alias, int version, string? why = null, CancellationToken cancellationToken = default)
     {
         name = QualifiedName(name);
         await RequireVersionAsync(name, alias, version, cancellationToken);
-        return await WriteAliasAsync(name, alias, version, await GetAliasAsync(name, alias, cancellationToken), cancellationToken);
+        return await WriteAliasAsync(name, alias, version, await GetAliasAsync(name, alias, cancellationToken), why, cancellationToken);
     }
 
     /// <summary>
     /// Points <paramref name="alias"/> at <paramref name="version"/> only if it is still as <paramref name="expected"/> (read
     /// earlier; null for "did not exist"). A lost race is a conflict (<see cref="LlmOpsException"/> with <see cref="ErrorCode.Conflict"/>) and changes nothing.
     /// </summary>
-    public async Task<RegistryAlias> MoveAliasFromAsync(string name, string alias, int version, RegistryAlias? expected, CancellationToken cancellationToken = default)
+    public async Task<RegistryAlias> MoveAliasFromAsync(string name, string alias, int version, RegistryAlias? expected, string? why = null, CancellationToken cancellationToken = default)
     {
         name = QualifiedName(name);
         await RequireVersionAsync(name, alias, version, cancellationToken);
-        return await WriteAliasAsync(name, alias, version, expected, cancellationToken);
+        return await WriteAliasAsync(name, alias, version, expected, why, cancellationToken);
     }
 
     private async Task RequireVersionAsync(string name, string alias, int version, CancellationToken cancellationToken)
@@ -233,8 +236,20 @@ public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTrac
         }
     }
 
-    private async Task<RegistryAlias> WriteAliasAsync(string name, string alias, int version, RegistryAlias? current, CancellationToken cancellationToken)
+    /// <summary>
+    /// The current caller and the name's feature, when the caller may move <paramref name="alias"/>: the champion
+    /// reaches production, so moving it takes the approver role; other aliases a contributor may move.
+    /// </summary>
+    public async Task<(Caller Caller, string? Feature)> DemandAliasMoveAsync(string name, string alias, CancellationToken cancellationToken = default)
     {
+        name = QualifiedName(name);
+        var feature = (await GetAsync(name, cancellationToken))?.Feature;
+        return (await governance.DemandAsync(alias == Champion ? Role.Approver : Role.Contributor, feature, $"move the '{alias}' alias of {name}", cancellationToken), feature);
+    }
+
+    private async Task<RegistryAlias> WriteAliasAsync(string name, string alias, int version, RegistryAlias? current, string? why, CancellationToken cancellationToken)
+    {
+        var (caller, feature) = await DemandAliasMoveAsync(name, alias, cancellationToken);
         var row = new RegistryAliasRow
         {
             PartitionKey = TableKey.Encode(name),
@@ -242,14 +257,14 @@ public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTrac
             Alias = alias,
             Version = version,
             MovedAt = clock.GetUtcNow(),
-            MovedBy = Environment.UserName,
+            MovedBy = caller.Id,
         };
+        Response response;
         try
         {
-            Response response = current is null
+            response = current is null
                 ? await _table.AddEntityAsync(row, cancellationToken)
                 : await _table.UpdateEntityAsync(row, current.ETag, TableUpdateMode.Replace, cancellationToken);
-            return row.ToAlias(name) with { ETag = response.Headers.ETag ?? default };
         }
         catch (RequestFailedException ex) when (ex.Status is 409 or 412)
         {
@@ -258,6 +273,10 @@ public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTrac
                 $"The alias '{alias}' of {name} was moved by someone else while this move was in flight (it now points at {(now is null ? "nothing" : VersionId(name, now.Version))}); it was not changed. Check it and try again.",
                 ex);
         }
+
+        await governance.RecordAsync(
+            new AuditRecord("registry.alias", $"{name}@{alias}", feature, why, current is null ? null : VersionId(name, current.Version), VersionId(name, version)), caller, cancellationToken);
+        return row.ToAlias(name) with { ETag = response.Headers.ETag ?? default };
     }
 
     /// <summary>
@@ -286,7 +305,7 @@ public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTrac
             throw new PromotionRefusedException($"{target.Id} does not meet the release gates of {lifecycle.Feature}:", decision.Failures);
         }
 
-        return await MoveAliasAsync(name, alias, version, cancellationToken);
+        return await MoveAliasAsync(name, alias, version, $"release gates of {lifecycle.Feature} met by {target.RunId}", cancellationToken);
     }
 
     /// <summary>
@@ -294,10 +313,12 @@ public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTrac
     /// With <paramref name="canaryPercent"/> (1-99) it is a canary beside the environment's stable deployment, which a
     /// canary check later promotes or rolls back; a full deployment while a canary runs is refused (decide it first).
     /// </summary>
-    public async Task<Deployment> DeployAsync(string name, int version, string environment, string? by = null, int? canaryPercent = null, CancellationToken cancellationToken = default)
+    public async Task<Deployment> DeployAsync(string name, int version, string environment, int? canaryPercent = null, string? why = null, CancellationToken cancellationToken = default)
     {
         name = QualifiedName(name);
         ValidateAlias(environment);
+        var feature = (await GetAsync(name, cancellationToken))?.Feature;
+        var caller = await governance.DemandAsync(Role.Approver, feature, $"deploy {name} to {environment}", cancellationToken);
         if (canaryPercent is < 1 or > 99)
         {
             throw LlmOpsException.Invalid($"A canary takes 1 to 99 percent of the traffic, not {canaryPercent}.");
@@ -316,7 +337,7 @@ public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTrac
         }
 
         var now = clock.GetUtcNow();
-        var deployment = new Deployment($"deploy:{environment}/{Ulid.NewUlid(now)}", name, version, environment, now, by ?? Environment.UserName)
+        var deployment = new Deployment($"deploy:{environment}/{Ulid.NewUlid(now)}", name, version, environment, now, caller.Id)
         {
             CanaryPercent = canaryPercent,
             Stable = canaryPercent is null ? null : traffic.Stable!.Id,
@@ -352,6 +373,8 @@ public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTrac
                 [new LineageDataset(target.Id)],
                 [new LineageDataset(deployment.Id, facets)]),
             cancellationToken);
+        await governance.RecordAsync(
+            new AuditRecord(canaryPercent is null ? "registry.deploy" : "registry.canary.start", deployment.Id, feature, why, traffic.Stable is { } before ? VersionId(name, before.Version) : null, target.Id), caller, cancellationToken);
         return deployment;
     }
 
@@ -389,6 +412,8 @@ public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTrac
     {
         ArgumentNullException.ThrowIfNull(canary);
         var name = QualifiedName(canary.Name);
+        var feature = (await GetAsync(name, cancellationToken))?.Feature;
+        var caller = await governance.DemandAsync(Role.Approver, feature, $"{(promote ? "promote" : "roll back")} the canary {canary.Id}", cancellationToken);
         var row = (await _table.GetEntityIfExistsAsync<DeploymentRow>(TableKey.Encode(name), DeploymentRowKey(canary), cancellationToken: cancellationToken)).Value
             ?? throw LlmOpsException.NotFound($"{canary.Id} is not a deployment of {name}.");
         if (row.Status != Deployment.Canary)
@@ -407,6 +432,8 @@ public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTrac
             throw LlmOpsException.Conflict($"{canary.Id} was decided by another check meanwhile.");
         }
 
+        await governance.RecordAsync(
+            new AuditRecord(promote ? "registry.canary.promote" : "registry.canary.rollback", canary.Id, feature, decision, row.Stable, VersionId(name, canary.Version)), caller, cancellationToken);
         return row.ToDeployment(name);
     }
 
@@ -437,6 +464,7 @@ public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTrac
             throw LlmOpsException.NotFound($"{name} is not registered.");
         }
 
+        var caller = await governance.DemandAsync(Role.Contributor, item.Feature, $"set tags of {name}", cancellationToken);
         var merged = JsonSerializer.Deserialize<Dictionary<string, string>>(item.Tags) ?? [];
         foreach (var (key, value) in tags)
         {
@@ -457,6 +485,8 @@ public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTrac
         {
             throw LlmOpsException.Conflict($"{name} changed while its tags were being set; try again.", ex);
         }
+
+        await governance.RecordAsync(new AuditRecord("registry.tags", name, item.Feature, description, After: item.Tags), caller, cancellationToken);
     }
 
     private static RegistryKind KindOf(string qualifiedName) =>

@@ -51,7 +51,11 @@ public sealed partial class StorageAccount
         Blobs = new BlobServiceClient(blobServiceUri, credential, blobOptions);
         Queues = new QueueServiceClient(queueServiceUri, credential, queueOptions);
         Tables = new TableServiceClient(tableServiceUri, credential, tableOptions);
+        Credential = credential;
     }
+
+    /// <summary>The credential of an account reached with tokens (its signed-in identity is the CLI's caller); null for shared keys.</summary>
+    public TokenCredential? Credential { get; }
 
     /// <summary>The connection string of a shared-key account; null for one reached with tokens.</summary>
     public string? ConnectionString { get; }

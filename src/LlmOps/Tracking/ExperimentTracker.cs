@@ -6,6 +6,7 @@ using Azure.Data.Tables;
 using Azure.Storage.Blobs.Models;
 using LlmOps.Errors;
 using LlmOps.Lineage;
+using LlmOps.Governance;
 using LlmOps.Storage;
 
 namespace LlmOps.Tracking;
@@ -16,7 +17,7 @@ namespace LlmOps.Tracking;
 /// <c>runmetrics</c> (a partition per run, a row per point, written in transactions of 100). Artifacts go to the
 /// <c>artifacts</c> container under the run's id. Inputs become lineage edges dataset -> run.
 /// </summary>
-public sealed partial class ExperimentTracker(StorageAccount storage, LineageStore lineage, TimeProvider clock)
+public sealed partial class ExperimentTracker(StorageAccount storage, LineageStore lineage, ChangeControl governance, TimeProvider clock)
 {
     /// <summary>The clock runs and metrics are stamped with (the one the host was given).</summary>
     public TimeProvider Clock => clock;
@@ -42,6 +43,7 @@ public sealed partial class ExperimentTracker(StorageAccount storage, LineageSto
             throw LlmOpsException.Invalid($"A run starts RUNNING or SCHEDULED, not {start.Status.ToString().ToUpperInvariant()}.");
         }
 
+        var caller = await governance.DemandAsync(Role.Contributor, start.Tags?.GetValueOrDefault("feature") ?? experiment, $"start a run in {experiment}", cancellationToken);
         var now = clock.GetUtcNow();
         var id = "run:" + Ulid.NewUlid(now).ToString();
         var info = new RunInfo(
@@ -52,7 +54,7 @@ public sealed partial class ExperimentTracker(StorageAccount storage, LineageSto
             now,
             null,
             start.GitRevision ?? GitRevision.Find(start.CodeDirectory ?? Environment.CurrentDirectory),
-            Environment.UserName);
+            caller.Id);
 
         try
         {

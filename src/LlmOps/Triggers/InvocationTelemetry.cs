@@ -19,6 +19,7 @@ public sealed class InvocationTelemetry : IDisposable
     public const string Worker = "worker";
 
     private static readonly AsyncLocal<InvocationTelemetry?> Ambient = new();
+    private readonly IDisposable _caller;
 
     private readonly InvocationTelemetry? _outer;
     private readonly bool _recordsMetrics;
@@ -49,6 +50,9 @@ public sealed class InvocationTelemetry : IDisposable
 
         _outer = Ambient.Value;
         Ambient.Value = this;
+
+        // What the function changes, it changes as itself, unless a request names its caller (HTTP functions do).
+        _caller = Governance.CallerContext.Use(Governance.Caller.Function(function));
     }
 
     /// <summary>The invocation running on this async flow, if any: handlers and dead-letters report to it.</summary>
@@ -149,6 +153,7 @@ public sealed class InvocationTelemetry : IDisposable
         }
 
         _disposed = true;
+        _caller.Dispose();
         var outcome = _outcome ?? "cancelled";
         Activity?.SetTag("llmops.outcome", outcome);
         if (_recordsMetrics)

@@ -1,3 +1,4 @@
+using LlmOps.Governance;
 using System.Text.Json;
 using Azure;
 using Azure.Storage.Queues;
@@ -71,8 +72,12 @@ public sealed class PoisonStore(StorageAccount storage, IServiceProvider service
         await ReplayAsync(await GetAsync(id, cancellationToken), cancellationToken);
 
     /// <inheritdoc cref="ReplayAsync(string, CancellationToken)"/>
-    public Task<PoisonReplayResult> ReplayAsync(PoisonItem item, CancellationToken cancellationToken = default) =>
-        WithMessageAsync(item, async (message, queue) =>
+    public async Task<PoisonReplayResult> ReplayAsync(PoisonItem item, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        var governance = services.GetRequiredService<ChangeControl>();
+        var caller = await governance.DemandAsync(Role.Admin, null, $"replay the poisoned input {item.Id}", cancellationToken);
+        var result = await WithMessageAsync(item, async (message, queue) =>
         {
             string? error;
             try
@@ -95,17 +100,23 @@ public sealed class PoisonStore(StorageAccount storage, IServiceProvider service
             await KeepAsync(item, message, queue, error, cancellationToken);
             return new PoisonReplayResult(item with { Replays = item.Replays + 1, Error = error }, PoisonReplayResult.FailedAgain, error);
         }, cancellationToken);
+        await governance.RecordAsync(new AuditRecord("poison.replay", $"{item.PoisonQueue}/{item.Id}", null, result.Error, After: result.Outcome), caller, cancellationToken);
+        return result;
+    }
 
     /// <summary>Removes the input from its poison queue and records why, by whom and when.</summary>
     public async Task<PoisonReplayResult> DiscardAsync(string id, string reason, string by, CancellationToken cancellationToken = default) =>
         await DiscardAsync(await GetAsync(id, cancellationToken), reason, by, cancellationToken);
 
     /// <inheritdoc cref="DiscardAsync(string, string, string, CancellationToken)"/>
-    public Task<PoisonReplayResult> DiscardAsync(PoisonItem item, string reason, string by, CancellationToken cancellationToken = default)
+    public async Task<PoisonReplayResult> DiscardAsync(PoisonItem item, string reason, string by, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(item);
         ArgumentException.ThrowIfNullOrWhiteSpace(reason);
         ArgumentException.ThrowIfNullOrWhiteSpace(by);
-        return WithMessageAsync(item, async (message, queue) =>
+        var governance = services.GetRequiredService<ChangeControl>();
+        var caller = await governance.DemandAsync(Role.Admin, null, $"discard the poisoned input {item.Id}", cancellationToken);
+        var result = await WithMessageAsync(item, async (message, queue) =>
         {
             var at = clock.GetUtcNow();
             var record = new { item, body = message.Body.ToString(), reason, by, at };
@@ -115,6 +126,8 @@ public sealed class PoisonStore(StorageAccount storage, IServiceProvider service
             await DeleteNoteAsync(item, cancellationToken);
             return new PoisonReplayResult(item, PoisonReplayResult.Discarded, null);
         }, cancellationToken);
+        await governance.RecordAsync(new AuditRecord("poison.discard", $"{item.PoisonQueue}/{item.Id}", null, reason, After: result.Outcome), caller, cancellationToken);
+        return result;
     }
 
     private static void CheckFunction(string? function)

@@ -36,7 +36,7 @@ public sealed class EmbeddingRefresherTests
         var lineage = new LineageStore(f.Storage, TimeProvider.System);
         var indexes = new EmbeddingIndexStore(f.Storage);
         var datasets = new DatasetStore(f.Storage);
-        var lifecycles = new LifecycleCatalog(f.Storage);
+        var lifecycles = new LifecycleCatalog(f.Storage, new LlmOps.Governance.ChangeControl(f.Storage, TimeProvider.System));
         var refresher = new EmbeddingRefresher(datasets, indexes, lifecycles, new EmbeddingGeneratorFactory(Options.Create(azure ?? new AzureOpenAIOptions())), lineage, TimeProvider.System, NullLogger<EmbeddingRefresher>.Instance);
         return (refresher, indexes, lineage, datasets, lifecycles);
     }
@@ -157,7 +157,7 @@ public sealed class EmbeddingRefresherTests
         var version = (await f.DropAndIngestAsync("e.jsonl", Encoding.UTF8.GetBytes(Tickets(30)))).Version!;
         var built = await refresher.RefreshAsync(version.Id, CancellationToken.None);
         using var search = Search(f, indexes, lifecycles);
-        var tracker = new ExperimentTracker(f.Storage, lineage, TimeProvider.System);
+        var tracker = new ExperimentTracker(f.Storage, lineage, new LlmOps.Governance.ChangeControl(f.Storage, TimeProvider.System), TimeProvider.System);
         var queries = RetrievalEvaluator.ParseQueries($$"""
             {"query": "Ticket 4: customer 52 reports problem number 4 with feature 4.", "relevant": ["{{f.Source}}:T-4#0000"]}
             {"query": "nothing like any ticket at all zebra", "relevant": ["{{f.Source}}:T-9#0000"]}
@@ -197,7 +197,7 @@ public sealed class EmbeddingRefresherTests
         var version = (await f.DropAndIngestAsync("r.jsonl", Encoding.UTF8.GetBytes(string.Join('\n', lines) + "\n"))).Version!;
         var built = await refresher.RefreshAsync(version, EmbeddingSettings.Lexical, CancellationToken.None);
         using var search = Search(f, indexes, lifecycles);
-        var evaluator = new RetrievalEvaluator(search, new ExperimentTracker(f.Storage, new LineageStore(f.Storage, TimeProvider.System), TimeProvider.System));
+        var evaluator = new RetrievalEvaluator(search, new ExperimentTracker(f.Storage, new LineageStore(f.Storage, TimeProvider.System), new LlmOps.Governance.ChangeControl(f.Storage, TimeProvider.System), TimeProvider.System));
         var byRecord = RetrievalEvaluator.ParseQueries("""
             {"query": "router firmware step reboot", "relevant": ["T-0"]}
             {"query": "customer 39 reports problem number 3 with feature 3", "relevant": ["T-3", "T-404"]}

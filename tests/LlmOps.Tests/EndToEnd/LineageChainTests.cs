@@ -32,7 +32,7 @@ public sealed class LineageChainTests
         await f.Tracker.EndRunAsync(run.Id);
         var version = await f.Registry.RegisterAsync(new RegisterRequest(f.Model, run.Id));
         await f.Registry.PromoteAsync(f.Model, version.Version, lifecycle: LlmOps.Lifecycle.LifecycleParser.Parse(RegistryFixture.GatedLifecycle));
-        var deployment = await f.Registry.DeployAsync(f.Model, version.Version, "prod", "ci");
+        var deployment = await f.Registry.DeployAsync(f.Model, version.Version, "prod", why: "ci");
 
         var upstream = await f.Lineage.QueryAsync(deployment.Id, LineageDirection.Upstream, 6, CancellationToken.None);
         string[] chain = [blob, ingested.Version.PreprocessingVersion, dataset, run.Id, version.Id, deployment.Id];

@@ -15,7 +15,7 @@ public sealed class IngestionFixture
         Storage = storage;
         Source = source;
         Catalog = catalog;
-        Ingestor = new DropIngestor(storage, catalog, new LlmOps.Lineage.LineageStore(storage, TimeProvider.System), TimeProvider.System, NullLogger<DropIngestor>.Instance);
+        Ingestor = new DropIngestor(storage, catalog, new LlmOps.Lineage.LineageStore(storage, TimeProvider.System), new LlmOps.Governance.ChangeControl(storage, TimeProvider.System), TimeProvider.System, NullLogger<DropIngestor>.Instance);
     }
 
     public StorageAccount Storage { get; }
@@ -48,7 +48,7 @@ public sealed class IngestionFixture
                   chunking: { max_tokens: 64, overlap: 8 }
                 """)
             .Build();
-        var catalog = new LifecycleCatalog(storage);
+        var catalog = new LifecycleCatalog(storage, new LlmOps.Governance.ChangeControl(storage, TimeProvider.System));
         await catalog.PublishAsync(yaml, "test.yaml", CancellationToken.None);
         return new IngestionFixture(storage, source, catalog);
     }

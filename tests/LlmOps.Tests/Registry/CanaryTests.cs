@@ -81,7 +81,7 @@ public sealed class CanaryTests : IAsyncLifetime, IDisposable
         Assert.Equal(routed[17], split.Route("user-17")!.Id);
 
         // A second canary, or a full deployment, while this one runs is refused.
-        var conflict = await Assert.ThrowsAsync<LlmOpsException>(() => _client.Registry.DeployAsync(Prompt, 1, "prod", "ci", 20));
+        var conflict = await Assert.ThrowsAsync<LlmOpsException>(() => _client.Registry.DeployAsync(Prompt, 1, "prod", 20, why: "ci"));
         Assert.Equal(ErrorCode.Conflict, conflict.Code);
 
         // The host serves /api/traces and /api/scores and runs the canary timer every second. Production: the stable
@@ -131,14 +131,14 @@ public sealed class CanaryTests : IAsyncLifetime, IDisposable
 
         // Once decided, the check does nothing more, and a new canary may start.
         Assert.Null(await _client.Canaries.CheckAsync(Prompt, "prod"));
-        Assert.Equal(DeploymentStatus.Canary, (await _client.Registry.DeployAsync(Prompt, 2, "prod", "ci", 5)).Status);
+        Assert.Equal(DeploymentStatus.Canary, (await _client.Registry.DeployAsync(Prompt, 2, "prod", 5, why: "ci")).Status);
     }
 
     [Fact]
     public async Task CanaryAsGoodAsStable_WaitsForTraffic_ThenPromoted_AndServesAll()
     {
-        var stable = await _client.Registry.DeployAsync(Prompt, 1, "prod", "ci");
-        var canary = await _client.Registry.DeployAsync(Prompt, 2, "prod", "ci", 25);
+        var stable = await _client.Registry.DeployAsync(Prompt, 1, "prod", why: "ci");
+        var canary = await _client.Registry.DeployAsync(Prompt, 2, "prod", 25, why: "ci");
 
         // 20 canary requests: short of min_requests (40), so the check waits and changes nothing.
         await IngestAsync(Production(stable.Id, 200, up: 0.8, latency: 400).Concat(Production(canary.Id, 20, up: 0.8, latency: 400)));
@@ -165,11 +165,11 @@ public sealed class CanaryTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task Canary_NeedsAStableDeploymentAndAShareOf1To99()
     {
-        var invalid = await Assert.ThrowsAsync<LlmOpsException>(() => _client.Registry.DeployAsync(Prompt, 2, "staging", "ci", 10));
+        var invalid = await Assert.ThrowsAsync<LlmOpsException>(() => _client.Registry.DeployAsync(Prompt, 2, "staging", 10, why: "ci"));
         Assert.Equal(ErrorCode.Invalid, invalid.Code);
         Assert.Contains("no stable deployment in staging", invalid.Message, StringComparison.Ordinal);
-        await _client.Registry.DeployAsync(Prompt, 1, "staging", "ci");
-        Assert.Equal(ErrorCode.Invalid, (await Assert.ThrowsAsync<LlmOpsException>(() => _client.Registry.DeployAsync(Prompt, 2, "staging", "ci", 100))).Code);
+        await _client.Registry.DeployAsync(Prompt, 1, "staging", why: "ci");
+        Assert.Equal(ErrorCode.Invalid, (await Assert.ThrowsAsync<LlmOpsException>(() => _client.Registry.DeployAsync(Prompt, 2, "staging", 100, why: "ci"))).Code);
         var (exit, output) = await Cli("registry", "canary", Prompt, "--env", "staging");
         Assert.NotEqual(0, exit);
         Assert.Contains("No canary", output, StringComparison.Ordinal);

@@ -28,9 +28,9 @@ public sealed class ModelRegistryTests
         using var f = await RegistryFixture.CreateAsync();
         var run = await f.FinishedRunAsync(Passing);
         var version = await f.Registry.RegisterAsync(new RegisterRequest(f.Model, run.Id));
-        var prod = await f.Registry.DeployAsync(f.Model, version.Version, "prod", "ci");
-        var staging = await f.Registry.DeployAsync(f.Model, version.Version, "staging", "ci");
-        var prodAgain = await f.Registry.DeployAsync(f.Model, version.Version, "prod", "ci");
+        var prod = await f.Registry.DeployAsync(f.Model, version.Version, "prod", why: "ci");
+        var staging = await f.Registry.DeployAsync(f.Model, version.Version, "staging", why: "ci");
+        var prodAgain = await f.Registry.DeployAsync(f.Model, version.Version, "prod", why: "ci");
 
         // Environment names sort prod < staging, so only a time-ordered key lists these newest first.
         Assert.Equal([prodAgain.Id, staging.Id, prod.Id], await f.Registry.ListDeploymentsAsync(f.Model).Select(d => d.Id).ToListAsync());

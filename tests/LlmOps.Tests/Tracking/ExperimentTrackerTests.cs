@@ -11,7 +11,7 @@ public sealed class ExperimentTrackerTests
     {
         var storage = await SharedAzurite.AccountAsync();
         var lineage = new LineageStore(storage, TimeProvider.System);
-        return (new ExperimentTracker(storage, lineage, TimeProvider.System), lineage);
+        return (new ExperimentTracker(storage, lineage, new LlmOps.Governance.ChangeControl(storage, TimeProvider.System), TimeProvider.System), lineage);
     }
 
     private static string Experiment() => "exp-" + Guid.NewGuid().ToString("N")[..10];
@@ -139,7 +139,7 @@ public sealed class ExperimentTrackerTests
     {
         var storage = await SharedAzurite.AccountAsync();
         var clock = new FixedClock(new DateTimeOffset(2031, 3, 4, 5, 6, 7, TimeSpan.Zero));
-        var tracker = new ExperimentTracker(storage, new LineageStore(storage, clock), clock);
+        var tracker = new ExperimentTracker(storage, new LineageStore(storage, clock), new LlmOps.Governance.ChangeControl(storage, clock), clock);
         string id;
         await using (var run = await tracker.StartTrackedRunAsync(Experiment()))
         {

@@ -1,9 +1,9 @@
 using System.Text.Json;
 using LlmOps.Errors;
-using LlmOps.Triggers;
+using LlmOps.Governance;
 using Microsoft.Extensions.Options;
 
-namespace LlmOps.Governance;
+namespace LlmOps.Triggers;
 
 /// <summary>
 /// Who sent an HTTP request, and the one place an HTTP function runs under that caller (both hosts call
