@@ -35,7 +35,8 @@ public static class LlmOpsServiceCollectionExtensions
         services.TryAddSingleton<Governance.RoleStore>();
         services.TryAddSingleton<Governance.ApiKeyStore>();
         services.TryAddSingleton<Governance.AuditLog>();
-        services.TryAddSingleton<Governance.ChangeControl>();
+        services.TryAddSingleton(sp => new Governance.ChangeControl(
+            sp.GetRequiredService<Governance.RoleStore>(), sp.GetRequiredService<Governance.AuditLog>(), sp.GetRequiredService<IOptions<Governance.GovernanceOptions>>(), sp.GetRequiredService<Governance.ApiKeyStore>()));
         services.TryAddSingleton<HttpCallers>();
         services.AddOptions<Notifications.NotificationOptions>()
             .Bind(configuration.GetSection(Notifications.NotificationOptions.SectionName))

@@ -9,7 +9,7 @@ namespace LlmOps.Governance;
 /// <see cref="GovernanceOptions.Admins"/>, none granted) a store is in its bootstrap state: every caller may do
 /// everything, as on a fresh Azurite, and is still recorded; granting the first admin turns enforcement on.
 /// </summary>
-public sealed class ChangeControl(RoleStore roles, AuditLog audit, IOptions<GovernanceOptions> options, ApiKeyStore? keys = null)
+public sealed class ChangeControl(RoleStore roles, AuditLog audit, IOptions<GovernanceOptions> options, ApiKeyStore keys)
 {
     /// <summary>Over <paramref name="storage"/> with no configured admins (tests, benchmarks, tools without a host).</summary>
     public ChangeControl(Storage.StorageAccount storage, TimeProvider clock)
@@ -101,10 +101,9 @@ public sealed class ChangeControl(RoleStore roles, AuditLog audit, IOptions<Gove
     /// <summary>Creates a named key holding <paramref name="role"/> (an admin's change); returns its secret, shown once.</summary>
     public async Task<(ApiKey Key, string Secret)> CreateKeyAsync(string name, Role role, string? feature, CancellationToken cancellationToken = default)
     {
-        var store = keys ?? throw new InvalidOperationException("This ChangeControl has no key store.");
         ApiKeyStore.ValidateName(name);
         var caller = await DemandAsync(Role.Admin, null, "create keys", cancellationToken);
-        var created = await store.CreateAsync(name, caller.Id, cancellationToken);
+        var created = await keys.CreateAsync(name, caller.Id, cancellationToken);
         await RecordAsync(new AuditRecord("key.create", created.Key.Principal, feature, null, After: RoleNames.Name(role)), caller, cancellationToken);
         await roles.GrantAsync(new RoleAssignment(created.Key.Principal, role, feature ?? RoleNames.AnyFeature, caller.Id, created.Key.CreatedAt), cancellationToken);
         return created;
@@ -113,9 +112,8 @@ public sealed class ChangeControl(RoleStore roles, AuditLog audit, IOptions<Gove
     /// <summary>Revokes a named key (an admin's change).</summary>
     public async Task<ApiKey> RevokeKeyAsync(string name, CancellationToken cancellationToken = default)
     {
-        var store = keys ?? throw new InvalidOperationException("This ChangeControl has no key store.");
         var caller = await DemandAsync(Role.Admin, null, "revoke keys", cancellationToken);
-        var key = await store.RevokeAsync(name, cancellationToken);
+        var key = await keys.RevokeAsync(name, cancellationToken);
         await RecordAsync(new AuditRecord("key.revoke", key.Principal), caller, cancellationToken);
         return key;
     }

@@ -286,6 +286,7 @@ public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTrac
     public async Task<RegistryAlias> PromoteAsync(string name, int version, string alias = Champion, LifecycleDefinition? lifecycle = null, CancellationToken cancellationToken = default)
     {
         name = QualifiedName(name);
+        await DemandAliasMoveAsync(name, alias, cancellationToken);
         var item = await GetAsync(name, cancellationToken) ?? throw LlmOpsException.NotFound($"{name} is not registered.");
         var target = await GetVersionAsync(name, version, cancellationToken) ?? throw LlmOpsException.NotFound($"{VersionId(name, version)} does not exist (latest is {item.LatestVersion}).");
         lifecycle ??= item.Feature is { Length: > 0 } feature ? await lifecycles.GetAsync(feature, cancellationToken) : null;
