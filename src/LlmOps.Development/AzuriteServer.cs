@@ -227,8 +227,13 @@ public sealed partial class AzuriteServer : IAsyncDisposable
             process.OutputDataReceived += (_, e) => OnLine(e.Data);
             process.ErrorDataReceived += (_, e) => OnLine(e.Data);
             process.EnableRaisingEvents = true;
-            process.Exited += (_, _) => allListening.TrySetException(new InvalidOperationException(
-                $"Azurite's {service.Name} service exited with code {SafeExitCode(process)} before it listened:{Environment.NewLine}{Snapshot(output)}"));
+            process.Exited += (_, _) =>
+            {
+                // Exited can fire before the last lines are read (Node's EADDRINUSE among them): wait for both streams' end.
+                process.WaitForExit();
+                allListening.TrySetException(new InvalidOperationException(
+                    $"Azurite's {service.Name} service exited with code {SafeExitCode(process)} before it listened:{Environment.NewLine}{Snapshot(output)}"));
+            };
             process.BeginOutputReadLine();
             process.BeginErrorReadLine();
             return process;

@@ -19,6 +19,7 @@ using LlmOps.Storage;
 //   minilm --texts 512 --batch 32                              MiniLM through our provider vs the package's encoder called directly
 //   worker --worker-blobs 2000 --round-trips 2000              no-op blob handler through the Functions worker vs in process; gRPC round trip; worker cold start
 //   telemetry --telemetry-mb 50 --telemetry-blobs 500            ingest and no-op blob handler with telemetry on (OTLP) vs off
+//   audit --audit-entries 1000000                                audit verify vs SHA-256 of the same bytes, entry by entry and as one stream
 //   drift --rows 1000000 --columns 20 --mmd-n 5000 --mmd-dimensions 1536 --permutations 100   drift statistics vs straightforward code
 var suites = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal) && !int.TryParse(a, out _)).ToHashSet(StringComparer.Ordinal);
 if (suites.Count == 0)
@@ -49,6 +50,11 @@ if (suites.Contains("minilm"))
 if (suites.Contains("drift"))
 {
     rows.AddRange(DriftBenchmark.Run(Argument("--rows", 1_000_000), Argument("--columns", 20), Argument("--mmd-n", 5000), Argument("--mmd-dimensions", 1536), Argument("--permutations", 100)));
+}
+
+if (suites.Contains("audit"))
+{
+    rows.AddRange(AuditBenchmark.Run(Argument("--audit-entries", 1_000_000)));
 }
 
 if (suites.Contains("labeling"))

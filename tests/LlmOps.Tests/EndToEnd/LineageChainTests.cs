@@ -125,11 +125,11 @@ public sealed class LineageChainTests
         var (missing, missingText) = await CliRun.RunAsync("registry", "alias", f.Model, "challenger", "7", "--connection-string", connection);
         Assert.Equal(4, missing);
         Assert.Contains("does not exist", missingText, StringComparison.Ordinal);
-        var (deployed, deployText) = await CliRun.RunAsync("registry", "deploy", f.Model, "2", "--env", "prod", "--by", "release-bot", "--connection-string", connection);
+        var (deployed, deployText) = await CliRun.RunAsync("registry", "deploy", f.Model, "2", "--env", "prod", "--reason", "release", "--connection-string", connection);
         Assert.Equal(0, deployed);
         var (_, registryShown) = await CliRun.RunAsync("registry", "show", f.Model, "--connection-string", connection);
         Assert.Contains("champion", registryShown, StringComparison.Ordinal);
-        Assert.Contains("release-bot", registryShown, StringComparison.Ordinal);
+        Assert.Contains(TestIdentity.Principal, registryShown, StringComparison.Ordinal);
 
         var deploymentId = deployText.Split(' ', StringSplitOptions.RemoveEmptyEntries).Single(w => w.StartsWith("deploy:prod/", StringComparison.Ordinal)).TrimEnd(':');
         var (up, upText) = await CliRun.RunAsync("lineage", deploymentId, "--up", "--format", "json", "--connection-string", connection);

@@ -77,7 +77,7 @@ public sealed class LabelCliTests
             Assert.Contains("T-3", open, StringComparison.Ordinal);
             Assert.Contains("1 open, 0 decided", open, StringComparison.Ordinal);
             Assert.Equal(2, (await CliRun.RunAsync(["label", "adjudicate", "topics", "--item", "T-3", "--field", "topic", "--value", "billing", .. common])).Exit);
-            Assert.Equal(0, (await CliRun.RunAsync(["label", "adjudicate", "topics", "--item", "T-3", "--field", "topic", "--value", "login", "--by", "lead", "--reason", "asks about a login", .. common])).Exit);
+            Assert.Equal(0, (await CliRun.RunAsync(["label", "adjudicate", "topics", "--item", "T-3", "--field", "topic", "--value", "login", "--reason", "asks about a login", .. common])).Exit);
 
             var (report, reportText) = await CliRun.RunAsync(["label", "report", "topics", .. common]);
             Assert.Equal(0, report);

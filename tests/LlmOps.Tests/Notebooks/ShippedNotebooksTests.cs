@@ -109,7 +109,7 @@ public sealed class ShippedNotebooksTests : IDisposable
 
         var (exit, output, written) = await NotebookRun.RunAsync(
             notebook, Path.Combine(_folder.FullName, "label-review.out.ipynb"),
-            "-p", $"storage={azurite.ConnectionString}", "-p", $"storagePrefix={prefix}", "-p", $"labels={labels}", "-p", "reviewer=test-lead");
+            "-p", $"storage={azurite.ConnectionString}", "-p", $"storagePrefix={prefix}", "-p", $"labels={labels}");
 
         Assert.True(exit == 0, output);
         Assert.Equal(before, await File.ReadAllTextAsync(notebook));
@@ -117,7 +117,7 @@ public sealed class ShippedNotebooksTests : IDisposable
         var cells = NotebookRun.CodeCells(written).ToList();
         Assert.All(cells, c => Assert.DoesNotContain("\"output_type\":\"error\"", NotebookRun.Outputs(c), StringComparison.Ordinal));
         var all = string.Concat(cells.Select(NotebookRun.Outputs));
-        foreach (var expected in new[] { "krippendorff_alpha", "<svg", "T-1005", "test-lead", "Published dataset:labels-ticket-intent@", "12 item(s), 72 label(s)" })
+        foreach (var expected in new[] { "krippendorff_alpha", "<svg", "T-1005", TestIdentity.Principal, "Published dataset:labels-ticket-intent@", "12 item(s), 72 label(s)" })
         {
             Assert.Contains(expected, all, StringComparison.Ordinal);
         }
