@@ -63,7 +63,7 @@ internal static class AuditBenchmark
 
     private static void Verify(List<byte[]> segments, int entries)
     {
-        var verifier = new AuditChain.Verifier();
+        using var verifier = new AuditChain.Verifier();
         foreach (var segment in segments)
         {
             using var stream = new MemoryStream(segment, writable: false);
@@ -79,13 +79,15 @@ internal static class AuditBenchmark
     private static void HashEntries(List<byte[]> segments)
     {
         Span<byte> digest = stackalloc byte[32];
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         foreach (var segment in segments)
         {
             var span = segment.AsSpan();
             while (span.Length > 0)
             {
                 var end = span.IndexOf((byte)'\n');
-                SHA256.HashData(span[..end], digest);
+                hash.AppendData(span[..end]);
+                hash.GetHashAndReset(digest);
                 span = span[(end + 1)..];
             }
         }

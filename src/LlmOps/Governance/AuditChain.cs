@@ -75,12 +75,17 @@ public static class AuditChain
     /// Walks lines of the log in order, from <paramref name="expectedSeq"/> after <paramref name="previousHash"/>, and
     /// says where the chain first breaks. Recomputes each hash over the line's own bytes, so it never reserializes.
     /// </summary>
-    public sealed class Verifier(long expectedSeq = 1, string? previousHash = null)
+    public sealed class Verifier(long expectedSeq = 1, string? previousHash = null) : IDisposable
     {
         private readonly byte[] _previous = Encoding.ASCII.GetBytes(previousHash ?? Genesis);
         private readonly byte[] _hex = new byte[64];
 
+        // One hash object for the whole walk: a one-shot hash per entry costs more to set up than to compute.
+        private readonly IncrementalHash _sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+
         public long NextSeq { get; private set; } = expectedSeq;
+
+        public void Dispose() => _sha.Dispose();
 
         public string PreviousHash => Encoding.ASCII.GetString(_previous);
 
@@ -95,10 +100,12 @@ public static class AuditChain
 
             Span<byte> digest = stackalloc byte[32];
             var bodyLength = line.Length - HashTail;
-            Span<byte> body = bodyLength + 1 <= 4096 ? stackalloc byte[bodyLength + 1] : new byte[bodyLength + 1];
-            line[..bodyLength].CopyTo(body);
-            body[bodyLength] = (byte)'}';
-            SHA256.HashData(body, digest);
+            var body = line[..bodyLength];
+
+            // The hashed bytes are the line without its hash property: the body, then the closing brace.
+            _sha.AppendData(body);
+            _sha.AppendData("}"u8);
+            _sha.GetHashAndReset(digest);
             Convert.TryToHexStringLower(digest, _hex, out _);
             var stored = line.Slice(bodyLength + 9, 64);
             if (!stored.SequenceEqual(_hex))
@@ -107,7 +114,11 @@ public static class AuditChain
             }
 
             var lineSeq = SeqAndPrev(body, out var prevStart, out var prevLength);
-            var prev = prevLength == 64 ? (ReadOnlySpan<byte>)body.Slice(prevStart, prevLength) : default;
+            if (lineSeq < 0 || prevLength != 64)
+            {
+                return $"entry {seq}: the line is not an audit entry (no number or no link to the previous entry)";
+            }
+
             if (lineSeq != seq)
             {
                 return lineSeq > seq
@@ -115,7 +126,7 @@ public static class AuditChain
                     : $"entry {seq}: entry {lineSeq} appears where entry {seq} belongs (reordered or repeated)";
             }
 
-            if (!prev.SequenceEqual(_previous))
+            if (!body.Slice(prevStart, prevLength).SequenceEqual(_previous))
             {
                 return $"entry {seq}: it does not follow the previous entry's hash (the previous entry was replaced, or the log reordered)";
             }
@@ -129,8 +140,22 @@ public static class AuditChain
         {
             prevStart = 0;
             prevLength = 0;
-            // The writer puts "seq" first and "prev" last; read them without parsing the rest.
-            var reader = new Utf8JsonReader(body);
+            // The writer puts "seq" first and "prev" last; read them without parsing the rest (the body lacks its closing brace).
+            try
+            {
+                return ReadSeqAndPrev(body, out prevStart, out prevLength);
+            }
+            catch (JsonException)
+            {
+                return -1;
+            }
+        }
+
+        private static long ReadSeqAndPrev(ReadOnlySpan<byte> body, out int prevStart, out int prevLength)
+        {
+            prevStart = 0;
+            prevLength = 0;
+            var reader = new Utf8JsonReader(body, isFinalBlock: false, state: default);
             long seq = -1;
             while (reader.Read())
             {
@@ -148,9 +173,9 @@ public static class AuditChain
                         prevLength = reader.ValueSpan.Length;
                         return seq;
                     }
-                    else
+                    else if (!reader.TrySkip())
                     {
-                        reader.Skip();
+                        return -1;
                     }
                 }
             }

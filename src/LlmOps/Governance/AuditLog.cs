@@ -117,7 +117,7 @@ public sealed class AuditLog(StorageAccount storage, TimeProvider clock)
     public async Task<AuditVerification> VerifyAsync(bool checkIndex = false, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
     {
         var head = await ReadHeadAsync(cancellationToken);
-        var verifier = new AuditChain.Verifier();
+        using var verifier = new AuditChain.Verifier();
         long bytes = 0;
         var segments = 0;
         string? problem = null;
