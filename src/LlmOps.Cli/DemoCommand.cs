@@ -95,6 +95,7 @@ internal static class DemoCommand
         Deployment? canary = null;
         MetricComparison? apiDocs = null;
         IReadOnlyList<string>? notified = null;
+        LlmOps.Governance.AuditVerification? audit = null;
         // Stands in for a Slack or Teams channel: the sample lifecycle is published with a notify section that sends
         // refused gates, rolled-back canaries and budget breaches here, and a budget the demo's traffic passes.
         using var webhook = new DemoWebhook();
@@ -186,11 +187,16 @@ internal static class DemoCommand
                 status.Status("Publishing the evaluation set and gating two prompt versions...");
                 refusal = await GatePromptsAsync(services, evaluation.RunId, Done, cancellationToken);
 
+                status.Status("Creating a named key for the production app...");
+                var appKeyName = $"support-app-{started:yyyyMMddHHmmss}";
+                var (appKey, appSecret) = await services.Governance.CreateKeyAsync(appKeyName, LlmOps.Governance.Role.Contributor, null, cancellationToken);
+                Done("Named key (llmops keys create)", $"{appKey.Principal}, contributor; the app's traces are recorded as posted by it");
+
                 status.Status("Posting production traces and feedback to /api/traces and /api/scores...");
-                feedback = await PostFeedbackAsync(http, key, services, Done, cancellationToken);
+                feedback = await PostFeedbackAsync(http, appSecret, services, Done, cancellationToken);
 
                 status.Status("Rolling out the second prompt version as a 10% canary; waiting for the canary timer...");
-                canary = await CanaryAsync(http, key, services, Done, stepTimeout, cancellationToken);
+                canary = await CanaryAsync(http, appSecret, services, Done, stepTimeout, cancellationToken);
 
                 status.Status("Waiting for the notifications to reach the demo's webhook...");
                 notified = await WaitForAsync(() => Task.FromResult<IReadOnlyList<string>?>(webhook.Kinds.Count >= 3 ? webhook.Kinds : null), stepTimeout, "three notifications at the demo's webhook", cancellationToken);
@@ -201,6 +207,12 @@ internal static class DemoCommand
 
                 status.Status("The api-docs feature: a sample of the SDK's API documentation through the triggers, MiniLM against lexical...");
                 apiDocs = await ApiDocsAsync(storage, services, started, Done, stepTimeout, cancellationToken);
+
+                status.Status("Verifying the audit log...");
+                var changes = await services.Governance.Audit.ListAsync(since: started, cancellationToken: cancellationToken).ToListAsync(cancellationToken);
+                audit = await services.Governance.Audit.VerifyAsync(cancellationToken: cancellationToken);
+                Done("Audit log (llmops audit verify)", $"{changes.Count} changes by {string.Join(", ", changes.GroupBy(c => c.Who).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key} {g.Count()}"))}; "
+                    + (audit.Valid ? $"hash chain of {audit.Entries} entries whole" : $"BROKEN: {audit.Problem}"));
             }
         });
 
@@ -245,9 +257,9 @@ internal static class DemoCommand
             }
         }
 
-        var ok = ingestion?.Status is nameof(IngestionStatus.Published) or nameof(IngestionStatus.Unchanged) && evaluation is not null && labeled is not null && refusal is { Passed: false } && feedback is { Groups.Count: > 0 } && canary is { Status: Deployment.RolledBack } && notified is { Count: >= 3 } && apiDocs is not null;
+        var ok = ingestion?.Status is nameof(IngestionStatus.Published) or nameof(IngestionStatus.Unchanged) && evaluation is not null && labeled is not null && refusal is { Passed: false } && feedback is { Groups.Count: > 0 } && canary is { Status: Deployment.RolledBack } && notified is { Count: >= 3 } && apiDocs is not null && audit is { Valid: true };
         console.MarkupLine(ok
-            ? "[green]Demo complete:[/] the drop became an immutable dataset version and a searchable embedding index, and the annotators' labels passed QA into a labeled version, the release gate promoted a prompt and refused a worse one, production traces and feedback became statistics, a worse canary was rolled back on them, the refusal, the rollback and a budget breach reached a webhook, and on the API documentation the local MiniLM model outranked word overlap; blob, queue, timer and HTTP triggers all ran on local storage."
+            ? "[green]Demo complete:[/] the drop became an immutable dataset version and a searchable embedding index, and the annotators' labels passed QA into a labeled version, the release gate promoted a prompt and refused a worse one, production traces and feedback became statistics, a worse canary was rolled back on them, the refusal, the rollback and a budget breach reached a webhook, on the API documentation the local MiniLM model outranked word overlap, and every change is in a verified audit log; blob, queue, timer and HTTP triggers all ran on local storage."
             : "[red]Demo failed:[/] the sample drop did not become a dataset version.");
         return ok ? 0 : 1;
     }

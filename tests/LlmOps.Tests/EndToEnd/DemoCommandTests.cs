@@ -38,6 +38,10 @@ public sealed class DemoCommandTests
         Assert.Contains("api-docs: blob and queue triggers", text, StringComparison.Ordinal);
         Assert.Contains("dataset:members@", text, StringComparison.Ordinal);
         Assert.Contains("api-docs: MiniLM against lexical", text, StringComparison.Ordinal);
+        Assert.Matches(@"Named key \(llmops keys create\)\s+│?\s*key:support-app-\d{14}, contributor", text);
+        Assert.Matches(@"function:IngestDrop \d+", text);
+        Assert.Matches(@"local:tests \d+", text);
+        Assert.Matches(@"hash chain of \d+ entries whole", text);
         Assert.Matches(@"held-out MRR@10 0\.\d\d against 0\.\d\d: \+0\.\d\d \[\+0\.\d\d, \+0\.\d\d\] over 40 queries", text);
         Assert.Contains("Demo complete", text, StringComparison.Ordinal);
     }
