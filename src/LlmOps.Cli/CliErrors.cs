@@ -26,6 +26,12 @@ internal static class CliErrors
         {
             return await body();
         }
+        catch (LlmOps.Governance.ApprovalRequiredException ex)
+        {
+            // Not a failure: the change is requested and waits for its approvals.
+            console.MarkupLineInterpolated($"[yellow]Approval required:[/] {ex.Message}");
+            return ErrorMapping.ExitCode(ex.Code);
+        }
         catch (LlmOpsException ex)
         {
             console.MarkupLineInterpolated($"[red]{ex.Message}[/]");

@@ -8,7 +8,64 @@ namespace LlmOps.Cli;
 /// <summary>`llmops identity`, `llmops keys`, `llmops roles` and `llmops audit`: who calls, what they may do, and what they did.</summary>
 internal static class GovernanceCommands
 {
-    public static IEnumerable<Command> Create(IAnsiConsole console) => [Identity(console), Keys(console), Roles(console), Audit(console)];
+    public static IEnumerable<Command> Create(IAnsiConsole console) => [Identity(console), Keys(console), Roles(console), Audit(console), Approvals(console)];
+
+    private static Command Approvals(IAnsiConsole console)
+    {
+        var connection = StorageOption.Create();
+        var status = new Option<string?>("--status") { Description = "Only requests in this status: pending, applied, rejected or failed." };
+        status.AcceptOnlyFromAmong(ChangeRequest.Pending, ChangeRequest.Applied, ChangeRequest.Rejected, ChangeRequest.Failed);
+        var limit = LimitOption.Create("requests");
+        var list = new Command("list", "Changes that reach production and wait for (or went through) approval, newest first.") { status, limit, connection };
+        list.SetAction(async (parse, cancellationToken) => await CliErrors.RunAsync(console, async () =>
+        {
+            using var services = await StorageOption.ClientAsync(parse, connection, cancellationToken);
+            var max = parse.GetValue(limit) is > 0 and var l ? l : int.MaxValue;
+            var table = new Table().AddColumns("Request", "Change", "Target", "Requested by", "Why", "Approvals", "Status").Border(TableBorder.Rounded);
+            var shown = 0;
+            await foreach (var request in services.Governance.Approvals.ListAsync(parse.GetValue(status), cancellationToken))
+            {
+                table.AddRow(Markup.Escape(request.Id), Markup.Escape(request.Kind), Markup.Escape(request.Target), Markup.Escape(request.RequestedBy), Markup.Escape(request.Why ?? ""),
+                    Markup.Escape($"{request.Approvals.Count}/{request.Required} ({RoleNames.Name(request.Role)}){(request.Approvals.Count == 0 ? "" : ": " + string.Join(", ", request.Approvals.Select(a => a.By)))}"),
+                    Markup.Escape(request.Status + (request.Rejection is { } r ? $" by {r.By}: {r.Reason}" : request.Result is { } result ? $": {result}" : "")));
+                if (++shown >= max)
+                {
+                    break;
+                }
+            }
+
+            console.Write(table);
+            console.MarkupLineInterpolated($"{shown} requests.");
+            return 0;
+        }));
+
+        var approveId = new Argument<string>("id") { Description = "The change request (change:<ulid>)." };
+        var approveReason = new Option<string?>("--reason") { Description = "Why (recorded)." };
+        var approveConnection = StorageOption.Create();
+        var approve = new Command("approve", "Approve a pending change (the request's role, not its requester); the last approval it needs applies it.") { approveId, approveReason, approveConnection };
+        approve.SetAction(async (parse, cancellationToken) => await CliErrors.RunAsync(console, async () =>
+        {
+            using var services = await StorageOption.ClientAsync(parse, approveConnection, cancellationToken);
+            var request = await services.Governance.ApproveAsync(parse.GetValue(approveId)!, parse.GetValue(approveReason), cancellationToken);
+            console.MarkupLineInterpolated(request.Status == ChangeRequest.Applied
+                ? (FormattableString)$"[green]Approved and applied[/] {request.Id}: {request.Result}."
+                : $"[green]Approved[/] {request.Id}: {request.Approvals.Count} of {request.Required} approvals.");
+            return 0;
+        }));
+
+        var rejectId = new Argument<string>("id") { Description = "The change request (change:<ulid>)." };
+        var rejectReason = new Option<string>("--reason") { Description = "Why (recorded).", Required = true };
+        var rejectConnection = StorageOption.Create();
+        var reject = new Command("reject", "Reject a pending change (an approver), or withdraw it (its requester).") { rejectId, rejectReason, rejectConnection };
+        reject.SetAction(async (parse, cancellationToken) => await CliErrors.RunAsync(console, async () =>
+        {
+            using var services = await StorageOption.ClientAsync(parse, rejectConnection, cancellationToken);
+            var request = await services.Governance.RejectAsync(parse.GetValue(rejectId)!, parse.GetValue(rejectReason)!, cancellationToken);
+            console.MarkupLineInterpolated($"[green]Rejected[/] {request.Id}.");
+            return 0;
+        }));
+        return new Command("approvals", "Four-eyes approval of changes that reach production (the lifecycle's governance section).") { list, approve, reject };
+    }
 
     private static Command Identity(IAnsiConsole console)
     {

@@ -80,6 +80,23 @@ internal static class RegistryCommand
             return 0;
         }));
 
+        var historyName = new Argument<string>("name") { Description = "The registered name." };
+        var historyAlias = new Argument<string>("alias") { Description = "The alias (champion, challenger, ...)." };
+        var historyConnection = StorageOption.Create();
+        var history = new Command("history", "Every move of an alias, newest first: who, when, from, to, and the evidence (gate report, approvals), from the audit log.") { historyName, historyAlias, historyConnection };
+        history.SetAction(async (parse, cancellationToken) => await CliErrors.RunAsync(console, async () =>
+        {
+            using var services = await StorageOption.ClientAsync(parse, historyConnection, cancellationToken);
+            var table = new Table().AddColumns("At", "By", "From", "To", "Evidence").Border(TableBorder.Rounded);
+            await foreach (var move in services.Registry.AliasHistoryAsync(parse.GetValue(historyName)!, parse.GetValue(historyAlias)!, cancellationToken))
+            {
+                table.AddRow(move.At.ToString("u", System.Globalization.CultureInfo.InvariantCulture), Markup.Escape(move.Who), Markup.Escape(move.Before ?? ""), Markup.Escape(move.After ?? ""), Markup.Escape(move.Why ?? ""));
+            }
+
+            console.Write(table);
+            return 0;
+        }));
+
         var deployName = new Argument<string>("name") { Description = "The registered name." };
         var deployVersion = new Argument<int>("version") { Description = "The version deployed." };
         var environment = new Option<string>("--env") { Description = "The environment (prod, staging, ...).", Required = true };
@@ -221,7 +238,7 @@ internal static class RegistryCommand
             return 0;
         }));
 
-        return new Command("registry", "The model and prompt registry: immutable versions, aliases, gated promotion, deployments.") { register, aliasCommand, promote, deploy, traffic, canary, show, list };
+        return new Command("registry", "The model and prompt registry: immutable versions, aliases, gated promotion, deployments.") { register, aliasCommand, history, promote, deploy, traffic, canary, show, list };
     }
 
     /// <summary>A finished run in experiment prompt-authoring for a prompt registered without one (a model must name its run).</summary>

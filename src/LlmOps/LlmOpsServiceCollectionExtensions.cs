@@ -35,8 +35,12 @@ public static class LlmOpsServiceCollectionExtensions
         services.TryAddSingleton<Governance.RoleStore>();
         services.TryAddSingleton<Governance.ApiKeyStore>();
         services.TryAddSingleton<Governance.AuditLog>();
+        services.TryAddSingleton<Governance.ApprovalStore>();
         services.TryAddSingleton(sp => new Governance.ChangeControl(
-            sp.GetRequiredService<Governance.RoleStore>(), sp.GetRequiredService<Governance.AuditLog>(), sp.GetRequiredService<IOptions<Governance.GovernanceOptions>>(), sp.GetRequiredService<Governance.ApiKeyStore>()));
+            sp.GetRequiredService<Governance.RoleStore>(), sp.GetRequiredService<Governance.AuditLog>(), sp.GetRequiredService<IOptions<Governance.GovernanceOptions>>(),
+            sp.GetRequiredService<Governance.ApiKeyStore>(), sp.GetRequiredService<Governance.ApprovalStore>(), sp));
+        services.AddSingleton<Governance.IChangeApplier>(sp => sp.GetRequiredService<ModelRegistry>());
+        services.AddSingleton<Governance.IChangeApplier>(sp => sp.GetRequiredService<LifecycleCatalog>());
         services.TryAddSingleton<HttpCallers>();
         services.AddOptions<Notifications.NotificationOptions>()
             .Bind(configuration.GetSection(Notifications.NotificationOptions.SectionName))

@@ -23,4 +23,7 @@ public enum ErrorCode
 
     /// <summary>The caller is identified but lacks the role this needs.</summary>
     Forbidden,
+
+    /// <summary>The change waits for approvals (the lifecycle's <c>governance</c> asks for them): requested, not made.</summary>
+    ApprovalRequired,
 }

@@ -18,5 +18,20 @@ public sealed record Caller(string Id, string Name, CallerSource Source)
 
     public static Caller Local(string name) => new("local:" + name, name, CallerSource.LocalIdentity);
 
+    /// <summary>The caller a stored principal id names (its source from the id's kind).</summary>
+    public static Caller FromId(string id, string name)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        var source = id.Split(':')[0] switch
+        {
+            "key" => CallerSource.Key,
+            "entra" => CallerSource.EntraId,
+            "local" => CallerSource.LocalIdentity,
+            "function" => CallerSource.Function,
+            _ => CallerSource.None,
+        };
+        return new Caller(id, name, source);
+    }
+
     public override string ToString() => Id.EndsWith(":" + Name, StringComparison.Ordinal) ? Id : $"{Name} ({Id})";
 }

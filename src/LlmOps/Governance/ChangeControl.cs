@@ -9,11 +9,13 @@ namespace LlmOps.Governance;
 /// <see cref="GovernanceOptions.Admins"/>, none granted) a store is in its bootstrap state: every caller may do
 /// everything, as on a fresh Azurite, and is still recorded; granting the first admin turns enforcement on.
 /// </summary>
-public sealed class ChangeControl(RoleStore roles, AuditLog audit, IOptions<GovernanceOptions> options, ApiKeyStore keys)
+public sealed class ChangeControl(RoleStore roles, AuditLog audit, IOptions<GovernanceOptions> options, ApiKeyStore keys, ApprovalStore approvals, IServiceProvider? services = null)
 {
+    private static readonly AsyncLocal<ChangeRequest?> Applying = new();
+
     /// <summary>Over <paramref name="storage"/> with no configured admins (tests, benchmarks, tools without a host).</summary>
     public ChangeControl(Storage.StorageAccount storage, TimeProvider clock)
-        : this(new RoleStore(storage), new AuditLog(storage, clock), Options.Create(new GovernanceOptions()), new ApiKeyStore(storage, clock))
+        : this(new RoleStore(storage), new AuditLog(storage, clock), Options.Create(new GovernanceOptions()), new ApiKeyStore(storage, clock), new ApprovalStore(storage))
     {
     }
 
@@ -27,6 +29,8 @@ public sealed class ChangeControl(RoleStore roles, AuditLog audit, IOptions<Gove
     public RoleStore Roles => roles;
 
     public AuditLog Audit => audit;
+
+    public ApprovalStore Approvals => approvals;
 
     /// <summary>Whether roles are enforced: an admin is configured or granted.</summary>
     public async Task<bool> IsEnforcedAsync(CancellationToken cancellationToken = default) =>
@@ -116,6 +120,122 @@ public sealed class ChangeControl(RoleStore roles, AuditLog audit, IOptions<Gove
         var key = await keys.RevokeAsync(name, cancellationToken);
         await RecordAsync(new AuditRecord("key.revoke", key.Principal), caller, cancellationToken);
         return key;
+    }
+
+    /// <summary>
+    /// The gate of a change that reaches production (<paramref name="kind"/> of <paramref name="target"/>). Without
+    /// required approvals, the caller needs <paramref name="approverRole"/> and makes the change. With them, the caller
+    /// (a contributor) only requests it: the request is stored and an <see cref="ApprovalRequiredException"/> says so;
+    /// the change is made when the approvals arrive (<see cref="ApproveAsync"/>), by this same call, redone from
+    /// <paramref name="parameters"/> as the requester. Returns who makes the change.
+    /// </summary>
+    public async Task<Caller> DemandChangeAsync(
+        string kind, string? feature, string target, IReadOnlyDictionary<string, string> parameters, string? why, int requiredApprovals, Role approverRole, string action,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        if (Applying.Value is { } approved && approved.Kind == kind && approved.Target == target)
+        {
+            return Caller;
+        }
+
+        if (requiredApprovals <= 0)
+        {
+            return await DemandAsync(approverRole, feature, action, cancellationToken);
+        }
+
+        var caller = await DemandAsync(Role.Contributor, feature, "request to " + action, cancellationToken);
+        var request = await approvals.CreateAsync(
+            new ChangeRequest("change:" + Ulid.NewUlid(), kind, feature, target, parameters, caller.Id, caller.Name, DateTimeOffset.UtcNow, why, requiredApprovals, approverRole, [], ChangeRequest.Pending),
+            cancellationToken);
+        await RecordAsync(new AuditRecord("approval.request", request.Id, feature, why, After: $"{kind} {target}"), caller, cancellationToken);
+        throw new ApprovalRequiredException(request);
+    }
+
+    /// <summary>
+    /// Approves a pending change as the current caller, who needs the request's role and is not its requester. The
+    /// last approval it needs applies it (as the requester, with the approvals as its evidence); a change that fails
+    /// to apply is marked failed with the error.
+    /// </summary>
+    public async Task<ChangeRequest> ApproveAsync(string id, string? reason, CancellationToken cancellationToken = default)
+    {
+        var (request, etag) = await approvals.GetAsync(id, cancellationToken);
+        RequirePending(request);
+        var caller = await DemandAsync(request.Role, request.Feature, $"approve {id}", cancellationToken);
+        if (caller.Id == request.RequestedBy)
+        {
+            throw new LlmOpsException(ErrorCode.Forbidden, $"{caller} requested {id}: a requester cannot approve their own change; another {RoleNames.Name(request.Role)} must.");
+        }
+
+        if (request.Approvals.Any(a => a.By == caller.Id))
+        {
+            throw LlmOpsException.Conflict($"{caller} has approved {id} already; it needs {request.Required - request.Approvals.Count} more from someone else.");
+        }
+
+        request = request with { Approvals = [.. request.Approvals, new ApprovalVote(caller.Id, DateTimeOffset.UtcNow, reason)] };
+        if (request.Approvals.Count < request.Required)
+        {
+            await approvals.UpdateAsync(request, etag, cancellationToken);
+            await RecordAsync(new AuditRecord("approval.approve", id, request.Feature, reason, After: $"{request.Approvals.Count}/{request.Required}"), caller, cancellationToken);
+            return request;
+        }
+
+        // Claimed by the ETag: of two last approvers, one applies the change.
+        etag = await approvals.UpdateAsync(request with { Status = "approved" }, etag, cancellationToken);
+        await RecordAsync(new AuditRecord("approval.approve", id, request.Feature, reason, After: $"{request.Approvals.Count}/{request.Required}"), caller, cancellationToken);
+        var applier = (services?.GetService(typeof(IEnumerable<IChangeApplier>)) as IEnumerable<IChangeApplier> ?? []).FirstOrDefault(a => a.Kinds.Contains(request.Kind))
+            ?? throw new InvalidOperationException($"Nothing applies changes of kind {request.Kind}.");
+        string result;
+        var previous = Applying.Value;
+        try
+        {
+            Applying.Value = request;
+            using (CallerContext.Use(Caller.FromId(request.RequestedBy, request.RequestedByName)))
+            {
+                result = await applier.ApplyAsync(request, cancellationToken);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            await approvals.UpdateAsync(request with { Status = ChangeRequest.Failed, Result = ex.Message }, etag, cancellationToken);
+            throw;
+        }
+        finally
+        {
+            Applying.Value = previous;
+        }
+
+        request = request with { Status = ChangeRequest.Applied, Result = result };
+        await approvals.UpdateAsync(request, etag, cancellationToken);
+        return request;
+    }
+
+    /// <summary>Rejects a pending change (an approver of it, or its requester withdrawing it), with the reason.</summary>
+    public async Task<ChangeRequest> RejectAsync(string id, string reason, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(reason);
+        var (request, etag) = await approvals.GetAsync(id, cancellationToken);
+        RequirePending(request);
+        var caller = Caller.Id == request.RequestedBy ? Caller : await DemandAsync(request.Role, request.Feature, $"reject {id}", cancellationToken);
+        request = request with { Status = ChangeRequest.Rejected, Rejection = new ApprovalVote(caller.Id, DateTimeOffset.UtcNow, reason) };
+        await approvals.UpdateAsync(request, etag, cancellationToken);
+        await RecordAsync(new AuditRecord("approval.reject", id, request.Feature, reason, After: ChangeRequest.Rejected), caller, cancellationToken);
+        return request;
+    }
+
+    /// <summary>The evidence an applied change records: its request and approvers.</summary>
+    public static string Evidence(ChangeRequest request, string? why)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return $"{(string.IsNullOrEmpty(why) ? "" : why + "; ")}approved in {request.Id} by {string.Join(", ", request.Approvals.Select(a => a.By))}";
+    }
+
+    private static void RequirePending(ChangeRequest request)
+    {
+        if (request.Status != ChangeRequest.Pending)
+        {
+            throw LlmOpsException.Conflict($"{request.Id} is {request.Status}{(request.Rejection is { } r ? $" by {r.By}: {r.Reason}" : "")}; only a pending change can be approved or rejected.");
+        }
     }
 
     /// <summary>Records a change made by <paramref name="caller"/> (the current caller when null).</summary>

@@ -11,7 +11,7 @@ namespace LlmOps.Lifecycle;
 /// drop path. A file that no longer parses is skipped (and listed in <see cref="InvalidFiles"/>), so one bad file
 /// never stops the other features' ingestion or drift checks.
 /// </summary>
-public sealed class LifecycleCatalog(StorageAccount storage, ChangeControl governance) : IDisposable
+public sealed class LifecycleCatalog(StorageAccount storage, ChangeControl governance) : IDisposable, IChangeApplier
 {
     private readonly BlobContainerClient _container = storage.Container(StorageNames.ConfigContainer);
     private readonly Dictionary<string, (ETag ETag, LifecycleDefinition? Lifecycle, string? Error)> _parsed = new(StringComparer.Ordinal);
@@ -89,7 +89,12 @@ public sealed class LifecycleCatalog(StorageAccount storage, ChangeControl gover
     {
         ArgumentNullException.ThrowIfNull(yaml);
         var lifecycle = LifecycleParser.Parse(yaml, fileName);
-        var caller = await governance.DemandAsync(Role.Approver, lifecycle.Feature, $"publish the lifecycle of {lifecycle.Feature}", cancellationToken);
+
+        // The published lifecycle's governance decides (a new one could otherwise drop its own approvals).
+        var settings = (await GetAsync(lifecycle.Feature, cancellationToken))?.Governance ?? GovernanceSettings.None;
+        var caller = await governance.DemandChangeAsync(
+            PublishChange, lifecycle.Feature, $"lifecycle:{lifecycle.Feature}", new Dictionary<string, string> { ["yaml"] = yaml, ["file"] = fileName },
+            fileName, settings.Approvals, settings.ApproverRole, $"publish the lifecycle of {lifecycle.Feature}", cancellationToken);
         var others = (await LoadAllAsync(cancellationToken)).Where(l => l.Feature != lifecycle.Feature).ToList();
         var clashes = new List<LifecycleError>();
         for (var i = 0; i < lifecycle.Sources.Count; i++)
@@ -126,6 +131,13 @@ public sealed class LifecycleCatalog(StorageAccount storage, ChangeControl gover
     }
 
     public void Dispose() => _gate.Dispose();
+
+    private const string PublishChange = "lifecycle.publish";
+
+    IReadOnlyCollection<string> IChangeApplier.Kinds => [PublishChange];
+
+    async Task<string> IChangeApplier.ApplyAsync(ChangeRequest request, CancellationToken cancellationToken) =>
+        "lifecycle:" + (await PublishAsync(request.Parameters["yaml"], request.Parameters["file"], cancellationToken)).Feature;
 
     /// <summary>How the audit log names a lifecycle file's content.</summary>
     private static string ContentHash(string yaml) => "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(yaml)))[..16];

@@ -34,6 +34,9 @@ public sealed record LifecycleDefinition(
     /// <summary>Spending limits per UTC day, checked against the production traces' cost and tokens (<c>budgets</c>).</summary>
     public BudgetSettings Budgets { get; init; } = BudgetSettings.None;
 
+    /// <summary>Approvals for the changes that reach production (<c>governance</c>).</summary>
+    public GovernanceSettings Governance { get; init; } = GovernanceSettings.None;
+
     /// <summary>The source whose name is <paramref name="name"/>, or null.</summary>
     public SourceDefinition? Source(string name) => Sources.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.Ordinal));
 

@@ -21,7 +21,11 @@ namespace LlmOps.Registry;
 /// conflict (<see cref="LlmOpsException"/> with <see cref="ErrorCode.Conflict"/>). Versions link to their run, deployments to their version, in the lineage graph.
 /// </summary>
 public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTracker tracker, LineageStore lineage, LifecycleCatalog lifecycles, ChangeControl governance, TimeProvider clock)
+    : IChangeApplier
 {
+    private const string AliasChange = "registry.alias";
+    private const string DeployChange = "registry.deploy";
+
     public const string Champion = "champion";
     private const string ItemRow = "item";
     private const string VersionPrefix = "version|";
@@ -236,20 +240,45 @@ public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTrac
         }
     }
 
+    /// <summary>Every move of <paramref name="alias"/>, newest first, from the audit log: who, when, from, to, and the evidence (gate report, approvals).</summary>
+    public IAsyncEnumerable<AuditEntry> AliasHistoryAsync(string name, string alias, CancellationToken cancellationToken = default)
+    {
+        name = QualifiedName(name);
+        ValidateAlias(alias);
+        return governance.Audit.ListAsync(action: AliasChange, target: $"{name}@{alias}", cancellationToken: cancellationToken);
+    }
+
     /// <summary>
-    /// The current caller and the name's feature, when the caller may move <paramref name="alias"/>: the champion
-    /// reaches production, so moving it takes the approver role; other aliases a contributor may move.
+    /// The current caller and the name's feature, when the caller may move (or request to move) <paramref name="alias"/>:
+    /// an alias the lifecycle protects (the champion always) reaches production, so moving it takes the approver role,
+    /// or, where the lifecycle's <c>governance</c> asks for approvals, a contributor's request; other aliases a
+    /// contributor may move. A gate checks this before it spends an evaluation.
     /// </summary>
     public async Task<(Caller Caller, string? Feature)> DemandAliasMoveAsync(string name, string alias, CancellationToken cancellationToken = default)
     {
         name = QualifiedName(name);
+        var (feature, settings) = await GovernanceOfAsync(name, cancellationToken);
+        var role = settings.Protects(alias) && settings.Approvals == 0 ? settings.ApproverRole : Role.Contributor;
+        return (await governance.DemandAsync(role, feature, $"move the '{alias}' alias of {name}", cancellationToken), feature);
+    }
+
+    private async Task<(string? Feature, GovernanceSettings Settings)> GovernanceOfAsync(string name, CancellationToken cancellationToken)
+    {
         var feature = (await GetAsync(name, cancellationToken))?.Feature;
-        return (await governance.DemandAsync(alias == Champion ? Role.Approver : Role.Contributor, feature, $"move the '{alias}' alias of {name}", cancellationToken), feature);
+        var lifecycle = string.IsNullOrEmpty(feature) ? null : await lifecycles.GetAsync(feature, cancellationToken);
+        return (feature, lifecycle?.Governance ?? GovernanceSettings.None);
     }
 
     private async Task<RegistryAlias> WriteAliasAsync(string name, string alias, int version, RegistryAlias? current, string? why, CancellationToken cancellationToken)
     {
-        var (caller, feature) = await DemandAliasMoveAsync(name, alias, cancellationToken);
+        var (feature, settings) = await GovernanceOfAsync(name, cancellationToken);
+        var action = $"move the '{alias}' alias of {name}";
+        var caller = settings.Protects(alias)
+            ? await governance.DemandChangeAsync(
+                AliasChange, feature, $"{name}@{alias}",
+                new Dictionary<string, string> { ["name"] = name, ["alias"] = alias, ["version"] = version.ToString(CultureInfo.InvariantCulture), ["why"] = why ?? "" },
+                why, settings.Approvals, settings.ApproverRole, action, cancellationToken)
+            : await governance.DemandAsync(Role.Contributor, feature, action, cancellationToken);
         var row = new RegistryAliasRow
         {
             PartitionKey = TableKey.Encode(name),
@@ -318,8 +347,18 @@ public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTrac
     {
         name = QualifiedName(name);
         ValidateAlias(environment);
-        var feature = (await GetAsync(name, cancellationToken))?.Feature;
-        var caller = await governance.DemandAsync(Role.Approver, feature, $"deploy {name} to {environment}", cancellationToken);
+        var (feature, settings) = await GovernanceOfAsync(name, cancellationToken);
+        var parameters = new Dictionary<string, string>
+        {
+            ["name"] = name,
+            ["version"] = version.ToString(CultureInfo.InvariantCulture),
+            ["environment"] = environment,
+            ["canary"] = canaryPercent?.ToString(CultureInfo.InvariantCulture) ?? "",
+            ["why"] = why ?? "",
+        };
+        var caller = await governance.DemandChangeAsync(
+            DeployChange, feature, $"{VersionId(name, version)}@{environment}", parameters, why, settings.Approvals, settings.ApproverRole,
+            canaryPercent is null ? $"deploy {name} to {environment}" : $"start a canary of {name} in {environment}", cancellationToken);
         if (canaryPercent is < 1 or > 99)
         {
             throw LlmOpsException.Invalid($"A canary takes 1 to 99 percent of the traffic, not {canaryPercent}.");
@@ -488,6 +527,24 @@ public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTrac
         }
 
         await governance.RecordAsync(new AuditRecord("registry.tags", name, item.Feature, description, After: item.Tags), caller, cancellationToken);
+    }
+
+    IReadOnlyCollection<string> IChangeApplier.Kinds => [AliasChange, DeployChange];
+
+    /// <summary>Redoes an approved alias move or deployment from its request.</summary>
+    async Task<string> IChangeApplier.ApplyAsync(ChangeRequest request, CancellationToken cancellationToken)
+    {
+        var p = request.Parameters;
+        var version = int.Parse(p["version"], CultureInfo.InvariantCulture);
+        var why = ChangeControl.Evidence(request, p.GetValueOrDefault("why"));
+        if (request.Kind == AliasChange)
+        {
+            var moved = await MoveAliasAsync(p["name"], p["alias"], version, why, cancellationToken);
+            return $"{moved.Name}@{moved.Alias} -> {VersionId(moved.Name, moved.Version)}";
+        }
+
+        var canary = p.GetValueOrDefault("canary") is { Length: > 0 } percent ? int.Parse(percent, CultureInfo.InvariantCulture) : (int?)null;
+        return (await DeployAsync(p["name"], version, p["environment"], canary, why, cancellationToken)).Id;
     }
 
     private static RegistryKind KindOf(string qualifiedName) =>

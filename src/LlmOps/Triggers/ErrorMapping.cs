@@ -19,6 +19,7 @@ public static class ErrorMapping
         ErrorCode.NotFound => 4,
         ErrorCode.Conflict => 5,
         ErrorCode.Forbidden => 5,
+        ErrorCode.ApprovalRequired => 9,
         ErrorCode.NothingToCompare => 6,
         ErrorCode.Unauthorized => 7,
         _ => InternalErrorExitCode,
@@ -29,6 +30,7 @@ public static class ErrorMapping
         ErrorCode.Invalid => 400,
         ErrorCode.Unauthorized => 401,
         ErrorCode.Forbidden => 403,
+        ErrorCode.ApprovalRequired => 202,
         ErrorCode.NotFound => 404,
         ErrorCode.Conflict => 409,
         ErrorCode.NothingToCompare => 409,
@@ -46,6 +48,7 @@ public static class ErrorMapping
         ErrorCode.GateRefused => "gate-refused",
         ErrorCode.Unauthorized => "unauthorized",
         ErrorCode.Forbidden => "forbidden",
+        ErrorCode.ApprovalRequired => "approval-required",
         _ => "internal",
     };
 
