@@ -102,7 +102,7 @@ internal static class DemoCommand
 
         await console.Status().StartAsync("Publishing the sample lifecycle...", async status =>
         {
-            using (var catalog = new LifecycleCatalog(storage, new LlmOps.Governance.ChangeControl(storage, TimeProvider.System) { DefaultCaller = LlmOps.Governance.ProcessIdentity.Resolve(storage.Credential) }))
+            using (var catalog = new LifecycleCatalog(storage, new LlmOps.Governance.ChangeControl(storage, TimeProvider.System) { DefaultCaller = LlmOps.Governance.ProcessIdentity.Resolve(storage.Credential) }, new LlmOps.Lineage.LineageStore(storage, TimeProvider.System)))
             {
                 var lifecycle = await catalog.PublishAsync(ReadSample("samples/support-answers.lifecycle.yaml") + webhook.LifecycleSections, "support-answers.lifecycle.yaml", cancellationToken);
                 Done("Publish lifecycle", $"config/{StorageNames.LifecyclePrefix}{lifecycle.Feature}.yaml");

@@ -21,14 +21,15 @@ internal static class LifecycleCommand
 
         var publishFile = new Argument<FileInfo>("file") { Description = "The lifecycle YAML file." };
         var connection = StorageOption.Create();
-        var publish = new Command("publish", "Validate a lifecycle file and store it as config/lifecycles/<feature>.yaml, where the functions read it.") { publishFile, connection };
+        var force = new Option<bool>("--force") { Description = "Request a republish that breaks the schema of a source (a source or required field removed or retyped); it then needs an approval." };
+        var publish = new Command("publish", "Validate a lifecycle file and store it as config/lifecycles/<feature>.yaml, where the functions read it, as version lifecycle:<feature>/N.") { publishFile, force, connection };
         publish.SetAction(async (parse, cancellationToken) =>
         {
             var path = parse.GetValue(publishFile)!;
             return await RunAsync(console, async () =>
             {
                 using var services = await StorageOption.ClientAsync(parse, connection, cancellationToken);
-                return await services.Lifecycles.PublishAsync(await File.ReadAllTextAsync(path.FullName, cancellationToken), path.Name, cancellationToken);
+                return await services.Lifecycles.PublishAsync(await File.ReadAllTextAsync(path.FullName, cancellationToken), path.Name, parse.GetValue(force), cancellationToken);
             }, lifecycle =>
                 console.MarkupLineInterpolated($"[green]Published[/] config/{StorageNames.LifecyclePrefix}{lifecycle.Feature}.yaml (sources {string.Join(", ", lifecycle.Sources.Select(s => s.Name))})."));
         });

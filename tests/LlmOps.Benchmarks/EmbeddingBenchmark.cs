@@ -108,7 +108,7 @@ internal static class EmbeddingBenchmark
         var storage = new StorageAccount(azurite.ConnectionString);
         await StorageProvisioner.EnsureAsync(storage);
         var yaml = EtlBenchmark.LifecycleYaml.Replace("bench", "embbench", StringComparison.Ordinal);
-        using var catalog = new LifecycleCatalog(storage, new LlmOps.Governance.ChangeControl(storage, TimeProvider.System));
+        using var catalog = new LifecycleCatalog(storage, new LlmOps.Governance.ChangeControl(storage, TimeProvider.System), new LlmOps.Lineage.LineageStore(storage, TimeProvider.System));
         await catalog.PublishAsync(yaml, "embbench.yaml", CancellationToken.None);
         var lineage = new LineageStore(storage, TimeProvider.System);
         var ingestor = new DropIngestor(storage, catalog, lineage, new LlmOps.Governance.ChangeControl(storage, TimeProvider.System), TimeProvider.System, NullLogger<DropIngestor>.Instance);

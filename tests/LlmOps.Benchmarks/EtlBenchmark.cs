@@ -238,7 +238,7 @@ internal static class EtlBenchmark
     {
         var storage = new StorageAccount(azurite.ConnectionString, "bench" + (run + 1).ToString(System.Globalization.CultureInfo.InvariantCulture) + Guid.NewGuid().ToString("N")[..4]);
         await StorageProvisioner.EnsureAsync(storage);
-        using var catalog = new LifecycleCatalog(storage, new LlmOps.Governance.ChangeControl(storage, TimeProvider.System));
+        using var catalog = new LifecycleCatalog(storage, new LlmOps.Governance.ChangeControl(storage, TimeProvider.System), new LlmOps.Lineage.LineageStore(storage, TimeProvider.System));
         await catalog.PublishAsync(LifecycleYaml, "bench.yaml", CancellationToken.None);
         var raw = storage.Container(StorageNames.RawContainer);
         await raw.CreateIfNotExistsAsync();

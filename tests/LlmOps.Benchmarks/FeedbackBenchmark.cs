@@ -28,7 +28,7 @@ internal static class FeedbackBenchmark
         var prefix = "fb" + Guid.NewGuid().ToString("N")[..6];
         var storage = new StorageAccount(azurite.ConnectionString, prefix);
         await StorageProvisioner.EnsureAsync(storage);
-        using (var catalog = new LifecycleCatalog(storage, new LlmOps.Governance.ChangeControl(storage, TimeProvider.System)))
+        using (var catalog = new LifecycleCatalog(storage, new LlmOps.Governance.ChangeControl(storage, TimeProvider.System), new LlmOps.Lineage.LineageStore(storage, TimeProvider.System)))
         {
             await catalog.PublishAsync("feature: bench\nsources:\n  - name: docs\n    path: raw/docs/\n    id_field: id\n    text_field: body\n    schema:\n      id: { type: string, required: true }\n      body: { type: string, required: true }\n", "bench.yaml", CancellationToken.None);
         }

@@ -82,7 +82,7 @@ internal static class TelemetryBenchmark
     {
         var storage = new StorageAccount(azurite.ConnectionString, "tel" + Guid.NewGuid().ToString("N")[..8]);
         await StorageProvisioner.EnsureAsync(storage);
-        using var catalog = new LifecycleCatalog(storage, new LlmOps.Governance.ChangeControl(storage, TimeProvider.System));
+        using var catalog = new LifecycleCatalog(storage, new LlmOps.Governance.ChangeControl(storage, TimeProvider.System), new LlmOps.Lineage.LineageStore(storage, TimeProvider.System));
         await catalog.PublishAsync(EtlBenchmark.LifecycleYaml, "bench.yaml", CancellationToken.None);
         var blob = storage.Container(StorageNames.RawContainer).GetBlobClient("bench/drop.jsonl");
         Azure.ETag etag;

@@ -1,7 +1,9 @@
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
+using LlmOps.Errors;
 using LlmOps.Governance;
+using LlmOps.Lineage;
 using LlmOps.Storage;
 
 namespace LlmOps.Lifecycle;
@@ -11,7 +13,7 @@ namespace LlmOps.Lifecycle;
 /// drop path. A file that no longer parses is skipped (and listed in <see cref="InvalidFiles"/>), so one bad file
 /// never stops the other features' ingestion or drift checks.
 /// </summary>
-public sealed class LifecycleCatalog(StorageAccount storage, ChangeControl governance) : IDisposable, IChangeApplier
+public sealed class LifecycleCatalog(StorageAccount storage, ChangeControl governance, LineageStore lineage) : IDisposable, IChangeApplier
 {
     private readonly BlobContainerClient _container = storage.Container(StorageNames.ConfigContainer);
     private readonly Dictionary<string, (ETag ETag, LifecycleDefinition? Lifecycle, string? Error)> _parsed = new(StringComparer.Ordinal);
@@ -85,16 +87,37 @@ public sealed class LifecycleCatalog(StorageAccount storage, ChangeControl gover
     /// Validates a lifecycle file and stores it as config/lifecycles/{feature}.yaml. A source name or path that another
     /// feature's lifecycle already declares is refused (a drop must belong to one feature), and so is a labeling project name.
     /// </summary>
-    public async Task<LifecycleDefinition> PublishAsync(string yaml, string fileName, CancellationToken cancellationToken)
+    public async Task<LifecycleDefinition> PublishAsync(string yaml, string fileName, CancellationToken cancellationToken) =>
+        await PublishAsync(yaml, fileName, force: false, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="PublishAsync(string, string, CancellationToken)"/>; a republish that breaks the schema of a source
+    /// (a source, or a required field, removed or retyped) is refused unless <paramref name="force"/>d, and a forced one
+    /// needs at least one approval. Each publish that changes the file is a version, <c>lifecycle:&lt;feature&gt;/N</c>,
+    /// kept write-once under <c>config/lifecycle-versions/</c> and linked to the one before in lineage.
+    /// </summary>
+    public async Task<LifecycleDefinition> PublishAsync(string yaml, string fileName, bool force, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(yaml);
         var lifecycle = LifecycleParser.Parse(yaml, fileName);
 
         // The published lifecycle's governance decides (a new one could otherwise drop its own approvals).
-        var settings = (await GetAsync(lifecycle.Feature, cancellationToken))?.Governance ?? GovernanceSettings.None;
+        var published = await GetAsync(lifecycle.Feature, cancellationToken);
+        var settings = published?.Governance ?? GovernanceSettings.None;
+        var breaks = published is null ? [] : SchemaChanges.Breaking(published, lifecycle);
+        if (breaks.Count > 0 && !force)
+        {
+            throw LlmOpsException.Conflict(
+                $"{fileName} breaks the schema the published lifecycle of {lifecycle.Feature} gave its data: {string.Join("; ", breaks)}. "
+                + "Publish it with --force to request the change; it then needs an approval.");
+        }
+
         var caller = await governance.DemandChangeAsync(
-            PublishChange, lifecycle.Feature, $"lifecycle:{lifecycle.Feature}", new Dictionary<string, string> { ["yaml"] = yaml, ["file"] = fileName },
-            fileName, settings.Approvals, settings.ApproverRole, $"publish the lifecycle of {lifecycle.Feature}", cancellationToken);
+            PublishChange, lifecycle.Feature, $"lifecycle:{lifecycle.Feature}",
+            new Dictionary<string, string> { ["yaml"] = yaml, ["file"] = fileName, ["force"] = force ? "true" : "false" },
+            breaks.Count > 0 ? $"{fileName}, forced past: {string.Join("; ", breaks)}" : fileName,
+            breaks.Count > 0 ? Math.Max(1, settings.Approvals) : settings.Approvals, settings.ApproverRole,
+            $"publish the lifecycle of {lifecycle.Feature}", cancellationToken);
         var others = (await LoadAllAsync(cancellationToken)).Where(l => l.Feature != lifecycle.Feature).ToList();
         var clashes = new List<LifecycleError>();
         for (var i = 0; i < lifecycle.Sources.Count; i++)
@@ -123,12 +146,69 @@ public sealed class LifecycleCatalog(StorageAccount storage, ChangeControl gover
         }
 
         var blob = _container.GetBlobClient($"{StorageNames.LifecyclePrefix}{lifecycle.Feature}.yaml");
-        var before = await blob.ExistsAsync(cancellationToken) ? ContentHash((await blob.DownloadContentAsync(cancellationToken)).Value.Content.ToString()) : null;
+        var (previous, previousHash) = await LatestVersionAsync(lifecycle.Feature, cancellationToken);
+        var hash = ContentHash(yaml);
+        if (previousHash == hash && await blob.ExistsAsync(cancellationToken))
+        {
+            // The same file again: no new version, nothing changed.
+            return lifecycle;
+        }
+
+        var version = await WriteVersionAsync(lifecycle.Feature, previous + 1, yaml, cancellationToken);
         await blob.UploadAsync(BinaryData.FromString(yaml), overwrite: true, cancellationToken);
+        var versionId = VersionId(lifecycle.Feature, version);
+        await lineage.RecordAsync(
+            new LineageEvent(
+                $"llmops.lifecycle/{lifecycle.Feature}",
+                LineageIds.StableRunId(versionId),
+                LineageRelation.DerivedFrom,
+                previous == 0 ? [] : [new LineageDataset(VersionId(lifecycle.Feature, previous))],
+                [new LineageDataset(versionId, new Dictionary<string, string> { ["sha256"] = hash, ["file"] = fileName, ["by"] = caller.Id, ["forced"] = breaks.Count > 0 ? "true" : "false" })]),
+            cancellationToken);
         await governance.RecordAsync(
-            new AuditRecord("lifecycle.publish", $"lifecycle:{lifecycle.Feature}", lifecycle.Feature, fileName, before, ContentHash(yaml)), caller, cancellationToken);
+            new AuditRecord("lifecycle.publish", $"lifecycle:{lifecycle.Feature}", lifecycle.Feature, fileName, previous == 0 ? null : VersionId(lifecycle.Feature, previous), versionId), caller, cancellationToken);
         return lifecycle;
     }
+
+    /// <summary>The id of version <paramref name="version"/> of a feature's lifecycle.</summary>
+    public static string VersionId(string feature, int version) => $"lifecycle:{feature}/{version.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+
+    /// <summary>The newest version number of a feature's lifecycle (0: none) and its content hash.</summary>
+    public async Task<(int Version, string? Hash)> LatestVersionAsync(string feature, CancellationToken cancellationToken)
+    {
+        var latest = 0;
+        await foreach (var item in _container.GetBlobsAsync(new GetBlobsOptions { Prefix = VersionsPrefix(feature) }, cancellationToken))
+        {
+            if (int.TryParse(Path.GetFileNameWithoutExtension(item.Name), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n))
+            {
+                latest = Math.Max(latest, n);
+            }
+        }
+
+        if (latest == 0)
+        {
+            return (0, null);
+        }
+
+        var content = (await _container.GetBlobClient(VersionBlob(feature, latest)).DownloadContentAsync(cancellationToken)).Value.Content.ToString();
+        return (latest, ContentHash(content));
+    }
+
+    /// <summary>Writes the version write-once from <paramref name="version"/> up: a concurrent publish that took a number makes this one take the next.</summary>
+    private async Task<int> WriteVersionAsync(string feature, int version, string yaml, CancellationToken cancellationToken)
+    {
+        for (; ; version++)
+        {
+            if (await _container.GetBlobClient(VersionBlob(feature, version)).TryCreateAsync(BinaryData.FromString(yaml), cancellationToken: cancellationToken))
+            {
+                return version;
+            }
+        }
+    }
+
+    private static string VersionsPrefix(string feature) => $"lifecycle-versions/{feature}/";
+
+    private static string VersionBlob(string feature, int version) => VersionsPrefix(feature) + version.ToString("D6", System.Globalization.CultureInfo.InvariantCulture) + ".yaml";
 
     public void Dispose() => _gate.Dispose();
 
@@ -136,8 +216,11 @@ public sealed class LifecycleCatalog(StorageAccount storage, ChangeControl gover
 
     IReadOnlyCollection<string> IChangeApplier.Kinds => [PublishChange];
 
-    async Task<string> IChangeApplier.ApplyAsync(ChangeRequest request, CancellationToken cancellationToken) =>
-        "lifecycle:" + (await PublishAsync(request.Parameters["yaml"], request.Parameters["file"], cancellationToken)).Feature;
+    async Task<string> IChangeApplier.ApplyAsync(ChangeRequest request, CancellationToken cancellationToken)
+    {
+        var lifecycle = await PublishAsync(request.Parameters["yaml"], request.Parameters["file"], request.Parameters.GetValueOrDefault("force") == "true", cancellationToken);
+        return VersionId(lifecycle.Feature, (await LatestVersionAsync(lifecycle.Feature, cancellationToken)).Version);
+    }
 
     /// <summary>How the audit log names a lifecycle file's content.</summary>
     private static string ContentHash(string yaml) => "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(yaml)))[..16];

@@ -36,7 +36,7 @@ public sealed class EmbeddingRefresherTests
         var lineage = new LineageStore(f.Storage, TimeProvider.System);
         var indexes = new EmbeddingIndexStore(f.Storage);
         var datasets = new DatasetStore(f.Storage);
-        var lifecycles = new LifecycleCatalog(f.Storage, new LlmOps.Governance.ChangeControl(f.Storage, TimeProvider.System));
+        var lifecycles = new LifecycleCatalog(f.Storage, new LlmOps.Governance.ChangeControl(f.Storage, TimeProvider.System), new LlmOps.Lineage.LineageStore(f.Storage, TimeProvider.System));
         var refresher = new EmbeddingRefresher(datasets, indexes, lifecycles, new EmbeddingGeneratorFactory(Options.Create(azure ?? new AzureOpenAIOptions())), lineage, TimeProvider.System, NullLogger<EmbeddingRefresher>.Instance);
         return (refresher, indexes, lineage, datasets, lifecycles);
     }

@@ -131,3 +131,48 @@ public sealed class ApprovalTests : IAsyncLifetime
         Assert.Single(await _admin.Registry.ListDeploymentsAsync(Prompt).ToListAsync());
     }
 }
+
+/// <summary>Lifecycle publishes as versions in lineage, and a schema-breaking republish refused unless forced with approval.</summary>
+public sealed class LifecycleVersionTests
+{
+    [Fact]
+    public async Task Publish_EachChangeAVersionLinkedToTheOneBefore_SameFileNoNewVersion()
+    {
+        var prefix = TestNames.Prefix();
+        using var client = new LlmOpsClient((await SharedAzurite.GetAsync()).ConnectionString, prefix, Caller.Local("root"));
+        await client.ProvisionAsync();
+        var first = new LifecycleBuilder("versions").Source("tickets", idField: "id").Build();
+
+        await client.Lifecycles.PublishAsync(first, "v.yaml", CancellationToken.None);
+        await client.Lifecycles.PublishAsync(first, "v.yaml", CancellationToken.None);
+        await client.Lifecycles.PublishAsync(first + "owners: { data: team-a }\n", "v.yaml", CancellationToken.None);
+
+        Assert.Equal(2, (await client.Lifecycles.LatestVersionAsync("versions", CancellationToken.None)).Version);
+        var graph = await client.Lineage.QueryAsync("lifecycle:versions/2", LlmOps.Lineage.LineageDirection.Upstream, 2, CancellationToken.None);
+        Assert.Contains(graph.Nodes, n => n.Id == "lifecycle:versions/1");
+        var publishes = await client.Governance.Audit.ListAsync(action: "lifecycle.publish").ToListAsync();
+        Assert.Equal(["lifecycle:versions/2", "lifecycle:versions/1"], publishes.Select(p => p.After));
+    }
+
+    [Fact]
+    public async Task Republish_RemovingARequiredField_RefusedUnlessForcedThenApproved()
+    {
+        var prefix = TestNames.Prefix();
+        var connection = (await SharedAzurite.GetAsync()).ConnectionString;
+        using var root = new LlmOpsClient(connection, prefix, Caller.Local("root"));
+        using var other = new LlmOpsClient(connection, prefix, Caller.Local("other"));
+        await root.ProvisionAsync();
+        await root.Lifecycles.PublishAsync(new LifecycleBuilder("schema").Source("tickets", idField: "id").Build(), "s.yaml", CancellationToken.None);
+        var withoutId = new LifecycleBuilder("schema").Source("tickets").Build();
+
+        var refused = await Assert.ThrowsAsync<LlmOpsException>(() => root.Lifecycles.PublishAsync(withoutId, "s.yaml", CancellationToken.None));
+        var requested = await Assert.ThrowsAsync<ApprovalRequiredException>(() => root.Lifecycles.PublishAsync(withoutId, "s.yaml", force: true, CancellationToken.None));
+        await other.Governance.ApproveAsync(requested.Request.Id, "the id moved to the text");
+
+        Assert.Equal(ErrorCode.Conflict, refused.Code);
+        Assert.Contains("tickets.id (required Text) is removed", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(1, requested.Request.Required);
+        Assert.Null((await root.Lifecycles.GetAsync("schema", CancellationToken.None))!.Sources[0].IdField);
+        Assert.Equal(2, (await root.Lifecycles.LatestVersionAsync("schema", CancellationToken.None)).Version);
+    }
+}

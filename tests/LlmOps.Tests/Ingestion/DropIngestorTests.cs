@@ -93,7 +93,7 @@ public sealed class DropIngestorTests
         var fixture = await IngestionFixture.CreateAsync();
         var longBody = string.Join(' ', Enumerable.Range(0, 150).Select(i => $"word{i}"));
         var (blobName, etag) = await fixture.DropAsync("variants.jsonl", Jsonl(Ticket(1, longBody), Ticket(2, "A short body")));
-        var catalog = new LlmOps.Lifecycle.LifecycleCatalog(fixture.Storage, new LlmOps.Governance.ChangeControl(fixture.Storage, TimeProvider.System));
+        var catalog = new LlmOps.Lifecycle.LifecycleCatalog(fixture.Storage, new LlmOps.Governance.ChangeControl(fixture.Storage, TimeProvider.System), new LlmOps.Lineage.LineageStore(fixture.Storage, TimeProvider.System));
         var lifecycle = (await catalog.FindSourceAsync(fixture.Source, CancellationToken.None))!.Value.Lifecycle;
 
         var asDeclared = await fixture.Ingestor.IngestAsync(fixture.Source, fixture.DropContainer, blobName, etag, CancellationToken.None);

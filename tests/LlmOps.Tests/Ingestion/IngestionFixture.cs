@@ -48,7 +48,7 @@ public sealed class IngestionFixture
                   chunking: { max_tokens: 64, overlap: 8 }
                 """)
             .Build();
-        var catalog = new LifecycleCatalog(storage, new LlmOps.Governance.ChangeControl(storage, TimeProvider.System));
+        var catalog = new LifecycleCatalog(storage, new LlmOps.Governance.ChangeControl(storage, TimeProvider.System), new LlmOps.Lineage.LineageStore(storage, TimeProvider.System));
         await catalog.PublishAsync(yaml, "test.yaml", CancellationToken.None);
         return new IngestionFixture(storage, source, catalog);
     }

@@ -13,7 +13,7 @@ public sealed class LifecycleCatalogTests
     {
         var storage = await SharedAzurite.AccountAsync();
         var unique = Guid.NewGuid().ToString("N")[..8];
-        using var catalog = new LifecycleCatalog(storage, new LlmOps.Governance.ChangeControl(storage, TimeProvider.System));
+        using var catalog = new LifecycleCatalog(storage, new LlmOps.Governance.ChangeControl(storage, TimeProvider.System), new LlmOps.Lineage.LineageStore(storage, TimeProvider.System));
         await catalog.PublishAsync(Yaml($"route-{unique}", $"tk{unique}", $"raw/support{unique}/tickets/"), "route.yaml", CancellationToken.None);
 
         var covered = await catalog.ResolveDropAsync("raw", $"support{unique}/tickets/2026/a.jsonl", $"support{unique}", CancellationToken.None);
@@ -28,7 +28,7 @@ public sealed class LifecycleCatalogTests
     {
         var storage = await SharedAzurite.AccountAsync();
         var unique = Guid.NewGuid().ToString("N")[..8];
-        using var catalog = new LifecycleCatalog(storage, new LlmOps.Governance.ChangeControl(storage, TimeProvider.System));
+        using var catalog = new LifecycleCatalog(storage, new LlmOps.Governance.ChangeControl(storage, TimeProvider.System), new LlmOps.Lineage.LineageStore(storage, TimeProvider.System));
         await catalog.PublishAsync(Yaml($"first-{unique}", $"s{unique}", $"raw/s{unique}/"), "first.yaml", CancellationToken.None);
         await catalog.PublishAsync(Yaml($"first-{unique}", $"s{unique}", $"raw/s{unique}/"), "first.yaml", CancellationToken.None); // the same feature again is fine
 
@@ -43,7 +43,7 @@ public sealed class LifecycleCatalogTests
     {
         var storage = await SharedAzurite.AccountAsync();
         var unique = Guid.NewGuid().ToString("N")[..8];
-        using var catalog = new LifecycleCatalog(storage, new LlmOps.Governance.ChangeControl(storage, TimeProvider.System));
+        using var catalog = new LifecycleCatalog(storage, new LlmOps.Governance.ChangeControl(storage, TimeProvider.System), new LlmOps.Lineage.LineageStore(storage, TimeProvider.System));
         await catalog.PublishAsync(Yaml($"good-{unique}", $"g{unique}", $"raw/g{unique}/"), "good.yaml", CancellationToken.None);
         var broken = storage.Container(StorageNames.ConfigContainer).GetBlobClient($"{StorageNames.LifecyclePrefix}broken-{unique}.yaml");
         await broken.UploadAsync(BinaryData.FromString("feature: [unclosed"));

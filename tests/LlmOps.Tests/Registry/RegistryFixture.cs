@@ -24,7 +24,7 @@ public sealed class RegistryFixture : IDisposable
         Storage = storage;
         Lineage = new LineageStore(storage, TimeProvider.System);
         Tracker = new ExperimentTracker(storage, Lineage, new LlmOps.Governance.ChangeControl(storage, TimeProvider.System), TimeProvider.System);
-        Lifecycles = new LifecycleCatalog(storage, new LlmOps.Governance.ChangeControl(storage, TimeProvider.System));
+        Lifecycles = new LifecycleCatalog(storage, new LlmOps.Governance.ChangeControl(storage, TimeProvider.System), new LlmOps.Lineage.LineageStore(storage, TimeProvider.System));
         Registry = new ModelRegistry(storage, Tracker, Lineage, Lifecycles, new LlmOps.Governance.ChangeControl(storage, TimeProvider.System), TimeProvider.System);
         Model = "model:m" + Guid.NewGuid().ToString("N")[..10];
     }
