@@ -68,7 +68,11 @@ public sealed class LlmOpsClient : IDisposable
         Governance = Get<Governance.ChangeControl>();
         Governance.DefaultCaller = caller ?? global::LlmOps.Governance.ProcessIdentity.Resolve(Storage.Credential);
         Keys = Get<Governance.ApiKeyStore>();
+        Subjects = Get<Governance.SubjectHasher>();
     }
+
+    /// <summary>The keyed hash user and session ids are kept as.</summary>
+    public Governance.SubjectHasher Subjects { get; }
 
     /// <summary>Roles, the audit log, and the caller every change of this client is made and recorded as.</summary>
     public Governance.ChangeControl Governance { get; }

@@ -11,7 +11,7 @@ namespace LlmOps.Feedback;
 /// written durably (the analytics Parquet part first, then the lookup rows) before this returns, so an acknowledged
 /// item survives a crash right after. An id seen before is a duplicate and stored once.
 /// </summary>
-public sealed class FeedbackIngestor(LifecycleCatalog lifecycles, FeedbackStore store, FeedbackPartitions partitions, BudgetTracker budgets, ChangeControl governance, TimeProvider clock)
+public sealed class FeedbackIngestor(LifecycleCatalog lifecycles, FeedbackStore store, FeedbackPartitions partitions, BudgetTracker budgets, ChangeControl governance, SubjectHasher subjects, TimeProvider clock)
 {
     public const int MaxItems = 1000;
 
@@ -20,7 +20,8 @@ public sealed class FeedbackIngestor(LifecycleCatalog lifecycles, FeedbackStore 
     {
         ArgumentNullException.ThrowIfNull(items);
         var now = clock.GetUtcNow();
-        var drafts = items.Select(item => Attempt(() => FeedbackValidator.ReadTrace(item, now))).ToList();
+        var key = await subjects.KeyAsync(cancellationToken);
+        var drafts = items.Select(item => Attempt(() => FeedbackValidator.ReadTrace(item, now, key))).ToList();
         return await IngestTracesAsync(drafts, item => IdOf(items[item]), cancellationToken);
     }
 

@@ -21,7 +21,7 @@ public static partial class FeedbackValidator
     public const int MaxIdLength = 200;
 
     /// <summary>A trace from its JSON object, not yet checked against its feature (<see cref="Complete"/>).</summary>
-    public static Trace ReadTrace(JsonElement item, DateTimeOffset now)
+    public static Trace ReadTrace(JsonElement item, DateTimeOffset now, Governance.SubjectKey subjects)
     {
         if (item.ValueKind != JsonValueKind.Object)
         {
@@ -62,8 +62,8 @@ public static partial class FeedbackValidator
             String(item, "status")?.ToLowerInvariant() ?? (error is null ? Trace.Ok : Trace.Failed),
             error,
             [],
-            String(item, "userHash") ?? Hashed("user", String(item, "userId")),
-            String(item, "sessionHash") ?? Hashed("session", String(item, "sessionId")));
+            String(item, "userHash") ?? subjects.Hash("user", String(item, "userId")),
+            String(item, "sessionHash") ?? subjects.Hash("session", String(item, "sessionId")));
     }
 
     /// <summary>A score from its JSON object; the data type follows the value when not given.</summary>
@@ -185,10 +185,6 @@ public static partial class FeedbackValidator
             Correction = draft.Correction is null ? null : redactor.Redact(draft.Correction, counts),
         };
     }
-
-    /// <summary>A user or session id as kept: the first 16 hex digits of its SHA-256 (the raw id is never stored).</summary>
-    public static string? Hashed(string kind, string? id) =>
-        id is null ? null : Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(kind + ":" + id)))[..16];
 
     private static readonly Lazy<PiiRedactor> Redactor = new(() => new PiiRedactor(PreprocessingSettings.KnownPiiTypes, []));
 

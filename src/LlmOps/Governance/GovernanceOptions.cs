@@ -16,4 +16,7 @@ public sealed class GovernanceOptions
     /// what a client sends (Bicep turns both on). Off, the header is ignored, so nobody can claim a principal locally.
     /// </summary>
     public bool TrustAppServiceAuthentication { get; set; }
+
+    /// <summary>The secret user and session ids are hashed with (at least 32 characters; in Azure a Key Vault reference). Empty: one is generated and kept in storage.</summary>
+    public string? SubjectKey { get; set; }
 }

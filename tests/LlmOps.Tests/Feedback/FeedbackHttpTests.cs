@@ -79,7 +79,9 @@ public sealed class FeedbackHttpTests : IAsyncLifetime
         Assert.Equal(["pii_leak:email"], trace.SafetyFlags);
         // (600 * 0.001 + 400 * 0.0005 + 200 * 0.002) / 1000 = 0.0012
         Assert.Equal(0.0012, trace.CostUsd!.Value, 10);
-        Assert.Equal(FeedbackValidator.Hashed("user", "u-17"), trace.UserHash);
+        Assert.Equal((await _client.Subjects.KeyAsync()).Hash("user", "u-17"), trace.UserHash);
+        // Keyed: the plain SHA-256 a guesser would compute from a known id does not match.
+        Assert.NotEqual(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes("user:u-17")))[..16], trace.UserHash);
         Assert.DoesNotContain("u-17", JsonSerializer.Serialize(trace), StringComparison.Ordinal);
         Assert.Equal("tickets:T-1#0000", Assert.Single(trace.Retrieved).ChunkId);
     }

@@ -25,7 +25,7 @@ public static class GenAiSpanMapper
         return span.Attributes.TryGetValue("gen_ai.operation.name", out var operation) && operation is string name && AnswerOperations.Contains(name, StringComparer.Ordinal);
     }
 
-    public static Trace Map(OtlpSpan span)
+    public static Trace Map(OtlpSpan span, Governance.SubjectKey subjects)
     {
         ArgumentNullException.ThrowIfNull(span);
         if (span.TraceId.Length == 0 || span.SpanId.Length == 0)
@@ -63,8 +63,8 @@ public static class GenAiSpanMapper
             failed ? Trace.Failed : Trace.Ok,
             failed ? span.StatusMessage ?? Text(span.Attributes, "error.type") ?? "error" : null,
             finish.Contains("content_filter", StringComparer.Ordinal) ? ["content_filter"] : [],
-            Text(span.Attributes, "user.id") is { } user ? FeedbackValidator.Hashed("user", user) : null,
-            Text(span.Attributes, "session.id") is { } session ? FeedbackValidator.Hashed("session", session) : null);
+            Text(span.Attributes, "user.id") is { } user ? subjects.Hash("user", user) : null,
+            Text(span.Attributes, "session.id") is { } session ? subjects.Hash("session", session) : null);
     }
 
     /// <summary>The text of the messages of <paramref name="role"/>: from the JSON attribute, else from the older events.</summary>

@@ -11,7 +11,7 @@ namespace LlmOps.Feedback.Otlp;
 /// ExportTraceServiceResponse, its partial_success naming how many answer spans were rejected and why; 400 for a
 /// body that is not an export; 413 over the size limit.
 /// </summary>
-public sealed class OtlpTracesEndpoint(FeedbackIngestor ingestor) : IHttpTriggerHandler
+public sealed class OtlpTracesEndpoint(FeedbackIngestor ingestor, Governance.SubjectHasher subjects) : IHttpTriggerHandler
 {
     public async Task<HttpTriggerResponse> HandleAsync(HttpTriggerRequest request, CancellationToken cancellationToken)
     {
@@ -43,11 +43,12 @@ public sealed class OtlpTracesEndpoint(FeedbackIngestor ingestor) : IHttpTrigger
         }
 
         var answers = spans.Where(GenAiSpanMapper.IsAnswer).ToList();
+        var key = await subjects.KeyAsync(cancellationToken);
         var drafts = answers.Select(span =>
         {
             try
             {
-                return ((Trace?)GenAiSpanMapper.Map(span), (string?)null);
+                return ((Trace?)GenAiSpanMapper.Map(span, key), (string?)null);
             }
             catch (FormatException ex)
             {
