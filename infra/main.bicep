@@ -61,6 +61,12 @@ param budgetCheckSchedule string = '0 10 * * * *'
 @description('Email of the person told of events that need one (drift alerts, canary decisions, refused gates, poison, budget breaches): an Action Group and an alert rule on the app\'s telemetry. Empty: no Action Group (the lifecycles\' notify webhooks still work).')
 param alertEmail string = ''
 
+@description('Client id of a Microsoft Entra app registration for App Service authentication: with it, callers of the HTTP API are identified by their Entra tokens (X-MS-CLIENT-PRINCIPAL), beside keys. Empty: keys only.')
+param authClientId string = ''
+
+@description('Days the audit log\'s blobs are kept immutable (a time-based retention policy with protected appends on the audit container).')
+param auditRetentionDays int = 365
+
 var tags = { 'azd-env-name': environmentName }
 
 resource group 'Microsoft.Resources/resourceGroups@2024-03-01' = {
@@ -95,6 +101,8 @@ module resources 'resources.bicep' = {
     canaryCheckSchedule: canaryCheckSchedule
     budgetCheckSchedule: budgetCheckSchedule
     alertEmail: alertEmail
+    authClientId: authClientId
+    auditRetentionDays: auditRetentionDays
     tags: tags
   }
 }

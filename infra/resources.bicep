@@ -21,6 +21,8 @@ param feedbackCompactSchedule string
 param canaryCheckSchedule string
 param budgetCheckSchedule string
 param alertEmail string
+param authClientId string
+param auditRetentionDays int
 param tags object
 
 var token = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName))
@@ -147,6 +149,17 @@ resource blobContainers 'Microsoft.Storage/storageAccounts/blobServices/containe
     immutableStorageWithVersioning: { enabled: contains(immutableContainers, name) }
   }
 }]
+
+// The audit log is append-only in storage too: blobs can be appended to but not rewritten or deleted while the policy
+// holds (unlocked here; lock it once the period is settled, and it cannot be shortened).
+resource auditImmutability 'Microsoft.Storage/storageAccounts/blobServices/containers/immutabilityPolicies@2023-05-01' = {
+  name: '${storage.name}/default/audit/default'
+  properties: {
+    immutabilityPeriodSinceCreationInDays: auditRetentionDays
+    allowProtectedAppendWrites: true
+  }
+  dependsOn: [blobContainers]
+}
 
 resource packageContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
   parent: blobService
@@ -306,10 +319,33 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'FeedbackCompactSchedule', value: feedbackCompactSchedule }
         { name: 'CanaryCheckSchedule', value: canaryCheckSchedule }
         { name: 'BudgetCheckSchedule', value: budgetCheckSchedule }
+        // Roles are enforced from the first call: the deploying user is an admin (llmops roles grant adds others).
+        { name: 'LlmOps__Governance__Admins__0', value: empty(principalId) ? '' : 'entra:${principalId}' }
+        // Easy Auth sets X-MS-CLIENT-PRINCIPAL and strips what clients send: only then is the header trusted.
+        { name: 'LlmOps__Governance__TrustAppServiceAuthentication', value: string(!empty(authClientId)) }
       ]
     }
   }
   dependsOn: [appStorageRoles]
+}
+
+// App Service authentication with Entra ID: a request with a token arrives with its principal; one without (an app
+// with a function key or a named key) is let through to the key check, so both kinds of caller work.
+resource auth 'Microsoft.Web/sites/config@2024-04-01' = if (!empty(authClientId)) {
+  parent: functionApp
+  name: 'authsettingsV2'
+  properties: {
+    platform: { enabled: true }
+    globalValidation: { requireAuthentication: false, unauthenticatedClientAction: 'AllowAnonymous' }
+    identityProviders: {
+      azureActiveDirectory: {
+        enabled: true
+        registration: { clientId: authClientId, openIdIssuer: '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0' }
+        validation: { allowedAudiences: [authClientId, 'api://${authClientId}'] }
+      }
+    }
+    login: { tokenStore: { enabled: false } }
+  }
 }
 
 // The app's identity: data-plane access to its storage (blobs, the Event Grid blob path's queues, tables),

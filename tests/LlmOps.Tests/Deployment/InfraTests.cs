@@ -156,6 +156,27 @@ public sealed partial class InfraTests
     }
 
     [Fact]
+    public async Task Governance_EasyAuthWhenAnAppIsNamed_DeployerIsAdmin_AuditAppendOnly()
+    {
+        var template = await CompiledResourcesAsync();
+        var resources = template.GetProperty("resources").EnumerateArray().ToList();
+        var auth = Single(resources, "Microsoft.Web/sites/config");
+        Assert.Contains("authClientId", auth.GetProperty("condition").GetString(), StringComparison.Ordinal);
+        var properties = auth.GetProperty("properties");
+        Assert.Equal("AllowAnonymous", properties.GetProperty("globalValidation").GetProperty("unauthenticatedClientAction").GetString());
+        Assert.True(properties.GetProperty("identityProviders").GetProperty("azureActiveDirectory").GetProperty("enabled").GetBoolean());
+
+        var settings = Single(resources, "Microsoft.Web/sites").GetProperty("properties").GetProperty("siteConfig").GetProperty("appSettings").EnumerateArray()
+            .ToDictionary(s => s.GetProperty("name").GetString()!, s => s.GetProperty("value").GetString()!, StringComparer.Ordinal);
+        Assert.Contains("authClientId", settings["LlmOps__Governance__TrustAppServiceAuthentication"], StringComparison.Ordinal);
+        Assert.Contains("entra:", settings["LlmOps__Governance__Admins__0"], StringComparison.Ordinal);
+
+        var audit = Single(resources, "Microsoft.Storage/storageAccounts/blobServices/containers/immutabilityPolicies").GetProperty("properties");
+        Assert.True(audit.GetProperty("allowProtectedAppendWrites").GetBoolean());
+        Assert.Contains("auditRetentionDays", audit.GetProperty("immutabilityPeriodSinceCreationInDays").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Telemetry_GoesToAppInsights_EventsReachAnActionGroupThroughAnAlertOnTheirMetrics()
     {
         var template = await CompiledResourcesAsync();
