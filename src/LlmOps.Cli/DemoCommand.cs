@@ -208,6 +208,10 @@ internal static class DemoCommand
                 status.Status("The api-docs feature: a sample of the SDK's API documentation through the triggers, MiniLM against lexical...");
                 apiDocs = await ApiDocsAsync(storage, services, started, Done, stepTimeout, cancellationToken);
 
+                status.Status("Writing the champion prompt's card...");
+                var championCard = await services.Cards.WriteAsync(ModelRegistry.VersionId(Prompt, (await services.Registry.GetAliasAsync(Prompt, ModelRegistry.Champion, cancellationToken))!.Version), cancellationToken);
+                Done("Card (llmops card)", $"{championCard.Card.Title}: {championCard.Card.Sections.Count} sections, {championCard.Path}.md and .html");
+
                 status.Status("Verifying the audit log...");
                 var changes = await services.Governance.Audit.ListAsync(since: started, cancellationToken: cancellationToken).ToListAsync(cancellationToken);
                 audit = await services.Governance.Audit.VerifyAsync(cancellationToken: cancellationToken);

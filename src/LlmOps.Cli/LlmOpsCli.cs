@@ -46,6 +46,7 @@ public static class LlmOpsCli
         root.Subcommands.Add(PoisonCommand.Create(console));
         root.Subcommands.Add(NotifyCommand.Create(console));
         root.Subcommands.Add(StatusCommand.Create(console));
+        root.Subcommands.Add(CardCommand.Create(console));
         foreach (var command in GovernanceCommands.Create(console))
         {
             root.Subcommands.Add(command);

@@ -69,7 +69,11 @@ public sealed class LlmOpsClient : IDisposable
         Governance.DefaultCaller = caller ?? global::LlmOps.Governance.ProcessIdentity.Resolve(Storage.Credential);
         Keys = Get<Governance.ApiKeyStore>();
         Subjects = Get<Governance.SubjectHasher>();
+        Cards = Get<Cards.CardWriter>();
     }
+
+    /// <summary>Model, prompt and dataset cards from what LlmOps recorded (<c>llmops card</c>).</summary>
+    public Cards.CardWriter Cards { get; }
 
     /// <summary>The keyed hash user and session ids are kept as.</summary>
     public Governance.SubjectHasher Subjects { get; }

@@ -37,6 +37,7 @@ public static class LlmOpsServiceCollectionExtensions
         services.TryAddSingleton<Governance.AuditLog>();
         services.TryAddSingleton<Governance.ApprovalStore>();
         services.TryAddSingleton<Governance.SubjectHasher>();
+        services.TryAddSingleton<Cards.CardWriter>();
         services.TryAddSingleton(sp => new Governance.ChangeControl(
             sp.GetRequiredService<Governance.RoleStore>(), sp.GetRequiredService<Governance.AuditLog>(), sp.GetRequiredService<IOptions<Governance.GovernanceOptions>>(),
             sp.GetRequiredService<Governance.ApiKeyStore>(), sp.GetRequiredService<Governance.ApprovalStore>(), sp));
