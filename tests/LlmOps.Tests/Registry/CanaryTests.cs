@@ -120,8 +120,12 @@ public sealed class CanaryTests : IAsyncLifetime, IDisposable
         Assert.False(report.Rows.Single(r => r.Metric == "latency_p95").Passed);
         Assert.True(report.Rows.Single(r => r.Metric == "error_rate").Passed);
 
-        // Evidence in lineage: both deployments -> the decision -> the canary it rolled back; readable with the CLI.
-        var graph = await _client.Lineage.QueryAsync(report.Id, LlmOps.Lineage.LineageDirection.Both, 1, CancellationToken.None);
+        // Evidence in lineage: both deployments -> the decision -> the canary it rolled back; readable with the CLI. The
+        // rollback edge is recorded after the deployment's status flips (the flip decides which check wins), so wait for it.
+        var graph = await Eventually.UntilAsync(
+            () => _client.Lineage.QueryAsync(report.Id, LlmOps.Lineage.LineageDirection.Both, 1, CancellationToken.None),
+            g => g.Edges.Any(e => e.From == report.Id && e.Relation == LlmOps.Lineage.LineageRelation.RolledBack),
+            "the rollback in lineage");
         Assert.Contains(graph.Edges, e => e.From == canary.Id && e.To == report.Id && e.Relation == LlmOps.Lineage.LineageRelation.Decided);
         Assert.Contains(graph.Edges, e => e.From == stable.Id && e.To == report.Id);
         Assert.Contains(graph.Edges, e => e.From == report.Id && e.To == canary.Id && e.Relation == LlmOps.Lineage.LineageRelation.RolledBack);
