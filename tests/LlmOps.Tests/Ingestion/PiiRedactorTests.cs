@@ -20,6 +20,24 @@ public sealed class PiiRedactorTests
     public static TheoryData<string> Types() => new(PreprocessingSettings.KnownPiiTypes);
 
     [Theory]
+    [InlineData("Write to 06 12 34 56 78 after six.", "Write to [PHONE] after six.")]
+    [InlineData("From 01.44.55.66.77, then nothing.", "From [PHONE], then nothing.")]
+    [InlineData("Ticket 4 - 09-70-12-34-56 - closed", "Ticket 4 - [PHONE] - closed")]
+    [InlineData("Rows 01 02 03 04 05 06 07 were exported.", null)]
+    [InlineData("Part AB-05-12-33-48 is out of stock.", null)]
+    [InlineData("Checksum 00 12 34 56 78 matched.", null)]
+    [InlineData("Mixed 06 12.34 56 78 separators.", null)]
+    [InlineData("Version 0.12.34.56.78 fixed it.", null)]
+    public void FrenchNationalNumber_InItsPairGrouping_RedactedWithoutAPhoneWord_LookalikesKept(string text, string? expected)
+    {
+        var counts = new Dictionary<string, long>();
+        var redacted = new PiiRedactor(PreprocessingSettings.KnownPiiTypes, []).Redact(text, counts);
+
+        Assert.Equal(expected ?? text, redacted);
+        Assert.Equal(expected is null ? 0 : 1, counts.GetValueOrDefault("phone"));
+    }
+
+    [Theory]
     [MemberData(nameof(Types))]
     public void SyntheticLabelledSet_RecallAtLeast99Percent(string type)
     {

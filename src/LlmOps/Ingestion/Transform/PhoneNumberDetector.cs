@@ -59,6 +59,14 @@ internal static partial class PhoneNumberDetector
                 }
             }
 
+            // A French national number in its own pair grouping (01 23 45 67 89, with spaces, dots or dashes, five
+            // pairs exactly, standing alone) is shape enough without a phone word: ranges the plan has not allocated yet
+            // are still someone's number once allocated, and a typo in one is still personal data.
+            foreach (var match in FrenchGrouping().EnumerateMatches(text.AsSpan(start, end - start)))
+            {
+                spans.Add((start + match.Index, match.Length));
+            }
+
             // Other countries' national numbers are looked for (once per region, which is slow) only when a candidate
             // starts with a trunk 0 right after a phone word.
             if (national)
@@ -154,6 +162,14 @@ internal static partial class PhoneNumberDetector
     /// <summary>The North American Numbering Plan: area and exchange codes start with 2-9 and are not N11.</summary>
     [GeneratedRegex(@"^[2-9](?!11)\d{2}[2-9](?!11)\d{6}$", RegexOptions.CultureInvariant)]
     private static partial Regex NorthAmericanNumber();
+
+    /// <summary>
+    /// 0X XX XX XX XX with one separator (space, dot or dash) used throughout, standing alone: not inside a longer run
+    /// of pairs (a digit and a separator before, or a separator and a digit after), not part of an id joined to letters
+    /// (AB-05-...) or a version, and not after a '+'.
+    /// </summary>
+    [GeneratedRegex(@"(?<![\w+./-])(?<!\d[ .-])(?<![A-Za-z][.-])0[1-9](?<s>[ .-])\d{2}(?:\k<s>\d{2}){3}(?![\w]|[ .-]\d)", RegexOptions.CultureInvariant)]
+    private static partial Regex FrenchGrouping();
 
     [GeneratedRegex(@"\b(?:phone|phones|telephone|tel|mobile|mob|cell|cellphone|call|called|calling|fax|contact|reach|whatsapp|sms|text|dial|ring|hotline|helpline|landline|number|nr|no|numero|número|telefon|telefono|téléphone|handy|portable)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex PhoneWords();

@@ -222,6 +222,41 @@ def pii_rows(r, split):
             rows.append((t, value, template.format(value)))
     return rows
 
+# ---------------------------------------------------------------- national numbers by format
+
+FR_PREFIXES = ["01", "02", "03", "04", "05", "06", "07", "09"]
+
+def national_rows(split):
+    """French national numbers written in their own pair grouping with no phone word nearby, by separator (space, dot,
+    dash): the tune split has spaces and dots, the held-out split dashes too, in other templates. A generator of its
+    own (its own seed), so the rows above stay as they were."""
+    r = random.Random(11 if split == "tune" else 12)
+    separators = [" ", "."] if split == "tune" else [" ", ".", "-"]
+    rows = []
+    for _ in range(240 if split == "tune" else 320):
+        sep = r.choice(separators)
+        value = sep.join([r.choice(FR_PREFIXES)] + [f"{r.randrange(100):02d}" for _ in range(4)])
+        rows.append(("phone", value, r.choice(TEMPLATES[split]).format(value)))
+    return rows
+
+def national_lookalikes(split):
+    """Digit pairs that are not French numbers: too many or too few pairs, a first pair that is no trunk prefix, pairs
+    inside a longer id, versions and dates."""
+    r = random.Random(21 if split == "tune" else 22)
+    pair = lambda: f"{r.randrange(100):02d}"
+    forms = [
+        lambda: f"Rows {' '.join(pair() for _ in range(7))} were exported.",
+        lambda: f"Lot {r.randrange(1, 10)}{r.randrange(10)} {' '.join(pair() for _ in range(4))} shipped on time.",
+        lambda: f"Checksum 00 {' '.join(pair() for _ in range(4))} matched.",
+        lambda: f"Part AB-{'-'.join(pair() for _ in range(4))} is out of stock.",
+        lambda: f"Matrix row: {' '.join(pair() for _ in range(6))}",
+        lambda: f"Only 0{r.randrange(1, 10)} {pair()} {pair()} remained after the merge.",
+        lambda: f"Version 0.{r.randrange(10)}.{pair()}.{pair()} fixed the crash.",
+        lambda: f"Meeting on {pair()}.{pair()}.20{pair()} at {pair()}:{pair()}.",
+        lambda: f"Serial 0{r.randrange(1, 10)}{pair()}{pair()}{pair()}{pair()} failed the self-test.",
+    ]
+    return [r.choice(forms)() for _ in range(600)]
+
 # ---------------------------------------------------------------- real documents
 
 def doc_sentences(pattern):
@@ -241,11 +276,11 @@ def main():
     packs = "/usr/share/dotnet/packs/{}/*/ref/net*/*.xml"
     for split, seed, docs in [("tune", 1, "Microsoft.NETCore.App.Ref"), ("heldout", 2, "Microsoft.AspNetCore.App.Ref")]:
         r = random.Random(seed)
-        lines = [nonpii(r) for _ in range(6000)] + doc_sentences(packs.format(docs))
+        lines = [nonpii(r) for _ in range(6000)] + doc_sentences(packs.format(docs)) + national_lookalikes(split)
         with open(f"nonpii-{split}.txt", "w", encoding="utf-8") as f:
             f.write("\n".join(lines) + "\n")
         with open(f"pii-{split}.tsv", "w", encoding="utf-8") as f:
-            for t, v, text in pii_rows(r, split):
+            for t, v, text in pii_rows(r, split) + national_rows(split):
                 f.write(f"{t}\t{v}\t{text}\n")
 
 if __name__ == "__main__":
