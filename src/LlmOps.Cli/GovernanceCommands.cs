@@ -100,7 +100,7 @@ internal static class GovernanceCommands
     {
         var connection = StorageOption.Create();
         var name = new Argument<string>("name") { Description = "The key's name (lower-case letters, digits, '-'); its principal is key:<name>." };
-        var role = RoleOption(required: true);
+        var role = RoleOption();
         var feature = FeatureOption();
         var create = new Command("create", "Create a named key for the HTTP API with a role (admin only). The secret is printed once; only its SHA-256 is stored.") { name, role, feature, connection };
         create.SetAction(async (parse, cancellationToken) => await CliErrors.RunAsync(console, async () =>
@@ -255,10 +255,10 @@ internal static class GovernanceCommands
         return new Command("audit", "The append-only, hash-chained audit log of every change.") { list, verify };
     }
 
-    private static Option<string> RoleOption(bool required) => new("--role")
+    private static Option<string> RoleOption() => new("--role")
     {
         Description = "reader, contributor, labeler, approver or admin.",
-        Required = required,
+        Required = true,
     };
 
     private static Option<string?> FeatureOption() => new("--feature") { Description = "One feature (default: every feature)." };

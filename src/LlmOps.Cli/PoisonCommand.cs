@@ -82,7 +82,7 @@ internal static class PoisonCommand
             {
                 var result = replay
                     ? await services.Poison.ReplayAsync(target, cancellationToken)
-                    : await services.Poison.DiscardAsync(target, parse.GetValue(reason)!, services.Caller.Id, cancellationToken);
+                    : await services.Poison.DiscardAsync(target, parse.GetValue(reason)!, cancellationToken);
                 failed += result.Outcome == PoisonReplayResult.FailedAgain ? 1 : 0;
                 console.MarkupLineInterpolated(result.Outcome switch
                 {

@@ -40,7 +40,7 @@ public static class LlmOpsServiceCollectionExtensions
         services.TryAddSingleton<Cards.CardWriter>();
         services.TryAddSingleton(sp => new Governance.ChangeControl(
             sp.GetRequiredService<Governance.RoleStore>(), sp.GetRequiredService<Governance.AuditLog>(), sp.GetRequiredService<IOptions<Governance.GovernanceOptions>>(),
-            sp.GetRequiredService<Governance.ApiKeyStore>(), sp.GetRequiredService<Governance.ApprovalStore>(), sp));
+            sp.GetRequiredService<Governance.ApiKeyStore>(), sp.GetRequiredService<Governance.ApprovalStore>(), sp.GetRequiredService<TimeProvider>(), sp));
         services.AddSingleton<Governance.IChangeApplier>(sp => sp.GetRequiredService<ModelRegistry>());
         services.AddSingleton<Governance.IChangeApplier>(sp => sp.GetRequiredService<LifecycleCatalog>());
         services.TryAddSingleton<HttpCallers>();

@@ -9,13 +9,13 @@ namespace LlmOps.Governance;
 /// <see cref="GovernanceOptions.Admins"/>, none granted) a store is in its bootstrap state: every caller may do
 /// everything, as on a fresh Azurite, and is still recorded; granting the first admin turns enforcement on.
 /// </summary>
-public sealed class ChangeControl(RoleStore roles, AuditLog audit, IOptions<GovernanceOptions> options, ApiKeyStore keys, ApprovalStore approvals, IServiceProvider? services = null)
+public sealed class ChangeControl(RoleStore roles, AuditLog audit, IOptions<GovernanceOptions> options, ApiKeyStore keys, ApprovalStore approvals, TimeProvider clock, IServiceProvider? services = null)
 {
     private static readonly AsyncLocal<ChangeRequest?> Applying = new();
 
     /// <summary>Over <paramref name="storage"/> with no configured admins (tests, benchmarks, tools without a host).</summary>
     public ChangeControl(Storage.StorageAccount storage, TimeProvider clock)
-        : this(new RoleStore(storage), new AuditLog(storage, clock), Options.Create(new GovernanceOptions()), new ApiKeyStore(storage, clock), new ApprovalStore(storage))
+        : this(new RoleStore(storage), new AuditLog(storage, clock), Options.Create(new GovernanceOptions()), new ApiKeyStore(storage, clock), new ApprovalStore(storage), clock)
     {
     }
 
@@ -80,7 +80,7 @@ public sealed class ChangeControl(RoleStore roles, AuditLog audit, IOptions<Gove
     {
         RoleStore.ValidatePrincipal(principal);
         var caller = await DemandAsync(Role.Admin, null, $"grant roles", cancellationToken);
-        var assignment = new RoleAssignment(principal, role, feature ?? RoleNames.AnyFeature, caller.Id, DateTimeOffset.UtcNow);
+        var assignment = new RoleAssignment(principal, role, feature ?? RoleNames.AnyFeature, caller.Id, clock.GetUtcNow());
         if (await roles.GrantAsync(assignment, cancellationToken))
         {
             await RecordAsync(new AuditRecord("role.grant", principal, feature, why, After: RoleNames.Name(role)), caller, cancellationToken);
@@ -146,7 +146,7 @@ public sealed class ChangeControl(RoleStore roles, AuditLog audit, IOptions<Gove
 
         var caller = await DemandAsync(Role.Contributor, feature, "request to " + action, cancellationToken);
         var request = await approvals.CreateAsync(
-            new ChangeRequest("change:" + Ulid.NewUlid(), kind, feature, target, parameters, caller.Id, caller.Name, DateTimeOffset.UtcNow, why, requiredApprovals, approverRole, [], ChangeRequest.Pending),
+            new ChangeRequest("change:" + Ulid.NewUlid(clock.GetUtcNow()), kind, feature, target, parameters, caller.Id, caller.Name, clock.GetUtcNow(), why, requiredApprovals, approverRole, [], ChangeRequest.Pending),
             cancellationToken);
         await RecordAsync(new AuditRecord("approval.request", request.Id, feature, why, After: $"{kind} {target}"), caller, cancellationToken);
         throw new ApprovalRequiredException(request);
@@ -172,7 +172,7 @@ public sealed class ChangeControl(RoleStore roles, AuditLog audit, IOptions<Gove
             throw LlmOpsException.Conflict($"{caller} has approved {id} already; it needs {request.Required - request.Approvals.Count} more from someone else.");
         }
 
-        request = request with { Approvals = [.. request.Approvals, new ApprovalVote(caller.Id, DateTimeOffset.UtcNow, reason)] };
+        request = request with { Approvals = [.. request.Approvals, new ApprovalVote(caller.Id, clock.GetUtcNow(), reason)] };
         if (request.Approvals.Count < request.Required)
         {
             await approvals.UpdateAsync(request, etag, cancellationToken);
@@ -217,7 +217,7 @@ public sealed class ChangeControl(RoleStore roles, AuditLog audit, IOptions<Gove
         var (request, etag) = await approvals.GetAsync(id, cancellationToken);
         RequirePending(request);
         var caller = Caller.Id == request.RequestedBy ? Caller : await DemandAsync(request.Role, request.Feature, $"reject {id}", cancellationToken);
-        request = request with { Status = ChangeRequest.Rejected, Rejection = new ApprovalVote(caller.Id, DateTimeOffset.UtcNow, reason) };
+        request = request with { Status = ChangeRequest.Rejected, Rejection = new ApprovalVote(caller.Id, clock.GetUtcNow(), reason) };
         await approvals.UpdateAsync(request, etag, cancellationToken);
         await RecordAsync(new AuditRecord("approval.reject", id, request.Feature, reason, After: ChangeRequest.Rejected), caller, cancellationToken);
         return request;

@@ -105,17 +105,17 @@ public sealed class PoisonStore(StorageAccount storage, IServiceProvider service
     }
 
     /// <summary>Removes the input from its poison queue and records why, by whom and when.</summary>
-    public async Task<PoisonReplayResult> DiscardAsync(string id, string reason, string by, CancellationToken cancellationToken = default) =>
-        await DiscardAsync(await GetAsync(id, cancellationToken), reason, by, cancellationToken);
+    public async Task<PoisonReplayResult> DiscardAsync(string id, string reason, CancellationToken cancellationToken = default) =>
+        await DiscardAsync(await GetAsync(id, cancellationToken), reason, cancellationToken);
 
-    /// <inheritdoc cref="DiscardAsync(string, string, string, CancellationToken)"/>
-    public async Task<PoisonReplayResult> DiscardAsync(PoisonItem item, string reason, string by, CancellationToken cancellationToken = default)
+    /// <inheritdoc cref="DiscardAsync(string, string, CancellationToken)"/>
+    public async Task<PoisonReplayResult> DiscardAsync(PoisonItem item, string reason, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(item);
         ArgumentException.ThrowIfNullOrWhiteSpace(reason);
-        ArgumentException.ThrowIfNullOrWhiteSpace(by);
         var governance = services.GetRequiredService<ChangeControl>();
         var caller = await governance.DemandAsync(Role.Admin, null, $"discard the poisoned input {item.Id}", cancellationToken);
+        var by = caller.Id;
         var result = await WithMessageAsync(item, async (message, queue) =>
         {
             var at = clock.GetUtcNow();
