@@ -18,8 +18,7 @@ internal static class CardCommand
             var (card, stored) = await services.Cards.WriteAsync(parse.GetValue(id)!, cancellationToken);
             var directory = parse.GetValue(output)!;
             directory.Create();
-            var name = string.Concat(card.Id.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' ? c : '_'));
-            var markdown = Path.Combine(directory.FullName, name + ".md");
+            var markdown = Path.Combine(directory.FullName, card.FileName + ".md");
             await File.WriteAllTextAsync(markdown, card.ToMarkdown(), cancellationToken);
             await File.WriteAllTextAsync(Path.ChangeExtension(markdown, ".html"), card.ToHtml(), cancellationToken);
             console.MarkupLineInterpolated($"[green]{card.Title}[/]: {markdown} and .html ({card.Sections.Count} sections; kept in {stored}.md and .html).");

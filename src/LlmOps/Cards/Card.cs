@@ -6,6 +6,9 @@ namespace LlmOps.Cards;
 /// <summary>A model, prompt or dataset card: what the system knows about one version, rendered as Markdown and as self-contained HTML.</summary>
 public sealed record Card(string Id, string Title, DateTimeOffset GeneratedAt, IReadOnlyList<CardSection> Sections)
 {
+    /// <summary>The card's file name without extension: the id with every character but letters, digits, '-' and '.' as '_'.</summary>
+    public string FileName => string.Concat(Id.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' ? c : '_'));
+
     public string ToMarkdown()
     {
         var text = new StringBuilder();

@@ -37,7 +37,7 @@ public sealed class CardWriter(StorageAccount storage, ModelRegistry registry, E
     public async Task<(Card Card, string Path)> WriteAsync(string id, CancellationToken cancellationToken = default)
     {
         var card = await BuildAsync(id, cancellationToken);
-        var path = "cards/" + TableKey.Encode(id).Replace(':', '_').Replace('@', '_');
+        var path = "cards/" + card.FileName;
         var container = storage.Container(StorageNames.ReportsContainer);
         await container.GetBlobClient(path + ".md").UploadAsync(BinaryData.FromString(card.ToMarkdown()), overwrite: true, cancellationToken);
         await container.GetBlobClient(path + ".html").UploadAsync(BinaryData.FromString(card.ToHtml()), overwrite: true, cancellationToken);
