@@ -166,7 +166,7 @@ public sealed class LifecycleCatalog(StorageAccount storage, ChangeControl gover
                 [new LineageDataset(versionId, new Dictionary<string, string> { ["sha256"] = hash, ["file"] = fileName, ["by"] = caller.Id, ["forced"] = breaks.Count > 0 ? "true" : "false" })]),
             cancellationToken);
         await governance.RecordAsync(
-            new AuditRecord("lifecycle.publish", $"lifecycle:{lifecycle.Feature}", lifecycle.Feature, fileName, previous == 0 ? null : VersionId(lifecycle.Feature, previous), versionId), caller, cancellationToken);
+            new AuditRecord(PublishChange, $"lifecycle:{lifecycle.Feature}", lifecycle.Feature, fileName, previous == 0 ? null : VersionId(lifecycle.Feature, previous), versionId), caller, cancellationToken);
         return lifecycle;
     }
 

@@ -304,7 +304,7 @@ public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTrac
         }
 
         await governance.RecordAsync(
-            new AuditRecord("registry.alias", $"{name}@{alias}", feature, why, current is null ? null : VersionId(name, current.Version), VersionId(name, version)), caller, cancellationToken);
+            new AuditRecord(AliasChange, $"{name}@{alias}", feature, why, current is null ? null : VersionId(name, current.Version), VersionId(name, version)), caller, cancellationToken);
         return row.ToAlias(name) with { ETag = response.Headers.ETag ?? default };
     }
 
@@ -414,7 +414,7 @@ public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTrac
                 [new LineageDataset(deployment.Id, facets)]),
             cancellationToken);
         await governance.RecordAsync(
-            new AuditRecord(canaryPercent is null ? "registry.deploy" : "registry.canary.start", deployment.Id, feature, why, traffic.Stable is { } before ? VersionId(name, before.Version) : null, target.Id), caller, cancellationToken);
+            new AuditRecord(canaryPercent is null ? DeployChange : "registry.canary.start", deployment.Id, feature, why, traffic.Stable is { } before ? VersionId(name, before.Version) : null, target.Id), caller, cancellationToken);
         return deployment;
     }
 
