@@ -221,7 +221,7 @@ internal static class GovernanceCommands
             var max = parse.GetValue(limit) is > 0 and var l ? l : int.MaxValue;
             var table = new Table().AddColumns("#", "At", "Who", "Action", "Target", "Before", "After", "Why").Border(TableBorder.Rounded);
             var shown = 0;
-            await foreach (var entry in services.Governance.Audit.ListAsync(parse.GetValue(who), parse.GetValue(action), parse.GetValue(target), parse.GetValue(feature), null, cancellationToken))
+            await foreach (var entry in services.Governance.Audit.ListAsync(parse.GetValue(who), parse.GetValue(action), parse.GetValue(target), parse.GetValue(feature), cancellationToken: cancellationToken))
             {
                 table.AddRow(entry.Seq.ToString(CultureInfo.InvariantCulture), entry.At.ToString("u", CultureInfo.InvariantCulture), Markup.Escape(entry.Who), Markup.Escape(entry.Action),
                     Markup.Escape(entry.Target), Markup.Escape(entry.Before ?? ""), Markup.Escape(entry.After ?? ""), Markup.Escape(entry.Why ?? ""));

@@ -166,12 +166,9 @@ public sealed class CardWriter(StorageAccount storage, ModelRegistry registry, E
         sections.Add(new CardSection("Data", rows.Count == 1 ? ["No dataset version upstream in lineage."] : [], rows.Count == 1 ? null : rows));
         sections.Add(new CardSection("Lineage (upstream)", upstream.Edges.Select(e => $"- {e.From} --{e.Relation}--> {e.To}").DefaultIfEmpty("Nothing upstream.").ToList()));
         var changes = new List<IReadOnlyList<string>> { ChangeHeader };
-        await foreach (var entry in governance.Audit.ListAsync(cancellationToken: cancellationToken))
+        await foreach (var entry in governance.Audit.ListAsync(relatedTo: id, cancellationToken: cancellationToken))
         {
-            if (entry.Target == id || entry.After == id || entry.Before == id)
-            {
-                changes.Add([entry.Seq.ToString(CultureInfo.InvariantCulture), entry.At.ToString("u", CultureInfo.InvariantCulture), entry.Who, entry.Action, entry.Target, entry.Why ?? ""]);
-            }
+            changes.Add([entry.Seq.ToString(CultureInfo.InvariantCulture), entry.At.ToString("u", CultureInfo.InvariantCulture), entry.Who, entry.Action, entry.Target, entry.Why ?? ""]);
         }
 
         sections.Add(new CardSection("Audited changes", changes.Count == 1 ? ["No audited change names this id."] : [], changes.Count == 1 ? null : changes));

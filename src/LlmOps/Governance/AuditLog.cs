@@ -72,9 +72,12 @@ public sealed class AuditLog(StorageAccount storage, TimeProvider clock)
         }
     }
 
-    /// <summary>The newest entries first, filtered by who, action, target or feature (exact), since a time.</summary>
+    /// <summary>
+    /// The newest entries first, filtered by who, action, target or feature (exact), since a time, and by
+    /// <paramref name="relatedTo"/>: an id that is the entry's target, or what it was before or after.
+    /// </summary>
     public async IAsyncEnumerable<AuditEntry> ListAsync(
-        string? who = null, string? action = null, string? target = null, string? feature = null, DateTimeOffset? since = null,
+        string? who = null, string? action = null, string? target = null, string? feature = null, DateTimeOffset? since = null, string? relatedTo = null,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {Partition} and RowKey ge {"e|"} and RowKey lt {"e}"}");
@@ -96,6 +99,11 @@ public sealed class AuditLog(StorageAccount storage, TimeProvider clock)
         if (feature is not null)
         {
             filter += " and " + TableClient.CreateQueryFilter($"Feature eq {feature}");
+        }
+
+        if (relatedTo is not null)
+        {
+            filter += " and " + TableClient.CreateQueryFilter($"(Target eq {relatedTo} or Before eq {relatedTo} or After eq {relatedTo})");
         }
 
         if (since is { } from)
@@ -121,6 +129,7 @@ public sealed class AuditLog(StorageAccount storage, TimeProvider clock)
         long bytes = 0;
         var segments = 0;
         string? problem = null;
+        long? firstBad = null;
         Dictionary<long, string>? indexed = checkIndex ? await ReadIndexHashesAsync(cancellationToken) : null;
         for (var segment = 0; problem is null; segment++)
         {
@@ -143,9 +152,15 @@ public sealed class AuditLog(StorageAccount storage, TimeProvider clock)
                     (line, _) =>
                     {
                         problem = verifier.Accept(line);
-                        if (problem is null && indexed is not null && indexed.Remove(verifier.NextSeq - 1, out var hash) && hash != verifier.PreviousHash)
+                        if (problem is not null)
                         {
-                            problem = $"entry {verifier.NextSeq - 1}: the index holds another hash than the log (the log's entry was replaced)";
+                            // Accept names the entry it expected next.
+                            firstBad = verifier.NextSeq;
+                        }
+                        else if (indexed is not null && indexed.Remove(verifier.NextSeq - 1, out var hash) && hash != verifier.PreviousHash)
+                        {
+                            firstBad = verifier.NextSeq - 1;
+                            problem = $"entry {firstBad}: the index holds another hash than the log (the log's entry was replaced)";
                         }
 
                         if (problem is null && (verifier.NextSeq - 1) % 100_000 == 0)
@@ -163,20 +178,20 @@ public sealed class AuditLog(StorageAccount storage, TimeProvider clock)
         var entries = verifier.NextSeq - 1;
         if (problem is null && entries < head.Seq)
         {
+            firstBad = entries + 1;
             problem = $"entry {entries + 1}: missing (the log ends at entry {entries}, its head says {head.Seq}: entries were removed from the end)";
         }
         else if (problem is null && entries == head.Seq && verifier.PreviousHash != head.Hash)
         {
+            firstBad = entries;
             problem = $"entry {entries}: its hash differs from the head's (the last entry was replaced)";
         }
         else if (problem is null && indexed is { Count: > 0 })
         {
-            problem = $"entry {indexed.Keys.Min()}: indexed but not in the log (removed from its end)";
+            firstBad = indexed.Keys.Min();
+            problem = $"entry {firstBad}: indexed but not in the log (removed from its end)";
         }
 
-        long? firstBad = problem is not null && long.TryParse(problem.AsSpan(6, problem.IndexOf(':', StringComparison.Ordinal) - 6), NumberStyles.None, CultureInfo.InvariantCulture, out var named)
-            ? named
-            : null;
         return new AuditVerification(entries, segments, bytes, problem, firstBad);
     }
 

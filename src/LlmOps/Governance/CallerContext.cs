@@ -2,23 +2,14 @@ namespace LlmOps.Governance;
 
 /// <summary>
 /// The caller of the current flow: set for the length of a function invocation (the function itself) and, inside it, of
-/// an HTTP request (its caller) with <see cref="Use"/>; otherwise the client's or the process's caller (the CLI's or a notebook's identity).
+/// an HTTP request (its caller) with <see cref="Use"/>; otherwise the client's caller (the CLI's or a notebook's identity).
 /// </summary>
 public static class CallerContext
 {
     private static readonly AsyncLocal<Caller?> Scoped = new();
 
-    /// <summary>The identity of this process when no request or invocation says otherwise (set once by the CLI and <see cref="LlmOpsClient"/>).</summary>
-    public static Caller? ProcessCaller { get; set; }
-
-    public static Caller Current => Resolve(null);
-
-    /// <summary>The caller of this flow, with <paramref name="fallback"/> before the process's caller.</summary>
-    public static Caller Resolve(Caller? fallback) =>
-        Scoped.Value
-        ?? fallback
-        ?? ProcessCaller
-        ?? Caller.Anonymous;
+    /// <summary>The caller of this flow, else <paramref name="fallback"/> (a client's identity), else anonymous.</summary>
+    public static Caller Resolve(Caller? fallback) => Scoped.Value ?? fallback ?? Caller.Anonymous;
 
     /// <summary>Makes <paramref name="caller"/> the caller of this flow until the returned scope is disposed.</summary>
     public static IDisposable Use(Caller caller)

@@ -102,7 +102,8 @@ public sealed class LifecycleCatalog(StorageAccount storage, ChangeControl gover
         var lifecycle = LifecycleParser.Parse(yaml, fileName);
 
         // The published lifecycle's governance decides (a new one could otherwise drop its own approvals).
-        var published = await GetAsync(lifecycle.Feature, cancellationToken);
+        var all = await LoadAllAsync(cancellationToken);
+        var published = all.FirstOrDefault(l => l.Feature == lifecycle.Feature);
         var settings = published?.Governance ?? GovernanceSettings.None;
         var breaks = published is null ? [] : SchemaChanges.Breaking(published, lifecycle);
         if (breaks.Count > 0 && !force)
@@ -118,7 +119,7 @@ public sealed class LifecycleCatalog(StorageAccount storage, ChangeControl gover
             breaks.Count > 0 ? $"{fileName}, forced past: {string.Join("; ", breaks)}" : fileName,
             breaks.Count > 0 ? Math.Max(1, settings.Approvals) : settings.Approvals, settings.ApproverRole,
             $"publish the lifecycle of {lifecycle.Feature}", cancellationToken);
-        var others = (await LoadAllAsync(cancellationToken)).Where(l => l.Feature != lifecycle.Feature).ToList();
+        var others = all.Where(l => l.Feature != lifecycle.Feature).ToList();
         var clashes = new List<LifecycleError>();
         for (var i = 0; i < lifecycle.Sources.Count; i++)
         {
