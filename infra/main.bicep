@@ -42,9 +42,18 @@ param instanceMemoryMB int = 2048
 @description('Flex Consumption maximum instance count.')
 param maximumInstanceCount int = 40
 
-@minValue(1)
-@description('Days a drop stays under raw/ before the lifecycle-management rule deletes it.')
-param rawRetentionDays int = 30
+@description('Ceilings in days of each kind of data (LlmOps:Retention): the Retention timer applies each lifecycle\'s shorter numbers, and the storage account\'s lifecycle rules delete raw drops, quarantine, feedback drops and analytics parts at these, whatever the timer did.')
+param retentionDays object = {
+  raw: 90
+  quarantine: 90
+  traces: 365
+  feedback: 90
+  reports: 365
+  taskSets: 365
+}
+
+@description('NCRONTAB schedule of the Retention timer (each lifecycle\'s retention applied, with a report).')
+param retentionSchedule string = '0 15 3 * * *'
 
 @description('NCRONTAB schedules (six fields) of the timer functions.')
 param heartbeatSchedule string = '0 */5 * * * *'
@@ -94,7 +103,8 @@ module resources 'resources.bicep' = {
     chatCapacity: chatCapacity
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
-    rawRetentionDays: rawRetentionDays
+    retentionDays: retentionDays
+    retentionSchedule: retentionSchedule
     heartbeatSchedule: heartbeatSchedule
     driftTickSchedule: driftTickSchedule
     feedbackCompactSchedule: feedbackCompactSchedule

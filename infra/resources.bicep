@@ -14,7 +14,8 @@ param chatDeploymentName string
 param chatCapacity int
 param instanceMemoryMB int
 param maximumInstanceCount int
-param rawRetentionDays int
+param retentionDays object
+param retentionSchedule string
 param heartbeatSchedule string
 param driftTickSchedule string
 param feedbackCompactSchedule string
@@ -30,7 +31,7 @@ var token = toLower(uniqueString(subscription().id, resourceGroup().id, environm
 // The names the code uses (src/LlmOps/Storage/StorageNames.cs); a test checks these lists against it.
 var containers = ['raw', 'quarantine', 'datasets', 'embeddings', 'reports', 'artifacts', 'labels', 'config', 'feedback', 'analytics', 'llmops-hosts', 'audit']
 var queues = ['dataset-versions', 'dataset-versions-poison', 'actions', 'actions-poison', 'notifications', 'notifications-poison', 'blob-poison']
-var tables = ['heartbeats', 'ingestions', 'datasetversions', 'lineage', 'embeddingindexes', 'driftchecks', 'searchqueries', 'driftactions', 'driftschedule', 'experiments', 'runs', 'runmetrics', 'registry', 'labelbatches', 'adjudications', 'feedback', 'notifications', 'budgets', 'audit', 'roles', 'apikeys', 'approvals', 'llmopsblobreceipts']
+var tables = ['heartbeats', 'ingestions', 'datasetversions', 'lineage', 'embeddingindexes', 'driftchecks', 'searchqueries', 'driftactions', 'driftschedule', 'experiments', 'runs', 'runmetrics', 'registry', 'labelbatches', 'adjudications', 'feedback', 'notifications', 'budgets', 'audit', 'roles', 'apikeys', 'approvals', 'holds', 'llmopsblobreceipts']
 
 // Write-once content: dataset versions and embedding index versions get version-level immutability (WORM).
 var immutableContainers = ['datasets', 'embeddings']
@@ -200,8 +201,56 @@ resource retention 'Microsoft.Storage/storageAccounts/managementPolicies@2023-05
           definition: {
             filters: { blobTypes: ['blockBlob'], prefixMatch: ['raw/'] }
             actions: {
-              baseBlob: { delete: { daysAfterModificationGreaterThan: rawRetentionDays } }
-              version: { delete: { daysAfterCreationGreaterThan: rawRetentionDays } }
+              baseBlob: { delete: { daysAfterModificationGreaterThan: retentionDays.raw } }
+              version: { delete: { daysAfterCreationGreaterThan: retentionDays.raw } }
+            }
+          }
+        }
+        {
+          name: 'delete-quarantine'
+          enabled: true
+          type: 'Lifecycle'
+          definition: {
+            filters: { blobTypes: ['blockBlob'], prefixMatch: ['quarantine/'] }
+            actions: {
+              baseBlob: { delete: { daysAfterModificationGreaterThan: retentionDays.quarantine } }
+              version: { delete: { daysAfterCreationGreaterThan: retentionDays.quarantine } }
+            }
+          }
+        }
+        {
+          name: 'delete-feedback-drops'
+          enabled: true
+          type: 'Lifecycle'
+          definition: {
+            filters: { blobTypes: ['blockBlob'], prefixMatch: ['feedback/'] }
+            actions: {
+              baseBlob: { delete: { daysAfterModificationGreaterThan: retentionDays.feedback } }
+              version: { delete: { daysAfterCreationGreaterThan: retentionDays.feedback } }
+            }
+          }
+        }
+        {
+          name: 'delete-trace-parts'
+          enabled: true
+          type: 'Lifecycle'
+          definition: {
+            filters: { blobTypes: ['blockBlob'], prefixMatch: ['analytics/traces/'] }
+            actions: {
+              baseBlob: { delete: { daysAfterModificationGreaterThan: retentionDays.traces } }
+              version: { delete: { daysAfterCreationGreaterThan: retentionDays.traces } }
+            }
+          }
+        }
+        {
+          name: 'delete-score-parts'
+          enabled: true
+          type: 'Lifecycle'
+          definition: {
+            filters: { blobTypes: ['blockBlob'], prefixMatch: ['analytics/scores/'] }
+            actions: {
+              baseBlob: { delete: { daysAfterModificationGreaterThan: retentionDays.traces } }
+              version: { delete: { daysAfterCreationGreaterThan: retentionDays.traces } }
             }
           }
         }
@@ -319,6 +368,14 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'FeedbackCompactSchedule', value: feedbackCompactSchedule }
         { name: 'CanaryCheckSchedule', value: canaryCheckSchedule }
         { name: 'BudgetCheckSchedule', value: budgetCheckSchedule }
+        { name: 'RetentionSchedule', value: retentionSchedule }
+        // The same ceilings as the lifecycle rules above: the Retention timer warns of a lifecycle that asks for more.
+        { name: 'LlmOps__Retention__RawDays', value: string(retentionDays.raw) }
+        { name: 'LlmOps__Retention__QuarantineDays', value: string(retentionDays.quarantine) }
+        { name: 'LlmOps__Retention__TracesDays', value: string(retentionDays.traces) }
+        { name: 'LlmOps__Retention__FeedbackDays', value: string(retentionDays.feedback) }
+        { name: 'LlmOps__Retention__ReportsDays', value: string(retentionDays.reports) }
+        { name: 'LlmOps__Retention__TaskSetsDays', value: string(retentionDays.taskSets) }
         // Roles are enforced from the first call: the deploying user is an admin (llmops roles grant adds others).
         { name: 'LlmOps__Governance__Admins__0', value: empty(principalId) ? '' : 'entra:${principalId}' }
         // Easy Auth sets X-MS-CLIENT-PRINCIPAL and strips what clients send: only then is the header trusted.

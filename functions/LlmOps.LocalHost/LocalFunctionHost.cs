@@ -59,6 +59,7 @@ public sealed class LocalFunctionHost : IAsyncDisposable
             [TriggerCatalog.FeedbackCompactScheduleSetting] = TriggerCatalog.DefaultFeedbackCompactSchedule,
             [TriggerCatalog.CanaryCheckScheduleSetting] = TriggerCatalog.DefaultCanaryCheckSchedule,
             [TriggerCatalog.BudgetCheckScheduleSetting] = TriggerCatalog.DefaultBudgetCheckSchedule,
+            [TriggerCatalog.RetentionScheduleSetting] = TriggerCatalog.DefaultRetentionSchedule,
         });
         builder.Configuration.AddJsonFile("appsettings.json", optional: true);
         builder.Configuration.AddEnvironmentVariables();

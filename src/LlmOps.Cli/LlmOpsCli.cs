@@ -47,10 +47,11 @@ public static class LlmOpsCli
         root.Subcommands.Add(NotifyCommand.Create(console));
         root.Subcommands.Add(StatusCommand.Create(console));
         root.Subcommands.Add(CardCommand.Create(console));
-        foreach (var command in GovernanceCommands.Create(console))
+        foreach (var command in GovernanceCommands.Create(console).Concat(RetentionCommands.Create(console)))
         {
             root.Subcommands.Add(command);
         }
+
         JsonOutput.AddFormatOption(root, output);
         return root;
     }

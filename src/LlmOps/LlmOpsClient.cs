@@ -27,7 +27,8 @@ public sealed class LlmOpsClient : IDisposable
     /// <param name="connectionString">The account's connection string; null reads the account from the environment as the
     /// function app does (<c>AzureWebJobsStorage</c>, or its identity-based <c>__blobServiceUri</c>... settings).</param>
     /// <param name="caller">Who makes the changes this client makes (null: the signed-in Azure identity, or the local identity file; see <see cref="Governance.ProcessIdentity"/>).</param>
-    public LlmOpsClient(string? connectionString, string? storagePrefix = null, Governance.Caller? caller = null)
+    /// <param name="clock">The clock every service reads (null: the system clock); a test runs retention days ahead with it.</param>
+    public LlmOpsClient(string? connectionString, string? storagePrefix = null, Governance.Caller? caller = null, TimeProvider? clock = null)
     {
         var configuration = new ConfigurationBuilder()
             .AddEnvironmentVariables()
@@ -39,6 +40,11 @@ public sealed class LlmOpsClient : IDisposable
             .Build();
         var services = new ServiceCollection();
         services.AddSingleton(typeof(ILogger<>), typeof(NullLogger<>));
+        if (clock is not null)
+        {
+            services.AddSingleton(clock);
+        }
+
         services.AddLlmOps(configuration);
         _services = services.BuildServiceProvider();
         Storage = Get<StorageAccount>();
@@ -70,7 +76,15 @@ public sealed class LlmOpsClient : IDisposable
         Keys = Get<Governance.ApiKeyStore>();
         Subjects = Get<Governance.SubjectHasher>();
         Cards = Get<Cards.CardWriter>();
+        Holds = Get<Governance.LegalHoldStore>();
+        Retention = Get<Governance.RetentionRunner>();
     }
+
+    /// <summary>Legal holds retention respects (<c>llmops hold</c>).</summary>
+    public Governance.LegalHoldStore Holds { get; }
+
+    /// <summary>The lifecycles' retention applied now (<c>llmops retention run</c>; the Retention timer in the hosts).</summary>
+    public Governance.RetentionRunner Retention { get; }
 
     /// <summary>Model, prompt and dataset cards from what LlmOps recorded (<c>llmops card</c>).</summary>
     public Cards.CardWriter Cards { get; }

@@ -53,6 +53,42 @@ public sealed class FeedbackStore(StorageAccount storage)
         return (trace.HasValue ? ToTrace(trace.Value!) : null, scores.OrderBy(s => s.Time).ToList());
     }
 
+    /// <summary>
+    /// Deletes the traces of <paramref name="feature"/> older than <paramref name="before"/> and every score stored for
+    /// them, one transaction per partition and 100 rows (none when <paramref name="dryRun"/>); returns how many of each.
+    /// </summary>
+    public async Task<(int Traces, int Scores)> ExpireTracesAsync(string feature, DateTimeOffset before, bool dryRun, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(feature);
+        var expired = new List<(string Partition, string Id)>();
+        await foreach (var row in _table.QueryAsync<TraceRow>(TraceFilter(feature, before), select: ["PartitionKey", "Id"], cancellationToken: cancellationToken))
+        {
+            expired.Add((row.PartitionKey, row.Id));
+        }
+
+        var rows = new List<(string Partition, string RowKey, bool Trace)>();
+        foreach (var (partition, id) in expired)
+        {
+            await foreach (var row in _table.QueryAsync<TableEntity>(TableKey.PrefixFilter(partition, TableKey.Encode(id) + "|"), select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken))
+            {
+                rows.Add((row.PartitionKey, row.RowKey, row.RowKey == TraceRowKey(id)));
+            }
+        }
+
+        if (!dryRun)
+        {
+            foreach (var group in rows.GroupBy(r => r.Partition).SelectMany(g => g.Chunk(TransactionSize)))
+            {
+                await _table.SubmitTransactionAsync(group.Select(r => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(r.Partition, r.RowKey), ETag.All)), cancellationToken);
+            }
+        }
+
+        return (rows.Count(r => r.Trace), rows.Count(r => !r.Trace));
+    }
+
+    private static string TraceFilter(string feature, DateTimeOffset before) =>
+        $"Feature eq {TableKey.Literal(feature)} and Time lt datetime'{before.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffffffZ", System.Globalization.CultureInfo.InvariantCulture)}'";
+
     /// <summary>Adds rows of distinct keys, one transaction per partition and 100 rows; returns the rows that existed already.</summary>
     private async Task<IReadOnlyList<ITableEntity>> AddAsync(List<ITableEntity> rows, CancellationToken cancellationToken)
     {

@@ -38,6 +38,12 @@ public static class TriggerCatalog
     public const string Status = "Status";
     public const string DeliverNotification = "DeliverNotification";
     public const string CheckBudgets = "CheckBudgets";
+    public const string Retention = "Retention";
+
+    /// <summary>When every feature's lifecycle retention is applied (expired raw drops, quarantine, traces, feedback, reports, task sets deleted).</summary>
+    public const string RetentionScheduleSetting = "RetentionSchedule";
+
+    public const string DefaultRetentionSchedule = "0 15 3 * * *";
 
     /// <summary>How often today's spend of every feature with budgets is recomputed from its traces and checked.</summary>
     public const string BudgetCheckScheduleSetting = "BudgetCheckSchedule";
@@ -77,6 +83,7 @@ public static class TriggerCatalog
         FunctionDefinition.Timer<FeedbackCompactor>(CompactFeedback, "%" + FeedbackCompactScheduleSetting + "%"),
         FunctionDefinition.Timer<Evaluation.CanaryCheck>(CheckCanaries, "%" + CanaryCheckScheduleSetting + "%"),
         FunctionDefinition.Timer<Feedback.BudgetTracker>(CheckBudgets, "%" + BudgetCheckScheduleSetting + "%"),
+        FunctionDefinition.Timer<Governance.RetentionRunner>(Retention, "%" + RetentionScheduleSetting + "%"),
         FunctionDefinition.Http<HealthEndpoint>(Health, "health", FunctionAuthLevel.Anonymous, "GET"),
         FunctionDefinition.Http<StatusEndpoint>(Status, "status", FunctionAuthLevel.Function, "GET"),
         FunctionDefinition.Http<LineageEndpoint>(Lineage, "lineage/{*id}", FunctionAuthLevel.Function, "GET"),
