@@ -212,6 +212,11 @@ internal static class DemoCommand
                 var championCard = await services.Cards.WriteAsync(ModelRegistry.VersionId(Prompt, (await services.Registry.GetAliasAsync(Prompt, ModelRegistry.Champion, cancellationToken))!.Version), cancellationToken);
                 Done("Card (llmops card)", $"{championCard.Card.Title}: {championCard.Card.Sections.Count} sections, {championCard.Path}.md and .html");
 
+                status.Status("Retention: what each lifecycle's numbers would delete today (a dry run)...");
+                var retention = await services.Retention.RunAsync(dryRun: true, cancellationToken);
+                Done("Retention (llmops retention run --dry-run)", $"{retention.Deleted} item(s) expired today, {retention.Results.Select(r => r.Feature).Where(f => f != "*").Distinct().Count()} features checked; "
+                    + $"{retention.ProtectedIds} ids kept whatever their age for the deployments and aliases that came from them");
+
                 status.Status("Verifying the audit log...");
                 var changes = await services.Governance.Audit.ListAsync(since: started, cancellationToken: cancellationToken).ToListAsync(cancellationToken);
                 audit = await services.Governance.Audit.VerifyAsync(cancellationToken: cancellationToken);

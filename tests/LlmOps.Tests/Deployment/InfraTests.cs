@@ -48,12 +48,17 @@ public sealed partial class InfraTests
 
     private static async Task<JsonElement> CompiledResourcesAsync()
     {
+        var main = await CompiledMainAsync();
+        var nested = main.GetProperty("resources").EnumerateArray().Single(r => r.GetProperty("type").GetString() == "Microsoft.Resources/deployments");
+        return nested.GetProperty("properties").GetProperty("template");
+    }
+
+    private static async Task<JsonElement> CompiledMainAsync()
+    {
         var (exit, output, errors) = await RunBicepAsync("build", "main.bicep", "--stdout");
         Assert.True(exit == 0, errors);
         Assert.Equal("", errors.Trim()); // no warning either
-        var main = JsonDocument.Parse(output).RootElement;
-        var nested = main.GetProperty("resources").EnumerateArray().Single(r => r.GetProperty("type").GetString() == "Microsoft.Resources/deployments");
-        return nested.GetProperty("properties").GetProperty("template");
+        return JsonDocument.Parse(output).RootElement;
     }
 
     [Fact]
@@ -89,13 +94,14 @@ public sealed partial class InfraTests
         Assert.Contains(resources, r => Type(r) == "Microsoft.Storage/storageAccounts/blobServices/containers" && r.GetProperty("copy").GetProperty("count").GetString()!.Contains("variables('containers')", StringComparison.Ordinal));
         Assert.Contains(resources, r => Type(r) == "Microsoft.Storage/storageAccounts/queueServices/queues" && r.GetProperty("copy").GetProperty("count").GetString()!.Contains("variables('queues')", StringComparison.Ordinal));
         Assert.Contains(resources, r => Type(r) == "Microsoft.Storage/storageAccounts/tableServices/tables" && r.GetProperty("copy").GetProperty("count").GetString()!.Contains("variables('tables')", StringComparison.Ordinal));
-        var rules = Single(resources, "Microsoft.Storage/storageAccounts/managementPolicies").GetProperty("properties").GetProperty("policy").GetProperty("rules");
+        var rules = Single(resources, "Microsoft.Storage/storageAccounts/managementPolicies").GetProperty("properties").GetProperty("policy").GetProperty("rules").EnumerateArray().ToList();
         Assert.Equal(["raw/"], Strings(rules[0].GetProperty("definition").GetProperty("filters").GetProperty("prefixMatch")));
         // Staged parts (and the versions their deletes leave) do not outlive the runs that staged them.
-        Assert.Equal([StorageNames.DatasetsContainer + "/" + LlmOps.Datasets.PartStaging.Prefix], Strings(rules[1].GetProperty("definition").GetProperty("filters").GetProperty("prefixMatch")));
-        Assert.True(rules[1].GetProperty("definition").GetProperty("actions").TryGetProperty("version", out _));
+        var staged = rules.Single(r => r.GetProperty("name").GetString() == "delete-staged-parts");
+        Assert.Equal([StorageNames.DatasetsContainer + "/" + LlmOps.Datasets.PartStaging.Prefix], Strings(staged.GetProperty("definition").GetProperty("filters").GetProperty("prefixMatch")));
+        Assert.True(staged.GetProperty("definition").GetProperty("actions").TryGetProperty("version", out _));
         // The same age the local host expires them at.
-        Assert.Equal(LlmOps.Datasets.PartStaging.Expiry.TotalDays, rules[1].GetProperty("definition").GetProperty("actions").GetProperty("baseBlob").GetProperty("delete").GetProperty("daysAfterModificationGreaterThan").GetDouble());
+        Assert.Equal(LlmOps.Datasets.PartStaging.Expiry.TotalDays, staged.GetProperty("definition").GetProperty("actions").GetProperty("baseBlob").GetProperty("delete").GetProperty("daysAfterModificationGreaterThan").GetDouble());
         Assert.Equal("Microsoft.Storage.StorageAccounts", Single(resources, "Microsoft.EventGrid/systemTopics").GetProperty("properties").GetProperty("topicType").GetString());
     }
 
@@ -118,7 +124,7 @@ public sealed partial class InfraTests
         var triggers = Functions.FunctionsMetadata.Load().Values.Select(Functions.FunctionsMetadata.Trigger).ToList();
         var bound = triggers.SelectMany(t => t.EnumerateObject()).Where(p => p.Value.ValueKind == JsonValueKind.String)
             .SelectMany(p => SettingReference().Matches(p.Value.GetString()!).Select(m => m.Groups[1].Value)).ToHashSet(StringComparer.Ordinal);
-        Assert.Equal(5, bound.Count);
+        Assert.Equal(6, bound.Count);
         Assert.Subset(settings.Keys.ToHashSet(StringComparer.Ordinal), bound);
         var connections = triggers.Where(t => t.TryGetProperty("connection", out _)).Select(t => t.GetProperty("connection").GetString()!).ToHashSet(StringComparer.Ordinal);
         Assert.Equal([Functions.CatalogParity.Connection], connections);
@@ -153,6 +159,52 @@ public sealed partial class InfraTests
         HasRole("storageTableDataContributor", "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3", "Microsoft.Storage/storageAccounts");
         HasRole("monitoringMetricsPublisher", "3913510d-42f4-4e42-8a64-420c390055eb", "Microsoft.Insights/components");
         HasRole("cognitiveServicesOpenAIUser", "5e0bd9bd-7b93-4f28-af87-19fc36ad61bd", "Microsoft.CognitiveServices/accounts");
+    }
+
+    [Fact]
+    public async Task Retention_StorageRulesAndTheTimer_CarryTheSameCeilings_TheSamplesStayUnderThem()
+    {
+        var main = await CompiledMainAsync();
+        var ceilings = main.GetProperty("parameters").GetProperty("retentionDays").GetProperty("defaultValue");
+        var defaults = new LlmOps.Governance.RetentionOptions();
+        var expected = new Dictionary<string, int>(StringComparer.Ordinal)
+        {
+            ["raw"] = defaults.RawDays, ["quarantine"] = defaults.QuarantineDays, ["traces"] = defaults.TracesDays,
+            ["feedback"] = defaults.FeedbackDays, ["reports"] = defaults.ReportsDays, ["taskSets"] = defaults.TaskSetsDays,
+        };
+        Assert.Equal(expected, ceilings.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt32(), StringComparer.Ordinal));
+
+        // Each storage rule deletes at the ceiling of its kind, and the app reads the same parameter as its ceilings.
+        var template = await CompiledResourcesAsync();
+        var resources = template.GetProperty("resources").EnumerateArray().ToList();
+        var rules = Single(resources, "Microsoft.Storage/storageAccounts/managementPolicies").GetProperty("properties").GetProperty("policy").GetProperty("rules").EnumerateArray()
+            .ToDictionary(r => Strings(r.GetProperty("definition").GetProperty("filters").GetProperty("prefixMatch")).Single(), r => r.GetProperty("definition").GetProperty("actions"), StringComparer.Ordinal);
+        var byPrefix = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            [StorageNames.RawContainer + "/"] = "raw", [StorageNames.QuarantineContainer + "/"] = "quarantine", [StorageNames.FeedbackContainer + "/"] = "feedback",
+            [StorageNames.AnalyticsContainer + "/" + LlmOps.Feedback.FeedbackPartitions.TracesFolder] = "traces", [StorageNames.AnalyticsContainer + "/" + LlmOps.Feedback.FeedbackPartitions.ScoresFolder] = "traces",
+        };
+        foreach (var (prefix, kind) in byPrefix)
+        {
+            Assert.Equal($"[parameters('retentionDays').{kind}]", rules[prefix].GetProperty("baseBlob").GetProperty("delete").GetProperty("daysAfterModificationGreaterThan").GetString());
+            Assert.Equal($"[parameters('retentionDays').{kind}]", rules[prefix].GetProperty("version").GetProperty("delete").GetProperty("daysAfterCreationGreaterThan").GetString());
+        }
+
+        var settings = Single(resources, "Microsoft.Web/sites").GetProperty("properties").GetProperty("siteConfig").GetProperty("appSettings").EnumerateArray()
+            .ToDictionary(s => s.GetProperty("name").GetString()!, s => s.GetProperty("value").GetString()!, StringComparer.Ordinal);
+        foreach (var kind in expected.Keys)
+        {
+            var setting = $"LlmOps__Retention__{char.ToUpperInvariant(kind[0])}{kind[1..]}Days";
+            Assert.Equal($"[string(parameters('retentionDays').{kind})]", settings[setting]);
+            Assert.NotNull(typeof(LlmOps.Governance.RetentionOptions).GetProperty(setting["LlmOps__Retention__".Length..]));
+        }
+
+        // The samples ask for no more than the ceilings, so the storage rules never delete before their timer would.
+        foreach (var file in Directory.GetFiles(RepositoryRoot.Combine("samples"), "*.lifecycle.yaml"))
+        {
+            var retention = LlmOps.Lifecycle.LifecycleParser.Parse(await File.ReadAllTextAsync(file)).Retention;
+            Assert.True((retention.RawDays ?? 0) <= defaults.RawDays && (retention.QuarantineDays ?? 0) <= defaults.QuarantineDays && (retention.TracesDays ?? 0) <= defaults.TracesDays && (retention.FeedbackDays ?? 0) <= defaults.FeedbackDays, file);
+        }
     }
 
     [Fact]

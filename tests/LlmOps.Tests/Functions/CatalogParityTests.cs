@@ -74,7 +74,7 @@ public sealed class CatalogParityTests
             .SelectMany(t => new[] { t.TryGetProperty("schedule", out var s) ? s.GetString()!.Trim('%') : null, t.TryGetProperty("connection", out var c) ? c.GetString() : null })
             .OfType<string>().ToHashSet(StringComparer.Ordinal);
 
-        Assert.Equal(6, named.Count);
+        Assert.Equal(7, named.Count);
         Assert.All(named, n => Assert.False(string.IsNullOrEmpty(values.GetValueOrDefault(n)), $"{n} is not set in local.settings.template.json"));
         Assert.Equal("dotnet-isolated", values["FUNCTIONS_WORKER_RUNTIME"]);
         Assert.Equal(TriggerCatalog.DefaultHeartbeatSchedule, values[TriggerCatalog.HeartbeatScheduleSetting]);
