@@ -45,6 +45,12 @@ internal static class DatasetsCommand
             var store = await StoreAsync(parse, connection, cancellationToken);
             return await WithManifestAsync(store, parse.GetValue(verifyId)!, async manifest =>
             {
+                if (await store.TombstoneAsync(manifest.Id, cancellationToken) is { } tombstone)
+                {
+                    console.MarkupLineInterpolated($"[yellow]{manifest.Id}: erased[/] on {tombstone.ErasedAt:u} by {tombstone.Erasure} ({tombstone.RecordsRemoved} record(s) of a data subject removed); its parts are deleted. Successor: {tombstone.Successor}.");
+                    return 0;
+                }
+
                 var problems = await store.VerifyAsync(manifest, cancellationToken);
                 foreach (var problem in problems)
                 {

@@ -5,10 +5,39 @@ using Spectre.Console;
 
 namespace LlmOps.Cli;
 
-/// <summary>`llmops retention run` and `llmops hold add|release|list`: the lifecycles' retention applied, and what it must keep.</summary>
+/// <summary>`llmops retention run`, `llmops hold add|release|list` and `llmops erase`: what is kept, for how long, and a person's data removed.</summary>
 internal static class RetentionCommands
 {
-    public static IEnumerable<Command> Create(IAnsiConsole console) => [Retention(console), Hold(console)];
+    public static IEnumerable<Command> Create(IAnsiConsole console) => [Retention(console), Hold(console), Erase(console)];
+
+    private static Command Erase(IAnsiConsole console)
+    {
+        var connection = StorageOption.Create();
+        var subject = new Option<string>("--subject") { Description = "The data subject's value: an e-mail address, a phone number, a customer id...", Required = true };
+        var field = new Option<string?>("--field") { Description = "The field that holds it (else: any text holding it, or a detected value of its kind that normalizes the same)." };
+        var reason = new Option<string>("--reason") { Description = "The request it answers (recorded in the audit log).", Required = true };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Say what would be removed; change nothing." };
+        var erase = new Command("erase", "Erase a data subject from raw and feedback drops, quarantine, dataset versions (successors without them), embedding indexes, traces, scores and label files, and keep them from coming back (admin).") { subject, field, reason, dryRun, connection };
+        erase.SetAction(async (parse, cancellationToken) => await CliErrors.RunAsync(console, async () =>
+        {
+            using var services = await StorageOption.ClientAsync(parse, connection, cancellationToken);
+            var report = await services.Erasure.EraseAsync(
+                parse.GetValue(subject)!, parse.GetValue(field), parse.GetValue(reason), parse.GetValue(dryRun),
+                new Progress<string>(step => console.MarkupLineInterpolated($"[grey]Looking in {step}...[/]")), cancellationToken);
+            var table = new Table().AddColumns("Where", "Name", report.DryRun ? "Would remove" : "Removed", "Successor").Border(TableBorder.Rounded);
+            foreach (var item in report.Items)
+            {
+                table.AddRow(item.Store, Markup.Escape(item.Name), item.Removed.ToString(CultureInfo.InvariantCulture), Markup.Escape(item.Successor ?? ""));
+            }
+
+            console.Write(table);
+            console.MarkupLineInterpolated(report.DryRun
+                ? (FormattableString)$"Dry run for {report.Subject} ({report.SubjectType}): {report.Removed} record(s) would be removed."
+                : $"{report.Id}: {report.Removed} record(s) of {report.Subject} ({report.SubjectType}) removed; the subject is on the suppression list. Report: reports/{Governance.ErasureRunner.ReportPath(report.Id)}");
+            return 0;
+        }));
+        return erase;
+    }
 
     private static Command Retention(IAnsiConsole console)
     {

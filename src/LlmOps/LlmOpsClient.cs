@@ -78,7 +78,11 @@ public sealed class LlmOpsClient : IDisposable
         Cards = Get<Cards.CardWriter>();
         Holds = Get<Governance.LegalHoldStore>();
         Retention = Get<Governance.RetentionRunner>();
+        Erasure = Get<Governance.ErasureRunner>();
     }
+
+    /// <summary>A data subject erased everywhere (<c>llmops erase</c>).</summary>
+    public Governance.ErasureRunner Erasure { get; }
 
     /// <summary>Legal holds retention respects (<c>llmops hold</c>).</summary>
     public Governance.LegalHoldStore Holds { get; }

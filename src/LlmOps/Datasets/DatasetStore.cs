@@ -121,6 +121,23 @@ public sealed class DatasetStore(StorageAccount storage)
             cancellationToken);
     }
 
+    /// <summary>
+    /// Takes an erased version out of listings (its newest-first row goes; the row by hash stays for point reads), so
+    /// the successor erasure published in its place is the latest.
+    /// </summary>
+    public async Task UncatalogAsync(DatasetManifest manifest, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        if (await GetEntryAsync(manifest.Id, cancellationToken) is { } entry)
+        {
+            await _catalog.DeleteEntityAsync(entry.PartitionKey, ByTime(entry).RowKey, ETag.All, cancellationToken);
+        }
+    }
+
+    /// <summary>What erasure left of a version (beside its manifest), or null when it was not erased.</summary>
+    public async Task<Governance.ErasureTombstone?> TombstoneAsync(string id, CancellationToken cancellationToken = default) =>
+        await _container.GetBlobClient(DatasetManifest.FolderOf(id) + Governance.ErasureTombstone.FileName).ReadAsync<Governance.ErasureTombstone>(cancellationToken);
+
     private static string HashRow(string id) => TableKey.Encode(id[(id.IndexOf('@', StringComparison.Ordinal) + 1)..]);
 
     private static DatasetVersionEntry ByTime(DatasetVersionEntry entry) =>

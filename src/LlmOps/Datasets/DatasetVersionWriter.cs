@@ -9,7 +9,7 @@ using LlmOps.Storage;
 namespace LlmOps.Datasets;
 
 /// <summary>
-/// Publishes a spooled version: its id derives from the content, schema and preprocessing version; parts and
+/// Writes a version (through <see cref="DatasetPublisher"/>): its id derives from the content, schema and preprocessing version; parts and
 /// manifest are written once (If-None-Match: *) and snapshotted. When the manifest already exists the same content
 /// was published before and nothing is written.
 /// </summary>
@@ -23,10 +23,13 @@ public sealed class DatasetVersionWriter(StorageAccount storage)
         return $"dataset:{source}@{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(basis)))[..12]}";
     }
 
-    /// <summary>Writes the version unless it exists; returns the manifest now stored and whether this call wrote it.</summary>
-    public async Task<(DatasetManifest Manifest, bool Created)> PublishAsync(DatasetSpool spool, DatasetManifest draft, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes the version unless it exists; returns the manifest now stored and whether this call wrote it. A part with
+    /// a staged blob is copied from it server-side (a spool's staged upload, or an earlier version's part erasure keeps).
+    /// </summary>
+    public async Task<(DatasetManifest Manifest, bool Created)> PublishAsync(IReadOnlyList<SpooledPart> spooled, DatasetManifest draft, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(spool);
+        ArgumentNullException.ThrowIfNull(spooled);
         ArgumentNullException.ThrowIfNull(draft);
         var folder = DatasetManifest.FolderOf(draft.Id);
         var manifestBlob = _container.GetBlobClient(folder + "manifest.json");
@@ -36,7 +39,7 @@ public sealed class DatasetVersionWriter(StorageAccount storage)
         }
 
         var parts = new List<DatasetPart>();
-        foreach (var part in spool.Parts)
+        foreach (var part in spooled)
         {
             var blob = _container.GetBlobClient(folder + part.Name);
             if (part.Staged is { } staged)

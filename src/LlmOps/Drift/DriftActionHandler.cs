@@ -145,7 +145,7 @@ public sealed class DriftActionHandler(
         }
 
         var source = ReviewSource(action.Feature);
-        await using var spool = new DatasetSpool();
+        var records = new List<DatasetRecord>(rows.Count);
         long line = 0;
         foreach (var row in rows.OrderBy(r => (string)r["id"]!, StringComparer.Ordinal))
         {
@@ -164,10 +164,9 @@ public sealed class DriftActionHandler(
             };
             var text = $"Question: {input}\nAnswer: {output}";
             var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(fields) + "\n" + text)))[..32];
-            await spool.AddAsync(new DatasetRecord((string)row["id"]!, source, ++line, fields, text, hash, "", text.Length, 0, []), cancellationToken);
+            records.Add(new DatasetRecord((string)row["id"]!, source, ++line, fields, text, hash, "", text.Length, 0, []));
         }
 
-        var contentSha = await spool.CompleteAsync(cancellationToken);
         List<FieldDefinition> schema =
         [
             new("prompt_version", FieldType.Text, false, null), new("input", FieldType.Text, false, null), new("output", FieldType.Text, false, null),
@@ -175,11 +174,7 @@ public sealed class DriftActionHandler(
             new("status", FieldType.Text, false, null), new("safety_flags", FieldType.Text, false, null),
         ];
         const string preprocessing = "review:v1";
-        var draft = new DatasetManifest(
-            DatasetVersionWriter.VersionId(source, contentSha, preprocessing, schema), action.Feature, source, preprocessing, contentSha, schema, [],
-            line, 0, 0, action.Report, "", new DatasetQuality(line, line, 0, 0, 0, new Dictionary<string, long>()), new Dictionary<string, long>(), new Dictionary<string, long>(), clock.GetUtcNow());
-        var (manifest, _) = await new DatasetVersionWriter(storage).PublishAsync(spool, draft, cancellationToken);
-        await new DatasetStore(storage).CatalogAsync(manifest, cancellationToken);
+        var manifest = (await new DatasetPublisher(storage, clock).PublishAsync(records, new VersionDraft(action.Feature, source, preprocessing, schema, action.Report, ""), cancellationToken)).Manifest;
         return manifest.Id;
     }
 

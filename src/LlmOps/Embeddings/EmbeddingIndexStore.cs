@@ -115,6 +115,13 @@ public sealed class EmbeddingIndexStore(StorageAccount storage)
             cancellationToken);
     }
 
+    /// <summary>Takes an erased index version out of the table (its successor answers "latest" in its place).</summary>
+    public async Task UnindexAsync(EmbeddingIndexManifest manifest, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        await _table.DeleteEntityAsync(TableKey.Encode(manifest.Source), $"{TableKey.NewestFirst(manifest.CreatedAt)}|{TableKey.Encode(manifest.Id)}", ETag.All, cancellationToken);
+    }
+
     /// <summary>Downloads and checks every shard (SHA-256 against the manifest) into one searchable index.</summary>
     public async Task<VectorIndex> LoadAsync(EmbeddingIndexManifest manifest, CancellationToken cancellationToken = default)
     {

@@ -123,7 +123,7 @@ public sealed partial class EvaluationSets(StorageAccount storage, LineageStore 
         var settings = lifecycle.Preprocessing;
         var redactor = settings.Redact ? new PiiRedactor(settings.PiiTypes, settings.CustomPii) : null;
         var pii = new Dictionary<string, long>(StringComparer.Ordinal);
-        await using var spool = new DatasetSpool();
+        var records = new List<DatasetRecord>(examples.Count);
         long line = 0;
         foreach (var example in examples.OrderBy(e => e.Id, StringComparer.Ordinal))
         {
@@ -141,20 +141,15 @@ public sealed partial class EvaluationSets(StorageAccount storage, LineageStore 
             }
 
             var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(fields) + "\n" + input)))[..32];
-            await spool.AddAsync(new DatasetRecord(example.Id, source, ++line, fields, input, hash, "", input.Length, 0, []), cancellationToken);
+            records.Add(new DatasetRecord(example.Id, source, ++line, fields, input, hash, "", input.Length, 0, []));
         }
 
-        var contentSha = await spool.CompleteAsync(cancellationToken);
         List<FieldDefinition> schema =
         [
             new("expected", FieldType.Text, false, null), new("relevant", FieldType.Text, true, null), new("tags", FieldType.Text, true, null),
             new("canary", FieldType.Text, false, null), .. HumanFields.Select(f => new FieldDefinition(f, FieldType.Number, false, null)),
         ];
-        var draft = new DatasetManifest(
-            DatasetVersionWriter.VersionId(source, contentSha, Preprocessing, schema), lifecycle.Feature, source, Preprocessing, contentSha, schema, [],
-            line, 0, 0, origin, "", new DatasetQuality(line, line, 0, 0, 0, new Dictionary<string, long>()), pii, new Dictionary<string, long>(), clock.GetUtcNow());
-        var (manifest, _) = await new DatasetVersionWriter(storage).PublishAsync(spool, draft, cancellationToken);
-        await new DatasetStore(storage).CatalogAsync(manifest, cancellationToken);
+        var manifest = (await new DatasetPublisher(storage, clock).PublishAsync(records, new VersionDraft(lifecycle.Feature, source, Preprocessing, schema, origin, "") { Pii = pii }, cancellationToken)).Manifest;
         await lineage.RecordAsync(
             new LineageEvent($"llmops.evalsets/{lifecycle.Feature}", LineageIds.StableRunId(manifest.Id), LineageRelation.DerivedFrom,
                 [new LineageDataset(origin)],

@@ -19,11 +19,12 @@ namespace LlmOps.Ingestion;
 /// quarantine what fails (with rule, line and field), and publish an immutable dataset version unless the
 /// quarantine rate passes the lifecycle's limit. Bad data never throws: only storage faults do, so the host retries.
 /// </summary>
-public sealed class DropIngestor(StorageAccount storage, LifecycleCatalog lifecycles, LineageStore lineage, ChangeControl governance, TimeProvider clock, ILogger<DropIngestor> logger)
+public sealed class DropIngestor(StorageAccount storage, LifecycleCatalog lifecycles, LineageStore lineage, ChangeControl governance, TimeProvider clock, ILogger<DropIngestor> logger, SuppressionList? suppressions = null)
 {
+    private readonly SuppressionList _suppressions = suppressions ?? new SuppressionList(storage, new SubjectHasher(storage, Microsoft.Extensions.Options.Options.Create(new GovernanceOptions())));
     private readonly DatasetStore _datasets = new(storage);
     private readonly IngestionLog _ingestions = new(storage);
-    private readonly DatasetVersionWriter _writer = new(storage);
+    private readonly DatasetPublisher _publisher = new(storage, clock);
 
     /// <summary>Runs after the version is written and catalogued, before its announcement: tests inject a crash here.</summary>
     internal Func<DatasetManifest, Task>? BeforeAnnounce { get; set; }
@@ -74,6 +75,20 @@ public sealed class DropIngestor(StorageAccount storage, LifecycleCatalog lifecy
         return result;
     }
 
+    /// <summary>The erasure that rewrote this blob version, or null (also when the blob changed or went since the trigger).</summary>
+    private static async Task<string?> ErasedAsync(Azure.Storage.Blobs.BlobClient blob, ETag etag, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var properties = await blob.GetPropertiesAsync(new Azure.Storage.Blobs.Models.BlobRequestConditions { IfMatch = etag }, cancellationToken);
+            return properties.Value.Metadata.TryGetValue(ErasureRunner.MetadataKey, out var erasure) ? erasure : null;
+        }
+        catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+        {
+            return null;
+        }
+    }
+
     private async Task<IngestionResult> IngestCoreAsync(string source, (LifecycleDefinition Lifecycle, SourceDefinition Source)? found, string container, string name, ETag etag, PreprocessingSettings? preprocessingOverride, CancellationToken cancellationToken)
     {
         var blob = storage.Container(container).GetBlobClient(name);
@@ -88,6 +103,13 @@ public sealed class DropIngestor(StorageAccount storage, LifecycleCatalog lifecy
         }
 
         var (lifecycle, sourceDefinition) = definition;
+        if (await ErasedAsync(blob, etag, cancellationToken) is { } erasure)
+        {
+            // Erasure rewrote this drop without a subject's lines and published the successor of its version itself: a
+            // run here would make a version with other line numbers beside it.
+            return new IngestionResult(IngestionStatus.Unchanged, source, name, etagText, counts, null, $"rewritten by {erasure}, which published its version", null);
+        }
+
         if (preprocessingOverride is { } chunking)
         {
             if (chunking.ChunkTokens < PreprocessingSettings.MinChunkTokens || chunking.ChunkOverlap < 0 || chunking.ChunkOverlap >= chunking.ChunkTokens)
@@ -100,7 +122,7 @@ public sealed class DropIngestor(StorageAccount storage, LifecycleCatalog lifecy
         }
 
         var previous = await PreviousRecordsAsync(sourceDefinition, cancellationToken);
-        var processor = new RecordProcessor(lifecycle, sourceDefinition, previous);
+        var processor = new RecordProcessor(lifecycle, sourceDefinition, previous) { Suppression = await _suppressions.LoadAsync(cancellationToken) };
         counts = processor.Counts;
         // Parts upload while the drop streams through, under a folder of this blob version's own (a retry writes over it).
         await using var spool = new DatasetSpool(StagesParts ? PartStaging.ForDrop(storage, container, name, etagText) : null);
@@ -162,23 +184,12 @@ public sealed class DropIngestor(StorageAccount storage, LifecycleCatalog lifecy
         }
 
         var preprocessing = PreprocessingVersion.For(sourceDefinition, lifecycle.Preprocessing, lifecycle.Quality);
-        var draft = new DatasetManifest(
-            DatasetVersionWriter.VersionId(source, contentSha, preprocessing, sourceDefinition.Schema),
-            lifecycle.Feature,
-            source,
-            preprocessing,
-            contentSha,
-            sourceDefinition.Schema,
-            [],
-            counts.Accepted,
-            counts.Chunks,
-            counts.Tokens,
-            $"{container}/{name}",
-            etagText,
-            new DatasetQuality(counts.Read, counts.Accepted, counts.Quarantined, counts.QuarantineRate, lifecycle.Quality.MaxQuarantineRate, counts.QuarantinedByRule),
-            counts.Pii,
-            counts.Languages,
-            clock.GetUtcNow());
+        var draft = new VersionDraft(lifecycle.Feature, source, preprocessing, sourceDefinition.Schema, $"{container}/{name}", etagText)
+        {
+            Quality = new DatasetQuality(counts.Read, counts.Accepted, counts.Quarantined, counts.QuarantineRate, lifecycle.Quality.MaxQuarantineRate, counts.QuarantinedByRule),
+            Pii = counts.Pii,
+            Languages = counts.Languages,
+        };
         // Publish, catalog, announce: each step is keyed by the version it produced, so a replay after a crash (or a
         // failed send) finishes what is missing and skips what is done.
         DatasetManifest manifest;
@@ -186,9 +197,8 @@ public sealed class DropIngestor(StorageAccount storage, LifecycleCatalog lifecy
         DatasetVersionEntry entry;
         using (var publish = LlmOpsTelemetry.Ingestion.StartActivity("publish"))
         {
-            publish?.SetTag("llmops.dataset.version", draft.Id);
-            (manifest, created) = await _writer.PublishAsync(spool, draft, cancellationToken);
-            entry = await _datasets.CatalogAsync(manifest, cancellationToken);
+            (manifest, created, entry) = await _publisher.PublishAsync(spool.Parts, contentSha, counts.Accepted, counts.Chunks, counts.Tokens, draft, cancellationToken);
+            publish?.SetTag("llmops.dataset.version", manifest.Id);
             publish?.SetTag("llmops.dataset.created", created);
         }
 

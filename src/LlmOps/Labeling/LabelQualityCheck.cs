@@ -236,7 +236,7 @@ public sealed class LabelQualityCheck(StorageAccount storage, LifecycleCatalog l
             ? await datasets.ReadTextsAsync(latest, report.Consensus.Select(c => c.Item).ToHashSet(StringComparer.Ordinal), cancellationToken)
             : [];
         var source = LabeledSource(project.Name);
-        await using var spool = new DatasetSpool();
+        var records = new List<Datasets.DatasetRecord>();
         long line = 0;
         foreach (var item in report.Consensus.GroupBy(c => c.Item, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
@@ -254,10 +254,9 @@ public sealed class LabelQualityCheck(StorageAccount storage, LifecycleCatalog l
 
             var text = texts.GetValueOrDefault(item.Key, "");
             var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(JsonSerializer.Serialize(fields) + "\n" + text)))[..32];
-            await spool.AddAsync(new Datasets.DatasetRecord(item.Key, source, ++line, fields, text, hash, "", text.Length, 0, []), cancellationToken);
+            records.Add(new Datasets.DatasetRecord(item.Key, source, ++line, fields, text, hash, "", text.Length, 0, []));
         }
 
-        var contentSha = await spool.CompleteAsync(cancellationToken);
         var schema = project.Fields.SelectMany(f => new[]
         {
             new FieldDefinition(f.Name, f.Kind == LabelFieldKind.Numeric ? FieldType.Number : FieldType.Text, false, null),
@@ -266,12 +265,11 @@ public sealed class LabelQualityCheck(StorageAccount storage, LifecycleCatalog l
         }).ToList();
         var preprocessing = $"labeling:{project.Name}/{SnakeCase.Of(project.Consensus)}";
         var batches = await Batches.ListAsync(project.Name, cancellationToken);
-        var draft = new DatasetManifest(
-            DatasetVersionWriter.VersionId(source, contentSha, preprocessing, schema), lifecycle.Feature, source, preprocessing, contentSha, schema, [],
-            line, 0, 0, $"{StorageNames.ReportsContainer}/{FolderOf(project.Name)}", string.Join(",", batches.Select(b => b.BatchId)),
-            new DatasetQuality(report.Items, line, 0, 0, 0, new Dictionary<string, long>()), new Dictionary<string, long>(), new Dictionary<string, long>(), clock.GetUtcNow());
-        var (manifest, _) = await new DatasetVersionWriter(storage).PublishAsync(spool, draft, cancellationToken);
-        await datasets.CatalogAsync(manifest, cancellationToken);
+        var draft = new VersionDraft(lifecycle.Feature, source, preprocessing, schema, $"{StorageNames.ReportsContainer}/{FolderOf(project.Name)}", string.Join(",", batches.Select(b => b.BatchId)))
+        {
+            Quality = new DatasetQuality(report.Items, line, 0, 0, 0, new Dictionary<string, long>()),
+        };
+        var manifest = (await new DatasetPublisher(storage, clock).PublishAsync(records, draft, cancellationToken)).Manifest;
         await lineage.RecordAsync(
             new LineageEvent($"llmops.labels/{project.Name}", LineageIds.StableRunId(manifest.Id), LineageRelation.DerivedFrom,
                 [.. batches.Select(b => new LineageDataset(BatchNode(project.Name, b.BatchId)))],

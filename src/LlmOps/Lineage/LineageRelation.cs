@@ -27,5 +27,8 @@ public static class LineageRelation
     /// <summary>A canary decision and the canary deployment it withdrew.</summary>
     public const string RolledBack = "rolled_back";
 
-    public static IReadOnlyList<string> All { get; } = [DerivedFrom, ProducedBy, Used, EvaluatedOn, DeployedAs, Decided, Promoted, RolledBack];
+    /// <summary>A successor version written by erasure without a data subject's records.</summary>
+    public const string ErasedFrom = "erased_from";
+
+    public static IReadOnlyList<string> All { get; } = [DerivedFrom, ProducedBy, Used, EvaluatedOn, DeployedAs, Decided, Promoted, RolledBack, ErasedFrom];
 }

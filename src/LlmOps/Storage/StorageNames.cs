@@ -51,6 +51,7 @@ public static class StorageNames
     public const string ApiKeysTable = "apikeys";
     public const string ApprovalsTable = "approvals";
     public const string HoldsTable = "holds";
+    public const string SuppressionsTable = "suppressions";
 
     /// <summary>The local host's blob receipts (one row per function and blob version); the Functions host keeps its own in Azure.</summary>
     public const string BlobReceiptsTable = "llmopsblobreceipts";
@@ -65,7 +66,7 @@ public static class StorageNames
 
     /// <summary>Every table.</summary>
     public static IReadOnlyList<string> Tables { get; } =
-        [HeartbeatsTable, IngestionsTable, DatasetVersionsTable, LineageTable, EmbeddingIndexesTable, DriftChecksTable, SearchQueriesTable, DriftActionsTable, DriftScheduleTable, ExperimentsTable, RunsTable, RunMetricsTable, RegistryTable, LabelBatchesTable, AdjudicationsTable, FeedbackTable, NotificationsTable, BudgetsTable, AuditTable, RolesTable, ApiKeysTable, ApprovalsTable, HoldsTable, BlobReceiptsTable];
+        [HeartbeatsTable, IngestionsTable, DatasetVersionsTable, LineageTable, EmbeddingIndexesTable, DriftChecksTable, SearchQueriesTable, DriftActionsTable, DriftScheduleTable, ExperimentsTable, RunsTable, RunMetricsTable, RegistryTable, LabelBatchesTable, AdjudicationsTable, FeedbackTable, NotificationsTable, BudgetsTable, AuditTable, RolesTable, ApiKeysTable, ApprovalsTable, HoldsTable, SuppressionsTable, BlobReceiptsTable];
 
     /// <summary>The queue a failing message of <paramref name="queue"/> ends on.</summary>
     public static string PoisonQueueFor(string queue) => queue + "-poison";

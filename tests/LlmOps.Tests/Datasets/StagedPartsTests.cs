@@ -48,7 +48,7 @@ public sealed class StagedPartsTests
             var draft = new DatasetManifest(
                 DatasetVersionWriter.VersionId("tickets", contentSha, "v1", Array.Empty<object>()), "feature", "tickets", "v1", contentSha, [], [], line, 0, 0, "raw/big", "0x9",
                 new DatasetQuality(line, line, 0, 0, 0.1, new Dictionary<string, long>()), new Dictionary<string, long>(), new Dictionary<string, long>(), DateTimeOffset.UtcNow);
-            (manifest, _) = await new DatasetVersionWriter(storage).PublishAsync(spool, draft, CancellationToken.None);
+            (manifest, _) = await new DatasetVersionWriter(storage).PublishAsync(spool.Parts, draft, CancellationToken.None);
         }
 
         var store = new DatasetStore(storage);
@@ -89,7 +89,7 @@ public sealed class StagedPartsTests
         {
             var draft = await SpoolAsync(spool, "tickets", "staged body");
             Assert.NotNull(Assert.Single(spool.Parts).Staged);
-            (manifest, var created) = await new DatasetVersionWriter(storage).PublishAsync(spool, draft, CancellationToken.None);
+            (manifest, var created) = await new DatasetVersionWriter(storage).PublishAsync(spool.Parts, draft, CancellationToken.None);
             Assert.True(created);
             Assert.Single(await StagedBlobsAsync(storage, staging));
         }
@@ -114,7 +114,7 @@ public sealed class StagedPartsTests
         await using var second = new DatasetSpool(staging());
         var secondDraft = await SpoolAsync(second, "tickets", "second run");
 
-        var refused = await Assert.ThrowsAsync<RequestFailedException>(() => writer.PublishAsync(first, firstDraft, CancellationToken.None));
+        var refused = await Assert.ThrowsAsync<RequestFailedException>(() => writer.PublishAsync(first.Parts, firstDraft, CancellationToken.None));
         Assert.Equal(412, refused.Status);
         var datasets = storage.Container(StorageNames.DatasetsContainer);
         Assert.False(await datasets.GetBlobClient(DatasetManifest.FolderOf(firstDraft.Id) + "part-00000.jsonl.gz").ExistsAsync());
@@ -122,7 +122,7 @@ public sealed class StagedPartsTests
 
         // A's cleanup leaves B's staged part alone; B publishes its own content.
         await first.DisposeAsync();
-        var (manifest, created) = await writer.PublishAsync(second, secondDraft, CancellationToken.None);
+        var (manifest, created) = await writer.PublishAsync(second.Parts, secondDraft, CancellationToken.None);
         Assert.True(created);
         Assert.Empty(await new DatasetStore(storage).VerifyAsync(manifest));
         Assert.All(await new DatasetStore(storage).ReadRecordsAsync(manifest).ToListAsync(), r => Assert.StartsWith("second run", r.Text, StringComparison.Ordinal));
@@ -140,7 +140,7 @@ public sealed class StagedPartsTests
         var part = storage.Container(StorageNames.DatasetsContainer).GetBlobClient(DatasetManifest.FolderOf(draft.Id) + "part-00000.jsonl.gz");
         await (await part.StartCopyFromUriAsync(spool.Parts[0].Staged!.Blob)).WaitForCompletionAsync();
         await part.CreateSnapshotAsync();
-        var (manifest, created) = await writer.PublishAsync(spool, draft, CancellationToken.None);
+        var (manifest, created) = await writer.PublishAsync(spool.Parts, draft, CancellationToken.None);
 
         Assert.True(created);
         Assert.Empty(await new DatasetStore(storage).VerifyAsync(manifest));

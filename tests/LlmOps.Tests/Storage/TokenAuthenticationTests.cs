@@ -48,7 +48,7 @@ public sealed class TokenAuthenticationTests
         await using (var spool = new DatasetSpool(PartStaging.ForDrop(storage, StorageNames.RawContainer, "tickets/drop.jsonl", "0x1")))
         {
             var draft = await LlmOps.Tests.Datasets.StagedPartsTests.SpoolAsync(spool, "tickets", "token body");
-            var (manifest, created) = await new DatasetVersionWriter(storage).PublishAsync(spool, draft, CancellationToken.None);
+            var (manifest, created) = await new DatasetVersionWriter(storage).PublishAsync(spool.Parts, draft, CancellationToken.None);
             Assert.True(created);
             Assert.Empty(await new DatasetStore(storage).VerifyAsync(manifest));
         }

@@ -47,6 +47,9 @@ public sealed class RecordProcessor
 
     public IngestionCounts Counts { get; } = new();
 
+    /// <summary>Erased data subjects: a record of one is quarantined (rule <c>erased</c>) without its fields.</summary>
+    public Governance.SuppressionCheck? Suppression { get; init; }
+
     /// <summary>The dataset record, or the reason the input record is quarantined.</summary>
     public (DatasetRecord? Record, QuarantinedRecord? Rejection) Process(ReadOutcome outcome) => ProcessBatch([outcome])[0];
 
@@ -229,6 +232,13 @@ public sealed class RecordProcessor
             if (outcome.Fields is null)
             {
                 batch.Rejections[i] = new QuarantinedRecord(outcome.Line, "readable", null, outcome.Error ?? "unreadable record", null);
+                continue;
+            }
+
+            // Before validation, so nothing of an erased subject's record (not even a field a rule names) reaches quarantine.
+            if (Suppression is not null && Suppression.Matches(outcome.Fields))
+            {
+                batch.Rejections[i] = new QuarantinedRecord(outcome.Line, "erased", null, "the record of an erased data subject (suppression list)", null);
                 continue;
             }
 

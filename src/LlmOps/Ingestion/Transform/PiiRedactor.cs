@@ -80,6 +80,23 @@ public sealed class PiiRedactor
         return view.Original;
     }
 
+    /// <summary>Every personal value the detectors find in <paramref name="text"/> (on its NFKC view), by type, nothing replaced: erasure matches a data subject with it.</summary>
+    public IReadOnlyList<(string Type, string Value)> Find(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var view = NormalizedView.Of(text).View;
+        var found = new List<(string, string)>();
+        foreach (var detector in _detectors)
+        {
+            foreach (var (start, length) in PiiContext.Merge(detector.Find(view)))
+            {
+                found.Add((detector.Type, view.Substring(start, length)));
+            }
+        }
+
+        return found;
+    }
+
     public static bool IsLuhnValid(string candidate) => PiiChecks.IsLuhnValid(candidate);
 
     public static bool IsValidIban(string candidate) => PiiChecks.IsValidIban(candidate);

@@ -1,0 +1,22 @@
+namespace LlmOps.Governance;
+
+/// <summary>
+/// One erasure (<c>erasure:&lt;ulid&gt;</c>, stored as <c>reports/erasure/&lt;ulid&gt;.json</c> unless a dry run): the
+/// subject as its keyed hash (never the value), and per place what was removed; a version or index rewritten names its
+/// successor. Nothing in it identifies the person.
+/// </summary>
+public sealed record ErasureReport(string Id, string Subject, string SubjectType, string? Field, DateTimeOffset At, bool DryRun, IReadOnlyList<ErasureItem> Items)
+{
+    public const string Folder = "erasure/";
+
+    public long Removed => Items.Sum(i => i.Removed);
+}
+
+/// <summary>What erasure removed from one place: <see cref="Store"/> (raw, quarantine, dataset, index, traces, scores, trace_parts, score_parts, feedback, labels), its name, how many records, and the successor of a rewritten version.</summary>
+public sealed record ErasureItem(string Store, string Name, long Removed, string? Successor = null);
+
+/// <summary>What an erased dataset or index version leaves beside its manifest (<c>tombstone.json</c>): what was erased, when, by which erasure, and what replaced it.</summary>
+public sealed record ErasureTombstone(string Id, string Erasure, DateTimeOffset ErasedAt, long RecordsRemoved, string Successor)
+{
+    public const string FileName = "tombstone.json";
+}

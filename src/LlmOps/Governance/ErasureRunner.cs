@@ -1,0 +1,977 @@
+using System.Buffers;
+using System.IO.Compression;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Azure;
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using LlmOps.Datasets;
+using LlmOps.Embeddings;
+using LlmOps.Feedback;
+using LlmOps.Ingestion.Reading;
+using LlmOps.Lifecycle;
+using LlmOps.Lineage;
+using LlmOps.Notifications;
+using LlmOps.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Parquet.Serialization;
+
+namespace LlmOps.Governance;
+
+/// <summary>
+/// Erasure of one data subject (<c>llmops erase --subject VALUE [--field F]</c>) from everything LlmOps keeps: raw drops
+/// and feedback drops are rewritten without their lines, quarantine and label files without their records, traces and
+/// scores deleted with their Parquet rows. Versions are write-once, so each dataset version holding the subject gets a
+/// successor without those records (a new id, lineage <c>erased_from</c>; parts without them are copied server-side,
+/// not rewritten) and each index of it a successor (shards without them copied, the others rebuilt from the stored
+/// vectors: nothing is embedded again); the old version's parts are deleted and its manifest stays with a tombstone
+/// beside it (<c>datasets verify</c> says erased). The subject goes on a keyed suppression list first, so a drop that
+/// arrives meanwhile, or the original file dropped again, cannot bring them back. Admin only; one audit entry.
+/// </summary>
+public sealed class ErasureRunner(
+    StorageAccount storage,
+    LifecycleCatalog lifecycles,
+    EmbeddingIndexStore indexes,
+    LineageStore lineage,
+    SuppressionList suppressions,
+    SubjectHasher subjects,
+    ChangeControl governance,
+    NotificationOutbox notifications,
+    TimeProvider clock,
+    ILogger<ErasureRunner>? logger = null)
+{
+    /// <summary>The metadata a blob rewritten by erasure carries (the erasure's id); ingestion does not run it again.</summary>
+    public const string MetadataKey = "llmops_erasure";
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerOptions.Web) { WriteIndented = true };
+    private static readonly string[] ItemProperties = ["item", "id"];
+    private readonly ILogger _logger = logger ?? NullLogger<ErasureRunner>.Instance;
+    private readonly DatasetStore _datasets = new(storage);
+
+    public async Task<ErasureReport> EraseAsync(string value, string? field = null, string? why = null, bool dryRun = false, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var subject = DataSubject.Create(value, field);
+        var caller = await governance.DemandAsync(Role.Admin, null, "erase a data subject", cancellationToken);
+        var now = clock.GetUtcNow();
+        var run = new Run(subject, $"erasure:{Ulid.NewUlid(now)}", dryRun, now);
+        var subjectId = "subject:" + await suppressions.HashAsync(subject, cancellationToken);
+        if (!dryRun)
+        {
+            // First, so a drop ingested while this runs is already held back.
+            await suppressions.AddAsync(subject, run.Id, now, cancellationToken);
+        }
+
+        progress?.Report("traces and scores");
+        await EraseTracesAsync(run, await subjects.KeyAsync(cancellationToken), cancellationToken);
+        progress?.Report("raw drops");
+        await EraseRawAsync(run, await lifecycles.ListAsync(cancellationToken), cancellationToken);
+        progress?.Report("dataset versions");
+        await EraseVersionsAsync(run, cancellationToken);
+        progress?.Report("embedding indexes");
+        await EraseIndexesAsync(run, cancellationToken);
+        progress?.Report("quarantine");
+        await EraseQuarantineAsync(run, cancellationToken);
+        progress?.Report("feedback drops and Parquet parts");
+        await EraseFeedbackFilesAsync(run, cancellationToken);
+        progress?.Report("labels");
+        await EraseLabelsAsync(run, cancellationToken);
+
+        var report = new ErasureReport(run.Id, subjectId, subject.Type, subject.Field, now, dryRun, run.Items);
+        if (dryRun)
+        {
+            return report;
+        }
+
+        var path = ReportPath(report.Id);
+        await storage.Container(StorageNames.ReportsContainer).GetBlobClient(path).UploadAsync(BinaryData.FromObjectAsJson(report, Json), overwrite: true, cancellationToken);
+        await governance.RecordAsync(new AuditRecord("erasure", subjectId, null, why, null, report.Id), caller, cancellationToken);
+        await notifications.RaiseAsync(
+            new NotificationEvent(
+                report.Id, NotificationKinds.ErasureRun, null, $"Erasure of a data subject: {report.Removed} record(s) removed",
+                string.Join(", ", report.Items.GroupBy(i => i.Store).Select(g => $"{g.Key} {g.Sum(i => i.Removed)}")) + $"; {report.Items.Count(i => i.Successor is not null)} successor version(s)",
+                $"{StorageNames.ReportsContainer}/{path}", now),
+            cancellationToken);
+        _logger.LogInformation("{Erasure}: removed {Removed} record(s) of {Subject}", report.Id, report.Removed, subjectId);
+        return report;
+    }
+
+    public static string ReportPath(string id)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        return id.StartsWith("erasure:", StringComparison.Ordinal)
+            ? ErasureReport.Folder + id["erasure:".Length..] + ".json"
+            : throw Errors.LlmOpsException.Invalid($"'{id}' is not an erasure id (erasure:<ulid>).");
+    }
+
+    /// <summary>Traces of the subject (their keyed user or session hash, or the value in their input or output) and every score of them.</summary>
+    private async Task EraseTracesAsync(Run run, SubjectKey key, CancellationToken cancellationToken)
+    {
+        var user = key.Hash("user", run.Subject.Value);
+        var session = key.Hash("session", run.Subject.Value);
+        var table = storage.Table(StorageNames.FeedbackTable);
+        var rows = new List<(string Partition, string Id)>();
+        await foreach (var row in table.QueryAsync<TraceRow>(r => r.RowKey.CompareTo("") >= 0, cancellationToken: cancellationToken))
+        {
+            if (!row.RowKey.EndsWith("|trace", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            if (row.UserHash == user || row.SessionHash == session || (run.Subject.Field is null && (Holds(run.Subject, row.Input) || Holds(run.Subject, row.Output))))
+            {
+                rows.Add((row.PartitionKey, row.Id));
+            }
+        }
+
+        long traces = 0, scores = 0;
+        foreach (var (partition, id) in rows)
+        {
+            run.TraceIds.Add(id);
+            var keys = new List<string>();
+            await foreach (var row in table.QueryAsync<TableEntity>(TableKey.PrefixFilter(partition, TableKey.Encode(id) + "|"), select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken))
+            {
+                keys.Add(row.RowKey);
+            }
+
+            traces++;
+            scores += keys.Count - 1;
+            if (!run.DryRun)
+            {
+                foreach (var chunk in keys.Chunk(100))
+                {
+                    await table.SubmitTransactionAsync(chunk.Select(k => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(partition, k), ETag.All)), cancellationToken);
+                }
+            }
+        }
+
+        run.Add("traces", StorageNames.FeedbackTable, traces);
+        run.Add("scores", StorageNames.FeedbackTable, scores);
+    }
+
+    private static bool Holds(DataSubject subject, string? text) => text is not null && subject.MatchesText(text);
+
+    /// <summary>Every drop of every lifecycle's sources: lines of the subject removed (JSON Lines, CSV, gzip or not); a Parquet drop holding them is deleted whole.</summary>
+    private async Task EraseRawAsync(Run run, IReadOnlyList<LifecycleDefinition> all, CancellationToken cancellationToken)
+    {
+        var raw = storage.Container(StorageNames.RawContainer);
+        foreach (var source in all.SelectMany(l => l.Sources).DistinctBy(s => s.Path))
+        {
+            var ids = run.Ids.TryGetValue(source.Name, out var known) ? known : run.Ids[source.Name] = new HashSet<string>(StringComparer.Ordinal);
+            await foreach (var blob in raw.GetBlobsAsync(new GetBlobsOptions { Prefix = source.Path["raw/".Length..] }, cancellationToken))
+            {
+                var etag = blob.Properties.ETag?.ToString() ?? "";
+                var lines = new HashSet<long>();
+                long removed;
+                if (DropReader.DetectFormat(blob.Name, source.Format) == SourceFormat.Parquet)
+                {
+                    await using var content = await raw.GetBlobClient(blob.Name).OpenReadAsync(cancellationToken: cancellationToken);
+                    await foreach (var outcome in DropReader.ReadAsync(content, blob.Name, source.Format, source.Limits, cancellationToken))
+                    {
+                        if (outcome.Fields is { } fields && run.Subject.Matches(fields, null))
+                        {
+                            lines.Add(outcome.Line);
+                            if (source.IdField is not null && fields.GetValueOrDefault(source.IdField) is { } id)
+                            {
+                                ids.Add(Convert.ToString(id, System.Globalization.CultureInfo.InvariantCulture)!);
+                            }
+                        }
+                    }
+
+                    removed = lines.Count;
+                    if (removed > 0 && !run.DryRun)
+                    {
+                        await DeleteWithHistoryAsync(raw, blob.Name, cancellationToken);
+                    }
+                }
+                else
+                {
+                    var csv = DropReader.DetectFormat(blob.Name, source.Format) == SourceFormat.Csv;
+                    string[]? header = null;
+                    removed = await FilterLinesAsync(raw, blob, run, (number, line) =>
+                    {
+                        if (csv && header is null)
+                        {
+                            header = line.Split(',');
+                            return false;
+                        }
+
+                        if (!run.Subject.MatchesLine(line))
+                        {
+                            return false;
+                        }
+
+                        lines.Add(number);
+                        if (source.IdField is not null && IdOf(line, source.IdField, header) is { } id)
+                        {
+                            ids.Add(id);
+                        }
+
+                        return true;
+                    }, cancellationToken);
+                }
+
+                if (removed > 0)
+                {
+                    run.Lines[$"{StorageNames.RawContainer}/{blob.Name}@{etag}"] = lines;
+                    run.QuarantineLines[QuarantineFolder(source.Name, blob.Name, etag)] = lines;
+                    run.Add("raw", $"{StorageNames.RawContainer}/{blob.Name}", removed);
+                }
+            }
+        }
+    }
+
+    /// <summary>The quarantine folder of one drop version (as <see cref="Ingestion.QuarantineWriter"/> names it).</summary>
+    private static string QuarantineFolder(string source, string blobName, string etag) =>
+        $"{source}/{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(blobName)))[..16]}-{etag.Trim('"')}/";
+
+    private static string? IdOf(string line, string field, string[]? header)
+    {
+        if (header is not null)
+        {
+            var at = Array.IndexOf(header, field);
+            var cells = line.Split(',');
+            return at >= 0 && at < cells.Length ? cells[at].Trim('"') : null;
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(line);
+            return document.RootElement.TryGetProperty(field, out var id) ? id.ValueKind == JsonValueKind.String ? id.GetString() : id.GetRawText() : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Every catalogued dataset version, those ingested from raw drops first, then the derived ones (evaluation sets,
+    /// review batches, labeled versions), which lose the records whose ids the first ones lost.
+    /// </summary>
+    private async Task EraseVersionsAsync(Run run, CancellationToken cancellationToken)
+    {
+        var manifests = new List<DatasetManifest>();
+        await foreach (var manifest in _datasets.ListAsync(cancellationToken: cancellationToken))
+        {
+            manifests.Add(manifest);
+        }
+
+        foreach (var manifest in manifests.OrderBy(m => m.SourceBlob.StartsWith(StorageNames.RawContainer + "/", StringComparison.Ordinal) ? 0 : 1))
+        {
+            await EraseVersionAsync(run, manifest, cancellationToken);
+        }
+    }
+
+    private async Task EraseVersionAsync(Run run, DatasetManifest manifest, CancellationToken cancellationToken)
+    {
+        var lines = run.Lines.GetValueOrDefault($"{manifest.SourceBlob}@{manifest.SourceETag}");
+        var ids = run.Ids.GetValueOrDefault(manifest.Source);
+        var derived = !manifest.SourceBlob.StartsWith(StorageNames.RawContainer + "/", StringComparison.Ordinal);
+        var container = storage.Container(StorageNames.DatasetsContainer);
+        var folder = DatasetManifest.FolderOf(manifest.Id);
+        var work = Directory.CreateTempSubdirectory("llmops-erasure-");
+        try
+        {
+            using var content = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            var parts = new List<SpooledPart>();
+            var removedIds = new List<string>();
+            long kept = 0, chunks = 0, tokens = 0, removedChunks = 0, removedTokens = 0;
+            foreach (var part in manifest.Parts)
+            {
+                var blob = container.GetBlobClient(folder + part.Name);
+                var properties = await blob.GetPropertiesAsync(cancellationToken: cancellationToken);
+                var local = Path.Combine(work.FullName, part.Name);
+                long partKept = 0, partRemoved = 0;
+                await using (var source = await blob.OpenReadAsync(new BlobOpenReadOptions(false) { Conditions = new BlobRequestConditions { IfMatch = properties.Value.ETag } }, cancellationToken))
+                await using (var gzip = new GZipStream(source, CompressionMode.Decompress))
+                await using (var file = new FileStream(local, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
+                await using (var output = new GZipStream(file, CompressionLevel.Fastest))
+                {
+                    await foreach (var line in Utf8Lines(gzip, cancellationToken))
+                    {
+                        var (id, number) = RecordKey(line.Span);
+                        var erase = (lines?.Contains(number) ?? false) || (ids?.Contains(id) ?? false)
+                            || (derived && (run.ErasedIds.Contains(id) || run.TraceIds.Contains(id)))
+                            || run.Subject.MatchesLine(Encoding.UTF8.GetString(line.Span));
+                        if (erase)
+                        {
+                            var record = JsonSerializer.Deserialize<DatasetRecord>(line.Span, JsonSerializerOptions.Web)!;
+                            removedIds.Add(record.Id);
+                            removedChunks += record.Chunks.Count;
+                            removedTokens += record.Tokens;
+                            partRemoved++;
+                            continue;
+                        }
+
+                        content.AppendData(line.Span);
+                        content.AppendData("\n"u8);
+                        await output.WriteAsync(line, cancellationToken);
+                        output.WriteByte((byte)'\n');
+                        partKept++;
+                    }
+                }
+
+                kept += partKept;
+                if (partRemoved == 0)
+                {
+                    File.Delete(local);
+                    parts.Add(new SpooledPart(part.Name, part.Records, part.Sha256, part.Bytes, "", new StagedPart(blob.Uri, properties.Value.ETag)));
+                }
+                else if (partKept > 0)
+                {
+                    await using var written = File.OpenRead(local);
+                    var sha = Convert.ToHexStringLower(await SHA256.HashDataAsync(written, cancellationToken));
+                    parts.Add(new SpooledPart(part.Name, partKept, sha, new FileInfo(local).Length, local, null));
+                }
+            }
+
+            if (removedIds.Count == 0)
+            {
+                return;
+            }
+
+            run.ErasedIds.UnionWith(removedIds);
+            run.RemovedByVersion[manifest.Id] = [.. removedIds];
+            if (run.DryRun)
+            {
+                run.Add("dataset", manifest.Id, removedIds.Count);
+                return;
+            }
+
+            chunks = manifest.Chunks - removedChunks;
+            tokens = manifest.Tokens - removedTokens;
+            var draft = new VersionDraft(manifest.Feature, manifest.Source, manifest.PreprocessingVersion, manifest.Schema, manifest.SourceBlob, manifest.SourceETag)
+            {
+                Quality = manifest.Quality with { Accepted = kept, Read = manifest.Quality.Read - removedIds.Count },
+                Pii = manifest.Pii,
+                Languages = manifest.Languages,
+                CreatedAt = manifest.CreatedAt.AddTicks(1),
+            };
+            var successor = (await new DatasetPublisher(storage, clock).PublishAsync(parts, Convert.ToHexStringLower(content.GetHashAndReset()), kept, chunks, tokens, draft, cancellationToken)).Manifest;
+            await RecordSuccessorAsync(run, manifest.Id, successor.Id, manifest.Feature, cancellationToken);
+            await TombstoneAsync(container, folder, new ErasureTombstone(manifest.Id, run.Id, run.At, removedIds.Count, successor.Id), manifest.Parts.Select(p => p.Name), cancellationToken);
+            await _datasets.UncatalogAsync(manifest, cancellationToken);
+            run.Successors[manifest.Id] = successor.Id;
+            run.Add("dataset", manifest.Id, removedIds.Count, successor.Id);
+        }
+        finally
+        {
+            work.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>The record's id and line, read from the start of its canonical JSON (id, source, line come first).</summary>
+    private static (string Id, long Line) RecordKey(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json);
+        string id = "";
+        long line = -1;
+        var depth = 0;
+        while (reader.Read())
+        {
+            if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
+            {
+                if (++depth > 1)
+                {
+                    break;
+                }
+
+                continue;
+            }
+
+            if (reader.TokenType != JsonTokenType.PropertyName || depth != 1)
+            {
+                continue;
+            }
+
+            if (reader.ValueTextEquals("id"u8))
+            {
+                reader.Read();
+                id = reader.GetString() ?? "";
+            }
+            else if (reader.ValueTextEquals("line"u8))
+            {
+                reader.Read();
+                line = reader.GetInt64();
+            }
+            else if (id.Length > 0 && line >= 0)
+            {
+                break;
+            }
+            else
+            {
+                reader.Read();
+                reader.TrySkip();
+            }
+        }
+
+        return (id, line);
+    }
+
+    private async Task RecordSuccessorAsync(Run run, string old, string successor, string feature, CancellationToken cancellationToken) =>
+        await lineage.RecordAsync(
+            new LineageEvent($"llmops.erasure/{feature}", LineageIds.StableRunId($"{run.Id}|{old}"), LineageRelation.ErasedFrom,
+                [new LineageDataset(old)],
+                [new LineageDataset(successor, new Dictionary<string, string> { ["erasure"] = run.Id, ["erased_from"] = old })]),
+            cancellationToken);
+
+    /// <summary>Writes the tombstone beside the manifest, then deletes the blobs (with their snapshots and, in Azure, their versions).</summary>
+    private static async Task TombstoneAsync(BlobContainerClient container, string folder, ErasureTombstone tombstone, IEnumerable<string> names, CancellationToken cancellationToken)
+    {
+        await container.GetBlobClient(folder + ErasureTombstone.FileName).UploadAsync(BinaryData.FromObjectAsJson(tombstone, Json), overwrite: true, cancellationToken);
+        foreach (var name in names)
+        {
+            await DeleteWithHistoryAsync(container, folder + name, cancellationToken);
+        }
+    }
+
+    /// <summary>Deletes a blob with its snapshots and every earlier version (Azure keeps versions when versioning is on; Azurite has none).</summary>
+    internal static async Task DeleteWithHistoryAsync(BlobContainerClient container, string name, CancellationToken cancellationToken)
+    {
+        await container.GetBlobClient(name).DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken);
+        try
+        {
+            await foreach (var version in container.GetBlobsAsync(new GetBlobsOptions { Prefix = name, States = BlobStates.Version }, cancellationToken))
+            {
+                if (version.Name == name && version.VersionId is { } id)
+                {
+                    await container.GetBlobClient(name).WithVersion(id).DeleteIfExistsAsync(cancellationToken: cancellationToken);
+                }
+            }
+        }
+        catch (RequestFailedException ex) when (ex.Status is 400 or 501)
+        {
+            // No versioning here (the emulator): nothing older to delete.
+        }
+    }
+
+    /// <summary>The index versions of every version erasure replaced: shards without the removed records are copied, the others rebuilt from their stored vectors.</summary>
+    private async Task EraseIndexesAsync(Run run, CancellationToken cancellationToken)
+    {
+        var rows = new List<EmbeddingIndexRow>();
+        await foreach (var row in indexes.RowsAsync(cancellationToken: cancellationToken))
+        {
+            if (run.RemovedByVersion.ContainsKey(row.DatasetId))
+            {
+                rows.Add(row);
+            }
+        }
+
+        foreach (var row in rows)
+        {
+            if (await indexes.GetAsync(row.IndexId, cancellationToken) is not { } index)
+            {
+                continue;
+            }
+
+            var removed = run.RemovedByVersion[row.DatasetId];
+            var folder = EmbeddingIndexManifest.FolderOf(index.Id);
+            var successorDataset = run.Successors.GetValueOrDefault(row.DatasetId);
+            var successorId = successorDataset is null ? null : EmbeddingIndexManifest.IdFor(successorDataset, index.Model, index.Dimensions);
+            var shards = new List<IndexShard>();
+            long vectors = 0, dropped = 0;
+            foreach (var (shard, number) in index.Shards.Select((s, i) => (s, i)))
+            {
+                var chunks = new List<IndexedChunk>();
+                var metadata = (await indexes.Container.GetBlobClient(folder + shard.MetadataName).DownloadContentAsync(cancellationToken)).Value.Content;
+                using (var reader = new StreamReader(new GZipStream(metadata.ToStream(), CompressionMode.Decompress)))
+                {
+                    while (await reader.ReadLineAsync(cancellationToken) is { } line)
+                    {
+                        chunks.Add(JsonSerializer.Deserialize<IndexedChunk>(line, JsonSerializerOptions.Web)!);
+                    }
+                }
+
+                var keep = chunks.Select(c => !removed.Contains(c.RecordId) && !run.Subject.MatchesText(c.Text)).ToList();
+                var gone = keep.Count(k => !k);
+                dropped += gone;
+                if (run.DryRun || successorId is null)
+                {
+                    continue;
+                }
+
+                var target = EmbeddingIndexManifest.FolderOf(successorId);
+                if (gone == 0)
+                {
+                    await CopyAsync(indexes.Container, folder + shard.Name, target + shard.Name, cancellationToken);
+                    await CopyAsync(indexes.Container, folder + shard.MetadataName, target + shard.MetadataName, cancellationToken);
+                    shards.Add(shard);
+                    vectors += shard.Vectors;
+                }
+                else if (gone < chunks.Count)
+                {
+                    var bytes = (await indexes.Container.GetBlobClient(folder + shard.Name).DownloadContentAsync(cancellationToken)).Value.Content.ToMemory();
+                    var (_, _, dimensions, all) = VectorShardFormat.Read(bytes.Span);
+                    var kept = new List<float>();
+                    for (var i = 0; i < chunks.Count; i++)
+                    {
+                        if (keep[i])
+                        {
+                            kept.AddRange(all.AsSpan(i * dimensions, dimensions).ToArray());
+                        }
+                    }
+
+                    var shardChunks = chunks.Where((_, i) => keep[i]).ToList();
+                    shards.Add(await indexes.WriteShardAsync(successorId, number, index.Provider, index.Model, index.Dimensions, kept.ToArray(), shardChunks, cancellationToken));
+                    vectors += shardChunks.Count;
+                }
+            }
+
+            if (run.DryRun || successorId is null)
+            {
+                run.Add("index", index.Id, dropped);
+                continue;
+            }
+
+            var successor = index with
+            {
+                Id = successorId, DatasetId = successorDataset!, Vectors = vectors, Shards = shards, Embedded = 0, Reused = vectors, ProviderRequests = 0, CreatedAt = index.CreatedAt.AddTicks(1),
+            };
+            await indexes.PublishAsync(successor, cancellationToken);
+            await lineage.RecordAsync(
+                new LineageEvent($"llmops.embed/{index.Source}", LineageIds.StableRunId("embed|" + successor.Id), LineageRelation.DerivedFrom,
+                    [new LineageDataset(successor.DatasetId)],
+                    [new LineageDataset(successor.Id, new Dictionary<string, string> { ["provider"] = successor.Provider, ["model"] = successor.Model, ["vectors"] = vectors.ToString(System.Globalization.CultureInfo.InvariantCulture) })]),
+                cancellationToken);
+            await RecordSuccessorAsync(run, index.Id, successor.Id, index.Feature, cancellationToken);
+            await TombstoneAsync(indexes.Container, folder, new ErasureTombstone(index.Id, run.Id, run.At, dropped, successor.Id), index.Shards.SelectMany(s => new[] { s.Name, s.MetadataName }), cancellationToken);
+            await indexes.UnindexAsync(index, cancellationToken);
+            run.Add("index", index.Id, dropped, successor.Id);
+        }
+    }
+
+    private static async Task CopyAsync(BlobContainerClient container, string from, string to, CancellationToken cancellationToken)
+    {
+        var target = container.GetBlobClient(to);
+        try
+        {
+            var copy = await target.StartCopyFromUriAsync(container.GetBlobClient(from).Uri, new BlobCopyFromUriOptions { DestinationConditions = new BlobRequestConditions { IfNoneMatch = ETag.All } }, cancellationToken);
+            await copy.WaitForCompletionAsync(cancellationToken);
+        }
+        catch (RequestFailedException ex) when (ex.Status is 409 or 412)
+        {
+            // Copied by an earlier run of this erasure.
+        }
+    }
+
+    /// <summary>Rejected records of the subject (by their drop's line, or their value) and any other quarantined file's lines of them.</summary>
+    private async Task EraseQuarantineAsync(Run run, CancellationToken cancellationToken)
+    {
+        var quarantine = storage.Container(StorageNames.QuarantineContainer);
+        await foreach (var blob in quarantine.GetBlobsAsync(cancellationToken: cancellationToken))
+        {
+            if (blob.Name.EndsWith("/report.json", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var folder = blob.Name[..(blob.Name.LastIndexOf('/') + 1)];
+            var lines = run.QuarantineLines.GetValueOrDefault(folder);
+            var removed = await FilterLinesAsync(quarantine, blob, run, (_, line) =>
+                run.Subject.MatchesLine(line) || (lines is not null && line.StartsWith('{') && LineOf(line) is { } number && lines.Contains(number)), cancellationToken);
+            if (removed > 0)
+            {
+                run.Add("quarantine", $"{StorageNames.QuarantineContainer}/{blob.Name}", removed);
+            }
+        }
+    }
+
+    private static long? LineOf(string json)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            return document.RootElement.TryGetProperty("line", out var line) && line.TryGetInt64(out var n) ? n : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Feedback files dropped under <c>feedback/</c>, and the analytics Parquet rows of the erased traces and their scores.</summary>
+    private async Task EraseFeedbackFilesAsync(Run run, CancellationToken cancellationToken)
+    {
+        var drops = storage.Container(StorageNames.FeedbackContainer);
+        await foreach (var blob in drops.GetBlobsAsync(cancellationToken: cancellationToken))
+        {
+            var removed = await FilterLinesAsync(drops, blob, run, (_, line) => run.Subject.MatchesLine(line) || MentionsAny(line, run.TraceIds, "id", "traceId", "trace_id"), cancellationToken);
+            if (removed > 0)
+            {
+                run.Add("feedback", $"{StorageNames.FeedbackContainer}/{blob.Name}", removed);
+            }
+        }
+
+        var analytics = storage.Container(StorageNames.AnalyticsContainer);
+        await foreach (var blob in analytics.GetBlobsAsync(cancellationToken: cancellationToken))
+        {
+            if (!blob.Name.EndsWith(".parquet", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var traces = blob.Name.StartsWith(FeedbackPartitions.TracesFolder, StringComparison.Ordinal);
+            var content = (await analytics.GetBlobClient(blob.Name).DownloadContentAsync(cancellationToken)).Value.Content;
+            int removed;
+            byte[]? rewritten = null;
+            if (traces)
+            {
+                var rows = (await ParquetSerializer.DeserializeAsync<TraceRecord>(content.ToStream(), cancellationToken: cancellationToken)).Data.ToList();
+                var kept = rows.Where(r => !run.TraceIds.Contains(r.Id) && !(run.Subject.Field is null && (Holds(run.Subject, r.Input) || Holds(run.Subject, r.Output)))).ToList();
+                removed = rows.Count - kept.Count;
+                if (removed > 0 && kept.Count > 0)
+                {
+                    rewritten = await SerializeAsync(kept, cancellationToken);
+                }
+            }
+            else
+            {
+                var rows = (await ParquetSerializer.DeserializeAsync<ScoreRecord>(content.ToStream(), cancellationToken: cancellationToken)).Data.ToList();
+                var kept = rows.Where(r => !run.TraceIds.Contains(r.TraceId) && !(run.Subject.Field is null && (Holds(run.Subject, r.Comment) || Holds(run.Subject, r.Correction)))).ToList();
+                removed = rows.Count - kept.Count;
+                if (removed > 0 && kept.Count > 0)
+                {
+                    rewritten = await SerializeAsync(kept, cancellationToken);
+                }
+            }
+
+            if (removed == 0)
+            {
+                continue;
+            }
+
+            if (!run.DryRun)
+            {
+                // A part is written once: the rows that stay go to a new part of the same day, then the old one goes.
+                if (rewritten is not null)
+                {
+                    var folder = blob.Name[..(blob.Name.LastIndexOf('/') + 1)];
+                    await analytics.GetBlobClient($"{folder}part-{Ulid.NewUlid(clock.GetUtcNow())}.parquet").UploadAsync(new BinaryData(rewritten), new BlobUploadOptions { Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All } }, cancellationToken);
+                }
+
+                await DeleteWithHistoryAsync(analytics, blob.Name, cancellationToken);
+            }
+
+            run.Add(traces ? "trace_parts" : "score_parts", $"{StorageNames.AnalyticsContainer}/{blob.Name}", removed);
+        }
+    }
+
+    private static async Task<byte[]> SerializeAsync<T>(IReadOnlyList<T> rows, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        await ParquetSerializer.SerializeAsync(rows, buffer, cancellationToken: cancellationToken);
+        return buffer.ToArray();
+    }
+
+    /// <summary>
+    /// Label files: annotators' drops, task sets and gold files in <c>labels/</c>, and the stored label batches: every
+    /// item of an erased record (its id where an item is named) and any line or element holding the subject.
+    /// </summary>
+    private async Task EraseLabelsAsync(Run run, CancellationToken cancellationToken)
+    {
+        var labels = storage.Container(StorageNames.LabelsContainer);
+        await foreach (var blob in labels.GetBlobsAsync(cancellationToken: cancellationToken))
+        {
+            var removed = blob.Name.EndsWith(".json", StringComparison.Ordinal)
+                ? await FilterJsonAsync(labels, blob, run, cancellationToken)
+                : await FilterLinesAsync(labels, blob, run, (number, line) => run.Subject.MatchesLine(line) || IsItemLine(line, run.ErasedIds), cancellationToken);
+            if (removed > 0)
+            {
+                run.Add("labels", $"{StorageNames.LabelsContainer}/{blob.Name}", removed);
+            }
+        }
+
+        var datasets = storage.Container(StorageNames.DatasetsContainer);
+        await foreach (var blob in datasets.GetBlobsAsync(new GetBlobsOptions { Prefix = "labels/" }, cancellationToken))
+        {
+            var removed = await FilterLinesAsync(datasets, blob, run, (_, line) => run.Subject.MatchesLine(line) || IsItemLine(line, run.ErasedIds), cancellationToken);
+            if (removed > 0)
+            {
+                run.Add("labels", $"{StorageNames.DatasetsContainer}/{blob.Name}", removed);
+            }
+        }
+    }
+
+    /// <summary>A JSON line naming an erased item (<c>item</c> or <c>id</c>), or a CSV row whose first cell is one.</summary>
+    private static bool IsItemLine(string line, HashSet<string> ids)
+    {
+        if (ids.Count == 0)
+        {
+            return false;
+        }
+
+        return line.TrimStart().StartsWith('{') ? MentionsAny(line, ids, "item", "id") : ids.Contains(line.Split(',')[0].Trim('"'));
+    }
+
+    private static bool MentionsAny(string line, HashSet<string> ids, params string[] properties)
+    {
+        if (ids.Count == 0 || !line.TrimStart().StartsWith('{'))
+        {
+            return false;
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(line);
+            foreach (var name in properties)
+            {
+                if (document.RootElement.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String && ids.Contains(value.GetString()!))
+                {
+                    return true;
+                }
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// A JSON file (a task list, an annotator's tasks, a task set manifest, a Label Studio export): every array loses
+    /// the elements that are an erased item's id, that name one (<c>item</c>, <c>id</c>, <c>data.item</c>), or that hold the subject.
+    /// </summary>
+    private static async Task<long> FilterJsonAsync(BlobContainerClient container, BlobItem blob, Run run, CancellationToken cancellationToken)
+    {
+        var client = container.GetBlobClient(blob.Name);
+        var content = (await client.DownloadContentAsync(cancellationToken)).Value;
+        JsonNode? root;
+        try
+        {
+            root = JsonNode.Parse(content.Content.ToString());
+        }
+        catch (JsonException)
+        {
+            return 0;
+        }
+
+        long removed = 0;
+        void Walk(JsonNode? node)
+        {
+            switch (node)
+            {
+                case JsonArray array:
+                    for (var i = array.Count - 1; i >= 0; i--)
+                    {
+                        if (Erased(array[i]))
+                        {
+                            array.RemoveAt(i);
+                            removed++;
+                        }
+                        else
+                        {
+                            Walk(array[i]);
+                        }
+                    }
+
+                    break;
+                case JsonObject obj:
+                    foreach (var (_, value) in obj.ToList())
+                    {
+                        Walk(value);
+                    }
+
+                    break;
+            }
+        }
+
+        bool Erased(JsonNode? node) => node switch
+        {
+            JsonValue value when value.TryGetValue<string>(out var s) => run.ErasedIds.Contains(s) || run.Subject.MatchesText(s),
+            JsonObject obj => Named(obj) || Named(obj["data"] as JsonObject) || run.Subject.MatchesLine(obj.ToJsonString()),
+            _ => false,
+        };
+
+        bool Named(JsonObject? obj) =>
+            obj is not null && ItemProperties.Any(p => obj[p] is JsonValue v && v.TryGetValue<string>(out var s) && run.ErasedIds.Contains(s));
+
+        Walk(root);
+        if (removed > 0 && !run.DryRun)
+        {
+            await client.UploadAsync(
+                BinaryData.FromString(root!.ToJsonString(Json)),
+                new BlobUploadOptions { Conditions = new BlobRequestConditions { IfMatch = content.Details.ETag }, Metadata = new Dictionary<string, string> { [MetadataKey] = Metadata(run.Id) } },
+                cancellationToken);
+            await DeleteSnapshotsAsync(container, blob.Name, cancellationToken);
+        }
+
+        return removed;
+    }
+
+    /// <summary>
+    /// Rewrites a line-oriented blob (gzip or not) without the lines <paramref name="erase"/> picks (numbered from 1, as
+    /// the readers number them); the rewrite is conditional on the blob being unchanged since read and carries the
+    /// erasure's id in its metadata. Returns the lines removed (all counted, nothing written, in a dry run).
+    /// </summary>
+    private static async Task<long> FilterLinesAsync(BlobContainerClient container, BlobItem blob, Run run, Func<long, string, bool> erase, CancellationToken cancellationToken)
+    {
+        var client = container.GetBlobClient(blob.Name);
+        var gzipped = blob.Name.EndsWith(".gz", StringComparison.OrdinalIgnoreCase);
+        var local = Path.Combine(Path.GetTempPath(), $"llmops-erase-{Guid.NewGuid():N}");
+        long removed = 0, number = 0;
+        try
+        {
+            var etag = (await client.GetPropertiesAsync(cancellationToken: cancellationToken)).Value.ETag;
+            await using (var read = await client.OpenReadAsync(new BlobOpenReadOptions(false) { Conditions = new BlobRequestConditions { IfMatch = etag } }, cancellationToken))
+            await using (var file = new FileStream(local, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
+            {
+                var input = gzipped ? new GZipStream(read, CompressionMode.Decompress, leaveOpen: true) : read;
+                var output = gzipped ? new GZipStream(file, CompressionLevel.Fastest, leaveOpen: true) : (Stream)file;
+                try
+                {
+                    await foreach (var line in Utf8Lines(input, cancellationToken))
+                    {
+                        number++;
+                        if (erase(number, Encoding.UTF8.GetString(line.Span)))
+                        {
+                            removed++;
+                            continue;
+                        }
+
+                        await output.WriteAsync(line, cancellationToken);
+                        output.WriteByte((byte)'\n');
+                    }
+                }
+                finally
+                {
+                    if (gzipped)
+                    {
+                        await output.DisposeAsync();
+                        await input.DisposeAsync();
+                    }
+                }
+            }
+
+            if (removed > 0 && !run.DryRun)
+            {
+                await using var rewritten = File.OpenRead(local);
+                await client.UploadAsync(rewritten, new BlobUploadOptions
+                {
+                    Conditions = new BlobRequestConditions { IfMatch = etag },
+                    Metadata = new Dictionary<string, string> { [MetadataKey] = Metadata(run.Id) },
+                    HttpHeaders = new BlobHttpHeaders { ContentType = blob.Properties.ContentType },
+                }, cancellationToken);
+                await DeleteSnapshotsAsync(container, blob.Name, cancellationToken);
+            }
+
+            return removed;
+        }
+        finally
+        {
+            File.Delete(local);
+        }
+    }
+
+    /// <summary>An erasure id as blob metadata (letters, digits and '_' only).</summary>
+    private static string Metadata(string id) => id.Replace(':', '_');
+
+    /// <summary>Deletes a blob's snapshots and earlier versions, keeping its current content.</summary>
+    private static async Task DeleteSnapshotsAsync(BlobContainerClient container, string name, CancellationToken cancellationToken)
+    {
+        var current = container.GetBlobClient(name);
+        try
+        {
+            await foreach (var item in container.GetBlobsAsync(new GetBlobsOptions { Prefix = name, States = BlobStates.Snapshots }, cancellationToken))
+            {
+                if (item.Name == name && item.Snapshot is { } snapshot)
+                {
+                    await current.WithSnapshot(snapshot).DeleteIfExistsAsync(cancellationToken: cancellationToken);
+                }
+            }
+
+            await foreach (var item in container.GetBlobsAsync(new GetBlobsOptions { Prefix = name, States = BlobStates.Version }, cancellationToken))
+            {
+                if (item.Name == name && item.VersionId is { } version && item.IsLatestVersion != true)
+                {
+                    await current.WithVersion(version).DeleteIfExistsAsync(cancellationToken: cancellationToken);
+                }
+            }
+        }
+        catch (RequestFailedException ex) when (ex.Status is 400 or 501)
+        {
+            // No versioning here (the emulator).
+        }
+    }
+
+    /// <summary>Lines of a stream as UTF-8 bytes without their line break (a trailing '\r' removed).</summary>
+    private static async IAsyncEnumerable<ReadOnlyMemory<byte>> Utf8Lines(Stream stream, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var buffer = new byte[1 << 16];
+        var pending = new ArrayBufferWriter<byte>(1 << 16);
+        int read;
+        while ((read = await stream.ReadAsync(buffer, cancellationToken)) > 0)
+        {
+            var span = buffer.AsMemory(0, read);
+            while (span.Length > 0)
+            {
+                var newline = span.Span.IndexOf((byte)'\n');
+                if (newline < 0)
+                {
+                    pending.Write(span.Span);
+                    break;
+                }
+
+                pending.Write(span.Span[..newline]);
+                var line = pending.WrittenMemory;
+                if (line.Length > 0 && line.Span[^1] == '\r')
+                {
+                    line = line[..^1];
+                }
+
+                yield return line.ToArray();
+                pending.ResetWrittenCount();
+                span = span[(newline + 1)..];
+            }
+        }
+
+        if (pending.WrittenCount > 0)
+        {
+            yield return pending.WrittenMemory.ToArray();
+        }
+    }
+
+    /// <summary>What one erasure has found so far.</summary>
+    private sealed class Run(DataSubject subject, string id, bool dryRun, DateTimeOffset at)
+    {
+        public DataSubject Subject { get; } = subject;
+
+        public string Id { get; } = id;
+
+        public bool DryRun { get; } = dryRun;
+
+        public DateTimeOffset At { get; } = at;
+
+        /// <summary>Raw drop version (<c>raw/name@etag</c>) to the subject's line numbers in it.</summary>
+        public Dictionary<string, HashSet<long>> Lines { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>Quarantine folder of a drop version to the subject's line numbers in that drop.</summary>
+        public Dictionary<string, HashSet<long>> QuarantineLines { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>Source to the id-field values of the subject's raw records.</summary>
+        public Dictionary<string, HashSet<string>> Ids { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>Every dataset record id removed from any version.</summary>
+        public HashSet<string> ErasedIds { get; } = new(StringComparer.Ordinal);
+
+        public HashSet<string> TraceIds { get; } = new(StringComparer.Ordinal);
+
+        public Dictionary<string, HashSet<string>> RemovedByVersion { get; } = new(StringComparer.Ordinal);
+
+        public Dictionary<string, string> Successors { get; } = new(StringComparer.Ordinal);
+
+        public List<ErasureItem> Items { get; } = [];
+
+        public void Add(string store, string name, long removed, string? successor = null)
+        {
+            if (removed > 0 || successor is not null)
+            {
+                Items.Add(new ErasureItem(store, name, removed, successor));
+            }
+        }
+    }
+}
