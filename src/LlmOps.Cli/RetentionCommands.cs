@@ -24,10 +24,10 @@ internal static class RetentionCommands
             var report = await services.Erasure.EraseAsync(
                 parse.GetValue(subject)!, parse.GetValue(field), parse.GetValue(reason), parse.GetValue(dryRun),
                 new Progress<string>(step => console.MarkupLineInterpolated($"[grey]Looking in {step}...[/]")), cancellationToken);
-            var table = new Table().AddColumns("Where", "Name", report.DryRun ? "Would remove" : "Removed", "Successor").Border(TableBorder.Rounded);
+            var table = new Table().AddColumns("Where", "Name", report.DryRun ? "Would remove" : "Removed", "Successor", "Note").Border(TableBorder.Rounded);
             foreach (var item in report.Items)
             {
-                table.AddRow(item.Store, Markup.Escape(item.Name), item.Removed.ToString(CultureInfo.InvariantCulture), Markup.Escape(item.Successor ?? ""));
+                table.AddRow(item.Store, Markup.Escape(item.Name), item.Removed.ToString(CultureInfo.InvariantCulture), Markup.Escape(item.Successor ?? ""), Markup.Escape(item.Note ?? ""));
             }
 
             console.Write(table);

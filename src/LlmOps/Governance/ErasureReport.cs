@@ -12,8 +12,12 @@ public sealed record ErasureReport(string Id, string Subject, string SubjectType
     public long Removed => Items.Sum(i => i.Removed);
 }
 
-/// <summary>What erasure removed from one place: <see cref="Store"/> (raw, quarantine, dataset, index, traces, scores, trace_parts, score_parts, feedback, labels), its name, how many records, and the successor of a rewritten version.</summary>
-public sealed record ErasureItem(string Store, string Name, long Removed, string? Successor = null);
+/// <summary>
+/// What erasure removed from one place: <see cref="Store"/> (raw, quarantine, dataset, index, traces, scores,
+/// trace_parts, score_parts, feedback, labels; registry, alias and deployment for what it replaced or moved), its name,
+/// how many records, the successor of a rewritten version, and a note (a move waiting for approval).
+/// </summary>
+public sealed record ErasureItem(string Store, string Name, long Removed, string? Successor = null, string? Note = null);
 
 /// <summary>What an erased dataset or index version leaves beside its manifest (<c>tombstone.json</c>): what was erased, when, by which erasure, and what replaced it.</summary>
 public sealed record ErasureTombstone(string Id, string Erasure, DateTimeOffset ErasedAt, long RecordsRemoved, string Successor)

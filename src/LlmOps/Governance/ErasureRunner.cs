@@ -37,6 +37,8 @@ public sealed class ErasureRunner(
     LifecycleCatalog lifecycles,
     EmbeddingIndexStore indexes,
     LineageStore lineage,
+    Registry.ModelRegistry registry,
+    Tracking.ExperimentTracker tracker,
     SuppressionList suppressions,
     SubjectHasher subjects,
     ChangeControl governance,
@@ -73,6 +75,8 @@ public sealed class ErasureRunner(
         await EraseVersionsAsync(run, cancellationToken);
         progress?.Report("embedding indexes");
         await EraseIndexesAsync(run, cancellationToken);
+        progress?.Report("registry versions built on erased data");
+        await MoveRegistryAsync(run, cancellationToken);
         progress?.Report("quarantine");
         await EraseQuarantineAsync(run, cancellationToken);
         progress?.Report("feedback drops and Parquet parts");
@@ -540,7 +544,121 @@ public sealed class ErasureRunner(
             await RecordSuccessorAsync(run, index.Id, successor.Id, index.Feature, cancellationToken);
             await TombstoneAsync(indexes.Container, folder, new ErasureTombstone(index.Id, run.Id, run.At, dropped, successor.Id), index.Shards.SelectMany(s => new[] { s.Name, s.MetadataName }), cancellationToken);
             await indexes.UnindexAsync(index, cancellationToken);
+            run.ErasedIndexes.Add(index.Id);
             run.Add("index", index.Id, dropped, successor.Id);
+        }
+    }
+
+    /// <summary>
+    /// Each aliased or serving registry version built on an erased version (its upstream lineage) gets a successor: the
+    /// same template or artifact, registered from a run that names the successor data (with the original run's params
+    /// and metrics, measured before the erasure), linked <c>erased_from</c>; its aliases and deployments move to it
+    /// through change control, so a protected alias or a deployment waits for the approvals its lifecycle asks for.
+    /// </summary>
+    private async Task MoveRegistryAsync(Run run, CancellationToken cancellationToken)
+    {
+        var erased = run.RemovedByVersion.Keys.Concat(run.ErasedIndexes).ToHashSet(StringComparer.Ordinal);
+        if (erased.Count == 0)
+        {
+            return;
+        }
+
+        var items = new List<Registry.RegisteredItem>();
+        await foreach (var item in registry.ListAsync(cancellationToken))
+        {
+            items.Add(item);
+        }
+
+        foreach (var item in items)
+        {
+            var targets = new SortedDictionary<int, (List<string> Aliases, List<string> Environments)>();
+            (List<string> Aliases, List<string> Environments) At(int version) => targets.TryGetValue(version, out var t) ? t : targets[version] = ([], []);
+            foreach (var alias in item.Aliases)
+            {
+                At(alias.Version).Aliases.Add(alias.Alias);
+            }
+
+            var environments = new HashSet<string>(StringComparer.Ordinal);
+            await foreach (var deployment in registry.ListDeploymentsAsync(item.Name, cancellationToken))
+            {
+                environments.Add(deployment.Environment);
+            }
+
+            foreach (var environment in environments)
+            {
+                if ((await registry.GetTrafficAsync(item.Name, environment, cancellationToken)).Stable is { } stable)
+                {
+                    At(stable.Version).Environments.Add(environment);
+                }
+            }
+
+            foreach (var (number, (aliases, serving)) in targets)
+            {
+                var versionId = Registry.ModelRegistry.VersionId(item.Name, number);
+                var upstream = await lineage.QueryAsync(versionId, LineageDirection.Upstream, LineageStore.MaxDepth, cancellationToken);
+                if (!upstream.Nodes.Any(n => erased.Contains(n.Id)))
+                {
+                    continue;
+                }
+
+                if (run.DryRun || await registry.GetVersionAsync(item.Name, number, cancellationToken) is not { } old)
+                {
+                    run.Add("registry", versionId, 0, note: $"built on erased data: {string.Join(", ", aliases.Concat(serving))} would move to a successor");
+                    continue;
+                }
+
+                var details = await tracker.GetRunAsync(old.RunId, cancellationToken);
+                var tags = new Dictionary<string, string>(details?.Tags ?? new Dictionary<string, string>(), StringComparer.Ordinal) { ["erased_from"] = old.Id, ["erasure"] = run.Id };
+                var successorRun = await tracker.StartRunAsync(details?.Info.Experiment ?? item.Feature ?? "erasure", new Tracking.RunStart
+                {
+                    Name = $"{old.Id} after {run.Id}",
+                    Params = details?.Params,
+                    Tags = tags,
+                    Inputs = details?.Inputs.Select(i => new Tracking.RunInput(run.Successors.GetValueOrDefault(i.DatasetId, i.DatasetId), i.Context)).ToList(),
+                }, cancellationToken);
+                if (details is not null && details.LatestMetrics.Count > 0)
+                {
+                    await tracker.LogMetricsAsync(successorRun.Id, details.LatestMetrics.Values, cancellationToken);
+                }
+
+                await tracker.EndRunAsync(successorRun.Id, cancellationToken: cancellationToken);
+                var successor = await registry.RegisterAsync(
+                    new Registry.RegisterRequest(item.Name, successorRun.Id)
+                    {
+                        Template = old.Template, Artifact = old.Artifact, Description = old.Description, Feature = item.Feature,
+                        Tags = new Dictionary<string, string>(old.Tags, StringComparer.Ordinal) { ["erased_from"] = old.Id },
+                    },
+                    cancellationToken);
+                await RecordSuccessorAsync(run, old.Id, successor.Id, item.Feature ?? "", cancellationToken);
+                run.Add("registry", old.Id, 0, successor.Id);
+                var why = $"{run.Id}: {old.Id} was built on erased data";
+                foreach (var alias in aliases)
+                {
+                    await MoveAsync(run, "alias", $"{item.Name}@{alias}", successor.Id, () => registry.MoveAliasAsync(item.Name, alias, successor.Version, why, cancellationToken));
+                }
+
+                foreach (var environment in serving)
+                {
+                    await MoveAsync(run, "deployment", $"{item.Name}@{environment}", successor.Id, () => registry.DeployAsync(item.Name, successor.Version, environment, null, why, cancellationToken));
+                }
+            }
+        }
+    }
+
+    private static async Task MoveAsync(Run run, string store, string name, string successor, Func<Task> move)
+    {
+        try
+        {
+            await move();
+            run.Add(store, name, 0, successor);
+        }
+        catch (ApprovalRequiredException ex)
+        {
+            run.Add(store, name, 0, successor, $"waits for approval as {ex.Request.Id}");
+        }
+        catch (Errors.LlmOpsException ex) when (ex.Code is Errors.ErrorCode.Conflict or Errors.ErrorCode.Forbidden)
+        {
+            run.Add(store, name, 0, successor, $"not moved: {ex.Message}");
         }
     }
 
@@ -964,13 +1082,15 @@ public sealed class ErasureRunner(
 
         public Dictionary<string, string> Successors { get; } = new(StringComparer.Ordinal);
 
+        public HashSet<string> ErasedIndexes { get; } = new(StringComparer.Ordinal);
+
         public List<ErasureItem> Items { get; } = [];
 
-        public void Add(string store, string name, long removed, string? successor = null)
+        public void Add(string store, string name, long removed, string? successor = null, string? note = null)
         {
-            if (removed > 0 || successor is not null)
+            if (removed > 0 || successor is not null || note is not null)
             {
-                Items.Add(new ErasureItem(store, name, removed, successor));
+                Items.Add(new ErasureItem(store, name, removed, successor, note));
             }
         }
     }

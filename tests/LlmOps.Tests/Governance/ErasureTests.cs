@@ -5,7 +5,9 @@ using Azure.Data.Tables;
 using Azure.Storage.Blobs.Models;
 using LlmOps.Feedback;
 using LlmOps.Governance;
+using LlmOps.Registry;
 using LlmOps.Storage;
+using LlmOps.Tracking;
 using LlmOps.Tests.Infrastructure;
 using Parquet.Serialization;
 
@@ -24,6 +26,16 @@ public sealed class ErasureTests
     // What only the subject's records hold: her address, her record ids, the words of her texts.
     private static readonly string[] HerValues = [Email, "subj-a", "zqxmarker"];
 
+    private static readonly string Lifecycle =
+        new LifecycleBuilder("privacy").Source("tickets", idField: "id", fields: [LifecycleBuilder.Id, "customer: { type: string }", LifecycleBuilder.Body]).Section("""
+            labeling:
+              projects:
+                - name: intents
+                  source: { dataset: tickets, seed: 3 }
+                  fields: [{ name: intent, kind: categorical, values: [refund, login, other] }]
+                  annotators: [ana, ben]
+            """).Build();
+
     [Fact]
     public async Task EraseOneSubjectOf10000_NoValueLeftAnywhere_OthersKeepTheirIds_ARedropStaysOut()
     {
@@ -31,16 +43,7 @@ public sealed class ErasureTests
         var prefix = TestNames.Prefix();
         using var client = new LlmOpsClient(connection, prefix, Caller.Local("root"));
         await client.ProvisionAsync();
-        await client.Lifecycles.PublishAsync(
-            new LifecycleBuilder("privacy").Source("tickets", idField: "id", fields: [LifecycleBuilder.Id, "customer: { type: string }", LifecycleBuilder.Body]).Section("""
-                labeling:
-                  projects:
-                    - name: intents
-                      source: { dataset: tickets, seed: 3 }
-                      fields: [{ name: intent, kind: categorical, values: [refund, login, other] }]
-                      annotators: [ana, ben]
-                """).Build(),
-            "privacy.yaml", CancellationToken.None);
+        await client.Lifecycles.PublishAsync(Lifecycle, "privacy.yaml", CancellationToken.None);
 
         // 10,000 tickets; three are Jane's (her address as the customer, or in the text), one more of hers has no body.
         var lines = Enumerable.Range(0, 10_000).Select(i => JsonSerializer.Serialize(new { id = $"T-{i:00000}", customer = $"user{i}@example.org", body = $"Ticket {i}: the {(i % 3 == 0 ? "refund" : "login")} issue number {i} needs help." })).ToList();
@@ -75,6 +78,16 @@ public sealed class ErasureTests
         await partitions.AppendScoresAsync(scores);
         await client.Storage.Container(StorageNames.FeedbackContainer).GetBlobClient("privacy/scores-1.jsonl")
             .UploadAsync(BinaryData.FromString("{\"traceId\":\"tr-jane\",\"name\":\"thumbs_up\",\"value\":0}\n{\"traceId\":\"tr-other\",\"name\":\"thumbs_up\",\"value\":1,\"comment\":\"fine\"}\n"));
+
+        // A prompt evaluated on the version is champion and serves prod; then the lifecycle asks one approval for such moves.
+        var run = await client.Tracker.StartRunAsync("privacy", new RunStart { Tags = new Dictionary<string, string> { ["feature"] = "privacy" } });
+        await client.Tracker.LogInputAsync(run.Id, version.Id);
+        await client.Tracker.LogMetricAsync(run.Id, "answer_accuracy", 0.9);
+        await client.Tracker.EndRunAsync(run.Id);
+        var prompt = await client.Registry.RegisterAsync(new RegisterRequest("prompt:privacy", run.Id) { Template = "Answer {{question}}", Feature = "privacy" });
+        await client.Registry.MoveAliasAsync("prompt:privacy", ModelRegistry.Champion, prompt.Version, "first");
+        await client.Registry.DeployAsync("prompt:privacy", prompt.Version, "prod");
+        await client.Lifecycles.PublishAsync(Lifecycle + "governance: { approvals: 1 }\n", "privacy.yaml", CancellationToken.None);
 
         // Before: each of her values is somewhere.
         var before = await ScanAsync(client);
@@ -121,6 +134,23 @@ public sealed class ErasureTests
         Assert.Equal(["T-00001"], (await client.Labeling.TaskSets.ListAsync("intents", CancellationToken.None)).Single().Items.Where(i => i == "T-00001"));
         Assert.NotNull((await client.Feedback.GetAsync("tr-other")).Trace);
         Assert.Null((await client.Feedback.GetAsync("tr-jane")).Trace);
+        // The prompt built on the erased version has a successor; moving its champion alias and prod deployment waits for a second person.
+        var replaced = report.Items.Single(i => i.Store == "registry");
+        Assert.Equal(prompt.Id, replaced.Name);
+        Assert.Equal("prompt:privacy/2", replaced.Successor);
+        var waiting = report.Items.Where(i => i.Store is "alias" or "deployment").ToList();
+        Assert.Equal(2, waiting.Count);
+        Assert.All(waiting, w => Assert.StartsWith("waits for approval as change:", w.Note, StringComparison.Ordinal));
+        using (var ana = new LlmOpsClient(connection, prefix, Caller.Local("ana")))
+        {
+            foreach (var request in waiting)
+            {
+                await ana.Governance.ApproveAsync(request.Note!["waits for approval as ".Length..], "erasure checked");
+            }
+        }
+
+        Assert.Equal(2, (await client.Registry.GetAliasAsync("prompt:privacy", ModelRegistry.Champion))!.Version);
+        Assert.Equal(2, (await client.Registry.GetTrafficAsync("prompt:privacy", "prod")).Stable!.Version);
         var entry = Assert.Single(await client.Governance.Audit.ListAsync(action: "erasure").ToListAsync());
         Assert.Equal(report.Subject, entry.Target);
 
