@@ -19,6 +19,7 @@ using LlmOps.Storage;
 //   minilm --texts 512 --batch 32                              MiniLM through our provider vs the package's encoder called directly
 //   worker --worker-blobs 2000 --round-trips 2000              no-op blob handler through the Functions worker vs in process; gRPC round trip; worker cold start
 //   telemetry --telemetry-mb 50 --telemetry-blobs 500            ingest and no-op blob handler with telemetry on (OTLP) vs off
+//   erasure --erase-mb 1024                                      erasure of one subject from a version and its index vs re-ingesting it from scratch
 //   audit --audit-entries 1000000                                audit verify vs SHA-256 of the same bytes, entry by entry and as one stream
 //   drift --rows 1000000 --columns 20 --mmd-n 5000 --mmd-dimensions 1536 --permutations 100   drift statistics vs straightforward code
 var suites = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal) && !int.TryParse(a, out _)).ToHashSet(StringComparer.Ordinal);
@@ -77,7 +78,7 @@ if (suites.Contains("steps"))
     rows.AddRange(await EtlStepsBenchmark.RunAsync(Argument("--mb", 200)));
 }
 
-if (suites.Contains("telemetry") || suites.Contains("worker") || suites.Contains("host") || suites.Contains("etl") || suites.Contains("tracking") || suites.Contains("embeddings") || suites.Contains("feedback"))
+if (suites.Contains("telemetry") || suites.Contains("worker") || suites.Contains("host") || suites.Contains("etl") || suites.Contains("tracking") || suites.Contains("embeddings") || suites.Contains("feedback") || suites.Contains("erasure"))
 {
     await using var azurite = await AzuriteServer.StartAsync(new AzuriteOptions { Progress = Console.WriteLine });
     if (suites.Contains("telemetry"))
@@ -108,6 +109,11 @@ if (suites.Contains("telemetry") || suites.Contains("worker") || suites.Contains
     if (suites.Contains("feedback"))
     {
         rows.AddRange(await FeedbackBenchmark.RunAsync(azurite, Argument("--http-events", 20_000), Argument("--events", 10_000_000), Argument("--table-events", 200_000)));
+    }
+
+    if (suites.Contains("erasure"))
+    {
+        rows.AddRange(await ErasureBenchmark.RunAsync(azurite, Argument("--erase-mb", 1024)));
     }
 
     if (suites.Contains("embeddings"))

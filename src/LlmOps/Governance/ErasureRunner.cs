@@ -67,22 +67,37 @@ public sealed class ErasureRunner(
             await suppressions.AddAsync(subject, run.Id, now, cancellationToken);
         }
 
+        // Every step that reads what another step destroys comes before it (traces, raw lines, the old versions), so
+        // an erasure stopped anywhere and run again finds the same records and finishes the work.
         progress?.Report("traces and scores");
-        await EraseTracesAsync(run, await subjects.KeyAsync(cancellationToken), cancellationToken);
+        await FindTracesAsync(run, await subjects.KeyAsync(cancellationToken), cancellationToken);
         progress?.Report("raw drops");
-        await EraseRawAsync(run, await lifecycles.ListAsync(cancellationToken), cancellationToken);
+        await FindRawAsync(run, await lifecycles.ListAsync(cancellationToken), cancellationToken);
         progress?.Report("dataset versions");
         await EraseVersionsAsync(run, cancellationToken);
         progress?.Report("embedding indexes");
         await EraseIndexesAsync(run, cancellationToken);
-        progress?.Report("registry versions built on erased data");
-        await MoveRegistryAsync(run, cancellationToken);
         progress?.Report("quarantine");
         await EraseQuarantineAsync(run, cancellationToken);
         progress?.Report("feedback drops and Parquet parts");
         await EraseFeedbackFilesAsync(run, cancellationToken);
         progress?.Report("labels");
         await EraseLabelsAsync(run, cancellationToken);
+        progress?.Report("registry versions built on erased data");
+        await MoveRegistryAsync(run, cancellationToken);
+        if (!dryRun)
+        {
+            progress?.Report("retiring the old versions");
+            foreach (var (container, folder, tombstone, names, retire) in run.Retire)
+            {
+                await TombstoneAsync(storage.Container(container), folder, tombstone, names, cancellationToken);
+                await retire();
+            }
+        }
+
+        progress?.Report("deleting traces, rewriting raw drops");
+        await DeleteTracesAsync(run, cancellationToken);
+        await RewriteRawAsync(run, cancellationToken);
 
         var report = new ErasureReport(run.Id, subjectId, subject.Type, subject.Field, now, dryRun, run.Items);
         if (dryRun)
@@ -112,7 +127,7 @@ public sealed class ErasureRunner(
     }
 
     /// <summary>Traces of the subject (their keyed user or session hash, or the value in their input or output) and every score of them.</summary>
-    private async Task EraseTracesAsync(Run run, SubjectKey key, CancellationToken cancellationToken)
+    private async Task FindTracesAsync(Run run, SubjectKey key, CancellationToken cancellationToken)
     {
         var user = key.Hash("user", run.Subject.Value);
         var session = key.Hash("session", run.Subject.Value);
@@ -131,10 +146,16 @@ public sealed class ErasureRunner(
             }
         }
 
+        run.TraceRows.AddRange(rows);
+        run.TraceIds.UnionWith(rows.Select(r => r.Id));
+    }
+
+    private async Task DeleteTracesAsync(Run run, CancellationToken cancellationToken)
+    {
+        var table = storage.Table(StorageNames.FeedbackTable);
         long traces = 0, scores = 0;
-        foreach (var (partition, id) in rows)
+        foreach (var (partition, id) in run.TraceRows)
         {
-            run.TraceIds.Add(id);
             var keys = new List<string>();
             await foreach (var row in table.QueryAsync<TableEntity>(TableKey.PrefixFilter(partition, TableKey.Encode(id) + "|"), select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken))
             {
@@ -158,8 +179,8 @@ public sealed class ErasureRunner(
 
     private static bool Holds(DataSubject subject, string? text) => text is not null && subject.MatchesText(text);
 
-    /// <summary>Every drop of every lifecycle's sources: lines of the subject removed (JSON Lines, CSV, gzip or not); a Parquet drop holding them is deleted whole.</summary>
-    private async Task EraseRawAsync(Run run, IReadOnlyList<LifecycleDefinition> all, CancellationToken cancellationToken)
+    /// <summary>Every drop of every lifecycle's sources read for the subject's lines (JSON Lines, CSV, gzip or not) and rows (Parquet); nothing written yet.</summary>
+    private async Task FindRawAsync(Run run, IReadOnlyList<LifecycleDefinition> all, CancellationToken cancellationToken)
     {
         var raw = storage.Container(StorageNames.RawContainer);
         foreach (var source in all.SelectMany(l => l.Sources).DistinctBy(s => s.Path))
@@ -186,16 +207,12 @@ public sealed class ErasureRunner(
                     }
 
                     removed = lines.Count;
-                    if (removed > 0 && !run.DryRun)
-                    {
-                        await DeleteWithHistoryAsync(raw, blob.Name, cancellationToken);
-                    }
                 }
                 else
                 {
                     var csv = DropReader.DetectFormat(blob.Name, source.Format) == SourceFormat.Csv;
                     string[]? header = null;
-                    removed = await FilterLinesAsync(raw, blob, run, (number, line) =>
+                    removed = await FilterLinesAsync(raw, blob, run, write: false, (number, line) =>
                     {
                         if (csv && header is null)
                         {
@@ -222,9 +239,33 @@ public sealed class ErasureRunner(
                 {
                     run.Lines[$"{StorageNames.RawContainer}/{blob.Name}@{etag}"] = lines;
                     run.QuarantineLines[QuarantineFolder(source.Name, blob.Name, etag)] = lines;
-                    run.Add("raw", $"{StorageNames.RawContainer}/{blob.Name}", removed);
+                    run.RawDrops.Add((blob, lines, DropReader.DetectFormat(blob.Name, source.Format) == SourceFormat.Parquet));
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Last: each drop that held the subject, rewritten without their lines if unchanged since it was read (a Parquet
+    /// drop is deleted whole: its records stay in their versions). Until this ran, a rerun finds the same lines.
+    /// </summary>
+    private async Task RewriteRawAsync(Run run, CancellationToken cancellationToken)
+    {
+        var raw = storage.Container(StorageNames.RawContainer);
+        foreach (var (blob, lines, parquet) in run.RawDrops)
+        {
+            if (parquet)
+            {
+                if (!run.DryRun)
+                {
+                    await DeleteWithHistoryAsync(raw, blob.Name, cancellationToken);
+                }
+
+                run.Add("raw", $"{StorageNames.RawContainer}/{blob.Name}", lines.Count, note: "a Parquet drop: deleted whole");
+                continue;
+            }
+
+            run.Add("raw", $"{StorageNames.RawContainer}/{blob.Name}", await FilterLinesAsync(raw, blob, run, write: !run.DryRun, (number, _) => lines.Contains(number), cancellationToken));
         }
     }
 
@@ -266,6 +307,17 @@ public sealed class ErasureRunner(
 
         foreach (var manifest in manifests.OrderBy(m => m.SourceBlob.StartsWith(StorageNames.RawContainer + "/", StringComparison.Ordinal) ? 0 : 1))
         {
+            if (await _datasets.TombstoneAsync(manifest.Id, cancellationToken) is not null)
+            {
+                // Retired by an erasure stopped before it took the version out of the listing.
+                if (!run.DryRun)
+                {
+                    await _datasets.UncatalogAsync(manifest, cancellationToken);
+                }
+
+                continue;
+            }
+
             await EraseVersionAsync(run, manifest, cancellationToken);
         }
     }
@@ -357,8 +409,7 @@ public sealed class ErasureRunner(
             };
             var successor = (await new DatasetPublisher(storage, clock).PublishAsync(parts, Convert.ToHexStringLower(content.GetHashAndReset()), kept, chunks, tokens, draft, cancellationToken)).Manifest;
             await RecordSuccessorAsync(run, manifest.Id, successor.Id, manifest.Feature, cancellationToken);
-            await TombstoneAsync(container, folder, new ErasureTombstone(manifest.Id, run.Id, run.At, removedIds.Count, successor.Id), manifest.Parts.Select(p => p.Name), cancellationToken);
-            await _datasets.UncatalogAsync(manifest, cancellationToken);
+            run.Retire.Add((StorageNames.DatasetsContainer, folder, new ErasureTombstone(manifest.Id, run.Id, run.At, removedIds.Count, successor.Id), [.. manifest.Parts.Select(p => p.Name)], () => _datasets.UncatalogAsync(manifest, cancellationToken)));
             run.Successors[manifest.Id] = successor.Id;
             run.Add("dataset", manifest.Id, removedIds.Count, successor.Id);
         }
@@ -472,6 +523,17 @@ public sealed class ErasureRunner(
                 continue;
             }
 
+            if (await indexes.Container.GetBlobClient(EmbeddingIndexManifest.FolderOf(index.Id) + ErasureTombstone.FileName).ExistsAsync(cancellationToken))
+            {
+                // Retired by an erasure stopped before it took the index out of the table.
+                if (!run.DryRun)
+                {
+                    await indexes.UnindexAsync(index, cancellationToken);
+                }
+
+                continue;
+            }
+
             var removed = run.RemovedByVersion[row.DatasetId];
             var folder = EmbeddingIndexManifest.FolderOf(index.Id);
             var successorDataset = run.Successors.GetValueOrDefault(row.DatasetId);
@@ -542,8 +604,7 @@ public sealed class ErasureRunner(
                     [new LineageDataset(successor.Id, new Dictionary<string, string> { ["provider"] = successor.Provider, ["model"] = successor.Model, ["vectors"] = vectors.ToString(System.Globalization.CultureInfo.InvariantCulture) })]),
                 cancellationToken);
             await RecordSuccessorAsync(run, index.Id, successor.Id, index.Feature, cancellationToken);
-            await TombstoneAsync(indexes.Container, folder, new ErasureTombstone(index.Id, run.Id, run.At, dropped, successor.Id), index.Shards.SelectMany(s => new[] { s.Name, s.MetadataName }), cancellationToken);
-            await indexes.UnindexAsync(index, cancellationToken);
+            run.Retire.Insert(0, (StorageNames.EmbeddingsContainer, folder, new ErasureTombstone(index.Id, run.Id, run.At, dropped, successor.Id), [.. index.Shards.SelectMany(s => new[] { s.Name, s.MetadataName })], () => indexes.UnindexAsync(index, cancellationToken)));
             run.ErasedIndexes.Add(index.Id);
             run.Add("index", index.Id, dropped, successor.Id);
         }
@@ -607,31 +668,10 @@ public sealed class ErasureRunner(
                     continue;
                 }
 
-                var details = await tracker.GetRunAsync(old.RunId, cancellationToken);
-                var tags = new Dictionary<string, string>(details?.Tags ?? new Dictionary<string, string>(), StringComparer.Ordinal) { ["erased_from"] = old.Id, ["erasure"] = run.Id };
-                var successorRun = await tracker.StartRunAsync(details?.Info.Experiment ?? item.Feature ?? "erasure", new Tracking.RunStart
-                {
-                    Name = $"{old.Id} after {run.Id}",
-                    Params = details?.Params,
-                    Tags = tags,
-                    Inputs = details?.Inputs.Select(i => new Tracking.RunInput(run.Successors.GetValueOrDefault(i.DatasetId, i.DatasetId), i.Context)).ToList(),
-                }, cancellationToken);
-                if (details is not null && details.LatestMetrics.Count > 0)
-                {
-                    await tracker.LogMetricsAsync(successorRun.Id, details.LatestMetrics.Values, cancellationToken);
-                }
-
-                await tracker.EndRunAsync(successorRun.Id, cancellationToken: cancellationToken);
-                var successor = await registry.RegisterAsync(
-                    new Registry.RegisterRequest(item.Name, successorRun.Id)
-                    {
-                        Template = old.Template, Artifact = old.Artifact, Description = old.Description, Feature = item.Feature,
-                        Tags = new Dictionary<string, string>(old.Tags, StringComparer.Ordinal) { ["erased_from"] = old.Id },
-                    },
-                    cancellationToken);
+                var why = $"{run.Id}: {old.Id} was built on erased data";
+                var successor = await SuccessorOfAsync(run, item, old, cancellationToken);
                 await RecordSuccessorAsync(run, old.Id, successor.Id, item.Feature ?? "", cancellationToken);
                 run.Add("registry", old.Id, 0, successor.Id);
-                var why = $"{run.Id}: {old.Id} was built on erased data";
                 foreach (var alias in aliases)
                 {
                     await MoveAsync(run, "alias", $"{item.Name}@{alias}", successor.Id, () => registry.MoveAliasAsync(item.Name, alias, successor.Version, why, cancellationToken));
@@ -643,6 +683,41 @@ public sealed class ErasureRunner(
                 }
             }
         }
+    }
+
+    /// <summary>The registry version that replaces <paramref name="old"/>: the one an earlier (stopped) erasure registered, else a new one.</summary>
+    private async Task<Registry.RegistryVersion> SuccessorOfAsync(Run run, Registry.RegisteredItem item, Registry.RegistryVersion old, CancellationToken cancellationToken)
+    {
+        await foreach (var version in registry.ListVersionsAsync(item.Name, cancellationToken))
+        {
+            if (version.Tags.GetValueOrDefault("erased_from") == old.Id)
+            {
+                return version;
+            }
+        }
+
+        var details = await tracker.GetRunAsync(old.RunId, cancellationToken);
+        var tags = new Dictionary<string, string>(details?.Tags ?? new Dictionary<string, string>(), StringComparer.Ordinal) { ["erased_from"] = old.Id, ["erasure"] = run.Id };
+        var successorRun = await tracker.StartRunAsync(details?.Info.Experiment ?? item.Feature ?? "erasure", new Tracking.RunStart
+        {
+            Name = $"{old.Id} after {run.Id}",
+            Params = details?.Params,
+            Tags = tags,
+            Inputs = details?.Inputs.Select(i => new Tracking.RunInput(run.Successors.GetValueOrDefault(i.DatasetId, i.DatasetId), i.Context)).ToList(),
+        }, cancellationToken);
+        if (details is not null && details.LatestMetrics.Count > 0)
+        {
+            await tracker.LogMetricsAsync(successorRun.Id, details.LatestMetrics.Values, cancellationToken);
+        }
+
+        await tracker.EndRunAsync(successorRun.Id, cancellationToken: cancellationToken);
+        return await registry.RegisterAsync(
+            new Registry.RegisterRequest(item.Name, successorRun.Id)
+            {
+                Template = old.Template, Artifact = old.Artifact, Description = old.Description, Feature = item.Feature,
+                Tags = new Dictionary<string, string>(old.Tags, StringComparer.Ordinal) { ["erased_from"] = old.Id, ["erasure"] = run.Id },
+            },
+            cancellationToken);
     }
 
     private static async Task MoveAsync(Run run, string store, string name, string successor, Func<Task> move)
@@ -926,7 +1001,10 @@ public sealed class ErasureRunner(
     /// the readers number them); the rewrite is conditional on the blob being unchanged since read and carries the
     /// erasure's id in its metadata. Returns the lines removed (all counted, nothing written, in a dry run).
     /// </summary>
-    private static async Task<long> FilterLinesAsync(BlobContainerClient container, BlobItem blob, Run run, Func<long, string, bool> erase, CancellationToken cancellationToken)
+    private static async Task<long> FilterLinesAsync(BlobContainerClient container, BlobItem blob, Run run, Func<long, string, bool> erase, CancellationToken cancellationToken) =>
+        await FilterLinesAsync(container, blob, run, !run.DryRun, erase, cancellationToken);
+
+    private static async Task<long> FilterLinesAsync(BlobContainerClient container, BlobItem blob, Run run, bool write, Func<long, string, bool> erase, CancellationToken cancellationToken)
     {
         var client = container.GetBlobClient(blob.Name);
         var gzipped = blob.Name.EndsWith(".gz", StringComparison.OrdinalIgnoreCase);
@@ -934,12 +1012,13 @@ public sealed class ErasureRunner(
         long removed = 0, number = 0;
         try
         {
-            var etag = (await client.GetPropertiesAsync(cancellationToken: cancellationToken)).Value.ETag;
+            // As listed: a blob written since is someone else's new content, read again by a later run.
+            var etag = blob.Properties.ETag ?? (await client.GetPropertiesAsync(cancellationToken: cancellationToken)).Value.ETag;
             await using (var read = await client.OpenReadAsync(new BlobOpenReadOptions(false) { Conditions = new BlobRequestConditions { IfMatch = etag } }, cancellationToken))
-            await using (var file = new FileStream(local, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
+            await using (var file = write ? new FileStream(local, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous) : Stream.Null)
             {
                 var input = gzipped ? new GZipStream(read, CompressionMode.Decompress, leaveOpen: true) : read;
-                var output = gzipped ? new GZipStream(file, CompressionLevel.Fastest, leaveOpen: true) : (Stream)file;
+                var output = gzipped && write ? new GZipStream(file, CompressionLevel.Fastest, leaveOpen: true) : file;
                 try
                 {
                     await foreach (var line in Utf8Lines(input, cancellationToken))
@@ -951,21 +1030,28 @@ public sealed class ErasureRunner(
                             continue;
                         }
 
-                        await output.WriteAsync(line, cancellationToken);
-                        output.WriteByte((byte)'\n');
+                        if (write)
+                        {
+                            await output.WriteAsync(line, cancellationToken);
+                            output.WriteByte((byte)'\n');
+                        }
                     }
                 }
                 finally
                 {
                     if (gzipped)
                     {
-                        await output.DisposeAsync();
+                        if (write)
+                        {
+                            await output.DisposeAsync();
+                        }
+
                         await input.DisposeAsync();
                     }
                 }
             }
 
-            if (removed > 0 && !run.DryRun)
+            if (removed > 0 && write)
             {
                 await using var rewritten = File.OpenRead(local);
                 await client.UploadAsync(rewritten, new BlobUploadOptions
@@ -1083,6 +1169,14 @@ public sealed class ErasureRunner(
         public Dictionary<string, string> Successors { get; } = new(StringComparer.Ordinal);
 
         public HashSet<string> ErasedIndexes { get; } = new(StringComparer.Ordinal);
+
+        public List<(string Partition, string Id)> TraceRows { get; } = [];
+
+        /// <summary>Raw drops that hold the subject: the blob as listed, their lines, whether Parquet.</summary>
+        public List<(BlobItem Blob, HashSet<long> Lines, bool Parquet)> RawDrops { get; } = [];
+
+        /// <summary>Old versions to retire once everything that reads them is done: container, folder, tombstone, blobs, and what takes them out of listings.</summary>
+        public List<(string Container, string Folder, ErasureTombstone Tombstone, IReadOnlyList<string> Names, Func<Task> Uncatalog)> Retire { get; } = [];
 
         public List<ErasureItem> Items { get; } = [];
 

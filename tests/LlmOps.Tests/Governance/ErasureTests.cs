@@ -34,6 +34,7 @@ public sealed class ErasureTests
                   source: { dataset: tickets, seed: 3 }
                   fields: [{ name: intent, kind: categorical, values: [refund, login, other] }]
                   annotators: [ana, ben]
+            embedding: { provider: local, model: lexical-ngram, dimensions: 384 }
             """).Build();
 
     [Fact]
