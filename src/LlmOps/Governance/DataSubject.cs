@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -18,6 +19,8 @@ public sealed class DataSubject
     private static readonly string[] DigitTypes = ["phone", "card", "iban", "ssn"];
     private static readonly PiiRedactor Detectors = new(["email", "iban", "card", "ssn", "ipv6", "ipv4", "phone"], []);
     private readonly PiiRedactor? _detector;
+    private readonly SearchValues<string> _value;
+    private readonly bool _escapable;
 
     private DataSubject(string value, string? field, string type)
     {
@@ -26,6 +29,10 @@ public sealed class DataSubject
         Type = type;
         Normalized = Normalize(type, value);
         _detector = DigitTypes.Contains(type) ? new PiiRedactor([type], []) : null;
+        _value = SearchValues.Create([value], StringComparison.OrdinalIgnoreCase);
+        // JSON writers escape these (the default encoder: non-ASCII and HTML-sensitive characters), so a line holding
+        // the value may not hold it as written.
+        _escapable = value.Any(c => c > 127 || !(char.IsAsciiLetterOrDigit(c) || c is '@' or '.' or '-' or '_' or ' ' or ':' or '/' or ','));
     }
 
     public string Value { get; }
@@ -159,6 +166,28 @@ public sealed class DataSubject
         catch (JsonException)
         {
             return MatchesText(line);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="MatchesLine"/> on a line's UTF-8 bytes, fast where it cannot match: a line is only decoded to a string
+    /// and looked at closely when it holds the value (letter case aside), the digits of a number-like value, or, for a
+    /// value JSON would escape, an escape.
+    /// </summary>
+    public bool MatchesUtf8(ReadOnlySpan<byte> line)
+    {
+        var rented = ArrayPool<char>.Shared.Rent(Encoding.UTF8.GetMaxCharCount(line.Length));
+        try
+        {
+            var chars = rented.AsSpan(0, Encoding.UTF8.GetChars(line, rented));
+            var maybe = chars.IndexOfAny(_value) >= 0
+                || (_escapable && chars.Contains('\\'))
+                || (_detector is not null && Digits(chars.ToString()).Contains(Normalized, StringComparison.Ordinal));
+            return maybe && MatchesLine(chars.ToString());
+        }
+        finally
+        {
+            ArrayPool<char>.Shared.Return(rented);
         }
     }
 

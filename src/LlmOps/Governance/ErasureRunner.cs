@@ -46,11 +46,15 @@ public sealed class ErasureRunner(
     TimeProvider clock,
     ILogger<ErasureRunner>? logger = null)
 {
+    /// <summary>Whether line <paramref name="number"/> (from 1) of a file goes; <paramref name="line"/> is its UTF-8 bytes without the line break.</summary>
+    private delegate bool LinePredicate(long number, ReadOnlySpan<byte> line);
+
     /// <summary>The metadata a blob rewritten by erasure carries (the erasure's id); ingestion does not run it again.</summary>
     public const string MetadataKey = "llmops_erasure";
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerOptions.Web) { WriteIndented = true };
     private static readonly string[] ItemProperties = ["item", "id"];
+    private static readonly string[] TraceProperties = ["id", "traceId", "trace_id"];
     private readonly ILogger _logger = logger ?? NullLogger<ErasureRunner>.Instance;
     private readonly DatasetStore _datasets = new(storage);
 
@@ -216,17 +220,17 @@ public sealed class ErasureRunner(
                     {
                         if (csv && header is null)
                         {
-                            header = line.Split(',');
+                            header = Encoding.UTF8.GetString(line).Split(',');
                             return false;
                         }
 
-                        if (!run.Subject.MatchesLine(line))
+                        if (!run.Subject.MatchesUtf8(line))
                         {
                             return false;
                         }
 
                         lines.Add(number);
-                        if (source.IdField is not null && IdOf(line, source.IdField, header) is { } id)
+                        if (source.IdField is not null && IdOf(Encoding.UTF8.GetString(line), source.IdField, header) is { } id)
                         {
                             ids.Add(id);
                         }
@@ -338,51 +342,67 @@ public sealed class ErasureRunner(
             long kept = 0, chunks = 0, tokens = 0, removedChunks = 0, removedTokens = 0;
             foreach (var part in manifest.Parts)
             {
+                // One read to decide (and hash what stays, in order); a second, only for a part that loses records, to write it.
                 var blob = container.GetBlobClient(folder + part.Name);
-                var properties = await blob.GetPropertiesAsync(cancellationToken: cancellationToken);
-                var local = Path.Combine(work.FullName, part.Name);
-                long partKept = 0, partRemoved = 0;
-                await using (var source = await blob.OpenReadAsync(new BlobOpenReadOptions(false) { Conditions = new BlobRequestConditions { IfMatch = properties.Value.ETag } }, cancellationToken))
+                var etag = (await blob.GetPropertiesAsync(cancellationToken: cancellationToken)).Value.ETag;
+                var erased = new HashSet<long>();
+                long ordinal = 0, partKept = 0;
+                await using (var source = await blob.OpenReadAsync(new BlobOpenReadOptions(false) { Conditions = new BlobRequestConditions { IfMatch = etag } }, cancellationToken))
                 await using (var gzip = new GZipStream(source, CompressionMode.Decompress))
-                await using (var file = new FileStream(local, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
-                await using (var output = new GZipStream(file, CompressionLevel.Fastest))
                 {
                     await foreach (var line in Utf8Lines(gzip, cancellationToken))
                     {
+                        ordinal++;
                         var (id, number) = RecordKey(line.Span);
-                        var erase = (lines?.Contains(number) ?? false) || (ids?.Contains(id) ?? false)
+                        if ((lines?.Contains(number) ?? false) || (ids?.Contains(id) ?? false)
                             || (derived && (run.ErasedIds.Contains(id) || run.TraceIds.Contains(id)))
-                            || run.Subject.MatchesLine(Encoding.UTF8.GetString(line.Span));
-                        if (erase)
+                            || run.Subject.MatchesUtf8(line.Span))
                         {
                             var record = JsonSerializer.Deserialize<DatasetRecord>(line.Span, JsonSerializerOptions.Web)!;
                             removedIds.Add(record.Id);
                             removedChunks += record.Chunks.Count;
                             removedTokens += record.Tokens;
-                            partRemoved++;
+                            erased.Add(ordinal);
                             continue;
                         }
 
                         content.AppendData(line.Span);
                         content.AppendData("\n"u8);
-                        await output.WriteAsync(line, cancellationToken);
-                        output.WriteByte((byte)'\n');
                         partKept++;
                     }
                 }
 
                 kept += partKept;
-                if (partRemoved == 0)
+                if (erased.Count == 0)
                 {
-                    File.Delete(local);
-                    parts.Add(new SpooledPart(part.Name, part.Records, part.Sha256, part.Bytes, "", new StagedPart(blob.Uri, properties.Value.ETag)));
+                    parts.Add(new SpooledPart(part.Name, part.Records, part.Sha256, part.Bytes, "", new StagedPart(blob.Uri, etag)));
+                    continue;
                 }
-                else if (partKept > 0)
+
+                if (partKept == 0 || run.DryRun)
                 {
-                    await using var written = File.OpenRead(local);
-                    var sha = Convert.ToHexStringLower(await SHA256.HashDataAsync(written, cancellationToken));
-                    parts.Add(new SpooledPart(part.Name, partKept, sha, new FileInfo(local).Length, local, null));
+                    continue;
                 }
+
+                var local = Path.Combine(work.FullName, part.Name);
+                await using (var source = await blob.OpenReadAsync(new BlobOpenReadOptions(false) { Conditions = new BlobRequestConditions { IfMatch = etag } }, cancellationToken))
+                await using (var gzip = new GZipStream(source, CompressionMode.Decompress))
+                await using (var file = new FileStream(local, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
+                await using (var output = new GZipStream(file, CompressionLevel.Fastest))
+                {
+                    ordinal = 0;
+                    await foreach (var line in Utf8Lines(gzip, cancellationToken))
+                    {
+                        if (!erased.Contains(++ordinal))
+                        {
+                            await output.WriteAsync(line, cancellationToken);
+                            output.WriteByte((byte)'\n');
+                        }
+                    }
+                }
+
+                await using var written = File.OpenRead(local);
+                parts.Add(new SpooledPart(part.Name, partKept, Convert.ToHexStringLower(await SHA256.HashDataAsync(written, cancellationToken)), new FileInfo(local).Length, local, null));
             }
 
             if (removedIds.Count == 0)
@@ -467,6 +487,30 @@ public sealed class ErasureRunner(
         return (id, line);
     }
 
+    /// <summary>The <c>recordId</c> of an index chunk's line (the second property, after <c>chunkId</c>).</summary>
+    private static string ChunkRecordId(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json);
+        var depth = 0;
+        while (reader.Read())
+        {
+            switch (reader.TokenType)
+            {
+                case JsonTokenType.StartObject or JsonTokenType.StartArray:
+                    depth++;
+                    break;
+                case JsonTokenType.EndObject or JsonTokenType.EndArray:
+                    depth--;
+                    break;
+                case JsonTokenType.PropertyName when depth == 1 && reader.ValueTextEquals("recordId"u8):
+                    reader.Read();
+                    return reader.GetString() ?? "";
+            }
+        }
+
+        return "";
+    }
+
     private async Task RecordSuccessorAsync(Run run, string old, string successor, string feature, CancellationToken cancellationToken) =>
         await lineage.RecordAsync(
             new LineageEvent($"llmops.erasure/{feature}", LineageIds.StableRunId($"{run.Id}|{old}"), LineageRelation.ErasedFrom,
@@ -542,17 +586,17 @@ public sealed class ErasureRunner(
             long vectors = 0, dropped = 0;
             foreach (var (shard, number) in index.Shards.Select((s, i) => (s, i)))
             {
-                var chunks = new List<IndexedChunk>();
+                // The record id leads each chunk's line: only a shard that loses chunks is read whole.
                 var metadata = (await indexes.Container.GetBlobClient(folder + shard.MetadataName).DownloadContentAsync(cancellationToken)).Value.Content;
-                using (var reader = new StreamReader(new GZipStream(metadata.ToStream(), CompressionMode.Decompress)))
+                var keep = new List<bool>(shard.Vectors);
+                await using (var gzip = new GZipStream(metadata.ToStream(), CompressionMode.Decompress))
                 {
-                    while (await reader.ReadLineAsync(cancellationToken) is { } line)
+                    await foreach (var line in Utf8Lines(gzip, cancellationToken))
                     {
-                        chunks.Add(JsonSerializer.Deserialize<IndexedChunk>(line, JsonSerializerOptions.Web)!);
+                        keep.Add(!removed.Contains(ChunkRecordId(line.Span)) && !run.Subject.MatchesUtf8(line.Span));
                     }
                 }
 
-                var keep = chunks.Select(c => !removed.Contains(c.RecordId) && !run.Subject.MatchesText(c.Text)).ToList();
                 var gone = keep.Count(k => !k);
                 dropped += gone;
                 if (run.DryRun || successorId is null)
@@ -568,8 +612,17 @@ public sealed class ErasureRunner(
                     shards.Add(shard);
                     vectors += shard.Vectors;
                 }
-                else if (gone < chunks.Count)
+                else if (gone < keep.Count)
                 {
+                    var chunks = new List<IndexedChunk>(keep.Count);
+                    using (var reader = new StreamReader(new GZipStream(metadata.ToStream(), CompressionMode.Decompress)))
+                    {
+                        while (await reader.ReadLineAsync(cancellationToken) is { } line)
+                        {
+                            chunks.Add(JsonSerializer.Deserialize<IndexedChunk>(line, JsonSerializerOptions.Web)!);
+                        }
+                    }
+
                     var bytes = (await indexes.Container.GetBlobClient(folder + shard.Name).DownloadContentAsync(cancellationToken)).Value.Content.ToMemory();
                     var (_, _, dimensions, all) = VectorShardFormat.Read(bytes.Span);
                     var kept = new List<float>();
@@ -765,7 +818,7 @@ public sealed class ErasureRunner(
             var folder = blob.Name[..(blob.Name.LastIndexOf('/') + 1)];
             var lines = run.QuarantineLines.GetValueOrDefault(folder);
             var removed = await FilterLinesAsync(quarantine, blob, run, (_, line) =>
-                run.Subject.MatchesLine(line) || (lines is not null && line.StartsWith('{') && LineOf(line) is { } number && lines.Contains(number)), cancellationToken);
+                run.Subject.MatchesUtf8(line) || (lines is not null && LineOf(line) is { } number && lines.Contains(number)), cancellationToken);
             if (removed > 0)
             {
                 run.Add("quarantine", $"{StorageNames.QuarantineContainer}/{blob.Name}", removed);
@@ -773,17 +826,34 @@ public sealed class ErasureRunner(
         }
     }
 
-    private static long? LineOf(string json)
+    /// <summary>The top-level <c>line</c> of a JSON line (a quarantined record), or null.</summary>
+    private static long? LineOf(ReadOnlySpan<byte> json)
     {
         try
         {
-            using var document = JsonDocument.Parse(json);
-            return document.RootElement.TryGetProperty("line", out var line) && line.TryGetInt64(out var n) ? n : null;
+            var reader = new Utf8JsonReader(json);
+            var depth = 0;
+            while (reader.Read())
+            {
+                switch (reader.TokenType)
+                {
+                    case JsonTokenType.StartObject or JsonTokenType.StartArray:
+                        depth++;
+                        break;
+                    case JsonTokenType.EndObject or JsonTokenType.EndArray:
+                        depth--;
+                        break;
+                    case JsonTokenType.PropertyName when depth == 1 && reader.ValueTextEquals("line"u8):
+                        reader.Read();
+                        return reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var n) ? n : null;
+                }
+            }
         }
         catch (JsonException)
         {
-            return null;
         }
+
+        return null;
     }
 
     /// <summary>Feedback files dropped under <c>feedback/</c>, and the analytics Parquet rows of the erased traces and their scores.</summary>
@@ -792,7 +862,7 @@ public sealed class ErasureRunner(
         var drops = storage.Container(StorageNames.FeedbackContainer);
         await foreach (var blob in drops.GetBlobsAsync(cancellationToken: cancellationToken))
         {
-            var removed = await FilterLinesAsync(drops, blob, run, (_, line) => run.Subject.MatchesLine(line) || MentionsAny(line, run.TraceIds, "id", "traceId", "trace_id"), cancellationToken);
+            var removed = await FilterLinesAsync(drops, blob, run, (_, line) => run.Subject.MatchesUtf8(line) || (run.TraceIds.Count > 0 && MentionsAny(Encoding.UTF8.GetString(line), run.TraceIds, TraceProperties)), cancellationToken);
             if (removed > 0)
             {
                 run.Add("feedback", $"{StorageNames.FeedbackContainer}/{blob.Name}", removed);
@@ -871,7 +941,7 @@ public sealed class ErasureRunner(
         {
             var removed = blob.Name.EndsWith(".json", StringComparison.Ordinal)
                 ? await FilterJsonAsync(labels, blob, run, cancellationToken)
-                : await FilterLinesAsync(labels, blob, run, (number, line) => run.Subject.MatchesLine(line) || IsItemLine(line, run.ErasedIds), cancellationToken);
+                : await FilterLinesAsync(labels, blob, run, (_, line) => run.Subject.MatchesUtf8(line) || (run.ErasedIds.Count > 0 && IsItemLine(Encoding.UTF8.GetString(line), run.ErasedIds)), cancellationToken);
             if (removed > 0)
             {
                 run.Add("labels", $"{StorageNames.LabelsContainer}/{blob.Name}", removed);
@@ -881,7 +951,7 @@ public sealed class ErasureRunner(
         var datasets = storage.Container(StorageNames.DatasetsContainer);
         await foreach (var blob in datasets.GetBlobsAsync(new GetBlobsOptions { Prefix = "labels/" }, cancellationToken))
         {
-            var removed = await FilterLinesAsync(datasets, blob, run, (_, line) => run.Subject.MatchesLine(line) || IsItemLine(line, run.ErasedIds), cancellationToken);
+            var removed = await FilterLinesAsync(datasets, blob, run, (_, line) => run.Subject.MatchesUtf8(line) || (run.ErasedIds.Count > 0 && IsItemLine(Encoding.UTF8.GetString(line), run.ErasedIds)), cancellationToken);
             if (removed > 0)
             {
                 run.Add("labels", $"{StorageNames.DatasetsContainer}/{blob.Name}", removed);
@@ -897,10 +967,10 @@ public sealed class ErasureRunner(
             return false;
         }
 
-        return line.TrimStart().StartsWith('{') ? MentionsAny(line, ids, "item", "id") : ids.Contains(line.Split(',')[0].Trim('"'));
+        return line.TrimStart().StartsWith('{') ? MentionsAny(line, ids, ItemProperties) : ids.Contains(line.Split(',')[0].Trim('"'));
     }
 
-    private static bool MentionsAny(string line, HashSet<string> ids, params string[] properties)
+    private static bool MentionsAny(string line, HashSet<string> ids, string[] properties)
     {
         if (ids.Count == 0 || !line.TrimStart().StartsWith('{'))
         {
@@ -1001,10 +1071,10 @@ public sealed class ErasureRunner(
     /// the readers number them); the rewrite is conditional on the blob being unchanged since read and carries the
     /// erasure's id in its metadata. Returns the lines removed (all counted, nothing written, in a dry run).
     /// </summary>
-    private static async Task<long> FilterLinesAsync(BlobContainerClient container, BlobItem blob, Run run, Func<long, string, bool> erase, CancellationToken cancellationToken) =>
+    private static async Task<long> FilterLinesAsync(BlobContainerClient container, BlobItem blob, Run run, LinePredicate erase, CancellationToken cancellationToken) =>
         await FilterLinesAsync(container, blob, run, !run.DryRun, erase, cancellationToken);
 
-    private static async Task<long> FilterLinesAsync(BlobContainerClient container, BlobItem blob, Run run, bool write, Func<long, string, bool> erase, CancellationToken cancellationToken)
+    private static async Task<long> FilterLinesAsync(BlobContainerClient container, BlobItem blob, Run run, bool write, LinePredicate erase, CancellationToken cancellationToken)
     {
         var client = container.GetBlobClient(blob.Name);
         var gzipped = blob.Name.EndsWith(".gz", StringComparison.OrdinalIgnoreCase);
@@ -1024,7 +1094,7 @@ public sealed class ErasureRunner(
                     await foreach (var line in Utf8Lines(input, cancellationToken))
                     {
                         number++;
-                        if (erase(number, Encoding.UTF8.GetString(line.Span)))
+                        if (erase(number, line.Span))
                         {
                             removed++;
                             continue;
