@@ -56,8 +56,11 @@ internal static class ErasureBenchmark
                     var singleSeconds = single.Elapsed.TotalSeconds;
 
                     var erase = Stopwatch.StartNew();
-                    var report = await client.Erasure.EraseAsync(Subject, why: "benchmark");
+                    var steps = new Steps(erase);
+                    var report = await client.Erasure.EraseAsync(Subject, why: "benchmark", progress: steps);
                     var eraseSeconds = erase.Elapsed.TotalSeconds;
+                    steps.Report("the report");
+                    Console.WriteLine("  erasure steps: " + string.Join(", ", steps.Times.Select(t => $"{t.Step} {t.Seconds:0.00} s")));
                     var removed = report.Items.Where(i => i.Store == "dataset").Sum(i => i.Removed);
                     if (removed != 4 || report.Items.Count(i => i.Store == "index" && i.Successor is not null) != 1)
                     {
@@ -88,6 +91,26 @@ internal static class ErasureBenchmark
         finally
         {
             File.Delete(path);
+        }
+    }
+
+    /// <summary>How long each step of an erasure took (the time until the next step began).</summary>
+    private sealed class Steps(Stopwatch clock) : IProgress<string>
+    {
+        private string? _step;
+        private double _since;
+
+        public List<(string Step, double Seconds)> Times { get; } = [];
+
+        public void Report(string value)
+        {
+            var now = clock.Elapsed.TotalSeconds;
+            if (_step is not null)
+            {
+                Times.Add((_step, now - _since));
+            }
+
+            (_step, _since) = (value, now);
         }
     }
 

@@ -84,6 +84,30 @@ public sealed class EmbeddingIndexStore(StorageAccount storage)
         return new IndexShard(name, metadataName, chunks.Count, Convert.ToHexStringLower(SHA256.HashData(bytes)), Convert.ToHexStringLower(SHA256.HashData(metadataBytes)));
     }
 
+    /// <summary>Writes one shard from its vectors and its chunks' metadata lines as stored (UTF-8 JSON, one per chunk): erasure keeps what it does not remove as it was.</summary>
+    public async Task<IndexShard> WriteShardAsync(string indexId, int number, string provider, string model, int dimensions, ReadOnlyMemory<float> vectors, IReadOnlyList<ReadOnlyMemory<byte>> metadataLines, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(metadataLines);
+        var folder = EmbeddingIndexManifest.FolderOf(indexId);
+        var name = $"shard-{number:00000}.bin";
+        var metadataName = $"shard-{number:00000}.chunks.jsonl.gz";
+        var bytes = VectorShardFormat.Write(provider, model, dimensions, vectors.Span);
+        using var metadata = new MemoryStream();
+        await using (var gzip = new GZipStream(metadata, CompressionLevel.Fastest, leaveOpen: true))
+        {
+            foreach (var line in metadataLines)
+            {
+                await gzip.WriteAsync(line, cancellationToken);
+                gzip.WriteByte((byte)'\n');
+            }
+        }
+
+        var metadataBytes = metadata.ToArray();
+        await Container.GetBlobClient(folder + name).TryCreateAsync(new BinaryData(bytes), cancellationToken: cancellationToken);
+        await Container.GetBlobClient(folder + metadataName).TryCreateAsync(new BinaryData(metadataBytes), cancellationToken: cancellationToken);
+        return new IndexShard(name, metadataName, metadataLines.Count, Convert.ToHexStringLower(SHA256.HashData(bytes)), Convert.ToHexStringLower(SHA256.HashData(metadataBytes)));
+    }
+
     /// <summary>Writes the manifest once and indexes it; false when it existed already.</summary>
     public async Task<bool> PublishAsync(EmbeddingIndexManifest manifest, CancellationToken cancellationToken)
     {

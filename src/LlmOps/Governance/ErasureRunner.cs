@@ -588,16 +588,22 @@ public sealed class ErasureRunner(
             {
                 // The record id leads each chunk's line: only a shard that loses chunks is read whole.
                 var metadata = (await indexes.Container.GetBlobClient(folder + shard.MetadataName).DownloadContentAsync(cancellationToken)).Value.Content;
+                var kept = new List<ReadOnlyMemory<byte>>(shard.Vectors);
                 var keep = new List<bool>(shard.Vectors);
                 await using (var gzip = new GZipStream(metadata.ToStream(), CompressionMode.Decompress))
                 {
                     await foreach (var line in Utf8Lines(gzip, cancellationToken))
                     {
-                        keep.Add(!removed.Contains(ChunkRecordId(line.Span)) && !run.Subject.MatchesUtf8(line.Span));
+                        var stays = !removed.Contains(ChunkRecordId(line.Span)) && !run.Subject.MatchesUtf8(line.Span);
+                        keep.Add(stays);
+                        if (stays)
+                        {
+                            kept.Add(line);
+                        }
                     }
                 }
 
-                var gone = keep.Count(k => !k);
+                var gone = keep.Count - kept.Count;
                 dropped += gone;
                 if (run.DryRun || successorId is null)
                 {
@@ -612,31 +618,22 @@ public sealed class ErasureRunner(
                     shards.Add(shard);
                     vectors += shard.Vectors;
                 }
-                else if (gone < keep.Count)
+                else if (kept.Count > 0)
                 {
-                    var chunks = new List<IndexedChunk>(keep.Count);
-                    using (var reader = new StreamReader(new GZipStream(metadata.ToStream(), CompressionMode.Decompress)))
-                    {
-                        while (await reader.ReadLineAsync(cancellationToken) is { } line)
-                        {
-                            chunks.Add(JsonSerializer.Deserialize<IndexedChunk>(line, JsonSerializerOptions.Web)!);
-                        }
-                    }
-
+                    // The vectors and metadata lines that stay, as they were: nothing is embedded or re-encoded.
                     var bytes = (await indexes.Container.GetBlobClient(folder + shard.Name).DownloadContentAsync(cancellationToken)).Value.Content.ToMemory();
                     var (_, _, dimensions, all) = VectorShardFormat.Read(bytes.Span);
-                    var kept = new List<float>();
-                    for (var i = 0; i < chunks.Count; i++)
+                    var stay = new float[kept.Count * dimensions];
+                    for (int i = 0, at = 0; i < keep.Count; i++)
                     {
                         if (keep[i])
                         {
-                            kept.AddRange(all.AsSpan(i * dimensions, dimensions).ToArray());
+                            all.AsSpan(i * dimensions, dimensions).CopyTo(stay.AsSpan(at++ * dimensions));
                         }
                     }
 
-                    var shardChunks = chunks.Where((_, i) => keep[i]).ToList();
-                    shards.Add(await indexes.WriteShardAsync(successorId, number, index.Provider, index.Model, index.Dimensions, kept.ToArray(), shardChunks, cancellationToken));
-                    vectors += shardChunks.Count;
+                    shards.Add(await indexes.WriteShardAsync(successorId, number, index.Provider, index.Model, index.Dimensions, stay, kept, cancellationToken));
+                    vectors += kept.Count;
                 }
             }
 
