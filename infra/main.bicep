@@ -124,3 +124,4 @@ output AzureWebJobsStorage__blobServiceUri string = resources.outputs.blobServic
 output AzureWebJobsStorage__queueServiceUri string = resources.outputs.queueServiceUri
 output AzureWebJobsStorage__tableServiceUri string = resources.outputs.tableServiceUri
 output LlmOps__AzureOpenAI__Endpoint string = resources.outputs.openAiEndpoint
+output AZURE_KEY_VAULT_NAME string = resources.outputs.keyVaultName

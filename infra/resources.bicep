@@ -43,6 +43,26 @@ var roles = {
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
   cognitiveServicesOpenAIUser: '5e0bd9bd-7b93-4f28-af87-19fc36ad61bd'
+  keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
+  keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
+}
+
+// The secret user and session ids (and erased subjects) are hashed with. The postprovision hook creates it once, before
+// the app is deployed; Bicep never sets its value, so a redeploy cannot change it (every hash would change with it).
+var subjectKeySecret = 'subject-key'
+
+resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
+  name: 'kv-${token}'
+  location: location
+  tags: tags
+  properties: {
+    tenantId: subscription().tenantId
+    sku: { family: 'A', name: 'standard' }
+    enableRbacAuthorization: true
+    enableSoftDelete: true
+    softDeleteRetentionInDays: 90
+    publicNetworkAccess: 'Enabled'
+  }
 }
 
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
@@ -338,6 +358,8 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
+    // Key Vault references (the subject key) resolve with the app's user-assigned identity.
+    keyVaultReferenceIdentity: identity.id
     functionAppConfig: {
       deployment: {
         storage: {
@@ -377,6 +399,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'LlmOps__Retention__ReportsDays', value: string(retentionDays.reports) }
         { name: 'LlmOps__Retention__TaskSetsDays', value: string(retentionDays.taskSets) }
         // Roles are enforced from the first call: the deploying user is an admin (llmops roles grant adds others).
+        { name: 'LlmOps__Governance__SubjectKey', value: '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=${subjectKeySecret})' }
         { name: 'LlmOps__Governance__Admins__0', value: empty(principalId) ? '' : 'entra:${principalId}' }
         // Easy Auth sets X-MS-CLIENT-PRINCIPAL and strips what clients send: only then is the header trusted.
         { name: 'LlmOps__Governance__TrustAppServiceAuthentication', value: string(!empty(authClientId)) }
@@ -439,6 +462,27 @@ resource appOpenAiRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   }
 }
 
+resource appVaultRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(vault.id, identity.id, roles.keyVaultSecretsUser)
+  scope: vault
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsUser)
+    principalId: identity.properties.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// The deploying user creates the subject key (the postprovision hook) and, with it, hashes as the app does from the CLI.
+resource userVaultRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(principalId)) {
+  name: guid(vault.id, principalId, roles.keyVaultSecretsOfficer)
+  scope: vault
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsOfficer)
+    principalId: principalId
+    principalType: principalType
+  }
+}
+
 // Optional: the deploying user, so `llmops` and the notebooks work against the cloud account with DefaultAzureCredential.
 resource userStorageRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for role in appStorageRoleIds: if (!empty(principalId)) {
   name: guid(storage.id, principalId, role)
@@ -466,3 +510,4 @@ output blobServiceUri string = storage.properties.primaryEndpoints.blob
 output queueServiceUri string = storage.properties.primaryEndpoints.queue
 output tableServiceUri string = storage.properties.primaryEndpoints.table
 output openAiEndpoint string = openAi.properties.endpoint
+output keyVaultName string = vault.name

@@ -27,6 +27,9 @@ namespace LlmOps.Cli;
 /// </summary>
 internal static class DemoCommand
 {
+    /// <summary>The customer of the sample ticket T-1001, whose erasure the demo shows.</summary>
+    private const string DemoSubject = "jane.doe@example.com";
+
     private const string Source = "tickets";
     private const string LabelProject = "ticket-intent";
     private const string SampleQuery = "charged twice, refund my card";
@@ -216,6 +219,11 @@ internal static class DemoCommand
                 var retention = await services.Retention.RunAsync(dryRun: true, cancellationToken);
                 Done("Retention (llmops retention run --dry-run)", $"{retention.Deleted} item(s) expired today, {retention.Results.Select(r => r.Feature).Where(f => f != "*").Distinct().Count()} features checked; "
                     + $"{retention.ProtectedIds} ids kept whatever their age for the deployments and aliases that came from them");
+
+                status.Status("Erasing a data subject (the customer of ticket T-1001) everywhere...");
+                var erasure = await services.Erasure.EraseAsync(DemoSubject, why: "demo: a customer's erasure request", cancellationToken: cancellationToken);
+                Done("Erasure (llmops erase)", $"{erasure.Removed} record(s) of {erasure.Subject} removed from {erasure.Items.Count(i => i.Removed > 0)} places; "
+                    + $"{erasure.Items.Count(i => i.Store == "dataset" && i.Successor is not null)} successor dataset version(s), {erasure.Items.Count(i => i.Store == "index" && i.Successor is not null)} index(es); on the suppression list");
 
                 status.Status("Verifying the audit log...");
                 var changes = await services.Governance.Audit.ListAsync(since: started, cancellationToken: cancellationToken).ToListAsync(cancellationToken);

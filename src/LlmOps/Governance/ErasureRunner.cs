@@ -269,7 +269,91 @@ public sealed class ErasureRunner(
                 continue;
             }
 
-            run.Add("raw", $"{StorageNames.RawContainer}/{blob.Name}", await FilterLinesAsync(raw, blob, run, write: !run.DryRun, (number, _) => lines.Contains(number), cancellationToken));
+            var removed = blob.Name.EndsWith(".gz", StringComparison.OrdinalIgnoreCase)
+                ? await FilterLinesAsync(raw, blob, run, write: !run.DryRun, (number, _) => lines.Contains(number), cancellationToken)
+                : run.DryRun ? lines.Count : await CutLinesAsync(raw, blob, run.Id, lines, cancellationToken);
+            run.Add("raw", $"{StorageNames.RawContainer}/{blob.Name}", removed);
+        }
+    }
+
+    /// <summary>
+    /// Rewrites an uncompressed drop without the given lines, byte for byte otherwise (line ends as they were): the runs
+    /// of kept bytes between removed lines are copied in large writes, then uploaded in parallel blocks.
+    /// </summary>
+    private static async Task<long> CutLinesAsync(BlobContainerClient container, BlobItem blob, string erasure, HashSet<long> lines, CancellationToken cancellationToken)
+    {
+        var client = container.GetBlobClient(blob.Name);
+        var etag = blob.Properties.ETag ?? (await client.GetPropertiesAsync(cancellationToken: cancellationToken)).Value.ETag;
+        var local = Path.Combine(Path.GetTempPath(), $"llmops-erase-{Guid.NewGuid():N}");
+        long removed = 0;
+        try
+        {
+            await using (var read = await client.OpenReadAsync(new BlobOpenReadOptions(false) { Conditions = new BlobRequestConditions { IfMatch = etag }, BufferSize = 8 << 20 }, cancellationToken))
+            await using (var file = new FileStream(local, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20, FileOptions.Asynchronous))
+            {
+                var buffer = new byte[4 << 20];
+                long number = 1;
+                var dropping = lines.Contains(1);
+                int count;
+                while ((count = await read.ReadAsync(buffer, cancellationToken)) > 0)
+                {
+                    var keptFrom = 0;
+                    var at = 0;
+                    while (at < count)
+                    {
+                        var newline = buffer.AsSpan(at, count - at).IndexOf((byte)'\n');
+                        var end = newline < 0 ? count : at + newline + 1;
+                        if (dropping)
+                        {
+                            if (at > keptFrom)
+                            {
+                                await file.WriteAsync(buffer.AsMemory(keptFrom, at - keptFrom), cancellationToken);
+                            }
+
+                            keptFrom = end;
+                        }
+
+                        if (newline < 0)
+                        {
+                            break;
+                        }
+
+                        if (dropping)
+                        {
+                            removed++;
+                        }
+
+                        number++;
+                        dropping = lines.Contains(number);
+                        at = end;
+                    }
+
+                    if (count > keptFrom)
+                    {
+                        await file.WriteAsync(buffer.AsMemory(keptFrom, count - keptFrom), cancellationToken);
+                    }
+                }
+
+                if (dropping && lines.Contains(number))
+                {
+                    removed++; // the last line, without a line break
+                }
+            }
+
+            await using var rewritten = File.OpenRead(local);
+            await client.UploadAsync(rewritten, new BlobUploadOptions
+            {
+                Conditions = new BlobRequestConditions { IfMatch = etag },
+                Metadata = new Dictionary<string, string> { [MetadataKey] = Metadata(erasure) },
+                HttpHeaders = new BlobHttpHeaders { ContentType = blob.Properties.ContentType },
+                TransferOptions = new Azure.Storage.StorageTransferOptions { MaximumConcurrency = 4, InitialTransferSize = 8 << 20, MaximumTransferSize = 8 << 20 },
+            }, cancellationToken);
+            await DeleteSnapshotsAsync(container, blob.Name, cancellationToken);
+            return removed;
+        }
+        finally
+        {
+            File.Delete(local);
         }
     }
 

@@ -34,12 +34,28 @@ public sealed class SubjectHasher(StorageAccount storage, IOptions<GovernanceOpt
     {
         if (options.Value.SubjectKey is { Length: > 0 } configured)
         {
+            if (configured.StartsWith("@Microsoft.KeyVault(", StringComparison.OrdinalIgnoreCase))
+            {
+                // App Service leaves a reference it could not resolve as written: hashing with it would be wrong silently.
+                throw LlmOpsException.Invalid(
+                    $"{GovernanceOptions.SectionName}:SubjectKey is a Key Vault reference the platform did not resolve ({configured}): the app's identity needs Key Vault Secrets User on the vault, and the secret must exist (azd provision runs infra/hooks/postprovision, which creates it).");
+            }
+
             return configured.Length >= 32
                 ? new SubjectKey(Encoding.UTF8.GetBytes(configured))
                 : throw LlmOpsException.Invalid($"{GovernanceOptions.SectionName}:SubjectKey has {configured.Length} characters; use at least 32 (a random secret).");
         }
 
         var blob = storage.Container(StorageNames.HostContainer).GetBlobClient("secrets/subject-key");
+        if (!blob.Uri.IsLoopback)
+        {
+            // In Azure the key is in Key Vault (the app reads it through a Key Vault reference); a key kept here would
+            // hash differently from the app's, so an erasure or a lookup from this machine would silently miss.
+            throw LlmOpsException.Invalid(
+                $"No subject key is configured for {blob.Uri.Host}: set {GovernanceOptions.SectionName.Replace(":", "__", StringComparison.Ordinal)}__SubjectKey to the app's, e.g. "
+                + "export LlmOps__Governance__SubjectKey=\"$(az keyvault secret show --vault-name $AZURE_KEY_VAULT_NAME --name subject-key --query value --output tsv)\"");
+        }
+
         var fresh = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
         if (await blob.TryCreateAsync(BinaryData.FromString(fresh), cancellationToken: cancellationToken))
         {

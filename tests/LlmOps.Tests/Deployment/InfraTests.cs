@@ -159,6 +159,7 @@ public sealed partial class InfraTests
         HasRole("storageTableDataContributor", "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3", "Microsoft.Storage/storageAccounts");
         HasRole("monitoringMetricsPublisher", "3913510d-42f4-4e42-8a64-420c390055eb", "Microsoft.Insights/components");
         HasRole("cognitiveServicesOpenAIUser", "5e0bd9bd-7b93-4f28-af87-19fc36ad61bd", "Microsoft.CognitiveServices/accounts");
+        HasRole("keyVaultSecretsUser", "4633458b-17de-408a-b874-0445c86b69e6", "Microsoft.KeyVault/vaults");
     }
 
     [Fact]
@@ -208,7 +209,7 @@ public sealed partial class InfraTests
     }
 
     [Fact]
-    public async Task Governance_EasyAuthWhenAnAppIsNamed_DeployerIsAdmin_AuditAppendOnly()
+    public async Task Governance_EasyAuthWhenAnAppIsNamed_DeployerIsAdmin_SubjectKeyInKeyVault_AuditAppendOnly()
     {
         var template = await CompiledResourcesAsync();
         var resources = template.GetProperty("resources").EnumerateArray().ToList();
@@ -222,6 +223,17 @@ public sealed partial class InfraTests
             .ToDictionary(s => s.GetProperty("name").GetString()!, s => s.GetProperty("value").GetString()!, StringComparer.Ordinal);
         Assert.Contains("authClientId", settings["LlmOps__Governance__TrustAppServiceAuthentication"], StringComparison.Ordinal);
         Assert.Contains("entra:", settings["LlmOps__Governance__Admins__0"], StringComparison.Ordinal);
+
+        // The subject key: in Key Vault, read by the app through a reference with its identity, created once by the hook.
+        var vault = Single(resources, "Microsoft.KeyVault/vaults").GetProperty("properties");
+        Assert.True(vault.GetProperty("enableRbacAuthorization").GetBoolean());
+        Assert.StartsWith("[format('@Microsoft.KeyVault(VaultName={0};SecretName={1})'", settings["LlmOps__Governance__SubjectKey"], StringComparison.Ordinal);
+        Assert.Contains("userAssignedIdentities", Single(resources, "Microsoft.Web/sites").GetProperty("properties").GetProperty("keyVaultReferenceIdentity").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(resources, r => Type(r) == "Microsoft.KeyVault/vaults/secrets");
+        var hook = await File.ReadAllTextAsync(Path.Combine(Infra, "hooks", "postprovision.sh"));
+        Assert.True(hook.IndexOf("secret show", StringComparison.Ordinal) is var show and >= 0 && show < hook.IndexOf("secret set", StringComparison.Ordinal));
+        Assert.Contains("postprovision.sh", await File.ReadAllTextAsync(RepositoryRoot.Combine("azure.yaml")), StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(Infra, "hooks", "postprovision.ps1")));
 
         var audit = Single(resources, "Microsoft.Storage/storageAccounts/blobServices/containers/immutabilityPolicies").GetProperty("properties");
         Assert.True(audit.GetProperty("allowProtectedAppendWrites").GetBoolean());

@@ -36,4 +36,19 @@ public sealed class SubjectKeyTests
         Assert.Equal(new LlmOps.Governance.SubjectKey(System.Text.Encoding.UTF8.GetBytes(new string('k', 40))).Hash("user", "u-1"), key.Hash("user", "u-1"));
         Assert.Equal(LlmOps.Errors.ErrorCode.Invalid, (await Assert.ThrowsAsync<LlmOps.Errors.LlmOpsException>(() => tooShort.KeyAsync())).Code);
     }
+
+    [Fact]
+    public async Task Hash_UnresolvedKeyVaultReference_OrAnAzureAccountWithoutKey_Refused()
+    {
+        var storage = await SharedAzurite.AccountAsync(TestNames.Prefix());
+        var unresolved = new LlmOps.Governance.SubjectHasher(storage, Microsoft.Extensions.Options.Options.Create(new LlmOps.Governance.GovernanceOptions { SubjectKey = "@Microsoft.KeyVault(VaultName=kv-abc;SecretName=subject-key)" }));
+        var refused = await Assert.ThrowsAsync<LlmOps.Errors.LlmOpsException>(() => unresolved.KeyAsync());
+        Assert.Contains("did not resolve", refused.Message, StringComparison.Ordinal);
+
+        // An account that is not on this machine: the key must come from configuration (Key Vault), never be made here.
+        var remote = new LlmOps.Storage.StorageAccount("DefaultEndpointsProtocol=https;AccountName=llmopsremote;AccountKey=" + Convert.ToBase64String(new byte[64]) + ";EndpointSuffix=core.windows.net");
+        var none = new LlmOps.Governance.SubjectHasher(remote, Microsoft.Extensions.Options.Options.Create(new LlmOps.Governance.GovernanceOptions()));
+        var missing = await Assert.ThrowsAsync<LlmOps.Errors.LlmOpsException>(() => none.KeyAsync());
+        Assert.Contains("az keyvault secret show", missing.Message, StringComparison.Ordinal);
+    }
 }
