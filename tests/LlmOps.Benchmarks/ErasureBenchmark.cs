@@ -9,15 +9,18 @@ namespace LlmOps.Benchmarks;
 /// <summary>
 /// Erasure of one data subject (four records of a synthetic drop of <c>megabytes</c> MB, one version with its index)
 /// against re-ingesting the same version from scratch: the ETL of the same raw drop and a fresh index of it (nothing to
-/// reuse), pipelined on every core and on one thread. Each repetition gets a store of its own (a storage prefix),
-/// deleted after. Erasure rewrites the raw drop and the parts and shards that held the subject; the others are copied
+/// reuse), pipelined on every core and on one thread. Each repetition gets an emulator of its own. Erasure rewrites the raw drop and the parts and shards that held the subject; the others are copied
 /// server-side.
 /// </summary>
 internal static class ErasureBenchmark
 {
     private const string Subject = "jane.subject@example.com";
 
-    public static async Task<IReadOnlyList<(string Metric, string Value)>> RunAsync(AzuriteServer azurite, int megabytes)
+    /// <remarks>
+    /// Each repetition starts an Azurite of its own: an in-memory emulator that held several GB across repetitions lost
+    /// blobs of later ones (a shard it had stored answered 404 to a copy), which is the emulator's limit, not what this measures.
+    /// </remarks>
+    public static async Task<IReadOnlyList<(string Metric, string Value)>> RunAsync(int megabytes)
     {
         var path = Path.Combine(Path.GetTempPath(), $"llmops-erasure-bench-{Guid.NewGuid():N}.jsonl");
         try
@@ -28,8 +31,9 @@ internal static class ErasureBenchmark
             var yaml = EtlBenchmark.LifecycleYaml.Replace("bench", "erasebench", StringComparison.Ordinal) + "\nembedding: { provider: local, model: lexical-ngram, dimensions: 384 }\n";
             var runs = await Repeated.RunAsync(async run =>
             {
+                await using var azurite = await AzuriteServer.StartAsync(new AzuriteOptions());
                 var prefix = $"er{Guid.NewGuid():N}"[..10];
-                using var client = new LlmOpsClient(azurite.ConnectionString, prefix, Caller.Local("bench"));
+                var client = new LlmOpsClient(azurite.ConnectionString, prefix, Caller.Local("bench"));
                 try
                 {
                     await client.ProvisionAsync();
@@ -71,10 +75,7 @@ internal static class ErasureBenchmark
                 }
                 finally
                 {
-                    foreach (var name in StorageNames.Containers)
-                    {
-                        await client.Storage.Container(name).DeleteIfExistsAsync();
-                    }
+                    client.Dispose();
                 }
             });
             var mb = size / 1024d / 1024d;

@@ -78,7 +78,12 @@ if (suites.Contains("steps"))
     rows.AddRange(await EtlStepsBenchmark.RunAsync(Argument("--mb", 200)));
 }
 
-if (suites.Contains("telemetry") || suites.Contains("worker") || suites.Contains("host") || suites.Contains("etl") || suites.Contains("tracking") || suites.Contains("embeddings") || suites.Contains("feedback") || suites.Contains("erasure"))
+if (suites.Contains("erasure"))
+{
+    rows.AddRange(await ErasureBenchmark.RunAsync(Argument("--erase-mb", 1024)));
+}
+
+if (suites.Contains("telemetry") || suites.Contains("worker") || suites.Contains("host") || suites.Contains("etl") || suites.Contains("tracking") || suites.Contains("embeddings") || suites.Contains("feedback"))
 {
     await using var azurite = await AzuriteServer.StartAsync(new AzuriteOptions { Progress = Console.WriteLine });
     if (suites.Contains("telemetry"))
@@ -109,11 +114,6 @@ if (suites.Contains("telemetry") || suites.Contains("worker") || suites.Contains
     if (suites.Contains("feedback"))
     {
         rows.AddRange(await FeedbackBenchmark.RunAsync(azurite, Argument("--http-events", 20_000), Argument("--events", 10_000_000), Argument("--table-events", 200_000)));
-    }
-
-    if (suites.Contains("erasure"))
-    {
-        rows.AddRange(await ErasureBenchmark.RunAsync(azurite, Argument("--erase-mb", 1024)));
     }
 
     if (suites.Contains("embeddings"))

@@ -15,39 +15,28 @@ using LlmOps.Notifications;
 namespace LlmOps.Registry;
 
 /// <summary>
-/// The model and prompt registry in table <c>registry</c>, one partition per registered name: an item row, a row per
-/// immutable version, a row per alias and per deployment. Version numbers are allocated in a transaction with the item
-/// row's ETag; aliases move with their own ETag, so of two concurrent moves one wins and the other gets a
-/// conflict (<see cref="LlmOpsException"/> with <see cref="ErrorCode.Conflict"/>). Versions link to their run, deployments to their version, in the lineage graph.
+/// The model and prompt registry's policy: the one path every change of <see cref="RegistryStore"/> takes. Registering
+/// takes the contributor role; moving an alias the lifecycle protects (the champion always), deploying and deciding a
+/// canary go through change control (the approver role, or the approvals the lifecycle's <c>governance</c> asks for,
+/// requested and applied later); promotion runs the release gates first. Every change is an audit entry, versions link
+/// to their run and deployments to their version in the lineage graph. Concurrent writers get a conflict
+/// (<see cref="LlmOpsException"/> with <see cref="ErrorCode.Conflict"/>) from the store.
 /// </summary>
-public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTracker tracker, LineageStore lineage, LifecycleCatalog lifecycles, ChangeControl governance, TimeProvider clock)
+public sealed class ModelRegistry(StorageAccount storage, ExperimentTracker tracker, LineageStore lineage, LifecycleCatalog lifecycles, ChangeControl governance, TimeProvider clock)
     : IChangeApplier
 {
     private const string AliasChange = "registry.alias";
     private const string DeployChange = "registry.deploy";
 
     public const string Champion = "champion";
-    private const string ItemRow = "item";
-    private const string VersionPrefix = "version|";
-    private const string AliasPrefix = "alias|";
-    private const string DeployPrefix = "deploy|";
-    private const int RegisterAttempts = 16;
-    private readonly TableClient _table = storage.Table(StorageNames.RegistryTable);
+
+    /// <summary>The plain store under this policy (reads need no role; writes come through here).</summary>
+    public RegistryStore Store { get; } = new(storage);
 
     /// <summary><c>model:x</c> or <c>prompt:y</c> as given; a bare name means a model.</summary>
-    public static string QualifiedName(string name)
-    {
-        ArgumentNullException.ThrowIfNull(name);
-        var qualified = name.Contains(':', StringComparison.Ordinal) ? name : "model:" + name;
-        if (!NamePattern().IsMatch(qualified))
-        {
-            throw LlmOpsException.Invalid($"'{name}' is not a registry name: expected model:<name> or prompt:<name>, the name of lower-case letters, digits, '.', '_' or '-'.");
-        }
+    public static string QualifiedName(string name) => RegistryStore.QualifiedName(name);
 
-        return qualified;
-    }
-
-    public static string VersionId(string name, int version) => $"{QualifiedName(name)}/{version.ToString(CultureInfo.InvariantCulture)}";
+    public static string VersionId(string name, int version) => RegistryStore.VersionId(name, version);
 
     /// <summary>Parses <c>model:x/7</c> into its name and version.</summary>
     public static (string Name, int Version) ParseVersionId(string id)
@@ -67,7 +56,7 @@ public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTrac
     {
         ArgumentNullException.ThrowIfNull(request);
         var name = QualifiedName(request.Name);
-        var kind = KindOf(name);
+        var kind = RegistryStore.KindOf(name);
         if (kind == RegistryKind.Prompt && string.IsNullOrWhiteSpace(request.Template))
         {
             throw LlmOpsException.Invalid($"{name} is a prompt: register it with its template.");
@@ -81,14 +70,11 @@ public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTrac
 
         var feature = request.Feature ?? run.Tags.GetValueOrDefault("feature") ?? run.Info.Experiment;
         var caller = await governance.DemandAsync(Role.Contributor, feature, $"register a version of {name}", cancellationToken);
-        var by = caller.Id;
-        var partition = TableKey.Encode(name);
-        for (var attempt = 1; ; attempt++)
-        {
-            var item = await _table.GetEntityIfExistsAsync<RegistryItemRow>(partition, ItemRow, cancellationToken: cancellationToken);
-            var number = item.HasValue ? item.Value!.LatestVersion + 1 : 1;
-            var now = clock.GetUtcNow();
-            var version = new RegistryVersion(
+        var version = await Store.AddVersionAsync(
+            name,
+            feature,
+            request.Description,
+            (number, now) => new RegistryVersion(
                 VersionId(name, number),
                 name,
                 number,
@@ -99,115 +85,33 @@ public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTrac
                 request.Description,
                 request.Tags ?? new Dictionary<string, string>(),
                 now,
-                by);
-            var itemRow = item.HasValue ? item.Value! : new RegistryItemRow
-            {
-                PartitionKey = partition,
-                RowKey = ItemRow,
-                Name = name,
-                Kind = kind.ToString(),
-                Feature = feature,
-                Description = request.Description,
-                CreatedAt = now,
-            };
-            itemRow.LatestVersion = number;
-            TableTransactionAction[] actions =
-            [
-                item.HasValue
-                    ? new TableTransactionAction(TableTransactionActionType.UpdateReplace, itemRow, item.Value!.ETag)
-                    : new TableTransactionAction(TableTransactionActionType.Add, itemRow),
-                new TableTransactionAction(TableTransactionActionType.Add, RegistryVersionRow.From(version, VersionRow(number))),
-            ];
-            try
-            {
-                await _table.SubmitTransactionAsync(actions, cancellationToken);
-            }
-            catch (TableTransactionFailedException ex) when (ex.Status is 409 or 412 && attempt < RegisterAttempts)
-            {
-                continue;
-            }
-            catch (TableTransactionFailedException ex) when (ex.Status is 409 or 412)
-            {
-                throw LlmOpsException.Conflict($"{name}: {RegisterAttempts} attempts to allocate a version number all collided with other registrations; try again.", ex);
-            }
-
-            await lineage.RecordAsync(
-                new LineageEvent(
-                    $"llmops.experiment/{run.Info.Experiment}",
-                    ExperimentTracker.RunGuid(run.Info.Id),
-                    LineageRelation.ProducedBy,
-                    [new LineageDataset(run.Info.Id)],
-                    [new LineageDataset(version.Id, new Dictionary<string, string> { ["kind"] = kind.ToString().ToLowerInvariant(), ["artifact"] = version.Artifact ?? "" })]),
-                cancellationToken);
-            await governance.RecordAsync(new AuditRecord("registry.register", version.Id, feature, request.Description, After: run.Info.Id), caller, cancellationToken);
-            return version;
-        }
+                caller.Id),
+            clock,
+            cancellationToken);
+        await lineage.RecordAsync(
+            new LineageEvent(
+                $"llmops.experiment/{run.Info.Experiment}",
+                ExperimentTracker.RunGuid(run.Info.Id),
+                LineageRelation.ProducedBy,
+                [new LineageDataset(run.Info.Id)],
+                [new LineageDataset(version.Id, new Dictionary<string, string> { ["kind"] = kind.ToString().ToLowerInvariant(), ["artifact"] = version.Artifact ?? "" })]),
+            cancellationToken);
+        await governance.RecordAsync(new AuditRecord("registry.register", version.Id, feature, request.Description, After: run.Info.Id), caller, cancellationToken);
+        return version;
     }
 
     /// <summary>The registered item with its aliases, or null.</summary>
-    public async Task<RegisteredItem?> GetAsync(string name, CancellationToken cancellationToken = default)
-    {
-        name = QualifiedName(name);
-        var row = await _table.GetEntityIfExistsAsync<RegistryItemRow>(TableKey.Encode(name), ItemRow, cancellationToken: cancellationToken);
-        if (!row.HasValue || row.Value is not { } item)
-        {
-            return null;
-        }
-
-        var aliases = new List<RegistryAlias>();
-        await foreach (var alias in _table.QueryAsync<RegistryAliasRow>(TableKey.PrefixFilter(TableKey.Encode(name), AliasPrefix), cancellationToken: cancellationToken))
-        {
-            aliases.Add(alias.ToAlias(name));
-        }
-
-        return new RegisteredItem(
-            name,
-            Enum.Parse<RegistryKind>(item.Kind),
-            item.Description,
-            item.Feature,
-            JsonSerializer.Deserialize<Dictionary<string, string>>(item.Tags) ?? [],
-            item.LatestVersion,
-            aliases,
-            item.CreatedAt);
-    }
+    public Task<RegisteredItem?> GetAsync(string name, CancellationToken cancellationToken = default) => Store.GetAsync(name, cancellationToken);
 
     /// <summary>Every registered name, models then prompts (the table's order), page by page.</summary>
-    public async IAsyncEnumerable<RegisteredItem> ListAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        await foreach (var row in _table.QueryAsync<RegistryItemRow>(e => e.RowKey == ItemRow, select: [nameof(RegistryItemRow.Name)], cancellationToken: cancellationToken))
-        {
-            if (await GetAsync(row.Name, cancellationToken) is { } item)
-            {
-                yield return item;
-            }
-        }
-    }
+    public IAsyncEnumerable<RegisteredItem> ListAsync(CancellationToken cancellationToken = default) => Store.ListAsync(cancellationToken);
 
-    public async Task<RegistryVersion?> GetVersionAsync(string name, int version, CancellationToken cancellationToken = default)
-    {
-        name = QualifiedName(name);
-        var row = await _table.GetEntityIfExistsAsync<RegistryVersionRow>(TableKey.Encode(name), VersionRow(version), cancellationToken: cancellationToken);
-        return row.HasValue ? row.Value!.ToVersion() : null;
-    }
+    public Task<RegistryVersion?> GetVersionAsync(string name, int version, CancellationToken cancellationToken = default) => Store.GetVersionAsync(name, version, cancellationToken);
 
     /// <summary>A name's versions, oldest first, page by page.</summary>
-    public async IAsyncEnumerable<RegistryVersion> ListVersionsAsync(string name, [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        name = QualifiedName(name);
-        await foreach (var row in _table.QueryAsync<RegistryVersionRow>(TableKey.PrefixFilter(TableKey.Encode(name), VersionPrefix), cancellationToken: cancellationToken))
-        {
-            yield return row.ToVersion();
-        }
-    }
+    public IAsyncEnumerable<RegistryVersion> ListVersionsAsync(string name, CancellationToken cancellationToken = default) => Store.ListVersionsAsync(name, cancellationToken);
 
-    /// <summary>The version <paramref name="alias"/> points at (with the ETag a later move must match), or null.</summary>
-    public async Task<RegistryAlias?> GetAliasAsync(string name, string alias, CancellationToken cancellationToken = default)
-    {
-        name = QualifiedName(name);
-        ValidateAlias(alias);
-        var row = await _table.GetEntityIfExistsAsync<RegistryAliasRow>(TableKey.Encode(name), AliasPrefix + alias, cancellationToken: cancellationToken);
-        return row.HasValue ? row.Value!.ToAlias(name) : null;
-    }
+    public Task<RegistryAlias?> GetAliasAsync(string name, string alias, CancellationToken cancellationToken = default) => Store.GetAliasAsync(name, alias, cancellationToken);
 
     /// <summary>Points <paramref name="alias"/> at <paramref name="version"/>, unless someone moves it between this call's read and write.</summary>
     public async Task<RegistryAlias> MoveAliasAsync(string name, string alias, int version, string? why = null, CancellationToken cancellationToken = default)
@@ -230,7 +134,7 @@ public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTrac
 
     private async Task RequireVersionAsync(string name, string alias, int version, CancellationToken cancellationToken)
     {
-        ValidateAlias(alias);
+        RegistryStore.ValidateAlias(alias);
         if (await GetVersionAsync(name, version, cancellationToken) is null)
         {
             var latest = (await GetAsync(name, cancellationToken))?.LatestVersion ?? 0;
@@ -244,7 +148,7 @@ public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTrac
     public IAsyncEnumerable<AuditEntry> AliasHistoryAsync(string name, string alias, CancellationToken cancellationToken = default)
     {
         name = QualifiedName(name);
-        ValidateAlias(alias);
+        RegistryStore.ValidateAlias(alias);
         return governance.Audit.ListAsync(action: AliasChange, target: $"{name}@{alias}", cancellationToken: cancellationToken);
     }
 
@@ -279,33 +183,10 @@ public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTrac
                 new Dictionary<string, string> { ["name"] = name, ["alias"] = alias, ["version"] = version.ToString(CultureInfo.InvariantCulture), ["why"] = why ?? "" },
                 why, settings.Approvals, settings.ApproverRole, action, cancellationToken)
             : await governance.DemandAsync(Role.Contributor, feature, action, cancellationToken);
-        var row = new RegistryAliasRow
-        {
-            PartitionKey = TableKey.Encode(name),
-            RowKey = AliasPrefix + alias,
-            Alias = alias,
-            Version = version,
-            MovedAt = clock.GetUtcNow(),
-            MovedBy = caller.Id,
-        };
-        Response response;
-        try
-        {
-            response = current is null
-                ? await _table.AddEntityAsync(row, cancellationToken)
-                : await _table.UpdateEntityAsync(row, current.ETag, TableUpdateMode.Replace, cancellationToken);
-        }
-        catch (RequestFailedException ex) when (ex.Status is 409 or 412)
-        {
-            var now = await GetAliasAsync(name, alias, cancellationToken);
-            throw LlmOpsException.Conflict(
-                $"The alias '{alias}' of {name} was moved by someone else while this move was in flight (it now points at {(now is null ? "nothing" : VersionId(name, now.Version))}); it was not changed. Check it and try again.",
-                ex);
-        }
-
+        var moved = await Store.WriteAliasAsync(name, alias, version, current, caller.Id, clock.GetUtcNow(), cancellationToken);
         await governance.RecordAsync(
             new AuditRecord(AliasChange, $"{name}@{alias}", feature, why, current is null ? null : VersionId(name, current.Version), VersionId(name, version)), caller, cancellationToken);
-        return row.ToAlias(name) with { ETag = response.Headers.ETag ?? default };
+        return moved;
     }
 
     /// <summary>
@@ -346,7 +227,7 @@ public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTrac
     public async Task<Deployment> DeployAsync(string name, int version, string environment, int? canaryPercent = null, string? why = null, CancellationToken cancellationToken = default)
     {
         name = QualifiedName(name);
-        ValidateAlias(environment);
+        RegistryStore.ValidateAlias(environment);
         var (feature, settings) = await GovernanceOfAsync(name, cancellationToken);
         var parameters = new Dictionary<string, string>
         {
@@ -383,21 +264,7 @@ public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTrac
             Stable = canaryPercent is null ? null : traffic.Stable!.Id,
             Status = canaryPercent is null ? Deployment.Active : Deployment.Canary,
         };
-        await _table.AddEntityAsync(
-            new DeploymentRow
-            {
-                PartitionKey = TableKey.Encode(name),
-                RowKey = DeploymentRowKey(deployment),
-                Id = deployment.Id,
-                Version = version,
-                Environment = environment,
-                DeployedAt = now,
-                DeployedBy = deployment.DeployedBy,
-                CanaryPercent = deployment.CanaryPercent,
-                Stable = deployment.Stable,
-                Status = deployment.Status,
-            },
-            cancellationToken);
+        await Store.AddDeploymentAsync(deployment, cancellationToken);
         var facets = new Dictionary<string, string> { ["environment"] = environment, ["by"] = deployment.DeployedBy, ["status"] = deployment.Status };
         if (canaryPercent is not null)
         {
@@ -419,30 +286,7 @@ public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTrac
     }
 
     /// <summary>What serves <paramref name="name"/> in <paramref name="environment"/>: the newest deployment serving all traffic and the canary beside it, if one runs.</summary>
-    public async Task<TrafficSplit> GetTrafficAsync(string name, string environment, CancellationToken cancellationToken = default)
-    {
-        name = QualifiedName(name);
-        Deployment? stable = null, canary = null;
-        await foreach (var deployment in ListDeploymentsAsync(name, cancellationToken))
-        {
-            if (deployment.Environment != environment)
-            {
-                continue;
-            }
-
-            if (deployment.Status == Deployment.Canary && stable is null)
-            {
-                canary ??= deployment;
-            }
-            else if (deployment.Serves)
-            {
-                stable = deployment;
-                break;
-            }
-        }
-
-        return new TrafficSplit(name, environment, stable, canary);
-    }
+    public Task<TrafficSplit> GetTrafficAsync(string name, string environment, CancellationToken cancellationToken = default) => Store.GetTrafficAsync(name, environment, cancellationToken);
 
     /// <summary>
     /// Ends a canary with a check's decision: promoted (it now serves all traffic) or rolled back (the stable deployment
@@ -454,79 +298,24 @@ public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTrac
         var name = QualifiedName(canary.Name);
         var feature = (await GetAsync(name, cancellationToken))?.Feature;
         var caller = await governance.DemandAsync(Role.Approver, feature, $"{(promote ? "promote" : "roll back")} the canary {canary.Id}", cancellationToken);
-        var row = (await _table.GetEntityIfExistsAsync<DeploymentRow>(TableKey.Encode(name), DeploymentRowKey(canary), cancellationToken: cancellationToken)).Value
-            ?? throw LlmOpsException.NotFound($"{canary.Id} is not a deployment of {name}.");
-        if (row.Status != Deployment.Canary)
-        {
-            throw LlmOpsException.Conflict($"{canary.Id} is no longer a canary ({row.Status}{(row.Decision is null ? "" : ", " + row.Decision)}).");
-        }
-
-        row.Status = promote ? Deployment.Promoted : Deployment.RolledBack;
-        row.Decision = decision;
-        try
-        {
-            await _table.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Replace, cancellationToken);
-        }
-        catch (RequestFailedException ex) when (ex.Status == 412)
-        {
-            throw LlmOpsException.Conflict($"{canary.Id} was decided by another check meanwhile.");
-        }
-
+        var (decided, stable) = await Store.DecideCanaryAsync(canary, promote, decision, cancellationToken);
         await governance.RecordAsync(
-            new AuditRecord(promote ? "registry.canary.promote" : "registry.canary.rollback", canary.Id, feature, decision, row.Stable, VersionId(name, canary.Version)), caller, cancellationToken);
-        return row.ToDeployment(name);
+            new AuditRecord(promote ? "registry.canary.promote" : "registry.canary.rollback", canary.Id, feature, decision, stable, VersionId(name, canary.Version)), caller, cancellationToken);
+        return decided;
     }
-
-    private static string DeploymentRowKey(Deployment deployment) =>
-        $"{DeployPrefix}{TableKey.NewestFirst(DeploymentTime(deployment.Id))}|{TableKey.Encode(deployment.Id)}";
-
-    /// <summary>The time in a deployment id's ULID (the row key is built from it, so it survives the table's time precision).</summary>
-    private static DateTimeOffset DeploymentTime(string id) => Ulid.Parse(id[(id.LastIndexOf('/') + 1)..], CultureInfo.InvariantCulture).Time;
 
     /// <summary>A name's deployments, newest first, page by page.</summary>
-    public async IAsyncEnumerable<Deployment> ListDeploymentsAsync(string name, [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        name = QualifiedName(name);
-        await foreach (var row in _table.QueryAsync<DeploymentRow>(TableKey.PrefixFilter(TableKey.Encode(name), DeployPrefix), cancellationToken: cancellationToken))
-        {
-            yield return row.ToDeployment(name);
-        }
-    }
+    public IAsyncEnumerable<Deployment> ListDeploymentsAsync(string name, CancellationToken cancellationToken = default) => Store.ListDeploymentsAsync(name, cancellationToken);
 
     /// <summary>Sets tags and, when given, the description of a registered name.</summary>
     public async Task SetTagsAsync(string name, IReadOnlyDictionary<string, string> tags, string? description = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(tags);
         name = QualifiedName(name);
-        var row = await _table.GetEntityIfExistsAsync<RegistryItemRow>(TableKey.Encode(name), ItemRow, cancellationToken: cancellationToken);
-        if (!row.HasValue || row.Value is not { } item)
-        {
-            throw LlmOpsException.NotFound($"{name} is not registered.");
-        }
-
-        var caller = await governance.DemandAsync(Role.Contributor, item.Feature, $"set tags of {name}", cancellationToken);
-        var merged = JsonSerializer.Deserialize<Dictionary<string, string>>(item.Tags) ?? [];
-        foreach (var (key, value) in tags)
-        {
-            merged[key] = value;
-        }
-
-        item.Tags = JsonSerializer.Serialize(merged);
-        if (description is not null)
-        {
-            item.Description = description;
-        }
-
-        try
-        {
-            await _table.UpdateEntityAsync(item, item.ETag, TableUpdateMode.Replace, cancellationToken);
-        }
-        catch (RequestFailedException ex) when (ex.Status == 412)
-        {
-            throw LlmOpsException.Conflict($"{name} changed while its tags were being set; try again.", ex);
-        }
-
-        await governance.RecordAsync(new AuditRecord("registry.tags", name, item.Feature, description, After: item.Tags), caller, cancellationToken);
+        Caller? caller = null;
+        var (feature, stored) = await Store.SetTagsAsync(
+            name, tags, description, async f => caller = await governance.DemandAsync(Role.Contributor, f, $"set tags of {name}", cancellationToken), cancellationToken);
+        await governance.RecordAsync(new AuditRecord("registry.tags", name, feature, description, After: stored), caller, cancellationToken);
     }
 
     IReadOnlyCollection<string> IChangeApplier.Kinds => [AliasChange, DeployChange];
@@ -546,24 +335,4 @@ public sealed partial class ModelRegistry(StorageAccount storage, ExperimentTrac
         var canary = p.GetValueOrDefault("canary") is { Length: > 0 } percent ? int.Parse(percent, CultureInfo.InvariantCulture) : (int?)null;
         return (await DeployAsync(p["name"], version, p["environment"], canary, why, cancellationToken)).Id;
     }
-
-    private static RegistryKind KindOf(string qualifiedName) =>
-        qualifiedName.StartsWith("prompt:", StringComparison.Ordinal) ? RegistryKind.Prompt : RegistryKind.Model;
-
-    private static string VersionRow(int version) => VersionPrefix + version.ToString("D10", CultureInfo.InvariantCulture);
-
-    private static void ValidateAlias(string alias)
-    {
-        ArgumentNullException.ThrowIfNull(alias);
-        if (!AliasPattern().IsMatch(alias))
-        {
-            throw LlmOpsException.Invalid($"'{alias}' is not a valid alias or environment: lower-case letters, digits, '_' and '-', starting with a letter.");
-        }
-    }
-
-    [GeneratedRegex("^(model|prompt):[a-z0-9][a-z0-9._-]{0,127}$", RegexOptions.CultureInvariant)]
-    private static partial Regex NamePattern();
-
-    [GeneratedRegex("^[a-z][a-z0-9_-]{0,62}$", RegexOptions.CultureInvariant)]
-    private static partial Regex AliasPattern();
 }
