@@ -5,7 +5,7 @@ using LlmOps.Triggers;
 namespace LlmOps.Embeddings;
 
 /// <summary>GET /api/search?q=TEXT[&amp;index=ID][&amp;k=5][&amp;filter=field:value,...]: exact top-k cosine search.</summary>
-public sealed class SearchEndpoint(SemanticSearch search) : IHttpTriggerHandler
+public sealed class SearchEndpoint(SemanticSearch search, Governance.ChangeControl governance) : IHttpTriggerHandler
 {
     public async Task<HttpTriggerResponse> HandleAsync(HttpTriggerRequest request, CancellationToken cancellationToken)
     {
@@ -36,6 +36,7 @@ public sealed class SearchEndpoint(SemanticSearch search) : IHttpTriggerHandler
 
         var index = request.Query.GetValueOrDefault("index") is { Length: > 0 } named ? named : null;
         var feature = request.Query.GetValueOrDefault("feature") is { Length: > 0 } chosen ? chosen : null;
+        await governance.DemandReadAsync(feature, "search", cancellationToken);
         return HttpTriggerResponse.Json(await search.SearchAsync(query, index, k, filters, feature, cancellationToken));
     }
 }

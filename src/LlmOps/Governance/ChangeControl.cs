@@ -53,6 +53,28 @@ public sealed class ChangeControl(RoleStore roles, AuditLog audit, IOptions<Gove
         throw new LlmOpsException(ErrorCode.Forbidden, $"{caller} may not {action}: it needs the {RoleNames.Name(role)} role for {scope}. An admin grants it with `{grant}`.");
     }
 
+    /// <summary>
+    /// The current caller, when they may read over the HTTP API: the reader role (or any above it) for
+    /// <paramref name="feature"/>, or, for a read that names no feature, a role on any feature. Otherwise
+    /// <see cref="ErrorCode.Forbidden"/>. (The CLI and notebooks read storage directly: its own access control decides.)
+    /// </summary>
+    public async Task<Caller> DemandReadAsync(string? feature, string action, CancellationToken cancellationToken = default)
+    {
+        if (feature is not null)
+        {
+            return await DemandAsync(Role.Reader, feature, action, cancellationToken);
+        }
+
+        var caller = Caller;
+        if (await HoldsAsync(caller, Role.Reader, null, cancellationToken) || !await IsEnforcedAsync(cancellationToken)
+            || (caller.Source != CallerSource.None && (await roles.GetAsync(caller.Id, cancellationToken)).Count > 0))
+        {
+            return caller;
+        }
+
+        throw new LlmOpsException(ErrorCode.Forbidden, $"{caller} may not {action}: it needs the reader role (on any feature). An admin grants it with `llmops roles grant {caller.Id} reader --feature <feature>`, or creates a key with it (`llmops keys create NAME --role reader`).");
+    }
+
     /// <summary>Whether <paramref name="caller"/> holds <paramref name="role"/> for <paramref name="feature"/> (or for every feature).</summary>
     public async Task<bool> HoldsAsync(Caller caller, Role role, string? feature, CancellationToken cancellationToken = default)
     {

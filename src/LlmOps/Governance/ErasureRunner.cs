@@ -87,6 +87,8 @@ public sealed class ErasureRunner(
         await EraseFeedbackFilesAsync(run, cancellationToken);
         progress?.Report("labels");
         await EraseLabelsAsync(run, cancellationToken);
+        progress?.Report("search queries");
+        await EraseSearchQueriesAsync(run, cancellationToken);
         progress?.Report("registry versions built on erased data");
         await MoveRegistryAsync(run, cancellationToken);
         if (!dryRun)
@@ -1038,6 +1040,28 @@ public sealed class ErasureRunner(
                 run.Add("labels", $"{StorageNames.DatasetsContainer}/{blob.Name}", removed);
             }
         }
+    }
+
+    /// <summary>Logged search queries that hold the subject (the query log feeds the retrieval drift signals).</summary>
+    private async Task EraseSearchQueriesAsync(Run run, CancellationToken cancellationToken)
+    {
+        var table = storage.Table(StorageNames.SearchQueriesTable);
+        long removed = 0;
+        await foreach (var row in table.QueryAsync<Embeddings.SearchQueryRow>(cancellationToken: cancellationToken))
+        {
+            if (!run.Subject.MatchesText(row.Query))
+            {
+                continue;
+            }
+
+            removed++;
+            if (!run.DryRun)
+            {
+                await table.DeleteEntityAsync(row.PartitionKey, row.RowKey, ETag.All, cancellationToken);
+            }
+        }
+
+        run.Add("search_queries", StorageNames.SearchQueriesTable, removed);
     }
 
     /// <summary>A JSON line naming an erased item (<c>item</c> or <c>id</c>), or a CSV row whose first cell is one.</summary>

@@ -4,10 +4,11 @@ using LlmOps.Triggers;
 namespace LlmOps.Labeling;
 
 /// <summary>GET /api/labeling/{project}?format=json|html: the project's latest QA report.</summary>
-public sealed class LabelingEndpoint(LabelQualityCheck qa) : IHttpTriggerHandler
+public sealed class LabelingEndpoint(LabelQualityCheck qa, Governance.ChangeControl governance) : IHttpTriggerHandler
 {
     public async Task<HttpTriggerResponse> HandleAsync(HttpTriggerRequest request, CancellationToken cancellationToken)
     {
+        await governance.DemandReadAsync(null, "read a labeling report", cancellationToken);
         ArgumentNullException.ThrowIfNull(request);
         var project = Uri.UnescapeDataString(request.RouteValues.GetValueOrDefault("project") ?? "");
         var format = request.Query.GetValueOrDefault("format") is { Length: > 0 } f ? f : "json";

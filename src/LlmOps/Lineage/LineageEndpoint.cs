@@ -5,12 +5,13 @@ using LlmOps.Triggers;
 namespace LlmOps.Lineage;
 
 /// <summary>GET /api/lineage/{id}?direction=up|down|both&amp;depth=N&amp;format=json|mermaid|text|openlineage.</summary>
-public sealed class LineageEndpoint(LineageStore lineage) : IHttpTriggerHandler
+public sealed class LineageEndpoint(LineageStore lineage, Governance.ChangeControl governance) : IHttpTriggerHandler
 {
     public const int DefaultDepth = 6;
 
     public async Task<HttpTriggerResponse> HandleAsync(HttpTriggerRequest request, CancellationToken cancellationToken)
     {
+        await governance.DemandReadAsync(null, "read lineage", cancellationToken);
         ArgumentNullException.ThrowIfNull(request);
         var id = Uri.UnescapeDataString(request.RouteValues.GetValueOrDefault("id") ?? "");
         var direction = request.Query.GetValueOrDefault("direction")?.ToUpperInvariant() switch

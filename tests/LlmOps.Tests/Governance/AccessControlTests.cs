@@ -143,13 +143,13 @@ public sealed class AccessControlTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task HttpApi_NamedKeys_OpenWhatTheirRoleAllows()
+    public async Task HttpApi_NamedKeys_OpenWhatTheirRoleAllows_ReadsTakeTheReaderRole()
     {
         await _admin.Governance.GrantAsync("local:root", Role.Admin, null);
         await _admin.Lifecycles.PublishAsync(new LifecycleBuilder(Feature).Build(), "support.yaml", CancellationToken.None);
         var (_, reader) = await _admin.Governance.CreateKeyAsync("dashboard", Role.Reader, Feature);
         var (_, writer) = await _admin.Governance.CreateKeyAsync("support-app", Role.Contributor, Feature);
-        await using var host = await TestHosts.StartAsync(new FunctionCatalog(TriggerCatalog.All.Where(f => f.Name is TriggerCatalog.PostTraces).ToList()), prefix: _prefix);
+        await using var host = await TestHosts.StartAsync(new FunctionCatalog(TriggerCatalog.All.Where(f => f.Name is TriggerCatalog.PostTraces or TriggerCatalog.ListRuns).ToList()), prefix: _prefix);
         using var http = new HttpClient { BaseAddress = host.HttpAddress };
         async Task<(HttpStatusCode Status, string Body)> PostAsync(string key, string header)
         {
@@ -160,6 +160,23 @@ public sealed class AccessControlTests : IAsyncLifetime
             request.Headers.Add(header, key);
             using var response = await http.SendAsync(request);
             return (response.StatusCode, await response.Content.ReadAsStringAsync());
+        }
+
+        async Task<HttpStatusCode> ReadAsync(string key)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/api/runs");
+            request.Headers.Add(HttpCallers.KeyHeader, key);
+            using var response = await http.SendAsync(request);
+            return response.StatusCode;
+        }
+
+        // Reads take the reader role: the dashboard's key reads; the host's plain function key, which holds no role, does not.
+        Assert.Equal(HttpStatusCode.OK, await ReadAsync(reader));
+        using (var plain = new HttpRequestMessage(HttpMethod.Get, $"/api/runs?code={Uri.EscapeDataString((await host.GetKeysAsync()).FunctionKey)}"))
+        using (var response = await http.SendAsync(plain))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+            Assert.Contains("needs the reader role", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
 
         var refused = await PostAsync(reader, HttpCallers.KeyHeader);

@@ -90,6 +90,9 @@ public sealed class ErasureTests
         await client.Registry.DeployAsync("prompt:privacy", prompt.Version, "prod");
         await client.Lifecycles.PublishAsync(Lifecycle + "governance: { approvals: 1 }\n", "privacy.yaml", CancellationToken.None);
 
+        // Someone searched for her address (the query log keeps queries for the retrieval signals).
+        await client.Search.SearchAsync("tickets from jane@example.com", index.Id, 3, null, null, CancellationToken.None);
+
         // Before: each of her values is somewhere.
         var before = await ScanAsync(client);
         Assert.All(HerValues, v => Assert.Contains(before, hit => hit.Value == v));
