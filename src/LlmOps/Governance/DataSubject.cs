@@ -191,8 +191,11 @@ public sealed class DataSubject
         }
     }
 
-    /// <summary>An object's properties as strings (numbers as written), nested objects flattened by name.</summary>
-    public static Dictionary<string, object?> Flatten(JsonElement element)
+    /// <summary>
+    /// An object's properties as strings (numbers as written), nested objects flattened by name: the first value of a
+    /// name is kept under it (what a field match reads), every string also under a numbered key (what a match anywhere reads).
+    /// </summary>
+    private static Dictionary<string, object?> Flatten(JsonElement element)
     {
         var fields = new Dictionary<string, object?>(StringComparer.Ordinal);
         void Walk(JsonElement e, string? name)

@@ -226,7 +226,11 @@ public sealed class ErasureRunner(
                             return false;
                         }
 
-                        if (!run.Subject.MatchesUtf8(line))
+                        // A CSV row with a field to look at is read by its header (cells split on commas, quotes trimmed).
+                        var mine = csv && run.Subject.Field is not null
+                            ? run.Subject.Matches(Cells(header!, Encoding.UTF8.GetString(line)), null)
+                            : run.Subject.MatchesUtf8(line);
+                        if (!mine)
                         {
                             return false;
                         }
@@ -362,6 +366,18 @@ public sealed class ErasureRunner(
     /// <summary>The quarantine folder of one drop version (as <see cref="Ingestion.QuarantineWriter"/> names it).</summary>
     private static string QuarantineFolder(string source, string blobName, string etag) =>
         $"{source}/{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(blobName)))[..16]}-{etag.Trim('"')}/";
+
+    private static Dictionary<string, object?> Cells(string[] header, string line)
+    {
+        var cells = line.Split(',');
+        var fields = new Dictionary<string, object?>(StringComparer.Ordinal);
+        for (var i = 0; i < header.Length && i < cells.Length; i++)
+        {
+            fields[header[i].Trim('"')] = cells[i].Trim('"');
+        }
+
+        return fields;
+    }
 
     private static string? IdOf(string line, string field, string[]? header)
     {

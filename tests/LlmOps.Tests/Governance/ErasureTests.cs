@@ -172,6 +172,36 @@ public sealed class ErasureTests
     }
 
     [Fact]
+    public async Task EraseByField_InACsvDrop_OnlyThatFieldCounts()
+    {
+        var connection = (await SharedAzurite.GetAsync()).ConnectionString;
+        var prefix = TestNames.Prefix();
+        using var client = new LlmOpsClient(connection, prefix, Caller.Local("root"));
+        await client.ProvisionAsync();
+        await client.Lifecycles.PublishAsync(
+            new LifecycleBuilder("orders").Source("orders", idField: "id", fields: [LifecycleBuilder.Id, "customer_id: { type: string }", LifecycleBuilder.Body]).Build(), "orders.yaml", CancellationToken.None);
+        var file = Path.Combine(Directory.CreateTempSubdirectory("llmops-erasure-csv-").FullName, "orders.csv");
+        await File.WriteAllTextAsync(file, "id,customer_id,body\nO-1,C-7,first order\nO-2,C-1001,second order\nO-3,C-8,asks about C-1001's order\n");
+        var version = (await client.IngestFileAsync(file, "orders")).Version!;
+
+        var report = await client.Erasure.EraseAsync("C-1001", "customer_id", "request 4");
+
+        Assert.Equal(1, report.Items.Single(i => i.Store == "raw").Removed);
+        var raw = (await client.Storage.Container(StorageNames.RawContainer).GetBlobClient("orders/orders.csv").DownloadContentAsync()).Value.Content.ToString();
+        Assert.Equal("id,customer_id,body\nO-1,C-7,first order\nO-3,C-8,asks about C-1001's order\n", raw);
+        var successor = (await client.Datasets.GetAsync(report.Items.Single(i => i.Store == "dataset").Successor!))!;
+        var ids = new List<string>();
+        await foreach (var record in client.Datasets.ReadRecordsAsync(successor))
+        {
+            ids.Add(record.Id);
+        }
+
+        Assert.Equal(["O-1", "O-3"], ids);
+        Assert.NotEqual(version.Id, successor.Id);
+        File.Delete(file);
+    }
+
+    [Fact]
     public void Subject_PhoneWrittenOtherwise_MatchesByDetector_NotOtherNumbers()
     {
         var subject = DataSubject.Create("+33 6 12 34 56 78");
