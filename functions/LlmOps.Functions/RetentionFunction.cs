@@ -1,4 +1,4 @@
-using LlmOps.Governance;
+using LlmOps.Compliance;
 using LlmOps.Triggers;
 using Microsoft.Azure.Functions.Worker;
 

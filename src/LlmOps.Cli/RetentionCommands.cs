@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using LlmOps.Governance;
+using LlmOps.Compliance;
 using Spectre.Console;
 
 namespace LlmOps.Cli;
@@ -33,7 +33,7 @@ internal static class RetentionCommands
             console.Write(table);
             console.MarkupLineInterpolated(report.DryRun
                 ? (FormattableString)$"Dry run for {report.Subject} ({report.SubjectType}): {report.Removed} record(s) would be removed."
-                : $"{report.Id}: {report.Removed} record(s) of {report.Subject} ({report.SubjectType}) removed; the subject is on the suppression list. Report: reports/{Governance.ErasureRunner.ReportPath(report.Id)}");
+                : $"{report.Id}: {report.Removed} record(s) of {report.Subject} ({report.SubjectType}) removed; the subject is on the suppression list. Report: reports/{Compliance.ErasureRunner.ReportPath(report.Id)}");
             return 0;
         }));
         return erase;

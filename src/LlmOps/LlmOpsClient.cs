@@ -76,19 +76,19 @@ public sealed class LlmOpsClient : IDisposable
         Keys = Get<Governance.ApiKeyStore>();
         Subjects = Get<Governance.SubjectHasher>();
         Cards = Get<Cards.CardWriter>();
-        Holds = Get<Governance.LegalHoldStore>();
-        Retention = Get<Governance.RetentionRunner>();
-        Erasure = Get<Governance.ErasureRunner>();
+        Holds = Get<Compliance.LegalHoldStore>();
+        Retention = Get<Compliance.RetentionRunner>();
+        Erasure = Get<Compliance.ErasureRunner>();
     }
 
     /// <summary>A data subject erased everywhere (<c>llmops erase</c>).</summary>
-    public Governance.ErasureRunner Erasure { get; }
+    public Compliance.ErasureRunner Erasure { get; }
 
     /// <summary>Legal holds retention respects (<c>llmops hold</c>).</summary>
-    public Governance.LegalHoldStore Holds { get; }
+    public Compliance.LegalHoldStore Holds { get; }
 
     /// <summary>The lifecycles' retention applied now (<c>llmops retention run</c>; the Retention timer in the hosts).</summary>
-    public Governance.RetentionRunner Retention { get; }
+    public Compliance.RetentionRunner Retention { get; }
 
     /// <summary>Model, prompt and dataset cards from what LlmOps recorded (<c>llmops card</c>).</summary>
     public Cards.CardWriter Cards { get; }

@@ -37,12 +37,12 @@ public static class LlmOpsServiceCollectionExtensions
         services.TryAddSingleton<Governance.AuditLog>();
         services.TryAddSingleton<Governance.ApprovalStore>();
         services.TryAddSingleton<Governance.SubjectHasher>();
-        services.TryAddSingleton<Governance.LegalHoldStore>();
-        services.TryAddSingleton<Governance.SuppressionList>();
-        services.TryAddSingleton<Governance.ErasureRunner>();
-        services.AddOptions<Governance.RetentionOptions>()
-            .Bind(configuration.GetSection(Governance.RetentionOptions.SectionName))
-            .Validate(o => new[] { o.RawDays, o.QuarantineDays, o.TracesDays, o.FeedbackDays, o.ReportsDays, o.TaskSetsDays }.All(d => d is >= 1 and <= Lifecycle.RetentionSettings.MaxDays), $"{Governance.RetentionOptions.SectionName}: every ceiling must be from 1 to {Lifecycle.RetentionSettings.MaxDays} days.")
+        services.TryAddSingleton<Compliance.LegalHoldStore>();
+        services.TryAddSingleton<Ingestion.SuppressionList>();
+        services.TryAddSingleton<Compliance.ErasureRunner>();
+        services.AddOptions<Compliance.RetentionOptions>()
+            .Bind(configuration.GetSection(Compliance.RetentionOptions.SectionName))
+            .Validate(o => new[] { o.RawDays, o.QuarantineDays, o.TracesDays, o.FeedbackDays, o.ReportsDays, o.TaskSetsDays }.All(d => d is >= 1 and <= Lifecycle.RetentionSettings.MaxDays), $"{Compliance.RetentionOptions.SectionName}: every ceiling must be from 1 to {Lifecycle.RetentionSettings.MaxDays} days.")
             .ValidateOnStart();
         services.TryAddSingleton<Cards.CardWriter>();
         services.TryAddSingleton(sp => new Governance.ChangeControl(

@@ -135,8 +135,8 @@ public sealed class DatasetStore(StorageAccount storage)
     }
 
     /// <summary>What erasure left of a version (beside its manifest), or null when it was not erased.</summary>
-    public async Task<Governance.ErasureTombstone?> TombstoneAsync(string id, CancellationToken cancellationToken = default) =>
-        await _container.GetBlobClient(DatasetManifest.FolderOf(id) + Governance.ErasureTombstone.FileName).ReadAsync<Governance.ErasureTombstone>(cancellationToken);
+    public async Task<ErasureTombstone?> TombstoneAsync(string id, CancellationToken cancellationToken = default) =>
+        await _container.GetBlobClient(DatasetManifest.FolderOf(id) + ErasureTombstone.FileName).ReadAsync<ErasureTombstone>(cancellationToken);
 
     private static string HashRow(string id) => TableKey.Encode(id[(id.IndexOf('@', StringComparison.Ordinal) + 1)..]);
 

@@ -21,6 +21,9 @@ namespace LlmOps.Ingestion;
 /// </summary>
 public sealed class DropIngestor(StorageAccount storage, LifecycleCatalog lifecycles, LineageStore lineage, ChangeControl governance, TimeProvider clock, ILogger<DropIngestor> logger, SuppressionList? suppressions = null)
 {
+    /// <summary>The metadata key of a drop erasure rewrote (its value: the erasure's id); such a blob is not ingested again.</summary>
+    public const string ErasureMetadataKey = "llmops_erasure";
+
     private readonly SuppressionList _suppressions = suppressions ?? new SuppressionList(storage, new SubjectHasher(storage, Microsoft.Extensions.Options.Options.Create(new GovernanceOptions())));
     private readonly DatasetStore _datasets = new(storage);
     private readonly IngestionLog _ingestions = new(storage);
@@ -81,7 +84,7 @@ public sealed class DropIngestor(StorageAccount storage, LifecycleCatalog lifecy
         try
         {
             var properties = await blob.GetPropertiesAsync(new Azure.Storage.Blobs.Models.BlobRequestConditions { IfMatch = etag }, cancellationToken);
-            return properties.Value.Metadata.TryGetValue(ErasureRunner.MetadataKey, out var erasure) ? erasure : null;
+            return properties.Value.Metadata.TryGetValue(ErasureMetadataKey, out var erasure) ? erasure : null;
         }
         catch (RequestFailedException ex) when (ex.Status is 404 or 412)
         {

@@ -2,7 +2,7 @@ namespace LlmOps.Lifecycle;
 
 /// <summary>
 /// The <c>retention</c> section: how many days each kind of a feature's data is kept, by the Retention timer. A kind
-/// left out is kept for the deployment's ceiling (<see cref="Governance.RetentionOptions"/>, the same numbers as the
+/// left out is kept for the deployment's ceiling (<see cref="Compliance.RetentionOptions"/>, the same numbers as the
 /// storage account's lifecycle rules in Azure). Dataset versions, indexes, runs and registry entries are never
 /// expired: erasure is how personal data leaves them.
 /// </summary>

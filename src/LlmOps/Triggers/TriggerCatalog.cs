@@ -83,7 +83,7 @@ public static class TriggerCatalog
         FunctionDefinition.Timer<FeedbackCompactor>(CompactFeedback, "%" + FeedbackCompactScheduleSetting + "%"),
         FunctionDefinition.Timer<Evaluation.CanaryCheck>(CheckCanaries, "%" + CanaryCheckScheduleSetting + "%"),
         FunctionDefinition.Timer<Feedback.BudgetTracker>(CheckBudgets, "%" + BudgetCheckScheduleSetting + "%"),
-        FunctionDefinition.Timer<Governance.RetentionRunner>(Retention, "%" + RetentionScheduleSetting + "%"),
+        FunctionDefinition.Timer<Compliance.RetentionRunner>(Retention, "%" + RetentionScheduleSetting + "%"),
         FunctionDefinition.Http<HealthEndpoint>(Health, "health", FunctionAuthLevel.Anonymous, "GET"),
         FunctionDefinition.Http<StatusEndpoint>(Status, "status", FunctionAuthLevel.Function, "GET"),
         FunctionDefinition.Http<LineageEndpoint>(Lineage, "lineage/{*id}", FunctionAuthLevel.Function, "GET"),

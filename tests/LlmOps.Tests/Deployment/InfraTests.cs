@@ -167,7 +167,7 @@ public sealed partial class InfraTests
     {
         var main = await CompiledMainAsync();
         var ceilings = main.GetProperty("parameters").GetProperty("retentionDays").GetProperty("defaultValue");
-        var defaults = new LlmOps.Governance.RetentionOptions();
+        var defaults = new LlmOps.Compliance.RetentionOptions();
         var expected = new Dictionary<string, int>(StringComparer.Ordinal)
         {
             ["raw"] = defaults.RawDays, ["quarantine"] = defaults.QuarantineDays, ["traces"] = defaults.TracesDays,
@@ -197,7 +197,7 @@ public sealed partial class InfraTests
         {
             var setting = $"LlmOps__Retention__{char.ToUpperInvariant(kind[0])}{kind[1..]}Days";
             Assert.Equal($"[string(parameters('retentionDays').{kind})]", settings[setting]);
-            Assert.NotNull(typeof(LlmOps.Governance.RetentionOptions).GetProperty(setting["LlmOps__Retention__".Length..]));
+            Assert.NotNull(typeof(LlmOps.Compliance.RetentionOptions).GetProperty(setting["LlmOps__Retention__".Length..]));
         }
 
         // The samples ask for no more than the ceilings, so the storage rules never delete before their timer would.

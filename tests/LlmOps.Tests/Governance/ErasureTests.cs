@@ -5,6 +5,7 @@ using Azure.Data.Tables;
 using Azure.Storage.Blobs.Models;
 using LlmOps.Feedback;
 using LlmOps.Governance;
+using LlmOps.Ingestion;
 using LlmOps.Registry;
 using LlmOps.Storage;
 using LlmOps.Tracking;

@@ -1,4 +1,5 @@
 using LlmOps.Feedback;
+using LlmOps.Compliance;
 using LlmOps.Governance;
 using LlmOps.Lifecycle;
 using LlmOps.Registry;

@@ -48,7 +48,7 @@ public sealed class RecordProcessor
     public IngestionCounts Counts { get; } = new();
 
     /// <summary>Erased data subjects: a record of one is quarantined (rule <c>erased</c>) without its fields.</summary>
-    public Governance.SuppressionCheck? Suppression { get; init; }
+    public SuppressionCheck? Suppression { get; init; }
 
     /// <summary>The dataset record, or the reason the input record is quarantined.</summary>
     public (DatasetRecord? Record, QuarantinedRecord? Rejection) Process(ReadOutcome outcome) => ProcessBatch([outcome])[0];

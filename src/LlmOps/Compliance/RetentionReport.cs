@@ -1,4 +1,7 @@
-namespace LlmOps.Governance;
+using LlmOps.Governance;
+using LlmOps.Ingestion;
+
+namespace LlmOps.Compliance;
 
 /// <summary>
 /// One retention run (<c>retention:&lt;ulid&gt;</c>, stored as <c>reports/retention/&lt;ulid&gt;.json</c> unless a dry run):

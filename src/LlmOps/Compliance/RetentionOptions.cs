@@ -1,4 +1,7 @@
-namespace LlmOps.Governance;
+using LlmOps.Governance;
+using LlmOps.Ingestion;
+
+namespace LlmOps.Compliance;
 
 /// <summary>
 /// Settings of section <c>LlmOps:Retention</c>: the ceiling of each kind of data, in days. A lifecycle's

@@ -20,7 +20,10 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Parquet.Serialization;
 
-namespace LlmOps.Governance;
+using LlmOps.Governance;
+using LlmOps.Ingestion;
+
+namespace LlmOps.Compliance;
 
 /// <summary>
 /// Erasure of one data subject (<c>llmops erase --subject VALUE [--field F]</c>) from everything LlmOps keeps: raw drops
@@ -50,7 +53,7 @@ public sealed class ErasureRunner(
     private delegate bool LinePredicate(long number, ReadOnlySpan<byte> line);
 
     /// <summary>The metadata a blob rewritten by erasure carries (the erasure's id); ingestion does not run it again.</summary>
-    public const string MetadataKey = "llmops_erasure";
+    public const string MetadataKey = DropIngestor.ErasureMetadataKey;
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerOptions.Web) { WriteIndented = true };
     private static readonly string[] ItemProperties = ["item", "id"];

@@ -1,4 +1,7 @@
-namespace LlmOps.Governance;
+using LlmOps.Governance;
+using LlmOps.Ingestion;
+
+namespace LlmOps.Compliance;
 
 /// <summary>
 /// A legal hold: retention deletes nothing <paramref name="Id"/> was derived from (its upstream lineage), or, for

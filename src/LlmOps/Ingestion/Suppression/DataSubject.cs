@@ -5,7 +5,9 @@ using System.Text.Json;
 using LlmOps.Errors;
 using LlmOps.Ingestion.Transform;
 
-namespace LlmOps.Governance;
+using LlmOps.Governance;
+
+namespace LlmOps.Ingestion;
 
 /// <summary>
 /// A data subject to erase: a value (an e-mail address, a phone number, a customer id...) and, optionally, the field

@@ -1,7 +1,9 @@
 using Azure.Data.Tables;
 using LlmOps.Storage;
 
-namespace LlmOps.Governance;
+using LlmOps.Governance;
+
+namespace LlmOps.Ingestion;
 
 /// <summary>
 /// Erased data subjects, kept so that they do not come back (table <c>suppressions</c>): each row holds the keyed hash

@@ -1,6 +1,9 @@
 using LlmOps.Storage;
 
-namespace LlmOps.Governance;
+using LlmOps.Governance;
+using LlmOps.Ingestion;
+
+namespace LlmOps.Compliance;
 
 /// <summary>A legal hold in table <c>holds</c>: one partition, RowKey the encoded id.</summary>
 public sealed class LegalHoldRow : TableRow

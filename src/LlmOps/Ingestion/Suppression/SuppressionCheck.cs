@@ -1,7 +1,9 @@
 using System.Globalization;
 using LlmOps.Ingestion.Transform;
 
-namespace LlmOps.Governance;
+using LlmOps.Governance;
+
+namespace LlmOps.Ingestion;
 
 /// <summary>
 /// Whether a record holds an erased subject: each field named by a suppression is hashed as it would have been; for a

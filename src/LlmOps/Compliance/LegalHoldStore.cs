@@ -4,7 +4,10 @@ using LlmOps.Errors;
 using LlmOps.Lineage;
 using LlmOps.Storage;
 
-namespace LlmOps.Governance;
+using LlmOps.Governance;
+using LlmOps.Ingestion;
+
+namespace LlmOps.Compliance;
 
 /// <summary>Legal holds in table <c>holds</c> (<c>llmops hold add|release|list</c>): placing and releasing one takes the admin role and is audited.</summary>
 public sealed class LegalHoldStore(StorageAccount storage, ChangeControl governance, TimeProvider clock)

@@ -1,4 +1,7 @@
-namespace LlmOps.Governance;
+using LlmOps.Governance;
+using LlmOps.Ingestion;
+
+namespace LlmOps.Compliance;
 
 /// <summary>
 /// One erasure (<c>erasure:&lt;ulid&gt;</c>, stored as <c>reports/erasure/&lt;ulid&gt;.json</c> unless a dry run): the
@@ -18,9 +21,3 @@ public sealed record ErasureReport(string Id, string Subject, string SubjectType
 /// how many records, the successor of a rewritten version, and a note (a move waiting for approval).
 /// </summary>
 public sealed record ErasureItem(string Store, string Name, long Removed, string? Successor = null, string? Note = null);
-
-/// <summary>What an erased dataset or index version leaves beside its manifest (<c>tombstone.json</c>): what was erased, when, by which erasure, and what replaced it.</summary>
-public sealed record ErasureTombstone(string Id, string Erasure, DateTimeOffset ErasedAt, long RecordsRemoved, string Successor)
-{
-    public const string FileName = "tombstone.json";
-}
