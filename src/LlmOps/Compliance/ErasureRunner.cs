@@ -592,10 +592,16 @@ public sealed class ErasureRunner(
         return (id, line);
     }
 
-    /// <summary>The <c>recordId</c> of an index chunk's line (the second property, after <c>chunkId</c>).</summary>
+    /// <summary>The <c>recordId</c> of an index chunk's line.</summary>
     private static string ChunkRecordId(ReadOnlySpan<byte> json)
     {
         var reader = new Utf8JsonReader(json);
+        return AtTopLevel(ref reader, "recordId"u8) ? reader.GetString() ?? "" : "";
+    }
+
+    /// <summary>Moves <paramref name="reader"/> to the value of the top-level property <paramref name="name"/>; false when the object has none.</summary>
+    private static bool AtTopLevel(ref Utf8JsonReader reader, ReadOnlySpan<byte> name)
+    {
         var depth = 0;
         while (reader.Read())
         {
@@ -607,13 +613,13 @@ public sealed class ErasureRunner(
                 case JsonTokenType.EndObject or JsonTokenType.EndArray:
                     depth--;
                     break;
-                case JsonTokenType.PropertyName when depth == 1 && reader.ValueTextEquals("recordId"u8):
+                case JsonTokenType.PropertyName when depth == 1 && reader.ValueTextEquals(name):
                     reader.Read();
-                    return reader.GetString() ?? "";
+                    return true;
             }
         }
 
-        return "";
+        return false;
     }
 
     private async Task RecordSuccessorAsync(Run run, string old, string successor, string feature, CancellationToken cancellationToken) =>
@@ -934,28 +940,12 @@ public sealed class ErasureRunner(
         try
         {
             var reader = new Utf8JsonReader(json);
-            var depth = 0;
-            while (reader.Read())
-            {
-                switch (reader.TokenType)
-                {
-                    case JsonTokenType.StartObject or JsonTokenType.StartArray:
-                        depth++;
-                        break;
-                    case JsonTokenType.EndObject or JsonTokenType.EndArray:
-                        depth--;
-                        break;
-                    case JsonTokenType.PropertyName when depth == 1 && reader.ValueTextEquals("line"u8):
-                        reader.Read();
-                        return reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var n) ? n : null;
-                }
-            }
+            return AtTopLevel(ref reader, "line"u8) && reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var n) ? n : null;
         }
         catch (JsonException)
         {
+            return null;
         }
-
-        return null;
     }
 
     /// <summary>Feedback files dropped under <c>feedback/</c>, and the analytics Parquet rows of the erased traces and their scores.</summary>

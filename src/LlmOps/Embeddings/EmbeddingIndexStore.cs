@@ -62,29 +62,10 @@ public sealed class EmbeddingIndexStore(StorageAccount storage)
     }
 
     /// <summary>Writes one shard (vectors + metadata) once, and describes it.</summary>
-    public async Task<IndexShard> WriteShardAsync(string indexId, int number, string provider, string model, int dimensions, ReadOnlyMemory<float> vectors, IReadOnlyList<IndexedChunk> chunks, CancellationToken cancellationToken)
-    {
-        var folder = EmbeddingIndexManifest.FolderOf(indexId);
-        var name = $"shard-{number:00000}.bin";
-        var metadataName = $"shard-{number:00000}.chunks.jsonl.gz";
-        var bytes = VectorShardFormat.Write(provider, model, dimensions, vectors.Span);
-        using var metadata = new MemoryStream();
-        await using (var gzip = new GZipStream(metadata, CompressionLevel.Fastest, leaveOpen: true))
-        {
-            foreach (var chunk in chunks)
-            {
-                await JsonSerializer.SerializeAsync(gzip, chunk, Json, cancellationToken);
-                gzip.WriteByte((byte)'\n');
-            }
-        }
+    public Task<IndexShard> WriteShardAsync(string indexId, int number, string provider, string model, int dimensions, ReadOnlyMemory<float> vectors, IReadOnlyList<IndexedChunk> chunks, CancellationToken cancellationToken) =>
+        WriteShardAsync(indexId, number, provider, model, dimensions, vectors, chunks.Select(c => (ReadOnlyMemory<byte>)JsonSerializer.SerializeToUtf8Bytes(c, Json)).ToList(), cancellationToken);
 
-        var metadataBytes = metadata.ToArray();
-        await Container.GetBlobClient(folder + name).TryCreateAsync(new BinaryData(bytes), cancellationToken: cancellationToken);
-        await Container.GetBlobClient(folder + metadataName).TryCreateAsync(new BinaryData(metadataBytes), cancellationToken: cancellationToken);
-        return new IndexShard(name, metadataName, chunks.Count, Convert.ToHexStringLower(SHA256.HashData(bytes)), Convert.ToHexStringLower(SHA256.HashData(metadataBytes)));
-    }
-
-    /// <summary>Writes one shard from its vectors and its chunks' metadata lines as stored (UTF-8 JSON, one per chunk): erasure keeps what it does not remove as it was.</summary>
+    /// <summary>Writes one shard once from its vectors and its chunks' metadata lines (UTF-8 JSON, one per chunk; erasure passes the lines it keeps as they were stored), and describes it.</summary>
     public async Task<IndexShard> WriteShardAsync(string indexId, int number, string provider, string model, int dimensions, ReadOnlyMemory<float> vectors, IReadOnlyList<ReadOnlyMemory<byte>> metadataLines, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(metadataLines);
