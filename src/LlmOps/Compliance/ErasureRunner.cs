@@ -42,6 +42,7 @@ public sealed class ErasureRunner(
     LineageStore lineage,
     Registry.ModelRegistry registry,
     Tracking.ExperimentTracker tracker,
+    FeedbackStore feedback,
     SuppressionList suppressions,
     SubjectHasher subjects,
     ChangeControl governance,
@@ -161,27 +162,7 @@ public sealed class ErasureRunner(
 
     private async Task DeleteTracesAsync(Run run, CancellationToken cancellationToken)
     {
-        var table = storage.Table(StorageNames.FeedbackTable);
-        long traces = 0, scores = 0;
-        foreach (var (partition, id) in run.TraceRows)
-        {
-            var keys = new List<string>();
-            await foreach (var row in table.QueryAsync<TableEntity>(TableKey.PrefixFilter(partition, TableKey.Encode(id) + "|"), select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken))
-            {
-                keys.Add(row.RowKey);
-            }
-
-            traces++;
-            scores += keys.Count - 1;
-            if (!run.DryRun)
-            {
-                foreach (var chunk in keys.Chunk(100))
-                {
-                    await table.SubmitTransactionAsync(chunk.Select(k => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(partition, k), ETag.All)), cancellationToken);
-                }
-            }
-        }
-
+        var (traces, scores) = await feedback.DeleteTracesAsync(run.TraceRows, run.DryRun, cancellationToken);
         run.Add("traces", StorageNames.FeedbackTable, traces);
         run.Add("scores", StorageNames.FeedbackTable, scores);
     }

@@ -66,8 +66,18 @@ public sealed class FeedbackStore(StorageAccount storage)
             expired.Add((row.PartitionKey, row.Id));
         }
 
+        return await DeleteTracesAsync(expired, dryRun, cancellationToken);
+    }
+
+    /// <summary>
+    /// Deletes traces (by partition and id) with every score stored for them, one transaction per partition and 100
+    /// rows (none when <paramref name="dryRun"/>); returns how many trace and score rows there were.
+    /// </summary>
+    public async Task<(int Traces, int Scores)> DeleteTracesAsync(IEnumerable<(string Partition, string Id)> traces, bool dryRun, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(traces);
         var rows = new List<(string Partition, string RowKey, bool Trace)>();
-        foreach (var (partition, id) in expired)
+        foreach (var (partition, id) in traces)
         {
             await foreach (var row in _table.QueryAsync<TableEntity>(TableKey.PrefixFilter(partition, TableKey.Encode(id) + "|"), select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken))
             {
