@@ -134,6 +134,16 @@ public sealed class LocalFunctionHost : IAsyncDisposable
         settings.ConfigureServices?.Invoke(builder.Services);
         var app = builder.Build();
         HttpTriggerEndpoints.Map(app, [.. settings.Catalog.Functions.Except(disabled)]);
+        if (settings.Catalog.Functions.Except(disabled).Any(f => f.Name == TriggerCatalog.Console))
+        {
+            // The web console at the host's root: http://127.0.0.1:7071/?code=KEY opens /api/console?code=KEY.
+            app.MapGet("/", context =>
+            {
+                context.Response.Redirect("/api/console" + context.Request.QueryString.Value);
+                return Task.CompletedTask;
+            });
+        }
+
         foreach (var function in disabled)
         {
             app.Services.GetRequiredService<ListenerStates>().Set(function.Name, function.Kind.ToString(), ListenerState.Disabled, $"{DisabledSetting(function)} is true");

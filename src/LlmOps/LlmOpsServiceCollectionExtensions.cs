@@ -94,6 +94,8 @@ public static class LlmOpsServiceCollectionExtensions
         services.TryAddSingleton<ReleaseGateCheck>();
         services.TryAddSingleton<CanaryCheck>();
         services.TryAddSingleton<LineageStore>();
+        services.TryAddSingleton<WebConsole.ConsoleViews>();
+        services.TryAddSingleton<WebConsole.ConsolePage>();
         services.TryAddSingleton<DriftHistory>();
         services.TryAddSingleton<DriftActionLog>();
         services.TryAddSingleton<DriftScheduleStore>();

@@ -31,6 +31,9 @@ public sealed class QuarantineWriter : IAsyncDisposable
         Folder = $"{source}/{nameHash}-{etag.Trim('"')}/";
     }
 
+    /// <summary>The rejected records (redacted, gzip JSON Lines) in a drop's quarantine folder.</summary>
+    public const string RejectedFile = "rejected.jsonl.gz";
+
     public string Folder { get; }
 
     public long Count { get; private set; }
@@ -57,7 +60,7 @@ public sealed class QuarantineWriter : IAsyncDisposable
             await _gzip.DisposeAsync();
             _gzip = null;
             _file.Position = 0;
-            await _container.GetBlobClient(Folder + "rejected.jsonl.gz").UploadAsync(_file, overwrite: true, cancellationToken);
+            await _container.GetBlobClient(Folder + RejectedFile).UploadAsync(_file, overwrite: true, cancellationToken);
         }
 
         await _container.GetBlobClient(Folder + "report.json")

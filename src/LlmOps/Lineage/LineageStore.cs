@@ -96,6 +96,35 @@ public sealed class LineageStore(StorageAccount storage, TimeProvider clock)
         return row.HasValue ? row.Value!.ToNode() : null;
     }
 
+    /// <summary>
+    /// Up to <paramref name="limit"/> nodes whose id contains <paramref name="text"/> (case-insensitive), those whose id
+    /// starts with it first: one scan of the node rows, reading only their ids and kinds.
+    /// </summary>
+    public async Task<IReadOnlyList<LineageNode>> SearchAsync(string text, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(text);
+        var starting = new List<LineageNode>();
+        var containing = new List<LineageNode>();
+        await foreach (var row in _table.QueryAsync<LineageRow>(r => r.RowKey == NodeRow, select: [nameof(LineageRow.Id), nameof(LineageRow.Kind), nameof(LineageRow.RecordedAt)], cancellationToken: cancellationToken))
+        {
+            var id = row.Id ?? "";
+            if (id.StartsWith(text, StringComparison.OrdinalIgnoreCase))
+            {
+                starting.Add(row.ToNode());
+                if (starting.Count >= limit)
+                {
+                    break;
+                }
+            }
+            else if (containing.Count < limit && id.Contains(text, StringComparison.OrdinalIgnoreCase))
+            {
+                containing.Add(row.ToNode());
+            }
+        }
+
+        return [.. starting.Concat(containing).Take(limit)];
+    }
+
     /// <summary>Walks from <paramref name="id"/> up to <paramref name="depth"/> hops in <paramref name="direction"/>.</summary>
     public async Task<LineageGraph> QueryAsync(string id, LineageDirection direction, int depth, CancellationToken cancellationToken)
     {

@@ -39,6 +39,8 @@ public static class TriggerCatalog
     public const string DeliverNotification = "DeliverNotification";
     public const string CheckBudgets = "CheckBudgets";
     public const string Retention = "Retention";
+    public const string Console = "Console";
+    public const string ConsoleApi = "ConsoleApi";
 
     /// <summary>When every feature's lifecycle retention is applied (expired raw drops, quarantine, traces, feedback, reports, task sets deleted).</summary>
     public const string RetentionScheduleSetting = "RetentionSchedule";
@@ -94,5 +96,7 @@ public static class TriggerCatalog
         FunctionDefinition.Http<TracesEndpoint>(PostTraces, "traces", FunctionAuthLevel.Function, "POST"),
         FunctionDefinition.Http<ScoresEndpoint>(PostScores, "scores", FunctionAuthLevel.Function, "POST"),
         FunctionDefinition.Http<Feedback.Otlp.OtlpTracesEndpoint>(OtlpTraces, "v1/traces", FunctionAuthLevel.Function, "POST"),
+        FunctionDefinition.Http<WebConsole.ConsolePage>(Console, "console/{*page}", FunctionAuthLevel.Function, "GET"),
+        FunctionDefinition.Http<WebConsole.ConsoleApi>(ConsoleApi, "console-api/{*view}", FunctionAuthLevel.Function, "GET", "POST"),
     ];
 }
