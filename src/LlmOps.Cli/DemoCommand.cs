@@ -225,6 +225,11 @@ internal static class DemoCommand
                 Done("Erasure (llmops erase)", $"{erasure.Removed} record(s) of {erasure.Subject} removed from {erasure.Items.Count(i => i.Removed > 0)} places; "
                     + $"{erasure.Items.Count(i => i.Store == "dataset" && i.Successor is not null)} successor dataset version(s), {erasure.Items.Count(i => i.Store == "index" && i.Successor is not null)} index(es); on the suppression list");
 
+                status.Status("Checking drift (what the DriftSchedule timer runs when the lifecycle's schedule is due)...");
+                var drift = await services.Drift.CheckAllAsync("support-answers", cancellationToken);
+                Done("Drift check (llmops drift check)", string.Join("; ", drift.Reports.Select(r =>
+                    $"{r.Source}: {r.Checks.Count} signals, {r.Checks.Count(c => c.Status == LlmOps.Drift.DriftStatus.Alert)} alert(s), {r.Checks.Count(c => c.Status == LlmOps.Drift.DriftStatus.Warn)} warning(s) against {r.Reference}; reports/{r.Folder}report.html")));
+
                 status.Status("Verifying the audit log...");
                 var changes = await services.Governance.Audit.ListAsync(since: started, cancellationToken: cancellationToken).ToListAsync(cancellationToken);
                 audit = await services.Governance.Audit.VerifyAsync(cancellationToken: cancellationToken);

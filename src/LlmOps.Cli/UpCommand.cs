@@ -92,6 +92,7 @@ internal static class UpCommand
         endpoints.AddRow("HTTP", Markup.Escape($"{stack.Host.HttpAddress}api/"));
         endpoints.AddRow("Function key", Markup.Escape(keys.FunctionKey));
         endpoints.AddRow("Master key", Markup.Escape(keys.MasterKey));
+        endpoints.AddRow("Web console", Markup.Escape($"{stack.Host.HttpAddress}api/console?code={keys.FunctionKey}"));
         console.Write(endpoints);
 
         var functions = new Table().AddColumns("Function", "Trigger", "Source").Border(TableBorder.Rounded);

@@ -135,6 +135,22 @@ public sealed class DatasetStore(StorageAccount storage)
     }
 
     /// <summary>What erasure left of a version (beside its manifest), or null when it was not erased.</summary>
+    /// <summary>
+    /// <paramref name="manifest"/>, or, when an erasure retired it, the successor that replaced it (followed through
+    /// later erasures): what a reader that kept an old version id (a run's input, a drift reference) reads now.
+    /// </summary>
+    public async Task<DatasetManifest> LiveAsync(DatasetManifest manifest, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        for (var hops = 0; hops < 64 && await TombstoneAsync(manifest.Id, cancellationToken) is { } tombstone; hops++)
+        {
+            manifest = await GetAsync(tombstone.Successor, cancellationToken)
+                ?? throw Errors.LlmOpsException.NotFound($"{manifest.Id} was erased ({tombstone.Erasure}) and its successor {tombstone.Successor} is gone.");
+        }
+
+        return manifest;
+    }
+
     public async Task<ErasureTombstone?> TombstoneAsync(string id, CancellationToken cancellationToken = default) =>
         await _container.GetBlobClient(DatasetManifest.FolderOf(id) + ErasureTombstone.FileName).ReadAsync<ErasureTombstone>(cancellationToken);
 

@@ -201,7 +201,8 @@ public sealed class DriftChecker(
         var otherSource = referenceId is null && choice.Kind == DriftReferenceKind.Dataset && DatasetManifest.SourceOf(choice.DatasetId!) != current.Source;
         if (choice.Kind == DriftReferenceKind.Dataset && !otherSource)
         {
-            return (await datasets.GetAsync(choice.DatasetId!, cancellationToken) ?? throw LlmOpsException.NotFound($"No dataset version {choice.DatasetId}."), referenceId is null ? "named in the lifecycle" : "named on the command line");
+            var named = await datasets.GetAsync(choice.DatasetId!, cancellationToken) ?? throw LlmOpsException.NotFound($"No dataset version {choice.DatasetId}.");
+            return (await datasets.LiveAsync(named, cancellationToken), referenceId is null ? "named in the lifecycle" : "named on the command line");
         }
 
         if (choice.Kind == DriftReferenceKind.Champion)
@@ -218,7 +219,8 @@ public sealed class DriftChecker(
                     : input.DatasetId;
                 if (datasetId is not null && DatasetManifest.SourceOf(datasetId) == current.Source && await datasets.GetAsync(datasetId, cancellationToken) is { } manifest)
                 {
-                    return (manifest, $"the dataset {ModelRegistry.VersionId(model, alias.Version)} (champion) was evaluated on, via {run.Info.Id}");
+                    var live = await datasets.LiveAsync(manifest, cancellationToken);
+                    return (live, $"the dataset {ModelRegistry.VersionId(model, alias.Version)} (champion) was evaluated on, via {run.Info.Id}" + (live.Id == manifest.Id ? "" : $" (erased since: its successor {live.Id})"));
                 }
             }
 

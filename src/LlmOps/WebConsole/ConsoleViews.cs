@@ -146,12 +146,17 @@ public sealed class ConsoleViews(
     public async Task<object> DatasetVersionAsync(string id, CancellationToken cancellationToken)
     {
         var manifest = await RequireDatasetAsync(id, cancellationToken);
-        var problems = await datasets.VerifyAsync(manifest, cancellationToken);
+        var tombstone = await datasets.TombstoneAsync(manifest.Id, cancellationToken);
         var buckets = new SortedDictionary<int, long>();
-        await foreach (var record in datasets.ReadRecordsAsync(manifest, cancellationToken))
+        IReadOnlyList<string> problems = [$"erased by {tombstone?.Erasure} at {tombstone?.ErasedAt:u}: its records live on in {tombstone?.Successor}"];
+        if (tombstone is null)
         {
-            var bucket = TokenBucket(record.Tokens);
-            buckets[bucket] = buckets.GetValueOrDefault(bucket) + 1;
+            problems = await datasets.VerifyAsync(manifest, cancellationToken);
+            await foreach (var record in datasets.ReadRecordsAsync(manifest, cancellationToken))
+            {
+                var bucket = TokenBucket(record.Tokens);
+                buckets[bucket] = buckets.GetValueOrDefault(bucket) + 1;
+            }
         }
 
         return new
@@ -161,7 +166,7 @@ public sealed class ConsoleViews(
             Problems = problems,
             TokenHistogram = buckets.Select(b => new { From = b.Key, To = NextBucket(b.Key), Records = b.Value }),
             Quarantined = await QuarantinedRowsAsync(manifest, cancellationToken),
-            Tombstone = await datasets.TombstoneAsync(manifest.Id, cancellationToken),
+            Tombstone = tombstone,
         };
     }
 

@@ -10,6 +10,7 @@
   let charts = [];
   let graph = null;
   let renderCount = 0;
+  let flash = null;
 
   class ApiError extends Error {
     constructor(status, message) { super(message); this.status = status; }
@@ -244,8 +245,17 @@
     };
 
     async function expand(id) {
-      if (expanded.has(id)) { select(id); return; }
       main.dataset.ready = '';
+      try {
+        await expandLevel(id);
+      } catch (err) {
+        details.replaceChildren(h('div', { className: 'error', 'data-testid': 'error' }, err.message));
+      }
+      main.dataset.ready = 'lineage';
+    }
+
+    async function expandLevel(id) {
+      if (expanded.has(id)) { select(id); return; }
       const data = await api('lineage/' + encodeURIComponent(id) + '?direction=both&depth=1');
       expanded.add(id);
       let added = 0;
@@ -270,7 +280,6 @@
       graph.layout({ name: 'breadthfirst', directed: true, spacingFactor: 1.1, animate: false, fit: true, padding: 20 }).run();
       select(id);
       if (more) details.append(h('p', { className: 'muted' }, `${more} more neighbours not drawn; search for them by id.`));
-      main.dataset.ready = 'lineage';
     }
 
     const draw = async () => {
@@ -508,7 +517,8 @@
     const picker = h('select', { 'aria-label': 'Project', onchange: e => { location.hash = route('labeling', { project: e.target.value }); } }, projects.map(p => h('option', { value: p, selected: p === current }, p)));
     if (!current) return [h('h1', {}, 'Labeling'), h('p', { className: 'muted' }, 'No labeling project in any lifecycle.')];
     const report = await view('labeling', { project: current });
-    const notice = h('div', {});
+    const notice = h('div', {}, flash ? h('div', { className: 'notice', 'data-testid': 'adjudication-notice' }, flash) : null);
+    flash = null;
     const kappaMatrix = (field) => {
       const names = report.annotators;
       const value = (a, b) => { if (a === b) return '1'; const p = field.pairwiseKappa.find(k => (k.a === a && k.b === b) || (k.a === b && k.b === a)); return p ? `${num(p.kappa)} (${p.items})` : '–'; };
@@ -520,7 +530,7 @@
       try {
         const values = valuesInput.value.split('|').map(v => v.trim()).filter(Boolean);
         const result = await api('console-api/labeling/adjudicate', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ project: current, item: item.item, field: item.field, values, reason: reasonInput.value }) });
-        notice.replaceChildren(h('div', { className: 'notice', 'data-testid': 'adjudication-notice' }, `Recorded ${item.item} ${item.field} = ${values.join('|')} by ${result.recorded ? result.recorded.by : 'you'}.`));
+        flash = `Recorded ${item.item} ${item.field} = ${values.join('|')} by ${result.recorded ? result.recorded.by : 'you'}.`;
         await render();
       } catch (err) {
         notice.replaceChildren(h('div', { className: 'error', 'data-testid': 'adjudication-error' }, err.message));
@@ -604,6 +614,8 @@
     main.dataset.ready = page;
   }
 
+  // For people debugging in the browser's devtools (and the console's tests): the lineage graph on screen.
+  window.llmops = { graph: () => graph };
   window.addEventListener('hashchange', render);
   render();
 })();
