@@ -192,7 +192,8 @@ public sealed class DriftChecker(
     }
 
     /// <summary>Report JSON: a value that does not exist (NaN for too few values) is null, never the string "NaN".</summary>
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerOptions.Web) { Converters = { new FiniteOrNullJsonConverter() }, WriteIndented = true };
+    /// <summary>How a report's JSON is written (and read back: NaN values are null in it).</summary>
+    public static JsonSerializerOptions Json { get; } = new(JsonSerializerOptions.Web) { Converters = { new FiniteOrNullJsonConverter() }, WriteIndented = true };
 
     private async Task<(DatasetManifest Manifest, string Reason)> ReferenceAsync(LifecycleDefinition lifecycle, DatasetManifest current, string? referenceId, CancellationToken cancellationToken)
     {

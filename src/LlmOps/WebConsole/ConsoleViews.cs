@@ -283,11 +283,13 @@ public sealed class ConsoleViews(
         var actions = new List<object>();
         foreach (var row in rows.OrderBy(r => r.CheckedAt))
         {
-            var report = await reports.GetBlobClient(ReportBlob(row.Report)[..^".html".Length] + ".json").ReadAsync<DriftReport>(cancellationToken);
-            if (report is null)
+            var blob = reports.GetBlobClient(ReportBlob(row.Report)[..^".html".Length] + ".json");
+            if (!await blob.ExistsAsync(cancellationToken))
             {
                 continue;
             }
+
+            var report = (await blob.DownloadContentAsync(cancellationToken)).Value.Content.ToObjectFromJson<DriftReport>(DriftChecker.Json)!;
 
             checks.AddRange(report.Checks.Select(c => new { report.Source, c.Signal, c.Kind, c.Test, Value = Finite(c.Value), c.Warn, c.Alert, c.LowerIsWorse, c.Status, report.CheckedAt, ReportId = report.Id }));
             actions.Add(new { report.Id, report.Source, report.CheckedAt, report.DatasetDrift, Sent = report.ActionsSent, HeldBack = report.ActionsHeldBack, row.Report });

@@ -106,12 +106,11 @@ public sealed class ConsoleWalkTests
 
         // Lineage: from the version, expanded one level per click to the source blob and to a deployment, along the
         // paths the API's graph holds.
-        var graph = await client.Lineage.QueryAsync(version.Id, LineageDirection.Both, 12, CancellationToken.None);
         await ConsoleBrowser.ClickAsync(page, page.Locator("main").GetByRole(AriaRole.Link, new() { Name = "Lineage", Exact = true }), "lineage");
         Assert.Equal(version.Id, await page.Locator("[data-testid=lineage-selected]").InnerTextAsync());
         foreach (var kind in new[] { "blob", "deploy" })
         {
-            var path = PathTo(graph, version.Id, kind);
+            var path = await PathToAsync(client.Lineage, version.Id, kind);
             Assert.True(path.Count > 1, $"the API's graph reaches a {kind}: node from {version.Id}");
             await ConsoleBrowser.GoAsync(page, "#/lineage?id=" + Uri.EscapeDataString(version.Id), "lineage");
             foreach (var step in path.Skip(1))
@@ -222,12 +221,15 @@ public sealed class ConsoleWalkTests
 
     private static async Task<string> Text(IPage page, string testId) => (await page.Locator($"[data-testid={testId}]").InnerTextAsync()).Trim();
 
-    /// <summary>The shortest path, over edges either way, from <paramref name="from"/> to a node of <paramref name="kind"/>.</summary>
-    private static List<string> PathTo(LineageGraph graph, string from, string kind)
+    /// <summary>
+    /// The shortest path from <paramref name="from"/> to a node of <paramref name="kind"/>, over edges either way, one
+    /// level at a time as the explorer loads them (GET /api/lineage/{id}?depth=1 reads the same store).
+    /// </summary>
+    private static async Task<List<string>> PathToAsync(LineageStore lineage, string from, string kind)
     {
         var previous = new Dictionary<string, string?>(StringComparer.Ordinal) { [from] = null };
         var queue = new Queue<string>([from]);
-        while (queue.TryDequeue(out var node))
+        while (queue.TryDequeue(out var node) && previous.Count < 2_000)
         {
             if (node.StartsWith(kind + ":", StringComparison.Ordinal))
             {
@@ -240,7 +242,8 @@ public sealed class ConsoleWalkTests
                 return path;
             }
 
-            foreach (var edge in graph.Edges.Where(e => e.From == node || e.To == node).OrderBy(e => e.RecordedAt))
+            var level = await lineage.QueryAsync(node, LineageDirection.Both, 1, CancellationToken.None);
+            foreach (var edge in level.Edges.Where(e => e.From == node || e.To == node))
             {
                 var other = edge.From == node ? edge.To : edge.From;
                 if (previous.TryAdd(other, node))

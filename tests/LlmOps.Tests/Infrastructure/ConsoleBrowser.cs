@@ -27,7 +27,12 @@ public static class ConsoleBrowser
     /// <summary>Opens a page by its fragment and waits until it has rendered.</summary>
     public static async Task GoAsync(IPage page, string hash, string name)
     {
-        await page.EvaluateAsync("hash => { document.getElementById('main').dataset.ready = ''; location.hash = hash; }", hash);
+        await page.EvaluateAsync("""
+            hash => {
+              document.getElementById('main').dataset.ready = '';
+              if (location.hash === hash) window.dispatchEvent(new HashChangeEvent('hashchange')); else location.hash = hash;
+            }
+            """, hash);
         await ReadyAsync(page, name);
     }
 

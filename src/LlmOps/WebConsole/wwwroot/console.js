@@ -297,7 +297,6 @@
         { selector: 'node:selected', style: { 'border-width': 3, 'border-color': '#fb8500' } },
         { selector: 'edge', style: { width: 1, 'line-color': '#afb8c1', 'target-arrow-color': '#afb8c1', 'target-arrow-shape': 'triangle', 'curve-style': 'bezier' } },
       ],
-      wheelSensitivity: 0.3,
     });
     graph.on('tap', 'node', e => expand(e.target.id()));
     await expand(params.id);
