@@ -21,6 +21,7 @@ using LlmOps.Storage;
 //   telemetry --telemetry-mb 50 --telemetry-blobs 500            ingest and no-op blob handler with telemetry on (OTLP) vs off
 //   erasure --erase-mb 1024                                      erasure of one subject from a version and its index vs re-ingesting it from scratch
 //   audit --audit-entries 1000000                                audit verify vs SHA-256 of the same bytes, entry by entry and as one stream
+//   console --console-nodes 10000 --console-runs 10000         the web console in Chromium: first render of lineage and runs vs their API calls
 //   drift --rows 1000000 --columns 20 --mmd-n 5000 --mmd-dimensions 1536 --permutations 100   drift statistics vs straightforward code
 var suites = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal) && !int.TryParse(a, out _)).ToHashSet(StringComparer.Ordinal);
 if (suites.Count == 0)
@@ -83,7 +84,7 @@ if (suites.Contains("erasure"))
     rows.AddRange(await ErasureBenchmark.RunAsync(Argument("--erase-mb", 1024)));
 }
 
-if (suites.Contains("telemetry") || suites.Contains("worker") || suites.Contains("host") || suites.Contains("etl") || suites.Contains("tracking") || suites.Contains("embeddings") || suites.Contains("feedback"))
+if (suites.Contains("telemetry") || suites.Contains("worker") || suites.Contains("host") || suites.Contains("etl") || suites.Contains("tracking") || suites.Contains("console") || suites.Contains("embeddings") || suites.Contains("feedback"))
 {
     await using var azurite = await AzuriteServer.StartAsync(new AzuriteOptions { Progress = Console.WriteLine });
     if (suites.Contains("telemetry"))
@@ -109,6 +110,11 @@ if (suites.Contains("telemetry") || suites.Contains("worker") || suites.Contains
     if (suites.Contains("tracking"))
     {
         rows.AddRange(await TrackingBenchmark.RunAsync(azurite, Argument("--points", 100_000), Argument("--nodes", 10_000)));
+    }
+
+    if (suites.Contains("console"))
+    {
+        rows.AddRange(await ConsoleBenchmark.RunAsync(azurite, Argument("--console-nodes", 10_000), Argument("--console-runs", 10_000)));
     }
 
     if (suites.Contains("feedback"))

@@ -93,7 +93,7 @@ internal static class TrackingBenchmark
         return results;
     }
 
-    private static async Task<(int Nodes, int Edges, List<string> Blobs, List<string> Deployments)> BuildGraphAsync(LineageStore lineage, int nodes)
+    internal static async Task<(int Nodes, int Edges, List<string> Blobs, List<string> Deployments)> BuildGraphAsync(LineageStore lineage, int nodes)
     {
         // Layer sizes in proportion to a busy feature: many drops and datasets, fewer indexes, runs, models and deployments.
         var tag = Guid.NewGuid().ToString("N")[..6];

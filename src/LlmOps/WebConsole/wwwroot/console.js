@@ -227,7 +227,7 @@
       node.select();
       const data = node.data();
       const touching = [...edges.values()].filter(e => e.from === id || e.to === id);
-      details.replaceChildren(
+      details.replaceChildren(...[
         h('h2', { 'data-testid': 'lineage-selected' }, id),
         h('p', {}, badge(data.kind), ' ', expanded.has(id) ? badge('expanded', 'ok') : h('button', { 'data-testid': 'lineage-expand', onclick: () => expand(id) }, 'Expand up and down')),
         data.facets && Object.keys(data.facets).length ? kvTable(data.facets, 'facet') : null,
@@ -235,7 +235,7 @@
         h('ul', {}, touching.map(e => h('li', { 'data-testid': 'lineage-edge' },
           e.from === id ? '→ ' : '← ',
           h('a', { href: 'javascript:void 0', 'data-testid': 'lineage-node', 'data-node-id': e.from === id ? e.to : e.from, onclick: () => { const other = e.from === id ? e.to : e.from; expand(other); } }, e.from === id ? e.to : e.from),
-          h('div', { className: 'muted' }, `${e.relation} by ${e.job}`, Object.keys(e.facets || {}).length ? ' · ' + Object.entries(e.facets).map(([k, v]) => `${k}=${v}`).join(', ') : '')))));
+          h('div', { className: 'muted' }, `${e.relation} by ${e.job}`, Object.keys(e.facets || {}).length ? ' · ' + Object.entries(e.facets).map(([k, v]) => `${k}=${v}`).join(', ') : ''))))].filter(Boolean));
     };
 
     const addNode = (n, level) => {

@@ -1,0 +1,102 @@
+using System.Diagnostics;
+using LlmOps.Development;
+using LlmOps.Lineage;
+using LlmOps.LocalHost;
+using LlmOps.Storage;
+using LlmOps.Tests.Infrastructure;
+using LlmOps.Tracking;
+using LlmOps.Triggers;
+using Microsoft.Extensions.Logging;
+using Microsoft.Playwright;
+
+namespace LlmOps.Benchmarks;
+
+/// <summary>
+/// The web console in Chromium: time to first render of the lineage explorer on a graph of <c>nodes</c> nodes and of
+/// the runs page over <c>runs</c> runs, each against the time of the API calls behind it (GET /api/lineage/{id}?depth=1;
+/// GET /api/console-api/runs), measured back to back in the same repetition. Two figures per page: moving to it inside the
+/// open console (its script already loaded), and a cold page load of the console straight at that page.
+/// </summary>
+public static class ConsoleBenchmark
+{
+    public static async Task<List<(string, string)>> RunAsync(AzuriteServer azurite, int nodes, int runs)
+    {
+        var storage = new StorageAccount(azurite.ConnectionString);
+        await StorageProvisioner.EnsureAsync(storage);
+        var lineage = new LineageStore(storage, TimeProvider.System);
+        var tracker = new ExperimentTracker(storage, lineage, new LlmOps.Governance.ChangeControl(storage, TimeProvider.System), TimeProvider.System);
+        var results = new List<(string, string)>();
+
+        var clock = Stopwatch.StartNew();
+        var graph = await TrackingBenchmark.BuildGraphAsync(lineage, nodes);
+        results.Add(($"Console: lineage graph built, {graph.Nodes} nodes, {graph.Edges} edges", $"{clock.Elapsed.TotalSeconds:0} s"));
+        clock.Restart();
+        await Parallel.ForEachAsync(Enumerable.Range(0, runs), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, ct) =>
+            await tracker.StartRunAsync($"bench-console-{i % 10}", new RunStart { Name = $"run-{i:00000}", GitRevision = "bench" }, ct));
+        results.Add(($"Console: {runs} runs in 10 experiments recorded", $"{clock.Elapsed.TotalSeconds:0} s"));
+
+        var settings = new LocalFunctionHostSettings
+        {
+            Catalog = new FunctionCatalog([.. TriggerCatalog.All.Where(f => f.Name is TriggerCatalog.Console or TriggerCatalog.ConsoleApi or TriggerCatalog.Lineage)]),
+            ConfigureLogging = l => l.ClearProviders(),
+        };
+        settings.Configuration["LlmOps:Storage:ConnectionString"] = azurite.ConnectionString;
+        settings.Configuration["LlmOps:Host:HttpPort"] = "0";
+        await using var host = LocalFunctionHost.Create(settings);
+        await host.StartAsync();
+        var key = (await host.GetKeysAsync()).FunctionKey;
+        var root = host.HttpAddress!;
+        using var http = new HttpClient { BaseAddress = root };
+        http.DefaultRequestHeaders.Add("x-functions-key", key);
+        var console = new Uri(root, "api/console?code=" + Uri.EscapeDataString(key)).ToString();
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(ConsoleBrowser.Options);
+        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 800 } });
+        await page.GotoAsync(console);
+        await ConsoleBrowser.ReadyAsync(page, "overview");
+
+        var start = graph.Deployments[0];
+        var lineageHash = "#/lineage?id=" + Uri.EscapeDataString(start);
+        var lineageApi = "api/lineage/" + Uri.EscapeDataString(start) + "?direction=both&depth=1";
+        results.AddRange(await MeasureAsync(page, browser, console, http, $"lineage explorer ({graph.Nodes}-node graph, from {start.Split('/')[0]})", lineageHash, "lineage", lineageApi));
+        results.AddRange(await MeasureAsync(page, browser, console, http, $"runs page ({runs} runs)", "#/runs", "runs", "api/console-api/runs"));
+        return results;
+    }
+
+    private static async Task<List<(string, string)>> MeasureAsync(IPage page, IBrowser browser, string console, HttpClient http, string what, string hash, string name, string api)
+    {
+        var samples = await Repeated.RunAsync(async _ =>
+        {
+            await ConsoleBrowser.GoAsync(page, "#/", "overview");
+            var clock = Stopwatch.StartNew();
+            using (var response = await http.GetAsync(api))
+            {
+                response.EnsureSuccessStatusCode();
+                await response.Content.ReadAsByteArrayAsync();
+            }
+
+            var apiMs = clock.Elapsed.TotalMilliseconds;
+            clock.Restart();
+            await ConsoleBrowser.GoAsync(page, hash, name);
+            var inApp = clock.Elapsed.TotalMilliseconds;
+
+            var cold = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 800 } });
+            clock.Restart();
+            await cold.GotoAsync(console + hash);
+            await ConsoleBrowser.ReadyAsync(cold, name);
+            var coldMs = clock.Elapsed.TotalMilliseconds;
+            await cold.CloseAsync();
+            return (Api: apiMs, InApp: inApp, Cold: coldMs);
+        });
+        var apiTimes = Repeated.Of(samples.Select(s => s.Api).Order());
+        return
+        [
+            ($"Console {what}: API calls behind it", apiTimes.Format("0", " ms")),
+            ($"  first render, moving to it in the open console", Repeated.Of(samples.Select(s => s.InApp).Order()).Format("0", " ms")),
+            ($"  ratio to the API calls (target at most 2)", Repeated.Of(samples.Select(s => s.InApp / s.Api).Order()).Format("0.00", " x")),
+            ($"  first render, cold page load straight at it (700 KB of script parsed)", Repeated.Of(samples.Select(s => s.Cold).Order()).Format("0", " ms")),
+            ($"  ratio to the API calls, cold", Repeated.Of(samples.Select(s => s.Cold / s.Api).Order()).Format("0.00", " x")),
+        ];
+    }
+}
