@@ -9,6 +9,6 @@ namespace LlmOps.Functions;
 public sealed class ConsoleApiFunction(ConsoleApi handler)
 {
     [Function(TriggerCatalog.ConsoleApi)]
-    public Task<IActionResult> Run([HttpTrigger(AuthorizationLevel.Function, "get", "post", Route = "console-api/{*view}")] HttpRequest request, CancellationToken cancellationToken) =>
+    public Task<IActionResult> Run([HttpTrigger(AuthorizationLevel.Anonymous, "get", "post", Route = "console-api/{*view}")] HttpRequest request, CancellationToken cancellationToken) =>
         HttpAdapter.InvokeAsync(handler, request, cancellationToken);
 }

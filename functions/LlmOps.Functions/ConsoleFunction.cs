@@ -9,6 +9,6 @@ namespace LlmOps.Functions;
 public sealed class ConsoleFunction(ConsolePage handler)
 {
     [Function(TriggerCatalog.Console)]
-    public Task<IActionResult> Run([HttpTrigger(AuthorizationLevel.Function, "get", Route = "console/{*page}")] HttpRequest request, CancellationToken cancellationToken) =>
+    public Task<IActionResult> Run([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "console/{*page}")] HttpRequest request, CancellationToken cancellationToken) =>
         HttpAdapter.InvokeAsync(handler, request, cancellationToken);
 }

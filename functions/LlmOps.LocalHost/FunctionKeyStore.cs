@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using LlmOps.Governance;
 using LlmOps.Storage;
@@ -45,17 +44,14 @@ public sealed class FunctionKeyStore(StorageAccount storage, LocalHostOptions op
         }
 
         var keys = await GetKeysAsync(cancellationToken);
-        return Matches(presented, keys.MasterKey)
-            || (level == FunctionAuthLevel.Function && (Matches(presented, keys.FunctionKey) || await namedKeys.FindAsync(presented, cancellationToken) is not null));
+        return FunctionKeys.Matches(presented, keys.MasterKey)
+            || (level == FunctionAuthLevel.Function && (FunctionKeys.Matches(presented, keys.FunctionKey) || await namedKeys.FindAsync(presented, cancellationToken) is not null));
     }
-
-    private static bool Matches(string presented, string expected) =>
-        CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), Encoding.UTF8.GetBytes(expected));
 
     private async Task<FunctionKeys> LoadOrCreateAsync(CancellationToken cancellationToken)
     {
         var container = storage.Container(StorageNames.HostContainer);
-        var blob = container.GetBlobClient("secrets/host.json");
+        var blob = container.GetBlobClient(FunctionKeys.BlobName);
         var stored = await blob.ReadAsync<FunctionKeys>(cancellationToken);
         if (stored is null)
         {

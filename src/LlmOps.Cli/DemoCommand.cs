@@ -230,6 +230,13 @@ internal static class DemoCommand
                 Done("Drift check (llmops drift check)", string.Join("; ", drift.Reports.Select(r =>
                     $"{r.Source}: {r.Checks.Count} signals, {r.Checks.Count(c => c.Status == LlmOps.Drift.DriftStatus.Alert)} alert(s), {r.Checks.Count(c => c.Status == LlmOps.Drift.DriftStatus.Warn)} warning(s) against {r.Reference}; reports/{r.Folder}report.html")));
 
+                status.Status("Opening the web console (GET /api/console and the overview behind it)...");
+                var consolePage = await http.GetByteArrayAsync(new Uri($"/api/console?code={Uri.EscapeDataString(appSecret)}", UriKind.Relative), cancellationToken);
+                using (var overview = JsonDocument.Parse(await http.GetStringAsync(new Uri($"/api/console-api/overview?code={Uri.EscapeDataString(appSecret)}", UriKind.Relative), cancellationToken)))
+                {
+                    Done("Web console (/api/console)", $"{consolePage.Length / 1024} KB page, {overview.RootElement.GetProperty("features").GetArrayLength()} features on its overview; `llmops up` prints its address with a key");
+                }
+
                 status.Status("Verifying the audit log...");
                 var changes = await services.Governance.Audit.ListAsync(since: started, cancellationToken: cancellationToken).ToListAsync(cancellationToken);
                 audit = await services.Governance.Audit.VerifyAsync(cancellationToken: cancellationToken);

@@ -320,6 +320,36 @@ public sealed partial class ExperimentTracker(StorageAccount storage, LineageSto
         }
     }
 
+    /// <summary>
+    /// The newest <paramref name="limit"/> runs of <paramref name="experiment"/> (or of every experiment) and how many
+    /// there are: the count comes from the index rows alone, and only the runs returned are read.
+    /// </summary>
+    public async Task<(IReadOnlyList<RunInfo> Runs, int Total)> NewestRunsAsync(string? experiment, int limit, CancellationToken cancellationToken = default)
+    {
+        var partition = experiment is null ? AllRunsPartition : TableKey.Encode(experiment);
+        var ids = new List<string>();
+        var total = 0;
+        await foreach (var row in _experiments.QueryAsync<ExperimentRow>(
+            TableKey.PrefixFilter(partition, RunIndexPrefix),
+            select: [nameof(ExperimentRow.Name), nameof(ExperimentRow.RunId)],
+            cancellationToken: cancellationToken))
+        {
+            if (row.RunId is not null && (experiment is null || row.Name == experiment))
+            {
+                total++;
+                if (ids.Count < limit)
+                {
+                    ids.Add(row.RunId);
+                }
+            }
+        }
+
+        var infos = new RunInfo?[ids.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, ids.Count), new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (i, ct) =>
+            infos[i] = await FindRunAsync(ids[i], ct));
+        return ([.. infos.OfType<RunInfo>()], total);
+    }
+
     /// <summary>Every experiment with its run count, by name (the table's order), page by page.</summary>
     public async IAsyncEnumerable<ExperimentInfo> ListExperimentsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {

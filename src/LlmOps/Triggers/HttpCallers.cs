@@ -1,6 +1,7 @@
 using System.Text.Json;
 using LlmOps.Errors;
 using LlmOps.Governance;
+using LlmOps.Storage;
 using Microsoft.Extensions.Options;
 
 namespace LlmOps.Triggers;
@@ -9,10 +10,18 @@ namespace LlmOps.Triggers;
 /// Who sent an HTTP request, and the one place an HTTP function runs under that caller (both hosts call
 /// <see cref="InvokeAsync"/>). In order: App Service authentication's <c>X-MS-CLIENT-PRINCIPAL</c> (only where it is
 /// trusted: behind Easy Auth, which strips what clients send), a named key (<c>x-llmops-key</c>, or the key that
-/// opened the route: <c>x-functions-key</c> or <c>code</c>), else the host's shared function key.
+/// opened the route: <c>x-functions-key</c> or <c>code</c>), else the host's shared function key. A route whose handler
+/// is an <see cref="ISignedInHttpTriggerHandler"/> is anonymous to the host and checked here instead
+/// (<see cref="DemandSignedInAsync"/>), so App Service authentication alone can open it in Azure.
 /// </summary>
-public sealed class HttpCallers(ApiKeyStore keys, IOptions<GovernanceOptions> options)
+/// <param name="storage">Where the local host keeps its keys (<see cref="FunctionKeys.BlobName"/>); null: only named keys and principals sign in.</param>
+public sealed class HttpCallers(ApiKeyStore keys, IOptions<GovernanceOptions> options, Storage.StorageAccount? storage = null)
 {
+    /// <summary>How long the local host's keys are kept between reads of their blob.</summary>
+    public static readonly TimeSpan HostKeysCacheTime = TimeSpan.FromSeconds(30);
+
+    private HostKeysRead? _hostKeys;
+
     public const string PrincipalHeader = "X-MS-CLIENT-PRINCIPAL";
     public const string KeyHeader = "x-llmops-key";
     private const string ObjectIdClaim = "http://schemas.microsoft.com/identity/claims/objectidentifier";
@@ -39,14 +48,75 @@ public sealed class HttpCallers(ApiKeyStore keys, IOptions<GovernanceOptions> op
         return Caller.FunctionKey;
     }
 
+    /// <summary>
+    /// The caller of a route the host lets through without a key: the signed-in Entra user (behind App Service
+    /// authentication), a named key, or the local host's function or master key (read from storage, where the local
+    /// host keeps them); anything else is refused (401). In Azure the Functions host's own keys are not readable by
+    /// the app: there the route takes a signed-in user or a named key.
+    /// </summary>
+    public async Task<Caller> DemandSignedInAsync(HttpTriggerRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (options.Value.TrustAppServiceAuthentication && request.Header(PrincipalHeader) is { Length: > 0 } principal)
+        {
+            return FromClientPrincipal(principal);
+        }
+
+        var presented = request.Header(KeyHeader) ?? request.Header("x-functions-key") ?? request.Query.GetValueOrDefault("code");
+        if (string.IsNullOrEmpty(presented))
+        {
+            throw new LlmOpsException(ErrorCode.Unauthorized, options.Value.TrustAppServiceAuthentication
+                ? "Sign in (App Service authentication with Entra ID) or send a key: the x-functions-key header or the code query parameter."
+                : "This route needs a key: send it in the x-functions-key header or the code query parameter.");
+        }
+
+        if (await keys.FindAsync(presented, cancellationToken) is { } key)
+        {
+            return Caller.Key(key.Name);
+        }
+
+        if (await HostKeysAsync(cancellationToken) is { } host && (FunctionKeys.Matches(presented, host.FunctionKey) || FunctionKeys.Matches(presented, host.MasterKey)))
+        {
+            return Caller.FunctionKey;
+        }
+
+        throw new LlmOpsException(ErrorCode.Unauthorized, "The key does not open this route (unknown, revoked or mistyped).");
+    }
+
+    private async Task<FunctionKeys?> HostKeysAsync(CancellationToken cancellationToken)
+    {
+        if (storage is null)
+        {
+            return null;
+        }
+
+        if (_hostKeys is { } cached && System.Diagnostics.Stopwatch.GetElapsedTime(cached.ReadAt) < HostKeysCacheTime)
+        {
+            return cached.Keys;
+        }
+
+        var read = await storage.Container(Storage.StorageNames.HostContainer).GetBlobClient(FunctionKeys.BlobName).ReadAsync<FunctionKeys>(cancellationToken);
+        _hostKeys = new HostKeysRead(read, System.Diagnostics.Stopwatch.GetTimestamp());
+        return read;
+    }
+
+    private sealed record HostKeysRead(FunctionKeys? Keys, long ReadAt);
+
     /// <summary>Runs <paramref name="handler"/> as the request's caller; an <see cref="LlmOpsException"/> becomes its problem response.</summary>
     public async Task<HttpTriggerResponse> InvokeAsync(IHttpTriggerHandler handler, HttpTriggerRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(handler);
         try
         {
-            using var scope = CallerContext.Use(await ResolveAsync(request, cancellationToken));
+            var caller = handler is ISignedInHttpTriggerHandler
+                ? await DemandSignedInAsync(request, cancellationToken)
+                : await ResolveAsync(request, cancellationToken);
+            using var scope = CallerContext.Use(caller);
             return await handler.HandleAsync(request, cancellationToken);
+        }
+        catch (LlmOpsException ex) when (ex.Code == ErrorCode.Unauthorized && handler is ISignedInHttpTriggerHandler signedIn && signedIn.SignInPage(request, options.Value.TrustAppServiceAuthentication) is { } page)
+        {
+            return page;
         }
         catch (LlmOpsException ex)
         {

@@ -96,7 +96,7 @@ public static class TriggerCatalog
         FunctionDefinition.Http<TracesEndpoint>(PostTraces, "traces", FunctionAuthLevel.Function, "POST"),
         FunctionDefinition.Http<ScoresEndpoint>(PostScores, "scores", FunctionAuthLevel.Function, "POST"),
         FunctionDefinition.Http<Feedback.Otlp.OtlpTracesEndpoint>(OtlpTraces, "v1/traces", FunctionAuthLevel.Function, "POST"),
-        FunctionDefinition.Http<WebConsole.ConsolePage>(Console, "console/{*page}", FunctionAuthLevel.Function, "GET"),
-        FunctionDefinition.Http<WebConsole.ConsoleApi>(ConsoleApi, "console-api/{*view}", FunctionAuthLevel.Function, "GET", "POST"),
+        FunctionDefinition.Http<WebConsole.ConsolePage>(Console, "console/{*page}", FunctionAuthLevel.Anonymous, "GET"),
+        FunctionDefinition.Http<WebConsole.ConsoleApi>(ConsoleApi, "console-api/{*view}", FunctionAuthLevel.Anonymous, "GET", "POST"),
     ];
 }

@@ -8,9 +8,11 @@ namespace LlmOps.WebConsole;
 /// <summary>
 /// <c>/api/console-api/{view}</c>: the data behind the web console's pages, one JSON view per page (what the CLI prints
 /// for the same question), and adjudication from the labeling page. Every view demands the reader role as the other
-/// reads do; adjudication demands the labeler role in <see cref="Labeling.LabelQualityCheck"/>.
+/// reads do; adjudication demands the labeler role in <see cref="Labeling.LabelQualityCheck"/>. Signed in as the page is
+/// (<see cref="ISignedInHttpTriggerHandler"/>): an Entra user behind App Service authentication, a named key, or the
+/// local host's key.
 /// </summary>
-public sealed class ConsoleApi(ConsoleViews views, Governance.ChangeControl governance) : IHttpTriggerHandler
+public sealed class ConsoleApi(ConsoleViews views, Governance.ChangeControl governance) : ISignedInHttpTriggerHandler
 {
     public async Task<HttpTriggerResponse> HandleAsync(HttpTriggerRequest request, CancellationToken cancellationToken)
     {

@@ -200,16 +200,27 @@ public sealed class ConsoleViews(
     public async Task<object> SearchLineageAsync(string text, int limit, CancellationToken cancellationToken) =>
         new { Query = text, Nodes = await lineage.SearchAsync(text, limit, cancellationToken) };
 
+    /// <summary>
+    /// The newest <paramref name="limit"/> runs matching the filters, and how many match. Without a text or status filter
+    /// only the runs shown are read (the count comes from the index); a filter reads every run of the experiment.
+    /// </summary>
     public async Task<object> RunsAsync(string? experiment, string? text, string? status, int limit, CancellationToken cancellationToken)
     {
-        var total = 0;
+        var experiments = await tracker.ListExperimentsAsync(cancellationToken).ToListAsync(cancellationToken);
+        if (text is null && status is null)
+        {
+            var (newest, total) = await tracker.NewestRunsAsync(experiment, limit, cancellationToken);
+            return new { Experiment = experiment, Experiments = experiments, Matching = total, Runs = newest };
+        }
+
+        var matching = 0;
         var runs = new List<RunInfo>();
         await foreach (var run in tracker.ListRunsAsync(experiment, cancellationToken))
         {
             if ((text is null || run.Name.Contains(text, StringComparison.OrdinalIgnoreCase) || run.Id.Contains(text, StringComparison.OrdinalIgnoreCase) || run.User.Contains(text, StringComparison.OrdinalIgnoreCase))
                 && (status is null || string.Equals(run.Status.ToString(), status, StringComparison.OrdinalIgnoreCase)))
             {
-                total++;
+                matching++;
                 if (runs.Count < limit)
                 {
                     runs.Add(run);
@@ -217,13 +228,7 @@ public sealed class ConsoleViews(
             }
         }
 
-        return new
-        {
-            Experiment = experiment,
-            Experiments = await tracker.ListExperimentsAsync(cancellationToken).ToListAsync(cancellationToken),
-            Matching = total,
-            Runs = runs,
-        };
+        return new { Experiment = experiment, Experiments = experiments, Matching = matching, Runs = runs };
     }
 
     public async Task<object> RunAsync(string id, CancellationToken cancellationToken)

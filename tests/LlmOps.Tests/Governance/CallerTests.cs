@@ -54,6 +54,40 @@ public sealed class CallerTests
         Assert.Equal(ErrorCode.Unauthorized, (await Assert.ThrowsAsync<LlmOpsException>(() => callers.ResolveAsync(Request(new() { [HttpCallers.KeyHeader] = secret + "x" })))).Code);
     }
 
+    /// <summary>
+    /// The console's routes are anonymous to the host and checked here: a signed-in Entra user (trusted only behind
+    /// App Service authentication), a named key, or the local host's keys as it keeps them in storage; nothing else.
+    /// </summary>
+    [Fact]
+    public async Task SignedInRoute_TakesAPrincipalANamedKeyOrTheHostsKey_RefusesTheRest()
+    {
+        var storage = await SharedAzurite.AccountAsync(TestNames.Prefix());
+        var keys = new ApiKeyStore(storage, TimeProvider.System);
+        var (_, secret) = await keys.CreateAsync("reviewer", "local:root");
+        await storage.Container(LlmOps.Storage.StorageNames.HostContainer).GetBlobClient(FunctionKeys.BlobName)
+            .UploadAsync(BinaryData.FromObjectAsJson(new FunctionKeys("the-master-key", "the-function-key"), JsonSerializerOptions.Web));
+        var local = new HttpCallers(keys, Options.Create(new GovernanceOptions()), storage);
+        var azure = new HttpCallers(keys, Options.Create(new GovernanceOptions { TrustAppServiceAuthentication = true }), storage);
+        var signedIn = Request(new() { [HttpCallers.PrincipalHeader] = Principal("1f9c0000-0000-0000-0000-00000000abcd", "Ana Lopez") });
+
+        Assert.Equal("entra:1f9c0000-0000-0000-0000-00000000abcd", (await azure.DemandSignedInAsync(signedIn)).Id);
+        Assert.Equal("key:reviewer", (await local.DemandSignedInAsync(Request(new() { ["x-functions-key"] = secret }))).Id);
+        Assert.Equal(Caller.FunctionKey, await local.DemandSignedInAsync(Request(new() { ["x-functions-key"] = "the-function-key" })));
+        Assert.Equal(Caller.FunctionKey, await local.DemandSignedInAsync(new HttpTriggerRequest("GET", "/api/console", new Dictionary<string, string>(), new Dictionary<string, string> { ["code"] = "the-master-key" }, ReadOnlyMemory<byte>.Empty)));
+        foreach (var refused in new[] { signedIn, Request([]), Request(new() { ["x-functions-key"] = "a-guess" }) })
+        {
+            Assert.Equal(ErrorCode.Unauthorized, (await Assert.ThrowsAsync<LlmOpsException>(() => local.DemandSignedInAsync(refused))).Code);
+        }
+
+        // A browser that is not signed in gets the Entra sign-in behind App Service authentication, the problem locally.
+        var page = new LlmOps.WebConsole.ConsolePage();
+        var toLogin = await azure.InvokeAsync(page, Request([]) with { Path = "/api/console" }, CancellationToken.None);
+        Assert.Equal(401, toLogin.StatusCode);
+        Assert.Contains("/.auth/login/aad?post_login_redirect_uri=%2Fapi%2Fconsole", Encoding.UTF8.GetString(toLogin.Body.Span), StringComparison.Ordinal);
+        var problem = await local.InvokeAsync(page, Request([]), CancellationToken.None);
+        Assert.Equal((401, "application/problem+json"), (problem.StatusCode, problem.ContentType));
+    }
+
     [Fact]
     public void Jwt_ObjectIdAndName_FromItsClaims()
     {

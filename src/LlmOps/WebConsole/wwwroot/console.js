@@ -124,6 +124,7 @@
     content.push(h('h3', {}, `Poison queues (${failures.poisoned.length})`));
     content.push(failures.poisoned.length === 0 ? h('p', { className: 'muted' }, 'empty') : table([
       col('id', p => p.id, { id: true }), col('function', p => p.function), col('subject', p => p.subject, { id: true }), col('attempts', p => num(p.attempts), { num: true }),
+      col('replay or discard', p => h('code', {}, `llmops poison replay ${p.id}`)),
     ], failures.poisoned));
     content.push(h('h3', {}, `Quarantined drops (${failures.quarantinedDrops.length})`));
     content.push(failures.quarantinedDrops.length === 0 ? h('p', { className: 'muted' }, 'none') : table([
