@@ -15,7 +15,7 @@ namespace LlmOps.Triggers;
 /// (<see cref="DemandSignedInAsync"/>), so App Service authentication alone can open it in Azure.
 /// </summary>
 /// <param name="storage">Where the local host keeps its keys (<see cref="FunctionKeys.BlobName"/>); null: only named keys and principals sign in.</param>
-public sealed class HttpCallers(ApiKeyStore keys, IOptions<GovernanceOptions> options, Storage.StorageAccount? storage = null)
+public sealed class HttpCallers(ApiKeyStore keys, IOptions<GovernanceOptions> options, StorageAccount? storage = null)
 {
     /// <summary>How long the local host's keys are kept between reads of their blob.</summary>
     public static readonly TimeSpan HostKeysCacheTime = TimeSpan.FromSeconds(30);
@@ -95,7 +95,7 @@ public sealed class HttpCallers(ApiKeyStore keys, IOptions<GovernanceOptions> op
             return cached.Keys;
         }
 
-        var read = await storage.Container(Storage.StorageNames.HostContainer).GetBlobClient(FunctionKeys.BlobName).ReadAsync<FunctionKeys>(cancellationToken);
+        var read = await storage.Container(StorageNames.HostContainer).GetBlobClient(FunctionKeys.BlobName).ReadAsync<FunctionKeys>(cancellationToken);
         _hostKeys = new HostKeysRead(read, System.Diagnostics.Stopwatch.GetTimestamp());
         return read;
     }

@@ -13,7 +13,9 @@ namespace LlmOps.WebConsole;
 /// </summary>
 public sealed class ConsolePage : ISignedInHttpTriggerHandler
 {
-    private static readonly string[] Scripts = ["lib.chart.js", "lib.cytoscape.js", "console.js"];
+    /// <summary>The libraries, kept as text in the page and run when a page first needs them (console.js's <c>library</c>).</summary>
+    private static readonly string[] Libraries = ["chart", "cytoscape"];
+
     private readonly Lazy<byte[]> _page = new(Compose);
 
     public Task<HttpTriggerResponse> HandleAsync(HttpTriggerRequest request, CancellationToken cancellationToken) =>
@@ -39,12 +41,15 @@ public sealed class ConsolePage : ISignedInHttpTriggerHandler
     private static byte[] Compose()
     {
         var html = Resource("console.html");
-        var scripts = string.Concat(
-            Scripts.Select(name => "<script>" + Resource(name).Replace("</script", "<\\/script", StringComparison.OrdinalIgnoreCase) + "</script>\n"));
+        var scripts = string.Concat(Libraries.Select(name => $"<script type=\"text/plain\" id=\"lib-{name}\">{Inline(Resource($"lib.{name}.js"))}</script>\n"))
+            + "<script>" + Inline(Resource("console.js")) + "</script>\n";
         return Encoding.UTF8.GetBytes(html
             .Replace("<!--styles-->", "<style>" + Resource("console.css") + "</style>", StringComparison.Ordinal)
             .Replace("<!--scripts-->", scripts, StringComparison.Ordinal));
     }
+
+    /// <summary>Script text that cannot end its script element early ("&lt;/script" inside a string or regex becomes "&lt;\/script").</summary>
+    private static string Inline(string script) => script.Replace("</script", "<\\/script", StringComparison.OrdinalIgnoreCase);
 
     private static string Resource(string name)
     {

@@ -30,6 +30,18 @@
     return body;
   }
 
+  // The libraries ship inline as text and run the first time a page needs them (the lineage explorer: Cytoscape.js;
+  // charts: Chart.js), so a page without them does not pay for compiling them, and one with them can start its API
+  // calls first and compile while they are in flight.
+  const libraries = new Set();
+  function library(name) {
+    if (libraries.has(name)) return;
+    const script = document.createElement('script');
+    script.textContent = document.getElementById('lib-' + name).textContent;
+    document.head.append(script);
+    libraries.add(name);
+  }
+
   const view = (name, params) => api('console-api/' + name + (params ? '?' + new URLSearchParams(params) : ''));
 
   // h('a', {href: '#/'}, 'text', child...): an element; attributes starting with 'on' are listeners.
@@ -72,6 +84,7 @@
   }
 
   function chart(kind, labels, datasets, options, testid) {
+    library('chart');
     const canvas = h('canvas', {});
     const box = h('div', { className: 'chart', 'data-testid': testid || null }, canvas);
     requestAnimationFrame(() => {
@@ -245,19 +258,20 @@
       return true;
     };
 
-    async function expand(id) {
+    const level = (id) => api('lineage/' + encodeURIComponent(id) + '?direction=both&depth=1');
+    async function expand(id, loading) {
       main.dataset.ready = '';
       try {
-        await expandLevel(id);
+        await expandLevel(id, loading);
       } catch (err) {
         details.replaceChildren(h('div', { className: 'error', 'data-testid': 'error' }, err.message));
       }
       main.dataset.ready = 'lineage';
     }
 
-    async function expandLevel(id) {
+    async function expandLevel(id, loading) {
       if (expanded.has(id)) { select(id); return; }
-      const data = await api('lineage/' + encodeURIComponent(id) + '?direction=both&depth=1');
+      const data = await (loading || level(id));
       expanded.add(id);
       let added = 0;
       const known = new Map(data.nodes.map(n => [n.id, n]));
@@ -284,6 +298,9 @@
     }
 
     const draw = async () => {
+    const first = level(params.id);
+    first.catch(() => { });
+    library('cytoscape');
     graph = cytoscape({
       container: box,
       style: [
@@ -300,7 +317,7 @@
       ],
     });
     graph.on('tap', 'node', e => expand(e.target.id()));
-    await expand(params.id);
+    await expand(params.id, first);
     };
     return { content, after: draw };
   }
@@ -591,6 +608,7 @@
     const page = name || 'overview';
     const params = Object.fromEntries(new URLSearchParams(search || ''));
     const number = ++renderCount;
+    const started = performance.now();
     main.dataset.ready = '';
     for (const c of charts) c.destroy();
     charts = [];
@@ -611,6 +629,9 @@
       main.replaceChildren(h('h1', {}, page), h('div', { className: 'error', 'data-testid': 'error' }, err.message,
         err.status === 401 ? '\nOpen the console with its key: /api/console?code=KEY (llmops up prints it).' : ''));
     }
+    // How long this page took to render, and (once) how long since navigation start: read by the console's benchmark.
+    main.dataset.renderMs = (performance.now() - started).toFixed(1);
+    if (!main.dataset.loadMs) main.dataset.loadMs = performance.now().toFixed(1);
     main.dataset.ready = page;
   }
 
