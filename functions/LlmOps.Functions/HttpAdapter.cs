@@ -39,6 +39,11 @@ internal static class HttpAdapter
         {
             context.HttpContext.Response.StatusCode = response.StatusCode;
             context.HttpContext.Response.ContentType = response.ContentType;
+            foreach (var (name, value) in response.Headers)
+            {
+                context.HttpContext.Response.Headers[name] = value;
+            }
+
             await context.HttpContext.Response.Body.WriteAsync(response.Body, context.HttpContext.RequestAborted);
         }
     }

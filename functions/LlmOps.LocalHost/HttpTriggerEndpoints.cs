@@ -171,6 +171,11 @@ public static class HttpTriggerEndpoints
     {
         context.Response.StatusCode = response.StatusCode;
         context.Response.ContentType = response.ContentType;
+        foreach (var (name, value) in response.Headers)
+        {
+            context.Response.Headers[name] = value;
+        }
+
         await context.Response.Body.WriteAsync(response.Body, context.RequestAborted);
     }
 }

@@ -6,6 +6,9 @@ namespace LlmOps.Triggers;
 /// <summary>An HTTP response as a handler returns it.</summary>
 public sealed record HttpTriggerResponse(int StatusCode, string ContentType, ReadOnlyMemory<byte> Body)
 {
+    /// <summary>Headers beside the content type (<c>Cache-Control</c> of the console's libraries), written by both hosts.</summary>
+    public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
+
     public static HttpTriggerResponse Json<T>(T value, int statusCode = 200, JsonSerializerOptions? options = null) =>
         new(statusCode, "application/json; charset=utf-8", JsonSerializer.SerializeToUtf8Bytes(value, options ?? JsonSerializerOptions.Web));
 

@@ -47,6 +47,9 @@ public sealed class ConsoleViews(
     /// <summary>Quarantined rows shown per dataset version (the rest stay in the quarantine container).</summary>
     public const int QuarantineRowsShown = 50;
 
+    /// <summary>Drops with quarantined rows (or refused) shown on the overview, newest first.</summary>
+    public const int RecentFailuresShown = 50;
+
     public static JsonSerializerOptions Json { get; } = new(JsonSerializerOptions.Web)
     {
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
@@ -59,7 +62,7 @@ public sealed class ConsoleViews(
     {
         var features = new List<object>();
         var items = await registry.ListAsync(cancellationToken).ToListAsync(cancellationToken);
-        var recentDrops = new List<object>();
+        var troubledDrops = new List<(string Source, IngestionRecord Drop)>();
         foreach (var lifecycle in (await lifecycles.ListAsync(cancellationToken)).OrderBy(l => l.Feature, StringComparer.Ordinal))
         {
             var sources = new List<object>();
@@ -72,7 +75,7 @@ public sealed class ConsoleViews(
                 {
                     if (drop.Quarantined > 0 || drop.Status == nameof(IngestionStatus.Rejected))
                     {
-                        recentDrops.Add(new { Source = source.Name, drop.BlobName, drop.Status, drop.Quarantined, drop.Reason, drop.VersionId, drop.IngestedAt });
+                        troubledDrops.Add((source.Name, drop));
                     }
                 }
             }
@@ -106,7 +109,8 @@ public sealed class ConsoleViews(
             Failures = new
             {
                 Poisoned = poisoned.Select(p => new { p.Id, p.Function, p.PoisonQueue, p.Subject, p.Attempts }),
-                QuarantinedDrops = recentDrops.Take(50),
+                QuarantinedDrops = troubledDrops.OrderByDescending(d => d.Drop.IngestedAt).Take(RecentFailuresShown)
+                    .Select(d => new { d.Source, d.Drop.BlobName, d.Drop.Status, d.Drop.Quarantined, d.Drop.Reason, d.Drop.VersionId, d.Drop.IngestedAt }),
                 Functions = status.Functions.Where(f => f.Attention is not null).Select(f => new { f.Function, f.Attention, f.State, f.StateError, f.LastRun }),
             },
             status.Hosts,

@@ -45,6 +45,7 @@ public sealed class ConsoleWalkTests
         var root = stack.Host.HttpAddress!;
         using var http = new HttpClient { BaseAddress = root };
         http.DefaultRequestHeaders.Add("x-functions-key", secret);
+        using var bare = new HttpClient { BaseAddress = root };
         var screenshots = Path.Combine(AppContext.BaseDirectory, "console-screenshots");
         Directory.CreateDirectory(screenshots);
 
@@ -124,6 +125,16 @@ public sealed class ConsoleWalkTests
             Assert.StartsWith(kind + ":", path[^1], StringComparison.Ordinal);
             await Shot("lineage-to-" + kind);
         }
+
+        // The graph's library came from its own route, named by its hash and kept by the browser for good; not without a key.
+        var library = new Uri(await page.EvaluateAsync<string>("() => [...document.scripts].map(s => s.src).find(s => s.includes('/console/lib/cytoscape.'))"));
+        using (var script = await http.GetAsync(library.PathAndQuery.TrimStart('/')))
+        {
+            Assert.Equal(HttpStatusCode.OK, script.StatusCode);
+            Assert.Contains("immutable", script.Headers.CacheControl?.ToString() ?? "", StringComparison.Ordinal);
+        }
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await bare.GetAsync(library.AbsolutePath.TrimStart('/'))).StatusCode);
 
         // Runs: two of the release gate's evaluation runs compared side by side.
         await ConsoleBrowser.GoAsync(page, "#/runs?experiment=eval-support-answers", "runs");
@@ -212,7 +223,6 @@ public sealed class ConsoleWalkTests
         var anonymous = await browser.NewPageAsync();
         var refused = await anonymous.GotoAsync(new Uri(root, "api/console").ToString());
         Assert.Equal(401, refused!.Status);
-        using var bare = new HttpClient { BaseAddress = root };
         Assert.Equal(HttpStatusCode.Unauthorized, (await bare.GetAsync("api/console-api/overview")).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await bare.GetAsync("api/console/datasets")).StatusCode);
     }

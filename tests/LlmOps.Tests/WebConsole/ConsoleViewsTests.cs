@@ -18,6 +18,7 @@ public sealed class ConsoleViewsTests
     {
         var azurite = await SharedAzurite.GetAsync();
         var prefix = TestNames.Prefix();
+        await SharedAzurite.AccountAsync(prefix);
         using var client = new LlmOpsClient(azurite.ConnectionString, prefix);
         await client.Lifecycles.PublishAsync(await File.ReadAllTextAsync(RepositoryRoot.Combine("samples", "support-answers.lifecycle.yaml")), "support-answers.lifecycle.yaml", CancellationToken.None);
         var first = await client.IngestFileAsync(RepositoryRoot.Combine("samples", "support-tickets.jsonl"), "tickets");

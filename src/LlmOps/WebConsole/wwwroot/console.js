@@ -1,5 +1,5 @@
 // The LlmOps web console: pages routed in the fragment (#/datasets?source=tickets), each reading the HTTP API with
-// the key the console was opened with. Charts are Chart.js, the lineage graph Cytoscape.js, both inline in the page.
+// the key the console was opened with. Charts are Chart.js, the lineage graph Cytoscape.js, both loaded on first use.
 (() => {
   'use strict';
 
@@ -30,17 +30,26 @@
     return body;
   }
 
-  // The libraries ship inline as text and run the first time a page needs them (the lineage explorer: Cytoscape.js;
-  // charts: Chart.js), so a page without them does not pay for compiling them, and one with them can start its API
-  // calls first and compile while they are in flight.
-  const libraries = new Set();
+  // The libraries (Cytoscape.js for the lineage explorer, Chart.js for charts) load the first time a page needs them,
+  // from files named by their content's hash that the browser keeps and compiles once; the lineage explorer starts its
+  // API call first and loads its library while the call is in flight.
+  const libraryFiles = JSON.parse(document.getElementById('libraries').textContent);
+  const libraries = new Map();
   function library(name) {
-    if (libraries.has(name)) return;
-    const script = document.createElement('script');
-    script.textContent = document.getElementById('lib-' + name).textContent;
-    document.head.append(script);
-    libraries.add(name);
+    if (!libraries.has(name)) {
+      libraries.set(name, new Promise((resolve, reject) => {
+        const script = document.createElement('script');
+        script.src = apiRoot + 'console/lib/' + libraryFiles[name] + (key ? '?code=' + encodeURIComponent(key) : '');
+        script.onload = resolve;
+        script.onerror = () => { libraries.delete(name); reject(new ApiError(0, `The console could not load ${name} (${libraryFiles[name]}).`)); };
+        document.head.append(script);
+      }));
+    }
+    return libraries.get(name);
   }
+
+  // Charts being drawn: a page counts as rendered once they are.
+  let drawing = [];
 
   const view = (name, params) => api('console-api/' + name + (params ? '?' + new URLSearchParams(params) : ''));
 
@@ -84,17 +93,16 @@
   }
 
   function chart(kind, labels, datasets, options, testid) {
-    library('chart');
     const canvas = h('canvas', {});
     const box = h('div', { className: 'chart', 'data-testid': testid || null }, canvas);
-    requestAnimationFrame(() => {
+    drawing.push(library('chart').then(() => new Promise(resolve => requestAnimationFrame(resolve))).then(() => {
       if (!canvas.isConnected) return;
       charts.push(new Chart(canvas, {
         type: kind,
         data: { labels, datasets },
         options: Object.assign({ responsive: true, maintainAspectRatio: false, animation: false, plugins: { legend: { position: 'bottom' } } }, options || {}),
       }));
-    });
+    }).catch(err => { box.replaceChildren(h('div', { className: 'error' }, err.message)); }));
     return box;
   }
 
@@ -204,7 +212,8 @@
   async function diff(params) {
     const data = await view('datasets/diff', { from: params.from, to: params.to });
     const list = (title, items, testid) => h('div', { className: 'card' }, h('h2', {}, `${title} (${items.length})`),
-      items.length === 0 ? h('p', { className: 'muted' }, 'none') : h('ul', { 'data-testid': testid }, items.slice(0, 500).map(i => h('li', {}, typeof i === 'string' ? i : [i.id, ': ', i.fields.join(', ') || '(content)']))));
+      items.length === 0 ? h('p', { className: 'muted' }, 'none') : [h('ul', { 'data-testid': testid }, items.slice(0, 500).map(i => h('li', {}, typeof i === 'string' ? i : [i.id, ': ', i.fields.join(', ') || '(content)']))),
+        items.length > 500 ? h('p', { className: 'muted' }, `and ${items.length - 500} more`) : null]);
     return [
       h('h1', {}, 'Dataset diff'),
       h('p', {}, link(route('dataset', { id: data.from }), data.from), ' → ', link(route('dataset', { id: data.to }), data.to)),
@@ -298,26 +307,26 @@
     }
 
     const draw = async () => {
-    const first = level(params.id);
-    first.catch(() => { });
-    library('cytoscape');
-    graph = cytoscape({
-      container: box,
-      style: [
-        { selector: 'node', style: { label: 'data(label)', 'font-size': 9, 'text-valign': 'bottom', 'text-margin-y': 3, width: 14, height: 14, 'background-color': '#8c959f' } },
-        { selector: 'node[kind = "blob"]', style: { 'background-color': '#bf8700', shape: 'round-rectangle' } },
-        { selector: 'node[kind = "dataset"]', style: { 'background-color': '#0969da' } },
-        { selector: 'node[kind = "index"]', style: { 'background-color': '#8250df' } },
-        { selector: 'node[kind = "run"], node[kind = "prep"]', style: { 'background-color': '#57606a', shape: 'diamond' } },
-        { selector: 'node[kind = "prompt"], node[kind = "model"]', style: { 'background-color': '#1a7f37' } },
-        { selector: 'node[kind = "deploy"]', style: { 'background-color': '#cf222e', shape: 'star' } },
-        { selector: 'node[expanded = 1]', style: { 'border-width': 2, 'border-color': '#24292f' } },
-        { selector: 'node:selected', style: { 'border-width': 3, 'border-color': '#fb8500' } },
-        { selector: 'edge', style: { width: 1, 'line-color': '#afb8c1', 'target-arrow-color': '#afb8c1', 'target-arrow-shape': 'triangle', 'curve-style': 'bezier' } },
-      ],
-    });
-    graph.on('tap', 'node', e => expand(e.target.id()));
-    await expand(params.id, first);
+      const first = level(params.id);
+      first.catch(() => { });
+      await library('cytoscape');
+      graph = cytoscape({
+        container: box,
+        style: [
+          { selector: 'node', style: { label: 'data(label)', 'font-size': 9, 'text-valign': 'bottom', 'text-margin-y': 3, width: 14, height: 14, 'background-color': '#8c959f' } },
+          { selector: 'node[kind = "blob"]', style: { 'background-color': '#bf8700', shape: 'round-rectangle' } },
+          { selector: 'node[kind = "dataset"]', style: { 'background-color': '#0969da' } },
+          { selector: 'node[kind = "index"]', style: { 'background-color': '#8250df' } },
+          { selector: 'node[kind = "run"], node[kind = "prep"]', style: { 'background-color': '#57606a', shape: 'diamond' } },
+          { selector: 'node[kind = "prompt"], node[kind = "model"]', style: { 'background-color': '#1a7f37' } },
+          { selector: 'node[kind = "deploy"]', style: { 'background-color': '#cf222e', shape: 'star' } },
+          { selector: 'node[expanded = 1]', style: { 'border-width': 2, 'border-color': '#24292f' } },
+          { selector: 'node:selected', style: { 'border-width': 3, 'border-color': '#fb8500' } },
+          { selector: 'edge', style: { width: 1, 'line-color': '#afb8c1', 'target-arrow-color': '#afb8c1', 'target-arrow-shape': 'triangle', 'curve-style': 'bezier' } },
+        ],
+      });
+      graph.on('tap', 'node', e => expand(e.target.id()));
+      await expand(params.id, first);
     };
     return { content, after: draw };
   }
@@ -474,7 +483,7 @@
         ], null, 'drift-chart')))),
       h('h2', {}, 'Checks, reports and actions'),
       table([col('checked', r => when(r.checkedAt)), col('source', r => r.source), col('drift', r => r.datasetDrift ? badge('drifted', 'bad') : badge('no', 'ok')),
-        col('actions sent', r => (r.sent || []).map(a => badge(`${a.kind || a.action || ''} ${a.target || ''}`.trim() || JSON.stringify(a)))),
+        col('actions sent', r => (r.sent || []).length === 0 ? '–' : r.sent.map(a => badge(`${a.action}: ${a.signal} ${num(a.value)} past ${num(a.threshold)}`, 'bad'))),
         col('held back', r => (r.heldBack || []).join('; ') || '–'),
         col('report', r => h('button', { 'data-testid': 'open-drift-report', onclick: () => open(r.report) }, 'Open'))],
       rows(data.reports, () => ({ 'data-testid': 'drift-report-row' }))),
@@ -612,6 +621,7 @@
     main.dataset.ready = '';
     for (const c of charts) c.destroy();
     charts = [];
+    drawing = [];
     if (graph) { graph.destroy(); graph = null; }
     document.querySelectorAll('#nav a').forEach(a => a.classList.toggle('current', a.dataset.page === (navOf[page] || page)));
     try {
@@ -623,6 +633,7 @@
       const content = result && result.after ? result.content : result;
       main.replaceChildren(...[content].flat(Infinity).filter(Boolean));
       if (result && result.after) await result.after();
+      await Promise.all(drawing);
       document.title = `${page} · LlmOps`;
     } catch (err) {
       if (number !== renderCount) return;
