@@ -72,7 +72,8 @@ public static class ConsoleBenchmark
     /// </summary>
     private static async Task<List<(string, string)>> MeasureAsync(IPage page, IBrowser browser, string console, HttpClient http, string what, string hash, string name, string api)
     {
-        const string ApiTime = "() => performance.getEntriesByType('resource').filter(e => e.name.includes('/api/')).reduce((sum, e) => sum + e.duration, 0)";
+        // The data calls only: not the page, nor its libraries (console/lib/...).
+        const string ApiTime = "() => performance.getEntriesByType('resource').filter(e => e.name.includes('/api/lineage/') || e.name.includes('/api/console-api/')).reduce((sum, e) => sum + e.duration, 0)";
         var samples = await Repeated.RunAsync(async _ =>
         {
             var clock = Stopwatch.StartNew();
@@ -93,7 +94,7 @@ public static class ConsoleBenchmark
             await cold.GotoAsync(console + hash);
             await ConsoleBrowser.ReadyAsync(cold, name);
             var coldMs = double.Parse(await cold.Locator("main").GetAttributeAsync("data-load-ms") ?? "0", System.Globalization.CultureInfo.InvariantCulture);
-            var coldApi = await cold.EvaluateAsync<double>(ApiTime.Replace("e.name.includes('/api/')", "e.name.includes('/api/') && !e.name.includes('/api/console?')", StringComparison.Ordinal));
+            var coldApi = await cold.EvaluateAsync<double>(ApiTime);
             var phases = await cold.EvaluateAsync<double[]>("() => { const n = performance.getEntriesByType('navigation')[0]; return [n.responseStart, n.responseEnd, n.domInteractive]; }");
             await cold.CloseAsync();
             return (DotnetApi: dotnetApi, InApp: inApp, InAppApi: inAppApi, Cold: coldMs, ColdApi: coldApi, Phases: phases);
