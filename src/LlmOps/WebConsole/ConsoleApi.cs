@@ -28,6 +28,13 @@ public sealed class ConsoleApi(ConsoleViews views, Governance.ChangeControl gove
                 throw LlmOpsException.Invalid($"console-api/{view} takes GET; only labeling/adjudicate takes POST.");
             }
 
+            // JSON only: a page elsewhere cannot send it without a CORS preflight this app never answers, so a browser's
+            // sign-in cookie (App Service authentication) cannot be used to post a decision from another site.
+            if (request.ContentType is not { } type || !type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+            {
+                throw LlmOpsException.Invalid("Send the decision as JSON (Content-Type: application/json).");
+            }
+
             var body = Read<AdjudicationRequest>(request.Body);
             return HttpTriggerResponse.Json(await views.AdjudicateAsync(body, cancellationToken));
         }

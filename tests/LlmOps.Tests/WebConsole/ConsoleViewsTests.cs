@@ -84,6 +84,15 @@ public sealed class ConsoleViewsTests
         var filtered = Json(await views.RunsAsync("console-views", "ET", "running", 200, CancellationToken.None));
         Assert.Equal(1, filtered.GetProperty("matching").GetInt32());
         Assert.Equal("beta", Assert.Single(filtered.GetProperty("runs").EnumerateArray()).GetProperty("name").GetString());
+
+        // The API: a decision only as JSON (a form posted from another site cannot carry the sign-in cookie's weight),
+        // an unknown view named as such.
+        var api = services.GetRequiredService<ConsoleApi>();
+        var decision = """{"project":"ticket-intent","item":"T-1001","field":"intent","values":["account"],"reason":"r"}"""u8.ToArray();
+        var asForm = new LlmOps.Triggers.HttpTriggerRequest("POST", "/api/console-api/labeling/adjudicate", new Dictionary<string, string> { ["view"] = "labeling/adjudicate" }, new Dictionary<string, string>(), decision, "text/plain");
+        Assert.Equal(LlmOps.Errors.ErrorCode.Invalid, (await Assert.ThrowsAsync<LlmOps.Errors.LlmOpsException>(() => api.HandleAsync(asForm, CancellationToken.None))).Code);
+        var unknown = new LlmOps.Triggers.HttpTriggerRequest("GET", "/api/console-api/nothing", new Dictionary<string, string> { ["view"] = "nothing" }, new Dictionary<string, string>(), ReadOnlyMemory<byte>.Empty);
+        Assert.Equal(LlmOps.Errors.ErrorCode.NotFound, (await Assert.ThrowsAsync<LlmOps.Errors.LlmOpsException>(() => api.HandleAsync(unknown, CancellationToken.None))).Code);
     }
 
     private static JsonElement Json(object view) => JsonSerializer.SerializeToElement(view, ConsoleViews.Json);
