@@ -300,7 +300,21 @@ public sealed class ConsoleViews(
 
             var report = (await blob.DownloadContentAsync(cancellationToken)).Value.Content.ToObjectFromJson<DriftReport>(DriftChecker.Json)!;
 
-            checks.AddRange(report.Checks.Select(c => new { report.Source, c.Signal, c.Kind, c.Test, Value = Finite(c.Value), c.Warn, c.Alert, c.LowerIsWorse, c.Status, report.CheckedAt, ReportId = report.Id }));
+            // A check with too little data has no thresholds in its report: the lifecycle's, where it names them.
+            checks.AddRange(report.Checks.Select(c => new
+            {
+                report.Source,
+                c.Signal,
+                c.Kind,
+                c.Test,
+                Value = Finite(c.Value),
+                Warn = Finite(c.Warn) ?? lifecycle.Drift.For(c.Signal)?.Warn,
+                Alert = Finite(c.Alert) ?? lifecycle.Drift.For(c.Signal)?.Alert,
+                c.LowerIsWorse,
+                c.Status,
+                report.CheckedAt,
+                ReportId = report.Id,
+            }));
             actions.Add(new { report.Id, report.Source, report.CheckedAt, report.DatasetDrift, Sent = report.ActionsSent, HeldBack = report.ActionsHeldBack, row.Report });
         }
 

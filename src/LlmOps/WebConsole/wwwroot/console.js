@@ -475,12 +475,17 @@
     return [
       h('h1', {}, 'Drift'),
       h('div', { className: 'toolbar' }, picker, h('span', { className: 'muted' }, `${data.reports.length} checks`)),
-      h('div', { className: 'grid' }, [...series.entries()].map(([id, points]) => h('div', { className: 'card', 'data-testid': 'drift-series' }, h('h3', {}, id, ' ', h('span', { className: 'muted' }, `${points[0].test}${points[0].lowerIsWorse ? ' (lower is worse)' : ''}`)),
-        chart('line', points.map(p => when(p.checkedAt)), [
-          { label: 'value', data: points.map(p => p.value), borderColor: palette[0], backgroundColor: palette[0] },
-          { label: 'warn', data: points.map(p => p.warn), borderColor: '#bf8700', borderDash: [6, 4], pointRadius: 0 },
-          { label: 'alert', data: points.map(p => p.alert), borderColor: '#cf222e', borderDash: [2, 2], pointRadius: 0 },
-        ], null, 'drift-chart')))),
+      h('div', { className: 'grid' }, [...series.entries()].map(([id, points]) => {
+        const last = points[points.length - 1];
+        const level = { Alert: 'bad', Warn: 'warn', Ok: 'ok' }[last.status] || '';
+        return h('div', { className: 'card', 'data-testid': 'drift-series' },
+          h('h3', {}, id, ' ', h('span', { className: 'muted' }, `${last.test}${last.lowerIsWorse ? ' (lower is worse)' : ''}`), ' ', badge(last.status, level)),
+          chart('line', points.map(p => when(p.checkedAt)), [
+            { label: 'value', data: points.map(p => p.value), borderColor: palette[0], backgroundColor: palette[0], pointRadius: 4 },
+            { label: 'warn', data: points.map(p => p.warn), borderColor: '#bf8700', backgroundColor: '#bf8700', borderDash: [6, 4], pointStyle: 'rectRot', pointRadius: 4 },
+            { label: 'alert', data: points.map(p => p.alert), borderColor: '#cf222e', backgroundColor: '#cf222e', borderDash: [2, 2], pointStyle: 'rectRot', pointRadius: 4 },
+          ], null, 'drift-chart'));
+      })),
       h('h2', {}, 'Checks, reports and actions'),
       table([col('checked', r => when(r.checkedAt)), col('source', r => r.source), col('drift', r => r.datasetDrift ? badge('drifted', 'bad') : badge('no', 'ok')),
         col('actions sent', r => (r.sent || []).length === 0 ? '–' : r.sent.map(a => badge(`${a.action}: ${a.signal} ${num(a.value)} past ${num(a.threshold)}`, 'bad'))),
