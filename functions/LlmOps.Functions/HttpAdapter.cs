@@ -44,7 +44,10 @@ internal static class HttpAdapter
                 context.HttpContext.Response.Headers[name] = value;
             }
 
-            await context.HttpContext.Response.Body.WriteAsync(response.Body, context.HttpContext.RequestAborted);
+            if (!response.Body.IsEmpty)
+            {
+                await context.HttpContext.Response.Body.WriteAsync(response.Body, context.HttpContext.RequestAborted);
+            }
         }
     }
 }

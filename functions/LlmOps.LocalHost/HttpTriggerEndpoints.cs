@@ -176,6 +176,10 @@ public static class HttpTriggerEndpoints
             context.Response.Headers[name] = value;
         }
 
-        await context.Response.Body.WriteAsync(response.Body, context.RequestAborted);
+        // A 304 (a poll whose ETag still holds) has no body, and Kestrel refuses even an empty write for it.
+        if (!response.Body.IsEmpty)
+        {
+            await context.Response.Body.WriteAsync(response.Body, context.RequestAborted);
+        }
     }
 }

@@ -225,6 +225,17 @@ internal static class DemoCommand
                 Done("Erasure (llmops erase)", $"{erasure.Removed} record(s) of {erasure.Subject} removed from {erasure.Items.Count(i => i.Removed > 0)} places; "
                     + $"{erasure.Items.Count(i => i.Store == "dataset" && i.Successor is not null)} successor dataset version(s), {erasure.Items.Count(i => i.Store == "index" && i.Successor is not null)} index(es); on the suppression list");
 
+                status.Status("Resolving the prompt an app should use (GET /api/prompts/support-answer/resolve)...");
+                var resolveUri = new Uri($"/api/prompts/support-answer/resolve?unit=user-1&env=prod&code={Uri.EscapeDataString(appSecret)}", UriKind.Relative);
+                using (var resolved = await http.GetAsync(resolveUri, cancellationToken))
+                {
+                    resolved.EnsureSuccessStatusCode();
+                    var served = await resolved.Content.ReadFromJsonAsync<PromptResolution>(cancellationToken) ?? throw new InvalidOperationException("The resolve answer had no body.");
+                    using var poll = new HttpRequestMessage(HttpMethod.Get, resolveUri) { Headers = { IfNoneMatch = { resolved.Headers.ETag! } } };
+                    using var polled = await http.SendAsync(poll, cancellationToken);
+                    Done("HTTP trigger: GET /api/prompts/.../resolve", $"user-1 gets {served.PromptVersion} ({served.Role}, {served.Deployment}); a poll with its ETag: {(int)polled.StatusCode}");
+                }
+
                 status.Status("Checking drift (what the DriftSchedule timer runs when the lifecycle's schedule is due)...");
                 var drift = await services.Drift.CheckAllAsync("support-answers", cancellationToken);
                 Done("Drift check (llmops drift check)", string.Join("; ", drift.Reports.Select(r =>

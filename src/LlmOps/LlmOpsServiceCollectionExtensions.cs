@@ -96,6 +96,7 @@ public static class LlmOpsServiceCollectionExtensions
         services.TryAddSingleton<LineageStore>();
         services.TryAddSingleton<WebConsole.ConsoleViews>();
         services.TryAddSingleton<WebConsole.ConsolePage>();
+        services.TryAddSingleton<Registry.PromptResolveEndpoint>();
         services.TryAddSingleton<DriftHistory>();
         services.TryAddSingleton<DriftActionLog>();
         services.TryAddSingleton<DriftScheduleStore>();

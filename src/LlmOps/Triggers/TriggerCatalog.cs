@@ -41,6 +41,7 @@ public static class TriggerCatalog
     public const string Retention = "Retention";
     public const string Console = "Console";
     public const string ConsoleApi = "ConsoleApi";
+    public const string ResolvePrompt = "ResolvePrompt";
 
     /// <summary>When every feature's lifecycle retention is applied (expired raw drops, quarantine, traces, feedback, reports, task sets deleted).</summary>
     public const string RetentionScheduleSetting = "RetentionSchedule";
@@ -96,6 +97,7 @@ public static class TriggerCatalog
         FunctionDefinition.Http<TracesEndpoint>(PostTraces, "traces", FunctionAuthLevel.Function, "POST"),
         FunctionDefinition.Http<ScoresEndpoint>(PostScores, "scores", FunctionAuthLevel.Function, "POST"),
         FunctionDefinition.Http<Feedback.Otlp.OtlpTracesEndpoint>(OtlpTraces, "v1/traces", FunctionAuthLevel.Function, "POST"),
+        FunctionDefinition.Http<Registry.PromptResolveEndpoint>(ResolvePrompt, "prompts/{name}/resolve", FunctionAuthLevel.Function, "GET"),
         FunctionDefinition.Http<WebConsole.ConsolePage>(Console, "console/{*page}", FunctionAuthLevel.Anonymous, "GET"),
         FunctionDefinition.Http<WebConsole.ConsoleApi>(ConsoleApi, "console-api/{*view}", FunctionAuthLevel.Anonymous, "GET", "POST"),
     ];

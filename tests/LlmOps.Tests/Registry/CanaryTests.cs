@@ -166,6 +166,56 @@ public sealed class CanaryTests : IAsyncLifetime, IDisposable
         Assert.Equal(canary.Id, after.Route("anyone")!.Id);
     }
 
+    /// <summary>
+    /// GET /api/prompts/{name}/resolve: the same unit always gets the same version, the canary's share of 10,000 units
+    /// falls in the binomial interval of its percent, and a poll with the ETag gets 304 until the split changes.
+    /// </summary>
+    [Fact]
+    public async Task Resolve_SameUnitSameVersion_CanaryShareInItsInterval_PollsGet304UntilTheSplitChanges()
+    {
+        var stable = await _client.Registry.DeployAsync(Prompt, 1, "prod", why: "ci");
+        var canary = await _client.Registry.DeployAsync(Prompt, 2, "prod", 20, why: "ci");
+        var resolver = new PromptResolveEndpoint(_client.Registry, _client.Governance);
+
+        var units = Enumerable.Range(0, 10_000).Select(i => $"unit-{i}").ToList();
+        var first = new PromptResolution[units.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, units.Count), new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (i, ct) =>
+            first[i] = await resolver.ResolveAsync(Prompt, units[i], "prod", ct));
+        var canaries = first.Count(r => r.Deployment == canary.Id);
+        // 20% of 10,000: 2,000 with a standard deviation of 40; the 99.9% interval is 3.29 deviations either side.
+        Assert.InRange(canaries, 2000 - 132, 2000 + 132);
+        Assert.All(first, r => Assert.Equal(r.Deployment == canary.Id ? (2, "canary") : (1, "stable"), (r.Version, r.Role)));
+        foreach (var i in new[] { 0, 1, 2, 4999, 9999 })
+        {
+            var again = await resolver.ResolveAsync(Prompt, units[i], "prod");
+            Assert.Equal((first[i].PromptVersion, first[i].Deployment), (again.PromptVersion, again.Deployment));
+        }
+
+        // Over HTTP: the template and ids to report with, an ETag, and 304 for a poll that has it.
+        await using var host = await TestHosts.StartAsync(new FunctionCatalog([.. TriggerCatalog.All.Where(f => f.Name == TriggerCatalog.ResolvePrompt)]), prefix: _prefix);
+        using var http = new HttpClient { BaseAddress = host.HttpAddress };
+        http.DefaultRequestHeaders.Add("x-functions-key", (await host.GetKeysAsync()).FunctionKey);
+        var canaryUnit = units[Array.FindIndex(first, r => r.Deployment == canary.Id)];
+        using var answer = await http.GetAsync($"api/prompts/canary-answer/resolve?unit={canaryUnit}&env=prod");
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        var resolved = (await answer.Content.ReadFromJsonAsync<PromptResolution>())!;
+        Assert.Equal(("prompt:canary-answer/2", canary.Id, "Answer {{question}} from {{context}}."), (resolved.PromptVersion, resolved.Deployment, resolved.Template));
+        Assert.Equal(["context", "question"], resolved.Variables.Order(StringComparer.Ordinal));
+        var etag = answer.Headers.ETag!;
+        using var poll = new HttpRequestMessage(HttpMethod.Get, $"api/prompts/canary-answer/resolve?unit={canaryUnit}&env=prod") { Headers = { IfNoneMatch = { etag } } };
+        Assert.Equal(HttpStatusCode.NotModified, (await http.SendAsync(poll)).StatusCode);
+
+        // The canary rolled back: the same poll now gets the stable version.
+        await _client.Registry.DecideCanaryAsync(canary, promote: false, "ci: rolled back");
+        using var repoll = new HttpRequestMessage(HttpMethod.Get, $"api/prompts/canary-answer/resolve?unit={canaryUnit}&env=prod") { Headers = { IfNoneMatch = { etag } } };
+        using var changed = await http.SendAsync(repoll);
+        Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
+        var now = (await changed.Content.ReadFromJsonAsync<PromptResolution>())!;
+        Assert.Equal((stable.Id, 1, "stable"), (now.Deployment, now.Version, now.Role));
+        Assert.Equal(ErrorCode.Invalid, (await Assert.ThrowsAsync<LlmOpsException>(() => resolver.HandleAsync(
+            new HttpTriggerRequest("GET", "/api/prompts/canary-answer/resolve", new Dictionary<string, string> { ["name"] = "canary-answer" }, new Dictionary<string, string>(), ReadOnlyMemory<byte>.Empty), CancellationToken.None))).Code);
+    }
+
     [Fact]
     public async Task Canary_NeedsAStableDeploymentAndAShareOf1To99()
     {
