@@ -1,6 +1,9 @@
 namespace LlmOps.Tests.EndToEnd;
 
-/// <summary>Tests that run the product catalog share its fixed names (raw, drops, Heartbeat): they run one at a time.</summary>
+/// <summary>
+/// Tests that run the product catalog share its fixed names (raw, drops, Heartbeat): they run one at a time. The
+/// notebook kernels' tests are here too: their restores share one NuGet packages folder.
+/// </summary>
 [CollectionDefinition(Name)]
 public sealed class ProductCatalogCollection
 {

@@ -6,7 +6,12 @@ using Microsoft.CodeAnalysis.CSharp;
 
 namespace LlmOps.Tests.Notebooks;
 
-/// <summary>`llmops notebook run` on the .NET Interactive C# kernel (LlmOps.Notebooks.Runner in a child process).</summary>
+/// <summary>
+/// `llmops notebook run` on the .NET Interactive C# kernel (LlmOps.Notebooks.Runner in a child process). In the product
+/// catalog's collection, so never beside <see cref="ShippedNotebooksTests"/>: two kernels restoring the same packages
+/// into the one NuGet folder at once failed a restore's GenerateDepsFile in a fresh-clone run.
+/// </summary>
+[Collection(EndToEnd.ProductCatalogCollection.Name)]
 public sealed class NotebookRunnerTests : IDisposable
 {
     private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("llmops-nb-");
