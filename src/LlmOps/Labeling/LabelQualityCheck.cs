@@ -280,6 +280,11 @@ public sealed class LabelQualityCheck(StorageAccount storage, LifecycleCatalog l
         return (manifest, report);
     }
 
+    /// <summary>The latest report of a project, or a not-found error that says how to make one.</summary>
+    public async Task<BinaryData> RequireLatestAsync(string project, bool html, CancellationToken cancellationToken) =>
+        await LatestAsync(project, html, cancellationToken)
+        ?? throw LlmOpsException.NotFound($"Labeling project '{project}' has no QA report yet: drop label files under labels/{project}/ or run llmops label report {project}.");
+
     /// <summary>The latest report of a project, or null when it has none yet.</summary>
     public async Task<BinaryData?> LatestAsync(string project, bool html, CancellationToken cancellationToken)
     {

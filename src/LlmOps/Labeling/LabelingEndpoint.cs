@@ -17,8 +17,7 @@ public sealed class LabelingEndpoint(LabelQualityCheck qa, Governance.ChangeCont
             throw LlmOpsException.Invalid("format must be json or html.");
         }
 
-        var report = await qa.LatestAsync(project, format == "html", cancellationToken)
-            ?? throw LlmOpsException.NotFound($"Labeling project '{project}' has no QA report yet: drop label files under labels/{project}/ or run llmops label report {project}.");
+        var report = await qa.RequireLatestAsync(project, format == "html", cancellationToken);
         return new HttpTriggerResponse(200, format == "html" ? "text/html; charset=utf-8" : "application/json; charset=utf-8", report.ToMemory());
     }
 }

@@ -299,23 +299,11 @@ public sealed partial class ExperimentTracker(StorageAccount storage, LineageSto
     /// </summary>
     public async IAsyncEnumerable<RunInfo> ListRunsAsync(string? experiment = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var partition = experiment is null ? AllRunsPartition : TableKey.Encode(experiment);
-        var index = _experiments.QueryAsync<ExperimentRow>(
-            TableKey.PrefixFilter(partition, RunIndexPrefix),
-            select: [nameof(ExperimentRow.Name), nameof(ExperimentRow.RunId)],
-            cancellationToken: cancellationToken);
-        await foreach (var page in index.AsPages())
+        await foreach (var page in RunIndex(experiment, cancellationToken).AsPages())
         {
-            var rows = page.Values.Where(r => r.RunId is not null && (experiment is null || r.Name == experiment)).ToList();
-            var infos = new RunInfo?[rows.Count];
-            await Parallel.ForEachAsync(Enumerable.Range(0, rows.Count), new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (i, ct) =>
-                infos[i] = await FindRunAsync(rows[i].RunId!, ct));
-            foreach (var info in infos)
+            foreach (var info in await FindRunsAsync([.. page.Values.Where(r => Indexes(r, experiment)).Select(r => r.RunId!)], cancellationToken))
             {
-                if (info is not null)
-                {
-                    yield return info;
-                }
+                yield return info;
             }
         }
     }
@@ -326,28 +314,35 @@ public sealed partial class ExperimentTracker(StorageAccount storage, LineageSto
     /// </summary>
     public async Task<(IReadOnlyList<RunInfo> Runs, int Total)> NewestRunsAsync(string? experiment, int limit, CancellationToken cancellationToken = default)
     {
-        var partition = experiment is null ? AllRunsPartition : TableKey.Encode(experiment);
         var ids = new List<string>();
         var total = 0;
-        await foreach (var row in _experiments.QueryAsync<ExperimentRow>(
-            TableKey.PrefixFilter(partition, RunIndexPrefix),
-            select: [nameof(ExperimentRow.Name), nameof(ExperimentRow.RunId)],
-            cancellationToken: cancellationToken))
+        await foreach (var row in RunIndex(experiment, cancellationToken))
         {
-            if (row.RunId is not null && (experiment is null || row.Name == experiment))
+            if (Indexes(row, experiment) && total++ < limit)
             {
-                total++;
-                if (ids.Count < limit)
-                {
-                    ids.Add(row.RunId);
-                }
+                ids.Add(row.RunId!);
             }
         }
 
+        return (await FindRunsAsync(ids, cancellationToken), total);
+    }
+
+    /// <summary>The index rows of <paramref name="experiment"/>'s runs (or of every run), newest first.</summary>
+    private AsyncPageable<ExperimentRow> RunIndex(string? experiment, CancellationToken cancellationToken) =>
+        _experiments.QueryAsync<ExperimentRow>(
+            TableKey.PrefixFilter(experiment is null ? AllRunsPartition : TableKey.Encode(experiment), RunIndexPrefix),
+            select: [nameof(ExperimentRow.Name), nameof(ExperimentRow.RunId)],
+            cancellationToken: cancellationToken);
+
+    private static bool Indexes(ExperimentRow row, string? experiment) => row.RunId is not null && (experiment is null || row.Name == experiment);
+
+    /// <summary>The runs of <paramref name="ids"/>, read in parallel, in their order (a run gone meanwhile is left out).</summary>
+    private async Task<IReadOnlyList<RunInfo>> FindRunsAsync(List<string> ids, CancellationToken cancellationToken)
+    {
         var infos = new RunInfo?[ids.Count];
         await Parallel.ForEachAsync(Enumerable.Range(0, ids.Count), new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (i, ct) =>
             infos[i] = await FindRunAsync(ids[i], ct));
-        return ([.. infos.OfType<RunInfo>()], total);
+        return [.. infos.OfType<RunInfo>()];
     }
 
     /// <summary>Every experiment with its run count, by name (the table's order), page by page.</summary>

@@ -34,7 +34,7 @@ public sealed class HttpCallers(ApiKeyStore keys, IOptions<GovernanceOptions> op
             return FromClientPrincipal(principal);
         }
 
-        var presented = request.Header(KeyHeader) ?? request.Header("x-functions-key") ?? request.Query.GetValueOrDefault("code");
+        var presented = PresentedKey(request);
         if (await keys.FindAsync(presented, cancellationToken) is { } key)
         {
             return Caller.Key(key.Name);
@@ -62,7 +62,7 @@ public sealed class HttpCallers(ApiKeyStore keys, IOptions<GovernanceOptions> op
             return FromClientPrincipal(principal);
         }
 
-        var presented = request.Header(KeyHeader) ?? request.Header("x-functions-key") ?? request.Query.GetValueOrDefault("code");
+        var presented = PresentedKey(request);
         if (string.IsNullOrEmpty(presented))
         {
             throw new LlmOpsException(ErrorCode.Unauthorized, options.Value.TrustAppServiceAuthentication
@@ -82,6 +82,10 @@ public sealed class HttpCallers(ApiKeyStore keys, IOptions<GovernanceOptions> op
 
         throw new LlmOpsException(ErrorCode.Unauthorized, "The key does not open this route (unknown, revoked or mistyped).");
     }
+
+    /// <summary>The key a request presents: <c>x-llmops-key</c>, else the one that opened the route (<c>x-functions-key</c> or <c>code</c>).</summary>
+    private static string? PresentedKey(HttpTriggerRequest request) =>
+        request.Header(KeyHeader) ?? request.Header("x-functions-key") ?? request.Query.GetValueOrDefault("code");
 
     private async Task<FunctionKeys?> HostKeysAsync(CancellationToken cancellationToken)
     {
