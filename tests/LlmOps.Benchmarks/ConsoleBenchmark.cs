@@ -13,7 +13,7 @@ namespace LlmOps.Benchmarks;
 
 /// <summary>
 /// The web console in Chromium: time to first render of the lineage explorer on a graph of <c>nodes</c> nodes and of
-/// the runs page over <c>runs</c> runs, each against the time of the API calls behind it (GET /api/lineage/{id}?depth=1;
+/// the runs page over <c>runs</c> runs, each against the time of the API calls behind it (GET /api/console-api/lineage?id=, one level;
 /// GET /api/console-api/runs), measured back to back in the same repetition. Two figures per page: moving to it inside the
 /// open console (its script already loaded), and a cold page load of the console straight at that page.
 /// </summary>
@@ -58,7 +58,7 @@ public static class ConsoleBenchmark
 
         var start = graph.Deployments[0];
         var lineageHash = "#/lineage?id=" + Uri.EscapeDataString(start);
-        var lineageApi = "api/lineage/" + Uri.EscapeDataString(start) + "?direction=both&depth=1";
+        var lineageApi = "api/console-api/lineage?id=" + Uri.EscapeDataString(start);
         results.AddRange(await MeasureAsync(page, browser, console, http, $"lineage explorer ({graph.Nodes}-node graph, from {start.Split('/')[0]})", lineageHash, "lineage", lineageApi));
         results.AddRange(await MeasureAsync(page, browser, console, http, $"runs page ({runs} runs)", "#/runs", "runs", "api/console-api/runs"));
         return results;
@@ -74,7 +74,7 @@ public static class ConsoleBenchmark
     private static async Task<List<(string, string)>> MeasureAsync(IPage page, IBrowser browser, string console, HttpClient http, string what, string hash, string name, string api)
     {
         // The data calls only: not the page, nor its libraries (console/lib/...).
-        const string ApiTime = "() => performance.getEntriesByType('resource').filter(e => e.name.includes('/api/lineage/') || e.name.includes('/api/console-api/')).reduce((sum, e) => sum + e.duration, 0)";
+        const string ApiTime = "() => performance.getEntriesByType('resource').filter(e => e.name.includes('/api/console-api/')).reduce((sum, e) => sum + e.duration, 0)";
         var samples = await Repeated.RunAsync(async _ =>
         {
             var clock = Stopwatch.StartNew();

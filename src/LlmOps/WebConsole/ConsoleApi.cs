@@ -47,6 +47,7 @@ public sealed class ConsoleApi(ConsoleViews views, Governance.ChangeControl gove
             "datasets" => await views.DatasetsAsync(Query("source"), cancellationToken),
             "datasets/version" => await views.DatasetVersionAsync(Required("id"), cancellationToken),
             "datasets/diff" => await views.DiffAsync(Required("from"), Required("to"), cancellationToken),
+            "lineage" => await views.LineageLevelAsync(Required("id"), cancellationToken),
             "lineage/search" => await views.SearchLineageAsync(Required("q"), Limit(Query("limit"), 50), cancellationToken),
             "runs" => await views.RunsAsync(Query("experiment"), Query("q"), Query("status"), Limit(Query("limit"), 200), cancellationToken),
             "runs/detail" => await views.RunAsync(Required("id"), cancellationToken),

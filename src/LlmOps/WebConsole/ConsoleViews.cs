@@ -201,6 +201,16 @@ public sealed class ConsoleViews(
         return new { diff.From, diff.To, diff.Added, diff.Removed, Changed = diff.Changed.Select(id => new { Id = id, Fields = fields.GetValueOrDefault(id) ?? [] }) };
     }
 
+    /// <summary>
+    /// One level of the graph around <paramref name="id"/>, as <c>GET /api/lineage/{id}?depth=1</c> gives it: the
+    /// explorer reads it here, through the console's signed-in route, so an Entra user without a key can use it.
+    /// </summary>
+    public async Task<LineageGraph> LineageLevelAsync(string id, CancellationToken cancellationToken)
+    {
+        var graph = await lineage.QueryAsync(id, LineageDirection.Both, 1, cancellationToken);
+        return graph.Found ? graph : throw LlmOpsException.NotFound($"Nothing in the lineage graph is called '{id}'.");
+    }
+
     public async Task<object> SearchLineageAsync(string text, int limit, CancellationToken cancellationToken) =>
         new { Query = text, Nodes = await lineage.SearchAsync(text, limit, cancellationToken) };
 
@@ -349,8 +359,7 @@ public sealed class ConsoleViews(
 
     public async Task<HttpTriggerResponse> LabelingAsync(string project, CancellationToken cancellationToken)
     {
-        var report = await labeling.LatestAsync(project, false, cancellationToken)
-            ?? throw LlmOpsException.NotFound($"Labeling project '{project}' has no QA report yet: drop label files under labels/{project}/ or run llmops label report {project}.");
+        var report = await labeling.RequireLatestAsync(project, false, cancellationToken);
         return new HttpTriggerResponse(200, "application/json; charset=utf-8", report.ToMemory());
     }
 

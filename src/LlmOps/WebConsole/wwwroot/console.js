@@ -221,7 +221,7 @@
     ];
   }
 
-  // The lineage explorer: one level at a time (GET /api/lineage/{id}?depth=1), expanded on click.
+  // The lineage explorer: one level at a time (console-api/lineage: what GET /api/lineage/{id}?depth=1 gives), expanded on click.
   const MaxNewNodes = 150;
   async function lineage(params) {
     const details = h('div', { className: 'side card', 'data-testid': 'lineage-details' });
@@ -267,7 +267,7 @@
       return true;
     };
 
-    const level = (id) => api('lineage/' + encodeURIComponent(id) + '?direction=both&depth=1');
+    const level = (id) => view('lineage', { id });
     async function expand(id, loading) {
       main.dataset.ready = '';
       try {
