@@ -102,12 +102,15 @@ internal static class RegistryCommand
         var environment = new Option<string>("--env") { Description = "The environment (prod, staging, ...).", Required = true };
         var deployReason = new Option<string?>("--reason") { Description = "Why (recorded in the audit log; who deployed is the caller)." };
         var canaryPercent = new Option<int?>("--canary") { Description = "Deploy as a canary taking this percent (1-99) of the traffic beside the stable deployment, until the canary check promotes or rolls it back." };
-        var deploy = new Command("deploy", "Record that a version was deployed to an environment (all traffic, or a canary share), and link it in the lineage graph. Needs the approver role.") { deployName, deployVersion, environment, deployReason, canaryPercent, connection };
+        var shadowVersion = new Option<int?>("--shadow") { Description = "A version the LlmOps.Client middleware also runs on a share of this deployment's calls, off the request path: its answers are traced with llmops.shadow=true for comparison (llmops registry shadow) and never shown." };
+        var shadowPercent = new Option<int>("--shadow-percent") { Description = "The share of calls (1-100) the shadow answers too.", DefaultValueFactory = _ => 10 };
+        var deploy = new Command("deploy", "Record that a version was deployed to an environment (all traffic, or a canary share, optionally with a shadow version), and link it in the lineage graph. Needs the approver role.") { deployName, deployVersion, environment, deployReason, canaryPercent, shadowVersion, shadowPercent, connection };
         deploy.SetAction(async (parse, cancellationToken) => await CliErrors.RunAsync(console, async () =>
         {
             using var services = await StorageOption.ClientAsync(parse, connection, cancellationToken);
-            var deployment = await services.Registry.DeployAsync(parse.GetValue(deployName)!, parse.GetValue(deployVersion), parse.GetValue(environment)!, parse.GetValue(canaryPercent), parse.GetValue(deployReason), cancellationToken);
-            console.MarkupLineInterpolated($"[green]Recorded {deployment.Id}[/]: {ModelRegistry.VersionId(deployment.Name, deployment.Version)} to {deployment.Environment} by {deployment.DeployedBy}{(deployment.Stable is null ? "" : $", a canary taking {deployment.CanaryPercent}% beside {deployment.Stable}")}.");
+            var shadow = parse.GetValue(shadowVersion) is { } shadowed ? (shadowed, parse.GetValue(shadowPercent)) : ((int, int)?)null;
+            var deployment = await services.Registry.DeployAsync(parse.GetValue(deployName)!, parse.GetValue(deployVersion), parse.GetValue(environment)!, parse.GetValue(canaryPercent), shadow, parse.GetValue(deployReason), cancellationToken);
+            console.MarkupLineInterpolated($"[green]Recorded {deployment.Id}[/]: {ModelRegistry.VersionId(deployment.Name, deployment.Version)} to {deployment.Environment} by {deployment.DeployedBy}{(deployment.Stable is null ? "" : $", a canary taking {deployment.CanaryPercent}% beside {deployment.Stable}")}{(deployment.ShadowVersion is { } sv ? $", shadowed by {ModelRegistry.VersionId(deployment.Name, sv)} on {deployment.ShadowPercent}% of its calls" : "")}.");
             if (deployment.Stable is not null)
             {
                 console.MarkupLine("Traces that carry this deployment id are compared with the stable deployment's by the CheckCanaries timer (or now: llmops registry canary NAME --env ENV).");

@@ -97,6 +97,7 @@ public static class LlmOpsServiceCollectionExtensions
         services.TryAddSingleton<WebConsole.ConsoleViews>();
         services.TryAddSingleton<WebConsole.ConsolePage>();
         services.TryAddSingleton<Registry.PromptResolveEndpoint>();
+        services.TryAddSingleton<Guardrails.GuardEndpoint>();
         services.TryAddSingleton<DriftHistory>();
         services.TryAddSingleton<DriftActionLog>();
         services.TryAddSingleton<DriftScheduleStore>();

@@ -132,7 +132,7 @@ public sealed class DriftActionHandler(
             WITH s AS ({FeedbackAnalytics.PerTraceScores})
             SELECT t.Id AS id, t.Input AS input, t.Output AS output, t.PromptVersion AS prompt, s.thumbs AS thumbs,
                    coalesce(s.corrected, 0) AS corrected, coalesce(s.escalated, 0) AS escalated, t.Status AS status, t.SafetyFlags AS flags
-            FROM traces t LEFT JOIN s ON s.TraceId = t.Id
+            FROM answers t LEFT JOIN s ON s.TraceId = t.Id
             WHERE t.Time >= {FeedbackQuery.Timestamp(from)}
               AND t.Time <= {FeedbackQuery.Timestamp(action.CheckedAt)}
               AND (s.thumbs < 1 OR s.corrected = 1 OR s.escalated = 1 OR t.Status = 'error' OR coalesce(t.SafetyFlags, '') <> '')

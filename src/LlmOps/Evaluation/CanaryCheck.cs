@@ -186,7 +186,7 @@ public sealed class CanaryCheck(
             WITH s AS ({FeedbackAnalytics.PerTraceScores})
             SELECT t.Deployment AS deployment, s.thumbs AS thumbs, CASE WHEN t.Status = 'error' THEN 1.0 ELSE 0.0 END AS error,
                    t.LatencyMs AS latency, t.CostUsd AS cost
-            FROM traces t LEFT JOIN s ON s.TraceId = t.Id
+            FROM answers t LEFT JOIN s ON s.TraceId = t.Id
             WHERE t.Time >= {FeedbackQuery.Timestamp(since)} AND t.Deployment IN ({FeedbackQuery.Literal(canary)}, {FeedbackQuery.Literal(stable)})
             """);
         Samples canarySamples = new(), stableSamples = new();

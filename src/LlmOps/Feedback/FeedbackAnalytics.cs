@@ -56,7 +56,7 @@ public sealed class FeedbackAnalytics(StorageAccount storage)
             _ => throw LlmOpsException.Invalid($"Cannot group by '{by}': expected {string.Join(", ", Groupings)}."),
         };
         using var query = await OpenAsync(feature, since, cancellationToken);
-        var window = $"SELECT *, {key} AS grp FROM traces t WHERE t.Time >= {FeedbackQuery.Timestamp(since)}";
+        var window = $"SELECT *, {key} AS grp FROM answers t WHERE t.Time >= {FeedbackQuery.Timestamp(since)}";
         var groups = query.Rows($"""
             WITH w AS ({window}), s AS ({PerTraceScores})
             SELECT grp,

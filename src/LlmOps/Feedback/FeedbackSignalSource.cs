@@ -29,7 +29,7 @@ public abstract class FeedbackSignalSource(FeedbackAnalytics analytics) : IQuali
         var rows = query.Rows($"""
             WITH s AS ({FeedbackAnalytics.PerTraceScores})
             SELECT t.Time >= {FeedbackQuery.Timestamp(currentFrom)} AS is_current, CAST({ValueSql} AS DOUBLE) AS v
-            FROM traces t LEFT JOIN s ON s.TraceId = t.Id
+            FROM answers t LEFT JOIN s ON s.TraceId = t.Id
             WHERE t.Time >= {FeedbackQuery.Timestamp(referenceFrom)} AND t.Time < {FeedbackQuery.Timestamp(until)} AND ({ValueSql}) IS NOT NULL
             """);
         var reference = new List<double>();

@@ -154,6 +154,9 @@ public sealed class FeedbackStore(StorageAccount storage)
         SafetyFlags = string.Join(',', trace.SafetyFlags),
         UserHash = trace.UserHash,
         SessionHash = trace.SessionHash,
+        Shadow = trace.Shadow,
+        ShadowOf = trace.ShadowOf,
+        Operation = trace.Operation,
     };
 
     private static ScoreRow RowOf(Score score) => new()
@@ -177,7 +180,7 @@ public sealed class FeedbackStore(StorageAccount storage)
         row.Id, row.Time, row.Feature, row.Deployment, row.PromptVersion, row.Model, row.Provider, row.Input, row.Output,
         JsonSerializer.Deserialize<List<TraceChunk>>(row.Retrieved, JsonSerializerOptions.Web) ?? [],
         row.LatencyMs, row.InputTokens, row.OutputTokens, row.CachedInputTokens, row.ReasoningTokens, row.CostUsd, row.Status, row.Error,
-        row.SafetyFlags.Length == 0 ? [] : row.SafetyFlags.Split(','), row.UserHash, row.SessionHash);
+        row.SafetyFlags.Length == 0 ? [] : row.SafetyFlags.Split(','), row.UserHash, row.SessionHash, row.Shadow, row.ShadowOf, row.Operation);
 
     private static Score ToScore(ScoreRow row) =>
         new(row.Id, row.TraceId, row.ChunkId, row.Name, row.DataType, row.Value, row.StringValue, row.Source, row.Comment, row.Correction, row.Time);

@@ -63,7 +63,10 @@ public static partial class FeedbackValidator
             error,
             [],
             String(item, "userHash") ?? subjects.Hash("user", String(item, "userId")),
-            String(item, "sessionHash") ?? subjects.Hash("session", String(item, "sessionId")));
+            String(item, "sessionHash") ?? subjects.Hash("session", String(item, "sessionId")),
+            Property(item, "shadow") is { ValueKind: JsonValueKind.True },
+            String(item, "shadowOf"),
+            String(item, "operation"));
     }
 
     /// <summary>A score from its JSON object; the data type follows the value when not given.</summary>

@@ -48,6 +48,15 @@ public sealed class TraceRecord
 
     public string? SessionHash { get; set; }
 
+    /// <summary>A shadow answer, never shown to a user.</summary>
+    public bool Shadow { get; set; }
+
+    /// <summary>The trace id of the request a shadow answer shadowed.</summary>
+    public string? ShadowOf { get; set; }
+
+    /// <summary><c>embeddings</c> for an embedding call; null for a model answer.</summary>
+    public string? Operation { get; set; }
+
     public static TraceRecord From(Trace trace)
     {
         ArgumentNullException.ThrowIfNull(trace);
@@ -73,6 +82,9 @@ public sealed class TraceRecord
             SafetyFlags = string.Join(',', trace.SafetyFlags),
             UserHash = trace.UserHash,
             SessionHash = trace.SessionHash,
+            Shadow = trace.Shadow,
+            ShadowOf = trace.ShadowOf,
+            Operation = trace.Operation,
         };
     }
 }

@@ -53,4 +53,13 @@ public sealed class TraceRow : TableRow
     public string? UserHash { get; set; }
 
     public string? SessionHash { get; set; }
+
+    /// <summary>A shadow answer, never shown to a user.</summary>
+    public bool Shadow { get; set; }
+
+    /// <summary>The trace id of the request a shadow answer shadowed.</summary>
+    public string? ShadowOf { get; set; }
+
+    /// <summary><c>embeddings</c> for an embedding call; null for a model answer.</summary>
+    public string? Operation { get; set; }
 }

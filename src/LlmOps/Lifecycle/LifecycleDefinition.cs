@@ -2,7 +2,7 @@ namespace LlmOps.Lifecycle;
 
 /// <summary>
 /// A feature's lifecycle file (ARCHITECTURE.md): sources, quality, preprocessing, gates, embedding, drift, labeling,
-/// evaluation, costs, notify, budgets, governance and retention are read here; the other sections (experiments, owners) are kept as written for the capabilities that
+/// evaluation, costs, notify, budgets, governance, retention and guardrails are read here; the other sections (experiments, owners) are kept as written for the capabilities that
 /// read them.
 /// </summary>
 public sealed record LifecycleDefinition(
@@ -39,6 +39,9 @@ public sealed record LifecycleDefinition(
 
     /// <summary>How long each kind of the feature's data is kept (<c>retention</c>).</summary>
     public RetentionSettings Retention { get; init; } = RetentionSettings.None;
+
+    /// <summary>What is checked at run time on the model's input and answer (<c>guardrails</c>).</summary>
+    public GuardrailsSettings Guardrails { get; init; } = GuardrailsSettings.Default;
 
     /// <summary>The source whose name is <paramref name="name"/>, or null.</summary>
     public SourceDefinition? Source(string name) => Sources.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.Ordinal));

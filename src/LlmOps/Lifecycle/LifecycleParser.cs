@@ -11,7 +11,7 @@ namespace LlmOps.Lifecycle;
 /// </summary>
 public static class LifecycleParser
 {
-    private static readonly string[] TopLevel = ["feature", "sources", "quality", "preprocessing", "gates", "embedding", "drift", "labeling", "evaluation", "costs", "notify", "budgets", "governance", "retention"];
+    private static readonly string[] TopLevel = ["feature", "sources", "quality", "preprocessing", "gates", "embedding", "drift", "labeling", "evaluation", "costs", "notify", "budgets", "governance", "retention", "guardrails"];
     private static readonly string[] OpenSections = ["owners", "experiments", "description", "version"];
 
     public static LifecycleDefinition Parse(string yaml, string source = "lifecycle.yaml")
@@ -55,13 +55,14 @@ public static class LifecycleParser
         var budgets = BudgetsSection.Read(reader, root);
         var governance = GovernanceSection.Read(reader, root);
         var retention = RetentionSection.Read(reader, root);
+        var guardrails = GuardrailsSection.Read(reader, root);
         if (errors.Count > 0)
         {
             throw new LifecycleValidationException(source, [.. errors.OrderBy(e => e.Line).ThenBy(e => e.Column)]);
         }
 
         var others = root.Children.Keys.OfType<YamlScalarNode>().Select(k => k.Value!).Where(k => OpenSections.Contains(k)).ToList();
-        return new LifecycleDefinition(feature, sources, quality, preprocessing, gates, embedding, drift, labeling, others) { Evaluation = evaluation, EvaluationGates = evaluationGates, CanaryGates = canaryGates, Costs = costs, Notify = notify, Budgets = budgets, Governance = governance, Retention = retention };
+        return new LifecycleDefinition(feature, sources, quality, preprocessing, gates, embedding, drift, labeling, others) { Evaluation = evaluation, EvaluationGates = evaluationGates, CanaryGates = canaryGates, Costs = costs, Notify = notify, Budgets = budgets, Governance = governance, Retention = retention, Guardrails = guardrails };
     }
 
     public static async Task<LifecycleDefinition> LoadAsync(string path, CancellationToken cancellationToken = default) =>

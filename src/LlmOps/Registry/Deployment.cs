@@ -21,6 +21,11 @@ public sealed record Deployment(string Id, string Name, int Version, string Envi
 
     public string? Decision { get; init; }
 
+    /// <summary>A version run beside this one on <see cref="ShadowPercent"/>% of its calls, off the request path: its answers are traced with <c>llmops.shadow=true</c> and never shown.</summary>
+    public int? ShadowVersion { get; init; }
+
+    public int? ShadowPercent { get; init; }
+
     /// <summary>Whether it serves all traffic not sent to a canary.</summary>
     public bool Serves => Status is Active or Promoted;
 }

@@ -24,11 +24,17 @@ public sealed class DeploymentRow : TableRow
 
     public string? Decision { get; set; }
 
+    public int? ShadowVersion { get; set; }
+
+    public int? ShadowPercent { get; set; }
+
     internal Deployment ToDeployment(string name) => new(Id, name, Version, Environment, DeployedAt, DeployedBy)
     {
         CanaryPercent = CanaryPercent,
         Stable = Stable,
         Status = Status ?? Deployment.Active,
         Decision = Decision,
+        ShadowVersion = ShadowVersion,
+        ShadowPercent = ShadowPercent,
     };
 }

@@ -224,7 +224,15 @@ public sealed class ModelRegistry(StorageAccount storage, ExperimentTracker trac
     /// With <paramref name="canaryPercent"/> (1-99) it is a canary beside the environment's stable deployment, which a
     /// canary check later promotes or rolls back; a full deployment while a canary runs is refused (decide it first).
     /// </summary>
-    public async Task<Deployment> DeployAsync(string name, int version, string environment, int? canaryPercent = null, string? why = null, CancellationToken cancellationToken = default)
+    public Task<Deployment> DeployAsync(string name, int version, string environment, int? canaryPercent = null, string? why = null, CancellationToken cancellationToken = default) =>
+        DeployAsync(name, version, environment, canaryPercent, null, why, cancellationToken);
+
+    /// <summary>
+    /// A deployment as <see cref="DeployAsync(string, int, string, int?, string?, CancellationToken)"/>, naming a shadow:
+    /// <paramref name="shadow"/>'s version also answers its share (1-100%) of the deployment's calls, off the request
+    /// path, its answers traced as shadow answers for comparison and never shown to users.
+    /// </summary>
+    public async Task<Deployment> DeployAsync(string name, int version, string environment, int? canaryPercent, (int Version, int Percent)? shadow, string? why, CancellationToken cancellationToken = default)
     {
         name = QualifiedName(name);
         RegistryStore.ValidateAlias(environment);
@@ -236,6 +244,7 @@ public sealed class ModelRegistry(StorageAccount storage, ExperimentTracker trac
             ["environment"] = environment,
             ["canary"] = canaryPercent?.ToString(CultureInfo.InvariantCulture) ?? "",
             ["why"] = why ?? "",
+            ["shadow"] = shadow is { } named ? $"{named.Version.ToString(CultureInfo.InvariantCulture)}:{named.Percent.ToString(CultureInfo.InvariantCulture)}" : "",
         };
         var caller = await governance.DemandChangeAsync(
             DeployChange, feature, $"{VersionId(name, version)}@{environment}", parameters, why, settings.Approvals, settings.ApproverRole,
@@ -243,6 +252,18 @@ public sealed class ModelRegistry(StorageAccount storage, ExperimentTracker trac
         if (canaryPercent is < 1 or > 99)
         {
             throw LlmOpsException.Invalid($"A canary takes 1 to 99 percent of the traffic, not {canaryPercent}.");
+        }
+
+        if (shadow is { Percent: < 1 or > 100 })
+        {
+            throw LlmOpsException.Invalid($"A shadow runs on 1 to 100 percent of the calls, not {shadow.Value.Percent}.");
+        }
+
+        if (shadow is { } s && (s.Version == version || await GetVersionAsync(name, s.Version, cancellationToken) is null))
+        {
+            throw LlmOpsException.Invalid(s.Version == version
+                ? $"The shadow must be another version than the one deployed ({VersionId(name, version)})."
+                : $"The shadow {VersionId(name, s.Version)} does not exist.");
         }
 
         var target = await GetVersionAsync(name, version, cancellationToken) ?? throw LlmOpsException.NotFound($"{VersionId(name, version)} does not exist.");
@@ -263,6 +284,8 @@ public sealed class ModelRegistry(StorageAccount storage, ExperimentTracker trac
             CanaryPercent = canaryPercent,
             Stable = canaryPercent is null ? null : traffic.Stable!.Id,
             Status = canaryPercent is null ? Deployment.Active : Deployment.Canary,
+            ShadowVersion = shadow?.Version,
+            ShadowPercent = shadow?.Percent,
         };
         await Store.AddDeploymentAsync(deployment, cancellationToken);
         var facets = new Dictionary<string, string> { ["environment"] = environment, ["by"] = deployment.DeployedBy, ["status"] = deployment.Status };
@@ -270,6 +293,12 @@ public sealed class ModelRegistry(StorageAccount storage, ExperimentTracker trac
         {
             facets["canary_percent"] = canaryPercent.Value.ToString(CultureInfo.InvariantCulture);
             facets["stable"] = deployment.Stable!;
+        }
+
+        if (shadow is { } shadowed)
+        {
+            facets["shadow"] = VersionId(name, shadowed.Version);
+            facets["shadow_percent"] = shadowed.Percent.ToString(CultureInfo.InvariantCulture);
         }
 
         await lineage.RecordAsync(
@@ -333,6 +362,9 @@ public sealed class ModelRegistry(StorageAccount storage, ExperimentTracker trac
         }
 
         var canary = p.GetValueOrDefault("canary") is { Length: > 0 } percent ? int.Parse(percent, CultureInfo.InvariantCulture) : (int?)null;
-        return (await DeployAsync(p["name"], version, p["environment"], canary, why, cancellationToken)).Id;
+        var shadow = p.GetValueOrDefault("shadow") is { Length: > 0 } spec && spec.Split(':') is [var v, var share]
+            ? (int.Parse(v, CultureInfo.InvariantCulture), int.Parse(share, CultureInfo.InvariantCulture))
+            : ((int, int)?)null;
+        return (await DeployAsync(p["name"], version, p["environment"], canary, shadow, why, cancellationToken)).Id;
     }
 }

@@ -210,6 +210,8 @@ public sealed partial class RegistryStore(StorageAccount storage)
                 CanaryPercent = deployment.CanaryPercent,
                 Stable = deployment.Stable,
                 Status = deployment.Status,
+                ShadowVersion = deployment.ShadowVersion,
+                ShadowPercent = deployment.ShadowPercent,
             },
             cancellationToken);
     }

@@ -43,6 +43,9 @@ public static class TriggerCatalog
     public const string ConsoleApi = "ConsoleApi";
     public const string ResolvePrompt = "ResolvePrompt";
 
+    /// <summary>POST /api/guard: a text checked against its feature's lifecycle guardrails.</summary>
+    public const string Guard = "Guard";
+
     /// <summary>When every feature's lifecycle retention is applied (expired raw drops, quarantine, traces, feedback, reports, task sets deleted).</summary>
     public const string RetentionScheduleSetting = "RetentionSchedule";
 
@@ -98,6 +101,7 @@ public static class TriggerCatalog
         FunctionDefinition.Http<ScoresEndpoint>(PostScores, "scores", FunctionAuthLevel.Function, "POST"),
         FunctionDefinition.Http<Feedback.Otlp.OtlpTracesEndpoint>(OtlpTraces, "v1/traces", FunctionAuthLevel.Function, "POST"),
         FunctionDefinition.Http<Registry.PromptResolveEndpoint>(ResolvePrompt, "prompts/{name}/resolve", FunctionAuthLevel.Function, "GET"),
+        FunctionDefinition.Http<Guardrails.GuardEndpoint>(Guard, "guard", FunctionAuthLevel.Function, "POST"),
         FunctionDefinition.Http<WebConsole.ConsolePage>(Console, "console/{*page}", FunctionAuthLevel.Anonymous, "GET"),
         FunctionDefinition.Http<WebConsole.ConsoleApi>(ConsoleApi, "console-api/{*view}", FunctionAuthLevel.Anonymous, "GET", "POST"),
     ];

@@ -95,8 +95,8 @@ public sealed class OtlpIngestionTests
             """;
         var spans = OtlpTraceReader.Read(System.Text.Encoding.UTF8.GetBytes(json), json: true);
         Assert.Equal(2, spans.Count);
-        Assert.True(GenAiSpanMapper.IsAnswer(spans[0]));
-        Assert.False(GenAiSpanMapper.IsAnswer(spans[1]));
+        Assert.True(GenAiSpanMapper.IsModelCall(spans[0]));
+        Assert.False(GenAiSpanMapper.IsModelCall(spans[1]));
         var trace = GenAiSpanMapper.Map(spans[0], new LlmOps.Governance.SubjectKey(new byte[32]));
         Assert.Equal("5b8efff798038103d269b633813fc60c-eee19b7ec3c1b174", trace.Id);
         Assert.Equal(("support", "gpt-4o", 120L, 30L, 250.0), (trace.Feature, trace.Model, trace.InputTokens!.Value, trace.OutputTokens!.Value, trace.LatencyMs!.Value));

@@ -168,19 +168,21 @@ public sealed class CanaryTests : IAsyncLifetime, IDisposable
 
     /// <summary>
     /// GET /api/prompts/{name}/resolve: the same unit always gets the same version, the canary's share of 10,000 units
-    /// falls in the binomial interval of its percent, and a poll with the ETag gets 304 until the split changes.
+    /// falls in the binomial interval of its percent, a client routing by the bucket of the split (asked without a unit)
+    /// agrees with the server for every unit, and a poll with the ETag gets 304 until the split changes; an environment
+    /// without a deployment is a 404.
     /// </summary>
     [Fact]
     public async Task Resolve_SameUnitSameVersion_CanaryShareInItsInterval_PollsGet304UntilTheSplitChanges()
     {
         var stable = await _client.Registry.DeployAsync(Prompt, 1, "prod", why: "ci");
         var canary = await _client.Registry.DeployAsync(Prompt, 2, "prod", 20, why: "ci");
-        var resolver = new PromptResolveEndpoint(_client.Registry, _client.Governance);
+        var resolver = new PromptResolveEndpoint(_client.Registry, _client.Governance, _client.Lifecycles);
 
         var units = Enumerable.Range(0, 10_000).Select(i => $"unit-{i}").ToList();
         var first = new PromptResolution[units.Count];
         await Parallel.ForEachAsync(Enumerable.Range(0, units.Count), new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (i, ct) =>
-            first[i] = await resolver.ResolveAsync(Prompt, units[i], "prod", ct));
+            first[i] = await resolver.ResolveAsync(Prompt, units[i], "prod", cancellationToken: ct));
         var canaries = first.Count(r => r.Deployment == canary.Id);
         // 20% of 10,000: 2,000 with a standard deviation of 40; the 99.9% interval is 3.29 deviations either side.
         Assert.InRange(canaries, 2000 - 132, 2000 + 132);
@@ -190,6 +192,11 @@ public sealed class CanaryTests : IAsyncLifetime, IDisposable
             var again = await resolver.ResolveAsync(Prompt, units[i], "prod");
             Assert.Equal((first[i].PromptVersion, first[i].Deployment), (again.PromptVersion, again.Deployment));
         }
+
+        // Without a unit: the stable deployment with the canary beside it, and routing by the bucket gives what the server routes.
+        var split = await resolver.ResolveAsync(Prompt, null, "prod");
+        Assert.Equal((stable.Id, "stable", canary.Id, 20), (split.Deployment, split.Role, split.Canary?.Deployment, split.CanaryPercent));
+        Assert.All(first.Zip(units), p => Assert.Equal(p.First.Deployment, TrafficSplit.Bucket(p.Second) < split.CanaryPercent ? split.Canary!.Deployment : split.Deployment));
 
         // Over HTTP: the template and ids to report with, an ETag, and 304 for a poll that has it.
         await using var host = await TestHosts.StartAsync(new FunctionCatalog([.. TriggerCatalog.All.Where(f => f.Name == TriggerCatalog.ResolvePrompt)]), prefix: _prefix);
@@ -212,8 +219,8 @@ public sealed class CanaryTests : IAsyncLifetime, IDisposable
         Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
         var now = (await changed.Content.ReadFromJsonAsync<PromptResolution>())!;
         Assert.Equal((stable.Id, 1, "stable"), (now.Deployment, now.Version, now.Role));
-        Assert.Equal(ErrorCode.Invalid, (await Assert.ThrowsAsync<LlmOpsException>(() => resolver.HandleAsync(
-            new HttpTriggerRequest("GET", "/api/prompts/canary-answer/resolve", new Dictionary<string, string> { ["name"] = "canary-answer" }, new Dictionary<string, string>(), ReadOnlyMemory<byte>.Empty), CancellationToken.None))).Code);
+        Assert.Equal(ErrorCode.NotFound, (await Assert.ThrowsAsync<LlmOpsException>(() => resolver.HandleAsync(
+            new HttpTriggerRequest("GET", "/api/prompts/canary-answer/resolve", new Dictionary<string, string> { ["name"] = "canary-answer" }, new Dictionary<string, string> { ["env"] = "nowhere" }, ReadOnlyMemory<byte>.Empty), CancellationToken.None))).Code);
     }
 
     [Fact]

@@ -11,18 +11,21 @@ namespace LlmOps.Feedback.Otlp;
 /// <c>gen_ai.input.messages</c> / <c>gen_ai.output.messages</c> or the older message events) to trace drafts, as an
 /// application instrumented with Microsoft.Extensions.AI's <c>UseOpenTelemetry()</c> reports them. The feature is the
 /// span's or resource's <c>llmops.feature</c>, else the resource's <c>service.name</c>; <c>llmops.deployment</c> and
-/// <c>llmops.prompt_version</c> carry the deployment and prompt version. The trace id is
+/// <c>llmops.prompt_version</c> carry the deployment and prompt version, <c>llmops.safety_flags</c> the guardrails that
+/// fired, <c>llmops.shadow</c> and <c>llmops.shadow_of</c> a shadow answer and the request it shadowed. Embedding calls
+/// (<c>embeddings</c>) become traces of that operation, priced but left out of the answer statistics. The trace id is
 /// <c>{trace id}-{span id}</c> (one per model call). Spans of other operations are not GenAI answers and are skipped.
 /// </summary>
 public static class GenAiSpanMapper
 {
     private static readonly string[] AnswerOperations = ["chat", "text_completion", "generate_content", "invoke_agent"];
 
-    /// <summary>Whether the span is a model answer this maps.</summary>
-    public static bool IsAnswer(OtlpSpan span)
+    /// <summary>Whether the span is a model call this maps: an answer, or an embedding call (a trace of operation <c>embeddings</c>).</summary>
+    public static bool IsModelCall(OtlpSpan span)
     {
         ArgumentNullException.ThrowIfNull(span);
-        return span.Attributes.TryGetValue("gen_ai.operation.name", out var operation) && operation is string name && AnswerOperations.Contains(name, StringComparer.Ordinal);
+        return span.Attributes.TryGetValue("gen_ai.operation.name", out var operation) && operation is string name
+            && (AnswerOperations.Contains(name, StringComparer.Ordinal) || name == Trace.Embeddings);
     }
 
     public static Trace Map(OtlpSpan span, Governance.SubjectKey subjects)
@@ -42,6 +45,18 @@ public static class GenAiSpanMapper
             _ => [],
         };
         var failed = span.StatusCode == 2;
+        var flags = span.Attributes.GetValueOrDefault("llmops.safety_flags") switch
+        {
+            List<object?> list => list.OfType<string>().ToList(),
+            string one when one.Length > 0 => [.. one.Split(',')],
+            _ => [],
+        };
+        if (finish.Contains("content_filter", StringComparer.Ordinal))
+        {
+            flags.Add("content_filter");
+        }
+
+        var operation = Text(span.Attributes, "gen_ai.operation.name") == Trace.Embeddings ? Trace.Embeddings : null;
         var time = DateTimeOffset.UnixEpoch.AddTicks((long)(span.StartUnixNano / 100));
         return new Trace(
             $"{span.TraceId}-{span.SpanId}",
@@ -62,9 +77,12 @@ public static class GenAiSpanMapper
             null,
             failed ? Trace.Failed : Trace.Ok,
             failed ? span.StatusMessage ?? Text(span.Attributes, "error.type") ?? "error" : null,
-            finish.Contains("content_filter", StringComparer.Ordinal) ? ["content_filter"] : [],
+            [.. flags.Distinct(StringComparer.Ordinal)],
             Text(span.Attributes, "user.id") is { } user ? subjects.Hash("user", user) : null,
-            Text(span.Attributes, "session.id") is { } session ? subjects.Hash("session", session) : null);
+            Text(span.Attributes, "session.id") is { } session ? subjects.Hash("session", session) : null,
+            span.Attributes.GetValueOrDefault("llmops.shadow") is true or "true",
+            Text(span.Attributes, "llmops.shadow_of"),
+            operation);
     }
 
     /// <summary>The text of the messages of <paramref name="role"/>: from the JSON attribute, else from the older events.</summary>

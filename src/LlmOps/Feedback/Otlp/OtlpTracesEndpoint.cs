@@ -42,7 +42,7 @@ public sealed class OtlpTracesEndpoint(FeedbackIngestor ingestor, Governance.Sub
             return HttpTriggerResponse.Problem(400, "Not an OTLP trace export", ex.Message);
         }
 
-        var answers = spans.Where(GenAiSpanMapper.IsAnswer).ToList();
+        var answers = spans.Where(GenAiSpanMapper.IsModelCall).ToList();
         var key = await subjects.KeyAsync(cancellationToken);
         var drafts = answers.Select(span =>
         {
