@@ -119,16 +119,16 @@ public sealed partial class InjectionDetector
     [GeneratedRegex(@"\p{L}+(?:'\p{L}+)?|\d+", RegexOptions.CultureInvariant)]
     private static partial Regex Words();
 
-    [GeneratedRegex(@"\b(?:ignore|disregard|forget|override|bypass|skip)\b[\w\s,'""-]{0,30}?\b(?:previous|prior|above|earlier|preceding|former|original|all|any|your|the|these|those|system)\b[\w\s'-]{0,20}?\b(?:instructions?|rules|directions|guidelines|prompts?|constraints|policies|programming)\b|\b(?:ignore|disregard)\s+(?:the\s+|everything\s+)?(?:above|previous|prior)\b", Options)]
+    [GeneratedRegex(@"\b(?:ignore|disregard|forget|override|bypass|skip)\b[\w\s,'""-]{0,30}?\b(?:previous|prior|above|earlier|preceding|former|original|all|any|your|the|these|those|system)\b[\w\s'-]{0,20}?\b(?:instructions?|rules|directions|guidelines|prompts?|constraints|policies|programming)\b|\b(?:ignore|disregard)\s+(?:the\s+|everything\s+)?(?:above|previous|prior)\b|\b(?:forget|disregard|ignore)\s+(?:everything|all(?:\s+of\s+that)?|what)\s+(?:you\s+(?:were|have\s+been)\s+told|above|before|previously)\b|\bstop\s+following\s+(?:your|the|all|any)\s+(?:rules|instructions|guidelines)\b|\b(?:override|disable|bypass|turn\s+off|switch\s+off)\s+(?:your|the|all|any)?\s*(?:safety|content|security)\s+(?:settings|filters?|rules|guidelines|measures|protocols)\b", Options)]
     private static partial Regex OverrideInstructions();
 
-    [GeneratedRegex(@"\b(?:print|reveal|show|repeat|output|display|tell\s+me|give\s+me|leak|dump|share|write\s+out)\b[\w\s'-]{0,25}?\b(?:system|initial|hidden|secret|developer)\s+(?:prompt|instructions?)\b|\b(?:print|reveal|show|repeat|output|display|leak|dump)\b[\w\s'-]{0,25}?\bsystem\s+message\b", Options)]
+    [GeneratedRegex(@"\b(?:print|reveal|show|repeat|output|display|tell\s+me|give\s+me|leak|dump|share|write\s+out)\b[\w\s'-]{0,25}?\b(?:system|initial|hidden|secret|developer)\s+(?:prompt|instructions?)\b|\b(?:print|reveal|show|repeat|output|display|leak|dump)\b[\w\s'-]{0,25}?\bsystem\s+message\b|\b(?:print|show|repeat|reveal|output|display|quote|tell\s+me|give\s+me)\b[^.\n]{0,40}?\byour\s+(?:full\s+|whole\s+|entire\s+|initial\s+|original\s+|exact\s+)?(?:prompt|instructions|system\s+message)\b|\b(?:instructions?|prompt|rules)\s+(?:that\s+)?you\s+(?:were|have\s+been)\s+(?:given|told)\b|\brepeat\s+(?:the\s+|all\s+|everything\s+)?(?:text|words|everything|lines?)\s+above\b|\bstarting\s+with\s+['""]you\s+are\b", Options)]
     private static partial Regex SystemPrompt();
 
-    [GeneratedRegex(@"\b(?:you\s+are|you're|act\s+as|pretend\s+(?:to\s+be|you\s+are)|play\s+the\s+role\s+of|from\s+now\s+on\s+you\s+are)\b[\w\s,'-]{0,30}?\b(?:DAN|jailbroken|unrestricted|unfiltered|uncensored|evil|no\s+longer\s+bound)\b|\b(?:who|that|which)\s+(?:has|have)\s+no\s+(?:rules|restrictions|limits|filters|guidelines|ethics)\b", Options)]
+    [GeneratedRegex(@"\b(?:you\s+are|you're|act\s+as|pretend\s+(?:to\s+be|you\s+are)|play\s+the\s+role\s+of|from\s+now\s+on\s+you\s+are|roleplay)\b[\w\s,:'-]{0,30}?\b(?:DAN|jailbroken|unrestricted|unfiltered|uncensored|evil|no\s+longer\s+bound)\b|\b(?:who|that|which)\s+(?:has|have)\s+no\s+(?:rules|restrictions|limits|filters|guidelines|ethics)\b|\b(?:you\s+are|you're|pretend|act\s+as|be\s+an?|become|assistant|AI)\b[^.\n]{0,40}?\b(?:without|with\s+no|free\s+(?:of|from))\s+(?:any\s+)?(?:content\s+polic(?:y|ies)|safety|restrictions|filters|guardrails|censorship|rules|limits)\b|\b(?:pretend|act)\b[^.\n]{0,40}\b(?:grandm(?:a|other)|deceased|dead)\b[^.\n]{0,60}\b(?:passwords?|keys?|codes?|secrets?|tokens?)\b|\bfrom\s+now\s+on,?\s+(?:you\s+)?(?:will\s+|must\s+|only\s+|always\s+|shall\s+)*(?:respond|reply|answer|act|behave|speak|talk)\b", Options)]
     private static partial Regex Persona();
 
-    [GeneratedRegex(@"\b(?:developer|god|admin|debug|maintenance|sudo|jailbreak|unrestricted)\s+mode\b|\bsystem\s+override\b|\bjailbreak\b", Options)]
+    [GeneratedRegex(@"\b(?:developer|god|admin|debug|maintenance|sudo|jailbreak|unrestricted|DAN)\s+mode\b|\bsystem\s+override\b|\bjailbr(?:eak|oken)\w*\b|\bdo\s+anything\s+now\b", Options)]
     private static partial Regex FakeMode();
 
     [GeneratedRegex(@"\b(?:new|updated|override)\s+(?:policy|instructions?|rules?|directive)\s+from\s+(?:your|the)\s+(?:administrator|admin|developer|operator|owner|creator)s?\b|\bpriority\s+0\b|\b(?:message|instruction|note)\s+from\s+(?:your|the)\s+(?:administrator|developer|system)\b", Options)]
@@ -137,10 +137,10 @@ public sealed partial class InjectionDetector
     [GeneratedRegex(@"\b(?:reply|respond|answer|say|write|print|output)\s+(?:only|just)\s+(?:with\s+)?(?:the\s+)?(?:word|text|token|phrase|string)\b|\b(?:say(?:ing)?|write|reply|respond|print|output)\b[^.\n]{0,40}?\band\s+nothing\s+else\b|\brepeat\s+after\s+me\b|\bcomplete\s+the\s+sentence\s+exactly\b|\bexactly\s+as\s+written\b", Options)]
     private static partial Regex SayOnly();
 
-    [GeneratedRegex(@"\b(?:include|add|append|put|insert|mention|write|say|print)\b[^.\n]{0,60}?\b(?:in|to|at\s+the\s+end\s+of|at\s+the\s+start\s+of)\s+(?:every|each|all)\s+(?:of\s+your\s+)?(?:reply|replies|answer|answers|response|responses)\b|\b(?:end|start|begin|finish|sign)\s+(?:every|each|all|your)\s+(?:reply|answer|response|message)s?\s+with\b", Options)]
+    [GeneratedRegex(@"\b(?:include|add|append|put|insert|mention|write|say|print)\b[^.\n]{0,60}?\b(?:(?:in|to)\s+|(?:at|to)\s+the\s+(?:end|start|beginning)\s+of\s+)(?:every|each|all)\s+(?:of\s+your\s+)?(?:reply|replies|answer|answers|response|responses)\b|\b(?:end|start|begin|finish|sign)\s+(?:every|each|all|your)\s+(?:reply|answer|response|message)s?\s+with\b|\b(?:respond|reply|answer)\s+to\s+(?:every|each|all)\s+(?:question|message|request)s?\s+with\b", Options)]
     private static partial Regex EveryReply();
 
-    [GeneratedRegex(@"\b(?:list|dump|print|show|give\s+me|export|reveal|output)\s+(?:every|all|each|the\s+other)\s+(?:\w+\s+){0,2}?(?:customers?'?|users?'?|clients?'?|people's|accounts?)\s*(?:e-?mails?|email\s+address(?:es)?|addresses|ibans?|phone\s+numbers?|passwords?|card\s+numbers?|credentials|personal\s+data|data|records)\b", Options)]
+    [GeneratedRegex(@"\b(?:list|dump|print|show(?:\s+me)?|give\s+me|tell\s+me|send\s+me|export|reveal|output)\s+(?:every|all|each|the\s+other)\s+(?:\w+\s+){0,2}?(?:customers?'?|users?'?|clients?'?|people's|accounts?)\s*(?:e-?mails?|email\s+address(?:es)?|addresses|ibans?|phone\s+numbers?|passwords?|card\s+numbers?|credentials|personal\s+data|data|records)\b|\b(?:send|forward|e-?mail|post|upload|leak)\s+(?:this|the|our|my|all|the\s+whole)?\s*(?:conversation|chat|transcript|history|context|system\s+prompt)\s+to\b", Options)]
     private static partial Regex DataDump();
 
     [GeneratedRegex(@"!\[[^\]]*\]\(\s*https?://[^)\s]*\?[^)\s]*=", Options)]
