@@ -45,7 +45,7 @@ internal sealed class SpanExporter : IDisposable
         }
 
         _exporter = new OtlpTraceExporter(otlp);
-        _timer = new Timer(_ => _ = TryExportAsync(), null, options.FlushInterval, options.FlushInterval);
+        _timer = new Timer(_ => _ = TryExportAsync(wait: false), null, options.FlushInterval, options.FlushInterval);
     }
 
     /// <summary>Spans waiting to be exported (finished and not yet sent, or sent and refused).</summary>
@@ -59,10 +59,10 @@ internal sealed class SpanExporter : IDisposable
 
     public void Add(Activity span) => _finished.Enqueue(span);
 
-    /// <summary>Exports what is buffered now; true when nothing is left.</summary>
-    public async Task<bool> TryExportAsync()
+    /// <summary>Exports what is buffered now (after an export already running, when <paramref name="wait"/>); true when nothing is left.</summary>
+    public async Task<bool> TryExportAsync(bool wait = true)
     {
-        if (!await _exporting.WaitAsync(0))
+        if (!await _exporting.WaitAsync(wait ? System.Threading.Timeout.Infinite : 0))
         {
             return false;
         }
