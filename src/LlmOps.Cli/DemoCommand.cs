@@ -195,8 +195,8 @@ internal static class DemoCommand
                 var (appKey, appSecret) = await services.Governance.CreateKeyAsync(appKeyName, LlmOps.Governance.Role.Contributor, null, cancellationToken);
                 Done("Named key (llmops keys create)", $"{appKey.Principal}, contributor; the app's traces are recorded as posted by it");
 
-                status.Status("Posting production traces and feedback to /api/traces and /api/scores...");
-                feedback = await PostFeedbackAsync(http, appSecret, services, Done, cancellationToken);
+                status.Status("Running the SupportBot sample through the LlmOps.Client middleware...");
+                feedback = await SupportBotAsync(http, appSecret, services, Done, stepTimeout, cancellationToken);
 
                 status.Status("Rolling out the second prompt version as a 10% canary; waiting for the canary timer...");
                 canary = await CanaryAsync(http, appSecret, services, Done, stepTimeout, cancellationToken);
@@ -325,32 +325,42 @@ internal static class DemoCommand
     }
 
     /// <summary>
-    /// Production, simulated: 40 answered requests of the champion prompt posted to <c>POST /api/traces</c> (one with an
-    /// e-mail address in its answer, which is redacted and flagged) and thumbs and corrections to <c>POST /api/scores</c>,
-    /// then the feature's statistics per prompt version from the analytics Parquet with DuckDB.
+    /// Production: the sample app <c>samples/SupportBot</c> answers 40 customer questions (and one prompt injection)
+    /// through the <c>LlmOps.Client</c> middleware in front of a chat model that speaks the Azure OpenAI protocol on
+    /// loopback. The champion is deployed to prod with the second version as a 25% shadow; the middleware resolves the
+    /// deployed prompt, guards each call (the injection is blocked, personal data in answers redacted) and sends a span
+    /// per call to the OTLP receiver; thumbs and corrections for the answers go to <c>POST /api/scores</c>; then the
+    /// feature's statistics per prompt version (shadow answers left out) from the analytics Parquet with DuckDB.
     /// </summary>
-    private static async Task<LlmOps.Feedback.FeedbackStats> PostFeedbackAsync(HttpClient http, string key, LlmOpsClient services, Action<string, string> done, CancellationToken cancellationToken)
+    private static async Task<LlmOps.Feedback.FeedbackStats> SupportBotAsync(HttpClient http, string key, LlmOpsClient services, Action<string, string> done, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var now = DateTimeOffset.UtcNow;
-        var traces = Enumerable.Range(0, 40).Select(i => new
-        {
-            id = $"demo-{now:yyyyMMddHHmmss}-{i:00}",
-            feature = "support-answers",
-            timestamp = now.AddMinutes(-i).ToString("O", System.Globalization.CultureInfo.InvariantCulture),
-            promptVersion = Prompt + "/1",
-            model = "extractive",
-            input = $"customer question {i}",
-            output = i == 7 ? "Write to jane.doe@example.com for a refund." : $"answer {i} [tickets:T-100{i % 9 + 1}#0000]",
-            latencyMs = 80 + (i * 7 % 50),
-            usage = new { input = 90, output = 20 },
-        }).ToList();
-        var scores = traces.Select((t, i) => (object)new { id = "thumbs", traceId = t.id, name = "thumbs_up", value = i % 5 != 0, comment = i % 5 == 0 ? "not what I asked" : null, correction = i % 10 == 0 ? "The refund goes to the card used." : null }).ToList();
-        var accepted = await PostItemsAsync(http, key, "traces", traces.Cast<object>().ToList(), cancellationToken)
-            + await PostItemsAsync(http, key, "scores", scores, cancellationToken);
+        var since = DateTimeOffset.UtcNow.AddMinutes(-1);
+        var champion = (await services.Registry.GetAliasAsync(Prompt, ModelRegistry.Champion, cancellationToken))!.Version;
+        var latest = (await services.Registry.GetAsync(Prompt, cancellationToken))!.LatestVersion;
+        var deployment = await services.Registry.DeployAsync(Prompt, champion, "prod", null, (latest, 25), "demo: the champion in prod, the newest version in its shadow", cancellationToken);
+        done("Deploy with a shadow", $"{ModelRegistry.VersionId(Prompt, champion)} to prod ({deployment.Id}), {ModelRegistry.VersionId(Prompt, latest)} answering 25% of its calls in the shadow");
 
-        done("HTTP trigger: POST /api/traces and /api/scores", $"{accepted} of {traces.Count + scores.Count} items accepted (202); one answer's e-mail redacted and flagged");
-        var stats = await services.FeedbackAnalytics.StatsAsync("support-answers", now.AddDays(-1), "prompt", cancellationToken);
-        done("Feedback statistics (DuckDB over Parquet)", string.Join("; ", stats.Groups.Select(g => $"{g.Group}: thumbs up {g.ThumbsUpRate:P0}, p95 {g.LatencyP95:0} ms")));
+        var questions = EvaluationSets.ParseJsonl(ReadSample("samples/support-eval.jsonl")).Select(e => e.Input).ToList();
+        var asked = Enumerable.Range(0, 40).Select(i => ($"user-{i}", questions[i % questions.Count]))
+            .Append(("user-40", EvaluationSets.Probes()[0].Input)).ToList();
+        await using var model = await FakeAzureOpenAIServer.StartAsync();
+        var answers = await SupportBot.SupportBotApp.RunAsync(http.BaseAddress!, key, model.Endpoint, FakeAzureOpenAIServer.ApiKey, asked, cancellationToken);
+        var answered = answers.Where(a => a.Answer is not null).ToList();
+        var blocked = answers.Where(a => a.BlockedBy is not null).ToList();
+        var scores = answered.Select((a, i) => (object)new { id = "thumbs", traceId = a.TraceId, name = "thumbs_up", value = i % 5 != 0, comment = i % 5 == 0 ? "not what I asked" : null, correction = i % 10 == 0 ? "The refund goes to the card used." : null }).ToList();
+        var accepted = await PostItemsAsync(http, key, "scores", scores, cancellationToken);
+        var shadows = await WaitForAsync(
+            async () =>
+            {
+                using var query = await services.FeedbackAnalytics.OpenAsync("support-answers", since, cancellationToken);
+                var rows = query.Rows($"SELECT count(*) FILTER (WHERE NOT Shadow) AS served, count(*) FILTER (WHERE Shadow) AS shadow FROM traces WHERE Time >= TIMESTAMP '{since.UtcDateTime:yyyy-MM-dd HH:mm:ss}'");
+                return Convert.ToInt64(rows[0]["served"], System.Globalization.CultureInfo.InvariantCulture) >= answers.Count ? Convert.ToString(rows[0]["shadow"], System.Globalization.CultureInfo.InvariantCulture) : null;
+            },
+            timeout, "the SupportBot's traces through the OTLP receiver", cancellationToken);
+        done("SupportBot (samples/SupportBot, LlmOps.Client)", $"{answered.Count} answers through UseLlmOps with {answered[0].PromptVersion}, {blocked.Count} blocked ({blocked.FirstOrDefault()?.BlockedBy}); "
+            + $"{answers.Count} traces and {shadows} shadow answer(s) via OTLP; {accepted} thumbs to /api/scores");
+        var stats = await services.FeedbackAnalytics.StatsAsync("support-answers", since, "prompt", cancellationToken);
+        done("Feedback statistics (DuckDB over Parquet)", string.Join("; ", stats.Groups.Select(g => $"{g.Group}: {g.Requests} requests, thumbs up {g.ThumbsUpRate:P0}, p95 {g.LatencyP95:0} ms, safety flags {g.SafetyFlagRate:P0}")));
         return stats;
     }
 

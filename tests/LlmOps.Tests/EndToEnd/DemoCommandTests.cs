@@ -22,7 +22,7 @@ public sealed class DemoCommandTests
         Assert.True(exit == 0, text);
         Assert.Contains("LlmOps.Functions.dll pid ", text, StringComparison.Ordinal);
         // Every catalog function but Health, which the host answers itself.
-        Assert.Contains("24 functions loaded over FunctionRpc", text, StringComparison.Ordinal);
+        Assert.Contains("25 functions loaded over FunctionRpc", text, StringComparison.Ordinal);
         Assert.Contains("Blob trigger: ETL", text, StringComparison.Ordinal);
         Assert.Contains("dataset:tickets@", text, StringComparison.Ordinal);
         Assert.Contains("Queue trigger: index version", text, StringComparison.Ordinal);
@@ -47,6 +47,8 @@ public sealed class DemoCommandTests
         Assert.Matches(@"user-1 gets prompt:support-answer/\d+ \(stable, deploy:prod/\w+\); a poll with its ETag: 304", text);
         Assert.Matches(@"tickets: \d+ signals, \d+ alert\(s\), \d+ warning\(s\) against dataset:tickets@", text);
         Assert.Matches(@"held-out MRR@10 0\.\d\d against 0\.\d\d: \+0\.\d\d \[\+0\.\d\d, \+0\.\d\d\] over 40 queries", text);
+        Assert.Matches(@"40 answers through UseLlmOps with prompt:support-answer/1, 1 blocked \(input\.injection:", text);
+        Assert.Matches(@"41 traces and \d+ shadow answer\(s\) via OTLP; 40 thumbs to /api/scores", text);
         Assert.Contains("Demo complete", text, StringComparison.Ordinal);
     }
 
