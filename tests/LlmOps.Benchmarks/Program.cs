@@ -22,6 +22,7 @@ using LlmOps.Storage;
 //   erasure --erase-mb 1024                                      erasure of one subject from a version and its index vs re-ingesting it from scratch
 //   audit --audit-entries 1000000                                audit verify vs SHA-256 of the same bytes, entry by entry and as one stream
 //   console --console-nodes 10000 --console-runs 10000         the web console in Chromium: first render of lineage and runs vs their API calls
+//   serving --serving-calls 20000 --guard-texts 5000           LlmOps.Client overhead vs the bare client (1 and 64 callers); POST /api/guard vs redaction alone
 //   drift --rows 1000000 --columns 20 --mmd-n 5000 --mmd-dimensions 1536 --permutations 100   drift statistics vs straightforward code
 var suites = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal) && !int.TryParse(a, out _)).ToHashSet(StringComparer.Ordinal);
 if (suites.Count == 0)
@@ -84,7 +85,7 @@ if (suites.Contains("erasure"))
     rows.AddRange(await ErasureBenchmark.RunAsync(Argument("--erase-mb", 1024)));
 }
 
-if (suites.Contains("telemetry") || suites.Contains("worker") || suites.Contains("host") || suites.Contains("etl") || suites.Contains("tracking") || suites.Contains("console") || suites.Contains("embeddings") || suites.Contains("feedback"))
+if (suites.Contains("telemetry") || suites.Contains("worker") || suites.Contains("host") || suites.Contains("etl") || suites.Contains("tracking") || suites.Contains("console") || suites.Contains("embeddings") || suites.Contains("feedback") || suites.Contains("serving"))
 {
     await using var azurite = await AzuriteServer.StartAsync(new AzuriteOptions { Progress = Console.WriteLine });
     if (suites.Contains("telemetry"))
@@ -115,6 +116,11 @@ if (suites.Contains("telemetry") || suites.Contains("worker") || suites.Contains
     if (suites.Contains("console"))
     {
         rows.AddRange(await ConsoleBenchmark.RunAsync(azurite, Argument("--console-nodes", 10_000), Argument("--console-runs", 10_000)));
+    }
+
+    if (suites.Contains("serving"))
+    {
+        rows.AddRange(await ServingBenchmark.RunAsync(azurite, Argument("--serving-calls", 20_000), Argument("--guard-texts", 5000)));
     }
 
     if (suites.Contains("feedback"))
