@@ -241,14 +241,7 @@ public sealed class LlmOpsChatClient : DelegatingChatClient
 
     private Activity StartSpan(Call call, PromptResolution? served, string? shadowOf, ChatOptions? options)
     {
-        var model = options?.ModelId ?? _metadata?.DefaultModelId;
-        var span = new Activity("chat" + (model is null ? "" : " " + model));
-        span.SetIdFormat(ActivityIdFormat.W3C);
-        span.Start();
-        span.SetTag("gen_ai.operation.name", "chat");
-        span.SetTag("gen_ai.provider.name", _metadata?.ProviderName);
-        span.SetTag("gen_ai.request.model", model);
-        span.SetTag("llmops.feature", _feature);
+        var span = SpanExporter.Start("chat", _metadata?.ProviderName, options?.ModelId ?? _metadata?.DefaultModelId, _feature);
         span.SetTag("user.id", call.Unit);
         if (served is not null)
         {

@@ -41,14 +41,7 @@ public sealed class LlmOpsEmbeddingGenerator : DelegatingEmbeddingGenerator<stri
     {
         ArgumentNullException.ThrowIfNull(values);
         var inputs = values as IReadOnlyCollection<string> ?? values.ToList();
-        var model = options?.ModelId ?? _metadata?.DefaultModelId;
-        var span = new Activity("embeddings" + (model is null ? "" : " " + model));
-        span.SetIdFormat(ActivityIdFormat.W3C);
-        span.Start();
-        span.SetTag("gen_ai.operation.name", "embeddings");
-        span.SetTag("gen_ai.provider.name", _metadata?.ProviderName);
-        span.SetTag("gen_ai.request.model", model);
-        span.SetTag("llmops.feature", _feature);
+        var span = SpanExporter.Start("embeddings", _metadata?.ProviderName, options?.ModelId ?? _metadata?.DefaultModelId, _feature);
         span.SetTag("llmops.embedding.values", inputs.Count);
         try
         {

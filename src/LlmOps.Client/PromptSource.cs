@@ -21,9 +21,6 @@ internal sealed class PromptSource(HttpClient http, LlmOpsClientOptions options,
     private DateTimeOffset _failedAt = DateTimeOffset.MinValue;
     private int _refreshing;
 
-    /// <summary>When the last resolve failed (null while LlmOps answers).</summary>
-    public DateTimeOffset? LastFailure { get; private set; }
-
     /// <summary>The current snapshot, or null when none was ever resolved and LlmOps cannot be reached now.</summary>
     public async ValueTask<Snapshot?> GetAsync(CancellationToken cancellationToken)
     {
@@ -107,7 +104,6 @@ internal sealed class PromptSource(HttpClient http, LlmOpsClientOptions options,
             // Keep the last version; try again after the refresh interval.
             _failedAt = clock.GetUtcNow();
             _checked = _failedAt;
-            LastFailure = _failedAt;
             LastError = ex.Message;
         }
     }
@@ -118,7 +114,6 @@ internal sealed class PromptSource(HttpClient http, LlmOpsClientOptions options,
     private void MarkChecked()
     {
         _checked = clock.GetUtcNow();
-        LastFailure = null;
         LastError = null;
     }
 

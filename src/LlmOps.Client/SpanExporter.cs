@@ -59,6 +59,19 @@ internal sealed class SpanExporter : IDisposable
 
     public void Add(Activity span) => _finished.Enqueue(span);
 
+    /// <summary>A started GenAI span of <paramref name="operation"/> (<c>chat</c>, <c>embeddings</c>) for <paramref name="feature"/>, named as the conventions say.</summary>
+    public static Activity Start(string operation, string? provider, string? model, string feature)
+    {
+        var span = new Activity(operation + (model is null ? "" : " " + model));
+        span.SetIdFormat(ActivityIdFormat.W3C);
+        span.Start();
+        span.SetTag("gen_ai.operation.name", operation);
+        span.SetTag("gen_ai.provider.name", provider);
+        span.SetTag("gen_ai.request.model", model);
+        span.SetTag("llmops.feature", feature);
+        return span;
+    }
+
     /// <summary>Exports what is buffered now (after an export already running, when <paramref name="wait"/>); true when nothing is left.</summary>
     public async Task<bool> TryExportAsync(bool wait = true)
     {

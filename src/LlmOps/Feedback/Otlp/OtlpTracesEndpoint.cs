@@ -6,8 +6,8 @@ namespace LlmOps.Feedback.Otlp;
 
 /// <summary>
 /// <c>POST /api/v1/traces</c>, an OTLP/HTTP trace receiver (protobuf or JSON, gzip or not, function key in the
-/// <c>x-functions-key</c> header the exporter sends): GenAI answer spans become traces through the same validation
-/// and storage as <c>POST /api/traces</c>; other spans are skipped. Answers as OTLP does: 200 with an
+/// <c>x-functions-key</c> header the exporter sends): GenAI answer and embedding spans become traces through the same
+/// validation and storage as <c>POST /api/traces</c>; other spans are skipped. Answers as OTLP does: 200 with an
 /// ExportTraceServiceResponse, its partial_success naming how many answer spans were rejected and why; 400 for a
 /// body that is not an export; 413 over the size limit.
 /// </summary>
