@@ -8,7 +8,7 @@ using LlmOps.Triggers;
 
 namespace LlmOps.Cli;
 
-/// <summary>`llmops registry register | alias | promote | deploy | traffic | canary | show | list`.</summary>
+/// <summary>`llmops registry register | alias | promote | deploy | traffic | canary | shadow | show | list`.</summary>
 internal static class RegistryCommand
 {
     public static Command Create(IAnsiConsole console)
@@ -241,7 +241,47 @@ internal static class RegistryCommand
             return 0;
         }));
 
-        return new Command("registry", "The model and prompt registry: immutable versions, aliases, gated promotion, deployments.") { register, aliasCommand, history, promote, deploy, traffic, canary, show, list };
+        var shadowName = new Argument<string>("name") { Description = "The registered name." };
+        var shadowEnvironment = new Option<string>("--env") { Description = "The environment.", Required = true };
+        var shadowFormat = new Option<string>("--format") { Description = "table or json.", DefaultValueFactory = _ => "table" };
+        shadowFormat.AcceptOnlyFromAmong("table", "json");
+        var shadowCommand = new Command("shadow", "Compare the shadow version of the stable deployment with the version that answered, on the same requests (shadow traces from the LlmOps.Client middleware), with the lifecycle's gates.canary; changes nothing. Exit 0 when it meets every gate or needs more pairs, 3 when it falls short.") { shadowName, shadowEnvironment, shadowFormat, connection };
+        shadowCommand.SetAction(async (parse, cancellationToken) => await CliErrors.RunAsync(console, async () =>
+        {
+            using var services = await StorageOption.ClientAsync(parse, connection, cancellationToken);
+            var report = await services.Canaries.CompareShadowAsync(parse.GetValue(shadowName)!, parse.GetValue(shadowEnvironment)!, cancellationToken)
+                ?? throw LlmOpsException.NothingToCompare($"The deployment of {parse.GetValue(shadowName)} in {parse.GetValue(shadowEnvironment)} names no shadow (llmops registry deploy NAME VERSION --env ENV --shadow V).");
+            if (parse.GetValue(shadowFormat) == "json")
+            {
+                console.Profile.Out.Writer.WriteLine(System.Text.Json.JsonSerializer.Serialize(report, System.Text.Json.JsonSerializerOptions.Web));
+            }
+            else
+            {
+                var table = new Table().AddColumns("Metric", "Shadow", "Served", "Difference (95% interval)", "Gate", "Result").Border(TableBorder.Rounded);
+                foreach (var row in report.Rows)
+                {
+                    table.AddRow(
+                        Markup.Escape(row.Metric),
+                        row.Candidate?.ToString("0.######", CultureInfo.InvariantCulture) ?? "-",
+                        row.Baseline?.ToString("0.######", CultureInfo.InvariantCulture) ?? "-",
+                        row.Comparison is { } c ? string.Create(CultureInfo.InvariantCulture, $"{c.Difference:+0.######;-0.######;0} ({c.Low:0.######} to {c.High:0.######})") : "-",
+                        Markup.Escape(row.Requirement ?? ""),
+                        row.Comparison is null ? "[yellow]waiting[/]" : row.Passed ? "[green]pass[/]" : "[red]" + Markup.Escape(row.Failure ?? "short") + "[/]");
+                }
+
+                console.Write(table);
+                foreach (var note in report.NotObservable)
+                {
+                    console.MarkupLineInterpolated($"  {note}");
+                }
+
+                console.MarkupLineInterpolated($"{report.ShadowVersion} in the shadow of {report.ServedVersion} ({report.Deployment}, {report.ShadowPercent}% of calls): {report.Pairs} pair(s) since {report.Since:u}: {report.Verdict}.");
+            }
+
+            return report.Verdict == Evaluation.ShadowReport.FallsShort ? 3 : 0;
+        }));
+
+        return new Command("registry", "The model and prompt registry: immutable versions, aliases, gated promotion, deployments.") { register, aliasCommand, history, promote, deploy, traffic, canary, shadowCommand, show, list };
     }
 
     /// <summary>A finished run in experiment prompt-authoring for a prompt registered without one (a model must name its run).</summary>

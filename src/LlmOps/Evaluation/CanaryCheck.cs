@@ -131,6 +131,75 @@ public sealed class CanaryCheck(
         return report;
     }
 
+    /// <summary>
+    /// Compares the shadow version of <paramref name="name"/>'s stable deployment in <paramref name="environment"/> with
+    /// the version that answered, on the same requests: every shadow trace (<c>llmops.shadow</c>) paired with the trace
+    /// it shadowed since the deployment, on the lifecycle's <c>gates.canary</c> (defaults without it): error rate and
+    /// cost per request as paired differences with a bootstrap interval, latency p95 as the two p95s of the same requests.
+    /// Null when the deployment names no shadow. Nothing is changed: a shadow is promoted by deploying it.
+    /// </summary>
+    public async Task<ShadowReport?> CompareShadowAsync(string name, string environment, CancellationToken cancellationToken = default)
+    {
+        var traffic = await registry.GetTrafficAsync(name, environment, cancellationToken);
+        if (traffic.Stable is not { ShadowVersion: { } shadowVersion } stable)
+        {
+            return null;
+        }
+
+        var item = await registry.GetAsync(traffic.Name, cancellationToken) ?? throw LlmOpsException.NotFound($"{traffic.Name} is not registered.");
+        var feature = item.Feature is { Length: > 0 } f ? f
+            : throw LlmOpsException.Invalid($"{traffic.Name} names no feature, so its production traces cannot be found (register it with --feature).");
+        var lifecycle = await lifecycles.GetAsync(feature, cancellationToken)
+            ?? throw LlmOpsException.NotFound($"Feature '{feature}' of {traffic.Name} has no published lifecycle.");
+        using var query = await analytics.OpenAsync(feature, stable.DeployedAt, cancellationToken);
+        var pairs = query.Rows($"""
+            SELECT CASE WHEN s.Status = 'error' THEN 1.0 ELSE 0.0 END AS shadow_error, CASE WHEN t.Status = 'error' THEN 1.0 ELSE 0.0 END AS served_error,
+                   s.LatencyMs AS shadow_latency, t.LatencyMs AS served_latency, s.CostUsd AS shadow_cost, t.CostUsd AS served_cost
+            FROM traces s JOIN traces t ON t.Id = s.ShadowOf
+            WHERE s.Shadow AND t.Deployment = {FeedbackQuery.Literal(stable.Id)} AND s.Time >= {FeedbackQuery.Timestamp(stable.DeployedAt)}
+            """);
+        var rows = new List<GateRow>();
+        var waiting = new List<string>();
+        var notObservable = new List<string>();
+        foreach (var gate in lifecycle.CanaryGates.Count > 0 ? lifecycle.CanaryGates : DefaultGates)
+        {
+            var greater = GreaterIsBetter(gate);
+            var (shadowColumn, servedColumn) = gate.Metric switch
+            {
+                "error_rate" => ("shadow_error", "served_error"),
+                "latency_p95" => ("shadow_latency", "served_latency"),
+                "cost_per_request" => ("shadow_cost", "served_cost"),
+                _ => (null, null),
+            };
+            if (shadowColumn is null)
+            {
+                notObservable.Add($"{gate.Metric}: not observed on shadow answers (users never see them)");
+                continue;
+            }
+
+            var paired = pairs.Where(p => p[shadowColumn] is not null && p[servedColumn!] is not null)
+                .Select(p => (Shadow: Convert.ToDouble(p[shadowColumn], CultureInfo.InvariantCulture), Served: Convert.ToDouble(p[servedColumn!], CultureInfo.InvariantCulture))).ToList();
+            var minimum = gate.MinRequests ?? DefaultMinRequests;
+            if (paired.Count < minimum)
+            {
+                waiting.Add($"{gate.Metric}: {paired.Count} pair(s), {minimum} needed");
+                rows.Add(new GateRow(gate.Metric, null, null, null, greater, ComparisonGate.Requirement(gate, greater), true, null));
+                continue;
+            }
+
+            double[] shadow = [.. paired.Select(p => p.Shadow)], served = [.. paired.Select(p => p.Served)];
+            var comparison = gate.Metric == "latency_p95"
+                ? PairedComparison.CompareIndependent(gate.Metric, shadow, served, Statistic(gate.Metric), Resamples, PairedComparison.DefaultSeed)
+                : PairedComparison.Compare(gate.Metric, shadow, served, passFail: gate.Metric == "error_rate", Resamples, PairedComparison.DefaultSeed);
+            rows.Add(ComparisonGate.Row(gate.Metric, gate, greater, comparison.Candidate, comparison.Baseline, comparison, hasBaseline: true));
+        }
+
+        var verdict = rows.Any(r => !r.Passed) ? ShadowReport.FallsShort : waiting.Count > 0 || rows.Count == 0 ? ShadowReport.Wait : ShadowReport.Meets;
+        return new ShadowReport(
+            traffic.Name, feature, environment, stable.Id, ModelRegistry.VersionId(traffic.Name, stable.Version), ModelRegistry.VersionId(traffic.Name, shadowVersion),
+            stable.ShadowPercent ?? 0, stable.DeployedAt, pairs.Count, rows, [.. waiting, .. notObservable], verdict);
+    }
+
     /// <summary>The gate's direction: as it says, else higher is better for the thumbs-up rate and lower for the rest.</summary>
     public static bool GreaterIsBetter(ReleaseGate gate)
     {

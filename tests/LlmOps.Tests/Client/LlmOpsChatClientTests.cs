@@ -39,6 +39,11 @@ public sealed class LlmOpsChatClientTests : IAsyncLifetime
             costs:
               gpt-test: { input_per_1k: 0.001, output_per_1k: 0.002, cached_input_per_1k: 0.0005 }
               lexical-ngram: { input_per_1k: 0.0001, output_per_1k: 0 }
+            gates:
+              canary:
+                - { metric: thumbs_up_rate, min_absolute_change: -0.05 }
+                - { metric: error_rate, min_absolute_change: 0, min_requests: 5 }
+                - { metric: cost_per_request, min_relative_change: -0.5, min_requests: 5 }
             guardrails:
               input: { pii: redact, injection: block }
               output: { pii: redact, citations: flag }
@@ -75,6 +80,7 @@ public sealed class LlmOpsChatClientTests : IAsyncLifetime
                 new ChatOptions().WithLlmOps($"user-{i}", new Dictionary<string, string> { ["context"] = Context }, ["tickets:T-1001#0000"])));
         }
 
+        Assert.True(llmops.LastResolveError is null, "resolve failed: " + llmops.LastResolveError);
         Assert.All(answers, a => Assert.Contains("reset link expired", a.Text, StringComparison.Ordinal));
         Assert.All(answers, a => Assert.Equal(("prompt:" + _feature + "/1", stable.Id), ((string)a.AdditionalProperties![LlmOpsChatOptions.PromptVersionKey]!, (string)a.AdditionalProperties[LlmOpsChatOptions.DeploymentKey]!)));
         var sent = _openAi.ChatLog.Count;
@@ -116,6 +122,16 @@ public sealed class LlmOpsChatClientTests : IAsyncLifetime
         var stats = await _client.FeedbackAnalytics.StatsAsync(_feature, DateTimeOffset.UtcNow.AddHours(-1));
         Assert.Equal(6, stats.Groups.Single().Requests);
         Assert.Equal(1.0, stats.Groups.Single().SafetyFlagRate);
+
+        // The shadow against the answers it shadowed, on the same requests (llmops registry shadow).
+        var shadowReport = (await _client.Canaries.CompareShadowAsync(Prompt, "prod"))!;
+        Assert.Equal((5L, "prompt:" + _feature + "/2", "prompt:" + _feature + "/1", ShadowReport.Meets), (shadowReport.Pairs, shadowReport.ShadowVersion, shadowReport.ServedVersion, shadowReport.Verdict));
+        Assert.Equal(["error_rate", "cost_per_request"], shadowReport.Rows.Select(r => r.Metric));
+        Assert.All(shadowReport.Rows, r => Assert.Equal(5, r.Comparison!.Pairs));
+        Assert.Contains(shadowReport.NotObservable, n => n.StartsWith("thumbs_up_rate", StringComparison.Ordinal));
+        var (exit, text) = await CliRun.RunAsync(["registry", "shadow", Prompt, "--env", "prod", "--storage-prefix", _prefix, "--connection-string", (await SharedAzurite.GetAsync()).ConnectionString]);
+        Assert.True(exit == 0, text);
+        Assert.Contains("5 pair(s)", text, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -126,11 +142,13 @@ public sealed class LlmOpsChatClientTests : IAsyncLifetime
         await using var host = await StartHostAsync();
         var key = await KeyAsync(host);
         using var chat = Build(host, key, shadow: false);
+        var llmops = chat.GetService<LlmOpsChatClient>()!;
         var resolver = new PromptResolveEndpoint(_client.Registry, _client.Governance, _client.Lifecycles);
         for (var i = 0; i < 40; i++)
         {
             var unit = $"unit-{i}";
             var answer = await chat.GetResponseAsync("How do I reset my password?", new ChatOptions().WithLlmOps(unit, new Dictionary<string, string> { ["context"] = Context }));
+            Assert.True(llmops.LastResolveError is null, "resolve failed: " + llmops.LastResolveError);
             Assert.Equal((await resolver.ResolveAsync(Prompt, unit, "prod")).PromptVersion, answer.AdditionalProperties![LlmOpsChatOptions.PromptVersionKey]);
         }
 
@@ -138,7 +156,7 @@ public sealed class LlmOpsChatClientTests : IAsyncLifetime
             .UseLlmOps(_feature, new LlmOpsClientOptions { Endpoint = host.HttpAddress, Key = key, FlushInterval = TimeSpan.FromMilliseconds(200) }).Build();
         await embedder.GenerateAsync(["reset link", "refund"]);
         Assert.True(await embedder.GetService<LlmOpsEmbeddingGenerator>()!.FlushAsync());
-        Assert.True(await chat.GetService<LlmOpsChatClient>()!.FlushAsync());
+        Assert.True(await llmops.FlushAsync());
         var operations = await Eventually.UntilAsync(
             async () =>
             {
@@ -161,7 +179,9 @@ public sealed class LlmOpsChatClientTests : IAsyncLifetime
         using var chat = Build(host, key, refresh: TimeSpan.Zero);
         var llmops = chat.GetService<LlmOpsChatClient>()!;
         var options = new ChatOptions().WithLlmOps("user-1", new Dictionary<string, string> { ["context"] = Context });
-        Assert.Equal("prompt:" + _feature + "/1", (await chat.GetResponseAsync("reset link?", options)).AdditionalProperties![LlmOpsChatOptions.PromptVersionKey]);
+        var first = await chat.GetResponseAsync("reset link?", options);
+        Assert.True(llmops.LastResolveError is null, "resolve failed: " + llmops.LastResolveError);
+        Assert.Equal("prompt:" + _feature + "/1", first.AdditionalProperties![LlmOpsChatOptions.PromptVersionKey]);
         Assert.True(await llmops.FlushAsync());
         await host.DisposeAsync();
 
@@ -202,7 +222,8 @@ public sealed class LlmOpsChatClientTests : IAsyncLifetime
             Shadow = shadow,
             FlushInterval = TimeSpan.FromMilliseconds(200),
             RefreshInterval = refresh ?? TimeSpan.FromSeconds(30),
-            Timeout = TimeSpan.FromSeconds(2),
+            // Generous: the suite runs beside this test on two cores; a resolve that times out would serve no prompt.
+            Timeout = TimeSpan.FromSeconds(30),
         }).Build();
     }
 

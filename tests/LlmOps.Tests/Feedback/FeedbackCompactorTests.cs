@@ -18,10 +18,12 @@ public sealed class FeedbackCompactorTests
         await client.ProvisionAsync();
         await client.Lifecycles.PublishAsync(new LifecycleBuilder("support").Source("tickets", idField: "id").Build(), "support.yaml", CancellationToken.None);
         var now = DateTimeOffset.UtcNow;
-        var past = now.AddDays(-2);
+        // Whole UTC days, whatever the hour the test runs at: a past day's noon (its ten minutes never cross midnight) and today's first minutes.
+        var today = new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero);
+        var past = today.AddDays(-2).AddHours(12);
         string Traces(string prefixId, DateTimeOffset at, int count) => "[" + string.Join(',', Enumerable.Range(0, count).Select(i =>
             JsonSerializer.Serialize(new { id = $"{prefixId}-{i}", feature = "support", timestamp = at.AddMinutes(i).ToString("O"), latencyMs = 100 + i }))) + "]";
-        foreach (var batch in new[] { Traces("a", past, 10), Traces("b", past, 10), Traces("a", past, 10), Traces("c", now.AddMinutes(-30), 5) })
+        foreach (var batch in new[] { Traces("a", past, 10), Traces("b", past, 10), Traces("a", past, 10), Traces("c", today, 5) })
         {
             await client.FeedbackIngestor.IngestTracesAsync([.. JsonDocument.Parse(batch).RootElement.EnumerateArray().Select(e => e.Clone())]);
         }
