@@ -12,7 +12,8 @@ internal static class HttpAdapter
 {
     public static async Task<IActionResult> InvokeAsync(IHttpTriggerHandler handler, HttpRequest request, CancellationToken cancellationToken)
     {
-        using var body = new MemoryStream();
+        // Sized from Content-Length, and handed on without a copy: a large body is not grown and copied three times.
+        var body = new MemoryStream(request.ContentLength is { } length and > 0 and <= int.MaxValue ? (int)length : 0);
         await request.Body.CopyToAsync(body, cancellationToken);
         var callers = request.HttpContext.RequestServices.GetRequiredService<HttpCallers>();
         var response = await callers.InvokeAsync(
@@ -22,7 +23,7 @@ internal static class HttpAdapter
                 request.Path.Value ?? "/",
                 request.RouteValues.ToDictionary(r => r.Key, r => Convert.ToString(r.Value, CultureInfo.InvariantCulture) ?? "", StringComparer.OrdinalIgnoreCase),
                 request.Query.ToDictionary(q => q.Key, q => q.Value.ToString(), StringComparer.OrdinalIgnoreCase),
-                body.ToArray(),
+                body.GetBuffer().AsMemory(0, (int)body.Length),
                 request.ContentType,
                 request.Headers.ContentEncoding.FirstOrDefault(),
                 request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase)),

@@ -162,9 +162,10 @@ public static class HttpTriggerEndpoints
 
     private static async Task<ReadOnlyMemory<byte>> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        using var buffer = new MemoryStream();
+        // Sized from Content-Length, and handed on without a copy: a large body is not grown and copied three times.
+        var buffer = new MemoryStream(request.ContentLength is { } length and > 0 and <= int.MaxValue ? (int)length : 0);
         await request.Body.CopyToAsync(buffer, cancellationToken);
-        return buffer.ToArray();
+        return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
     }
 
     private static async Task WriteAsync(HttpContext context, HttpTriggerResponse response)

@@ -84,6 +84,53 @@ public static class ServingBenchmark
         var redactor = new PiiRedactor(lifecycle.Preprocessing.PiiTypes, lifecycle.Preprocessing.CustomPii);
         using var http = new HttpClient { BaseAddress = host.HttpAddress };
         http.DefaultRequestHeaders.Add("x-functions-key", key);
+        // The handler alone (JSON in and out, the key's reader check, no HTTP): where the endpoint's time goes.
+        var handler = new GuardEndpoint(client.Lifecycles, client.Governance, TimeProvider.System);
+        var body = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new { feature, stage = "output", texts = corpus.Take(1000).ToArray() });
+        var direct = await Repeated.RunAsync(async _ =>
+        {
+            var clock = Stopwatch.StartNew();
+            var response = await handler.HandleAsync(new HttpTriggerRequest("POST", "/api/guard", new Dictionary<string, string>(), new Dictionary<string, string>(), body), CancellationToken.None);
+            return 1000 / clock.Elapsed.TotalSeconds + (response.StatusCode == 200 ? 0 : double.NaN);
+        });
+        results.Add(("Guard handler in process, a batch of 1000 (JSON in and out, no HTTP), 1 thread", Repeated.Of(direct).Format("0", " texts/s")));
+        foreach (var batch in new[] { 1000, 100, 1 })
+        {
+            var count = batch == 1 ? Math.Min(texts, 2000) : texts;
+            // The request bodies are made before the clock starts: the figure is the endpoint's, not the caller's JSON.
+            var bodies = Enumerable.Range(0, (count + batch - 1) / batch).Select(b => corpus.Skip(b * batch).Take(Math.Min(batch, count - (b * batch))).ToArray())
+                .Select(slice => System.Text.Json.JsonSerializer.SerializeToUtf8Bytes<object>(batch == 1 ? new { feature, stage = "output", text = slice[0] } : new { feature, stage = "output", texts = slice }))
+                .ToList();
+            var rows = await Repeated.RunAsync(async _ =>
+            {
+                var clock = Stopwatch.StartNew();
+                foreach (var request in bodies)
+                {
+                    using var content = new ByteArrayContent(request);
+                    content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+                    using var response = await http.PostAsync("api/guard", content);
+                    response.EnsureSuccessStatusCode();
+                    await response.Content.ReadAsByteArrayAsync();
+                }
+
+                var endpoint = count / clock.Elapsed.TotalSeconds;
+                clock.Restart();
+                var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+                foreach (var text in corpus.Take(count))
+                {
+                    redactor.Redact(text, counts);
+                }
+
+                var redaction = count / clock.Elapsed.TotalSeconds;
+                return (Endpoint: endpoint, Redaction: redaction);
+            });
+            var label = batch == 1 ? "one text per request" : $"batches of {batch}";
+            results.Add(($"POST /api/guard, 1 KB texts, {label}, 1 caller", Repeated.Of(rows.Select(r => r.Endpoint)).Format("0", " texts/s")));
+            results.Add(($"Redaction step alone, same texts, 1 thread", Repeated.Of(rows.Select(r => r.Redaction)).Format("0", " texts/s")));
+            results.Add(($"Guard endpoint / redaction alone, {label} (target >= 0.8)", Repeated.Of(rows.Select(r => r.Endpoint / r.Redaction)).Format("0.00")));
+        }
+
+        // Last, when every path is warm: the guard itself (every output rule) against the redaction it contains.
         var guard = new Guard(GuardPolicy.Of(lifecycle));
         var inProcess = await Repeated.RunAsync(_ =>
         {
@@ -106,38 +153,6 @@ public static class ServingBenchmark
         results.Add(("Guard in process (every output rule), 1 KB texts, 1 thread", Repeated.Of(inProcess.Select(r => r.Guard)).Format("0", " texts/s")));
         results.Add(("Redaction step alone, same texts, 1 thread", Repeated.Of(inProcess.Select(r => r.Redaction)).Format("0", " texts/s")));
         results.Add(("Guard in process / redaction alone", Repeated.Of(inProcess.Select(r => r.Guard / r.Redaction)).Format("0.00")));
-        foreach (var batch in new[] { 1000, 100, 1 })
-        {
-            var count = batch == 1 ? Math.Min(texts, 2000) : texts;
-            var rows = await Repeated.RunAsync(async _ =>
-            {
-                var clock = Stopwatch.StartNew();
-                for (var i = 0; i < count; i += batch)
-                {
-                    var slice = corpus.Skip(i).Take(Math.Min(batch, count - i)).ToArray();
-                    using var response = batch == 1
-                        ? await http.PostAsJsonAsync("api/guard", new { feature, stage = "output", text = slice[0] })
-                        : await http.PostAsJsonAsync("api/guard", new { feature, stage = "output", texts = slice });
-                    response.EnsureSuccessStatusCode();
-                }
-
-                var endpoint = count / clock.Elapsed.TotalSeconds;
-                clock.Restart();
-                var counts = new Dictionary<string, long>(StringComparer.Ordinal);
-                foreach (var text in corpus.Take(count))
-                {
-                    redactor.Redact(text, counts);
-                }
-
-                var redaction = count / clock.Elapsed.TotalSeconds;
-                return (Endpoint: endpoint, Redaction: redaction);
-            });
-            var label = batch == 1 ? "one text per request" : $"batches of {batch}";
-            results.Add(($"POST /api/guard, 1 KB texts, {label}, 1 caller", Repeated.Of(rows.Select(r => r.Endpoint)).Format("0", " texts/s")));
-            results.Add(($"Redaction step alone, same texts, 1 thread", Repeated.Of(rows.Select(r => r.Redaction)).Format("0", " texts/s")));
-            results.Add(($"Guard endpoint / redaction alone, {label} (target >= 0.8)", Repeated.Of(rows.Select(r => r.Endpoint / r.Redaction)).Format("0.00")));
-        }
-
         return results;
     }
 

@@ -9,8 +9,8 @@ namespace LlmOps.Guardrails;
 /// <summary>
 /// <c>POST /api/guard</c>: <c>{"feature", "stage": "input"|"output", "text", "retrieved": [chunk ids]?}</c>, or
 /// <c>"texts": [...]</c> for a batch of up to <see cref="MaxTexts"/>, checked against the feature's lifecycle
-/// <c>guardrails</c>. Answers <c>{"action": "allow"|"redact"|"block", "text", "rules": [{rule, action, detail}]}</c>
-/// (a batch: <c>{"results": [...]}</c>). The feature's guard is built once and rebuilt when its lifecycle changes, read
+/// <c>guardrails</c>. Answers <c>{"action": "allow"|"redact"|"block", "text" (the redacted text, only for redact),
+/// "rules": [{rule, action, detail}]}</c> (a batch: <c>{"results": [...]}</c>). The feature's guard is built once and rebuilt when its lifecycle changes, read
 /// again at most every <see cref="Refresh"/>. Reader access to the feature is required (a key or an identity).
 /// </summary>
 public sealed class GuardEndpoint(LifecycleCatalog lifecycles, Governance.ChangeControl governance, TimeProvider clock) : IHttpTriggerHandler
@@ -66,11 +66,18 @@ public sealed class GuardEndpoint(LifecycleCatalog lifecycles, Governance.Change
         var retrieved = body.Retrieved is null ? null : new HashSet<string>(body.Retrieved, StringComparer.Ordinal);
         if (body.Text is { } text)
         {
-            return HttpTriggerResponse.Json(guard.Check(body.Stage, text, retrieved));
+            return HttpTriggerResponse.Json(Answer(guard.Check(body.Stage, text, retrieved)), options: AnswerJson);
         }
 
-        return HttpTriggerResponse.Json(new { Results = body.Texts!.Select(t => guard.Check(body.Stage, t ?? "", retrieved)).ToList() });
+        return HttpTriggerResponse.Json(new { Results = body.Texts!.Select(t => Answer(guard.Check(body.Stage, t ?? "", retrieved))).ToList() }, options: AnswerJson);
     }
+
+    private static readonly JsonSerializerOptions AnswerJson = new(JsonSerializerOptions.Web) { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
+
+    /// <summary>The text goes back only when it was redacted: the caller has it otherwise.</summary>
+    private static GuardAnswer Answer(GuardVerdict verdict) => new(verdict.Action, verdict.Action == GuardActions.Redact ? verdict.Text : null, verdict.Rules);
+
+    private sealed record GuardAnswer(string Action, string? Text, IReadOnlyList<GuardFinding> Rules);
 
     /// <summary>The guard of <paramref name="feature"/>'s current lifecycle.</summary>
     public async Task<Guard> GuardAsync(string feature, CancellationToken cancellationToken)
