@@ -63,6 +63,6 @@ internal static class GateCommand
 
             return report.Passed ? 0 : Triggers.ErrorMapping.ExitCode(Errors.ErrorCode.GateRefused);
         }));
-        return new Command("gate", "Release gates: a candidate against the champion on the same evaluation set.") { check };
+        return new Command("gate", "Release gates: a candidate against the champion on the same evaluation set; a shadow version against the answers it shadowed in production.") { check, RegistryCommand.Shadow(console) };
     }
 }

@@ -241,6 +241,17 @@ internal static class RegistryCommand
             return 0;
         }));
 
+        return new Command("registry", "The model and prompt registry: immutable versions, aliases, gated promotion, deployments.") { register, aliasCommand, history, promote, deploy, traffic, canary, Shadow(console), show, list };
+    }
+
+    /// <summary>A finished run in experiment prompt-authoring for a prompt registered without one (a model must name its run).</summary>
+    /// <summary>
+    /// `llmops registry shadow` (also `llmops gate shadow`): the shadow version of the stable deployment against the
+    /// version that answered, on the same requests.
+    /// </summary>
+    internal static Command Shadow(IAnsiConsole console)
+    {
+        var connection = StorageOption.Create();
         var shadowName = new Argument<string>("name") { Description = "The registered name." };
         var shadowEnvironment = new Option<string>("--env") { Description = "The environment.", Required = true };
         var shadowFormat = new Option<string>("--format") { Description = "table or json.", DefaultValueFactory = _ => "table" };
@@ -280,11 +291,9 @@ internal static class RegistryCommand
 
             return report.Verdict == Evaluation.ShadowReport.FallsShort ? 3 : 0;
         }));
-
-        return new Command("registry", "The model and prompt registry: immutable versions, aliases, gated promotion, deployments.") { register, aliasCommand, history, promote, deploy, traffic, canary, shadowCommand, show, list };
+        return shadowCommand;
     }
 
-    /// <summary>A finished run in experiment prompt-authoring for a prompt registered without one (a model must name its run).</summary>
     private static async Task<string> AuthoringRunAsync(LlmOpsClient services, string name, FileInfo? templateFile, CancellationToken cancellationToken)
     {
         if (!ModelRegistry.QualifiedName(name).StartsWith("prompt:", StringComparison.Ordinal))

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using System.Text.RegularExpressions;
 using LlmOps.Evaluation.Graders;
@@ -21,6 +22,9 @@ public sealed class Guard
     private readonly InjectionDetector _injection;
     private readonly Tokenizer? _tokenizer;
     private readonly Regex? _blocked;
+
+    /// <summary>The first word of every blocked term: the term regex runs only on a text holding one.</summary>
+    private readonly SearchValues<string>? _blockedStarts;
     private readonly JsonSchemaGrader? _schema;
 
     public Guard(GuardPolicy policy, InjectionDetector? injection = null)
@@ -33,6 +37,8 @@ public sealed class Guard
         _blocked = policy.Output.BlockedTerms.Count == 0 ? null : new Regex(
             @"(?<![\p{L}\p{N}])(?:" + string.Join('|', policy.Output.BlockedTerms.Select(t => Regex.Escape(t).Replace(@"\ ", @"\s+", StringComparison.Ordinal))) + @")(?![\p{L}\p{N}])",
             RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+        _blockedStarts = policy.Output.BlockedTerms.Count == 0 ? null
+            : SearchValues.Create([.. policy.Output.BlockedTerms.Select(t => t.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)[0]).Distinct(StringComparer.OrdinalIgnoreCase)], StringComparison.OrdinalIgnoreCase);
         _schema = policy.Output.JsonSchema is { } schema ? JsonSchemaGrader.FromJsonAsync(schema).GetAwaiter().GetResult() : null;
     }
 
@@ -93,7 +99,7 @@ public sealed class Guard
             }
         }
 
-        if (_blocked is not null)
+        if (_blocked is not null && text.AsSpan().IndexOfAny(_blockedStarts!) >= 0)
         {
             foreach (var term in _blocked.Matches(text).Select(m => m.Value.ToLowerInvariant()).Distinct(StringComparer.Ordinal))
             {

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using System.Text.RegularExpressions;
 using LlmOps.Evaluation;
@@ -21,6 +22,9 @@ public sealed partial class InjectionDetector
 
     private readonly List<(string Id, HashSet<string> Shingles)> _signatures = [];
 
+    /// <summary>All canaries in one search: most answers carry none, and are passed in one scan.</summary>
+    private readonly SearchValues<string> _canaries;
+
     public InjectionDetector(IEnumerable<EvalExample> probes)
     {
         ArgumentNullException.ThrowIfNull(probes);
@@ -40,6 +44,7 @@ public sealed partial class InjectionDetector
         }
 
         Canaries = canaries;
+        _canaries = SearchValues.Create([.. canaries], StringComparison.OrdinalIgnoreCase);
     }
 
     /// <summary>The detector of the probe set shipped with LlmOps.</summary>
@@ -85,7 +90,7 @@ public sealed partial class InjectionDetector
     public IReadOnlyList<string> CanariesIn(string answer)
     {
         ArgumentNullException.ThrowIfNull(answer);
-        return [.. Canaries.Where(c => answer.Contains(c, StringComparison.OrdinalIgnoreCase))];
+        return answer.AsSpan().IndexOfAny(_canaries) < 0 ? [] : [.. Canaries.Where(c => answer.Contains(c, StringComparison.OrdinalIgnoreCase))];
     }
 
     private static HashSet<string> Shingles(string text)

@@ -129,9 +129,13 @@ public sealed class LlmOpsChatClientTests : IAsyncLifetime
         Assert.Equal(["error_rate", "cost_per_request"], shadowReport.Rows.Select(r => r.Metric));
         Assert.All(shadowReport.Rows, r => Assert.Equal(5, r.Comparison!.Pairs));
         Assert.Contains(shadowReport.NotObservable, n => n.StartsWith("thumbs_up_rate", StringComparison.Ordinal));
-        var (exit, text) = await CliRun.RunAsync(["registry", "shadow", Prompt, "--env", "prod", "--storage-prefix", _prefix, "--connection-string", (await SharedAzurite.GetAsync()).ConnectionString]);
-        Assert.True(exit == 0, text);
-        Assert.Contains("5 pair(s)", text, StringComparison.Ordinal);
+        foreach (var group in new[] { "gate", "registry" })
+        {
+            var (exit, text) = await CliRun.RunAsync([group, "shadow", Prompt, "--env", "prod", "--storage-prefix", _prefix, "--connection-string", (await SharedAzurite.GetAsync()).ConnectionString]);
+            Assert.True(exit == 0, text);
+            Assert.Contains("5 pair(s)", text, StringComparison.Ordinal);
+            Assert.Contains(": meets.", text, StringComparison.Ordinal);
+        }
     }
 
     [Fact]

@@ -231,6 +231,14 @@ public sealed class CanaryTests : IAsyncLifetime, IDisposable
         Assert.Contains("no stable deployment in staging", invalid.Message, StringComparison.Ordinal);
         await _client.Registry.DeployAsync(Prompt, 1, "staging", why: "ci");
         Assert.Equal(ErrorCode.Invalid, (await Assert.ThrowsAsync<LlmOpsException>(() => _client.Registry.DeployAsync(Prompt, 2, "staging", 100, why: "ci"))).Code);
+        // A shadow is another existing version, on 1 to 100 percent of the calls.
+        foreach (var shadow in new[] { (1, 10), (2, 0), (2, 101), (9, 10) })
+        {
+            Assert.Equal(ErrorCode.Invalid, (await Assert.ThrowsAsync<LlmOpsException>(() => _client.Registry.DeployAsync(Prompt, 1, "staging", null, shadow, "ci"))).Code);
+        }
+
+        var shadowed = await _client.Registry.DeployAsync(Prompt, 1, "staging", null, (2, 30), "ci");
+        Assert.Equal(((int?)2, (int?)30), ((await _client.Registry.GetTrafficAsync(Prompt, "staging")).Stable!.ShadowVersion, shadowed.ShadowPercent));
         var (exit, output) = await Cli("registry", "canary", Prompt, "--env", "staging");
         Assert.NotEqual(0, exit);
         Assert.Contains("No canary", output, StringComparison.Ordinal);
