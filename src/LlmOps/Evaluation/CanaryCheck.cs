@@ -89,11 +89,7 @@ public sealed class CanaryCheck(
             return null;
         }
 
-        var item = await registry.GetAsync(traffic.Name, cancellationToken) ?? throw LlmOpsException.NotFound($"{traffic.Name} is not registered.");
-        var feature = item.Feature is { Length: > 0 } f ? f
-            : throw LlmOpsException.Invalid($"{traffic.Name} names no feature, so its production traces cannot be found (register it with --feature).");
-        var lifecycle = await lifecycles.GetAsync(feature, cancellationToken)
-            ?? throw LlmOpsException.NotFound($"Feature '{feature}' of {traffic.Name} has no published lifecycle.");
+        var (feature, lifecycle) = await FeatureOfAsync(traffic.Name, cancellationToken);
         var now = clock.GetUtcNow();
         var since = lifecycle.Drift.CurrentWindow is { } window && now - window > canary.DeployedAt ? now - window : canary.DeployedAt;
         var gates = lifecycle.CanaryGates.Count > 0 ? lifecycle.CanaryGates : DefaultGates;
@@ -146,11 +142,7 @@ public sealed class CanaryCheck(
             return null;
         }
 
-        var item = await registry.GetAsync(traffic.Name, cancellationToken) ?? throw LlmOpsException.NotFound($"{traffic.Name} is not registered.");
-        var feature = item.Feature is { Length: > 0 } f ? f
-            : throw LlmOpsException.Invalid($"{traffic.Name} names no feature, so its production traces cannot be found (register it with --feature).");
-        var lifecycle = await lifecycles.GetAsync(feature, cancellationToken)
-            ?? throw LlmOpsException.NotFound($"Feature '{feature}' of {traffic.Name} has no published lifecycle.");
+        var (feature, lifecycle) = await FeatureOfAsync(traffic.Name, cancellationToken);
         using var query = await analytics.OpenAsync(feature, stable.DeployedAt, cancellationToken);
         var pairs = query.Rows($"""
             SELECT CASE WHEN s.Status = 'error' THEN 1.0 ELSE 0.0 END AS shadow_error, CASE WHEN t.Status = 'error' THEN 1.0 ELSE 0.0 END AS served_error,
@@ -198,6 +190,17 @@ public sealed class CanaryCheck(
         return new ShadowReport(
             traffic.Name, feature, environment, stable.Id, ModelRegistry.VersionId(traffic.Name, stable.Version), ModelRegistry.VersionId(traffic.Name, shadowVersion),
             stable.ShadowPercent ?? 0, stable.DeployedAt, pairs.Count, rows, [.. waiting, .. notObservable], verdict);
+    }
+
+    /// <summary>The feature whose production traces answer for <paramref name="name"/>, and its lifecycle.</summary>
+    private async Task<(string Feature, LifecycleDefinition Lifecycle)> FeatureOfAsync(string name, CancellationToken cancellationToken)
+    {
+        var item = await registry.GetAsync(name, cancellationToken) ?? throw LlmOpsException.NotFound($"{name} is not registered.");
+        var feature = item.Feature is { Length: > 0 } f ? f
+            : throw LlmOpsException.Invalid($"{name} names no feature, so its production traces cannot be found (register it with --feature).");
+        var lifecycle = await lifecycles.GetAsync(feature, cancellationToken)
+            ?? throw LlmOpsException.NotFound($"Feature '{feature}' of {name} has no published lifecycle.");
+        return (feature, lifecycle);
     }
 
     /// <summary>The gate's direction: as it says, else higher is better for the thumbs-up rate and lower for the rest.</summary>

@@ -83,6 +83,7 @@ public sealed class LlmOpsChatClientTests : IAsyncLifetime
         Assert.True(llmops.LastResolveError is null, "resolve failed: " + llmops.LastResolveError);
         Assert.All(answers, a => Assert.Contains("reset link expired", a.Text, StringComparison.Ordinal));
         Assert.All(answers, a => Assert.Equal(("prompt:" + _feature + "/1", stable.Id), ((string)a.AdditionalProperties![LlmOpsChatOptions.PromptVersionKey]!, (string)a.AdditionalProperties[LlmOpsChatOptions.DeploymentKey]!)));
+        Assert.True(await llmops.FlushAsync()); // the shadows of the five answers have called the model too
         var sent = _openAi.ChatLog.Count;
         var blocked = await Assert.ThrowsAsync<GuardrailBlockedException>(() => chat.GetResponseAsync(
             EvaluationSets.Probes()[0].Input, new ChatOptions().WithLlmOps("attacker", new Dictionary<string, string> { ["context"] = Context })));
