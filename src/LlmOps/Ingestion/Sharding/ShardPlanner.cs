@@ -1,0 +1,96 @@
+using System.Buffers;
+
+namespace LlmOps.Ingestion.Sharding;
+
+/// <summary>One shard of a drop: the bytes <see cref="Start"/> (inclusive) to <see cref="End"/> (exclusive), whole records only.</summary>
+public sealed record ShardRange(int Index, long Start, long End)
+{
+    public long Length => End - Start;
+}
+
+/// <summary>
+/// Cuts an uncompressed JSONL or CSV drop into byte ranges of about <c>shardBytes</c> that start and end on record
+/// boundaries, in one sequential pass that reads bytes and never parses a value. JSONL: a record ends at a line feed
+/// (a JSON string cannot hold a raw one). CSV (RFC 4180): a line feed ends a record only outside double quotes; the
+/// quote state is the parity of the quotes seen since the start of the file (an escaped quote, <c>""</c>, toggles it
+/// twice), which is why the pass starts at byte 0 and why a quoted field's line breaks never split a record. A CSV's
+/// header row is its own range (<see cref="ShardPlan.Header"/>): every shard is read with it in front.
+/// </summary>
+public static class ShardPlanner
+{
+    private static readonly SearchValues<byte> CsvSpecials = SearchValues.Create("\"\n"u8);
+
+    /// <summary>The shards of <paramref name="drop"/> (read from its current position to its end).</summary>
+    public static async Task<ShardPlan> PlanAsync(Stream drop, bool csv, long shardBytes, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(drop);
+        ArgumentOutOfRangeException.ThrowIfLessThan(shardBytes, 1);
+        var buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
+        try
+        {
+            var shards = new List<ShardRange>();
+            long position = 0, shardStart = 0;
+            long? headerEnd = csv ? null : 0;
+            var inQuotes = false;
+            int read;
+            while ((read = await drop.ReadAsync(buffer.AsMemory(0, buffer.Length), cancellationToken)) > 0)
+            {
+                var span = buffer.AsSpan(0, read);
+                var offset = 0;
+                while (offset < span.Length)
+                {
+                    var rest = span[offset..];
+                    var next = csv ? rest.IndexOfAny(CsvSpecials) : rest.IndexOf((byte)'\n');
+                    if (next < 0)
+                    {
+                        break;
+                    }
+
+                    offset += next + 1;
+                    if (rest[next] == (byte)'"')
+                    {
+                        inQuotes = !inQuotes;
+                        continue;
+                    }
+
+                    if (inQuotes)
+                    {
+                        continue;
+                    }
+
+                    // A record ends here (after the line feed).
+                    var boundary = position + offset;
+                    if (headerEnd is null)
+                    {
+                        headerEnd = boundary;
+                        shardStart = boundary;
+                    }
+                    else if (boundary - shardStart >= shardBytes)
+                    {
+                        shards.Add(new ShardRange(shards.Count, shardStart, boundary));
+                        shardStart = boundary;
+                    }
+                }
+
+                position += read;
+            }
+
+            if (position > shardStart && headerEnd is not null)
+            {
+                shards.Add(new ShardRange(shards.Count, shardStart, position));
+            }
+
+            return new ShardPlan(new ShardRange(-1, 0, headerEnd ?? position), shards, position, inQuotes);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+}
+
+/// <summary>
+/// A drop cut into shards: <see cref="Header"/> (empty for JSONL; a CSV's header row), the shards in order, the drop's
+/// length, and whether the drop ended inside a quoted field (its last record is malformed, and the reader says so).
+/// </summary>
+public sealed record ShardPlan(ShardRange Header, IReadOnlyList<ShardRange> Shards, long Length, bool EndsInQuotes);

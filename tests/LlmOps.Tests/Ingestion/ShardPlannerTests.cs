@@ -1,0 +1,111 @@
+using System.Text;
+using System.Text.Json;
+using LlmOps.Ingestion.Reading;
+using LlmOps.Ingestion.Sharding;
+
+namespace LlmOps.Tests.Ingestion;
+
+/// <summary>
+/// Shards of a drop by byte ranges on record boundaries: read shard by shard (a CSV's header in front of each), the
+/// records are exactly those of the whole drop, in order, for CSV whose quoted fields hold line breaks, commas and
+/// escaped quotes where a naive cut would fall, and for JSONL; the shards cover the drop without gap or overlap.
+/// </summary>
+public sealed class ShardPlannerTests
+{
+    [Theory]
+    [InlineData(1)]
+    [InlineData(97)]
+    [InlineData(512)]
+    [InlineData(4096)]
+    [InlineData(1 << 30)]
+    public async Task Csv_QuotedLineBreaksAcrossBoundaries_ShardsReadAsTheWholeDrop(long shardBytes)
+    {
+        var csv = Csv(800);
+        var plan = await ShardPlanner.PlanAsync(new MemoryStream(csv), csv: true, shardBytes);
+        AssertCovers(plan, csv.Length);
+        Assert.False(plan.EndsInQuotes);
+        var whole = await ReadAsync(CsvRecordReader.ReadAsync, csv);
+        var sharded = new List<string>();
+        foreach (var shard in plan.Shards)
+        {
+            sharded.AddRange(await ReadAsync(CsvRecordReader.ReadAsync, [.. csv.AsSpan(0, (int)plan.Header.End), .. csv.AsSpan((int)shard.Start, (int)shard.Length)]));
+        }
+
+        Assert.Equal(800, whole.Count);
+        Assert.Equal(whole, sharded);
+        if (shardBytes == 97)
+        {
+            // The hazard is real in this drop: a cut at a plain line feed inside a quoted field would split a record.
+            Assert.Contains(Enumerable.Range(1, csv.Length / 97), k => InsideQuotes(csv, k * 97) && csv[k * 97] == (byte)'\n');
+            Assert.True(plan.Shards.Count > 100);
+        }
+    }
+
+    [Fact]
+    public async Task Jsonl_ShardsReadAsTheWholeDrop_AndAnUnterminatedCsvQuoteIsReported()
+    {
+        var jsonl = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(0, 500).Select(i =>
+            JsonSerializer.Serialize(new { id = $"T-{i}", body = new string('x', i % 37) + ", \"quoted\" [" + i + "]" }) + "\n")));
+        var plan = await ShardPlanner.PlanAsync(new MemoryStream(jsonl), csv: false, 300);
+        AssertCovers(plan, jsonl.Length);
+        Assert.Equal(0, plan.Header.Length);
+        var sharded = new List<string>();
+        foreach (var shard in plan.Shards)
+        {
+            sharded.AddRange(await ReadAsync(JsonlRecordReader.ReadAsync, jsonl.AsSpan((int)shard.Start, (int)shard.Length).ToArray()));
+        }
+
+        Assert.Equal(await ReadAsync(JsonlRecordReader.ReadAsync, jsonl), sharded);
+        Assert.True(plan.Shards.Count > 50);
+
+        var broken = Encoding.UTF8.GetBytes("id,body\n1,\"never closed\n2,fine\n");
+        var brokenPlan = await ShardPlanner.PlanAsync(new MemoryStream(broken), csv: true, 4);
+        Assert.True(brokenPlan.EndsInQuotes);
+        Assert.Equal(broken.Length, brokenPlan.Shards.Single().End); // the rest is one shard: its reader reports the stray quote
+    }
+
+    private static void AssertCovers(ShardPlan plan, long length)
+    {
+        var at = plan.Header.End;
+        foreach (var shard in plan.Shards)
+        {
+            Assert.Equal(at, shard.Start);
+            Assert.True(shard.Length > 0);
+            at = shard.End;
+        }
+
+        Assert.Equal(length, at);
+        Assert.Equal(length, plan.Length);
+    }
+
+    private static async Task<List<string>> ReadAsync(Func<Stream, CancellationToken, IAsyncEnumerable<ReadOutcome>> reader, byte[] bytes)
+    {
+        var records = new List<string>();
+        await foreach (var outcome in reader(new MemoryStream(bytes), CancellationToken.None))
+        {
+            records.Add(outcome.IsRecord ? JsonSerializer.Serialize(outcome.Fields) : "error: " + outcome.Error);
+        }
+
+        return records;
+    }
+
+    /// <summary>A CSV of <paramref name="rows"/> support tickets whose bodies hold line breaks (LF and CRLF), commas and escaped quotes.</summary>
+    private static byte[] Csv(int rows)
+    {
+        var text = new StringBuilder("id,channel,body\n");
+        for (var i = 0; i < rows; i++)
+        {
+            var body = (i % 3) switch
+            {
+                0 => $"\"Line one of {i}\nline two, with a comma\nand \"\"quoted\"\" words\"",
+                1 => $"\"Windows breaks\r\nin ticket {i}\r\n\"",
+                _ => $"plain body {i}",
+            };
+            text.Append(System.Globalization.CultureInfo.InvariantCulture, $"T-{i},{(i % 2 == 0 ? "email" : "chat")},{body}\n");
+        }
+
+        return Encoding.UTF8.GetBytes(text.ToString());
+    }
+
+    private static bool InsideQuotes(byte[] csv, int offset) => csv.AsSpan(0, offset).Count((byte)'"') % 2 == 1;
+}
