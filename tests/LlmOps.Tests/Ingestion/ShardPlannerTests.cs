@@ -8,7 +8,8 @@ namespace LlmOps.Tests.Ingestion;
 /// <summary>
 /// Shards of a drop by byte ranges on record boundaries: read shard by shard (a CSV's header in front of each), the
 /// records are exactly those of the whole drop, in order, for CSV whose quoted fields hold line breaks, commas and
-/// escaped quotes where a naive cut would fall, and for JSONL; the shards cover the drop without gap or overlap.
+/// escaped quotes where a naive cut would fall, for JSONL, and for Parquet by row groups (row numbers kept); the shards
+/// cover the drop without gap or overlap.
 /// </summary>
 public sealed class ShardPlannerTests
 {
@@ -62,6 +63,47 @@ public sealed class ShardPlannerTests
         var brokenPlan = await ShardPlanner.PlanAsync(new MemoryStream(broken), csv: true, 4);
         Assert.True(brokenPlan.EndsInQuotes);
         Assert.Equal(broken.Length, brokenPlan.Shards.Single().End); // the rest is one shard: its reader reports the stray quote
+    }
+
+    [Fact]
+    public async Task Parquet_ByRowGroups_ShardsReadAsTheWholeFile_RowNumbersKept()
+    {
+        using var file = new MemoryStream();
+        var rows = Enumerable.Range(0, 1000).Select(i => new ParquetTicket { Id = $"T-{i}", Body = $"ticket body {i} " + new string('x', i % 50), Priority = i % 3 }).ToList();
+        await Parquet.Serialization.ParquetSerializer.SerializeAsync(rows, file, new Parquet.ParquetOptions { RowGroupSize = 64 });
+        file.Position = 0;
+        var plan = await ShardPlanner.PlanParquetAsync(file, 3000);
+        Assert.True(plan.Count > 2, $"{plan.Count} shard(s)");
+        Assert.Equal(0, plan[0].FirstGroup);
+        Assert.All(plan.Zip(plan.Skip(1)), p => Assert.Equal((p.First.EndGroup, p.First.FirstRow + p.First.Rows), (p.Second.FirstGroup, p.Second.FirstRow)));
+        Assert.Equal(1000, plan.Sum(s => s.Rows));
+
+        var whole = new List<string>();
+        await foreach (var outcome in ParquetRecordReader.ReadAsync(file))
+        {
+            whole.Add($"{outcome.Line}:{JsonSerializer.Serialize(outcome.Fields)}");
+        }
+
+        var sharded = new List<string>();
+        foreach (var shard in plan)
+        {
+            await foreach (var outcome in ParquetRecordReader.ReadAsync(file, shard.FirstGroup, shard.EndGroup, shard.FirstRow))
+            {
+                sharded.Add($"{outcome.Line}:{JsonSerializer.Serialize(outcome.Fields)}");
+            }
+        }
+
+        Assert.Equal(1000, whole.Count);
+        Assert.Equal(whole, sharded);
+    }
+
+    private sealed class ParquetTicket
+    {
+        public string Id { get; set; } = "";
+
+        public string Body { get; set; } = "";
+
+        public int Priority { get; set; }
     }
 
     private static void AssertCovers(ShardPlan plan, long length)

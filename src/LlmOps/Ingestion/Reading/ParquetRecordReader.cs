@@ -7,7 +7,11 @@ namespace LlmOps.Ingestion.Reading;
 /// <summary>Parquet (Parquet.Net): row group by row group, so memory is bounded by one row group.</summary>
 public static class ParquetRecordReader
 {
-    public static async IAsyncEnumerable<ReadOutcome> ReadAsync(Stream seekable, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public static IAsyncEnumerable<ReadOutcome> ReadAsync(Stream seekable, CancellationToken cancellationToken = default) =>
+        ReadAsync(seekable, 0, null, 0, cancellationToken);
+
+    /// <summary>Row groups <paramref name="firstGroup"/> to <paramref name="endGroup"/> (exclusive; null: the last), numbering rows from <paramref name="firstRow"/> + 1 (a shard's rows keep their numbers in the file).</summary>
+    public static async IAsyncEnumerable<ReadOutcome> ReadAsync(Stream seekable, int firstGroup, int? endGroup, long firstRow, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ParquetReader reader;
         try
@@ -25,8 +29,8 @@ public static class ParquetRecordReader
             groups = reader.RowGroupCount;
         }
 
-        long row = 0;
-        for (var group = 0; group < groups; group++)
+        long row = firstRow;
+        for (var group = firstGroup; group < Math.Min(groups, endGroup ?? groups); group++)
         {
             IReadOnlyList<IDictionary<string, object?>> rows;
             try

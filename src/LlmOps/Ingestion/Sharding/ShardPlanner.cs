@@ -1,4 +1,6 @@
 using System.Buffers;
+using LlmOps.Ingestion.Reading;
+using Parquet;
 
 namespace LlmOps.Ingestion.Sharding;
 
@@ -14,7 +16,8 @@ public sealed record ShardRange(int Index, long Start, long End)
 /// (a JSON string cannot hold a raw one). CSV (RFC 4180): a line feed ends a record only outside double quotes; the
 /// quote state is the parity of the quotes seen since the start of the file (an escaped quote, <c>""</c>, toggles it
 /// twice), which is why the pass starts at byte 0 and why a quoted field's line breaks never split a record. A CSV's
-/// header row is its own range (<see cref="ShardPlan.Header"/>): every shard is read with it in front.
+/// header row is its own range (<see cref="ShardPlan.Header"/>): every shard is read with it in front. Parquet is cut by
+/// row groups (<see cref="PlanParquetAsync"/>). A single-stream .gz cannot be entered in the middle: it stays whole.
 /// </summary>
 public static class ShardPlanner
 {
@@ -87,7 +90,50 @@ public static class ShardPlanner
             ArrayPool<byte>.Shared.Return(buffer);
         }
     }
+
+    /// <summary>
+    /// The shards of a Parquet drop: whole row groups (a row group is Parquet's unit of independent reading), consecutive
+    /// ones together until they hold about <paramref name="shardBytes"/>, from the footer alone. A file of one row group
+    /// is one shard, whatever its size.
+    /// </summary>
+    public static async Task<IReadOnlyList<RowGroupShard>> PlanParquetAsync(Stream seekable, long shardBytes, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(seekable);
+        ArgumentOutOfRangeException.ThrowIfLessThan(shardBytes, 1);
+        ParquetReader reader;
+        try
+        {
+            reader = await ParquetReader.CreateAsync(seekable, leaveStreamOpen: true, cancellationToken: cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            throw new UnreadableDropException($"not a readable Parquet file: {ex.Message}", ex);
+        }
+
+        await using (reader)
+        {
+            var shards = new List<RowGroupShard>();
+            var groups = reader.Metadata!.RowGroups;
+            int first = 0;
+            long firstRow = 0, rows = 0, bytes = 0;
+            for (var group = 0; group < groups.Count; group++)
+            {
+                rows += groups[group].NumRows;
+                bytes += groups[group].TotalByteSize;
+                if (bytes >= shardBytes || group == groups.Count - 1)
+                {
+                    shards.Add(new RowGroupShard(shards.Count, first, group + 1, firstRow, rows, bytes));
+                    (first, firstRow, rows, bytes) = (group + 1, firstRow + rows, 0, 0);
+                }
+            }
+
+            return shards;
+        }
+    }
 }
+
+/// <summary>A Parquet shard: row groups <see cref="FirstGroup"/> to <see cref="EndGroup"/> (exclusive), whose first row is row <see cref="FirstRow"/> + 1 of the file.</summary>
+public sealed record RowGroupShard(int Index, int FirstGroup, int EndGroup, long FirstRow, long Rows, long Bytes);
 
 /// <summary>
 /// A drop cut into shards: <see cref="Header"/> (empty for JSONL; a CSV's header row), the shards in order, the drop's
