@@ -353,7 +353,7 @@ internal static class DemoCommand
             async () =>
             {
                 using var query = await services.FeedbackAnalytics.OpenAsync("support-answers", since, cancellationToken);
-                var rows = query.Rows($"SELECT count(*) FILTER (WHERE NOT Shadow) AS served, count(*) FILTER (WHERE Shadow) AS shadow FROM traces WHERE Time >= TIMESTAMP '{since.UtcDateTime:yyyy-MM-dd HH:mm:ss}'");
+                var rows = query.Rows($"SELECT count(*) FILTER (WHERE NOT Shadow) AS served, count(*) FILTER (WHERE Shadow) AS shadow FROM traces WHERE Time >= {LlmOps.Feedback.FeedbackQuery.Timestamp(since)}");
                 return Convert.ToInt64(rows[0]["served"], System.Globalization.CultureInfo.InvariantCulture) >= answers.Count ? Convert.ToString(rows[0]["shadow"], System.Globalization.CultureInfo.InvariantCulture) : null;
             },
             timeout, "the SupportBot's traces through the OTLP receiver", cancellationToken);

@@ -166,19 +166,7 @@ internal static class RegistryCommand
                     console.Profile.Out.Writer.Write(Evaluation.CanaryCheck.Markdown(report));
                     break;
                 default:
-                    var table = new Table().AddColumns("Metric", "Canary", "Stable", "Difference (95% interval)", "Gate", "Result").Border(TableBorder.Rounded);
-                    foreach (var row in report.Rows)
-                    {
-                        table.AddRow(
-                            Markup.Escape(row.Metric),
-                            row.Candidate?.ToString("0.####", CultureInfo.InvariantCulture) ?? "-",
-                            row.Baseline?.ToString("0.####", CultureInfo.InvariantCulture) ?? "-",
-                            row.Comparison is { } c ? string.Create(CultureInfo.InvariantCulture, $"{c.Difference:+0.####;-0.####;0} ({c.Low:0.####} to {c.High:0.####})") : "-",
-                            Markup.Escape(row.Requirement ?? ""),
-                            report.WaitingFor(row.Metric) is not null ? "[yellow]waiting[/]" : row.Passed ? "[green]pass[/]" : "[red]" + Markup.Escape(row.Failure ?? "refused") + "[/]");
-                    }
-
-                    console.Write(table);
+                    console.Write(RowsTable("Canary", "Stable", report.Rows, row => report.WaitingFor(row.Metric) is not null, "0.####", "refused"));
                     console.MarkupLineInterpolated($"{report.CanaryVersion} ({report.CanaryRequests} requests) against {report.StableVersion} ({report.StableRequests} requests) since {report.Since:u}: ");
                     console.MarkupLine(report.Decision switch
                     {
@@ -268,19 +256,8 @@ internal static class RegistryCommand
             }
             else
             {
-                var table = new Table().AddColumns("Metric", "Shadow", "Served", "Difference (95% interval)", "Gate", "Result").Border(TableBorder.Rounded);
-                foreach (var row in report.Rows)
-                {
-                    table.AddRow(
-                        Markup.Escape(row.Metric),
-                        row.Candidate?.ToString("0.######", CultureInfo.InvariantCulture) ?? "-",
-                        row.Baseline?.ToString("0.######", CultureInfo.InvariantCulture) ?? "-",
-                        row.Comparison is { } c ? string.Create(CultureInfo.InvariantCulture, $"{c.Difference:+0.######;-0.######;0} ({c.Low:0.######} to {c.High:0.######})") : "-",
-                        Markup.Escape(row.Requirement ?? ""),
-                        row.Comparison is null ? "[yellow]waiting[/]" : row.Passed ? "[green]pass[/]" : "[red]" + Markup.Escape(row.Failure ?? "short") + "[/]");
-                }
-
-                console.Write(table);
+                // Six decimals: a shadow's cost differences are fractions of a cent.
+                console.Write(RowsTable("Shadow", "Served", report.Rows, row => row.Comparison is null, "0.######", "short"));
                 foreach (var note in report.NotObservable)
                 {
                     console.MarkupLineInterpolated($"  {note}");
@@ -292,6 +269,25 @@ internal static class RegistryCommand
             return report.Verdict == Evaluation.ShadowReport.FallsShort ? 3 : 0;
         }));
         return shadowCommand;
+    }
+
+    /// <summary>A comparison's rows: candidate, baseline, the difference with its interval, the gate and the result.</summary>
+    private static Table RowsTable(string candidate, string baseline, IEnumerable<Evaluation.GateRow> rows, Func<Evaluation.GateRow, bool> waiting, string format, string shortfall)
+    {
+        var table = new Table().AddColumns("Metric", candidate, baseline, "Difference (95% interval)", "Gate", "Result").Border(TableBorder.Rounded);
+        string Number(double value) => value.ToString(format, CultureInfo.InvariantCulture);
+        foreach (var row in rows)
+        {
+            table.AddRow(
+                Markup.Escape(row.Metric),
+                row.Candidate is { } c ? Number(c) : "-",
+                row.Baseline is { } b ? Number(b) : "-",
+                row.Comparison is { } d ? $"{d.Difference.ToString("+" + format + ";-" + format + ";0", CultureInfo.InvariantCulture)} ({Number(d.Low)} to {Number(d.High)})" : "-",
+                Markup.Escape(row.Requirement ?? ""),
+                waiting(row) ? "[yellow]waiting[/]" : row.Passed ? "[green]pass[/]" : "[red]" + Markup.Escape(row.Failure ?? shortfall) + "[/]");
+        }
+
+        return table;
     }
 
     private static async Task<string> AuthoringRunAsync(LlmOpsClient services, string name, FileInfo? templateFile, CancellationToken cancellationToken)

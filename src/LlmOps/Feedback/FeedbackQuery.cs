@@ -69,7 +69,7 @@ public sealed class FeedbackQuery : IDisposable
     internal static string Literal(string text) => "'" + text.Replace("'", "''", StringComparison.Ordinal) + "'";
 
     /// <summary>A DuckDB timestamp literal of <paramref name="time"/> in UTC, to compare with <c>Time</c> columns.</summary>
-    internal static string Timestamp(DateTimeOffset time) =>
+    public static string Timestamp(DateTimeOffset time) =>
         "TIMESTAMP " + Literal(time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.fffffff", System.Globalization.CultureInfo.InvariantCulture));
 
     private void Execute(string sql)
