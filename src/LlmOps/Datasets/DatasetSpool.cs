@@ -53,6 +53,33 @@ public sealed class DatasetSpool : IAsyncDisposable
     public async ValueTask AddAsync(DatasetRecord record, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(record);
+        await NextRecordAsync(cancellationToken);
+
+        // One line of canonical JSON per record, appended to a buffer that reaches the compressor in large writes.
+        var start = _pending.WrittenCount;
+        _json.Reset(_pending);
+        JsonSerializer.Serialize(_json, record, JsonSerializerOptions.Web);
+        _json.Flush();
+        await EndRecordAsync(start, cancellationToken);
+    }
+
+    /// <summary>
+    /// Adds a record as its canonical JSON line (without the line feed), as <see cref="Line(DatasetRecord)"/> or an
+    /// earlier spool wrote it: the parts and content hash are the same as adding the record itself.
+    /// </summary>
+    public async ValueTask AddLineAsync(ReadOnlyMemory<byte> line, CancellationToken cancellationToken)
+    {
+        await NextRecordAsync(cancellationToken);
+        var start = _pending.WrittenCount;
+        _pending.Write(line.Span);
+        await EndRecordAsync(start, cancellationToken);
+    }
+
+    /// <summary>A record's canonical JSON line, without the line feed.</summary>
+    public static byte[] Line(DatasetRecord record) => JsonSerializer.SerializeToUtf8Bytes(record, JsonSerializerOptions.Web);
+
+    private async ValueTask NextRecordAsync(CancellationToken cancellationToken)
+    {
         if (_gzip is null || _partRecords == RecordsPerPart || _file!.Written >= PartBytes)
         {
             await ClosePartAsync(cancellationToken);
@@ -61,12 +88,10 @@ public sealed class DatasetSpool : IAsyncDisposable
             _gzip = new GZipStream(_file, CompressionLevel.Fastest, leaveOpen: true);
             _partRecords = 0;
         }
+    }
 
-        // One line of canonical JSON per record, appended to a buffer that reaches the compressor in large writes.
-        var start = _pending.WrittenCount;
-        _json.Reset(_pending);
-        JsonSerializer.Serialize(_json, record, JsonSerializerOptions.Web);
-        _json.Flush();
+    private async ValueTask EndRecordAsync(int start, CancellationToken cancellationToken)
+    {
         _pending.Write("\n"u8);
         _content.AppendData(_pending.WrittenSpan[start..]);
         _partRecords++;

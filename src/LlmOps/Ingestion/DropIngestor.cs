@@ -19,7 +19,7 @@ namespace LlmOps.Ingestion;
 /// quarantine what fails (with rule, line and field), and publish an immutable dataset version unless the
 /// quarantine rate passes the lifecycle's limit. Bad data never throws: only storage faults do, so the host retries.
 /// </summary>
-public sealed class DropIngestor(StorageAccount storage, LifecycleCatalog lifecycles, LineageStore lineage, ChangeControl governance, TimeProvider clock, ILogger<DropIngestor> logger, SuppressionList? suppressions = null)
+public sealed partial class DropIngestor(StorageAccount storage, LifecycleCatalog lifecycles, LineageStore lineage, ChangeControl governance, TimeProvider clock, ILogger<DropIngestor> logger, SuppressionList? suppressions = null)
 {
     /// <summary>The metadata key of a drop erasure rewrote (its value: the erasure's id); such a blob is not ingested again.</summary>
     public const string ErasureMetadataKey = "llmops_erasure";
@@ -57,16 +57,22 @@ public sealed class DropIngestor(StorageAccount storage, LifecycleCatalog lifecy
     }
 
     /// <summary>The ETL of a drop whose source the caller has already resolved (<c>found</c> null: no lifecycle declares it).</summary>
-    internal async Task<IngestionResult> IngestAsync(string source, (LifecycleDefinition Lifecycle, SourceDefinition Source)? found, string container, string name, ETag etag, PreprocessingSettings? preprocessingOverride, CancellationToken cancellationToken)
+    internal async Task<IngestionResult> IngestAsync(string source, (LifecycleDefinition Lifecycle, SourceDefinition Source)? found, string container, string name, ETag etag, PreprocessingSettings? preprocessingOverride, CancellationToken cancellationToken, bool mayShard = false)
     {
         var feature = found?.Lifecycle.Feature;
         var caller = await governance.DemandAsync(Role.Contributor, feature, $"ingest {container}/{name}", cancellationToken);
         using var span = LlmOpsTelemetry.Ingestion.StartActivity("ingest " + source);
         span?.SetTag("llmops.source", source);
         span?.SetTag("llmops.blob", $"{container}/{name}");
-        var result = await IngestCoreAsync(source, found, container, name, etag, preprocessingOverride, cancellationToken);
+        var result = await IngestCoreAsync(source, found, container, name, etag, preprocessingOverride, mayShard, cancellationToken);
         span?.SetTag("llmops.ingestion.status", result.Status.ToString());
         span?.SetTag("llmops.dataset.version", result.Version?.Id);
+        await AuditAsync(caller, feature, container, name, result, cancellationToken);
+        return result;
+    }
+
+    private async Task AuditAsync(Caller caller, string? feature, string container, string name, IngestionResult result, CancellationToken cancellationToken)
+    {
         if (result.Status != IngestionStatus.Unchanged)
         {
             // A redelivered drop that changed nothing is not a change; every other outcome wrote a version or a quarantine.
@@ -74,8 +80,6 @@ public sealed class DropIngestor(StorageAccount storage, LifecycleCatalog lifecy
                 new AuditRecord("dataset.ingest", $"{container}/{name}", feature, result.Status == IngestionStatus.Published ? null : $"{result.Status}: {result.Reason}", result.BlobETag, result.Version?.Id ?? result.QuarantineFolder),
                 caller, cancellationToken);
         }
-
-        return result;
     }
 
     /// <summary>The erasure that rewrote this blob version, or null (also when the blob changed or went since the trigger).</summary>
@@ -92,7 +96,7 @@ public sealed class DropIngestor(StorageAccount storage, LifecycleCatalog lifecy
         }
     }
 
-    private async Task<IngestionResult> IngestCoreAsync(string source, (LifecycleDefinition Lifecycle, SourceDefinition Source)? found, string container, string name, ETag etag, PreprocessingSettings? preprocessingOverride, CancellationToken cancellationToken)
+    private async Task<IngestionResult> IngestCoreAsync(string source, (LifecycleDefinition Lifecycle, SourceDefinition Source)? found, string container, string name, ETag etag, PreprocessingSettings? preprocessingOverride, bool mayShard, CancellationToken cancellationToken)
     {
         var blob = storage.Container(container).GetBlobClient(name);
         var etagText = etag.ToString();
@@ -102,7 +106,8 @@ public sealed class DropIngestor(StorageAccount storage, LifecycleCatalog lifecy
         if (found is not { } definition)
         {
             var reason = $"no lifecycle file in config/{StorageNames.LifecyclePrefix} declares the source '{source}'";
-            return await FinishUnreadableAsync(IngestionStatus.UnknownSource, reason);
+            // The report and the log need only the blob's names: there is no lifecycle to give.
+            return await FinishWholeAsync(new DropRun(source, null!, null!, container, name, etagText), quarantine, IngestionStatus.UnknownSource, reason, counts, cancellationToken);
         }
 
         var (lifecycle, sourceDefinition) = definition;
@@ -122,6 +127,13 @@ public sealed class DropIngestor(StorageAccount storage, LifecycleCatalog lifecy
             }
 
             lifecycle = lifecycle with { Preprocessing = chunking };
+        }
+
+        var run = new DropRun(source, lifecycle, sourceDefinition, container, name, etagText);
+        string? note = null;
+        if (mayShard && preprocessingOverride is null && await StartShardsAsync(run, blob, etag, why => note = why, cancellationToken) is { } sharded)
+        {
+            return sharded;
         }
 
         var previous = await PreviousRecordsAsync(sourceDefinition, cancellationToken);
@@ -163,7 +175,7 @@ public sealed class DropIngestor(StorageAccount storage, LifecycleCatalog lifecy
         catch (UnreadableDropException ex)
         {
             etl.RecordError(ex);
-            return await FinishUnreadableAsync(IngestionStatus.Unreadable, ex.Message);
+            return await FinishWholeAsync(run, quarantine, IngestionStatus.Unreadable, ex.Message, counts, cancellationToken);
         }
         catch (Exception ex)
         {
@@ -177,13 +189,42 @@ public sealed class DropIngestor(StorageAccount storage, LifecycleCatalog lifecy
 
         var contentSha = await spool.CompleteAsync(cancellationToken);
         AfterProcessing?.Invoke();
+        return await PublishDropAsync(run, counts, spool.Parts, contentSha, quarantine, null, note, cancellationToken);
+
+        async ValueTask StoreAsync(IReadOnlyList<(DatasetRecord? Record, QuarantinedRecord? Rejection)> results)
+        {
+            foreach (var (record, rejection) in results)
+            {
+                if (record is not null)
+                {
+                    await spool.AddAsync(record, cancellationToken);
+                }
+                else
+                {
+                    await quarantine.AddAsync(rejection!, cancellationToken);
+                }
+            }
+        }
+    }
+
+    /// <summary>A drop's ingestion: which source and lifecycle, and which blob version (the same for every shard of it).</summary>
+    private sealed record DropRun(string Source, LifecycleDefinition Lifecycle, SourceDefinition Definition, string Container, string Name, string ETag);
+
+    /// <summary>
+    /// After the ETL (whole, or the fan-in of shards): the quality gate, then publish, catalog, lineage and announce,
+    /// each keyed by the version it produced, so a replay after a crash (or a failed send) finishes what is missing and
+    /// skips what is done; the outcome goes to the ingestion log.
+    /// </summary>
+    private async Task<IngestionResult> PublishDropAsync(DropRun run, IngestionCounts counts, IReadOnlyList<SpooledPart> parts, string contentSha, QuarantineWriter quarantine, int? shards, string? note, CancellationToken cancellationToken)
+    {
+        var (source, lifecycle, sourceDefinition, container, name, etagText) = run;
         if (counts.QuarantineRate > lifecycle.Quality.MaxQuarantineRate || counts.Accepted == 0)
         {
             var reason = counts.Accepted == 0
                 ? "no record was accepted"
                 : $"quarantine rate {counts.QuarantineRate:P1} is above the lifecycle limit {lifecycle.Quality.MaxQuarantineRate:P1}";
-            await quarantine.WriteAsync(Report(IngestionStatus.Rejected, reason), cancellationToken);
-            return await RecordAsync(new IngestionResult(IngestionStatus.Rejected, source, name, etagText, counts, null, reason, quarantine.Folder));
+            await quarantine.WriteAsync(Report(run, IngestionStatus.Rejected, reason, counts, shards), cancellationToken);
+            return await RecordAsync(run, new IngestionResult(IngestionStatus.Rejected, source, name, etagText, counts, null, reason, quarantine.Folder), cancellationToken);
         }
 
         var preprocessing = PreprocessingVersion.For(sourceDefinition, lifecycle.Preprocessing, lifecycle.Quality);
@@ -193,23 +234,21 @@ public sealed class DropIngestor(StorageAccount storage, LifecycleCatalog lifecy
             Pii = counts.Pii,
             Languages = counts.Languages,
         };
-        // Publish, catalog, announce: each step is keyed by the version it produced, so a replay after a crash (or a
-        // failed send) finishes what is missing and skips what is done.
         DatasetManifest manifest;
         bool created;
         DatasetVersionEntry entry;
         using (var publish = LlmOpsTelemetry.Ingestion.StartActivity("publish"))
         {
-            (manifest, created, entry) = await _publisher.PublishAsync(spool.Parts, contentSha, counts.Accepted, counts.Chunks, counts.Tokens, draft, cancellationToken);
+            (manifest, created, entry) = await _publisher.PublishAsync(parts, contentSha, counts.Accepted, counts.Chunks, counts.Tokens, draft, cancellationToken);
             publish?.SetTag("llmops.dataset.version", manifest.Id);
             publish?.SetTag("llmops.dataset.created", created);
         }
 
         // Published by this blob version (now or in a run that crashed before it recorded so), or unchanged content.
         created |= manifest.SourceBlob == $"{container}/{name}" && manifest.SourceETag == etagText;
-        if (quarantine.Count > 0)
+        if (quarantine.Count > 0 || note is not null)
         {
-            await quarantine.WriteAsync(Report(created ? IngestionStatus.Published : IngestionStatus.Unchanged, null), cancellationToken);
+            await quarantine.WriteAsync(Report(run, created ? IngestionStatus.Published : IngestionStatus.Unchanged, note, counts, shards), cancellationToken);
         }
 
         using (LlmOpsTelemetry.Ingestion.StartActivity("lineage"))
@@ -232,71 +271,59 @@ public sealed class DropIngestor(StorageAccount storage, LifecycleCatalog lifecy
             await _datasets.MarkAnnouncedAsync(entry, sent.Value.MessageId, clock.GetUtcNow(), cancellationToken);
         }
 
-        logger.LogInformation("{Blob}: {Status} {Version} (read {Read}, accepted {Accepted} of which updated {Updated}, quarantined {Quarantined})",
-            name, created ? "published" : "unchanged", manifest.Id, counts.Read, counts.Accepted, counts.Updated, counts.Quarantined);
-        return await RecordAsync(new IngestionResult(
-            created ? IngestionStatus.Published : IngestionStatus.Unchanged, source, name, etagText, counts, manifest, null, quarantine.Count > 0 ? quarantine.Folder : null));
+        logger.LogInformation("{Blob}: {Status} {Version} (read {Read}, accepted {Accepted} of which updated {Updated}, quarantined {Quarantined}{Shards})",
+            name, created ? "published" : "unchanged", manifest.Id, counts.Read, counts.Accepted, counts.Updated, counts.Quarantined, shards is { } n ? $", {n} shards" : "");
+        return await RecordAsync(run, new IngestionResult(
+            created ? IngestionStatus.Published : IngestionStatus.Unchanged, run.Source, name, etagText, counts, manifest, note, quarantine.Count > 0 || note is not null ? quarantine.Folder : null), cancellationToken);
+    }
 
-        async ValueTask StoreAsync(IReadOnlyList<(DatasetRecord? Record, QuarantinedRecord? Rejection)> results)
-        {
-            foreach (var (record, rejection) in results)
+    /// <summary>The drop's quarantine report: its outcome, counts and (sharded) how many shards it was cut into.</summary>
+    private object Report(DropRun run, IngestionStatus status, string? reason, IngestionCounts counts, int? shards) => new
+    {
+        Status = status.ToString(),
+        run.Source,
+        Blob = $"{run.Container}/{run.Name}",
+        run.ETag,
+        Reason = reason,
+        counts.Read,
+        counts.Accepted,
+        counts.Quarantined,
+        counts.QuarantinedByRule,
+        Shards = shards,
+        At = clock.GetUtcNow(),
+    };
+
+    /// <summary>A drop that ends without records (unknown source, unreadable, a failed shard): its report, and the log.</summary>
+    private async Task<IngestionResult> FinishWholeAsync(DropRun run, QuarantineWriter quarantine, IngestionStatus status, string reason, IngestionCounts seen, CancellationToken cancellationToken, int? shards = null)
+    {
+        logger.LogWarning("{Blob} quarantined whole: {Reason}", run.Name, reason);
+        await quarantine.WriteAsync(Report(run, status, reason, seen, shards), cancellationToken);
+        return await RecordAsync(run, new IngestionResult(status, run.Source, run.Name, run.ETag, new IngestionCounts(), null, reason, quarantine.Folder), cancellationToken);
+    }
+
+    private async Task<IngestionResult> RecordAsync(DropRun run, IngestionResult result, CancellationToken cancellationToken)
+    {
+        var (partitionKey, rowKey) = IngestionLog.KeyOf(run.Source, run.Name, run.ETag);
+        await _ingestions.RecordAsync(
+            new IngestionRecord
             {
-                if (record is not null)
-                {
-                    await spool.AddAsync(record, cancellationToken);
-                }
-                else
-                {
-                    await quarantine.AddAsync(rejection!, cancellationToken);
-                }
-            }
-        }
-
-        object Report(IngestionStatus status, string? reason) => new
-        {
-            Status = status.ToString(),
-            Source = source,
-            Blob = $"{container}/{name}",
-            ETag = etagText,
-            Reason = reason,
-            counts.Read,
-            counts.Accepted,
-            counts.Quarantined,
-            counts.QuarantinedByRule,
-            At = clock.GetUtcNow(),
-        };
-
-        async Task<IngestionResult> FinishUnreadableAsync(IngestionStatus status, string reason)
-        {
-            logger.LogWarning("{Blob} quarantined whole: {Reason}", name, reason);
-            await quarantine.WriteAsync(Report(status, reason), cancellationToken);
-            return await RecordAsync(new IngestionResult(status, source, name, etagText, new IngestionCounts(), null, reason, quarantine.Folder));
-        }
-
-        async Task<IngestionResult> RecordAsync(IngestionResult result)
-        {
-            var (partitionKey, rowKey) = IngestionLog.KeyOf(source, name, etagText);
-            await _ingestions.RecordAsync(
-                new IngestionRecord
-                {
-                    PartitionKey = partitionKey,
-                    RowKey = rowKey,
-                    BlobName = name,
-                    BlobETag = etagText,
-                    Status = result.Status.ToString(),
-                    VersionId = result.Version?.Id,
-                    Read = result.Counts.Read,
-                    Accepted = result.Counts.Accepted,
-                    Quarantined = result.Counts.Quarantined,
-                    Reason = result.Reason,
-                    QuarantinedByRule = JsonSerializer.Serialize(result.Counts.QuarantinedByRule),
-                    Pii = JsonSerializer.Serialize(result.Counts.Pii),
-                    QuarantineFolder = result.QuarantineFolder,
-                    IngestedAt = clock.GetUtcNow(),
-                },
-                cancellationToken);
-            return result;
-        }
+                PartitionKey = partitionKey,
+                RowKey = rowKey,
+                BlobName = run.Name,
+                BlobETag = run.ETag,
+                Status = result.Status.ToString(),
+                VersionId = result.Version?.Id,
+                Read = result.Counts.Read,
+                Accepted = result.Counts.Accepted,
+                Quarantined = result.Counts.Quarantined,
+                Reason = result.Reason,
+                QuarantinedByRule = JsonSerializer.Serialize(result.Counts.QuarantinedByRule),
+                Pii = JsonSerializer.Serialize(result.Counts.Pii),
+                QuarantineFolder = result.QuarantineFolder,
+                IngestedAt = clock.GetUtcNow(),
+            },
+            cancellationToken);
+        return result;
     }
 
     /// <summary>Ends the ETL step's span with its counts, and adds them to the ETL metrics.</summary>

@@ -17,4 +17,10 @@ public enum IngestionStatus
 
     /// <summary>No lifecycle file declares the drop's source: quarantined whole.</summary>
     UnknownSource,
+
+    /// <summary>The drop was cut into shards, queued for any host instance; the fan-in records how it ends.</summary>
+    Sharded,
+
+    /// <summary>A shard of the drop failed every attempt: no version, the drop's report says which shard and why.</summary>
+    Failed,
 }

@@ -31,7 +31,7 @@ internal static class SourcesSection
                 continue;
             }
 
-            reader.RejectUnknown(item, at, ["name", "path", "format", "id_field", "text_field", "schema", "on_update", "max_decompressed_mb", "max_compression_ratio"]);
+            reader.RejectUnknown(item, at, ["name", "path", "format", "id_field", "text_field", "schema", "on_update", "max_decompressed_mb", "max_compression_ratio", "shard_mb"]);
             var name = reader.RequiredString(item, "name", at) ?? "";
             if (name.Length > 0 && !Regex.IsMatch(name, "^[a-z0-9][a-z0-9_-]{0,62}$", RegexOptions.CultureInvariant))
             {
@@ -71,7 +71,7 @@ internal static class SourcesSection
             var limits = new DecompressionLimits(
                 (long)(reader.Integer(item, "max_decompressed_mb", at, (int)(DecompressionLimits.Default.MaxBytes >> 20), 1) ?? 0) << 20,
                 reader.Number(item, "max_compression_ratio", at, DecompressionLimits.Default.MaxRatio, 2, 1_000_000));
-            sources.Add(new SourceDefinition(name, path, format, idField, textField, schema, onUpdate, limits));
+            sources.Add(new SourceDefinition(name, path, format, idField, textField, schema, onUpdate, limits, reader.Integer(item, "shard_mb", at, null, 1)));
         }
 
         return sources;

@@ -28,6 +28,9 @@ public static class StorageNames
     public const string BlobPoisonQueue = "blob-poison";
     public const string NotificationsQueue = "notifications";
 
+    /// <summary>Shards of large drops (<c>sources[].shard_mb</c>), taken by any host instance.</summary>
+    public const string IngestShardsQueue = "ingest-shards";
+
     public const string HeartbeatsTable = "heartbeats";
     public const string IngestionsTable = "ingestions";
     public const string DatasetVersionsTable = "datasetversions";
@@ -62,7 +65,7 @@ public static class StorageNames
 
     /// <summary>Every queue, with the poison queue of each triggered one.</summary>
     public static IReadOnlyList<string> Queues { get; } =
-        [DatasetVersionsQueue, PoisonQueueFor(DatasetVersionsQueue), ActionsQueue, PoisonQueueFor(ActionsQueue), NotificationsQueue, PoisonQueueFor(NotificationsQueue), BlobPoisonQueue];
+        [DatasetVersionsQueue, PoisonQueueFor(DatasetVersionsQueue), ActionsQueue, PoisonQueueFor(ActionsQueue), NotificationsQueue, PoisonQueueFor(NotificationsQueue), IngestShardsQueue, PoisonQueueFor(IngestShardsQueue), BlobPoisonQueue];
 
     /// <summary>Every table.</summary>
     public static IReadOnlyList<string> Tables { get; } =

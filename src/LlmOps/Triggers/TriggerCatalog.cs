@@ -18,6 +18,9 @@ namespace LlmOps.Triggers;
 public static class TriggerCatalog
 {
     public const string IngestDrop = "IngestDrop";
+
+    /// <summary>One shard of a drop above its source's <c>shard_mb</c>, on any instance.</summary>
+    public const string IngestShard = "IngestShard";
     public const string IndexDatasetVersion = "IndexDatasetVersion";
     public const string Heartbeat = "Heartbeat";
     public const string Health = "Health";
@@ -81,6 +84,7 @@ public static class TriggerCatalog
         FunctionDefinition.Blob<IngestDropHandler>(IngestDrop, StorageNames.RawContainer + "/{source}/{name}"),
         FunctionDefinition.Blob<LabelQaHandler>(LabelQa, StorageNames.LabelsContainer + "/{project}/{name}"),
         FunctionDefinition.Blob<FeedbackDropHandler>(IngestFeedback, StorageNames.FeedbackContainer + "/{feature}/{name}"),
+        FunctionDefinition.Queue<IngestShardHandler>(IngestShard, StorageNames.IngestShardsQueue),
         FunctionDefinition.Queue<DatasetVersionIndexer>(IndexDatasetVersion, StorageNames.DatasetVersionsQueue),
         FunctionDefinition.Queue<DriftActionHandler>(RunDriftAction, StorageNames.ActionsQueue),
         FunctionDefinition.Queue<Notifications.NotificationDeliverer>(DeliverNotification, StorageNames.NotificationsQueue),

@@ -27,6 +27,7 @@ public sealed class RecordProcessor
     private readonly System.Collections.Concurrent.ConcurrentBag<TokenChunker> _idleChunkers = [];
     private int _chunkerInstances = -1;
     private readonly Dictionary<UInt128, long> _seenContent = [];
+    private readonly HashSet<UInt128> _seededContent = [];
     private readonly IReadOnlyDictionary<string, string> _previous;
     private readonly string[] _textFields;
 
@@ -389,7 +390,7 @@ public sealed class RecordProcessor
 
         if (t.DuplicateOf is { } firstLine)
         {
-            return Quarantine(new QuarantinedRecord(outcome.Line, "dedup", _source.TextField, $"same content as line {firstLine}", outcome.Fields));
+            return Quarantine(DuplicateRecord(outcome.Line, firstLine, outcome.Fields));
         }
 
         t.Fields.Remove(_source.TextField);
@@ -402,6 +403,7 @@ public sealed class RecordProcessor
             }
 
             Counts.Updated++;
+            UpdatedLines?.Add(outcome.Line);
         }
 
         Counts.Accepted++;
@@ -427,9 +429,19 @@ public sealed class RecordProcessor
     {
         Counts.Quarantined++;
         Counts.QuarantinedByRule[rejection.Rule] = Counts.QuarantinedByRule.GetValueOrDefault(rejection.Rule) + 1;
+        return (null, Redacted(rejection));
+    }
+
+    /// <summary>The quarantine entry of a duplicate of the record on <paramref name="firstLine"/>, before redaction.</summary>
+    internal QuarantinedRecord DuplicateRecord(long line, long firstLine, IReadOnlyDictionary<string, object?>? fields) =>
+        new(line, "dedup", _source.TextField, $"same content as line {firstLine}", fields) { DuplicateOf = firstLine };
+
+    /// <summary>A rejection with its fields and reason redacted as quarantine stores them (unchanged without redaction).</summary>
+    internal QuarantinedRecord Redacted(QuarantinedRecord rejection)
+    {
         if (_redactor is null)
         {
-            return (null, rejection);
+            return rejection;
         }
 
         var uncounted = new Dictionary<string, long>();
@@ -442,7 +454,53 @@ public sealed class RecordProcessor
                 _ => (object?)_redactor.Redact(Convert.ToString(f.Value, CultureInfo.InvariantCulture) ?? "", uncounted),
             },
             StringComparer.Ordinal);
-        return (null, rejection with { Reason = _redactor.Redact(rejection.Reason, uncounted), Fields = fields });
+        return rejection with { Reason = _redactor.Redact(rejection.Reason, uncounted), Fields = fields };
+    }
+
+    /// <summary>Lines of accepted records that replace a previous version's record of the same id (when set: a shard's run).</summary>
+    internal ISet<long>? UpdatedLines { get; init; }
+
+    /// <summary>
+    /// What earlier shards of the drop registered: content keys (with the line of their first record) and unique-rule
+    /// values that this shard also holds. A seeded run decides dedup and <c>unique</c> as the whole drop's run would.
+    /// </summary>
+    internal void Seed(IEnumerable<(byte Kind, UInt128 Hash, long Line)> registrations)
+    {
+        foreach (var (kind, hash, line) in registrations)
+        {
+            if (kind == DedupKind)
+            {
+                _seenContent[hash] = line;
+                _seededContent.Add(hash);
+            }
+            else
+            {
+                _validator.Seed(kind - 1, hash);
+            }
+        }
+    }
+
+    /// <summary>The registration kind of a content key; a unique rule's values are 1 + the rule's index.</summary>
+    internal const byte DedupKind = 0;
+
+    /// <summary>
+    /// What this run registered (not what it was seeded with): each content key it saw first, with that record's line,
+    /// and each value of a unique rule (line 0).
+    /// </summary>
+    internal IEnumerable<(byte Kind, UInt128 Hash, long Line)> Registrations()
+    {
+        foreach (var (key, line) in _seenContent)
+        {
+            if (!_seededContent.Contains(key))
+            {
+                yield return (DedupKind, key, line);
+            }
+        }
+
+        foreach (var (rule, hash) in _validator.UniqueValues())
+        {
+            yield return ((byte)(rule + 1), hash, 0);
+        }
     }
 
 

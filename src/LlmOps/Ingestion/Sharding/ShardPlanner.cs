@@ -4,8 +4,11 @@ using Parquet;
 
 namespace LlmOps.Ingestion.Sharding;
 
-/// <summary>One shard of a drop: the bytes <see cref="Start"/> (inclusive) to <see cref="End"/> (exclusive), whole records only.</summary>
-public sealed record ShardRange(int Index, long Start, long End)
+/// <summary>
+/// One shard of a drop: the bytes <see cref="Start"/> (inclusive) to <see cref="End"/> (exclusive), whole records only;
+/// <see cref="LinesBefore"/> line feeds come before it, so its records keep the line numbers they have in the whole drop.
+/// </summary>
+public sealed record ShardRange(int Index, long Start, long End, long LinesBefore = 0)
 {
     public long Length => End - Start;
 }
@@ -32,7 +35,7 @@ public static class ShardPlanner
         try
         {
             var shards = new List<ShardRange>();
-            long position = 0, shardStart = 0;
+            long position = 0, shardStart = 0, lines = 0, shardLines = 0, headerLines = 0;
             long? headerEnd = csv ? null : 0;
             var inQuotes = false;
             int read;
@@ -56,6 +59,8 @@ public static class ShardPlanner
                         continue;
                     }
 
+                    lines++;
+
                     if (inQuotes)
                     {
                         continue;
@@ -66,12 +71,12 @@ public static class ShardPlanner
                     if (headerEnd is null)
                     {
                         headerEnd = boundary;
-                        shardStart = boundary;
+                        (shardStart, shardLines, headerLines) = (boundary, lines, lines);
                     }
                     else if (boundary - shardStart >= shardBytes)
                     {
-                        shards.Add(new ShardRange(shards.Count, shardStart, boundary));
-                        shardStart = boundary;
+                        shards.Add(new ShardRange(shards.Count, shardStart, boundary, shardLines));
+                        (shardStart, shardLines) = (boundary, lines);
                     }
                 }
 
@@ -80,10 +85,10 @@ public static class ShardPlanner
 
             if (position > shardStart && headerEnd is not null)
             {
-                shards.Add(new ShardRange(shards.Count, shardStart, position));
+                shards.Add(new ShardRange(shards.Count, shardStart, position, shardLines));
             }
 
-            return new ShardPlan(new ShardRange(-1, 0, headerEnd ?? position), shards, position, inQuotes);
+            return new ShardPlan(new ShardRange(-1, 0, headerEnd ?? position), shards, position, inQuotes) { HeaderLines = headerLines };
         }
         finally
         {
@@ -139,4 +144,8 @@ public sealed record RowGroupShard(int Index, int FirstGroup, int EndGroup, long
 /// A drop cut into shards: <see cref="Header"/> (empty for JSONL; a CSV's header row), the shards in order, the drop's
 /// length, and whether the drop ended inside a quoted field (its last record is malformed, and the reader says so).
 /// </summary>
-public sealed record ShardPlan(ShardRange Header, IReadOnlyList<ShardRange> Shards, long Length, bool EndsInQuotes);
+public sealed record ShardPlan(ShardRange Header, IReadOnlyList<ShardRange> Shards, long Length, bool EndsInQuotes)
+{
+    /// <summary>The line feeds in <see cref="Header"/>: a shard read with the header in front numbers its lines from there.</summary>
+    public long HeaderLines { get; init; }
+}

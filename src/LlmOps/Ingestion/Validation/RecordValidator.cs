@@ -16,7 +16,7 @@ public sealed partial class RecordValidator
 {
     private readonly SourceDefinition _source;
     // Values seen by unique rules are kept as 128-bit hashes: a large drop's ids would otherwise dominate memory.
-    private readonly IReadOnlyList<(QualityRule Rule, Regex? Pattern, HashSet<UInt128>? Seen)> _rules;
+    private readonly List<(QualityRule Rule, Regex? Pattern, HashSet<UInt128>? Seen)> _rules;
     public RecordValidator(SourceDefinition source, QualitySettings quality)
     {
         ArgumentNullException.ThrowIfNull(source);
@@ -26,6 +26,33 @@ public sealed partial class RecordValidator
             .Where(r => source.Schema.Any(f => f.Name == r.Field))
             .Select(r => (r, r.Pattern is null ? null : new Regex(r.Pattern, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1)), r.Kind == QualityRuleKind.Unique ? new HashSet<UInt128>() : null))
             .ToList();
+    }
+
+    private readonly HashSet<(int Rule, UInt128 Hash)> _seeded = [];
+
+    /// <summary>Marks a value of the unique rule at <paramref name="rule"/> (its index among the rules) as seen earlier in the drop.</summary>
+    internal void Seed(int rule, UInt128 hash)
+    {
+        if (rule >= 0 && rule < _rules.Count && _rules[rule].Seen is { } seen)
+        {
+            seen.Add(hash);
+            _seeded.Add((rule, hash));
+        }
+    }
+
+    /// <summary>The values unique rules registered in this run, by the rule's index (seeded values excluded).</summary>
+    internal IEnumerable<(int Rule, UInt128 Hash)> UniqueValues()
+    {
+        for (var i = 0; i < _rules.Count; i++)
+        {
+            foreach (var hash in _rules[i].Seen ?? [])
+            {
+                if (!_seeded.Contains((i, hash)))
+                {
+                    yield return (i, hash);
+                }
+            }
+        }
     }
 
     /// <summary>The record with schema-typed values, or the reason it is quarantined.</summary>

@@ -1,0 +1,515 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text.Json;
+using Azure;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Azure.Storage.Blobs.Specialized;
+using LlmOps.Datasets;
+using LlmOps.Governance;
+using LlmOps.Ingestion.Processing;
+using LlmOps.Ingestion.Reading;
+using LlmOps.Ingestion.Sharding;
+using LlmOps.Ingestion.Validation;
+using LlmOps.Lifecycle;
+using LlmOps.Storage;
+using LlmOps.Triggers;
+using Microsoft.Extensions.Logging;
+
+namespace LlmOps.Ingestion;
+
+/// <summary>
+/// Sharded ingestion of a drop above its source's <c>shard_mb</c>: the blob trigger plans the shards (record-aligned byte
+/// ranges, or Parquet row groups), writes the plan once and queues one task per shard on <c>ingest-shards</c>; any host
+/// instance takes a task, claims the shard with a blob lease (renewed while it runs, so a killed instance's shard is
+/// taken over when the lease runs out), runs the same record steps as the whole drop's ETL on its range, stores its
+/// outputs and then its receipt (written once: the shard is done exactly once). The instance that stores the last
+/// receipt commits: dedup and <c>unique</c> across shards from every shard's sorted keys, the records re-spooled in drop
+/// order (so parts, content hash and version id are those of the whole drop's run), quarantine merged, and the same
+/// quality gate, publish, lineage and announcement as a whole drop.
+/// </summary>
+public sealed partial class DropIngestor
+{
+    /// <summary>Attempts at a shard (a kill counts) before its drop fails: the hosts' default maxDequeueCount.</summary>
+    internal const int ShardAttempts = 5;
+
+    /// <summary>How long a shard's claim lasts without renewal: how soon a killed instance's shard is taken over.</summary>
+    internal static readonly TimeSpan ShardLease = TimeSpan.FromSeconds(15);
+
+    private const string PlanFile = "plan.json";
+    private const string ReceiptFile = "receipt.json";
+
+    /// <summary>Runs in each attempt at a shard (given the attempt) between storing its records and its other outputs: tests fail or kill it there.</summary>
+    internal Func<ShardTask, int, Task>? ShardMidway { get; set; }
+
+    private BlobContainerClient Staging => storage.Container(StorageNames.DatasetsContainer);
+
+    private string ShardsFolder(string container, string name, string etag) => PartStaging.ForDrop(storage, container, name, etag).Folder + "shards/";
+
+    private static string ShardFolder(string folder, int shard) => $"{folder}{shard:00000}/";
+
+    private static string OutputFolder(string folder, int shard, int generation) => $"{ShardFolder(folder, shard)}g{generation}/";
+
+    /// <summary>
+    /// Plans and queues the shards of a drop above its source's <c>shard_mb</c>; null when the drop is ingested whole
+    /// (small, gzip, UTF-16, one row group, or unreadable: the whole path reports that), with <paramref name="whole"/> saying why
+    /// when a drop above the size stays whole.
+    /// </summary>
+    private async Task<IngestionResult?> StartShardsAsync(DropRun run, BlobClient blob, ETag etag, Action<string> whole, CancellationToken cancellationToken)
+    {
+        if (run.Definition.ShardBytes is not { } shardBytes)
+        {
+            return null;
+        }
+
+        var conditions = new BlobRequestConditions { IfMatch = etag };
+        SourceFormat format;
+        try
+        {
+            if ((await blob.GetPropertiesAsync(conditions, cancellationToken)).Value.ContentLength <= shardBytes)
+            {
+                return null;
+            }
+
+            format = DropReader.DetectFormat(run.Name, run.Definition.Format);
+        }
+        catch (Exception ex) when (ex is UnreadableDropException or RequestFailedException { Status: 404 or 412 })
+        {
+            return null;
+        }
+
+        if (DropReader.IsGzip(run.Name))
+        {
+            whole($"above shard_mb ({run.Definition.ShardMb} MiB) but ingested whole: a single gzip stream cannot be entered in the middle");
+            return null;
+        }
+
+        var folder = ShardsFolder(run.Container, run.Name, run.ETag);
+        var planBlob = Staging.GetBlobClient(folder + PlanFile);
+        var plan = await planBlob.ReadAsync<ShardedDrop>(cancellationToken);
+        if (plan is null)
+        {
+            var preprocessing = PreprocessingVersion.For(run.Definition, run.Lifecycle.Preprocessing, run.Lifecycle.Quality);
+            try
+            {
+                if (format == SourceFormat.Parquet)
+                {
+                    await using var seekable = await blob.OpenReadAsync(new BlobOpenReadOptions(false) { Conditions = conditions, BufferSize = 1 << 20 }, cancellationToken);
+                    var groups = await ShardPlanner.PlanParquetAsync(seekable, shardBytes, cancellationToken);
+                    plan = new ShardedDrop(run.Source, run.Container, run.Name, run.ETag, format, seekable.Length, preprocessing, new ShardRange(-1, 0, 0), 0, [], groups, clock.GetUtcNow());
+                }
+                else
+                {
+                    var head = (await blob.DownloadContentAsync(new BlobDownloadOptions { Range = new HttpRange(0, 2), Conditions = conditions }, cancellationToken)).Value.Content.ToArray();
+                    if (head is [0xFF, 0xFE] or [0xFE, 0xFF])
+                    {
+                        whole($"above shard_mb ({run.Definition.ShardMb} MiB) but ingested whole: UTF-16 cannot be cut at line feeds");
+                        return null;
+                    }
+
+                    // One sequential pass over the bytes (no parsing): CSV's quote state depends on everything before.
+                    await using var stream = await blob.OpenReadAsync(new BlobOpenReadOptions(false) { Conditions = conditions, BufferSize = 4 << 20 }, cancellationToken);
+                    var cut = await ShardPlanner.PlanAsync(stream, format == SourceFormat.Csv, shardBytes, cancellationToken);
+                    plan = new ShardedDrop(run.Source, run.Container, run.Name, run.ETag, format, cut.Length, preprocessing, cut.Header, cut.HeaderLines, cut.Shards, [], clock.GetUtcNow());
+                }
+            }
+            catch (Exception ex) when (ex is UnreadableDropException or RequestFailedException { Status: 404 or 412 })
+            {
+                return null;
+            }
+
+            if (plan.Count < 2)
+            {
+                whole($"above shard_mb ({run.Definition.ShardMb} MiB) but ingested whole: it has no record boundary (or row group) to cut at");
+                return null;
+            }
+
+            // Written once: a retried trigger queues the plan the first run wrote.
+            await planBlob.TryCreateAsync(BinaryData.FromObjectAsJson(plan, JsonSerializerOptions.Web), cancellationToken: cancellationToken);
+            plan = await planBlob.ReadAsync<ShardedDrop>(cancellationToken) ?? plan;
+        }
+
+        // Logged before the tasks go out, so the fan-in's outcome is never overwritten by this one.
+        var result = new IngestionResult(IngestionStatus.Sharded, run.Source, run.Name, run.ETag, new IngestionCounts(), null,
+            $"cut into {plan.Count} shards of about {run.Definition.ShardMb} MiB, queued on {StorageNames.IngestShardsQueue}", null);
+        await RecordAsync(run, result, cancellationToken);
+        var queue = storage.Queue(StorageNames.IngestShardsQueue);
+        for (var shard = 0; shard < plan.Count; shard++)
+        {
+            await queue.SendMessageAsync(JsonSerializer.Serialize(new ShardTask(run.Source, run.Container, run.Name, run.ETag, shard), JsonSerializerOptions.Web), cancellationToken);
+        }
+
+        logger.LogInformation("{Blob}: {Shards} shards queued ({Bytes} bytes)", run.Name, plan.Count, plan.Length);
+        return result;
+    }
+
+    /// <summary>
+    /// A shard task from <c>ingest-shards</c>: runs the shard unless its receipt exists or another live instance holds it,
+    /// then commits the drop if every shard is done. A storage fault throws (the host retries); a shard that fails
+    /// <see cref="ShardAttempts"/> times fails its drop with a report and goes to the poison queue.
+    /// </summary>
+    internal async Task<HandlerOutcome> ProcessShardAsync(QueueTriggerInput message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        ShardTask? task;
+        try
+        {
+            task = JsonSerializer.Deserialize<ShardTask>(message.Body, JsonSerializerOptions.Web);
+        }
+        catch (JsonException ex)
+        {
+            return HandlerOutcome.DeadLetter($"not a shard task: {ex.Message}");
+        }
+
+        if (task is null || task.Source is null || task.Container is null || task.Name is null || task.ETag is null)
+        {
+            return HandlerOutcome.DeadLetter("not a shard task: source, container, name, etag and shard are required");
+        }
+
+        var folder = ShardsFolder(task.Container, task.Name, task.ETag);
+        if (await Staging.GetBlobClient(folder + PlanFile).ReadAsync<ShardedDrop>(cancellationToken) is not { } plan)
+        {
+            return HandlerOutcome.DeadLetter($"no shard plan for {task.Container}/{task.Name} ({task.ETag}) at {StorageNames.DatasetsContainer}/{folder}{PlanFile}");
+        }
+
+        if (task.Shard < 0 || task.Shard >= plan.Count)
+        {
+            return HandlerOutcome.DeadLetter($"shard {task.Shard} is not in the plan of {task.Container}/{task.Name}, which has {plan.Count}");
+        }
+
+        if (!await Staging.GetBlobClient(ShardFolder(folder, task.Shard) + ReceiptFile).ExistsAsync(cancellationToken)
+            && await RunClaimedShardAsync(plan, folder, task, cancellationToken) is { } outcome)
+        {
+            return outcome;
+        }
+
+        await CommitIfCompleteAsync(plan, folder, cancellationToken);
+        return HandlerOutcome.Done;
+    }
+
+    /// <summary>Claims the shard and runs it; null when it is done (now or by another instance meanwhile).</summary>
+    private async Task<HandlerOutcome?> RunClaimedShardAsync(ShardedDrop plan, string folder, ShardTask task, CancellationToken cancellationToken)
+    {
+        var shardFolder = ShardFolder(folder, task.Shard);
+        var receipt = Staging.GetBlobClient(shardFolder + ReceiptFile);
+        await using var claim = await ShardClaim.AcquireAsync(Staging.GetBlobClient(shardFolder + "claim"), ShardLease, async () => await receipt.ExistsAsync(cancellationToken), cancellationToken);
+        if (claim is null)
+        {
+            // Held all along by an instance that renews it: that one finishes the shard (or, killed, its task comes back).
+            logger.LogInformation("Shard {Shard} of {Blob} is being run by another instance", task.Shard, plan.Name);
+            return HandlerOutcome.Done;
+        }
+
+        if (await receipt.ExistsAsync(cancellationToken))
+        {
+            return null;
+        }
+
+        var attempt = await claim.CountAttemptAsync(cancellationToken);
+        if (await ShardLifecycleAsync(plan, cancellationToken) is not { } found)
+        {
+            return await FailDropAsync(plan, IngestionStatus.Failed, $"the lifecycle of source '{plan.Source}' changed while its drop was ingested in shards: drop the file again", cancellationToken);
+        }
+
+        if (attempt > ShardAttempts)
+        {
+            return await FailDropAsync(plan, IngestionStatus.Failed, $"shard {task.Shard} of {plan.Count} did not finish in {ShardAttempts} attempts (the instances running it stopped or failed)", cancellationToken);
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        ShardCounts? counts;
+        try
+        {
+            counts = await RunShardAsync(plan, found, task.Shard, null, OutputFolder(folder, task.Shard, 0), ShardMidway is { } midway ? () => midway(task, attempt) : null, cancellationToken);
+        }
+        catch (UnreadableDropException ex)
+        {
+            return await FailDropAsync(plan, IngestionStatus.Unreadable, $"shard {task.Shard}: {ex.Message}", cancellationToken);
+        }
+        catch (Exception ex) when (attempt >= ShardAttempts && ex is not OperationCanceledException)
+        {
+            logger.LogError(ex, "Shard {Shard} of {Blob} failed its last attempt", task.Shard, plan.Name);
+            return await FailDropAsync(plan, IngestionStatus.Failed, $"shard {task.Shard} of {plan.Count} failed {attempt} attempts; the last: {ex.Message}", cancellationToken);
+        }
+
+        if (counts is null)
+        {
+            logger.LogInformation("Shard {Shard} of {Blob}: the blob changed since it was planned; its new version has a trigger of its own", task.Shard, plan.Name);
+            return HandlerOutcome.Done;
+        }
+
+        await receipt.TryCreateAsync(BinaryData.FromObjectAsJson(
+            new ShardReceipt(task.Shard, attempt, ShardClaim.Host, counts, Stopwatch.GetElapsedTime(started).TotalSeconds, clock.GetUtcNow()), JsonSerializerOptions.Web),
+            cancellationToken: cancellationToken);
+        return null;
+    }
+
+    /// <summary>The plan's source as the lifecycle defines it now, or null when it is gone or its preprocessing changed since the plan.</summary>
+    private async Task<(LifecycleDefinition Lifecycle, SourceDefinition Source)?> ShardLifecycleAsync(ShardedDrop plan, CancellationToken cancellationToken)
+    {
+        var found = await lifecycles.FindSourceAsync(plan.Source, cancellationToken);
+        return found is { } f && PreprocessingVersion.For(f.Source, f.Lifecycle.Preprocessing, f.Lifecycle.Quality) == plan.Preprocessing ? f : null;
+    }
+
+    /// <summary>
+    /// One run of a shard's records through the same steps as a whole drop (seeded with what earlier shards registered,
+    /// in a fan-in's rerun), its outputs stored under <paramref name="prefix"/>; null when the blob changed since the plan.
+    /// </summary>
+    private async Task<ShardCounts?> RunShardAsync(ShardedDrop plan, (LifecycleDefinition Lifecycle, SourceDefinition Source) found, int shard, IEnumerable<(byte, UInt128, long)>? seeds, string prefix, Func<Task>? midway, CancellationToken cancellationToken)
+    {
+        var (lifecycle, definition) = found;
+        var updated = new HashSet<long>();
+        var processor = new RecordProcessor(lifecycle, definition, await PreviousRecordsAsync(definition, cancellationToken))
+        {
+            Suppression = await _suppressions.LoadAsync(cancellationToken),
+            UpdatedLines = updated,
+        };
+        if (seeds is not null)
+        {
+            processor.Seed(seeds);
+        }
+
+        await using var output = new ShardOutputWriter();
+        // The fields as read of each record in flight: the sink gets the results in the order the records were read.
+        var read = new ConcurrentQueue<IReadOnlyDictionary<string, object?>?>();
+        var blob = storage.Container(plan.Container).GetBlobClient(plan.Name);
+        var conditions = new BlobRequestConditions { IfMatch = new ETag(plan.ETag) };
+        try
+        {
+            if (plan.Format == SourceFormat.Parquet)
+            {
+                var groups = plan.RowGroups[shard];
+                await using var seekable = await blob.OpenReadAsync(new BlobOpenReadOptions(false) { Conditions = conditions, BufferSize = 4 << 20 }, cancellationToken);
+                await processor.ProcessAsync(Tap(ParquetRecordReader.ReadAsync(seekable, groups.FirstGroup, groups.EndGroup, groups.FirstRow, cancellationToken), 0), StoreAsync, cancellationToken);
+            }
+            else
+            {
+                var range = plan.Ranges[shard];
+                var header = plan.Header.Length == 0 ? ReadOnlyMemory<byte>.Empty
+                    : (await blob.DownloadContentAsync(new BlobDownloadOptions { Range = new HttpRange(0, plan.Header.Length), Conditions = conditions }, cancellationToken)).Value.Content.ToMemory();
+                var body = (await blob.DownloadStreamingAsync(new BlobDownloadOptions { Range = new HttpRange(range.Start, range.Length), Conditions = conditions }, cancellationToken)).Value.Content;
+                await using var content = new ReadAheadStream(new PrefixedReadStream(header, body));
+                var outcomes = DropReader.ReadAsync(content, plan.Name, definition.Format, definition.Limits, cancellationToken);
+                await processor.ProcessAsync(Tap(outcomes, range.LinesBefore - plan.HeaderLines), StoreAsync, cancellationToken);
+            }
+        }
+        catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+        {
+            return null;
+        }
+
+        await output.UploadAsync(Staging, prefix, processor.Registrations(), updated, midway, cancellationToken);
+        return ShardCounts.Of(processor.Counts);
+
+        async IAsyncEnumerable<ReadOutcome> Tap(IAsyncEnumerable<ReadOutcome> outcomes, long lineOffset)
+        {
+            await foreach (var outcome in outcomes.WithCancellation(cancellationToken))
+            {
+                read.Enqueue(outcome.Fields);
+                yield return lineOffset == 0 ? outcome : outcome with { Line = outcome.Line + lineOffset };
+            }
+        }
+
+        ValueTask StoreAsync(IReadOnlyList<(DatasetRecord? Record, QuarantinedRecord? Rejection)> results)
+        {
+            foreach (var (record, rejection) in results)
+            {
+                read.TryDequeue(out var fields);
+                if (record is not null)
+                {
+                    output.AddRecord(record, fields!);
+                }
+                else
+                {
+                    output.AddRejection(rejection!);
+                }
+            }
+
+            return ValueTask.CompletedTask;
+        }
+    }
+
+    /// <summary>Commits the drop when every shard has its receipt, unless it is committed (or failed) already or another instance is committing it.</summary>
+    private async Task CommitIfCompleteAsync(ShardedDrop plan, string folder, CancellationToken cancellationToken)
+    {
+        var receipts = 0;
+        await foreach (var blob in Staging.GetBlobsAsync(new GetBlobsOptions { Prefix = folder }, cancellationToken))
+        {
+            receipts += blob.Name.EndsWith("/" + ReceiptFile, StringComparison.Ordinal) ? 1 : 0;
+        }
+
+        if (receipts < plan.Count || await CommittedAsync(plan, cancellationToken))
+        {
+            return;
+        }
+
+        await using var claim = await ShardClaim.AcquireAsync(Staging.GetBlobClient(folder + "commit"), ShardLease, () => CommittedAsync(plan, cancellationToken), cancellationToken);
+        if (claim is null || await CommittedAsync(plan, cancellationToken))
+        {
+            return;
+        }
+
+        await CommitAsync(plan, folder, cancellationToken);
+    }
+
+    private async Task<bool> CommittedAsync(ShardedDrop plan, CancellationToken cancellationToken) =>
+        await _ingestions.GetAsync(plan.Source, plan.Name, plan.ETag, cancellationToken) is { } logged && logged.Status != nameof(IngestionStatus.Sharded);
+
+    /// <summary>
+    /// The fan-in: shards whose <c>unique</c> values an earlier shard holds are run again, seeded (the first such shard
+    /// first, until none is left); then each shard's records are spooled in order, less those whose content an earlier
+    /// shard holds (they become dedup quarantine, as in the whole drop's run), quarantine is merged in line order, and
+    /// the drop is published as a whole drop is.
+    /// </summary>
+    private async Task CommitAsync(ShardedDrop plan, string folder, CancellationToken cancellationToken)
+    {
+        if (await ShardLifecycleAsync(plan, cancellationToken) is not { } found)
+        {
+            await FailDropAsync(plan, IngestionStatus.Failed, $"the lifecycle of source '{plan.Source}' changed while its drop was ingested in shards: drop the file again", cancellationToken);
+            return;
+        }
+
+        var (lifecycle, definition) = found;
+        var run = new DropRun(plan.Source, lifecycle, definition, plan.Container, plan.Name, plan.ETag);
+        var caller = await governance.DemandAsync(Role.Contributor, lifecycle.Feature, $"ingest {plan.Container}/{plan.Name}", cancellationToken);
+        var counts = new ShardCounts[plan.Count];
+        for (var shard = 0; shard < plan.Count; shard++)
+        {
+            counts[shard] = (await Staging.GetBlobClient(ShardFolder(folder, shard) + ReceiptFile).ReadAsync<ShardReceipt>(cancellationToken))!.Counts;
+        }
+
+        var generations = new int[plan.Count];
+        Dictionary<int, List<ShardConflict>> conflicts;
+        while (true)
+        {
+            conflicts = await ShardKeyMerge.ConflictsAsync(plan.Count, shard => ShardOutputReader.OpenAsync(Staging, OutputFolder(folder, shard, generations[shard]) + ShardOutputWriter.KeysFile, cancellationToken));
+            var rerun = conflicts.Where(c => c.Value.Any(k => k.Kind != RecordProcessor.DedupKind)).Select(c => c.Key).DefaultIfEmpty(-1).Min();
+            if (rerun < 0)
+            {
+                break;
+            }
+
+            logger.LogInformation("{Blob}: shard {Shard} holds unique values of earlier shards; running it again, seeded with them", plan.Name, rerun);
+            generations[rerun]++;
+            var seeds = conflicts[rerun].Select(c => (c.Kind, c.Hash, c.FirstLine));
+            if (await RunShardAsync(plan, found, rerun, seeds, OutputFolder(folder, rerun, generations[rerun]), null, cancellationToken) is not { } rerunCounts)
+            {
+                return;
+            }
+
+            counts[rerun] = rerunCounts;
+        }
+
+        var total = new IngestionCounts();
+        foreach (var shardCounts in counts)
+        {
+            shardCounts.AddTo(total);
+        }
+
+        var processor = new RecordProcessor(lifecycle, definition);
+        await using var quarantine = new QuarantineWriter(storage, plan.Source, plan.Name, plan.ETag);
+        await using var spool = new DatasetSpool(StagesParts ? PartStaging.ForDrop(storage, plan.Container, plan.Name, plan.ETag) : null);
+        for (var shard = 0; shard < plan.Count; shard++)
+        {
+            var prefix = OutputFolder(folder, shard, generations[shard]);
+            // Content an earlier shard holds: line of this shard's first record with it -> line of the drop's first.
+            var duplicates = conflicts.GetValueOrDefault(shard)?.ToDictionary(c => c.Line, c => c.FirstLine) ?? [];
+            var updated = new HashSet<long>();
+            using (var reader = await ShardOutputReader.OpenAsync(Staging, prefix + ShardOutputWriter.UpdatedFile, cancellationToken))
+            {
+                for (var line = reader.ReadInt64(); line != ShardOutputWriter.End; line = reader.ReadInt64())
+                {
+                    updated.Add(line);
+                }
+            }
+
+            var moved = new List<QuarantinedRecord>();
+            using (var reader = await ShardOutputReader.OpenAsync(Staging, prefix + ShardOutputWriter.RecordsFile, cancellationToken))
+            {
+                for (var line = reader.ReadInt64(); line != ShardOutputWriter.End; line = reader.ReadInt64())
+                {
+                    var json = ShardOutputReader.ReadFrame(reader);
+                    var fields = ShardOutputReader.ReadFrame(reader);
+                    if (!duplicates.TryGetValue(line, out var firstLine))
+                    {
+                        await spool.AddLineAsync(json, cancellationToken);
+                        continue;
+                    }
+
+                    // Accepted here, a duplicate in the whole drop: what its run counted for it is taken back.
+                    var record = JsonSerializer.Deserialize<DatasetRecord>(json, JsonSerializerOptions.Web)!;
+                    total.Accepted--;
+                    total.Chunks -= record.Chunks.Count;
+                    total.Tokens -= record.Tokens;
+                    total.Updated -= updated.Contains(line) ? 1 : 0;
+                    ShardCounts.Add(total.Languages, new Dictionary<string, long> { [record.Language] = -1 });
+                    total.Quarantined++;
+                    ShardCounts.Add(total.QuarantinedByRule, new Dictionary<string, long> { ["dedup"] = 1 });
+                    moved.Add(processor.Redacted(processor.DuplicateRecord(line, firstLine, ShardOutputReader.Fields(fields))));
+                }
+            }
+
+            var next = 0;
+            using (var reader = await ShardOutputReader.OpenAsync(Staging, prefix + ShardOutputWriter.QuarantineFile, cancellationToken))
+            {
+                for (var line = reader.ReadInt64(); line != ShardOutputWriter.End; line = reader.ReadInt64())
+                {
+                    var duplicateOf = reader.ReadInt64();
+                    var rejection = JsonSerializer.Deserialize<QuarantinedRecord>(ShardOutputReader.ReadFrame(reader), JsonSerializerOptions.Web)!;
+                    if (duplicates.TryGetValue(duplicateOf, out var firstLine))
+                    {
+                        // A duplicate of a record that is itself a duplicate in the whole drop: it points at the drop's first.
+                        rejection = rejection with { Reason = processor.Redacted(processor.DuplicateRecord(line, firstLine, null)).Reason };
+                    }
+                    else if (duplicates.TryGetValue(line, out firstLine))
+                    {
+                        // Registered here and quarantined after dedup (on_update): in the whole drop, dedup stops it first.
+                        ShardCounts.Add(total.QuarantinedByRule, new Dictionary<string, long> { [rejection.Rule] = -1, ["dedup"] = 1 });
+                        var duplicate = processor.Redacted(processor.DuplicateRecord(line, firstLine, null));
+                        rejection = rejection with { Rule = duplicate.Rule, Field = duplicate.Field, Reason = duplicate.Reason };
+                    }
+
+                    for (; next < moved.Count && moved[next].Line < line; next++)
+                    {
+                        await quarantine.AddAsync(moved[next], cancellationToken);
+                    }
+
+                    await quarantine.AddAsync(rejection, cancellationToken);
+                }
+            }
+
+            for (; next < moved.Count; next++)
+            {
+                await quarantine.AddAsync(moved[next], cancellationToken);
+            }
+        }
+
+        var contentSha = await spool.CompleteAsync(cancellationToken);
+        var result = await PublishDropAsync(run, total, spool.Parts, contentSha, quarantine, plan.Count, null, cancellationToken);
+        await AuditAsync(caller, lifecycle.Feature, plan.Container, plan.Name, result, cancellationToken);
+        await DeleteShardOutputsAsync(folder, cancellationToken);
+    }
+
+    /// <summary>Ends a sharded drop without a version: its report says which shard and why; the shard task goes to the poison queue.</summary>
+    private async Task<HandlerOutcome> FailDropAsync(ShardedDrop plan, IngestionStatus status, string reason, CancellationToken cancellationToken)
+    {
+        var found = await lifecycles.FindSourceAsync(plan.Source, cancellationToken);
+        await using var quarantine = new QuarantineWriter(storage, plan.Source, plan.Name, plan.ETag);
+        var run = new DropRun(plan.Source, found?.Lifecycle!, found?.Source!, plan.Container, plan.Name, plan.ETag);
+        var result = await FinishWholeAsync(run, quarantine, status, reason, new IngestionCounts(), cancellationToken, plan.Count);
+        await AuditAsync(governance.Caller, found?.Lifecycle.Feature, plan.Container, plan.Name, result, cancellationToken);
+        return HandlerOutcome.DeadLetter(reason);
+    }
+
+    /// <summary>Deletes what the shards stored for the fan-in; the plan, claims and receipts stay (a late duplicate task finds the drop done), until staging expires.</summary>
+    private async Task DeleteShardOutputsAsync(string folder, CancellationToken cancellationToken)
+    {
+        await foreach (var blob in Staging.GetBlobsAsync(new GetBlobsOptions { Prefix = folder }, cancellationToken))
+        {
+            if (blob.Name.EndsWith(".bin.gz", StringComparison.Ordinal))
+            {
+                await Staging.GetBlobClient(blob.Name).DeleteIfExistsAsync(cancellationToken: cancellationToken);
+            }
+        }
+    }
+}

@@ -1,0 +1,78 @@
+namespace LlmOps.Ingestion.Sharding;
+
+/// <summary>A registration of a shard that an earlier shard made first: its kind, key, the line here and the first line (dedup).</summary>
+internal readonly record struct ShardConflict(byte Kind, UInt128 Hash, long Line, long FirstLine);
+
+/// <summary>
+/// Dedup and <c>unique</c> across shards: every shard's registrations (content keys and unique-rule values, each
+/// sorted by kind and hash) merged in one streaming pass, so memory holds one entry per shard, not the drop's keys. A key
+/// registered by several shards belongs to the first of them, where the whole drop's run would have seen it first;
+/// each later shard's registration is a conflict. Sorting by hash makes the merge hash-partitionable: a range of hashes
+/// can be merged on its own.
+/// </summary>
+internal static class ShardKeyMerge
+{
+    public static async Task<Dictionary<int, List<ShardConflict>>> ConflictsAsync(int shards, Func<int, Task<BinaryReader>> open)
+    {
+        ArgumentNullException.ThrowIfNull(open);
+        var readers = new BinaryReader[shards];
+        var entries = new (byte Kind, UInt128 Hash, long Line)[shards];
+        var queue = new PriorityQueue<int, (byte Kind, UInt128 Hash, int Shard)>();
+        var conflicts = new Dictionary<int, List<ShardConflict>>();
+        try
+        {
+            for (var shard = 0; shard < shards; shard++)
+            {
+                readers[shard] = await open(shard);
+                Advance(shard);
+            }
+
+            (byte Kind, UInt128 Hash)? group = null;
+            long firstLine = 0;
+            while (queue.TryDequeue(out var shard, out _))
+            {
+                var (kind, hash, line) = entries[shard];
+                if (group != (kind, hash))
+                {
+                    // The lowest shard holding a key comes out of the queue first: it owns the key.
+                    group = (kind, hash);
+                    firstLine = line;
+                }
+                else
+                {
+                    if (!conflicts.TryGetValue(shard, out var list))
+                    {
+                        conflicts[shard] = list = [];
+                    }
+
+                    list.Add(new ShardConflict(kind, hash, line, firstLine));
+                }
+
+                Advance(shard);
+            }
+
+            return conflicts;
+        }
+        finally
+        {
+            foreach (var reader in readers)
+            {
+                reader?.Dispose();
+            }
+        }
+
+        void Advance(int shard)
+        {
+            var reader = readers[shard];
+            var kind = reader.ReadByte();
+            if (kind == ShardOutputWriter.EndOfKeys)
+            {
+                return;
+            }
+
+            var hash = new UInt128(reader.ReadUInt64(), reader.ReadUInt64());
+            entries[shard] = (kind, hash, reader.ReadInt64());
+            queue.Enqueue(shard, (kind, hash, shard));
+        }
+    }
+}

@@ -1,0 +1,82 @@
+using LlmOps.Ingestion.Processing;
+using LlmOps.Lifecycle;
+
+namespace LlmOps.Ingestion.Sharding;
+
+/// <summary>
+/// The plan of a drop ingested in shards, written once before any shard is queued: the blob version, its format, the
+/// preprocessing every shard must run with, and the shards (byte ranges for JSONL and CSV, with a CSV's header range;
+/// row groups for Parquet).
+/// </summary>
+public sealed record ShardedDrop(
+    string Source,
+    string Container,
+    string Name,
+    string ETag,
+    SourceFormat Format,
+    long Length,
+    string Preprocessing,
+    ShardRange Header,
+    long HeaderLines,
+    IReadOnlyList<ShardRange> Ranges,
+    IReadOnlyList<RowGroupShard> RowGroups,
+    DateTimeOffset PlannedAt)
+{
+    public int Count => Format == SourceFormat.Parquet ? RowGroups.Count : Ranges.Count;
+}
+
+/// <summary>A queue message: shard <see cref="Shard"/> of one blob version.</summary>
+public sealed record ShardTask(string Source, string Container, string Name, string ETag, int Shard);
+
+/// <summary>
+/// Written once when a shard's outputs are all stored (If-None-Match): the shard is done, by which host on which
+/// attempt, with its counts.
+/// </summary>
+public sealed record ShardReceipt(int Shard, int Attempt, string Host, ShardCounts Counts, double Seconds, DateTimeOffset At);
+
+/// <summary>An <see cref="IngestionCounts"/> that serializes (the fan-in adds the shards' counts up).</summary>
+public sealed record ShardCounts(
+    long Read,
+    long Accepted,
+    long Quarantined,
+    long Updated,
+    long Chunks,
+    long Tokens,
+    IReadOnlyDictionary<string, long> QuarantinedByRule,
+    IReadOnlyDictionary<string, long> Pii,
+    IReadOnlyDictionary<string, long> Languages)
+{
+    public static ShardCounts Of(IngestionCounts counts)
+    {
+        ArgumentNullException.ThrowIfNull(counts);
+        return new(counts.Read, counts.Accepted, counts.Quarantined, counts.Updated, counts.Chunks, counts.Tokens,
+            new Dictionary<string, long>(counts.QuarantinedByRule), new Dictionary<string, long>(counts.Pii), new Dictionary<string, long>(counts.Languages));
+    }
+
+    /// <summary>Adds these counts to <paramref name="total"/>.</summary>
+    public void AddTo(IngestionCounts total)
+    {
+        ArgumentNullException.ThrowIfNull(total);
+        total.Read += Read;
+        total.Accepted += Accepted;
+        total.Quarantined += Quarantined;
+        total.Updated += Updated;
+        total.Chunks += Chunks;
+        total.Tokens += Tokens;
+        Add(total.QuarantinedByRule, QuarantinedByRule);
+        Add(total.Pii, Pii);
+        Add(total.Languages, Languages);
+    }
+
+    internal static void Add(SortedDictionary<string, long> total, IReadOnlyDictionary<string, long> more)
+    {
+        foreach (var (key, value) in more)
+        {
+            total[key] = total.GetValueOrDefault(key) + value;
+            if (total[key] == 0)
+            {
+                total.Remove(key);
+            }
+        }
+    }
+}
