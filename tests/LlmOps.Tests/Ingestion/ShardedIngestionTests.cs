@@ -23,7 +23,7 @@ namespace LlmOps.Tests.Ingestion;
 /// </summary>
 public sealed class ShardedIngestionTests
 {
-    private const int Records = 12_000;
+    internal const int RecordsCount = 12_000;
 
     [Theory]
     [InlineData("csv")]
@@ -87,7 +87,7 @@ public sealed class ShardedIngestionTests
 
         Assert.Equal(Enumerable.Range(0, plan.Count), receipts.Select(r => r.Shard));
         Assert.All(receipts, r => Assert.Equal(1, r.Attempt));
-        Assert.Equal(Records, receipts.Sum(r => r.Counts.Read));
+        Assert.Equal(RecordsCount, receipts.Sum(r => r.Counts.Read));
     }
 
     [Fact]
@@ -174,7 +174,8 @@ public sealed class ShardedIngestionTests
     /// <summary>A source with <c>shard_mb: 1</c> under a storage prefix of its own, with a previous version some of whose ids the drop updates.</summary>
     internal static async Task<Setup> SetUpAsync()
     {
-        var storage = await SharedAzurite.AccountAsync(TestNames.Prefix());
+        var prefix = TestNames.Prefix();
+        var storage = await SharedAzurite.AccountAsync(prefix);
         var source = "tickets";
         var yaml = new LifecycleBuilder("support")
             .Source(source, idField: "id", fields: [LifecycleBuilder.Id, "priority: { type: integer }", LifecycleBuilder.Body], options: "shard_mb: 1")
@@ -193,14 +194,14 @@ public sealed class ShardedIngestionTests
             .Build();
         var catalog = new LifecycleCatalog(storage, new LlmOps.Governance.ChangeControl(storage, TimeProvider.System), new LlmOps.Lineage.LineageStore(storage, TimeProvider.System));
         await catalog.PublishAsync(yaml, "support.yaml", CancellationToken.None);
-        var setup = new Setup(storage, source, catalog);
+        var setup = new Setup(storage, prefix, source, catalog);
         var previous = string.Concat(Enumerable.Range(0, 200).Append(8000).Select(i => JsonSerializer.Serialize(new { id = $"T-{i}", priority = 1, body = $"an earlier text of ticket {i} about invoices" }) + "\n"));
         var (name, etag) = await setup.UploadAsync("previous", Encoding.UTF8.GetBytes(previous));
         Assert.Equal(IngestionStatus.Published, (await setup.Ingestor().IngestAsync(source, "raw", name, etag, CancellationToken.None)).Status);
         return setup;
     }
 
-    internal sealed record Setup(StorageAccount Storage, string Source, LifecycleCatalog Catalog)
+    internal sealed record Setup(StorageAccount Storage, string Prefix, string Source, LifecycleCatalog Catalog)
     {
         public DropIngestor Ingestor() => new(Storage, Catalog, new LlmOps.Lineage.LineageStore(Storage, TimeProvider.System), new LlmOps.Governance.ChangeControl(Storage, TimeProvider.System), TimeProvider.System, NullLogger<DropIngestor>.Instance);
 
@@ -223,7 +224,7 @@ public sealed class ShardedIngestionTests
         var random = new Random(35);
         var words = Enumerable.Range(0, 3000).Select(i => new string(Enumerable.Range(0, 3 + (i % 7)).Select(_ => (char)('a' + random.Next(26))).ToArray())).ToArray();
         var rows = new List<(string Id, object Priority, string Body)>();
-        for (var i = 0; i < Records; i++)
+        for (var i = 0; i < RecordsCount; i++)
         {
             var body = string.Join(' ', Enumerable.Range(0, 30 + random.Next(31)).Select(_ => words[random.Next(words.Length)]));
             if (i % 7 == 3)
@@ -294,7 +295,7 @@ public sealed class ShardedIngestionTests
 
     private static bool InsideQuotes(byte[] bytes, int at) => bytes.AsSpan(0, at).Count((byte)'"') % 2 == 1;
 
-    private static async Task<List<string>> RecordsAsync(StorageAccount storage, DatasetManifest manifest)
+    internal static async Task<List<string>> RecordsAsync(StorageAccount storage, DatasetManifest manifest)
     {
         var records = new List<string>();
         await foreach (var record in new DatasetStore(storage).ReadRecordsAsync(manifest))
