@@ -30,7 +30,7 @@ var token = toLower(uniqueString(subscription().id, resourceGroup().id, environm
 
 // The names the code uses (src/LlmOps/Storage/StorageNames.cs); a test checks these lists against it.
 var containers = ['raw', 'quarantine', 'datasets', 'embeddings', 'reports', 'artifacts', 'labels', 'config', 'feedback', 'analytics', 'llmops-hosts', 'audit']
-var queues = ['dataset-versions', 'dataset-versions-poison', 'actions', 'actions-poison', 'notifications', 'notifications-poison', 'blob-poison']
+var queues = ['dataset-versions', 'dataset-versions-poison', 'actions', 'actions-poison', 'notifications', 'notifications-poison', 'ingest-shards', 'ingest-shards-poison', 'blob-poison']
 var tables = ['heartbeats', 'ingestions', 'datasetversions', 'lineage', 'embeddingindexes', 'driftchecks', 'searchqueries', 'driftactions', 'driftschedule', 'experiments', 'runs', 'runmetrics', 'registry', 'labelbatches', 'adjudications', 'feedback', 'notifications', 'budgets', 'audit', 'roles', 'apikeys', 'approvals', 'holds', 'suppressions', 'llmopsblobreceipts']
 
 // Write-once content: dataset versions and embedding index versions get version-level immutability (WORM).

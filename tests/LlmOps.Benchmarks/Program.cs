@@ -23,6 +23,7 @@ using LlmOps.Storage;
 //   audit --audit-entries 1000000                                audit verify vs SHA-256 of the same bytes, entry by entry and as one stream
 //   console --console-nodes 10000 --console-runs 10000         the web console in Chromium: first render of lineage and runs vs their API calls
 //   serving --serving-calls 20000 --guard-texts 5000           LlmOps.Client overhead vs the bare client (1 and 64 callers); POST /api/guard vs redaction alone
+//   sharding --shard-bench-mb 500 --shard-mb 64                  sharded vs whole ingestion of one drop (one instance; two instances; one thread)
 //   drift --rows 1000000 --columns 20 --mmd-n 5000 --mmd-dimensions 1536 --permutations 100   drift statistics vs straightforward code
 var suites = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal) && !int.TryParse(a, out _)).ToHashSet(StringComparer.Ordinal);
 if (suites.Count == 0)
@@ -85,7 +86,7 @@ if (suites.Contains("erasure"))
     rows.AddRange(await ErasureBenchmark.RunAsync(Argument("--erase-mb", 1024)));
 }
 
-if (suites.Contains("telemetry") || suites.Contains("worker") || suites.Contains("host") || suites.Contains("etl") || suites.Contains("tracking") || suites.Contains("console") || suites.Contains("embeddings") || suites.Contains("feedback") || suites.Contains("serving"))
+if (suites.Contains("telemetry") || suites.Contains("worker") || suites.Contains("host") || suites.Contains("etl") || suites.Contains("tracking") || suites.Contains("console") || suites.Contains("embeddings") || suites.Contains("feedback") || suites.Contains("serving") || suites.Contains("sharding"))
 {
     await using var azurite = await AzuriteServer.StartAsync(new AzuriteOptions { Progress = Console.WriteLine });
     if (suites.Contains("telemetry"))
@@ -116,6 +117,11 @@ if (suites.Contains("telemetry") || suites.Contains("worker") || suites.Contains
     if (suites.Contains("console"))
     {
         rows.AddRange(await ConsoleBenchmark.RunAsync(azurite, Argument("--console-nodes", 10_000), Argument("--console-runs", 10_000)));
+    }
+
+    if (suites.Contains("sharding"))
+    {
+        rows.AddRange(await ShardingBenchmark.RunAsync(azurite, Argument("--shard-bench-mb", 500), Argument("--shard-mb", 64)));
     }
 
     if (suites.Contains("serving"))

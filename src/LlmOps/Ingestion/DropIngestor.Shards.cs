@@ -280,7 +280,7 @@ public sealed partial class DropIngestor
             {
                 var groups = plan.RowGroups[shard];
                 await using var seekable = await blob.OpenReadAsync(new BlobOpenReadOptions(false) { Conditions = conditions, BufferSize = 4 << 20 }, cancellationToken);
-                await processor.ProcessAsync(Tap(ParquetRecordReader.ReadAsync(seekable, groups.FirstGroup, groups.EndGroup, groups.FirstRow, cancellationToken), 0), StoreAsync, cancellationToken);
+                await ProcessAsync(Tap(ParquetRecordReader.ReadAsync(seekable, groups.FirstGroup, groups.EndGroup, groups.FirstRow, cancellationToken), 0));
             }
             else
             {
@@ -290,7 +290,7 @@ public sealed partial class DropIngestor
                 var body = (await blob.DownloadStreamingAsync(new BlobDownloadOptions { Range = new HttpRange(range.Start, range.Length), Conditions = conditions }, cancellationToken)).Value.Content;
                 await using var content = new ReadAheadStream(new PrefixedReadStream(header, body));
                 var outcomes = DropReader.ReadAsync(content, plan.Name, definition.Format, definition.Limits, cancellationToken);
-                await processor.ProcessAsync(Tap(outcomes, range.LinesBefore - plan.HeaderLines), StoreAsync, cancellationToken);
+                await ProcessAsync(Tap(outcomes, range.LinesBefore - plan.HeaderLines));
             }
         }
         catch (RequestFailedException ex) when (ex.Status is 404 or 412)
@@ -300,6 +300,9 @@ public sealed partial class DropIngestor
 
         await output.UploadAsync(Staging, prefix, processor.Registrations(), updated, midway, cancellationToken);
         return ShardCounts.Of(processor.Counts);
+
+        Task ProcessAsync(IAsyncEnumerable<ReadOutcome> outcomes) =>
+            Pipelined ? processor.ProcessAsync(outcomes, StoreAsync, cancellationToken) : processor.ProcessInOrderAsync(outcomes, StoreAsync, cancellationToken);
 
         async IAsyncEnumerable<ReadOutcome> Tap(IAsyncEnumerable<ReadOutcome> outcomes, long lineOffset)
         {

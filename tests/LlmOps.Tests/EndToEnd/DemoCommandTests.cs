@@ -22,7 +22,7 @@ public sealed class DemoCommandTests
         Assert.True(exit == 0, text);
         Assert.Contains("LlmOps.Functions.dll pid ", text, StringComparison.Ordinal);
         // Every catalog function but Health, which the host answers itself.
-        Assert.Contains("25 functions loaded over FunctionRpc", text, StringComparison.Ordinal);
+        Assert.Contains("26 functions loaded over FunctionRpc", text, StringComparison.Ordinal);
         Assert.Contains("Blob trigger: ETL", text, StringComparison.Ordinal);
         Assert.Contains("dataset:tickets@", text, StringComparison.Ordinal);
         Assert.Contains("Queue trigger: index version", text, StringComparison.Ordinal);

@@ -1,0 +1,142 @@
+using System.Diagnostics;
+using System.Globalization;
+using LlmOps.Development;
+using LlmOps.Ingestion;
+using LlmOps.Lifecycle;
+using LlmOps.Storage;
+using LlmOps.Triggers;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace LlmOps.Benchmarks;
+
+/// <summary>
+/// Sharded against whole ingestion of the same synthetic drop, end to end on Azurite: whole is one ETL run; sharded is
+/// the plan (a pass over the bytes), every shard run by one instance taking tasks off the queue one at a time, and the
+/// fan-in (keys merged, records re-spooled, the version published). Then the shards taken by two instances at once.
+/// Both with the record pipeline (parallel stages) and on one thread (the single-thread figure).
+/// </summary>
+internal static class ShardingBenchmark
+{
+    public static async Task<IReadOnlyList<(string Metric, string Value)>> RunAsync(AzuriteServer azurite, int megabytes, int shardMb)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"llmops-shard-bench-{Guid.NewGuid():N}.jsonl");
+        try
+        {
+            long size;
+            await using (var file = File.Create(path))
+            {
+                size = await SyntheticDrop.WriteAsync(file, (long)megabytes << 20);
+            }
+
+            var mb = size / 1024d / 1024d;
+            var yaml = EtlBenchmark.LifecycleYaml.Replace("    text_field: body\n", $"    text_field: body\n    shard_mb: {shardMb}\n", StringComparison.Ordinal);
+            var runs = await Repeated.RunAsync(async run =>
+            {
+                var whole = await IngestAsync(azurite, yaml, path, run, shardedBy: 0, pipelined: true);
+                var one = await IngestAsync(azurite, yaml, path, run, shardedBy: 1, pipelined: true);
+                var two = await IngestAsync(azurite, yaml, path, run, shardedBy: 2, pipelined: true);
+                var wholeSingle = await IngestAsync(azurite, yaml, path, run, shardedBy: 0, pipelined: false);
+                var oneSingle = await IngestAsync(azurite, yaml, path, run, shardedBy: 1, pipelined: false);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"sharding run {run}: whole {whole.Seconds:0.0} s, sharded {one.Seconds:0.0} s ({one.Shards} shards, plan {one.Plan:0.0} s), two instances {two.Seconds:0.0} s; one thread: whole {wholeSingle.Seconds:0.0} s, sharded {oneSingle.Seconds:0.0} s"));
+                return (Whole: whole, One: one, Two: two, WholeSingle: wholeSingle, OneSingle: oneSingle);
+            });
+
+            var shards = runs[0].One.Shards;
+            return
+            [
+                ($"Whole drop ({mb:0} MB JSONL), end to end, pipelined", Repeated.Of(runs.Select(r => mb / r.Whole.Seconds)).Format("0.0", " MB/s")),
+                ($"Same drop in {shards} shards of {shardMb} MB, one instance (plan, shards, fan-in), pipelined", Repeated.Of(runs.Select(r => mb / r.One.Seconds)).Format("0.0", " MB/s")),
+                ("Sharding overhead, one instance (sharded time / whole time - 1; target at most 10%)", Repeated.Of(runs.Select(r => (r.One.Seconds / r.Whole.Seconds - 1) * 100)).Format("0.0", "%")),
+                ("  of which the plan (one pass over the bytes)", Repeated.Of(runs.Select(r => r.One.Plan)).Format("0.00", " s")),
+                ("  of which the fan-in (keys merged, records re-spooled, published)", Repeated.Of(runs.Select(r => r.One.Commit)).Format("0.00", " s")),
+                ("Two instances against one, sharded (time of one / time of two; 2 cores bound it)", Repeated.Of(runs.Select(r => r.One.Seconds / r.Two.Seconds)).Format("0.00", "x")),
+                ($"Whole drop, end to end, one thread", Repeated.Of(runs.Select(r => mb / r.WholeSingle.Seconds)).Format("0.0", " MB/s")),
+                ($"Same drop in {shards} shards, one instance, one thread", Repeated.Of(runs.Select(r => mb / r.OneSingle.Seconds)).Format("0.0", " MB/s")),
+                ("Sharding overhead, one instance, one thread", Repeated.Of(runs.Select(r => (r.OneSingle.Seconds / r.WholeSingle.Seconds - 1) * 100)).Format("0.0", "%")),
+            ];
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    private sealed record Timing(double Seconds, double Plan, double Commit, int Shards);
+
+    /// <summary>One ingestion under a fresh storage prefix; <paramref name="shardedBy"/> 0 is whole, otherwise how many instances take the shards.</summary>
+    private static async Task<Timing> IngestAsync(AzuriteServer azurite, string yaml, string path, int run, int shardedBy, bool pipelined)
+    {
+        var storage = new StorageAccount(azurite.ConnectionString, "shard" + (run + 1).ToString(CultureInfo.InvariantCulture) + Guid.NewGuid().ToString("N")[..5]);
+        await StorageProvisioner.EnsureAsync(storage);
+        using var catalog = new LifecycleCatalog(storage, new LlmOps.Governance.ChangeControl(storage, TimeProvider.System), new LlmOps.Lineage.LineageStore(storage, TimeProvider.System));
+        await catalog.PublishAsync(yaml, "bench.yaml", CancellationToken.None);
+        var raw = storage.Container(StorageNames.RawContainer);
+        await raw.CreateIfNotExistsAsync();
+        Azure.Response<Azure.Storage.Blobs.Models.BlobContentInfo> uploaded;
+        await using (var file = File.OpenRead(path))
+        {
+            uploaded = await raw.GetBlobClient("bench/drop.jsonl").UploadAsync(file, overwrite: true);
+        }
+
+        DropIngestor Instance() => new(storage, catalog, new LlmOps.Lineage.LineageStore(storage, TimeProvider.System), new LlmOps.Governance.ChangeControl(storage, TimeProvider.System), TimeProvider.System, NullLogger<DropIngestor>.Instance) { Pipelined = pipelined };
+        var found = await catalog.FindSourceAsync("bench", CancellationToken.None);
+        var clock = Stopwatch.StartNew();
+        var started = await Instance().IngestAsync("bench", found, StorageNames.RawContainer, "bench/drop.jsonl", uploaded.Value.ETag, null, CancellationToken.None, mayShard: shardedBy > 0);
+        var plan = clock.Elapsed.TotalSeconds;
+        if (shardedBy == 0)
+        {
+            return started.Status == IngestionStatus.Published ? new Timing(plan, 0, 0, 1) : throw new InvalidOperationException($"The whole drop was not published: {started.Status} {started.Reason}");
+        }
+
+        if (started.Status != IngestionStatus.Sharded)
+        {
+            throw new InvalidOperationException($"The drop was not sharded: {started.Status} {started.Reason}");
+        }
+
+        var queue = storage.Queue(StorageNames.IngestShardsQueue);
+        var log = new IngestionLog(storage);
+        var shards = 0;
+        await Task.WhenAll(Enumerable.Range(0, shardedBy).Select(_ => Task.Run(async () =>
+        {
+            var instance = Instance();
+            while (true)
+            {
+                var message = (await queue.ReceiveMessagesAsync(1, TimeSpan.FromMinutes(10))).Value.FirstOrDefault();
+                if (message is null)
+                {
+                    return;
+                }
+
+                var outcome = await instance.ProcessShardAsync(new QueueTriggerInput(queue.Name, message.MessageId, message.Body.ToString(), message.DequeueCount, message.InsertedOn), CancellationToken.None);
+                if (outcome.IsDeadLetter)
+                {
+                    throw new InvalidOperationException(outcome.DeadLetterReason);
+                }
+
+                await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
+                Interlocked.Increment(ref shards);
+            }
+        })));
+        var seconds = clock.Elapsed.TotalSeconds;
+        var logged = await log.GetAsync("bench", "bench/drop.jsonl", uploaded.Value.ETag.ToString());
+        if (logged?.Status != nameof(IngestionStatus.Published))
+        {
+            throw new InvalidOperationException($"The sharded drop was not published: {logged?.Status} {logged?.Reason}");
+        }
+
+        // The fan-in: from the last shard's receipt to the drop's outcome in the log.
+        var staging = storage.Container(StorageNames.DatasetsContainer);
+        var lastDone = DateTimeOffset.MinValue;
+        await foreach (var blob in staging.GetBlobsAsync(new Azure.Storage.Blobs.Models.GetBlobsOptions { Prefix = LlmOps.Datasets.PartStaging.ForDrop(storage, StorageNames.RawContainer, "bench/drop.jsonl", uploaded.Value.ETag.ToString()).Folder }))
+        {
+            if (blob.Name.EndsWith("/receipt.json", StringComparison.Ordinal)
+                && await staging.GetBlobClient(blob.Name).ReadAsync<LlmOps.Ingestion.Sharding.ShardReceipt>() is { } receipt)
+            {
+                lastDone = receipt.At > lastDone ? receipt.At : lastDone;
+            }
+        }
+
+        return new Timing(seconds, plan, (logged.IngestedAt - lastDone).TotalSeconds, shards);
+    }
+}
