@@ -422,7 +422,7 @@ public sealed class ErasureRunner(
         var work = Directory.CreateTempSubdirectory("llmops-erasure-");
         try
         {
-            using var content = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            using var content = new DatasetContentHash();
             var parts = new List<SpooledPart>();
             var removedIds = new List<string>();
             long kept = 0, chunks = 0, tokens = 0, removedChunks = 0, removedTokens = 0;
@@ -452,8 +452,7 @@ public sealed class ErasureRunner(
                             continue;
                         }
 
-                        content.AppendData(line.Span);
-                        content.AppendData("\n"u8);
+                        content.AppendRecord(line.Span);
                         partKept++;
                     }
                 }
@@ -513,7 +512,7 @@ public sealed class ErasureRunner(
                 Languages = manifest.Languages,
                 CreatedAt = manifest.CreatedAt.AddTicks(1),
             };
-            var successor = (await new DatasetPublisher(storage, clock).PublishAsync(parts, Convert.ToHexStringLower(content.GetHashAndReset()), kept, chunks, tokens, draft, cancellationToken)).Manifest;
+            var successor = (await new DatasetPublisher(storage, clock).PublishAsync(parts, content.Finish(), kept, chunks, tokens, draft, cancellationToken)).Manifest;
             await RecordSuccessorAsync(run, manifest.Id, successor.Id, manifest.Feature, cancellationToken);
             run.Retire.Add((StorageNames.DatasetsContainer, folder, new ErasureTombstone(manifest.Id, run.Id, run.At, removedIds.Count, successor.Id), [.. manifest.Parts.Select(p => p.Name)], () => _datasets.UncatalogAsync(manifest, cancellationToken)));
             run.Successors[manifest.Id] = successor.Id;

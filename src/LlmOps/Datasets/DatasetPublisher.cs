@@ -37,7 +37,7 @@ public sealed class DatasetPublisher(StorageAccount storage, TimeProvider clock)
 
     /// <summary>
     /// Publishes parts already made: a completed spool's (ingestion), or erasure's, where a part is a local file or an
-    /// existing blob to copy server-side. <paramref name="contentSha"/> is the SHA-256 of every record's line, in order.
+    /// existing blob to copy server-side. <paramref name="contentSha"/> is the records' <see cref="DatasetContentHash"/>.
     /// </summary>
     public async Task<PublishedVersion> PublishAsync(IReadOnlyList<SpooledPart> parts, string contentSha, long records, long chunks, long tokens, VersionDraft draft, CancellationToken cancellationToken = default)
     {

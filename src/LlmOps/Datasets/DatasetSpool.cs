@@ -29,7 +29,8 @@ public sealed class DatasetSpool : IAsyncDisposable
     private const int FlushBytes = 1 << 16;
 
     private readonly string _folder = Directory.CreateTempSubdirectory("llmops-spool-").FullName;
-    private readonly IncrementalHash _content = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private readonly DatasetContentHash _content = new();
+    private readonly byte[] _lastDigest = new byte[DatasetContentHash.DigestBytes];
     private readonly List<SpooledPart> _parts = [];
     private readonly Queue<(int Index, Task<StagedPart> Upload)> _uploads = new();
     private HashingWriteStream? _file;
@@ -46,6 +47,9 @@ public sealed class DatasetSpool : IAsyncDisposable
         _json = new Utf8JsonWriter(_pending);
         _staging = staging;
     }
+
+    /// <summary>The digest of the record added last (<see cref="DatasetContentHash"/>).</summary>
+    public ReadOnlySpan<byte> LastDigest => _lastDigest;
 
     /// <summary>The closed parts (all of them after <see cref="CompleteAsync"/>).</summary>
     public IReadOnlyList<SpooledPart> Parts => _parts;
@@ -92,8 +96,8 @@ public sealed class DatasetSpool : IAsyncDisposable
 
     private async ValueTask EndRecordAsync(int start, CancellationToken cancellationToken)
     {
+        _content.AppendRecord(_pending.WrittenSpan[start..], _lastDigest);
         _pending.Write("\n"u8);
-        _content.AppendData(_pending.WrittenSpan[start..]);
         _partRecords++;
         if (_pending.WrittenCount >= FlushBytes)
         {
@@ -101,7 +105,7 @@ public sealed class DatasetSpool : IAsyncDisposable
         }
     }
 
-    /// <summary>Closes the last part, waits for the parts' uploads (when staged), and returns the SHA-256 of all records' canonical JSON.</summary>
+    /// <summary>Closes the last part, waits for the parts' uploads (when staged), and returns the records' content hash (<see cref="DatasetContentHash"/>).</summary>
     public async Task<string> CompleteAsync(CancellationToken cancellationToken = default)
     {
         await ClosePartAsync(cancellationToken);
@@ -110,7 +114,7 @@ public sealed class DatasetSpool : IAsyncDisposable
             await NextUploadAsync();
         }
 
-        return Convert.ToHexStringLower(_content.GetHashAndReset());
+        return _content.Finish();
     }
 
     public async ValueTask DisposeAsync()
@@ -139,7 +143,7 @@ public sealed class DatasetSpool : IAsyncDisposable
             // A temp folder left behind is harmless.
         }
 
-        foreach (var part in _parts)
+        foreach (var part in _staging?.Keep == true ? [] : _parts)
         {
             if (part.Staged is { } staged)
             {

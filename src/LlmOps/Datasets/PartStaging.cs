@@ -33,6 +33,15 @@ public sealed class PartStaging
         Folder = $"{Prefix}{key}/";
     }
 
+    /// <summary>
+    /// When set, the spool leaves its staged parts when it is disposed: a shard's parts wait there for the drop's
+    /// fan-in, which copies them into the version and deletes them (or staging expires).
+    /// </summary>
+    public bool Keep { get; private init; }
+
+    /// <summary>A folder under this staging folder whose parts stay when the spool is disposed (a shard's, for its fan-in).</summary>
+    public PartStaging Kept(string subfolder) => new(_container, Folder[Prefix.Length..] + subfolder.TrimEnd('/')) { Keep = true };
+
     /// <summary>This input's folder in the datasets container.</summary>
     public string Folder { get; }
 

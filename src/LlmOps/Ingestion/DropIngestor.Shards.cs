@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using System.IO.Compression;
 using System.Diagnostics;
 using System.Text.Json;
 using Azure;
@@ -269,9 +269,7 @@ public sealed partial class DropIngestor
             processor.Seed(seeds);
         }
 
-        await using var output = new ShardOutputWriter();
-        // The fields as read of each record in flight: the sink gets the results in the order the records were read.
-        var read = new ConcurrentQueue<IReadOnlyDictionary<string, object?>?>();
+        await using var output = new ShardOutputWriter(PartStaging.ForDrop(storage, plan.Container, plan.Name, plan.ETag).Kept(prefix[PartStaging.ForDrop(storage, plan.Container, plan.Name, plan.ETag).Folder.Length..]));
         var blob = storage.Container(plan.Container).GetBlobClient(plan.Name);
         var conditions = new BlobRequestConditions { IfMatch = new ETag(plan.ETag) };
         try
@@ -280,7 +278,7 @@ public sealed partial class DropIngestor
             {
                 var groups = plan.RowGroups[shard];
                 await using var seekable = await blob.OpenReadAsync(new BlobOpenReadOptions(false) { Conditions = conditions, BufferSize = 4 << 20 }, cancellationToken);
-                await ProcessAsync(Tap(ParquetRecordReader.ReadAsync(seekable, groups.FirstGroup, groups.EndGroup, groups.FirstRow, cancellationToken), 0));
+                await ProcessAsync(ParquetRecordReader.ReadAsync(seekable, groups.FirstGroup, groups.EndGroup, groups.FirstRow, cancellationToken));
             }
             else
             {
@@ -290,7 +288,7 @@ public sealed partial class DropIngestor
                 var body = (await blob.DownloadStreamingAsync(new BlobDownloadOptions { Range = new HttpRange(range.Start, range.Length), Conditions = conditions }, cancellationToken)).Value.Content;
                 await using var content = new ReadAheadStream(new PrefixedReadStream(header, body));
                 var outcomes = DropReader.ReadAsync(content, plan.Name, definition.Format, definition.Limits, cancellationToken);
-                await ProcessAsync(Tap(outcomes, range.LinesBefore - plan.HeaderLines));
+                await ProcessAsync(Renumbered(outcomes, range.LinesBefore - plan.HeaderLines));
             }
         }
         catch (RequestFailedException ex) when (ex.Status is 404 or 412)
@@ -304,31 +302,28 @@ public sealed partial class DropIngestor
         Task ProcessAsync(IAsyncEnumerable<ReadOutcome> outcomes) =>
             Pipelined ? processor.ProcessAsync(outcomes, StoreAsync, cancellationToken) : processor.ProcessInOrderAsync(outcomes, StoreAsync, cancellationToken);
 
-        async IAsyncEnumerable<ReadOutcome> Tap(IAsyncEnumerable<ReadOutcome> outcomes, long lineOffset)
+        // The shard's records keep the line numbers they have in the whole drop.
+        async IAsyncEnumerable<ReadOutcome> Renumbered(IAsyncEnumerable<ReadOutcome> outcomes, long lineOffset)
         {
             await foreach (var outcome in outcomes.WithCancellation(cancellationToken))
             {
-                read.Enqueue(outcome.Fields);
-                yield return lineOffset == 0 ? outcome : outcome with { Line = outcome.Line + lineOffset };
+                yield return outcome with { Line = outcome.Line + lineOffset };
             }
         }
 
-        ValueTask StoreAsync(IReadOnlyList<(DatasetRecord? Record, QuarantinedRecord? Rejection)> results)
+        async ValueTask StoreAsync(IReadOnlyList<(DatasetRecord? Record, QuarantinedRecord? Rejection)> results)
         {
             foreach (var (record, rejection) in results)
             {
-                read.TryDequeue(out var fields);
                 if (record is not null)
                 {
-                    output.AddRecord(record, fields!);
+                    await output.AddRecordAsync(record, cancellationToken);
                 }
                 else
                 {
                     output.AddRejection(rejection!);
                 }
             }
-
-            return ValueTask.CompletedTask;
         }
     }
 
@@ -411,12 +406,34 @@ public sealed partial class DropIngestor
 
         var processor = new RecordProcessor(lifecycle, definition);
         await using var quarantine = new QuarantineWriter(storage, plan.Source, plan.Name, plan.ETag);
-        await using var spool = new DatasetSpool(StagesParts ? PartStaging.ForDrop(storage, plan.Container, plan.Name, plan.ETag) : null);
-        for (var shard = 0; shard < plan.Count; shard++)
+        using var content = new DatasetContentHash();
+        var parts = new List<SpooledPart>();
+        var rewrites = new List<DatasetSpool>();
+        try
+        {
+            for (var shard = 0; shard < plan.Count; shard++)
+            {
+                await FanInShardAsync(shard);
+            }
+
+            var result = await PublishDropAsync(run, total, parts, content.Finish(), quarantine, plan.Count, null, cancellationToken);
+            await AuditAsync(caller, lifecycle.Feature, plan.Container, plan.Name, result, cancellationToken);
+        }
+        finally
+        {
+            foreach (var rewrite in rewrites)
+            {
+                await rewrite.DisposeAsync();
+            }
+        }
+
+        await DeleteShardOutputsAsync(folder, cancellationToken);
+
+        async Task FanInShardAsync(int shard)
         {
             var prefix = OutputFolder(folder, shard, generations[shard]);
             // Content an earlier shard holds: line of this shard's first record with it -> line of the drop's first.
-            var duplicates = conflicts.GetValueOrDefault(shard)?.ToDictionary(c => c.Line, c => c.FirstLine) ?? [];
+            var duplicates = conflicts.GetValueOrDefault(shard)?.Where(c => c.Kind == RecordProcessor.DedupKind).ToDictionary(c => c.Line, c => c.FirstLine) ?? [];
             var updated = new HashSet<long>();
             using (var reader = await ShardOutputReader.OpenAsync(Staging, prefix + ShardOutputWriter.UpdatedFile, cancellationToken))
             {
@@ -426,71 +443,99 @@ public sealed partial class DropIngestor
                 }
             }
 
-            var moved = new List<QuarantinedRecord>();
-            using (var reader = await ShardOutputReader.OpenAsync(Staging, prefix + ShardOutputWriter.RecordsFile, cancellationToken))
+            var index = new List<(long Line, byte[] Digest)>();
+            using (var reader = await ShardOutputReader.OpenAsync(Staging, prefix + ShardOutputWriter.IndexFile, cancellationToken))
             {
                 for (var line = reader.ReadInt64(); line != ShardOutputWriter.End; line = reader.ReadInt64())
                 {
-                    var json = ShardOutputReader.ReadFrame(reader);
-                    var fields = ShardOutputReader.ReadFrame(reader);
-                    if (!duplicates.TryGetValue(line, out var firstLine))
-                    {
-                        await spool.AddLineAsync(json, cancellationToken);
-                        continue;
-                    }
-
-                    // Accepted here, a duplicate in the whole drop: what its run counted for it is taken back.
-                    var record = JsonSerializer.Deserialize<DatasetRecord>(json, JsonSerializerOptions.Web)!;
-                    total.Accepted--;
-                    total.Chunks -= record.Chunks.Count;
-                    total.Tokens -= record.Tokens;
-                    total.Updated -= updated.Contains(line) ? 1 : 0;
-                    ShardCounts.Add(total.Languages, new Dictionary<string, long> { [record.Language] = -1 });
-                    total.Quarantined++;
-                    ShardCounts.Add(total.QuarantinedByRule, new Dictionary<string, long> { ["dedup"] = 1 });
-                    moved.Add(processor.Redacted(processor.DuplicateRecord(line, firstLine, ShardOutputReader.Fields(fields))));
+                    index.Add((line, reader.ReadBytes(DatasetContentHash.DigestBytes)));
                 }
             }
 
-            var next = 0;
+            var shardParts = (await Staging.GetBlobClient(prefix + ShardOutputWriter.PartsFile).ReadAsync<List<ShardPart>>(cancellationToken))!;
+            var moved = new List<QuarantinedRecord>();
+            if (!index.Any(entry => duplicates.ContainsKey(entry.Line)))
+            {
+                // Every record stays: the shard's parts are the version's, copied server-side, hashed by their digests.
+                foreach (var (_, digest) in index)
+                {
+                    content.AppendDigest(digest);
+                }
+
+                var first = parts.Count;
+                parts.AddRange(shardParts.Select((p, i) => p.As($"part-{first + i:00000}.jsonl.gz")));
+            }
+            else
+            {
+                // Records that duplicate an earlier shard's leave; the parts that held them are written again.
+                var rewrite = new DatasetSpool();
+                rewrites.Add(rewrite);
+                var next = 0;
+                foreach (var part in shardParts)
+                {
+                    await using var gzip = new GZipStream(await Staging.GetBlobClient(new BlobUriBuilder(part.Blob).BlobName).OpenReadAsync(new BlobOpenReadOptions(false), cancellationToken), CompressionMode.Decompress);
+                    await foreach (var line in Utf8LineReader.ReadAsync(gzip, cancellationToken: cancellationToken))
+                    {
+                        var (number, digest) = index[next++];
+                        if (!duplicates.TryGetValue(number, out var firstLine))
+                        {
+                            await rewrite.AddLineAsync(line.Bytes, cancellationToken);
+                            content.AppendDigest(digest);
+                            continue;
+                        }
+
+                        // Accepted here, a duplicate in the whole drop: what its run counted for it is taken back.
+                        var record = JsonSerializer.Deserialize<DatasetRecord>(line.Bytes.Span, JsonSerializerOptions.Web)!;
+                        total.Accepted--;
+                        total.Chunks -= record.Chunks.Count;
+                        total.Tokens -= record.Tokens;
+                        total.Updated -= updated.Contains(number) ? 1 : 0;
+                        ShardCounts.Add(total.Languages, new Dictionary<string, long> { [record.Language] = -1 });
+                        total.Quarantined++;
+                        ShardCounts.Add(total.QuarantinedByRule, new Dictionary<string, long> { ["dedup"] = 1 });
+                        moved.Add(processor.DuplicateRecord(number, firstLine, processor.AcceptedFields(record)));
+                    }
+                }
+
+                await rewrite.CompleteAsync(cancellationToken);
+                var firstRewritten = parts.Count;
+                parts.AddRange(rewrite.Parts.Select((p, i) => p with { Name = $"part-{firstRewritten + i:00000}.jsonl.gz" }));
+            }
+
+            var nextMoved = 0;
             using (var reader = await ShardOutputReader.OpenAsync(Staging, prefix + ShardOutputWriter.QuarantineFile, cancellationToken))
             {
                 for (var line = reader.ReadInt64(); line != ShardOutputWriter.End; line = reader.ReadInt64())
                 {
                     var duplicateOf = reader.ReadInt64();
                     var rejection = JsonSerializer.Deserialize<QuarantinedRecord>(ShardOutputReader.ReadFrame(reader), JsonSerializerOptions.Web)!;
+                    var wouldBe = ShardOutputReader.ReadFrame(reader);
                     if (duplicates.TryGetValue(duplicateOf, out var firstLine))
                     {
                         // A duplicate of a record that is itself a duplicate in the whole drop: it points at the drop's first.
-                        rejection = rejection with { Reason = processor.Redacted(processor.DuplicateRecord(line, firstLine, null)).Reason };
+                        rejection = rejection with { Reason = processor.DuplicateRecord(line, firstLine, null).Reason };
                     }
-                    else if (duplicates.TryGetValue(line, out firstLine))
+                    else if (duplicates.TryGetValue(line, out firstLine) && wouldBe.Length > 0)
                     {
                         // Registered here and quarantined after dedup (on_update): in the whole drop, dedup stops it first.
                         ShardCounts.Add(total.QuarantinedByRule, new Dictionary<string, long> { [rejection.Rule] = -1, ["dedup"] = 1 });
-                        var duplicate = processor.Redacted(processor.DuplicateRecord(line, firstLine, null));
-                        rejection = rejection with { Rule = duplicate.Rule, Field = duplicate.Field, Reason = duplicate.Reason };
+                        rejection = processor.DuplicateRecord(line, firstLine, processor.AcceptedFields(JsonSerializer.Deserialize<DatasetRecord>(wouldBe, JsonSerializerOptions.Web)!));
                     }
 
-                    for (; next < moved.Count && moved[next].Line < line; next++)
+                    for (; nextMoved < moved.Count && moved[nextMoved].Line < line; nextMoved++)
                     {
-                        await quarantine.AddAsync(moved[next], cancellationToken);
+                        await quarantine.AddAsync(moved[nextMoved], cancellationToken);
                     }
 
                     await quarantine.AddAsync(rejection, cancellationToken);
                 }
             }
 
-            for (; next < moved.Count; next++)
+            for (; nextMoved < moved.Count; nextMoved++)
             {
-                await quarantine.AddAsync(moved[next], cancellationToken);
+                await quarantine.AddAsync(moved[nextMoved], cancellationToken);
             }
         }
-
-        var contentSha = await spool.CompleteAsync(cancellationToken);
-        var result = await PublishDropAsync(run, total, spool.Parts, contentSha, quarantine, plan.Count, null, cancellationToken);
-        await AuditAsync(caller, lifecycle.Feature, plan.Container, plan.Name, result, cancellationToken);
-        await DeleteShardOutputsAsync(folder, cancellationToken);
     }
 
     /// <summary>Ends a sharded drop without a version: its report says which shard and why; the shard task goes to the poison queue.</summary>
@@ -509,7 +554,7 @@ public sealed partial class DropIngestor
     {
         await foreach (var blob in Staging.GetBlobsAsync(new GetBlobsOptions { Prefix = folder }, cancellationToken))
         {
-            if (blob.Name.EndsWith(".bin.gz", StringComparison.Ordinal))
+            if (blob.Name.EndsWith(".gz", StringComparison.Ordinal))
             {
                 await Staging.GetBlobClient(blob.Name).DeleteIfExistsAsync(cancellationToken: cancellationToken);
             }

@@ -12,7 +12,7 @@ namespace LlmOps.Ingestion.Processing;
 public static class PreprocessingVersion
 {
     /// <summary>Bumped whenever a step's behaviour changes (cleaning, redaction, chunking, record shape).</summary>
-    public const string CodeVersion = "etl-6";
+    public const string CodeVersion = "etl-7";
 
     public static string For(SourceDefinition source, PreprocessingSettings settings, QualitySettings quality)
     {

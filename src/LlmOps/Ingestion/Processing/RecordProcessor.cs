@@ -390,7 +390,8 @@ public sealed class RecordProcessor
 
         if (t.DuplicateOf is { } firstLine)
         {
-            return Quarantine(DuplicateRecord(outcome.Line, firstLine, outcome.Fields));
+            // The record as it would have been accepted (cleaned, typed, redacted): what dedup compared.
+            return Count(DuplicateRecord(outcome.Line, firstLine, t.Fields));
         }
 
         t.Fields.Remove(_source.TextField);
@@ -399,7 +400,7 @@ public sealed class RecordProcessor
         {
             if (_source.OnUpdate == UpdatePolicy.Quarantine)
             {
-                return Quarantine(new QuarantinedRecord(outcome.Line, "on_update", _source.IdField, $"'{_source.IdField}' value '{t.Id}' is in the previous version with other content (on_update: quarantine)", outcome.Fields));
+                return Quarantine(new QuarantinedRecord(outcome.Line, "on_update", _source.IdField, $"'{_source.IdField}' value '{t.Id}' is in the previous version with other content (on_update: quarantine)", outcome.Fields) { Record = record });
             }
 
             Counts.Updated++;
@@ -425,16 +426,34 @@ public sealed class RecordProcessor
     /// Counts a quarantined record under its rule, with its fields and reason redacted by the same step as accepted
     /// records: quarantine must not become a copy of the personal data (the line points back to the raw drop).
     /// </summary>
-    private (DatasetRecord?, QuarantinedRecord?) Quarantine(QuarantinedRecord rejection)
+    private (DatasetRecord?, QuarantinedRecord?) Quarantine(QuarantinedRecord rejection) => Count(Redacted(rejection));
+
+    private (DatasetRecord?, QuarantinedRecord?) Count(QuarantinedRecord rejection)
     {
         Counts.Quarantined++;
         Counts.QuarantinedByRule[rejection.Rule] = Counts.QuarantinedByRule.GetValueOrDefault(rejection.Rule) + 1;
-        return (null, Redacted(rejection));
+        return (null, rejection);
     }
 
-    /// <summary>The quarantine entry of a duplicate of the record on <paramref name="firstLine"/>, before redaction.</summary>
+    /// <summary>
+    /// The quarantine entry of a duplicate of the record on <paramref name="firstLine"/>: its fields are the record as it
+    /// would have been accepted (cleaned, typed and redacted, the text field in its place), so nothing in it needs redacting.
+    /// </summary>
     internal QuarantinedRecord DuplicateRecord(long line, long firstLine, IReadOnlyDictionary<string, object?>? fields) =>
         new(line, "dedup", _source.TextField, $"same content as line {firstLine}", fields) { DuplicateOf = firstLine };
+
+    /// <summary>The fields of an accepted record as a duplicate's quarantine entry holds them: schema order, the text field in its place.</summary>
+    internal Dictionary<string, object?> AcceptedFields(DatasetRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        var fields = new Dictionary<string, object?>(_source.Schema.Count, StringComparer.Ordinal);
+        foreach (var field in _source.Schema)
+        {
+            fields[field.Name] = field.Name == _source.TextField ? record.Text : record.Fields.GetValueOrDefault(field.Name);
+        }
+
+        return fields;
+    }
 
     /// <summary>A rejection with its fields and reason redacted as quarantine stores them (unchanged without redaction).</summary>
     internal QuarantinedRecord Redacted(QuarantinedRecord rejection)

@@ -1,47 +1,57 @@
 using System.IO.Compression;
 using System.Text.Json;
+using Azure;
 using Azure.Storage.Blobs;
 using LlmOps.Datasets;
 using LlmOps.Ingestion.Validation;
 
 namespace LlmOps.Ingestion.Sharding;
 
+/// <summary>A part a shard staged: what the version's manifest needs of it, and the blob it is copied from.</summary>
+public sealed record ShardPart(string Name, long Records, string Sha256, long Bytes, Uri Blob, string ETag)
+{
+    public SpooledPart As(string name) => new(name, Records, Sha256, Bytes, "", new StagedPart(Blob, new ETag(ETag)));
+}
+
 /// <summary>
-/// What one run of a shard leaves for the fan-in, as gzip files of length-prefixed frames under the shard's folder:
-/// <c>records</c> (each accepted record's line, its canonical JSON line as the spool writes it, and its fields as read,
-/// which the fan-in needs only when the record turns out to duplicate one in an earlier shard), <c>quarantine</c> (each
-/// rejection, redacted, with the first line of a duplicate), <c>keys</c> (the content keys and unique-rule values the run
-/// registered, sorted, so the fan-in merges every shard's keys in one streaming pass) and <c>updated</c> (the lines of
-/// accepted records that replace an id of the previous version). Written locally while the shard runs, uploaded at the end.
+/// What one run of a shard leaves for the fan-in under the shard's folder: its accepted records as the version's parts
+/// will hold them (staged by a spool, in drop order), <c>index</c> (each accepted record's line and content digest, so
+/// the fan-in hashes the version without reading the records), <c>quarantine</c> (each rejection, redacted, with the
+/// first line of a duplicate, and for an <c>on_update</c> rejection the record it would have been), <c>keys</c> (the
+/// content keys and unique-rule values the run registered, sorted, so the fan-in merges every shard's keys in one
+/// streaming pass) and <c>updated</c> (the lines of accepted records that replace an id of the previous version).
 /// </summary>
 internal sealed class ShardOutputWriter : IAsyncDisposable
 {
-    public const string RecordsFile = "records.bin.gz";
+    public const string PartsFile = "parts.json";
+    public const string IndexFile = "index.bin.gz";
     public const string QuarantineFile = "quarantine.bin.gz";
     public const string KeysFile = "keys.bin.gz";
     public const string UpdatedFile = "updated.bin.gz";
 
-    /// <summary>Ends the records, quarantine and updated files (where a line would come).</summary>
+    /// <summary>Ends the index, quarantine and updated files (where a line would come).</summary>
     public const long End = long.MinValue;
 
     /// <summary>Ends the keys file (where a kind would come).</summary>
     public const byte EndOfKeys = byte.MaxValue;
 
     private readonly string _folder = Directory.CreateTempSubdirectory("llmops-shard-").FullName;
-    private readonly BinaryWriter _records;
+    private readonly DatasetSpool _spool;
+    private readonly BinaryWriter _index;
     private readonly BinaryWriter _quarantine;
 
-    public ShardOutputWriter()
+    public ShardOutputWriter(PartStaging staging)
     {
-        _records = Open(RecordsFile);
+        _spool = new DatasetSpool(staging);
+        _index = Open(IndexFile);
         _quarantine = Open(QuarantineFile);
     }
 
-    public void AddRecord(DatasetRecord record, IReadOnlyDictionary<string, object?> fields)
+    public async ValueTask AddRecordAsync(DatasetRecord record, CancellationToken cancellationToken)
     {
-        _records.Write(record.Line);
-        Frame(_records, DatasetSpool.Line(record));
-        Frame(_records, JsonSerializer.SerializeToUtf8Bytes(fields, JsonSerializerOptions.Web));
+        await _spool.AddAsync(record, cancellationToken);
+        _index.Write(record.Line);
+        _index.Write(_spool.LastDigest);
     }
 
     public void AddRejection(QuarantinedRecord rejection)
@@ -49,13 +59,21 @@ internal sealed class ShardOutputWriter : IAsyncDisposable
         _quarantine.Write(rejection.Line);
         _quarantine.Write(rejection.DuplicateOf ?? -1);
         Frame(_quarantine, JsonSerializer.SerializeToUtf8Bytes(rejection, JsonSerializerOptions.Web));
+        Frame(_quarantine, rejection.Record is { } record ? DatasetSpool.Line(record) : []);
     }
 
-    /// <summary>Closes the files, writes the keys (sorted) and updated lines, and uploads all four under <paramref name="prefix"/>.</summary>
+    /// <summary>Waits for the parts, writes the keys (sorted) and updated lines, and uploads the rest under <paramref name="prefix"/>.</summary>
     public async Task UploadAsync(BlobContainerClient container, string prefix, IEnumerable<(byte Kind, UInt128 Hash, long Line)> keys, IEnumerable<long> updated, Func<Task>? midway, CancellationToken cancellationToken)
     {
-        _records.Write(End);
-        _records.Dispose();
+        await _spool.CompleteAsync(cancellationToken);
+        var parts = _spool.Parts.Select(p => new ShardPart(p.Name, p.Records, p.Sha256, p.Bytes, p.Staged!.Blob, p.Staged.ETag.ToString())).ToList();
+        if (midway is not null)
+        {
+            await midway();
+        }
+
+        _index.Write(End);
+        _index.Dispose();
         _quarantine.Write(End);
         _quarantine.Dispose();
         using (var writer = Open(KeysFile))
@@ -81,19 +99,19 @@ internal sealed class ShardOutputWriter : IAsyncDisposable
             writer.Write(End);
         }
 
-        foreach (var name in new[] { RecordsFile, QuarantineFile, KeysFile, UpdatedFile })
+        foreach (var name in new[] { IndexFile, QuarantineFile, KeysFile, UpdatedFile })
         {
             await container.GetBlobClient(prefix + name).UploadAsync(Path.Combine(_folder, name), overwrite: true, cancellationToken);
-            if (name == RecordsFile && midway is not null)
-            {
-                await midway();
-            }
         }
+
+        // Last: the fan-in reads the parts list only once the receipt says the shard is done.
+        await container.GetBlobClient(prefix + PartsFile).UploadAsync(BinaryData.FromObjectAsJson(parts, JsonSerializerOptions.Web), overwrite: true, cancellationToken);
     }
 
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
-        _records.Dispose();
+        await _spool.DisposeAsync();
+        _index.Dispose();
         _quarantine.Dispose();
         try
         {
@@ -103,8 +121,6 @@ internal sealed class ShardOutputWriter : IAsyncDisposable
         {
             // A temp folder left behind is harmless.
         }
-
-        return ValueTask.CompletedTask;
     }
 
     private BinaryWriter Open(string name) =>
@@ -127,26 +143,4 @@ internal static class ShardOutputReader
     }
 
     public static byte[] ReadFrame(BinaryReader reader) => reader.ReadBytes(reader.ReadInt32());
-
-    /// <summary>A record's fields as read, back from their JSON: string, long, double, bool or null, as the readers give them.</summary>
-    public static Dictionary<string, object?> Fields(byte[] json)
-    {
-        using var document = JsonDocument.Parse(json);
-        var fields = new Dictionary<string, object?>(StringComparer.Ordinal);
-        foreach (var property in document.RootElement.EnumerateObject())
-        {
-            var value = property.Value;
-            fields[property.Name] = value.ValueKind switch
-            {
-                JsonValueKind.String => value.GetString(),
-                JsonValueKind.Number => value.TryGetInt64(out var whole) ? whole : value.GetDouble(),
-                JsonValueKind.True => true,
-                JsonValueKind.False => false,
-                JsonValueKind.Null => null,
-                _ => value.GetRawText(),
-            };
-        }
-
-        return fields;
-    }
 }

@@ -6,4 +6,8 @@ public sealed record QuarantinedRecord(long Line, string Rule, string? Field, st
     /// <summary>For a duplicate (rule <c>dedup</c>), the line of the first record with its content; not written to quarantine.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public long? DuplicateOf { get; init; }
+
+    /// <summary>For an update quarantined by <c>on_update</c>, the record it would have been; not written to quarantine.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public Datasets.DatasetRecord? Record { get; init; }
 }
