@@ -12,7 +12,7 @@ namespace LlmOps.Benchmarks;
 /// <summary>
 /// Sharded against whole ingestion of the same synthetic drop, end to end on Azurite: whole is one ETL run; sharded is
 /// the plan (a pass over the bytes), every shard run by one instance taking tasks off the queue one at a time, and the
-/// fan-in (keys merged, records re-spooled, the version published). Then the shards taken by two instances at once.
+/// fan-in (keys merged, the shards' parts copied into the version, the version published). Then the shards taken by two instances at once.
 /// Both with the record pipeline (parallel stages) and on one thread (the single-thread figure).
 /// </summary>
 internal static class ShardingBenchmark
@@ -49,7 +49,7 @@ internal static class ShardingBenchmark
                 ($"Same drop in {shards} shards of {shardMb} MB, one instance (plan, shards, fan-in), pipelined", Repeated.Of(runs.Select(r => mb / r.One.Seconds)).Format("0.0", " MB/s")),
                 ("Sharding overhead, one instance (sharded time / whole time - 1; target at most 10%)", Repeated.Of(runs.Select(r => (r.One.Seconds / r.Whole.Seconds - 1) * 100)).Format("0.0", "%")),
                 ("  of which the plan (one pass over the bytes)", Repeated.Of(runs.Select(r => r.One.Plan)).Format("0.00", " s")),
-                ("  of which the fan-in (keys merged, records re-spooled, published)", Repeated.Of(runs.Select(r => r.One.Commit)).Format("0.00", " s")),
+                ("  of which the fan-in (keys merged, parts copied, published)", Repeated.Of(runs.Select(r => r.One.Commit)).Format("0.00", " s")),
                 ("Two instances against one, sharded (time of one / time of two; 2 cores bound it)", Repeated.Of(runs.Select(r => r.One.Seconds / r.Two.Seconds)).Format("0.00", "x")),
                 ($"Whole drop, end to end, one thread", Repeated.Of(runs.Select(r => mb / r.WholeSingle.Seconds)).Format("0.0", " MB/s")),
                 ($"Same drop in {shards} shards, one instance, one thread", Repeated.Of(runs.Select(r => mb / r.OneSingle.Seconds)).Format("0.0", " MB/s")),
@@ -86,6 +86,7 @@ internal static class ShardingBenchmark
         var plan = clock.Elapsed.TotalSeconds;
         if (shardedBy == 0)
         {
+            await DeleteAsync(storage);
             return started.Status == IngestionStatus.Published ? new Timing(plan, 0, 0, 1) : throw new InvalidOperationException($"The whole drop was not published: {started.Status} {started.Reason}");
         }
 
@@ -130,13 +131,23 @@ internal static class ShardingBenchmark
         var lastDone = DateTimeOffset.MinValue;
         await foreach (var blob in staging.GetBlobsAsync(new Azure.Storage.Blobs.Models.GetBlobsOptions { Prefix = LlmOps.Datasets.PartStaging.ForDrop(storage, StorageNames.RawContainer, "bench/drop.jsonl", uploaded.Value.ETag.ToString()).Folder }))
         {
-            if (blob.Name.EndsWith("/receipt.json", StringComparison.Ordinal)
+            if (blob.Name.Contains("/shards/receipts/", StringComparison.Ordinal)
                 && await staging.GetBlobClient(blob.Name).ReadAsync<LlmOps.Ingestion.Sharding.ShardReceipt>() is { } receipt)
             {
                 lastDone = receipt.At > lastDone ? receipt.At : lastDone;
             }
         }
 
+        await DeleteAsync(storage);
         return new Timing(seconds, plan, (logged.IngestedAt - lastDone).TotalSeconds, shards);
+    }
+
+    /// <summary>Drops a run's containers: the emulator keeps everything in memory, and a few runs of 500 MB fill it.</summary>
+    private static async Task DeleteAsync(StorageAccount storage)
+    {
+        foreach (var container in StorageNames.Containers)
+        {
+            await storage.Container(container).DeleteIfExistsAsync();
+        }
     }
 }

@@ -24,9 +24,10 @@ namespace LlmOps.Ingestion;
 /// instance takes a task, claims the shard with a blob lease (renewed while it runs, so a killed instance's shard is
 /// taken over when the lease runs out), runs the same record steps as the whole drop's ETL on its range, stores its
 /// outputs and then its receipt (written once: the shard is done exactly once). The instance that stores the last
-/// receipt commits: dedup and <c>unique</c> across shards from every shard's sorted keys, the records re-spooled in drop
-/// order (so parts, content hash and version id are those of the whole drop's run), quarantine merged, and the same
-/// quality gate, publish, lineage and announcement as a whole drop.
+/// receipt commits: dedup and <c>unique</c> across shards from every shard's sorted keys; the shards' parts become the
+/// version's (copied server-side; a part holding a record that duplicates an earlier shard's is written again without
+/// it), the content hash taken from the records' digests, so the version id is the whole drop's run's; quarantine merged;
+/// and the same quality gate, publish, lineage and announcement as a whole drop.
 /// </summary>
 public sealed partial class DropIngestor
 {
@@ -37,7 +38,6 @@ public sealed partial class DropIngestor
     internal static readonly TimeSpan ShardLease = TimeSpan.FromSeconds(15);
 
     private const string PlanFile = "plan.json";
-    private const string ReceiptFile = "receipt.json";
 
     /// <summary>Runs in each attempt at a shard (given the attempt) between storing its records and its other outputs: tests fail or kill it there.</summary>
     internal Func<ShardTask, int, Task>? ShardMidway { get; set; }
@@ -47,6 +47,9 @@ public sealed partial class DropIngestor
     private string ShardsFolder(string container, string name, string etag) => PartStaging.ForDrop(storage, container, name, etag).Folder + "shards/";
 
     private static string ShardFolder(string folder, int shard) => $"{folder}{shard:00000}/";
+
+    /// <summary>Receipts have a folder of their own: the fan-in check lists them alone.</summary>
+    private static string ReceiptPath(string folder, int shard) => $"{folder}receipts/{shard:00000}.json";
 
     private static string OutputFolder(string folder, int shard, int generation) => $"{ShardFolder(folder, shard)}g{generation}/";
 
@@ -108,7 +111,8 @@ public sealed partial class DropIngestor
                     }
 
                     // One sequential pass over the bytes (no parsing): CSV's quote state depends on everything before.
-                    await using var stream = await blob.OpenReadAsync(new BlobOpenReadOptions(false) { Conditions = conditions, BufferSize = 4 << 20 }, cancellationToken);
+                    // One streamed GET, as the whole drop's ETL reads it (ranged reads cost the emulator several times the CPU).
+                    await using var stream = new ReadAheadStream(await blob.OpenStreamAsync(etag, cancellationToken));
                     var cut = await ShardPlanner.PlanAsync(stream, format == SourceFormat.Csv, shardBytes, cancellationToken);
                     plan = new ShardedDrop(run.Source, run.Container, run.Name, run.ETag, format, cut.Length, preprocessing, cut.Header, cut.HeaderLines, cut.Shards, [], clock.GetUtcNow());
                 }
@@ -177,7 +181,7 @@ public sealed partial class DropIngestor
             return HandlerOutcome.DeadLetter($"shard {task.Shard} is not in the plan of {task.Container}/{task.Name}, which has {plan.Count}");
         }
 
-        if (!await Staging.GetBlobClient(ShardFolder(folder, task.Shard) + ReceiptFile).ExistsAsync(cancellationToken)
+        if (!await Staging.GetBlobClient(ReceiptPath(folder, task.Shard)).ExistsAsync(cancellationToken)
             && await RunClaimedShardAsync(plan, folder, task, cancellationToken) is { } outcome)
         {
             return outcome;
@@ -191,7 +195,7 @@ public sealed partial class DropIngestor
     private async Task<HandlerOutcome?> RunClaimedShardAsync(ShardedDrop plan, string folder, ShardTask task, CancellationToken cancellationToken)
     {
         var shardFolder = ShardFolder(folder, task.Shard);
-        var receipt = Staging.GetBlobClient(shardFolder + ReceiptFile);
+        var receipt = Staging.GetBlobClient(ReceiptPath(folder, task.Shard));
         await using var claim = await ShardClaim.AcquireAsync(Staging.GetBlobClient(shardFolder + "claim"), ShardLease, async () => await receipt.ExistsAsync(cancellationToken), cancellationToken);
         if (claim is null)
         {
@@ -269,7 +273,8 @@ public sealed partial class DropIngestor
             processor.Seed(seeds);
         }
 
-        await using var output = new ShardOutputWriter(PartStaging.ForDrop(storage, plan.Container, plan.Name, plan.ETag).Kept(prefix[PartStaging.ForDrop(storage, plan.Container, plan.Name, plan.ETag).Folder.Length..]));
+        var staging = PartStaging.ForDrop(storage, plan.Container, plan.Name, plan.ETag);
+        await using var output = new ShardOutputWriter(staging.Kept(prefix[staging.Folder.Length..]));
         var blob = storage.Container(plan.Container).GetBlobClient(plan.Name);
         var conditions = new BlobRequestConditions { IfMatch = new ETag(plan.ETag) };
         try
@@ -331,9 +336,9 @@ public sealed partial class DropIngestor
     private async Task CommitIfCompleteAsync(ShardedDrop plan, string folder, CancellationToken cancellationToken)
     {
         var receipts = 0;
-        await foreach (var blob in Staging.GetBlobsAsync(new GetBlobsOptions { Prefix = folder }, cancellationToken))
+        await foreach (var _ in Staging.GetBlobsAsync(new GetBlobsOptions { Prefix = folder + "receipts/" }, cancellationToken))
         {
-            receipts += blob.Name.EndsWith("/" + ReceiptFile, StringComparison.Ordinal) ? 1 : 0;
+            receipts++;
         }
 
         if (receipts < plan.Count || await CommittedAsync(plan, cancellationToken))
@@ -355,9 +360,10 @@ public sealed partial class DropIngestor
 
     /// <summary>
     /// The fan-in: shards whose <c>unique</c> values an earlier shard holds are run again, seeded (the first such shard
-    /// first, until none is left); then each shard's records are spooled in order, less those whose content an earlier
-    /// shard holds (they become dedup quarantine, as in the whole drop's run), quarantine is merged in line order, and
-    /// the drop is published as a whole drop is.
+    /// first, until none is left); then each shard's parts join the version in order, less the records whose content an
+    /// earlier shard holds (they become dedup quarantine, as in the whole drop's run, and their parts are written
+    /// again), the version's content hash is taken from the kept records' digests, quarantine is merged in line order,
+    /// and the drop is published as a whole drop is.
     /// </summary>
     private async Task CommitAsync(ShardedDrop plan, string folder, CancellationToken cancellationToken)
     {
@@ -373,7 +379,7 @@ public sealed partial class DropIngestor
         var counts = new ShardCounts[plan.Count];
         for (var shard = 0; shard < plan.Count; shard++)
         {
-            counts[shard] = (await Staging.GetBlobClient(ShardFolder(folder, shard) + ReceiptFile).ReadAsync<ShardReceipt>(cancellationToken))!.Counts;
+            counts[shard] = (await Staging.GetBlobClient(ReceiptPath(folder, shard)).ReadAsync<ShardReceipt>(cancellationToken))!.Counts;
         }
 
         var generations = new int[plan.Count];

@@ -38,6 +38,9 @@ public sealed class DemoCommandTests
         Assert.Contains("api-docs: blob and queue triggers", text, StringComparison.Ordinal);
         Assert.Contains("dataset:members@", text, StringComparison.Ordinal);
         Assert.Contains("api-docs: MiniLM against lexical", text, StringComparison.Ordinal);
+        Assert.Contains("Sharded ingestion (shard_mb)", text, StringComparison.Ordinal);
+        Assert.Matches(@"in [3-9] shards on", text);
+        Assert.Contains("dataset:archive@", text, StringComparison.Ordinal);
         Assert.Matches(@"Named key \(llmops keys create\)\s+│?\s*key:support-app-\d{14}, contributor", text);
         Assert.Matches(@"function:IngestDrop \d+", text);
         Assert.Matches(@"local:tests \d+", text);

@@ -34,6 +34,10 @@ public sealed class ShardedHostTests
         var hosts = Enumerable.Range(0, 3).Select(_ => StartHost(azurite.ConnectionString, sharded.Prefix, journalTable, hostJson)).ToList();
         try
         {
+            // Every process listens before the drop lands, so the shards spread over the three.
+            await Eventually.UntilAsync(
+                () => Task.FromResult(hosts.All(h => Output.Any(line => line.StartsWith($"{h.Id}: ", StringComparison.Ordinal) && line.Contains("Queue trigger IngestShard listens", StringComparison.Ordinal)))),
+                ready => ready, "the three hosts to listen on ingest-shards", TimeSpan.FromMinutes(2));
             var (name, etag) = await sharded.UploadAsync("jsonl", drop);
             var hung = await Eventually.UntilAsync(
                 () => FirstAsync(journal), h => h is not null, "a host to hang in shard 2", TimeSpan.FromMinutes(2));
@@ -57,7 +61,7 @@ public sealed class ShardedHostTests
             var receipts = new List<ShardReceipt>();
             for (var shard = 0; shard < plan.Count; shard++)
             {
-                receipts.Add((await staging.GetBlobClient($"{folder}{shard:00000}/receipt.json").ReadAsync<ShardReceipt>())!);
+                receipts.Add((await staging.GetBlobClient($"{folder}receipts/{shard:00000}.json").ReadAsync<ShardReceipt>())!);
             }
 
             // Shard 2: the killed process's attempt counted, the second attempt finished elsewhere; no other shard ran twice.
@@ -70,7 +74,7 @@ public sealed class ShardedHostTests
         }
         catch (Exception ex)
         {
-            throw new InvalidOperationException("The hosts' last output:\n" + string.Join("\n", Output.TakeLast(80)), ex);
+            throw new InvalidOperationException($"{ex.Message}\nThe hosts' last output:\n{string.Join("\n", Output.TakeLast(80))}", ex);
         }
         finally
         {

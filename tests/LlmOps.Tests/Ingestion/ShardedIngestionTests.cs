@@ -82,7 +82,7 @@ public sealed class ShardedIngestionTests
         var receipts = new List<ShardReceipt>();
         for (var shard = 0; shard < plan.Count; shard++)
         {
-            receipts.Add((await sharded.Storage.Container(StorageNames.DatasetsContainer).GetBlobClient($"{PartStaging.ForDrop(sharded.Storage, "raw", name, etag.ToString()).Folder}shards/{shard:00000}/receipt.json").ReadAsync<ShardReceipt>())!);
+            receipts.Add((await sharded.Storage.Container(StorageNames.DatasetsContainer).GetBlobClient($"{PartStaging.ForDrop(sharded.Storage, "raw", name, etag.ToString()).Folder}shards/receipts/{shard:00000}.json").ReadAsync<ShardReceipt>())!);
         }
 
         Assert.Equal(Enumerable.Range(0, plan.Count), receipts.Select(r => r.Shard));

@@ -124,7 +124,7 @@ internal sealed class ShardOutputWriter : IAsyncDisposable
     }
 
     private BinaryWriter Open(string name) =>
-        new(new GZipStream(new FileStream(Path.Combine(_folder, name), FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16), CompressionLevel.Fastest));
+        new(new BufferedStream(new GZipStream(new FileStream(Path.Combine(_folder, name), FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16), CompressionLevel.Fastest), 1 << 16));
 
     private static void Frame(BinaryWriter writer, byte[] bytes)
     {
