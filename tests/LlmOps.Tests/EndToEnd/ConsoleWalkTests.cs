@@ -82,7 +82,7 @@ public sealed class ConsoleWalkTests
         await page.GotoAsync(new Uri(root, "?code=" + Uri.EscapeDataString(secret)).ToString());
         await ConsoleBrowser.ReadyAsync(page, "overview");
         Assert.EndsWith("/api/console?code=" + Uri.EscapeDataString(secret), page.Url, StringComparison.Ordinal);
-        Assert.Equal(2, await page.Locator("[data-testid=feature-card]").CountAsync());
+        Assert.Equal(3, await page.Locator("[data-testid=feature-card]").CountAsync());
         await Shot("overview");
 
         // Datasets: the newest tickets version; its counts as the API gives them.

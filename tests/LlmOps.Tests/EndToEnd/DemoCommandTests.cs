@@ -46,7 +46,7 @@ public sealed class DemoCommandTests
         Assert.Matches(@"local:tests \d+", text);
         Assert.Matches(@"hash chain of \d+ entries whole", text);
         Assert.Contains("Prompt card: prompt:support-answer/1", text, StringComparison.Ordinal);
-        Assert.Matches(@"\d+ KB page, 2 features on its overview", text);
+        Assert.Matches(@"\d+ KB page, 3 features on its overview", text);
         Assert.Matches(@"user-1 gets prompt:support-answer/\d+ \(stable, deploy:prod/\w+\); a poll with its ETag: 304", text);
         Assert.Matches(@"tickets: \d+ signals, \d+ alert\(s\), \d+ warning\(s\) against dataset:tickets@", text);
         Assert.Matches(@"held-out MRR@10 0\.\d\d against 0\.\d\d: \+0\.\d\d \[\+0\.\d\d, \+0\.\d\d\] over 40 queries", text);

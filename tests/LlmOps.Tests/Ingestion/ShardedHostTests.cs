@@ -11,8 +11,8 @@ namespace LlmOps.Tests.Ingestion;
 /// <summary>
 /// Three local host processes share a drop's shards through the queue; the one that takes shard 2 first is killed
 /// (SIGKILL) in the middle of it, after its records are stored and before its receipt. Another process takes the shard
-/// over once the claim runs out, every shard has exactly one receipt, and the version, records and quarantine are those
-/// of the same drop ingested whole.
+/// over once the claim runs out (and any other shard the killed one had in flight), every shard has exactly one
+/// receipt, and the version, records and quarantine are those of the same drop ingested whole.
 /// </summary>
 public sealed class ShardedHostTests
 {
@@ -64,10 +64,11 @@ public sealed class ShardedHostTests
                 receipts.Add((await staging.GetBlobClient($"{folder}receipts/{shard:00000}.json").ReadAsync<ShardReceipt>())!);
             }
 
-            // Shard 2: the killed process's attempt counted, the second attempt finished elsewhere; no other shard ran twice.
+            // Shard 2: the killed process's attempt counted, the second attempt finished elsewhere. Another shard the killed
+            // process had in flight (it takes two tasks at a time) was taken over the same way; none ran a third time.
             Assert.Equal(2, receipts[2].Attempt);
-            Assert.DoesNotContain($"/{killed.Id}", receipts[2].Host, StringComparison.Ordinal);
-            Assert.All(receipts.Where(r => r.Shard != 2), r => Assert.Equal(1, r.Attempt));
+            Assert.All(receipts, r => Assert.InRange(r.Attempt, 1, 2));
+            Assert.All(receipts.Where(r => r.Attempt == 2), r => Assert.DoesNotContain($"/{killed.Id}", r.Host, StringComparison.Ordinal));
             Assert.True(receipts.Select(r => r.Host).Distinct().Count() >= 2, string.Join(", ", receipts.Select(r => r.Host)));
             Assert.Equal(1, await CountAsync(journal));
             Assert.Equal(ShardedIngestionTests.RecordsCount, receipts.Sum(r => r.Counts.Read));
