@@ -86,7 +86,13 @@ if (suites.Contains("erasure"))
     rows.AddRange(await ErasureBenchmark.RunAsync(Argument("--erase-mb", 1024)));
 }
 
-if (suites.Contains("telemetry") || suites.Contains("worker") || suites.Contains("host") || suites.Contains("etl") || suites.Contains("tracking") || suites.Contains("console") || suites.Contains("embeddings") || suites.Contains("feedback") || suites.Contains("serving") || suites.Contains("sharding"))
+if (suites.Contains("sharding"))
+{
+    // Starts an emulator per repetition.
+    rows.AddRange(await ShardingBenchmark.RunAsync(Argument("--shard-bench-mb", 500), Argument("--shard-mb", 64)));
+}
+
+if (suites.Contains("telemetry") || suites.Contains("worker") || suites.Contains("host") || suites.Contains("etl") || suites.Contains("tracking") || suites.Contains("console") || suites.Contains("embeddings") || suites.Contains("feedback") || suites.Contains("serving"))
 {
     await using var azurite = await AzuriteServer.StartAsync(new AzuriteOptions { Progress = Console.WriteLine });
     if (suites.Contains("telemetry"))
@@ -117,11 +123,6 @@ if (suites.Contains("telemetry") || suites.Contains("worker") || suites.Contains
     if (suites.Contains("console"))
     {
         rows.AddRange(await ConsoleBenchmark.RunAsync(azurite, Argument("--console-nodes", 10_000), Argument("--console-runs", 10_000)));
-    }
-
-    if (suites.Contains("sharding"))
-    {
-        rows.AddRange(await ShardingBenchmark.RunAsync(azurite, Argument("--shard-bench-mb", 500), Argument("--shard-mb", 64)));
     }
 
     if (suites.Contains("serving"))

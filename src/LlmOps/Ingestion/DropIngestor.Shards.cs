@@ -1,10 +1,9 @@
-using System.IO.Compression;
 using System.Diagnostics;
+using System.IO.Compression;
 using System.Text.Json;
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
-using Azure.Storage.Blobs.Specialized;
 using LlmOps.Datasets;
 using LlmOps.Governance;
 using LlmOps.Ingestion.Processing;
