@@ -72,6 +72,16 @@ public static class LlmOpsServiceCollectionExtensions
         services.TryAddSingleton<DatasetStore>();
         services.TryAddSingleton<EmbeddingIndexStore>();
         services.TryAddSingleton<EmbeddingGeneratorFactory>();
+        services.AddOptions<AzureAISearchOptions>()
+            .Bind(configuration.GetSection(AzureAISearchOptions.SectionName))
+            .Validate(o => o.Endpoint is null || (o.Endpoint.IsAbsoluteUri && o.Endpoint.Scheme == "https"), $"{AzureAISearchOptions.SectionName}:Endpoint must be an absolute https URI, e.g. https://my-search.search.windows.net/.")
+            .Validate(o => o.MaxRetries is >= 0 and <= 20, $"{AzureAISearchOptions.SectionName}:MaxRetries must be from 0 to 20.")
+            .Validate(o => o.BatchSize is >= 1 and <= 1000, $"{AzureAISearchOptions.SectionName}:BatchSize must be from 1 to 1000 (the service's limit per request).")
+            .Validate(o => System.Text.RegularExpressions.Regex.IsMatch(o.IndexPrefix, "^[a-z0-9][a-z0-9-]{0,39}$"), $"{AzureAISearchOptions.SectionName}:IndexPrefix must be 1 to 40 lower-case letters, digits and dashes.")
+            .Validate(o => o.NetworkTimeout > TimeSpan.Zero, $"{AzureAISearchOptions.SectionName}:NetworkTimeout must be positive.")
+            .ValidateOnStart();
+        services.TryAddSingleton<AzureAISearchStore>();
+        services.TryAddSingleton<SearchIndexMirror>();
         services.TryAddSingleton<EmbeddingRefresher>();
         services.TryAddSingleton<SearchQueryLog>();
         services.TryAddSingleton<SemanticSearch>();

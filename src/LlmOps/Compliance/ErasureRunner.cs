@@ -48,7 +48,8 @@ public sealed class ErasureRunner(
     ChangeControl governance,
     NotificationOutbox notifications,
     TimeProvider clock,
-    ILogger<ErasureRunner>? logger = null)
+    ILogger<ErasureRunner>? logger = null,
+    SearchIndexMirror? mirror = null)
 {
     /// <summary>Whether line <paramref name="number"/> (from 1) of a file goes; <paramref name="line"/> is its UTF-8 bytes without the line break.</summary>
     private delegate bool LinePredicate(long number, ReadOnlySpan<byte> line);
@@ -745,6 +746,11 @@ public sealed class ErasureRunner(
                     [new LineageDataset(successor.Id, new Dictionary<string, string> { ["provider"] = successor.Provider, ["model"] = successor.Model, ["vectors"] = vectors.ToString(System.Globalization.CultureInfo.InvariantCulture) })]),
                 cancellationToken);
             await RecordSuccessorAsync(run, index.Id, successor.Id, index.Feature, cancellationToken);
+            if (mirror is not null && await mirror.SyncIfConfiguredAsync(successor, cancellationToken) is { Outcome: SearchMirrorOutcome.Mirrored } mirrored)
+            {
+                // The erased chunks leave Azure AI Search before the version that held them is retired.
+                run.Add("search index", mirrored.SearchIndex, mirrored.Deleted, successor.Id);
+            }
             run.Retire.Insert(0, (StorageNames.EmbeddingsContainer, folder, new ErasureTombstone(index.Id, run.Id, run.At, dropped, successor.Id), [.. index.Shards.SelectMany(s => new[] { s.Name, s.MetadataName })], () => indexes.UnindexAsync(index, cancellationToken)));
             run.ErasedIndexes.Add(index.Id);
             run.Add("index", index.Id, dropped, successor.Id);

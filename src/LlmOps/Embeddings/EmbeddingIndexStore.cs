@@ -151,14 +151,40 @@ public sealed class EmbeddingIndexStore(StorageAccount storage)
 
             shardVectors.CopyTo(vectors, offset);
             offset += shardVectors.Length;
-            var metadata = (await Container.GetBlobClient(folder + shard.MetadataName).DownloadContentAsync(cancellationToken)).Value.Content;
-            using var reader = new StreamReader(new GZipStream(metadata.ToStream(), CompressionMode.Decompress));
-            while (await reader.ReadLineAsync(cancellationToken) is { } line)
+            await foreach (var chunk in ShardChunksAsync(folder, shard, cancellationToken))
             {
-                chunks.Add(JsonSerializer.Deserialize<IndexedChunk>(line, Json)!);
+                chunks.Add(chunk);
             }
         }
 
         return new VectorIndex(manifest, vectors, chunks);
+    }
+
+    /// <summary>The chunks of an index version without their vectors, shard by shard (what comparing two versions needs).</summary>
+    public async IAsyncEnumerable<IndexedChunk> ReadChunksAsync(EmbeddingIndexManifest manifest, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        foreach (var shard in manifest.Shards)
+        {
+            await foreach (var chunk in ShardChunksAsync(EmbeddingIndexManifest.FolderOf(manifest.Id), shard, cancellationToken))
+            {
+                yield return chunk;
+            }
+        }
+    }
+
+    private async IAsyncEnumerable<IndexedChunk> ShardChunksAsync(string folder, IndexShard shard, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var metadata = (await Container.GetBlobClient(folder + shard.MetadataName).DownloadContentAsync(cancellationToken)).Value.Content;
+        if (Convert.ToHexStringLower(SHA256.HashData(metadata.ToMemory().Span)) != shard.MetadataSha256)
+        {
+            throw new InvalidDataException($"{folder}{shard.MetadataName} does not match the SHA-256 in its manifest.");
+        }
+
+        using var reader = new StreamReader(new GZipStream(metadata.ToStream(), CompressionMode.Decompress));
+        while (await reader.ReadLineAsync(cancellationToken) is { } line)
+        {
+            yield return JsonSerializer.Deserialize<IndexedChunk>(line, Json)!;
+        }
     }
 }

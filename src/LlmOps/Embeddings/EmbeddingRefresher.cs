@@ -14,7 +14,8 @@ namespace LlmOps.Embeddings;
 /// Builds the embedding index version of a dataset version with the provider, model and dimensions of its feature's
 /// lifecycle. Only chunks whose (content hash, provider, model, dimensions) are not in the newest earlier index of the
 /// same source are sent to the provider; an index that exists already costs no call at all. A model or size change
-/// gives a new index id, hence a new version. Lineage: dataset version -derived_from-> index version.
+/// gives a new index id, hence a new version. Lineage: dataset version -derived_from-> index version. With
+/// <c>store: azure-ai-search</c> the version is then mirrored to Azure AI Search (only the chunks that changed).
 /// </summary>
 public sealed class EmbeddingRefresher(
     DatasetStore datasets,
@@ -23,7 +24,8 @@ public sealed class EmbeddingRefresher(
     EmbeddingGeneratorFactory generators,
     LineageStore lineage,
     TimeProvider clock,
-    ILogger<EmbeddingRefresher> logger)
+    ILogger<EmbeddingRefresher> logger,
+    SearchIndexMirror? mirror = null)
 {
     public const int ShardVectors = 32_768;
     private const int Window = 2048;
@@ -48,7 +50,7 @@ public sealed class EmbeddingRefresher(
         {
             await indexes.IndexAsync(existing, cancellationToken);
             await RecordLineageAsync(existing, cancellationToken);
-            return new EmbeddingRefreshResult(existing, false, 0, 0, 0);
+            return new EmbeddingRefreshResult(existing, false, 0, 0, 0, await MirrorAsync(existing, settings, cancellationToken));
         }
 
         var cache = await LoadCacheAsync(dataset.Source, settings, cancellationToken);
@@ -93,7 +95,7 @@ public sealed class EmbeddingRefresher(
         await RecordLineageAsync(manifest, cancellationToken);
         logger.LogInformation("{Index}: {Vectors} vectors, {Embedded} embedded by {Provider}/{Model} in {Requests} request(s), {Reused} reused",
             indexId, vectors, generator.Usage.Inputs, settings.Provider, settings.Model, generator.Usage.Requests, reused);
-        return new EmbeddingRefreshResult(manifest, created, generator.Usage.Inputs, reused, generator.Usage.Requests);
+        return new EmbeddingRefreshResult(manifest, created, generator.Usage.Inputs, reused, generator.Usage.Requests, await MirrorAsync(manifest, settings, cancellationToken));
 
         async Task FlushWindowAsync()
         {
@@ -158,6 +160,18 @@ public sealed class EmbeddingRefresher(
         }
 
         return cache;
+    }
+
+    private async Task<SearchMirrorResult?> MirrorAsync(EmbeddingIndexManifest manifest, EmbeddingSettings settings, CancellationToken cancellationToken)
+    {
+        if (settings.Store != EmbeddingSettings.AzureAISearchStore)
+        {
+            return null;
+        }
+
+        return mirror is null
+            ? throw LlmOpsException.Invalid($"{manifest.Feature}'s lifecycle stores vectors in {EmbeddingSettings.AzureAISearchStore}, but this app has no search mirror registered.")
+            : await mirror.SyncAsync(manifest, rebuild: false, cancellationToken);
     }
 
     private Task RecordLineageAsync(EmbeddingIndexManifest index, CancellationToken cancellationToken) =>

@@ -7,9 +7,11 @@ namespace LlmOps.Embeddings;
 /// Exact top-k cosine search over an index version (unless one is named: the newest of the given feature, or of the
 /// only feature with indexes; with several features and neither named it asks which), with the query embedded by the
 /// same provider, model and dimensions as the index. Filters are exact matches on <c>language</c>, <c>record</c> or
-/// any record field. The last loaded index is kept in memory; every query's top-1 score goes to the search log.
+/// any record field. The last loaded index is kept in memory; every query's top-1 score goes to the search log. When the
+/// feature's lifecycle says <c>store: azure-ai-search</c> and the version asked for is the one Azure AI Search mirrors,
+/// the query goes there (through the VectorData collection) and no shard is loaded; any other version is searched exactly.
 /// </summary>
-public sealed class SemanticSearch(EmbeddingIndexStore indexes, LifecycleCatalog lifecycles, EmbeddingGeneratorFactory generators, SearchQueryLog log, TimeProvider clock) : IDisposable
+public sealed class SemanticSearch(EmbeddingIndexStore indexes, LifecycleCatalog lifecycles, EmbeddingGeneratorFactory generators, SearchQueryLog log, TimeProvider clock, SearchIndexMirror? mirror = null) : IDisposable
 {
     public const int MaxK = 1000;
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -23,12 +25,24 @@ public sealed class SemanticSearch(EmbeddingIndexStore indexes, LifecycleCatalog
             throw new ArgumentOutOfRangeException(nameof(k), k, $"k must be from 1 to {MaxK}.");
         }
 
-        var index = await LoadAsync(indexId, feature, cancellationToken);
-        var manifest = index.Manifest;
-        var vector = (await EmbedQueriesAsync(index, [query], cancellationToken))[0];
-        var filter = Filter(filters);
-        var candidates = filter is null ? index.Count : index.Chunks.Count(filter);
-        var result = new SearchResult(query, manifest.Id, manifest.Model, candidates, index.Search(vector, k, filter));
+        var manifest = await ResolveAsync(indexId, feature, cancellationToken);
+        SearchResult result;
+        if (await StoreOfAsync(manifest, null, cancellationToken) == EmbeddingSettings.AzureAISearchStore)
+        {
+            var vector = (await EmbedQueriesAsync(manifest, [query], cancellationToken))[0];
+            var hits = await mirror!.SearchAsync(manifest, vector, k, filters, cancellationToken);
+            var candidates = filters is null || filters.Count == 0 ? manifest.Vectors : await mirror.CountAsync(manifest, filters, cancellationToken);
+            result = new SearchResult(query, manifest.Id, manifest.Model, (int)Math.Min(candidates, int.MaxValue), hits);
+        }
+        else
+        {
+            var index = await LoadAsync(manifest.Id, null, cancellationToken);
+            var vector = (await EmbedQueriesAsync(manifest, [query], cancellationToken))[0];
+            var filter = Filter(filters);
+            var candidates = filter is null ? index.Count : index.Chunks.Count(filter);
+            result = new SearchResult(query, manifest.Id, manifest.Model, candidates, index.Search(vector, k, filter));
+        }
+
         await log.RecordAsync(manifest.Feature, result, clock.GetUtcNow(), cancellationToken);
         return result;
     }
@@ -37,25 +51,67 @@ public sealed class SemanticSearch(EmbeddingIndexStore indexes, LifecycleCatalog
     /// The top <paramref name="k"/> hits of each query in a loaded index, the queries embedded in batches, and not
     /// logged: evaluation queries must not count as production traffic in the retrieval-relevance drift signal.
     /// </summary>
-    public async Task<IReadOnlyList<IReadOnlyList<SearchHit>>> SearchUnloggedAsync(VectorIndex index, IReadOnlyList<string> queries, int k, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<IReadOnlyList<SearchHit>>> SearchUnloggedAsync(VectorIndex index, IReadOnlyList<string> queries, int k, CancellationToken cancellationToken) =>
+        SearchUnloggedAsync(index, queries, k, null, cancellationToken);
+
+    /// <summary>As <see cref="SearchUnloggedAsync(VectorIndex, IReadOnlyList{string}, int, CancellationToken)"/>, on the store named (<c>exact</c> or <c>azure-ai-search</c>; null: the one that answers for the index).</summary>
+    public async Task<IReadOnlyList<IReadOnlyList<SearchHit>>> SearchUnloggedAsync(VectorIndex index, IReadOnlyList<string> queries, int k, string? store, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(index);
         ArgumentNullException.ThrowIfNull(queries);
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(k, MaxK);
-        var vectors = await EmbedQueriesAsync(index, queries, cancellationToken);
-        return [.. vectors.Select(v => index.Search(v, k, null))];
+        var vectors = await EmbedQueriesAsync(index.Manifest, queries, cancellationToken);
+        if (await StoreOfAsync(index.Manifest, store, cancellationToken) != EmbeddingSettings.AzureAISearchStore)
+        {
+            return [.. vectors.Select(v => index.Search(v, k, null))];
+        }
+
+        var hits = new IReadOnlyList<SearchHit>[vectors.Length];
+        for (var i = 0; i < vectors.Length; i++)
+        {
+            hits[i] = await mirror!.SearchAsync(index.Manifest, vectors[i], k, null, cancellationToken);
+        }
+
+        return hits;
+    }
+
+    /// <summary>
+    /// The store that answers for <paramref name="manifest"/>: the one asked for, else the lifecycle's when Azure AI
+    /// Search mirrors this version, else exact. Asking for Azure AI Search for a version it does not mirror is an error.
+    /// </summary>
+    private async Task<string> StoreOfAsync(EmbeddingIndexManifest manifest, string? asked, CancellationToken cancellationToken)
+    {
+        if (asked == EmbeddingSettings.ExactStore)
+        {
+            return asked;
+        }
+
+        if (asked is not null and not EmbeddingSettings.AzureAISearchStore)
+        {
+            throw LlmOpsException.Invalid($"Unknown vector store '{asked}': expected {EmbeddingSettings.ExactStore} or {EmbeddingSettings.AzureAISearchStore}.");
+        }
+
+        var configured = (await lifecycles.GetAsync(manifest.Feature, cancellationToken))?.Embedding.Store;
+        if (asked is null && configured != EmbeddingSettings.AzureAISearchStore)
+        {
+            return EmbeddingSettings.ExactStore;
+        }
+
+        var mirrored = mirror is not null && await mirror.MirrorsAsync(manifest, cancellationToken);
+        return mirrored ? EmbeddingSettings.AzureAISearchStore
+            : asked is null ? EmbeddingSettings.ExactStore
+            : throw LlmOpsException.Conflict($"Azure AI Search does not hold {manifest.Id} (it mirrors the newest version of {manifest.Source} whose lifecycle says store: {EmbeddingSettings.AzureAISearchStore}); search it with the exact store, or run `llmops embeddings mirror {manifest.Id}`.");
     }
 
     /// <summary>The queries embedded as the index's chunks were (provider, model, dimensions), normalized.</summary>
-    private async Task<float[][]> EmbedQueriesAsync(VectorIndex index, IReadOnlyList<string> queries, CancellationToken cancellationToken)
+    private async Task<float[][]> EmbedQueriesAsync(EmbeddingIndexManifest manifest, IReadOnlyList<string> queries, CancellationToken cancellationToken)
     {
         if (queries.Count == 0)
         {
             return [];
         }
 
-        var manifest = index.Manifest;
         var lifecycle = await lifecycles.GetAsync(manifest.Feature, cancellationToken);
         var configured = lifecycle?.Embedding ?? EmbeddingSettings.Default;
         var settings = configured with { Provider = manifest.Provider, Model = manifest.Model, Dimensions = manifest.Dimensions, Deployment = configured.Model == manifest.Model ? configured.Deployment : null };
@@ -97,6 +153,19 @@ public sealed class SemanticSearch(EmbeddingIndexStore indexes, LifecycleCatalog
         {
             _gate.Release();
         }
+    }
+
+    /// <summary>The manifest of index version <paramref name="indexId"/>, or of the newest of <paramref name="feature"/>, without loading its shards.</summary>
+    public async Task<EmbeddingIndexManifest> ResolveAsync(string? indexId, string? feature, CancellationToken cancellationToken)
+    {
+        if (indexId is not null && _loaded?.Manifest.Id == indexId)
+        {
+            return _loaded.Manifest;
+        }
+
+        return indexId is null
+            ? await NewestAsync(feature, cancellationToken)
+            : await indexes.GetAsync(indexId, cancellationToken) ?? throw LlmOpsException.NotFound($"No index version {indexId}. Try `llmops embeddings list`.");
     }
 
     public void Dispose() => _gate.Dispose();

@@ -105,7 +105,11 @@ public sealed class RetrievalEvaluator(SemanticSearch search, ExperimentTracker 
     /// record relevance they count as the distinct records they come from, in rank order. <see cref="RelevanceUnit.Auto"/>
     /// reads the relevant ids as chunk ids when any of them is a chunk of the index, else as record ids.
     /// </summary>
-    public async Task<RetrievalScores> ScoreAsync(IReadOnlyList<LabeledQuery> queries, string indexId, int k, RelevanceUnit relevance = RelevanceUnit.Auto, CancellationToken cancellationToken = default)
+    public Task<RetrievalScores> ScoreAsync(IReadOnlyList<LabeledQuery> queries, string indexId, int k, RelevanceUnit relevance = RelevanceUnit.Auto, CancellationToken cancellationToken = default) =>
+        ScoreAsync(queries, indexId, k, relevance, null, cancellationToken);
+
+    /// <summary>As <see cref="ScoreAsync(IReadOnlyList{LabeledQuery}, string, int, RelevanceUnit, CancellationToken)"/>, on the vector store named (<c>exact</c> or <c>azure-ai-search</c>; null: the one that answers for the index).</summary>
+    public async Task<RetrievalScores> ScoreAsync(IReadOnlyList<LabeledQuery> queries, string indexId, int k, RelevanceUnit relevance, string? store, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(queries);
         ArgumentException.ThrowIfNullOrWhiteSpace(indexId);
@@ -121,7 +125,7 @@ public sealed class RetrievalEvaluator(SemanticSearch search, ExperimentTracker 
             relevance = queries.Any(q => q.Relevant.Any(chunkIds.Contains)) ? RelevanceUnit.Chunk : RelevanceUnit.Record;
         }
 
-        var hits = await search.SearchUnloggedAsync(index, [.. queries.Select(q => q.Query)], k, cancellationToken);
+        var hits = await search.SearchUnloggedAsync(index, [.. queries.Select(q => q.Query)], k, store, cancellationToken);
         var scores = new List<QueryScore>(queries.Count);
         for (var i = 0; i < queries.Count; i++)
         {

@@ -15,7 +15,7 @@ internal static class EmbeddingSection
             return defaults;
         }
 
-        reader.RejectUnknown(section, "embedding", ["provider", "model", "dimensions", "deployment", "max_batch_inputs", "max_batch_tokens"]);
+        reader.RejectUnknown(section, "embedding", ["provider", "model", "dimensions", "deployment", "max_batch_inputs", "max_batch_tokens", "store"]);
         var provider = reader.Enum(section, "provider", "embedding", defaults.Provider, new Dictionary<string, string>
         {
             [EmbeddingSettings.Local] = EmbeddingSettings.Local, [EmbeddingSettings.AzureOpenAI] = EmbeddingSettings.AzureOpenAI,
@@ -42,6 +42,15 @@ internal static class EmbeddingSection
         var batchInputs = semantic ? defaults.MaxBatchInputs : EmbeddingSettings.Lexical.MaxBatchInputs;
         var inputs = reader.Integer(section, "max_batch_inputs", "embedding", batchInputs, 1) ?? batchInputs;
         var tokens = reader.Integer(section, "max_batch_tokens", "embedding", defaults.MaxBatchTokens, 1) ?? defaults.MaxBatchTokens;
-        return new EmbeddingSettings(provider, model, dimensions, reader.OptionalString(section, "deployment", "embedding"), inputs, tokens);
+        var store = reader.Enum(section, "store", "embedding", EmbeddingSettings.ExactStore, new Dictionary<string, string>
+        {
+            [EmbeddingSettings.ExactStore] = EmbeddingSettings.ExactStore, [EmbeddingSettings.AzureAISearchStore] = EmbeddingSettings.AzureAISearchStore,
+        });
+        if (store == EmbeddingSettings.AzureAISearchStore && dimensions > 3072)
+        {
+            reader.Error(NodeReader.Child(section, "dimensions")!, "embedding.dimensions", "at most 3072 with store: azure-ai-search (its vector field limit)", dimensions.ToString(CultureInfo.InvariantCulture));
+        }
+
+        return new EmbeddingSettings(provider, model, dimensions, reader.OptionalString(section, "deployment", "embedding"), inputs, tokens, store);
     }
 }

@@ -4,10 +4,17 @@ namespace LlmOps.Lifecycle;
 /// The lifecycle's <c>embedding</c> section: which provider embeds the chunks (<c>local</c>, offline, or
 /// <c>azure-openai</c>), the model (locally <c>all-minilm-l6-v2</c>, the semantic default, or <c>lexical-ngram</c>,
 /// the fast word-overlap one; for Azure, the deployment name unless <see cref="Deployment"/> says otherwise), the
-/// vector size, and the request limits batches are cut to.
+/// vector size, the request limits batches are cut to, and the store search runs on (<c>exact</c>, our shard index,
+/// or <c>azure-ai-search</c>, which mirrors the newest index version of each source).
 /// </summary>
-public sealed record EmbeddingSettings(string Provider, string Model, int Dimensions, string? Deployment, int MaxBatchInputs, int MaxBatchTokens)
+public sealed record EmbeddingSettings(string Provider, string Model, int Dimensions, string? Deployment, int MaxBatchInputs, int MaxBatchTokens, string Store = EmbeddingSettings.ExactStore)
 {
+    /// <summary>Exact top-k over the index version's shards in blob storage: the embedded default.</summary>
+    public const string ExactStore = "exact";
+
+    /// <summary>Azure AI Search (HNSW, cosine), kept in step with the newest index version of each source.</summary>
+    public const string AzureAISearchStore = "azure-ai-search";
+
     public const string Local = "local";
     public const string AzureOpenAI = "azure-openai";
 

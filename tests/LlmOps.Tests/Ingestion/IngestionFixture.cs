@@ -26,7 +26,7 @@ public sealed class IngestionFixture
 
     public LifecycleCatalog Catalog { get; }
 
-    public static async Task<IngestionFixture> CreateAsync(double maxQuarantineRate = 0.5, string onUpdate = "replace", string? prefix = null)
+    public static async Task<IngestionFixture> CreateAsync(double maxQuarantineRate = 0.5, string onUpdate = "replace", string? prefix = null, string? embedding = null)
     {
         var storage = await SharedAzurite.AccountAsync(prefix);
         var source = TestNames.Container("src").Replace("-", "", StringComparison.Ordinal);
@@ -47,7 +47,17 @@ public sealed class IngestionFixture
                   version: v1
                   chunking: { max_tokens: 64, overlap: 8 }
                 """)
+            .Section(embedding is null ? "" : "embedding: " + embedding)
             .Build();
+        var catalog = new LifecycleCatalog(storage, new LlmOps.Governance.ChangeControl(storage, TimeProvider.System), new LlmOps.Lineage.LineageStore(storage, TimeProvider.System));
+        await catalog.PublishAsync(yaml, "test.yaml", CancellationToken.None);
+        return new IngestionFixture(storage, source, catalog);
+    }
+
+    /// <summary>A fixture for a lifecycle of the test's own (<paramref name="yaml"/>, whose one source is <paramref name="source"/>).</summary>
+    public static async Task<IngestionFixture> ForLifecycleAsync(string yaml, string source)
+    {
+        var storage = await SharedAzurite.AccountAsync();
         var catalog = new LifecycleCatalog(storage, new LlmOps.Governance.ChangeControl(storage, TimeProvider.System), new LlmOps.Lineage.LineageStore(storage, TimeProvider.System));
         await catalog.PublishAsync(yaml, "test.yaml", CancellationToken.None);
         return new IngestionFixture(storage, source, catalog);
