@@ -4,7 +4,7 @@ using Spectre.Console;
 
 namespace LlmOps.Cli;
 
-/// <summary>`llmops embeddings list | refresh`.</summary>
+/// <summary>`llmops embeddings list | refresh | mirror`.</summary>
 internal static class EmbeddingsCommand
 {
     public static Command Create(IAnsiConsole console)
@@ -53,6 +53,26 @@ internal static class EmbeddingsCommand
             return 0;
         }));
 
-        return new Command("embeddings", "Embedding index versions: list them, or build one for a dataset version.") { list, refresh };
+        var target = new Argument<string>("index") { Description = "An index version id, e.g. index:tickets@3f9a1c2e0b7d/all-minilm-l6-v2-384, or a source name (its newest index version)." };
+        var rebuild = new Option<bool>("--rebuild") { Description = "Drop the search index and upload every chunk (after the mirrored version was erased, or to apply a new index definition)." };
+        var mirror = new Command("mirror", "Make Azure AI Search hold exactly this index version, sending only the chunks that changed since the version it holds.") { target, rebuild, connection };
+        mirror.SetAction(async (parse, cancellationToken) => await CliErrors.RunAsync(console, async () =>
+        {
+            using var services = await StorageOption.ClientAsync(parse, connection, cancellationToken);
+            var id = parse.GetValue(target)!;
+            var manifest = id.StartsWith("index:", StringComparison.Ordinal)
+                ? await services.Indexes.GetAsync(id, cancellationToken) ?? throw Errors.LlmOpsException.NotFound($"No index version {id} (llmops embeddings list).")
+                : await services.Indexes.ListAsync(id, cancellationToken).FirstOrDefaultAsync(cancellationToken) ?? throw Errors.LlmOpsException.NotFound($"Source '{id}' has no index version yet (llmops embeddings refresh {id}).");
+            var result = await console.Status().StartAsync($"Mirroring {manifest.Id}...", _ => services.Mirror.SyncAsync(manifest, parse.GetValue(rebuild), cancellationToken));
+            console.MarkupLineInterpolated(result.Outcome switch
+            {
+                LlmOps.Embeddings.SearchMirrorOutcome.AlreadyMirrored => $"Azure AI Search index {result.SearchIndex} already holds {result.IndexId}.",
+                LlmOps.Embeddings.SearchMirrorOutcome.NewerMirrored => $"Azure AI Search index {result.SearchIndex} holds a newer version than {result.IndexId}; it was left as it is.",
+                _ => $"Azure AI Search index {result.SearchIndex} now holds {result.IndexId}: {result.Uploaded} chunk(s) uploaded, {result.Deleted} deleted, {result.Unchanged} unchanged, in {result.Requests} request(s).",
+            });
+            return 0;
+        }));
+
+        return new Command("embeddings", "Embedding index versions: list them, build one for a dataset version, or mirror one to Azure AI Search.") { list, refresh, mirror };
     }
 }

@@ -25,13 +25,15 @@ internal static class EvalCommand
             Description = "What the relevant ids name: chunk, record, or auto (chunks when any id is a chunk of the index).",
             DefaultValueFactory = _ => RelevanceUnit.Auto,
         };
-        var retrieval = new Command("retrieval", "Score an index on a labeled query set (recall@k, MRR, nDCG@k) and log it as a run.") { queries, index, feature, k, experiment, relevance, connection };
+        var store = new Option<string?>("--store") { Description = "Which vector store answers: exact or azure-ai-search (the version it mirrors); default: the lifecycle's embedding.store." };
+        store.AcceptOnlyFromAmong(LlmOps.Lifecycle.EmbeddingSettings.ExactStore, LlmOps.Lifecycle.EmbeddingSettings.AzureAISearchStore);
+        var retrieval = new Command("retrieval", "Score an index on a labeled query set (recall@k, MRR, nDCG@k) and log it as a run.") { queries, index, feature, k, experiment, relevance, store, connection };
         retrieval.SetAction(async (parse, cancellationToken) => await CliErrors.RunAsync(console, async () =>
         {
             using var services = await StorageOption.ClientAsync(parse, connection, cancellationToken);
             var set = RetrievalEvaluator.ParseQueries(await File.ReadAllTextAsync(parse.GetValue(queries)!.FullName, cancellationToken));
-            var result = await services.Evaluator.EvaluateAsync(set, parse.GetValue(index), parse.GetValue(k), parse.GetValue(experiment)!, parse.GetValue(feature), parse.GetValue(relevance), cancellationToken);
-            console.MarkupLineInterpolated($"{result.IndexId}, {result.Queries} queries: recall@{result.K} {result.RecallAtK:0.000}, MRR {result.Mrr:0.000}, nDCG@{result.K} {result.NdcgAtK:0.000}");
+            var result = await services.Evaluator.EvaluateAsync(set, parse.GetValue(index), parse.GetValue(k), parse.GetValue(experiment)!, parse.GetValue(feature), parse.GetValue(relevance), parse.GetValue(store), cancellationToken);
+            console.MarkupLineInterpolated($"{result.IndexId} on {result.Store}, {result.Queries} queries: recall@{result.K} {result.RecallAtK:0.000}, MRR {result.Mrr:0.000}, nDCG@{result.K} {result.NdcgAtK:0.000}");
             console.MarkupLineInterpolated($"Logged as {result.RunId} (llmops runs show {result.RunId}).");
             return 0;
         }));

@@ -5,7 +5,7 @@ using Spectre.Console;
 
 namespace LlmOps.Cli;
 
-/// <summary>`llmops search "query" [--index ID | --feature NAME] [-k N] [--filter field=value]`.</summary>
+/// <summary>`llmops search "query" [--index ID | --feature NAME] [-k N] [--filter field=value] [--store exact|azure-ai-search]`.</summary>
 internal static class SearchCommand
 {
     public static Command Create(IAnsiConsole console)
@@ -16,7 +16,9 @@ internal static class SearchCommand
         var feature = new Option<string?>("--feature") { Description = "Search the newest index of this feature." };
         var k = new Option<int>("-k", "--top") { Description = "How many hits.", DefaultValueFactory = _ => 5 };
         var filters = new Option<string[]>("--filter") { Description = "Keep only chunks whose field (or language, record) has this value: field=value; repeat for more." };
-        var command = new Command("search", "Exact top-k cosine search over an embedding index version.") { query, index, feature, k, filters, connection };
+        var store = new Option<string?>("--store") { Description = "Which vector store answers: exact (the shard index) or azure-ai-search (the version it mirrors); default: the lifecycle's embedding.store." };
+        store.AcceptOnlyFromAmong(Lifecycle.EmbeddingSettings.ExactStore, Lifecycle.EmbeddingSettings.AzureAISearchStore);
+        var command = new Command("search", "Top-k cosine search over an embedding index version (exact, or on Azure AI Search when the lifecycle stores vectors there).") { query, index, feature, k, filters, store, connection };
         command.SetAction(async (parse, cancellationToken) => await CliErrors.RunAsync(console, async () =>
         {
             using var services = await StorageOption.ClientAsync(parse, connection, cancellationToken);
@@ -27,8 +29,8 @@ internal static class SearchCommand
                 conditions[eq > 0 ? pair[..eq] : throw LlmOpsException.Invalid($"--filter '{pair}' is not field=value.")] = pair[(eq + 1)..];
             }
 
-            var result = await services.Search.SearchAsync(parse.GetValue(query)!, parse.GetValue(index), parse.GetValue(k), conditions, parse.GetValue(feature), cancellationToken);
-            console.MarkupLineInterpolated($"{result.IndexId} ({result.Model}), {result.Candidates} candidate chunk(s):");
+            var result = await services.Search.SearchAsync(parse.GetValue(query)!, parse.GetValue(index), parse.GetValue(k), conditions, parse.GetValue(feature), parse.GetValue(store), cancellationToken);
+            console.MarkupLineInterpolated($"{result.IndexId} ({result.Model}) on {result.Store}, {result.Candidates} candidate chunk(s):");
             var table = new Table().AddColumns("Score", "Chunk", "Text").Border(TableBorder.Rounded);
             foreach (var hit in result.Hits)
             {

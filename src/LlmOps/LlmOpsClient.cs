@@ -28,7 +28,8 @@ public sealed class LlmOpsClient : IDisposable
     /// function app does (<c>AzureWebJobsStorage</c>, or its identity-based <c>__blobServiceUri</c>... settings).</param>
     /// <param name="caller">Who makes the changes this client makes (null: the signed-in Azure identity, or the local identity file; see <see cref="Governance.ProcessIdentity"/>).</param>
     /// <param name="clock">The clock every service reads (null: the system clock); a test runs retention days ahead with it.</param>
-    public LlmOpsClient(string? connectionString, string? storagePrefix = null, Governance.Caller? caller = null, TimeProvider? clock = null)
+    /// <param name="configure">Registers services before the defaults (which then stand aside), e.g. an Azure AI Search store with its own transport.</param>
+    public LlmOpsClient(string? connectionString, string? storagePrefix = null, Governance.Caller? caller = null, TimeProvider? clock = null, Action<IServiceCollection>? configure = null)
     {
         var configuration = new ConfigurationBuilder()
             .AddEnvironmentVariables()
@@ -45,6 +46,7 @@ public sealed class LlmOpsClient : IDisposable
             services.AddSingleton(clock);
         }
 
+        configure?.Invoke(services);
         services.AddLlmOps(configuration);
         _services = services.BuildServiceProvider();
         Storage = Get<StorageAccount>();
@@ -56,6 +58,7 @@ public sealed class LlmOpsClient : IDisposable
         Indexes = Get<EmbeddingIndexStore>();
         Generators = Get<EmbeddingGeneratorFactory>();
         Refresher = Get<EmbeddingRefresher>();
+        Mirror = Get<SearchIndexMirror>();
         Search = Get<SemanticSearch>();
         Evaluator = Get<RetrievalEvaluator>();
         Ingestor = Get<DropIngestor>();
@@ -148,6 +151,9 @@ public sealed class LlmOpsClient : IDisposable
     public EmbeddingGeneratorFactory Generators { get; }
 
     public EmbeddingRefresher Refresher { get; }
+
+    /// <summary>Keeps Azure AI Search in step with the newest index version of a source (<c>store: azure-ai-search</c>).</summary>
+    public SearchIndexMirror Mirror { get; }
 
     public SemanticSearch Search { get; }
 

@@ -4,7 +4,10 @@ using LlmOps.Triggers;
 
 namespace LlmOps.Embeddings;
 
-/// <summary>GET /api/search?q=TEXT[&amp;index=ID][&amp;k=5][&amp;filter=field:value,...]: exact top-k cosine search.</summary>
+/// <summary>
+/// GET /api/search?q=TEXT[&amp;index=ID][&amp;k=5][&amp;filter=field:value,...][&amp;store=exact|azure-ai-search]: top-k
+/// cosine search, on the store the feature's lifecycle names unless <c>store</c> says which.
+/// </summary>
 public sealed class SearchEndpoint(SemanticSearch search, Governance.ChangeControl governance) : IHttpTriggerHandler
 {
     public async Task<HttpTriggerResponse> HandleAsync(HttpTriggerRequest request, CancellationToken cancellationToken)
@@ -37,6 +40,7 @@ public sealed class SearchEndpoint(SemanticSearch search, Governance.ChangeContr
         var index = request.Query.GetValueOrDefault("index") is { Length: > 0 } named ? named : null;
         var feature = request.Query.GetValueOrDefault("feature") is { Length: > 0 } chosen ? chosen : null;
         await governance.DemandReadAsync(feature, "search", cancellationToken);
-        return HttpTriggerResponse.Json(await search.SearchAsync(query, index, k, filters, feature, cancellationToken));
+        var store = request.Query.GetValueOrDefault("store") is { Length: > 0 } asked ? asked : null;
+        return HttpTriggerResponse.Json(await search.SearchAsync(query, index, k, filters, feature, store, cancellationToken));
     }
 }

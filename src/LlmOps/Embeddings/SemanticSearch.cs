@@ -17,7 +17,7 @@ public sealed class SemanticSearch(EmbeddingIndexStore indexes, LifecycleCatalog
     private readonly SemaphoreSlim _gate = new(1, 1);
     private VectorIndex? _loaded;
 
-    public async Task<SearchResult> SearchAsync(string query, string? indexId = null, int k = 5, IReadOnlyDictionary<string, string>? filters = null, string? feature = null, CancellationToken cancellationToken = default)
+    public async Task<SearchResult> SearchAsync(string query, string? indexId = null, int k = 5, IReadOnlyDictionary<string, string>? filters = null, string? feature = null, string? store = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(query);
         if (k is < 1 or > MaxK)
@@ -27,12 +27,13 @@ public sealed class SemanticSearch(EmbeddingIndexStore indexes, LifecycleCatalog
 
         var manifest = await ResolveAsync(indexId, feature, cancellationToken);
         SearchResult result;
-        if (await StoreOfAsync(manifest, null, cancellationToken) == EmbeddingSettings.AzureAISearchStore)
+        var answering = await StoreOfAsync(manifest, store, cancellationToken);
+        if (answering == EmbeddingSettings.AzureAISearchStore)
         {
             var vector = (await EmbedQueriesAsync(manifest, [query], cancellationToken))[0];
             var hits = await mirror!.SearchAsync(manifest, vector, k, filters, cancellationToken);
             var candidates = filters is null || filters.Count == 0 ? manifest.Vectors : await mirror.CountAsync(manifest, filters, cancellationToken);
-            result = new SearchResult(query, manifest.Id, manifest.Model, (int)Math.Min(candidates, int.MaxValue), hits);
+            result = new SearchResult(query, manifest.Id, manifest.Model, (int)Math.Min(candidates, int.MaxValue), hits, answering);
         }
         else
         {
@@ -40,7 +41,7 @@ public sealed class SemanticSearch(EmbeddingIndexStore indexes, LifecycleCatalog
             var vector = (await EmbedQueriesAsync(manifest, [query], cancellationToken))[0];
             var filter = Filter(filters);
             var candidates = filter is null ? index.Count : index.Chunks.Count(filter);
-            result = new SearchResult(query, manifest.Id, manifest.Model, candidates, index.Search(vector, k, filter));
+            result = new SearchResult(query, manifest.Id, manifest.Model, candidates, index.Search(vector, k, filter), answering);
         }
 
         await log.RecordAsync(manifest.Feature, result, clock.GetUtcNow(), cancellationToken);
@@ -80,6 +81,8 @@ public sealed class SemanticSearch(EmbeddingIndexStore indexes, LifecycleCatalog
     /// The store that answers for <paramref name="manifest"/>: the one asked for, else the lifecycle's when Azure AI
     /// Search mirrors this version, else exact. Asking for Azure AI Search for a version it does not mirror is an error.
     /// </summary>
+    public Task<string> StoreForAsync(EmbeddingIndexManifest manifest, string? asked, CancellationToken cancellationToken) => StoreOfAsync(manifest, asked, cancellationToken);
+
     private async Task<string> StoreOfAsync(EmbeddingIndexManifest manifest, string? asked, CancellationToken cancellationToken)
     {
         if (asked == EmbeddingSettings.ExactStore)

@@ -57,11 +57,11 @@ public sealed class RetrievalEvaluator(SemanticSearch search, ExperimentTracker 
     /// </summary>
     public async Task<RetrievalEvaluation> EvaluateAsync(
         IReadOnlyList<LabeledQuery> queries, string? indexId = null, int k = 5, string experiment = DefaultExperiment, string? feature = null,
-        RelevanceUnit relevance = RelevanceUnit.Auto, CancellationToken cancellationToken = default)
+        RelevanceUnit relevance = RelevanceUnit.Auto, string? store = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(queries);
         var index = (await search.LoadAsync(indexId, feature, cancellationToken)).Manifest;
-        var scores = await ScoreAsync(queries, index.Id, k, relevance, cancellationToken);
+        var scores = await ScoreAsync(queries, index.Id, k, relevance, store, cancellationToken);
         var run = await tracker.StartRunAsync(experiment, new RunStart
         {
             Name = $"{index.Model} k={k}",
@@ -74,13 +74,14 @@ public sealed class RetrievalEvaluator(SemanticSearch search, ExperimentTracker 
                 ["k"] = k.ToString(CultureInfo.InvariantCulture),
                 ["queries"] = queries.Count.ToString(CultureInfo.InvariantCulture),
                 ["relevance"] = scores.Unit.ToString().ToLowerInvariant(),
+                ["store"] = scores.Store,
             },
             Tags = new Dictionary<string, string> { ["feature"] = index.Feature, ["kind"] = "retrieval-eval" },
             Inputs = [new RunInput(index.Id, RunInput.Evaluation)],
         }, cancellationToken);
         try
         {
-            var evaluation = new RetrievalEvaluation(run.Id, index.Id, k, queries.Count, scores.RecallAtK, scores.Mrr, scores.NdcgAtK);
+            var evaluation = new RetrievalEvaluation(run.Id, index.Id, k, queries.Count, scores.RecallAtK, scores.Mrr, scores.NdcgAtK, scores.Store);
             var now = tracker.Clock.GetUtcNow();
             await tracker.LogMetricsAsync(run.Id,
             [
@@ -125,7 +126,8 @@ public sealed class RetrievalEvaluator(SemanticSearch search, ExperimentTracker 
             relevance = queries.Any(q => q.Relevant.Any(chunkIds.Contains)) ? RelevanceUnit.Chunk : RelevanceUnit.Record;
         }
 
-        var hits = await search.SearchUnloggedAsync(index, [.. queries.Select(q => q.Query)], k, store, cancellationToken);
+        var answering = await search.StoreForAsync(index.Manifest, store, cancellationToken);
+        var hits = await search.SearchUnloggedAsync(index, [.. queries.Select(q => q.Query)], k, answering, cancellationToken);
         var scores = new List<QueryScore>(queries.Count);
         for (var i = 0; i < queries.Count; i++)
         {
@@ -138,6 +140,6 @@ public sealed class RetrievalEvaluator(SemanticSearch search, ExperimentTracker 
                 RetrievalMetrics.RecallAtK(ranked, relevant, k), RetrievalMetrics.ReciprocalRank(ranked, relevant, k), RetrievalMetrics.NdcgAtK(ranked, relevant, k)));
         }
 
-        return new RetrievalScores(index.Manifest.Id, k, relevance, scores);
+        return new RetrievalScores(index.Manifest.Id, k, relevance, scores, answering);
     }
 }

@@ -1,7 +1,7 @@
 namespace LlmOps.Evaluation;
 
 /// <summary>A query set's per-query scores on one index version at k, and their means.</summary>
-public sealed record RetrievalScores(string IndexId, int K, RelevanceUnit Unit, IReadOnlyList<QueryScore> Queries)
+public sealed record RetrievalScores(string IndexId, int K, RelevanceUnit Unit, IReadOnlyList<QueryScore> Queries, string Store = Lifecycle.EmbeddingSettings.ExactStore)
 {
     public double RecallAtK => Queries.Average(q => q.Recall);
 

@@ -13,6 +13,7 @@ using LlmOps.Samples;
 using LlmOps.Tests.Infrastructure;
 using LlmOps.Tests.Ingestion;
 using LlmOps.Tracking;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.VectorData;
@@ -188,6 +189,32 @@ public sealed class AzureAISearchTests(Xunit.Abstractions.ITestOutputHelper outp
     }
 
     [Fact]
+    public async Task Cli_StoreOption_SaysWhichStoreAnswered_AndRefusesAVersionSearchDoesNotHold()
+    {
+        var azurite = await SharedAzurite.GetAsync();
+        string[] common = ["--connection-string", azurite.ConnectionString, "--storage-prefix", TestNames.Prefix()];
+        Assert.Equal(0, (await CliRun.RunAsync(["lifecycle", "publish", RepositoryRoot.Combine("samples", "support-answers.lifecycle.yaml"), .. common])).Exit);
+        Assert.Equal(0, (await CliRun.RunAsync(["ingest", RepositoryRoot.Combine("samples", "support-tickets.jsonl"), "--source", "tickets", .. common])).Exit);
+        Assert.Equal(0, (await CliRun.RunAsync(["embeddings", "refresh", "tickets", .. common])).Exit);
+
+        var (exit, output) = await CliRun.RunAsync(["search", "password reset link expired", "-k", "1", .. common]);
+        Assert.True(exit == 0, output);
+        Assert.Contains("on exact,", output, StringComparison.Ordinal);
+        (exit, output) = await CliRun.RunAsync(["search", "password reset link expired", "--store", "azure-ai-search", .. common]);
+        Assert.NotEqual(0, exit);
+        Assert.Contains("Azure AI Search does not hold", output, StringComparison.Ordinal);
+        Assert.NotEqual(0, (await CliRun.RunAsync(["search", "x", "--store", "faiss", .. common])).Exit);
+        (exit, output) = await CliRun.RunAsync(["eval", "retrieval", RepositoryRoot.Combine("samples", "support-queries.jsonl"), "--store", "exact", .. common]);
+        Assert.True(exit == 0, output);
+        Assert.Contains("on exact,", output, StringComparison.Ordinal);
+
+        // Mirroring needs the service: without an endpoint the error says which setting and which roles.
+        (exit, output) = await CliRun.RunAsync(["embeddings", "mirror", "tickets", .. common]);
+        Assert.NotEqual(0, exit);
+        Assert.Contains("LlmOps__AzureAISearch__Endpoint", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Lifecycle_StoreLine_IsParsed_AndAnUnknownStoreIsRefused()
     {
         var yaml = new LifecycleBuilder("store-line").Source("s", idField: "id").Section("embedding: { model: lexical-ngram, dimensions: 384, store: azure-ai-search }").Build();
@@ -275,6 +302,68 @@ public sealed class AzureAISearchTests(Xunit.Abstractions.ITestOutputHelper outp
         Assert.Equal(searches, Server.Requests.Count(r => r.Operation == "search"));
         var older = await indexes.LoadAsync(first.Index);
         await ExpectError.ThrowsAsync(ErrorCode.Conflict, () => search.SearchUnloggedAsync(older, queries, 5, EmbeddingSettings.AzureAISearchStore, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task ConcurrentSyncs_EndWithTheNewestVersionExactly_WhateverTheInterleaving()
+    {
+        var f = await IngestionFixture.CreateAsync();
+        var (refresher, search, _, indexes, store) = Services(f);
+        using var _ = search;
+        var mirror = new SearchIndexMirror(indexes, f.Catalog, store, NullLogger<SearchIndexMirror>.Instance);
+        async Task<EmbeddingIndexManifest> BuildAsync(string name, IEnumerable<int> ids, int edited = -1) =>
+            (await refresher.RefreshAsync((await f.DropAndIngestAsync(name, Encoding.UTF8.GetBytes(Tickets(ids, edited)))).Version!, EmbeddingSettings.Lexical, CancellationToken.None)).Index;
+
+        // v2 adds 100-139 and drops 0-19; v3 keeps 0-19 but drops 20-39 and edits 50: each undoes part of the other.
+        var v1 = await BuildAsync("v1.jsonl", Enumerable.Range(0, 100));
+        var v2 = await BuildAsync("v2.jsonl", Enumerable.Range(20, 120));
+        var v3 = await BuildAsync("v3.jsonl", Enumerable.Range(0, 100).Where(i => i is < 20 or >= 40), edited: 50);
+        Assert.Equal(SearchMirrorOutcome.Mirrored, (await mirror.SyncAsync(v1, rebuild: false, CancellationToken.None)).Outcome);
+        await Task.WhenAll(mirror.SyncAsync(v2, rebuild: false, CancellationToken.None), mirror.SyncAsync(v3, rebuild: false, CancellationToken.None));
+
+        var expected = await indexes.LoadAsync(v3);
+        var stored = Server.Documents(AzureAISearchStore.IndexName(store.Options.IndexPrefix, f.Source, v3.Model, v3.Dimensions));
+        Assert.Equal(expected.Chunks.Select(c => ChunkDocument.KeyOf(c.ChunkId)).Order(StringComparer.Ordinal), stored.Keys.Order(StringComparer.Ordinal));
+        Assert.All(expected.Chunks, c => Assert.Equal(c.ContentHash, stored[ChunkDocument.KeyOf(c.ChunkId)]["content_hash"]!.GetValue<string>()));
+        Assert.True(await mirror.MirrorsAsync(v3, CancellationToken.None));
+
+        // A rebuild starts the index over and uploads every chunk.
+        var rebuilt = await mirror.SyncAsync(v3, rebuild: true, CancellationToken.None);
+        Assert.Equal((expected.Count, 0L, 0L), (rebuilt.Uploaded, rebuilt.Deleted, rebuilt.Unchanged));
+        Assert.Equal(expected.Count, Server.Documents(rebuilt.SearchIndex).Count);
+    }
+
+    [Fact]
+    public async Task Erasure_TakesTheSubjectsChunksOutOfAzureAISearch()
+    {
+        const string Email = "jane@example.com";
+        var connection = (await SharedAzurite.GetAsync()).ConnectionString;
+        var store = Store();
+        using var client = new LlmOpsClient(connection, TestNames.Prefix(), LlmOps.Governance.Caller.Local("root"), configure: s => s.AddSingleton(store));
+        await client.ProvisionAsync();
+        await client.Lifecycles.PublishAsync(
+            new LifecycleBuilder("privacy").Source("tickets", idField: "id", fields: [LifecycleBuilder.Id, "customer: { type: string }", LifecycleBuilder.Body])
+                .Section("embedding: { provider: local, model: lexical-ngram, dimensions: 384, store: azure-ai-search }").Build(),
+            "privacy.yaml", CancellationToken.None);
+        var lines = Enumerable.Range(0, 300).Select(i => JsonSerializer.Serialize(new { id = $"T-{i:000}", customer = $"user{i}@example.org", body = $"Ticket {i}: the login issue number {i} needs help." })).ToList();
+        lines[17] = JsonSerializer.Serialize(new { id = "SUBJ-1", customer = Email, body = "My printer jams on tray two, zqxmarker one." });
+        lines[200] = JsonSerializer.Serialize(new { id = "SUBJ-2", customer = "other@example.org", body = "Please write back to jane@example.com about zqxmarker two." });
+        var file = Path.Combine(Directory.CreateTempSubdirectory("llmops-search-erasure-").FullName, "tickets.jsonl");
+        await File.WriteAllLinesAsync(file, lines);
+        var version = (await client.IngestFileAsync(file, "tickets")).Version!;
+        var built = await client.Refresher.RefreshAsync(version.Id, CancellationToken.None);
+        var name = built.Mirrored!.SearchIndex;
+        Assert.Contains(Server.Documents(name).Values, d => d.ToJsonString().Contains("zqxmarker", StringComparison.Ordinal));
+
+        var report = await client.Erasure.EraseAsync(Email, why: "GDPR request 18");
+        var item = report.Items.Single(i => i.Store == "search index");
+        Assert.Equal((name, 2L), (item.Name, item.Removed));
+        var stored = Server.Documents(name);
+        Assert.DoesNotContain(stored.Values, d => d.ToJsonString().Contains("zqxmarker", StringComparison.Ordinal) || d.ToJsonString().Contains(Email, StringComparison.OrdinalIgnoreCase));
+        var successor = (await client.Indexes.GetAsync(report.Items.Single(i => i.Store == "index").Successor!))!;
+        Assert.Equal(successor.Vectors, stored.Count);
+        Assert.True(await client.Mirror.MirrorsAsync(successor, CancellationToken.None));
+        Assert.Equal(EmbeddingSettings.AzureAISearchStore, (await client.Search.SearchAsync("printer jams on tray two", successor.Id, k: 3)).Store);
     }
 
     [Fact]

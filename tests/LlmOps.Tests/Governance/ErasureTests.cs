@@ -92,7 +92,7 @@ public sealed class ErasureTests
         await client.Lifecycles.PublishAsync(Lifecycle + "governance: { approvals: 1 }\n", "privacy.yaml", CancellationToken.None);
 
         // Someone searched for her address (the query log keeps queries for the retrieval signals).
-        await client.Search.SearchAsync("tickets from jane@example.com", index.Id, 3, null, null, CancellationToken.None);
+        await client.Search.SearchAsync("tickets from jane@example.com", index.Id, 3, null, null, cancellationToken: CancellationToken.None);
 
         // Before: each of her values is somewhere.
         var before = await ScanAsync(client);
