@@ -76,6 +76,19 @@ param authClientId string = ''
 @description('Days the audit log\'s blobs are kept immutable (a time-based retention policy with protected appends on the audit container).')
 param auditRetentionDays int = 365
 
+@description('Azure AI Search, for features whose lifecycle says embedding.store: azure-ai-search. Empty (the default) deploys none; a SKU deploys one the app reaches with its identity (no key).')
+@allowed(['', 'basic', 'standard', 'standard2', 'standard3', 'storage_optimized_l1', 'storage_optimized_l2'])
+param searchSku string = ''
+
+@description('Search replicas (query throughput and availability: 2 for read SLA, 3 for read-write) and partitions (storage and vector quota), see docs/scale-out.md.')
+@minValue(1)
+@maxValue(12)
+param searchReplicas int = 1
+
+@minValue(1)
+@maxValue(12)
+param searchPartitions int = 1
+
 var tags = { 'azd-env-name': environmentName }
 
 resource group 'Microsoft.Resources/resourceGroups@2024-03-01' = {
@@ -113,6 +126,9 @@ module resources 'resources.bicep' = {
     alertEmail: alertEmail
     authClientId: authClientId
     auditRetentionDays: auditRetentionDays
+    searchSku: searchSku
+    searchReplicas: searchReplicas
+    searchPartitions: searchPartitions
     tags: tags
   }
 }
@@ -124,4 +140,5 @@ output AzureWebJobsStorage__blobServiceUri string = resources.outputs.blobServic
 output AzureWebJobsStorage__queueServiceUri string = resources.outputs.queueServiceUri
 output AzureWebJobsStorage__tableServiceUri string = resources.outputs.tableServiceUri
 output LlmOps__AzureOpenAI__Endpoint string = resources.outputs.openAiEndpoint
+output LlmOps__AzureAISearch__Endpoint string = resources.outputs.searchEndpoint
 output AZURE_KEY_VAULT_NAME string = resources.outputs.keyVaultName

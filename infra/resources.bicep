@@ -24,6 +24,9 @@ param budgetCheckSchedule string
 param alertEmail string
 param authClientId string
 param auditRetentionDays int
+param searchSku string
+param searchReplicas int
+param searchPartitions int
 param tags object
 
 var token = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName))
@@ -45,7 +48,16 @@ var roles = {
   cognitiveServicesOpenAIUser: '5e0bd9bd-7b93-4f28-af87-19fc36ad61bd'
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
   keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
+  searchIndexDataContributor: '8ebe5a00-799e-43f5-93ac-243d3dce84a7'
+  searchServiceContributor: '7ca78c08-252a-4471-8644-bb5ff32d4ba0'
 }
+
+// Optional: Azure AI Search for the features whose lifecycle says embedding.store: azure-ai-search. The app writes
+// and queries documents (Search Index Data Contributor) and creates its indexes (Search Service Contributor), both
+// with its identity; keys are off.
+var deploySearch = !empty(searchSku)
+var searchRoleIds = [roles.searchIndexDataContributor, roles.searchServiceContributor]
+var searchServiceName = 'srch-${token}'
 
 // The secret user and session ids (and erased subjects) are hashed with. The postprovision hook creates it once, before
 // the app is deployed; Bicep never sets its value, so a redeploy cannot change it (every hash would change with it).
@@ -385,6 +397,9 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'ClientId=${identity.properties.clientId};Authorization=AAD' }
         { name: 'LlmOps__AzureOpenAI__Endpoint', value: openAi.properties.endpoint }
         { name: 'LlmOps__AzureOpenAI__ClientId', value: identity.properties.clientId }
+        // Empty without a search service (the setting then reads as unset).
+        { name: 'LlmOps__AzureAISearch__Endpoint', value: deploySearch ? 'https://${searchServiceName}.search.windows.net' : '' }
+        { name: 'LlmOps__AzureAISearch__ClientId', value: identity.properties.clientId }
         { name: 'HeartbeatSchedule', value: heartbeatSchedule }
         { name: 'DriftTickSchedule', value: driftTickSchedule }
         { name: 'FeedbackCompactSchedule', value: feedbackCompactSchedule }
@@ -462,6 +477,41 @@ resource appOpenAiRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   }
 }
 
+resource search 'Microsoft.Search/searchServices@2023-11-01' = if (deploySearch) {
+  name: searchServiceName
+  location: location
+  tags: tags
+  sku: { name: deploySearch ? searchSku : 'basic' }
+  properties: {
+    replicaCount: searchReplicas
+    partitionCount: searchPartitions
+    hostingMode: 'default'
+    publicNetworkAccess: 'enabled'
+    disableLocalAuth: true
+    semanticSearch: 'disabled'
+  }
+}
+
+resource appSearchRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for role in searchRoleIds: if (deploySearch) {
+  name: guid(resourceGroup().id, searchServiceName, identity.id, role)
+  scope: search
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', role)
+    principalId: identity.properties.principalId
+    principalType: 'ServicePrincipal'
+  }
+}]
+
+resource userSearchRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for role in searchRoleIds: if (deploySearch && !empty(principalId)) {
+  name: guid(resourceGroup().id, searchServiceName, principalId, role)
+  scope: search
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', role)
+    principalId: principalId
+    principalType: principalType
+  }
+}]
+
 resource appVaultRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(vault.id, identity.id, roles.keyVaultSecretsUser)
   scope: vault
@@ -510,4 +560,5 @@ output blobServiceUri string = storage.properties.primaryEndpoints.blob
 output queueServiceUri string = storage.properties.primaryEndpoints.queue
 output tableServiceUri string = storage.properties.primaryEndpoints.table
 output openAiEndpoint string = openAi.properties.endpoint
+output searchEndpoint string = deploySearch ? 'https://${searchServiceName}.search.windows.net' : ''
 output keyVaultName string = vault.name

@@ -163,6 +163,36 @@ public sealed partial class InfraTests
     }
 
     [Fact]
+    public async Task AzureAISearch_OptionalByParameter_KeysOff_AppIdentityWritesDocumentsAndCreatesIndexes()
+    {
+        var main = await CompiledMainAsync();
+        Assert.Equal("", main.GetProperty("parameters").GetProperty("searchSku").GetProperty("defaultValue").GetString());
+        Assert.True(main.GetProperty("outputs").TryGetProperty("LlmOps__AzureAISearch__Endpoint", out _));
+        var template = await CompiledResourcesAsync();
+        var resources = template.GetProperty("resources").EnumerateArray().ToList();
+        var search = Single(resources, "Microsoft.Search/searchServices");
+        Assert.Contains("deploySearch", search.GetProperty("condition").GetString(), StringComparison.Ordinal);
+        Assert.True(search.GetProperty("properties").GetProperty("disableLocalAuth").GetBoolean());
+        Assert.Equal("[parameters('searchReplicas')]", search.GetProperty("properties").GetProperty("replicaCount").GetString());
+        Assert.Equal("[parameters('searchPartitions')]", search.GetProperty("properties").GetProperty("partitionCount").GetString());
+
+        var roles = template.GetProperty("variables").GetProperty("roles");
+        Assert.Equal("8ebe5a00-799e-43f5-93ac-243d3dce84a7", roles.GetProperty("searchIndexDataContributor").GetString());
+        Assert.Equal("7ca78c08-252a-4471-8644-bb5ff32d4ba0", roles.GetProperty("searchServiceContributor").GetString());
+        Assert.Equal(["[variables('roles').searchIndexDataContributor]", "[variables('roles').searchServiceContributor]"], Strings(template.GetProperty("variables").GetProperty("searchRoleIds")));
+        Assert.Contains(resources, a => Type(a) == "Microsoft.Authorization/roleAssignments"
+            && a.GetProperty("scope").GetString()!.Contains("resourceId('Microsoft.Search/searchServices'", StringComparison.Ordinal)
+            && a.GetProperty("properties").GetProperty("principalId").GetString()!.Contains("Microsoft.ManagedIdentity/userAssignedIdentities", StringComparison.Ordinal)
+            && a.GetProperty("copy").GetProperty("count").GetString()!.Contains("variables('searchRoleIds')", StringComparison.Ordinal));
+
+        var settings = Single(resources, "Microsoft.Web/sites").GetProperty("properties").GetProperty("siteConfig").GetProperty("appSettings").EnumerateArray()
+            .ToDictionary(s => s.GetProperty("name").GetString()!, s => s.GetProperty("value").GetString()!, StringComparer.Ordinal);
+        Assert.Contains("search.windows.net", settings["LlmOps__AzureAISearch__Endpoint"], StringComparison.Ordinal);
+        Assert.Contains("userAssignedIdentities", settings["LlmOps__AzureAISearch__ClientId"], StringComparison.Ordinal);
+        Assert.NotNull(typeof(LlmOps.Embeddings.AzureAISearchOptions).GetProperty("ClientId"));
+    }
+
+    [Fact]
     public async Task Retention_StorageRulesAndTheTimer_CarryTheSameCeilings_TheSamplesStayUnderThem()
     {
         var main = await CompiledMainAsync();
