@@ -38,6 +38,7 @@ public sealed class DemoCommandTests
         Assert.Contains("api-docs: blob and queue triggers", text, StringComparison.Ordinal);
         Assert.Contains("dataset:members@", text, StringComparison.Ordinal);
         Assert.Contains("api-docs: MiniLM against lexical", text, StringComparison.Ordinal);
+        Assert.Matches(@"api-docs: Azure AI Search store \(loopback\).*held-out recall@10 (\d\.\d\d) there, \1 exact", text);
         Assert.Contains("Sharded ingestion (shard_mb)", text, StringComparison.Ordinal);
         Assert.Matches(@"in [3-9] shards on", text);
         Assert.Contains("dataset:archive@", text, StringComparison.Ordinal);
