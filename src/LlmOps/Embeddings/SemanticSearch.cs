@@ -27,7 +27,7 @@ public sealed class SemanticSearch(EmbeddingIndexStore indexes, LifecycleCatalog
 
         var manifest = await ResolveAsync(indexId, feature, cancellationToken);
         SearchResult result;
-        var answering = await StoreOfAsync(manifest, store, cancellationToken);
+        var answering = await StoreForAsync(manifest, store, cancellationToken);
         if (answering == EmbeddingSettings.AzureAISearchStore)
         {
             var vector = (await EmbedQueriesAsync(manifest, [query], cancellationToken))[0];
@@ -63,17 +63,15 @@ public sealed class SemanticSearch(EmbeddingIndexStore indexes, LifecycleCatalog
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(k, MaxK);
         var vectors = await EmbedQueriesAsync(index.Manifest, queries, cancellationToken);
-        if (await StoreOfAsync(index.Manifest, store, cancellationToken) != EmbeddingSettings.AzureAISearchStore)
+        if (await StoreForAsync(index.Manifest, store, cancellationToken) != EmbeddingSettings.AzureAISearchStore)
         {
             return [.. vectors.Select(v => index.Search(v, k, null))];
         }
 
+        // One request per query, a few in flight (the service queues the rest per replica anyway).
         var hits = new IReadOnlyList<SearchHit>[vectors.Length];
-        for (var i = 0; i < vectors.Length; i++)
-        {
-            hits[i] = await mirror!.SearchAsync(index.Manifest, vectors[i], k, null, cancellationToken);
-        }
-
+        await Parallel.ForAsync(0, vectors.Length, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (i, token) =>
+            hits[i] = await mirror!.SearchAsync(index.Manifest, vectors[i], k, null, token));
         return hits;
     }
 
@@ -81,9 +79,7 @@ public sealed class SemanticSearch(EmbeddingIndexStore indexes, LifecycleCatalog
     /// The store that answers for <paramref name="manifest"/>: the one asked for, else the lifecycle's when Azure AI
     /// Search mirrors this version, else exact. Asking for Azure AI Search for a version it does not mirror is an error.
     /// </summary>
-    public Task<string> StoreForAsync(EmbeddingIndexManifest manifest, string? asked, CancellationToken cancellationToken) => StoreOfAsync(manifest, asked, cancellationToken);
-
-    private async Task<string> StoreOfAsync(EmbeddingIndexManifest manifest, string? asked, CancellationToken cancellationToken)
+    public async Task<string> StoreForAsync(EmbeddingIndexManifest manifest, string? asked, CancellationToken cancellationToken)
     {
         if (asked == EmbeddingSettings.ExactStore)
         {
