@@ -150,26 +150,30 @@ public sealed partial class FakeAzureAISearchServer : IAsyncDisposable
         var name = match.Success ? match.Groups["name"].Value : "";
         if (context.Request.Headers["api-key"] != ApiKey)
         {
-            await ErrorAsync(context, 403, "", "Authorization failed: the api-key header is missing or wrong.", Log(403));
+            Log(403);
+            await ErrorAsync(context, 403, "", "Authorization failed: the api-key header is missing or wrong.");
             return;
         }
 
         if (string.IsNullOrEmpty(context.Request.Query["api-version"]))
         {
-            await ErrorAsync(context, 400, "MissingRequiredParameter", "The request is invalid. Details: api-version is missing.", Log(400));
+            Log(400);
+            await ErrorAsync(context, 400, "MissingRequiredParameter", "The request is invalid. Details: api-version is missing.");
             return;
         }
 
         if (Interlocked.Decrement(ref _throttle) >= 0)
         {
             context.Response.Headers["Retry-After"] = _retryAfterSeconds.ToString(CultureInfo.InvariantCulture);
-            await ErrorAsync(context, _throttleStatus, "", _throttleStatus == 429 ? "You are sending too many requests. Please try again later." : "Service unavailable: the service is too busy to process the request.", Log(_throttleStatus));
+            Log(_throttleStatus);
+            await ErrorAsync(context, _throttleStatus, "", _throttleStatus == 429 ? "You are sending too many requests. Please try again later." : "Service unavailable: the service is too busy to process the request.");
             return;
         }
 
         if (!match.Success)
         {
-            await ErrorAsync(context, 404, "", $"Resource {path} not found.", Log(404));
+            Log(404);
+            await ErrorAsync(context, 404, "", $"Resource {path} not found.");
             return;
         }
 
@@ -182,7 +186,8 @@ public sealed partial class FakeAzureAISearchServer : IAsyncDisposable
             }
             catch (JsonException ex)
             {
-                await ErrorAsync(context, 400, "InvalidRequestBody", $"The request is invalid. Details: {ex.Message}", Log(400));
+                Log(400);
+                await ErrorAsync(context, 400, "InvalidRequestBody", $"The request is invalid. Details: {ex.Message}");
                 return;
             }
         }
@@ -205,18 +210,14 @@ public sealed partial class FakeAzureAISearchServer : IAsyncDisposable
             await context.Response.WriteAsync(answer.ToJsonString());
         }
 
-        int Log(int code, int count = 0)
-        {
-            Requests.Enqueue((operation, name, count, code, at));
-            return code;
-        }
+        void Log(int code, int count = 0) => Requests.Enqueue((operation, name, count, code, at));
     }
 
     private static (int, JsonNode?, int) NoIndex(string name) => (404, Error("", $"No index with the name '{name}' was found in the service."), 0);
 
     private static JsonObject Error(string code, string message) => new() { ["error"] = new JsonObject { ["code"] = code, ["message"] = message } };
 
-    private static async Task ErrorAsync(HttpContext context, int status, string code, string message, int _)
+    private static async Task ErrorAsync(HttpContext context, int status, string code, string message)
     {
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";

@@ -3,7 +3,6 @@ using System.Text.RegularExpressions;
 using Azure;
 using Azure.Core;
 using Azure.Core.Pipeline;
-using Azure.Identity;
 using Azure.Search.Documents;
 using Azure.Search.Documents.Indexes;
 using LlmOps.Errors;
@@ -63,14 +62,9 @@ public sealed partial class AzureAISearchStore(IOptions<AzureAISearchOptions> op
         }
 
         return string.IsNullOrWhiteSpace(settings.ApiKey)
-            ? new SearchIndexClient(settings.Endpoint, credential ?? Credential(settings.ClientId), clientOptions)
+            ? new SearchIndexClient(settings.Endpoint, credential ?? EmbeddingGeneratorFactory.Credential(settings.ClientId), clientOptions)
             : new SearchIndexClient(settings.Endpoint, new AzureKeyCredential(settings.ApiKey), clientOptions);
     }
-
-    private static TokenCredential Credential(string? clientId) =>
-        string.IsNullOrWhiteSpace(clientId)
-            ? new DefaultAzureCredential()
-            : new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(clientId));
 
     [GeneratedRegex("[^a-z0-9-]")]
     private static partial Regex NotAllowed();

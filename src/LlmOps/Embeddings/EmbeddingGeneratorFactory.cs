@@ -53,7 +53,8 @@ public sealed class EmbeddingGeneratorFactory(IOptions<AzureOpenAIOptions> azure
             : new AzureOpenAIClient(options.Endpoint, new ApiKeyCredential(options.ApiKey), clientOptions);
     }
 
-    private static TokenCredential Credential(string? clientId) =>
+    /// <summary>The identity an Azure client without a key uses: the user-assigned managed identity <paramref name="clientId"/> names, else DefaultAzureCredential.</summary>
+    internal static TokenCredential Credential(string? clientId) =>
         string.IsNullOrWhiteSpace(clientId)
             ? new DefaultAzureCredential()
             : new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(clientId));

@@ -92,7 +92,7 @@ public sealed class SearchIndexMirror(EmbeddingIndexStore indexes, LifecycleCata
         }
     }
 
-    /// <summary>What the mirror of <paramref name="feature"/>'s source holds, for search to decide whether it can answer for <paramref name="manifest"/>.</summary>
+    /// <summary>Whether the search index of <paramref name="manifest"/>'s source, model and size holds exactly that version (search asks before it sends a query there).</summary>
     public async Task<bool> MirrorsAsync(EmbeddingIndexManifest manifest, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(manifest);
