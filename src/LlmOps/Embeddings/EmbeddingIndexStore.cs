@@ -131,33 +131,45 @@ public sealed class EmbeddingIndexStore(StorageAccount storage)
     public async Task<VectorIndex> LoadAsync(EmbeddingIndexManifest manifest, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(manifest);
-        var folder = EmbeddingIndexManifest.FolderOf(manifest.Id);
         var vectors = new float[checked((int)manifest.Vectors * manifest.Dimensions)];
         var chunks = new List<IndexedChunk>((int)manifest.Vectors);
         var offset = 0;
         foreach (var shard in manifest.Shards)
         {
-            var bytes = (await Container.GetBlobClient(folder + shard.Name).DownloadContentAsync(cancellationToken)).Value.Content.ToMemory();
-            if (Convert.ToHexStringLower(SHA256.HashData(bytes.Span)) != shard.Sha256)
-            {
-                throw new InvalidDataException($"{manifest.Id}: {shard.Name} does not match the SHA-256 in its manifest.");
-            }
-
-            var (provider, model, dimensions, shardVectors) = VectorShardFormat.Read(bytes.Span);
-            if (provider != manifest.Provider || model != manifest.Model || dimensions != manifest.Dimensions)
-            {
-                throw new InvalidDataException($"{manifest.Id}: {shard.Name} was made by {provider}/{model} at {dimensions} dimensions, not {manifest.Provider}/{manifest.Model} at {manifest.Dimensions}.");
-            }
-
+            var (shardVectors, shardChunks) = await LoadShardAsync(manifest, shard, cancellationToken);
             shardVectors.CopyTo(vectors, offset);
             offset += shardVectors.Length;
-            await foreach (var chunk in ShardChunksAsync(folder, shard, cancellationToken))
-            {
-                chunks.Add(chunk);
-            }
+            chunks.AddRange(shardChunks);
         }
 
         return new VectorIndex(manifest, vectors, chunks);
+    }
+
+    /// <summary>One shard of an index version, checked (SHA-256 and the model it was made by): its vectors, one after another, and its chunks.</summary>
+    public async Task<(float[] Vectors, List<IndexedChunk> Chunks)> LoadShardAsync(EmbeddingIndexManifest manifest, IndexShard shard, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        ArgumentNullException.ThrowIfNull(shard);
+        var folder = EmbeddingIndexManifest.FolderOf(manifest.Id);
+        var bytes = (await Container.GetBlobClient(folder + shard.Name).DownloadContentAsync(cancellationToken)).Value.Content.ToMemory();
+        if (Convert.ToHexStringLower(SHA256.HashData(bytes.Span)) != shard.Sha256)
+        {
+            throw new InvalidDataException($"{manifest.Id}: {shard.Name} does not match the SHA-256 in its manifest.");
+        }
+
+        var (provider, model, dimensions, vectors) = VectorShardFormat.Read(bytes.Span);
+        if (provider != manifest.Provider || model != manifest.Model || dimensions != manifest.Dimensions)
+        {
+            throw new InvalidDataException($"{manifest.Id}: {shard.Name} was made by {provider}/{model} at {dimensions} dimensions, not {manifest.Provider}/{manifest.Model} at {manifest.Dimensions}.");
+        }
+
+        var chunks = new List<IndexedChunk>(shard.Vectors);
+        await foreach (var chunk in ShardChunksAsync(folder, shard, cancellationToken))
+        {
+            chunks.Add(chunk);
+        }
+
+        return (vectors, chunks);
     }
 
     /// <summary>The chunks of an index version without their vectors, shard by shard (what comparing two versions needs).</summary>

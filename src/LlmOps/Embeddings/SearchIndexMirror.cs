@@ -1,3 +1,5 @@
+using System.IO.Hashing;
+using System.Text;
 using System.Text.Json;
 using Azure;
 using Azure.Storage.Blobs.Models;
@@ -123,41 +125,68 @@ public sealed class SearchIndexMirror(EmbeddingIndexStore indexes, LifecycleCata
         return await collection.CountAsync(ChunkFilter.FromMatches(filters), cancellationToken);
     }
 
+    /// <summary>
+    /// Sends what turns <paramref name="from"/> into <paramref name="to"/>. Memory stays bounded at any index size: the
+    /// chunks of <paramref name="from"/> are held as two 128-bit hashes each (chunk id, content), <paramref name="to"/>
+    /// is read one shard at a time, and the ids of removed chunks are found in a second pass over <paramref name="from"/>.
+    /// </summary>
     private async Task<SearchMirrorResult> ApplyAsync(AzureAISearchCollection collection, EmbeddingIndexManifest? from, EmbeddingIndexManifest to, CancellationToken cancellationToken)
     {
-        var before = new Dictionary<string, string>(StringComparer.Ordinal);
+        var before = new Dictionary<UInt128, UInt128>();
         if (from is not null)
         {
             await foreach (var chunk in indexes.ReadChunksAsync(from, cancellationToken))
             {
-                before[chunk.ChunkId] = chunk.ContentHash;
+                before[Hash(chunk.ChunkId)] = Hash(chunk.ContentHash);
             }
         }
 
         var requests = collection.WriteRequests;
-        var index = await indexes.LoadAsync(to, cancellationToken);
-        long uploaded = 0, unchanged = 0;
-        await collection.UpsertAsync(Changed(), cancellationToken);
-        await collection.DeleteAsync(before.Keys.Select(ChunkDocument.KeyOf), cancellationToken);
-        return new SearchMirrorResult(collection.Name, to.Id, uploaded, before.Count, unchanged, collection.WriteRequests - requests, SearchMirrorOutcome.Mirrored);
-
-        // Streamed into batches: a full upload never holds every document at once.
-        IEnumerable<ChunkDocument> Changed()
+        long uploaded = 0, unchanged = 0, deleted = 0;
+        foreach (var shard in to.Shards)
         {
-            for (var i = 0; i < index.Count; i++)
+            var (vectors, chunks) = await indexes.LoadShardAsync(to, shard, cancellationToken);
+            var changed = new List<ChunkDocument>();
+            for (var i = 0; i < chunks.Count; i++)
             {
-                var chunk = index.Chunks[i];
-                if (before.Remove(chunk.ChunkId, out var hash) && hash == chunk.ContentHash)
+                if (before.Remove(Hash(chunks[i].ChunkId), out var content) && content == Hash(chunks[i].ContentHash))
                 {
                     unchanged++;
                     continue;
                 }
 
-                uploaded++;
-                yield return ChunkDocument.From(chunk, to.Id, index.Vectors.AsSpan(i * to.Dimensions, to.Dimensions).ToArray());
+                changed.Add(ChunkDocument.From(chunks[i], to.Id, vectors.AsSpan(i * to.Dimensions, to.Dimensions).ToArray()));
             }
+
+            await collection.UpsertAsync(changed, cancellationToken);
+            uploaded += changed.Count;
         }
+
+        if (before.Count > 0)
+        {
+            var removed = new List<string>();
+            await foreach (var chunk in indexes.ReadChunksAsync(from!, cancellationToken))
+            {
+                if (before.ContainsKey(Hash(chunk.ChunkId)))
+                {
+                    removed.Add(ChunkDocument.KeyOf(chunk.ChunkId));
+                }
+
+                if (removed.Count >= search.Options.BatchSize)
+                {
+                    await collection.DeleteAsync(removed, cancellationToken);
+                    (deleted, removed) = (deleted + removed.Count, []);
+                }
+            }
+
+            await collection.DeleteAsync(removed, cancellationToken);
+            deleted += removed.Count;
+        }
+
+        return new SearchMirrorResult(collection.Name, to.Id, uploaded, deleted, unchanged, collection.WriteRequests - requests, SearchMirrorOutcome.Mirrored);
     }
+
+    private static UInt128 Hash(string text) => XxHash128.HashToUInt128(Encoding.UTF8.GetBytes(text));
 
     private static async Task<(MirrorState? State, ETag? ETag)> ReadStateAsync(Azure.Storage.Blobs.BlobClient state, CancellationToken cancellationToken)
     {

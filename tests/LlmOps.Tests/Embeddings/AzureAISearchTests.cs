@@ -215,14 +215,13 @@ public sealed class AzureAISearchTests(Xunit.Abstractions.ITestOutputHelper outp
     }
 
     [Fact]
-    public async Task Lifecycle_StoreLine_IsParsed_AndAnUnknownStoreIsRefused()
+    public void Lifecycle_StoreLine_IsParsed_AndAnUnknownStoreIsRefused()
     {
         var yaml = new LifecycleBuilder("store-line").Source("s", idField: "id").Section("embedding: { model: lexical-ngram, dimensions: 384, store: azure-ai-search }").Build();
         Assert.Equal(EmbeddingSettings.AzureAISearchStore, LifecycleParser.Parse(yaml).Embedding.Store);
         Assert.Equal(EmbeddingSettings.ExactStore, LifecycleParser.Parse(new LifecycleBuilder("no-store").Source("s", idField: "id").Build()).Embedding.Store);
         var bad = Assert.Throws<LifecycleValidationException>(() => LifecycleParser.Parse(new LifecycleBuilder("bad-store").Source("s", idField: "id").Section("embedding: { store: faiss }").Build()));
         Assert.Contains("embedding.store", bad.Message, StringComparison.Ordinal);
-        await Task.CompletedTask;
     }
 
     private static string Tickets(IEnumerable<int> ids, int edited = -1) => string.Join('\n', ids.Select(i =>
