@@ -28,6 +28,9 @@ public sealed class EmbeddingRefresher(
     SearchIndexMirror? mirror = null)
 {
     public const int ShardVectors = 32_768;
+
+    /// <summary>Above this many floats (a million 384-dimensional vectors, 1.5 GB) exact search fills an instance: the refresh says so.</summary>
+    public const long ExactStoreAdvisoryFloats = 384L * 1_000_000;
     private const int Window = 2048;
 
     public async Task<EmbeddingRefreshResult> RefreshAsync(string datasetId, CancellationToken cancellationToken)
@@ -166,6 +169,12 @@ public sealed class EmbeddingRefresher(
     {
         if (settings.Store != EmbeddingSettings.AzureAISearchStore)
         {
+            if (manifest.Vectors * manifest.Dimensions > ExactStoreAdvisoryFloats)
+            {
+                logger.LogWarning("{Index} holds {Vectors} vectors of {Dimensions} dimensions ({Gigabytes:0.0} GB in memory to search exactly): consider embedding.store: {Store} (docs/scale-out.md)",
+                    manifest.Id, manifest.Vectors, manifest.Dimensions, manifest.Vectors * manifest.Dimensions * 4 / 1e9, EmbeddingSettings.AzureAISearchStore);
+            }
+
             return null;
         }
 
