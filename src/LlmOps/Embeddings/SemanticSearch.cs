@@ -26,11 +26,12 @@ public sealed class SemanticSearch(EmbeddingIndexStore indexes, LifecycleCatalog
         }
 
         var manifest = await ResolveAsync(indexId, feature, cancellationToken);
+        var configured = (await lifecycles.GetAsync(manifest.Feature, cancellationToken))?.Embedding;
+        var answering = await StoreForAsync(manifest, store, configured, cancellationToken);
+        var vector = (await EmbedQueriesAsync(manifest, configured, [query], cancellationToken))[0];
         SearchResult result;
-        var answering = await StoreForAsync(manifest, store, cancellationToken);
         if (answering == EmbeddingSettings.AzureAISearchStore)
         {
-            var vector = (await EmbedQueriesAsync(manifest, [query], cancellationToken))[0];
             var hits = await mirror!.SearchAsync(manifest, vector, k, filters, cancellationToken);
             var candidates = filters is null || filters.Count == 0 ? manifest.Vectors : await mirror.CountAsync(manifest, filters, cancellationToken);
             result = new SearchResult(query, manifest.Id, manifest.Model, (int)Math.Min(candidates, int.MaxValue), hits, answering);
@@ -38,7 +39,6 @@ public sealed class SemanticSearch(EmbeddingIndexStore indexes, LifecycleCatalog
         else
         {
             var index = await LoadAsync(manifest.Id, null, cancellationToken);
-            var vector = (await EmbedQueriesAsync(manifest, [query], cancellationToken))[0];
             var filter = Filter(filters);
             var candidates = filter is null ? index.Count : index.Chunks.Count(filter);
             result = new SearchResult(query, manifest.Id, manifest.Model, candidates, index.Search(vector, k, filter), answering);
@@ -62,8 +62,9 @@ public sealed class SemanticSearch(EmbeddingIndexStore indexes, LifecycleCatalog
         ArgumentNullException.ThrowIfNull(queries);
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(k, MaxK);
-        var vectors = await EmbedQueriesAsync(index.Manifest, queries, cancellationToken);
-        if (await StoreForAsync(index.Manifest, store, cancellationToken) != EmbeddingSettings.AzureAISearchStore)
+        var configured = (await lifecycles.GetAsync(index.Manifest.Feature, cancellationToken))?.Embedding;
+        var vectors = await EmbedQueriesAsync(index.Manifest, configured, queries, cancellationToken);
+        if (await StoreForAsync(index.Manifest, store, configured, cancellationToken) != EmbeddingSettings.AzureAISearchStore)
         {
             return [.. vectors.Select(v => index.Search(v, k, null))];
         }
@@ -79,7 +80,11 @@ public sealed class SemanticSearch(EmbeddingIndexStore indexes, LifecycleCatalog
     /// The store that answers for <paramref name="manifest"/>: the one asked for, else the lifecycle's when Azure AI
     /// Search mirrors this version, else exact. Asking for Azure AI Search for a version it does not mirror is an error.
     /// </summary>
-    public async Task<string> StoreForAsync(EmbeddingIndexManifest manifest, string? asked, CancellationToken cancellationToken)
+    public async Task<string> StoreForAsync(EmbeddingIndexManifest manifest, string? asked, CancellationToken cancellationToken) =>
+        await StoreForAsync(manifest, asked, asked is null ? (await lifecycles.GetAsync(manifest.Feature, cancellationToken))?.Embedding : null, cancellationToken);
+
+    /// <summary>As the public overload, with the feature's embedding settings already read (null: no lifecycle).</summary>
+    private async Task<string> StoreForAsync(EmbeddingIndexManifest manifest, string? asked, EmbeddingSettings? configured, CancellationToken cancellationToken)
     {
         if (asked == EmbeddingSettings.ExactStore)
         {
@@ -91,8 +96,7 @@ public sealed class SemanticSearch(EmbeddingIndexStore indexes, LifecycleCatalog
             throw LlmOpsException.Invalid($"Unknown vector store '{asked}': expected {EmbeddingSettings.ExactStore} or {EmbeddingSettings.AzureAISearchStore}.");
         }
 
-        var configured = (await lifecycles.GetAsync(manifest.Feature, cancellationToken))?.Embedding.Store;
-        if (asked is null && configured != EmbeddingSettings.AzureAISearchStore)
+        if (asked is null && configured?.Store != EmbeddingSettings.AzureAISearchStore)
         {
             return EmbeddingSettings.ExactStore;
         }
@@ -104,15 +108,14 @@ public sealed class SemanticSearch(EmbeddingIndexStore indexes, LifecycleCatalog
     }
 
     /// <summary>The queries embedded as the index's chunks were (provider, model, dimensions), normalized.</summary>
-    private async Task<float[][]> EmbedQueriesAsync(EmbeddingIndexManifest manifest, IReadOnlyList<string> queries, CancellationToken cancellationToken)
+    private async Task<float[][]> EmbedQueriesAsync(EmbeddingIndexManifest manifest, EmbeddingSettings? lifecycleSettings, IReadOnlyList<string> queries, CancellationToken cancellationToken)
     {
         if (queries.Count == 0)
         {
             return [];
         }
 
-        var lifecycle = await lifecycles.GetAsync(manifest.Feature, cancellationToken);
-        var configured = lifecycle?.Embedding ?? EmbeddingSettings.Default;
+        var configured = lifecycleSettings ?? EmbeddingSettings.Default;
         var settings = configured with { Provider = manifest.Provider, Model = manifest.Model, Dimensions = manifest.Dimensions, Deployment = configured.Model == manifest.Model ? configured.Deployment : null };
         using var generator = generators.Create(settings);
         var embeddings = await generator.GenerateAsync(queries, new() { Dimensions = manifest.Dimensions }, cancellationToken);
