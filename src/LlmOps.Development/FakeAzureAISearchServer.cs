@@ -11,12 +11,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Azure.Core.Pipeline;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace LlmOps.Development;
 
@@ -70,15 +65,10 @@ public sealed partial class FakeAzureAISearchServer : IAsyncDisposable
     public static async Task<FakeAzureAISearchServer> StartAsync()
     {
         var certificate = SelfSigned();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(certificate)));
-        var app = builder.Build();
+        var app = LoopbackWebApp.Create(certificate);
         var server = new FakeAzureAISearchServer(app, certificate);
         app.Run(server.HandleAsync);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        server.Endpoint = new Uri(address.Replace("127.0.0.1", "localhost", StringComparison.Ordinal).TrimEnd('/') + "/");
+        server.Endpoint = await LoopbackWebApp.StartAsync(app);
         return server;
     }
 

@@ -1,18 +1,12 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Net;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using LlmOps.Embeddings;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace LlmOps.Development;
 
@@ -65,19 +59,14 @@ public sealed partial class FakeAzureOpenAIServer : IAsyncDisposable
 
     public static async Task<FakeAzureOpenAIServer> StartAsync(TimeSpan chatLatency = default)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
+        var app = LoopbackWebApp.Create();
         var server = new FakeAzureOpenAIServer(app) { Latency = chatLatency };
         var clock = Stopwatch.StartNew();
         app.MapPost("/openai/deployments/{deployment}/embeddings", (RequestDelegate)(context =>
             server.HandleAsync(context, context.Request.RouteValues["deployment"]?.ToString() ?? "", clock.Elapsed)));
         app.MapPost("/openai/deployments/{deployment}/chat/completions", (RequestDelegate)(context =>
             server.HandleChatAsync(context, context.Request.RouteValues["deployment"]?.ToString() ?? "", clock)));
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        server.Endpoint = new Uri(address.TrimEnd('/') + "/");
+        server.Endpoint = await LoopbackWebApp.StartAsync(app);
         return server;
     }
 

@@ -89,7 +89,6 @@ internal static class ShardingBenchmark
         var plan = clock.Elapsed.TotalSeconds;
         if (shardedBy == 0)
         {
-            await DeleteAsync(storage);
             return started.Status == IngestionStatus.Published ? new Timing(plan, 0, 0, 1) : throw new InvalidOperationException($"The whole drop was not published: {started.Status} {started.Reason}");
         }
 
@@ -141,16 +140,6 @@ internal static class ShardingBenchmark
             }
         }
 
-        await DeleteAsync(storage);
         return new Timing(seconds, plan, (logged.IngestedAt - lastDone).TotalSeconds, shards);
-    }
-
-    /// <summary>Drops a run's containers: the emulator keeps everything in memory, and a few runs of 500 MB fill it.</summary>
-    private static async Task DeleteAsync(StorageAccount storage)
-    {
-        foreach (var container in StorageNames.Containers)
-        {
-            await storage.Container(container).DeleteIfExistsAsync();
-        }
     }
 }
