@@ -11,8 +11,9 @@ namespace LlmOps.Benchmarks;
 
 /// <summary>
 /// Sharded against whole ingestion of the same synthetic drop, end to end on Azurite: whole is one ETL run; sharded is
-/// the plan (a pass over the bytes), every shard run by one instance taking tasks off the queue one at a time, and the
-/// fan-in (keys merged, the shards' parts copied into the version, the version published). Then the shards taken by two instances at once.
+/// the plan (a pass over the bytes that queues each shard as it cuts it), every shard run by one instance taking tasks
+/// off the queue one at a time while the pass goes on (as a host runs its blob and queue triggers), and the fan-in (keys
+/// merged, the shards' parts copied into the version, the version published). Then the shards taken by two instances at once.
 /// Both with the record pipeline (parallel stages) and on one thread (the single-thread figure).
 /// </summary>
 internal static class ShardingBenchmark
@@ -51,7 +52,7 @@ internal static class ShardingBenchmark
                 ($"Whole drop ({mb:0} MB JSONL), end to end, pipelined", Repeated.Of(runs.Select(r => mb / r.Whole.Seconds)).Format("0.0", " MB/s")),
                 ($"Same drop in {shards} shards of {shardMb} MB, one instance (plan, shards, fan-in), pipelined", Repeated.Of(runs.Select(r => mb / r.One.Seconds)).Format("0.0", " MB/s")),
                 ("Sharding overhead, one instance (sharded time / whole time - 1; target at most 10%)", Repeated.Of(runs.Select(r => (r.One.Seconds / r.Whole.Seconds - 1) * 100)).Format("0.0", "%")),
-                ("  of which the plan (one pass over the bytes)", Repeated.Of(runs.Select(r => r.One.Plan)).Format("0.00", " s")),
+                ("  the plan's pass over the bytes (overlaps the shards)", Repeated.Of(runs.Select(r => r.One.Plan)).Format("0.00", " s")),
                 ("  of which the fan-in (keys merged, parts copied, published)", Repeated.Of(runs.Select(r => r.One.Commit)).Format("0.00", " s")),
                 ("Two instances against one, sharded (time of one / time of two; 2 cores bound it)", Repeated.Of(runs.Select(r => r.One.Seconds / r.Two.Seconds)).Format("0.00", "x")),
                 ($"Whole drop, end to end, one thread", Repeated.Of(runs.Select(r => mb / r.WholeSingle.Seconds)).Format("0.0", " MB/s")),
@@ -85,21 +86,21 @@ internal static class ShardingBenchmark
         DropIngestor Instance() => new(storage, catalog, new LlmOps.Lineage.LineageStore(storage, TimeProvider.System), new LlmOps.Governance.ChangeControl(storage, TimeProvider.System), TimeProvider.System, NullLogger<DropIngestor>.Instance) { Pipelined = pipelined };
         var found = await catalog.FindSourceAsync("bench", CancellationToken.None);
         var clock = Stopwatch.StartNew();
-        var started = await Instance().IngestAsync("bench", found, StorageNames.RawContainer, "bench/drop.jsonl", uploaded.Value.ETag, null, CancellationToken.None, mayShard: shardedBy > 0);
-        var plan = clock.Elapsed.TotalSeconds;
         if (shardedBy == 0)
         {
-            return started.Status == IngestionStatus.Published ? new Timing(plan, 0, 0, 1) : throw new InvalidOperationException($"The whole drop was not published: {started.Status} {started.Reason}");
+            var result = await Instance().IngestAsync("bench", found, StorageNames.RawContainer, "bench/drop.jsonl", uploaded.Value.ETag, null, CancellationToken.None);
+            return result.Status == IngestionStatus.Published ? new Timing(clock.Elapsed.TotalSeconds, 0, 0, 1) : throw new InvalidOperationException($"The whole drop was not published: {result.Status} {result.Reason}");
         }
 
-        if (started.Status != IngestionStatus.Sharded)
-        {
-            throw new InvalidOperationException($"The drop was not sharded: {started.Status} {started.Reason}");
-        }
-
+        // As in a host: the blob trigger's pass queues shards as it cuts them while the queue trigger takes them.
         var queue = storage.Queue(StorageNames.IngestShardsQueue);
         var log = new IngestionLog(storage);
         var shards = 0;
+        var planning = Task.Run(async () =>
+        {
+            var started = await Instance().IngestAsync("bench", found, StorageNames.RawContainer, "bench/drop.jsonl", uploaded.Value.ETag, null, CancellationToken.None, mayShard: true);
+            return started.Status == IngestionStatus.Sharded ? clock.Elapsed.TotalSeconds : throw new InvalidOperationException($"The drop was not sharded: {started.Status} {started.Reason}");
+        });
         await Task.WhenAll(Enumerable.Range(0, shardedBy).Select(_ => Task.Run(async () =>
         {
             var instance = Instance();
@@ -108,7 +109,13 @@ internal static class ShardingBenchmark
                 var message = (await queue.ReceiveMessagesAsync(1, TimeSpan.FromMinutes(10))).Value.FirstOrDefault();
                 if (message is null)
                 {
-                    return;
+                    if (planning.IsFaulted || (planning.IsCompleted && await log.GetAsync("bench", "bench/drop.jsonl", uploaded.Value.ETag.ToString()) is { } r && r.Status != nameof(IngestionStatus.Sharded)))
+                    {
+                        return;
+                    }
+
+                    await Task.Delay(20); // the queue trigger's polling
+                    continue;
                 }
 
                 var outcome = await instance.ProcessShardAsync(new QueueTriggerInput(queue.Name, message.MessageId, message.Body.ToString(), message.DequeueCount, message.InsertedOn), CancellationToken.None);
@@ -121,6 +128,7 @@ internal static class ShardingBenchmark
                 Interlocked.Increment(ref shards);
             }
         })));
+        var plan = await planning;
         var seconds = clock.Elapsed.TotalSeconds;
         var logged = await log.GetAsync("bench", "bench/drop.jsonl", uploaded.Value.ETag.ToString());
         if (logged?.Status != nameof(IngestionStatus.Published))

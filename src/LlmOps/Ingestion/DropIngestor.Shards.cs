@@ -38,6 +38,12 @@ public sealed partial class DropIngestor
 
     private const string PlanFile = "plan.json";
 
+    /// <summary>The plan without its ranges, written once before the planning pass queues its first shard.</summary>
+    private const string OpenPlanFile = "open.json";
+
+    /// <summary>Runs after the planning pass queues a shard, before the pass goes on: tests run the shard there, or stop the pass.</summary>
+    internal Func<ShardTask, Task>? ShardQueued { get; set; }
+
     /// <summary>Runs in each attempt at a shard (given the attempt) between storing its records and its other outputs: tests fail or kill it there.</summary>
     internal Func<ShardTask, int, Task>? ShardMidway { get; set; }
 
@@ -86,8 +92,17 @@ public sealed partial class DropIngestor
             return null;
         }
 
+        if (await _ingestions.GetAsync(run.Source, run.Name, run.ETag, cancellationToken) is { } logged && logged.Status != nameof(IngestionStatus.Sharded))
+        {
+            // A trigger delivered again after the shards' fan-in ended the drop: nothing to plan or queue.
+            return new IngestionResult(IngestionStatus.Unchanged, run.Source, run.Name, run.ETag, new IngestionCounts(), null,
+                $"ingested in shards already: {logged.Status}{(logged.VersionId is { } id ? " " + id : "")}", logged.QuarantineFolder);
+        }
+
         var folder = ShardsFolder(run.Container, run.Name, run.ETag);
         var planBlob = Staging.GetBlobClient(folder + PlanFile);
+        var queue = storage.Queue(StorageNames.IngestShardsQueue);
+        var queued = 0;
         var plan = await planBlob.ReadAsync<ShardedDrop>(cancellationToken);
         if (plan is null)
         {
@@ -98,7 +113,7 @@ public sealed partial class DropIngestor
                 {
                     await using var seekable = await blob.OpenReadAsync(new BlobOpenReadOptions(false) { Conditions = conditions, BufferSize = 1 << 20 }, cancellationToken);
                     var groups = await ShardPlanner.PlanParquetAsync(seekable, shardBytes, cancellationToken);
-                    plan = new ShardedDrop(run.Source, run.Container, run.Name, run.ETag, format, seekable.Length, preprocessing, new ShardRange(-1, 0, 0), 0, [], groups, clock.GetUtcNow());
+                    plan = new ShardedDrop(run.Source, run.Container, run.Name, run.ETag, format, seekable.Length, preprocessing, new ShardRange(-1, 0, 0), 0, [], groups, clock.GetUtcNow()) { ShardBytes = shardBytes };
                 }
                 else
                 {
@@ -109,11 +124,29 @@ public sealed partial class DropIngestor
                         return null;
                     }
 
+                    // A pass before this one (its trigger retried) queued shards cut at its size: cut at the same.
+                    var openBlob = Staging.GetBlobClient(folder + OpenPlanFile);
+                    var open = await openBlob.ReadAsync<ShardedDrop>(cancellationToken);
+                    var cutAt = open?.ShardBytes ?? shardBytes;
+                    preprocessing = open?.Preprocessing ?? preprocessing;
+
                     // One sequential pass over the bytes (no parsing): CSV's quote state depends on everything before.
-                    // One streamed GET, as the whole drop's ETL reads it (ranged reads cost the emulator several times the CPU).
+                    // One streamed GET, as the whole drop's ETL reads it (ranged reads cost the emulator several times the
+                    // CPU). Each shard is queued as soon as its end is found, so the shards run while the pass goes on.
                     await using var stream = new ReadAheadStream(await blob.OpenStreamAsync(etag, cancellationToken));
-                    var cut = await ShardPlanner.PlanAsync(stream, format == SourceFormat.Csv, shardBytes, cancellationToken);
-                    plan = new ShardedDrop(run.Source, run.Container, run.Name, run.ETag, format, cut.Length, preprocessing, cut.Header, cut.HeaderLines, cut.Shards, [], clock.GetUtcNow());
+                    var cut = await ShardPlanner.PlanAsync(stream, format == SourceFormat.Csv, cutAt, async found =>
+                    {
+                        if (queued == 0)
+                        {
+                            open ??= new ShardedDrop(run.Source, run.Container, run.Name, run.ETag, format, 0, preprocessing, found.Header, found.HeaderLines, [], [], clock.GetUtcNow()) { Open = true, ShardBytes = cutAt };
+                            await openBlob.TryCreateAsync(BinaryData.FromObjectAsJson(open, JsonSerializerOptions.Web), cancellationToken: cancellationToken);
+                            await RecordAsync(run, new IngestionResult(IngestionStatus.Sharded, run.Source, run.Name, run.ETag, new IngestionCounts(), null,
+                                $"being cut into shards of about {run.Definition.ShardMb} MiB, each queued on {StorageNames.IngestShardsQueue} as it is cut", null), cancellationToken);
+                        }
+
+                        await QueueAsync(found.Shard.Index, found.Shard);
+                    }, cancellationToken);
+                    plan = new ShardedDrop(run.Source, run.Container, run.Name, run.ETag, format, cut.Length, preprocessing, cut.Header, cut.HeaderLines, cut.Shards, [], clock.GetUtcNow()) { ShardBytes = cutAt };
                 }
             }
             catch (Exception ex) when (ex is UnreadableDropException or RequestFailedException { Status: 404 or 412 })
@@ -127,23 +160,38 @@ public sealed partial class DropIngestor
                 return null;
             }
 
-            // Written once: a retried trigger queues the plan the first run wrote.
+            // Written once: a retried trigger queues the plan the first run wrote. The last shard goes out after it, so
+            // whichever shard finishes last finds the whole plan.
             await planBlob.TryCreateAsync(BinaryData.FromObjectAsJson(plan, JsonSerializerOptions.Web), cancellationToken: cancellationToken);
             plan = await planBlob.ReadAsync<ShardedDrop>(cancellationToken) ?? plan;
         }
 
-        // Logged before the tasks go out, so the fan-in's outcome is never overwritten by this one.
         var result = new IngestionResult(IngestionStatus.Sharded, run.Source, run.Name, run.ETag, new IngestionCounts(), null,
             $"cut into {plan.Count} shards of about {run.Definition.ShardMb} MiB, queued on {StorageNames.IngestShardsQueue}", null);
-        await RecordAsync(run, result, cancellationToken);
-        var queue = storage.Queue(StorageNames.IngestShardsQueue);
-        for (var shard = 0; shard < plan.Count; shard++)
+        if (queued == 0)
         {
-            await queue.SendMessageAsync(JsonSerializer.Serialize(new ShardTask(run.Source, run.Container, run.Name, run.ETag, shard), JsonSerializerOptions.Web), cancellationToken);
+            // Logged before the tasks go out, so the fan-in's outcome is never overwritten by this one.
+            await RecordAsync(run, result, cancellationToken);
+        }
+
+        for (var shard = queued; shard < plan.Count; shard++)
+        {
+            await QueueAsync(shard, null);
         }
 
         logger.LogInformation("{Blob}: {Shards} shards queued ({Bytes} bytes)", run.Name, plan.Count, plan.Length);
         return result;
+
+        async Task QueueAsync(int shard, ShardRange? range)
+        {
+            var task = new ShardTask(run.Source, run.Container, run.Name, run.ETag, shard, range);
+            await queue.SendMessageAsync(JsonSerializer.Serialize(task, JsonSerializerOptions.Web), cancellationToken);
+            queued = shard + 1;
+            if (ShardQueued is { } queuedHook)
+            {
+                await queuedHook(task);
+            }
+        }
     }
 
     /// <summary>
@@ -170,14 +218,19 @@ public sealed partial class DropIngestor
         }
 
         var folder = ShardsFolder(task.Container, task.Name, task.ETag);
-        if (await Staging.GetBlobClient(folder + PlanFile).ReadAsync<ShardedDrop>(cancellationToken) is not { } plan)
+        var plan = await Staging.GetBlobClient(folder + PlanFile).ReadAsync<ShardedDrop>(cancellationToken)
+            ?? await Staging.GetBlobClient(folder + OpenPlanFile).ReadAsync<ShardedDrop>(cancellationToken);
+        if (plan is null)
         {
             return HandlerOutcome.DeadLetter($"no shard plan for {task.Container}/{task.Name} ({task.ETag}) at {StorageNames.DatasetsContainer}/{folder}{PlanFile}");
         }
 
-        if (task.Shard < 0 || task.Shard >= plan.Count)
+        if (plan.Open ? task.Shard < 0 || task.Range is not { } range || range.Index != task.Shard || range.Start < plan.Header.End || range.Length <= 0
+            : task.Shard < 0 || task.Shard >= plan.Count)
         {
-            return HandlerOutcome.DeadLetter($"shard {task.Shard} is not in the plan of {task.Container}/{task.Name}, which has {plan.Count}");
+            return HandlerOutcome.DeadLetter(plan.Open
+                ? $"shard {task.Shard} of {task.Container}/{task.Name} was queued while its plan was being cut, without a valid byte range"
+                : $"shard {task.Shard} is not in the plan of {task.Container}/{task.Name}, which has {plan.Count}");
         }
 
         if (!await Staging.GetBlobClient(ReceiptPath(folder, task.Shard)).ExistsAsync(cancellationToken)
@@ -186,9 +239,17 @@ public sealed partial class DropIngestor
             return outcome;
         }
 
-        await CommitIfCompleteAsync(plan, folder, cancellationToken);
+        // A shard queued during the planning pass: the plan may be whole by now (if not, the last shard, queued after it, commits).
+        if ((plan.Open ? await Staging.GetBlobClient(folder + PlanFile).ReadAsync<ShardedDrop>(cancellationToken) : plan) is { } whole)
+        {
+            await CommitIfCompleteAsync(whole, folder, cancellationToken);
+        }
+
         return HandlerOutcome.Done;
     }
+
+    /// <summary>" of N" when the plan knows how many shards there are.</summary>
+    private static string OfCount(ShardedDrop plan) => plan.Open ? "" : $" of {plan.Count}";
 
     /// <summary>Claims the shard and runs it; null when it is done (now or by another instance meanwhile).</summary>
     private async Task<HandlerOutcome?> RunClaimedShardAsync(ShardedDrop plan, string folder, ShardTask task, CancellationToken cancellationToken)
@@ -216,14 +277,14 @@ public sealed partial class DropIngestor
 
         if (attempt > ShardAttempts)
         {
-            return await FailDropAsync(plan, IngestionStatus.Failed, $"shard {task.Shard} of {plan.Count} did not finish in {ShardAttempts} attempts (the instances running it stopped or failed)", cancellationToken);
+            return await FailDropAsync(plan, IngestionStatus.Failed, $"shard {task.Shard}{OfCount(plan)} did not finish in {ShardAttempts} attempts (the instances running it stopped or failed)", cancellationToken);
         }
 
         var started = Stopwatch.GetTimestamp();
         ShardCounts? counts;
         try
         {
-            counts = await RunShardAsync(plan, found, task.Shard, null, OutputFolder(folder, task.Shard, 0), ShardMidway is { } midway ? () => midway(task, attempt) : null, cancellationToken);
+            counts = await RunShardAsync(plan, found, task.Shard, task.Range, null, OutputFolder(folder, task.Shard, 0), ShardMidway is { } midway ? () => midway(task, attempt) : null, cancellationToken);
         }
         catch (UnreadableDropException ex)
         {
@@ -232,7 +293,7 @@ public sealed partial class DropIngestor
         catch (Exception ex) when (attempt >= ShardAttempts && ex is not OperationCanceledException)
         {
             logger.LogError(ex, "Shard {Shard} of {Blob} failed its last attempt", task.Shard, plan.Name);
-            return await FailDropAsync(plan, IngestionStatus.Failed, $"shard {task.Shard} of {plan.Count} failed {attempt} attempts; the last: {ex.Message}", cancellationToken);
+            return await FailDropAsync(plan, IngestionStatus.Failed, $"shard {task.Shard}{OfCount(plan)} failed {attempt} attempts; the last: {ex.Message}", cancellationToken);
         }
 
         if (counts is null)
@@ -258,7 +319,7 @@ public sealed partial class DropIngestor
     /// One run of a shard's records through the same steps as a whole drop (seeded with what earlier shards registered,
     /// in a fan-in's rerun), its outputs stored under <paramref name="prefix"/>; null when the blob changed since the plan.
     /// </summary>
-    private async Task<ShardCounts?> RunShardAsync(ShardedDrop plan, (LifecycleDefinition Lifecycle, SourceDefinition Source) found, int shard, IEnumerable<(byte, UInt128, long)>? seeds, string prefix, Func<Task>? midway, CancellationToken cancellationToken)
+    private async Task<ShardCounts?> RunShardAsync(ShardedDrop plan, (LifecycleDefinition Lifecycle, SourceDefinition Source) found, int shard, ShardRange? queuedRange, IEnumerable<(byte, UInt128, long)>? seeds, string prefix, Func<Task>? midway, CancellationToken cancellationToken)
     {
         var (lifecycle, definition) = found;
         var updated = new HashSet<long>();
@@ -286,7 +347,7 @@ public sealed partial class DropIngestor
             }
             else
             {
-                var range = plan.Ranges[shard];
+                var range = plan.Open ? queuedRange! : plan.Ranges[shard];
                 var header = plan.Header.Length == 0 ? ReadOnlyMemory<byte>.Empty
                     : (await blob.DownloadContentAsync(new BlobDownloadOptions { Range = new HttpRange(0, plan.Header.Length), Conditions = conditions }, cancellationToken)).Value.Content.ToMemory();
                 var body = (await blob.DownloadStreamingAsync(new BlobDownloadOptions { Range = new HttpRange(range.Start, range.Length), Conditions = conditions }, cancellationToken)).Value.Content;
@@ -395,7 +456,7 @@ public sealed partial class DropIngestor
             logger.LogInformation("{Blob}: shard {Shard} holds unique values of earlier shards; running it again, seeded with them", plan.Name, rerun);
             generations[rerun]++;
             var seeds = conflicts[rerun].Select(c => (c.Kind, c.Hash, c.FirstLine));
-            if (await RunShardAsync(plan, found, rerun, seeds, OutputFolder(folder, rerun, generations[rerun]), null, cancellationToken) is not { } rerunCounts)
+            if (await RunShardAsync(plan, found, rerun, null, seeds, OutputFolder(folder, rerun, generations[rerun]), null, cancellationToken) is not { } rerunCounts)
             {
                 return;
             }
@@ -549,7 +610,7 @@ public sealed partial class DropIngestor
         var found = await lifecycles.FindSourceAsync(plan.Source, cancellationToken);
         await using var quarantine = new QuarantineWriter(storage, plan.Source, plan.Name, plan.ETag);
         var run = new DropRun(plan.Source, found?.Lifecycle!, found?.Source!, plan.Container, plan.Name, plan.ETag);
-        var result = await FinishWholeAsync(run, quarantine, status, reason, new IngestionCounts(), cancellationToken, plan.Count);
+        var result = await FinishWholeAsync(run, quarantine, status, reason, new IngestionCounts(), cancellationToken, plan.Open ? null : plan.Count);
         await AuditAsync(governance.Caller, found?.Lifecycle.Feature, plan.Container, plan.Name, result, cancellationToken);
         return HandlerOutcome.DeadLetter(reason);
     }

@@ -65,6 +65,31 @@ public sealed class ShardPlannerTests
         Assert.Equal(broken.Length, brokenPlan.Shards.Single().End); // the rest is one shard: its reader reports the stray quote
     }
 
+    [Theory]
+    [InlineData(true, 97, 61)]
+    [InlineData(true, 4096, 1 << 20)]
+    [InlineData(false, 300, 113)]
+    public async Task EveryShardButTheLast_AnnouncedOnceItsEndIsReadAndABytePast_BeforeThePassEnds(bool csv, long shardBytes, int readSize)
+    {
+        var bytes = csv ? Csv(800) : Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(0, 500).Select(i => JsonSerializer.Serialize(new { id = $"T-{i}", body = new string('y', i % 41) }) + "\n")));
+        var drop = new TrickleStream(bytes, readSize);
+        var cuts = new List<(ShardCut Cut, long ReadSoFar)>();
+        var plan = await ShardPlanner.PlanAsync(drop, csv, shardBytes, cut =>
+        {
+            cuts.Add((cut, drop.Position));
+            return ValueTask.CompletedTask;
+        });
+
+        Assert.True(plan.Shards.Count > 2, $"{plan.Shards.Count} shards");
+        Assert.Equal(plan.Shards.SkipLast(1), cuts.Select(c => c.Cut.Shard));
+        Assert.All(cuts, c =>
+        {
+            Assert.Equal((plan.Header, plan.HeaderLines), (c.Cut.Header, c.Cut.HeaderLines));
+            // Known to have a successor (a byte past its end is read), and announced within one read of that.
+            Assert.InRange(c.ReadSoFar, c.Cut.Shard.End + 1, c.Cut.Shard.End + (2 * readSize));
+        });
+    }
+
     [Fact]
     public async Task Parquet_ByRowGroups_ShardsReadAsTheWholeFile_RowNumbersKept()
     {
@@ -147,6 +172,13 @@ public sealed class ShardPlannerTests
         }
 
         return Encoding.UTF8.GetBytes(text.ToString());
+    }
+
+    /// <summary>A drop read at most <c>readSize</c> bytes at a time, as a network stream hands them over.</summary>
+    private sealed class TrickleStream(byte[] bytes, int readSize) : MemoryStream(bytes)
+    {
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            base.ReadAsync(buffer[..Math.Min(buffer.Length, readSize)], cancellationToken);
     }
 
     private static bool InsideQuotes(byte[] csv, int offset) => csv.AsSpan(0, offset).Count((byte)'"') % 2 == 1;

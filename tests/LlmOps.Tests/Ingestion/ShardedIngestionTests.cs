@@ -91,6 +91,75 @@ public sealed class ShardedIngestionTests
     }
 
     [Fact]
+    public async Task ShardsRunWhileThePassCuts_PassKilledAndRetried_SameVersionAsWhole_RedeliveredTriggerChangesNothing()
+    {
+        var drop = Drop("csv");
+        var whole = await SetUpAsync();
+        var (name, etag) = await whole.UploadAsync("csv", drop);
+        var wholeResult = await whole.Ingestor().IngestAsync(whole.Source, "raw", name, etag, CancellationToken.None);
+        Assert.Equal(IngestionStatus.Published, wholeResult.Status);
+
+        var sharded = await SetUpAsync();
+        (name, etag) = await sharded.UploadAsync("csv", drop);
+        var staging = sharded.Storage.Container(StorageNames.DatasetsContainer);
+        var folder = PartStaging.ForDrop(sharded.Storage, "raw", name, etag.ToString()).Folder + "shards/";
+        var queue = sharded.Storage.Queue(StorageNames.IngestShardsQueue);
+        var log = new IngestionLog(sharded.Storage);
+        var found = await sharded.Catalog.FindSourceAsync(sharded.Source, CancellationToken.None);
+        var worker = sharded.Ingestor();
+        var ranDuringThePass = new List<int>();
+
+        // The first pass: shard 0 is taken off the queue and run by another instance while the pass cuts on; after shard
+        // 1 is queued the pass dies (its host killed).
+        var planner = sharded.Ingestor();
+        planner.ShardQueued = async task =>
+        {
+            Assert.False(await staging.GetBlobClient(folder + "plan.json").ExistsAsync(), "the plan is whole only when the pass ends");
+            Assert.Equal(nameof(IngestionStatus.Sharded), (await log.GetAsync(sharded.Source, name, etag.ToString()))!.Status);
+            Assert.NotNull(task.Range);
+            if (task.Shard == 0)
+            {
+                var message = (await queue.ReceiveMessagesAsync(1, TimeSpan.FromMinutes(2))).Value.Single();
+                Assert.False((await worker.ProcessShardAsync(new QueueTriggerInput(queue.Name, message.MessageId, message.Body.ToString(), message.DequeueCount, message.InsertedOn), CancellationToken.None)).IsDeadLetter);
+                await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
+                ranDuringThePass.Add(task.Shard);
+            }
+            else
+            {
+                throw new OperationCanceledException("the planning host is killed (test)");
+            }
+        };
+        await Assert.ThrowsAsync<OperationCanceledException>(() => planner.IngestAsync(sharded.Source, found, "raw", name, etag, null, CancellationToken.None, mayShard: true));
+        Assert.Equal([0], ranDuringThePass);
+        Assert.True(await staging.GetBlobClient(folder + "receipts/00000.json").ExistsAsync());
+        Assert.StartsWith("being cut into shards", (await log.GetAsync(sharded.Source, name, etag.ToString()))!.Reason, StringComparison.Ordinal);
+
+        // The trigger runs again: the same cuts, every shard queued (shard 1 twice), the plan whole.
+        var started = await sharded.Ingestor().IngestAsync(sharded.Source, found, "raw", name, etag, null, CancellationToken.None, mayShard: true);
+        Assert.Equal(IngestionStatus.Sharded, started.Status);
+        var plan = (await staging.GetBlobClient(folder + "plan.json").ReadAsync<ShardedDrop>())!;
+        Assert.False(plan.Open);
+        Assert.InRange(plan.Count, 3, 8);
+        var outcome = await DrainAsync(sharded, name, etag, [worker, sharded.Ingestor()]);
+        Assert.Equal(nameof(IngestionStatus.Published), outcome.Status);
+        Assert.Equal(wholeResult.Version!.Id, outcome.VersionId);
+        Assert.Equal(await RecordsAsync(whole.Storage, wholeResult.Version), await RecordsAsync(sharded.Storage, (await new DatasetStore(sharded.Storage).GetAsync(outcome.VersionId!))!));
+        Assert.Equal(await QuarantineAsync(whole.Storage, wholeResult.QuarantineFolder!), await QuarantineAsync(sharded.Storage, outcome.QuarantineFolder!));
+        for (var shard = 0; shard < plan.Count; shard++)
+        {
+            Assert.Equal(1, (await staging.GetBlobClient($"{folder}receipts/{shard:00000}.json").ReadAsync<ShardReceipt>())!.Attempt);
+        }
+
+        // Delivered again after the fan-in: nothing queued, the log keeps the outcome.
+        var again = await sharded.Ingestor().IngestAsync(sharded.Source, found, "raw", name, etag, null, CancellationToken.None, mayShard: true);
+        Assert.Equal(IngestionStatus.Unchanged, again.Status);
+        Assert.Contains(outcome.VersionId!, again.Reason, StringComparison.Ordinal);
+        var after = (await log.GetAsync(sharded.Source, name, etag.ToString()))!;
+        Assert.Equal((nameof(IngestionStatus.Published), outcome.VersionId, outcome.Attempts), (after.Status, after.VersionId, after.Attempts));
+        Assert.Empty((await queue.PeekMessagesAsync(32)).Value);
+    }
+
+    [Fact]
     public async Task ShardFailingEveryAttempt_FailsTheDropWithAReport_TaskPoisonedNoVersion()
     {
         var drop = Drop("jsonl");

@@ -26,8 +26,12 @@ public static class ShardPlanner
 {
     private static readonly SearchValues<byte> CsvSpecials = SearchValues.Create("\"\n"u8);
 
-    /// <summary>The shards of <paramref name="drop"/> (read from its current position to its end).</summary>
-    public static async Task<ShardPlan> PlanAsync(Stream drop, bool csv, long shardBytes, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// The shards of <paramref name="drop"/> (read from its current position to its end). <paramref name="cut"/>, when
+    /// given, hears of each shard as soon as it is final and another follows it, so its work can start while the pass
+    /// goes on: every shard but the last (which the returned plan ends with).
+    /// </summary>
+    public static async Task<ShardPlan> PlanAsync(Stream drop, bool csv, long shardBytes, Func<ShardCut, ValueTask>? cut = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(drop);
         ArgumentOutOfRangeException.ThrowIfLessThan(shardBytes, 1);
@@ -38,9 +42,12 @@ public static class ShardPlanner
             long position = 0, shardStart = 0, lines = 0, shardLines = 0, headerLines = 0;
             long? headerEnd = csv ? null : 0;
             var inQuotes = false;
+            var announced = 0;
             int read;
             while ((read = await drop.ReadAsync(buffer.AsMemory(0, buffer.Length), cancellationToken)) > 0)
             {
+                // A shard cut at the end of the last buffer is final and has a successor: bytes follow it.
+                announced = await AnnounceAsync(position);
                 var span = buffer.AsSpan(0, read);
                 var offset = 0;
                 while (offset < span.Length)
@@ -81,6 +88,7 @@ public static class ShardPlanner
                 }
 
                 position += read;
+                announced = await AnnounceAsync(position - 1);
             }
 
             if (position > shardStart && headerEnd is not null)
@@ -89,6 +97,18 @@ public static class ShardPlanner
             }
 
             return new ShardPlan(new ShardRange(-1, 0, headerEnd ?? position), shards, position, inQuotes) { HeaderLines = headerLines };
+
+            // Announces the shards that end before byte `known` (bytes up to it have been read, so a shard follows).
+            async ValueTask<int> AnnounceAsync(long known)
+            {
+                var next = announced;
+                for (; cut is not null && next < shards.Count && shards[next].End <= known; next++)
+                {
+                    await cut(new ShardCut(new ShardRange(-1, 0, headerEnd ?? 0), headerLines, shards[next]));
+                }
+
+                return next;
+            }
         }
         finally
         {
@@ -136,6 +156,9 @@ public static class ShardPlanner
         }
     }
 }
+
+/// <summary>A shard found final during the planning pass, with the header every shard is read with.</summary>
+public sealed record ShardCut(ShardRange Header, long HeaderLines, ShardRange Shard);
 
 /// <summary>A Parquet shard: row groups <see cref="FirstGroup"/> to <see cref="EndGroup"/> (exclusive), whose first row is row <see cref="FirstRow"/> + 1 of the file.</summary>
 public sealed record RowGroupShard(int Index, int FirstGroup, int EndGroup, long FirstRow, long Rows, long Bytes);

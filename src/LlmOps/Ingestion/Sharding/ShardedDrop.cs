@@ -4,9 +4,10 @@ using LlmOps.Lifecycle;
 namespace LlmOps.Ingestion.Sharding;
 
 /// <summary>
-/// The plan of a drop ingested in shards, written once before any shard is queued: the blob version, its format, the
-/// preprocessing every shard must run with, and the shards (byte ranges for JSONL and CSV, with a CSV's header range;
-/// row groups for Parquet).
+/// The plan of a drop ingested in shards: the blob version, its format, the preprocessing every shard must run with, and
+/// the shards (byte ranges for JSONL and CSV, with a CSV's header range; row groups for Parquet). Written once when the
+/// planning pass ends; JSONL and CSV shards are queued while it runs, each task carrying its range, after an
+/// <see cref="Open"/> plan without ranges is written once (so a retried pass cuts at the same <see cref="ShardBytes"/>).
 /// </summary>
 public sealed record ShardedDrop(
     string Source,
@@ -23,10 +24,16 @@ public sealed record ShardedDrop(
     DateTimeOffset PlannedAt)
 {
     public int Count => Format == SourceFormat.Parquet ? RowGroups.Count : Ranges.Count;
+
+    /// <summary>True while the planning pass runs: the shards so far are in their tasks, their number is not known.</summary>
+    public bool Open { get; init; }
+
+    /// <summary>The shard size the drop is cut at.</summary>
+    public long ShardBytes { get; init; }
 }
 
-/// <summary>A queue message: shard <see cref="Shard"/> of one blob version.</summary>
-public sealed record ShardTask(string Source, string Container, string Name, string ETag, int Shard);
+/// <summary>A queue message: shard <see cref="Shard"/> of one blob version, with its byte range when it was queued during the planning pass.</summary>
+public sealed record ShardTask(string Source, string Container, string Name, string ETag, int Shard, ShardRange? Range = null);
 
 /// <summary>
 /// Written once when a shard's outputs are all stored (If-None-Match): the shard is done, by which host on which
