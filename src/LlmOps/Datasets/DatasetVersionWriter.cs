@@ -15,6 +15,9 @@ namespace LlmOps.Datasets;
 /// </summary>
 public sealed class DatasetVersionWriter(StorageAccount storage)
 {
+    /// <summary>Parts written or copied at once.</summary>
+    private const int PartsAtOnce = 8;
+
     private readonly BlobContainerClient _container = storage.Container(StorageNames.DatasetsContainer);
 
     public static string VersionId(string source, string contentSha256, string preprocessingVersion, object schema)
@@ -38,24 +41,22 @@ public sealed class DatasetVersionWriter(StorageAccount storage)
             return (existing, false);
         }
 
-        var parts = new List<DatasetPart>();
-        foreach (var part in spooled)
+        // Several parts at a time: a server-side copy is a few round trips of waiting, and a large version has thousands.
+        await Parallel.ForEachAsync(spooled, new ParallelOptions { MaxDegreeOfParallelism = PartsAtOnce, CancellationToken = cancellationToken }, async (part, token) =>
         {
             var blob = _container.GetBlobClient(folder + part.Name);
             if (part.Staged is { } staged)
             {
-                await CopyOnceAsync(blob, staged, cancellationToken);
+                await CopyOnceAsync(blob, staged, token);
             }
             else
             {
                 await using var file = File.OpenRead(part.LocalPath);
-                await WriteOnceAsync(blob, file, "application/gzip", cancellationToken);
+                await WriteOnceAsync(blob, file, "application/gzip", token);
             }
+        });
 
-            parts.Add(new DatasetPart(part.Name, part.Sha256, part.Bytes, part.Records));
-        }
-
-        var manifest = draft with { Parts = parts };
+        var manifest = draft with { Parts = [.. spooled.Select(part => new DatasetPart(part.Name, part.Sha256, part.Bytes, part.Records))] };
         using (var body = new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(manifest, Json.Indented)))
         {
             await WriteOnceAsync(manifestBlob, body, "application/json", cancellationToken);

@@ -19,7 +19,8 @@ namespace LlmOps.Ingestion;
 
 /// <summary>
 /// Sharded ingestion of a drop above its source's <c>shard_mb</c>: the blob trigger plans the shards (record-aligned byte
-/// ranges, or Parquet row groups), writes the plan once and queues one task per shard on <c>ingest-shards</c>; any host
+/// ranges: JSONL's by probing at each cut, CSV's in one pass that queues each shard as it cuts it; or Parquet row
+/// groups), writes the plan once and queues one task per shard on <c>ingest-shards</c>; any host
 /// instance takes a task, claims the shard with a blob lease (renewed while it runs, so a killed instance's shard is
 /// taken over when the lease runs out), runs the same record steps as the whole drop's ETL on its range, stores its
 /// outputs and then its receipt (written once: the shard is done exactly once). The instance that stores the last
@@ -72,9 +73,10 @@ public sealed partial class DropIngestor
 
         var conditions = new BlobRequestConditions { IfMatch = etag };
         SourceFormat format;
+        long length;
         try
         {
-            if ((await blob.GetPropertiesAsync(conditions, cancellationToken)).Value.ContentLength <= shardBytes)
+            if ((length = (await blob.GetPropertiesAsync(conditions, cancellationToken)).Value.ContentLength) <= shardBytes)
             {
                 return null;
             }
@@ -124,29 +126,18 @@ public sealed partial class DropIngestor
                         return null;
                     }
 
-                    // A pass before this one (its trigger retried) queued shards cut at its size: cut at the same.
-                    var openBlob = Staging.GetBlobClient(folder + OpenPlanFile);
-                    var open = await openBlob.ReadAsync<ShardedDrop>(cancellationToken);
-                    var cutAt = open?.ShardBytes ?? shardBytes;
-                    preprocessing = open?.Preprocessing ?? preprocessing;
-
-                    // One sequential pass over the bytes (no parsing): CSV's quote state depends on everything before.
-                    // One streamed GET, as the whole drop's ETL reads it (ranged reads cost the emulator several times the
-                    // CPU). Each shard is queued as soon as its end is found, so the shards run while the pass goes on.
-                    await using var stream = new ReadAheadStream(await blob.OpenStreamAsync(etag, cancellationToken));
-                    var cut = await ShardPlanner.PlanAsync(stream, format == SourceFormat.Csv, cutAt, async found =>
+                    if (format == SourceFormat.Jsonl)
                     {
-                        if (queued == 0)
-                        {
-                            open ??= new ShardedDrop(run.Source, run.Container, run.Name, run.ETag, format, 0, preprocessing, found.Header, found.HeaderLines, [], [], clock.GetUtcNow()) { Open = true, ShardBytes = cutAt };
-                            await openBlob.TryCreateAsync(BinaryData.FromObjectAsJson(open, JsonSerializerOptions.Web), cancellationToken: cancellationToken);
-                            await RecordAsync(run, new IngestionResult(IngestionStatus.Sharded, run.Source, run.Name, run.ETag, new IngestionCounts(), null,
-                                $"being cut into shards of about {run.Definition.ShardMb} MiB, each queued on {StorageNames.IngestShardsQueue} as it is cut", null), cancellationToken);
-                        }
-
-                        await QueueAsync(found.Shard.Index, found.Shard);
-                    }, cancellationToken);
-                    plan = new ShardedDrop(run.Source, run.Container, run.Name, run.ETag, format, cut.Length, preprocessing, cut.Header, cut.HeaderLines, cut.Shards, [], clock.GetUtcNow()) { ShardBytes = cutAt };
+                        // A record ends at any line feed: a few KiB read at each cut find it, and the shards count their lines.
+                        var probed = await ShardPlanner.ProbeJsonlAsync(
+                            async (offset, count, token) => (await blob.DownloadContentAsync(new BlobDownloadOptions { Range = new HttpRange(offset, count), Conditions = conditions }, token)).Value.Content.ToMemory(),
+                            length, shardBytes, cancellationToken);
+                        plan = new ShardedDrop(run.Source, run.Container, run.Name, run.ETag, format, length, preprocessing, probed.Header, 0, probed.Shards, [], clock.GetUtcNow()) { ShardBytes = shardBytes };
+                    }
+                    else
+                    {
+                        plan = await CutCsvAsync(run, blob, etag, format, preprocessing, shardBytes, folder, cut => QueueAsync(cut.Shard.Index, cut.Shard), cancellationToken);
+                    }
                 }
             }
             catch (Exception ex) when (ex is UnreadableDropException or RequestFailedException { Status: 404 or 412 })
@@ -192,6 +183,37 @@ public sealed partial class DropIngestor
                 await queuedHook(task);
             }
         }
+    }
+
+    /// <summary>
+    /// The plan of a CSV drop, from one sequential pass over its bytes (no parsing): the quote state at a line feed
+    /// depends on everything before it. One streamed GET, as the whole drop's ETL reads it (ranged reads cost the
+    /// emulator several times the CPU). Each shard is handed to <paramref name="queue"/> as soon as its end is found, so
+    /// the shards run while the pass goes on; before the first, the open plan is written once and the drop logged.
+    /// </summary>
+    private async Task<ShardedDrop> CutCsvAsync(DropRun run, BlobClient blob, ETag etag, SourceFormat format, string preprocessing, long shardBytes, string folder, Func<ShardCut, Task> queue, CancellationToken cancellationToken)
+    {
+        // A pass before this one (its trigger retried) queued shards cut at its size: cut at the same.
+        var openBlob = Staging.GetBlobClient(folder + OpenPlanFile);
+        var open = await openBlob.ReadAsync<ShardedDrop>(cancellationToken);
+        var cutAt = open?.ShardBytes ?? shardBytes;
+        preprocessing = open?.Preprocessing ?? preprocessing;
+        var opened = false;
+        await using var stream = new ReadAheadStream(await blob.OpenStreamAsync(etag, cancellationToken));
+        var cut = await ShardPlanner.PlanAsync(stream, csv: true, cutAt, async found =>
+        {
+            if (!opened)
+            {
+                open ??= new ShardedDrop(run.Source, run.Container, run.Name, run.ETag, format, 0, preprocessing, found.Header, found.HeaderLines, [], [], clock.GetUtcNow()) { Open = true, ShardBytes = cutAt };
+                await openBlob.TryCreateAsync(BinaryData.FromObjectAsJson(open, JsonSerializerOptions.Web), cancellationToken: cancellationToken);
+                await RecordAsync(run, new IngestionResult(IngestionStatus.Sharded, run.Source, run.Name, run.ETag, new IngestionCounts(), null,
+                    $"being cut into shards of about {run.Definition.ShardMb} MiB, each queued on {StorageNames.IngestShardsQueue} as it is cut", null), cancellationToken);
+                opened = true;
+            }
+
+            await queue(found);
+        }, cancellationToken);
+        return new ShardedDrop(run.Source, run.Container, run.Name, run.ETag, format, cut.Length, preprocessing, cut.Header, cut.HeaderLines, cut.Shards, [], clock.GetUtcNow()) { ShardBytes = cutAt };
     }
 
     /// <summary>
@@ -281,10 +303,11 @@ public sealed partial class DropIngestor
         }
 
         var started = Stopwatch.GetTimestamp();
-        ShardCounts? counts;
+        (ShardCounts Counts, long LineFeeds)? counts;
         try
         {
-            counts = await RunShardAsync(plan, found, task.Shard, task.Range, null, OutputFolder(folder, task.Shard, 0), ShardMidway is { } midway ? () => midway(task, attempt) : null, cancellationToken);
+            counts = await RangeAsync(plan, folder, task.Shard, task.Range, cancellationToken) is not { } range ? null
+                : await RunShardAsync(plan, found, task.Shard, range, null, OutputFolder(folder, task.Shard, 0), ShardMidway is { } midway ? () => midway(task, attempt) : null, cancellationToken);
         }
         catch (UnreadableDropException ex)
         {
@@ -302,8 +325,14 @@ public sealed partial class DropIngestor
             return HandlerOutcome.Done;
         }
 
+        if (plan.Format == SourceFormat.Jsonl)
+        {
+            // Later shards whose plan did not count lines number theirs from this.
+            await PublishLineFeedsAsync(folder, task.Shard, counts.Value.LineFeeds, cancellationToken);
+        }
+
         await receipt.TryCreateAsync(BinaryData.FromObjectAsJson(
-            new ShardReceipt(task.Shard, attempt, ShardClaim.Host, counts, Stopwatch.GetElapsedTime(started).TotalSeconds, clock.GetUtcNow()), JsonSerializerOptions.Web),
+            new ShardReceipt(task.Shard, attempt, ShardClaim.Host, counts.Value.Counts, Stopwatch.GetElapsedTime(started).TotalSeconds, clock.GetUtcNow()), JsonSerializerOptions.Web),
             cancellationToken: cancellationToken);
         return null;
     }
@@ -319,7 +348,7 @@ public sealed partial class DropIngestor
     /// One run of a shard's records through the same steps as a whole drop (seeded with what earlier shards registered,
     /// in a fan-in's rerun), its outputs stored under <paramref name="prefix"/>; null when the blob changed since the plan.
     /// </summary>
-    private async Task<ShardCounts?> RunShardAsync(ShardedDrop plan, (LifecycleDefinition Lifecycle, SourceDefinition Source) found, int shard, ShardRange? queuedRange, IEnumerable<(byte, UInt128, long)>? seeds, string prefix, Func<Task>? midway, CancellationToken cancellationToken)
+    private async Task<(ShardCounts Counts, long LineFeeds)?> RunShardAsync(ShardedDrop plan, (LifecycleDefinition Lifecycle, SourceDefinition Source) found, int shard, ShardRange? range, IEnumerable<(byte, UInt128, long)>? seeds, string prefix, Func<Task>? midway, CancellationToken cancellationToken)
     {
         var (lifecycle, definition) = found;
         var updated = new HashSet<long>();
@@ -337,6 +366,7 @@ public sealed partial class DropIngestor
         await using var output = new ShardOutputWriter(staging.Kept(prefix[staging.Folder.Length..]));
         var blob = storage.Container(plan.Container).GetBlobClient(plan.Name);
         var conditions = new BlobRequestConditions { IfMatch = new ETag(plan.ETag) };
+        LineFeedCountingStream? lineFeeds = null;
         try
         {
             if (plan.Format == SourceFormat.Parquet)
@@ -347,11 +377,11 @@ public sealed partial class DropIngestor
             }
             else
             {
-                var range = plan.Open ? queuedRange! : plan.Ranges[shard];
+                ArgumentNullException.ThrowIfNull(range);
                 var header = plan.Header.Length == 0 ? ReadOnlyMemory<byte>.Empty
                     : (await blob.DownloadContentAsync(new BlobDownloadOptions { Range = new HttpRange(0, plan.Header.Length), Conditions = conditions }, cancellationToken)).Value.Content.ToMemory();
-                var body = (await blob.DownloadStreamingAsync(new BlobDownloadOptions { Range = new HttpRange(range.Start, range.Length), Conditions = conditions }, cancellationToken)).Value.Content;
-                await using var content = new ReadAheadStream(new PrefixedReadStream(header, body));
+                lineFeeds = new LineFeedCountingStream((await blob.DownloadStreamingAsync(new BlobDownloadOptions { Range = new HttpRange(range.Start, range.Length), Conditions = conditions }, cancellationToken)).Value.Content);
+                await using var content = new ReadAheadStream(new PrefixedReadStream(header, lineFeeds));
                 var outcomes = DropReader.ReadAsync(content, plan.Name, definition.Format, definition.Limits, cancellationToken);
                 await ProcessAsync(Renumbered(outcomes, range.LinesBefore - plan.HeaderLines));
             }
@@ -362,7 +392,7 @@ public sealed partial class DropIngestor
         }
 
         await output.UploadAsync(Staging, prefix, processor.Registrations(), updated, midway, cancellationToken);
-        return ShardCounts.Of(processor.Counts);
+        return (ShardCounts.Of(processor.Counts), lineFeeds?.LineFeeds ?? 0);
 
         Task ProcessAsync(IAsyncEnumerable<ReadOutcome> outcomes) =>
             Pipelined ? processor.ProcessAsync(outcomes, StoreAsync, cancellationToken) : processor.ProcessInOrderAsync(outcomes, StoreAsync, cancellationToken);
@@ -456,12 +486,13 @@ public sealed partial class DropIngestor
             logger.LogInformation("{Blob}: shard {Shard} holds unique values of earlier shards; running it again, seeded with them", plan.Name, rerun);
             generations[rerun]++;
             var seeds = conflicts[rerun].Select(c => (c.Kind, c.Hash, c.FirstLine));
-            if (await RunShardAsync(plan, found, rerun, null, seeds, OutputFolder(folder, rerun, generations[rerun]), null, cancellationToken) is not { } rerunCounts)
+            if (await RangeAsync(plan, folder, rerun, null, cancellationToken) is not { } range
+                || await RunShardAsync(plan, found, rerun, range, seeds, OutputFolder(folder, rerun, generations[rerun]), null, cancellationToken) is not { } rerunCounts)
             {
                 return;
             }
 
-            counts[rerun] = rerunCounts;
+            counts[rerun] = rerunCounts.Counts;
         }
 
         var total = new IngestionCounts();

@@ -90,6 +90,50 @@ public sealed class ShardPlannerTests
         });
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(300)]
+    [InlineData(5000)]
+    [InlineData(100_000)]
+    [InlineData(1 << 30)]
+    public async Task JsonlProbes_CutWhereThePassCuts_ReadingAFewKiBPerCut_LinesLeftToTheShards(long shardBytes)
+    {
+        // Records of every length, one longer than a probe window where cuts fall, and no line feed at the end.
+        var lines = Enumerable.Range(0, 400).Select(i => JsonSerializer.Serialize(new { id = $"T-{i}", body = new string('z', i == 150 ? (3 * ShardPlanner.ProbeBytes) + 7 : i % 53) })).ToList();
+        var jsonl = Encoding.UTF8.GetBytes(string.Join('\n', lines));
+        var read = 0L;
+        var probed = await ShardPlanner.ProbeJsonlAsync((offset, count, _) =>
+        {
+            read += count;
+            return Task.FromResult<ReadOnlyMemory<byte>>(jsonl.AsMemory((int)offset, count));
+        }, jsonl.Length, shardBytes);
+        var passed = await ShardPlanner.PlanAsync(new MemoryStream(jsonl), csv: false, shardBytes);
+
+        Assert.Equal(passed.Shards.Select(s => (s.Index, s.Start, s.End)), probed.Shards.Select(s => (s.Index, s.Start, s.End)));
+        AssertCovers(probed, jsonl.Length);
+        Assert.Equal(0, probed.Shards[0].LinesBefore);
+        Assert.All(probed.Shards.Skip(1), s => Assert.Equal(ShardPlanner.LinesFromCounts, s.LinesBefore));
+        // At most a window per cut, but the long record: it takes four.
+        Assert.InRange(read, 0, (probed.Shards.Count + 4L) * ShardPlanner.ProbeBytes);
+        if (shardBytes == 1)
+        {
+            Assert.Equal(400, probed.Shards.Count);
+        }
+
+        Assert.Equal(await ReadAsync(JsonlRecordReader.ReadAsync, jsonl), await ShardedAsync(probed));
+
+        async Task<List<string>> ShardedAsync(ShardPlan plan)
+        {
+            var records = new List<string>();
+            foreach (var shard in plan.Shards)
+            {
+                records.AddRange(await ReadAsync(JsonlRecordReader.ReadAsync, jsonl.AsSpan((int)shard.Start, (int)shard.Length).ToArray()));
+            }
+
+            return records;
+        }
+    }
+
     [Fact]
     public async Task Parquet_ByRowGroups_ShardsReadAsTheWholeFile_RowNumbersKept()
     {

@@ -160,6 +160,50 @@ public sealed class ShardedIngestionTests
     }
 
     [Fact]
+    public async Task JsonlCutByProbes_ShardsTakenLastFirst_CountEarlierLines_ADeadCountClaimTakenOver_SameVersionAsWhole()
+    {
+        var drop = Drop("jsonl");
+        var whole = await SetUpAsync();
+        var (name, etag) = await whole.UploadAsync("jsonl", drop);
+        var wholeResult = await whole.Ingestor().IngestAsync(whole.Source, "raw", name, etag, CancellationToken.None);
+
+        var sharded = await SetUpAsync();
+        (name, etag) = await sharded.UploadAsync("jsonl", drop);
+        var started = await sharded.Ingestor().IngestAsync(sharded.Source, await sharded.Catalog.FindSourceAsync(sharded.Source, CancellationToken.None), "raw", name, etag, null, CancellationToken.None, mayShard: true);
+        Assert.Equal(IngestionStatus.Sharded, started.Status);
+        var staging = sharded.Storage.Container(StorageNames.DatasetsContainer);
+        var folder = PartStaging.ForDrop(sharded.Storage, "raw", name, etag.ToString()).Folder + "shards/";
+        var plan = (await staging.GetBlobClient(folder + "plan.json").ReadAsync<ShardedDrop>())!;
+        Assert.InRange(plan.Count, 3, 8);
+        Assert.Equal(0, plan.Ranges[0].LinesBefore);
+        Assert.All(plan.Ranges.Skip(1), r => Assert.Equal(ShardPlanner.LinesFromCounts, r.LinesBefore));
+
+        // An instance that claimed the count of shard 0 and died.
+        await staging.GetBlobClient(folder + "lines/c00000").UploadAsync(BinaryData.Empty);
+        var queue = sharded.Storage.Queue(StorageNames.IngestShardsQueue);
+        var messages = (await queue.ReceiveMessagesAsync(32, TimeSpan.FromMinutes(5))).Value.OrderByDescending(m => JsonSerializer.Deserialize<ShardTask>(m.Body.ToString(), JsonSerializerOptions.Web)!.Shard).ToList();
+        Assert.Equal(plan.Count, messages.Count);
+        var counted = new List<int>();
+        foreach (var message in messages)
+        {
+            var instance = sharded.Ingestor();
+            instance.CountClaimTimeout = TimeSpan.FromSeconds(1);
+            var outcome = await instance.ProcessShardAsync(new QueueTriggerInput(queue.Name, message.MessageId, message.Body.ToString(), message.DequeueCount, message.InsertedOn), CancellationToken.None);
+            Assert.False(outcome.IsDeadLetter, outcome.DeadLetterReason);
+            await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
+            counted.Add(instance.RangesCounted);
+        }
+
+        // The last shard, taken first, counted every range before it (shard 0's once its claim was stale); the others none.
+        Assert.Equal([plan.Count - 1, .. Enumerable.Repeat(0, plan.Count - 1)], counted);
+        var outcomeLogged = (await new IngestionLog(sharded.Storage).GetAsync(sharded.Source, name, etag.ToString()))!;
+        Assert.Equal(nameof(IngestionStatus.Published), outcomeLogged.Status);
+        Assert.Equal(wholeResult.Version!.Id, outcomeLogged.VersionId);
+        Assert.Equal(await RecordsAsync(whole.Storage, wholeResult.Version), await RecordsAsync(sharded.Storage, (await new DatasetStore(sharded.Storage).GetAsync(outcomeLogged.VersionId!))!));
+        Assert.Equal(await QuarantineAsync(whole.Storage, wholeResult.QuarantineFolder!), await QuarantineAsync(sharded.Storage, outcomeLogged.QuarantineFolder!));
+    }
+
+    [Fact]
     public async Task ShardFailingEveryAttempt_FailsTheDropWithAReport_TaskPoisonedNoVersion()
     {
         var drop = Drop("jsonl");

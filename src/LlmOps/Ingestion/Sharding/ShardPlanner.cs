@@ -6,7 +6,8 @@ namespace LlmOps.Ingestion.Sharding;
 
 /// <summary>
 /// One shard of a drop: the bytes <see cref="Start"/> (inclusive) to <see cref="End"/> (exclusive), whole records only;
-/// <see cref="LinesBefore"/> line feeds come before it, so its records keep the line numbers they have in the whole drop.
+/// <see cref="LinesBefore"/> line feeds come before it, so its records keep the line numbers they have in the whole drop
+/// (<see cref="ShardPlanner.LinesFromCounts"/>: not counted by the plan).
 /// </summary>
 public sealed record ShardRange(int Index, long Start, long End, long LinesBefore = 0)
 {
@@ -19,8 +20,9 @@ public sealed record ShardRange(int Index, long Start, long End, long LinesBefor
 /// (a JSON string cannot hold a raw one). CSV (RFC 4180): a line feed ends a record only outside double quotes; the
 /// quote state is the parity of the quotes seen since the start of the file (an escaped quote, <c>""</c>, toggles it
 /// twice), which is why the pass starts at byte 0 and why a quoted field's line breaks never split a record. A CSV's
-/// header row is its own range (<see cref="ShardPlan.Header"/>): every shard is read with it in front. Parquet is cut by
-/// row groups (<see cref="PlanParquetAsync"/>). A single-stream .gz cannot be entered in the middle: it stays whole.
+/// header row is its own range (<see cref="ShardPlan.Header"/>): every shard is read with it in front. A JSONL drop need
+/// not be read to be cut: <see cref="ProbeJsonlAsync"/> reads a few KiB at each cut. Parquet is cut by row groups
+/// (<see cref="PlanParquetAsync"/>). A single-stream .gz cannot be entered in the middle: it stays whole.
 /// </summary>
 public static class ShardPlanner
 {
@@ -114,6 +116,49 @@ public static class ShardPlanner
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    /// <summary>A range's <see cref="ShardRange.LinesBefore"/> when the plan did not count them: the shards' own counts say.</summary>
+    public const long LinesFromCounts = -1;
+
+    /// <summary>Bytes read at a time when probing for a line feed.</summary>
+    internal const int ProbeBytes = 64 << 10;
+
+    /// <summary>
+    /// The shards of a JSONL drop of <paramref name="length"/> bytes without reading it: a JSONL record ends at any line
+    /// feed, so each cut is the first line feed at least <paramref name="shardBytes"/> past the shard's start, found by
+    /// reading a few KiB there (<paramref name="read"/> reads a range). The cuts are those <see cref="PlanAsync"/> finds;
+    /// the line feeds before each shard are not counted (<see cref="LinesFromCounts"/>): the shards count their own.
+    /// </summary>
+    public static async Task<ShardPlan> ProbeJsonlAsync(Func<long, int, CancellationToken, Task<ReadOnlyMemory<byte>>> read, long length, long shardBytes, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        ArgumentOutOfRangeException.ThrowIfLessThan(shardBytes, 1);
+        var shards = new List<ShardRange>();
+        for (long start = 0, end; start < length; start = end)
+        {
+            end = length;
+            for (var at = start + shardBytes - 1; at < length;)
+            {
+                var window = await read(at, (int)Math.Min(ProbeBytes, length - at), cancellationToken);
+                if (window.IsEmpty)
+                {
+                    throw new IOException($"the drop ended at byte {at}, before the {length} bytes it was said to hold");
+                }
+
+                if (window.Span.IndexOf((byte)'\n') is var feed and >= 0)
+                {
+                    end = at + feed + 1;
+                    break;
+                }
+
+                at += window.Length;
+            }
+
+            shards.Add(new ShardRange(shards.Count, start, end, shards.Count == 0 ? 0 : LinesFromCounts));
+        }
+
+        return new ShardPlan(new ShardRange(-1, 0, 0), shards, length, false);
     }
 
     /// <summary>

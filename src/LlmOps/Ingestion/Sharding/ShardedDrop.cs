@@ -6,7 +6,7 @@ namespace LlmOps.Ingestion.Sharding;
 /// <summary>
 /// The plan of a drop ingested in shards: the blob version, its format, the preprocessing every shard must run with, and
 /// the shards (byte ranges for JSONL and CSV, with a CSV's header range; row groups for Parquet). Written once when the
-/// planning pass ends; JSONL and CSV shards are queued while it runs, each task carrying its range, after an
+/// plan is whole; a CSV's shards are queued while its planning pass runs, each task carrying its range, after an
 /// <see cref="Open"/> plan without ranges is written once (so a retried pass cuts at the same <see cref="ShardBytes"/>).
 /// </summary>
 public sealed record ShardedDrop(
