@@ -467,16 +467,14 @@ public sealed partial class DropIngestor
         var run = new DropRun(plan.Source, lifecycle, definition, plan.Container, plan.Name, plan.ETag);
         var caller = await governance.DemandAsync(Role.Contributor, lifecycle.Feature, $"ingest {plan.Container}/{plan.Name}", cancellationToken);
         var counts = new ShardCounts[plan.Count];
-        for (var shard = 0; shard < plan.Count; shard++)
-        {
-            counts[shard] = (await Staging.GetBlobClient(ReceiptPath(folder, shard)).ReadAsync<ShardReceipt>(cancellationToken))!.Counts;
-        }
+        await Parallel.ForAsync(0, plan.Count, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (shard, token) =>
+            counts[shard] = (await Staging.GetBlobClient(ReceiptPath(folder, shard)).ReadAsync<ShardReceipt>(token))!.Counts);
 
         var generations = new int[plan.Count];
         Dictionary<int, List<ShardConflict>> conflicts;
         while (true)
         {
-            conflicts = await ShardKeyMerge.ConflictsAsync(plan.Count, shard => ShardOutputReader.OpenAsync(Staging, OutputFolder(folder, shard, generations[shard]) + ShardOutputWriter.KeysFile, cancellationToken));
+            conflicts = await ShardKeyMerge.ConflictsAsync(plan.Count, async shard => new ShardKeyReader((await ShardOutputReader.OpenAsync(Staging, OutputFolder(folder, shard, generations[shard]) + ShardOutputWriter.KeysFile, cancellationToken)).BaseStream));
             var rerun = conflicts.Where(c => c.Value.Any(k => k.Kind != RecordProcessor.DedupKind)).Select(c => c.Key).DefaultIfEmpty(-1).Min();
             if (rerun < 0)
             {
@@ -531,6 +529,29 @@ public sealed partial class DropIngestor
             var prefix = OutputFolder(folder, shard, generations[shard]);
             // Content an earlier shard holds: line of this shard's first record with it -> line of the drop's first.
             var duplicates = conflicts.GetValueOrDefault(shard)?.Where(c => c.Kind == RecordProcessor.DedupKind).ToDictionary(c => c.Line, c => c.FirstLine) ?? [];
+            if (duplicates.Count == 0)
+            {
+                // No record leaves (the common case): the shard's parts are the version's, copied server-side, and the
+                // digests stream from its index into the version's hash; its quarantine joins in line order.
+                using (var digests = await ShardOutputReader.OpenAsync(Staging, prefix + ShardOutputWriter.IndexFile, cancellationToken))
+                {
+                    ShardOutputReader.ReadDigests(digests.BaseStream, content.AppendDigest);
+                }
+
+                var staged = (await Staging.GetBlobClient(prefix + ShardOutputWriter.PartsFile).ReadAsync<List<ShardPart>>(cancellationToken))!;
+                var next = parts.Count;
+                parts.AddRange(staged.Select((p, i) => p.As($"part-{next + i:00000}.jsonl.gz")));
+                using var rejections = await ShardOutputReader.OpenAsync(Staging, prefix + ShardOutputWriter.QuarantineFile, cancellationToken);
+                for (var line = rejections.ReadInt64(); line != ShardOutputWriter.End; line = rejections.ReadInt64())
+                {
+                    rejections.ReadInt64();
+                    await quarantine.AddAsync(JsonSerializer.Deserialize<QuarantinedRecord>(ShardOutputReader.ReadFrame(rejections), JsonSerializerOptions.Web)!, cancellationToken);
+                    ShardOutputReader.ReadFrame(rejections);
+                }
+
+                return;
+            }
+
             var updated = new HashSet<long>();
             using (var reader = await ShardOutputReader.OpenAsync(Staging, prefix + ShardOutputWriter.UpdatedFile, cancellationToken))
             {
@@ -649,12 +670,9 @@ public sealed partial class DropIngestor
     /// <summary>Deletes what the shards stored for the fan-in; the plan, claims and receipts stay (a late duplicate task finds the drop done), until staging expires.</summary>
     private async Task DeleteShardOutputsAsync(string folder, CancellationToken cancellationToken)
     {
-        await foreach (var blob in Staging.GetBlobsAsync(new GetBlobsOptions { Prefix = folder }, cancellationToken))
-        {
-            if (blob.Name.EndsWith(".gz", StringComparison.Ordinal))
-            {
-                await Staging.GetBlobClient(blob.Name).DeleteIfExistsAsync(cancellationToken: cancellationToken);
-            }
-        }
+        var outputs = Staging.GetBlobsAsync(new GetBlobsOptions { Prefix = folder }, cancellationToken)
+            .Where(blob => blob.Name.EndsWith(".gz", StringComparison.Ordinal) || blob.Name.EndsWith(".bin", StringComparison.Ordinal));
+        await Parallel.ForEachAsync(outputs, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (blob, token) =>
+            await Staging.GetBlobClient(blob.Name).DeleteIfExistsAsync(cancellationToken: token));
     }
 }

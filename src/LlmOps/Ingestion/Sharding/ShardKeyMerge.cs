@@ -12,12 +12,12 @@ internal readonly record struct ShardConflict(byte Kind, UInt128 Hash, long Line
 /// </summary>
 internal static class ShardKeyMerge
 {
-    public static async Task<Dictionary<int, List<ShardConflict>>> ConflictsAsync(int shards, Func<int, Task<BinaryReader>> open)
+    public static async Task<Dictionary<int, List<ShardConflict>>> ConflictsAsync(int shards, Func<int, Task<ShardKeyReader>> open)
     {
         ArgumentNullException.ThrowIfNull(open);
-        var readers = new BinaryReader[shards];
+        var readers = new ShardKeyReader[shards];
         var entries = new (byte Kind, UInt128 Hash, long Line)[shards];
-        var queue = new PriorityQueue<int, (byte Kind, UInt128 Hash, int Shard)>();
+        var queue = new PriorityQueue<int, (byte Kind, UInt128 Hash, int Shard)>(KeyOrder.Instance);
         var conflicts = new Dictionary<int, List<ShardConflict>>();
         try
         {
@@ -63,16 +63,22 @@ internal static class ShardKeyMerge
 
         void Advance(int shard)
         {
-            var reader = readers[shard];
-            var kind = reader.ReadByte();
-            if (kind == ShardOutputWriter.EndOfKeys)
+            if (!readers[shard].TryRead(out var kind, out var hash, out var line))
             {
                 return;
             }
 
-            var hash = new UInt128(reader.ReadUInt64(), reader.ReadUInt64());
-            entries[shard] = (kind, hash, reader.ReadInt64());
+            entries[shard] = (kind, hash, line);
             queue.Enqueue(shard, (kind, hash, shard));
         }
+    }
+
+    /// <summary>By kind, then hash, then shard: the tuple's own order, without its generic comparers.</summary>
+    private sealed class KeyOrder : IComparer<(byte Kind, UInt128 Hash, int Shard)>
+    {
+        public static readonly KeyOrder Instance = new();
+
+        public int Compare((byte Kind, UInt128 Hash, int Shard) x, (byte Kind, UInt128 Hash, int Shard) y) =>
+            x.Kind != y.Kind ? x.Kind.CompareTo(y.Kind) : x.Hash != y.Hash ? x.Hash.CompareTo(y.Hash) : x.Shard.CompareTo(y.Shard);
     }
 }

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Text.Json;
 using Azure;
@@ -24,9 +25,10 @@ public sealed record ShardPart(string Name, long Records, string Sha256, long By
 internal sealed class ShardOutputWriter : IAsyncDisposable
 {
     public const string PartsFile = "parts.json";
-    public const string IndexFile = "index.bin.gz";
+    // Digests and key hashes are random bytes: compressing them costs both ends CPU and saves nothing.
+    public const string IndexFile = "index.bin";
     public const string QuarantineFile = "quarantine.bin.gz";
-    public const string KeysFile = "keys.bin.gz";
+    public const string KeysFile = "keys.bin";
     public const string UpdatedFile = "updated.bin.gz";
 
     /// <summary>Ends the index, quarantine and updated files (where a line would come).</summary>
@@ -62,23 +64,22 @@ internal sealed class ShardOutputWriter : IAsyncDisposable
         Frame(_quarantine, rejection.Record is { } record ? DatasetSpool.Line(record) : []);
     }
 
-    /// <summary>Waits for the parts, writes the keys (sorted) and updated lines, and uploads the rest under <paramref name="prefix"/>.</summary>
+    /// <summary>
+    /// Writes the keys (sorted) and updated lines while the last part uploads, then, the parts stored, uploads the rest
+    /// under <paramref name="prefix"/>, all at once.
+    /// </summary>
     public async Task UploadAsync(BlobContainerClient container, string prefix, IEnumerable<(byte Kind, UInt128 Hash, long Line)> keys, IEnumerable<long> updated, Func<Task>? midway, CancellationToken cancellationToken)
     {
-        await _spool.CompleteAsync(cancellationToken);
-        var parts = _spool.Parts.Select(p => new ShardPart(p.Name, p.Records, p.Sha256, p.Bytes, p.Staged!.Blob, p.Staged.ETag.ToString())).ToList();
-        if (midway is not null)
-        {
-            await midway();
-        }
-
+        var stored = _spool.CompleteAsync(cancellationToken);
         _index.Write(End);
         _index.Dispose();
         _quarantine.Write(End);
         _quarantine.Dispose();
+        var sorted = keys.ToArray();
+        sorted.AsSpan().Sort(default(ByKindAndHash));
         using (var writer = Open(KeysFile))
         {
-            foreach (var (kind, hash, line) in keys.OrderBy(k => k.Kind).ThenBy(k => k.Hash))
+            foreach (var (kind, hash, line) in sorted)
             {
                 writer.Write(kind);
                 writer.Write((ulong)(hash >> 64));
@@ -99,13 +100,17 @@ internal sealed class ShardOutputWriter : IAsyncDisposable
             writer.Write(End);
         }
 
-        foreach (var name in new[] { IndexFile, QuarantineFile, KeysFile, UpdatedFile })
+        await stored;
+        var parts = _spool.Parts.Select(p => new ShardPart(p.Name, p.Records, p.Sha256, p.Bytes, p.Staged!.Blob, p.Staged.ETag.ToString())).ToList();
+        if (midway is not null)
         {
-            await container.GetBlobClient(prefix + name).UploadAsync(Path.Combine(_folder, name), overwrite: true, cancellationToken);
+            await midway();
         }
 
-        // Last: the fan-in reads the parts list only once the receipt says the shard is done.
-        await container.GetBlobClient(prefix + PartsFile).UploadAsync(BinaryData.FromObjectAsJson(parts, JsonSerializerOptions.Web), overwrite: true, cancellationToken);
+        // The fan-in reads none of these before the receipt, written after all of them, says the shard is done.
+        await Task.WhenAll(
+            new[] { IndexFile, QuarantineFile, KeysFile, UpdatedFile }.Select(name => container.GetBlobClient(prefix + name).UploadAsync(Path.Combine(_folder, name), overwrite: true, cancellationToken))
+                .Append(container.GetBlobClient(prefix + PartsFile).UploadAsync(BinaryData.FromObjectAsJson(parts, JsonSerializerOptions.Web), overwrite: true, cancellationToken)));
     }
 
     public async ValueTask DisposeAsync()
@@ -123,8 +128,18 @@ internal sealed class ShardOutputWriter : IAsyncDisposable
         }
     }
 
-    private BinaryWriter Open(string name) =>
-        new(new BufferedStream(new GZipStream(new FileStream(Path.Combine(_folder, name), FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16), CompressionLevel.Fastest), 1 << 16));
+    /// <summary>The keys file's order (a struct, so the sort is specialised for it).</summary>
+    private readonly struct ByKindAndHash : IComparer<(byte Kind, UInt128 Hash, long Line)>
+    {
+        public int Compare((byte Kind, UInt128 Hash, long Line) x, (byte Kind, UInt128 Hash, long Line) y) =>
+            x.Kind != y.Kind ? x.Kind.CompareTo(y.Kind) : x.Hash.CompareTo(y.Hash);
+    }
+
+    private BinaryWriter Open(string name)
+    {
+        var file = new FileStream(Path.Combine(_folder, name), FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
+        return new(name.EndsWith(".gz", StringComparison.Ordinal) ? new BufferedStream(new GZipStream(file, CompressionLevel.Fastest), 1 << 16) : file);
+    }
 
     private static void Frame(BinaryWriter writer, byte[] bytes)
     {
@@ -138,9 +153,99 @@ internal static class ShardOutputReader
 {
     public static async Task<BinaryReader> OpenAsync(BlobContainerClient container, string path, CancellationToken cancellationToken)
     {
-        var stream = await container.GetBlobClient(path).OpenReadAsync(new Azure.Storage.Blobs.Models.BlobOpenReadOptions(false) { BufferSize = 1 << 20 }, cancellationToken);
-        return new BinaryReader(new BufferedStream(new GZipStream(stream, CompressionMode.Decompress), 1 << 16));
+        // One streamed GET: the file is read once from start to end (ranged reads cost the emulator several times the CPU).
+        var stream = (await container.GetBlobClient(path).DownloadStreamingAsync(cancellationToken: cancellationToken)).Value.Content;
+        return new BinaryReader(path.EndsWith(".gz", StringComparison.Ordinal) ? new BufferedStream(new GZipStream(stream, CompressionMode.Decompress), 1 << 16) : new BufferedStream(stream, 1 << 16));
     }
 
     public static byte[] ReadFrame(BinaryReader reader) => reader.ReadBytes(reader.ReadInt32());
+
+    /// <summary>Hands each digest of an index file (line, digest; to the end marker) to <paramref name="digest"/>, reading in blocks.</summary>
+    public static void ReadDigests(Stream index, Action<ReadOnlySpan<byte>> digest)
+    {
+        ArgumentNullException.ThrowIfNull(index);
+        ArgumentNullException.ThrowIfNull(digest);
+        const int Entry = sizeof(long) + DatasetContentHash.DigestBytes;
+        var buffer = new byte[Entry << 13];
+        var pending = 0;
+        while (true)
+        {
+            var read = index.Read(buffer, pending, buffer.Length - pending);
+            pending += read;
+            var at = 0;
+            for (; pending - at >= sizeof(long); at += Entry)
+            {
+                if (BinaryPrimitives.ReadInt64LittleEndian(buffer.AsSpan(at)) == ShardOutputWriter.End)
+                {
+                    return;
+                }
+
+                if (pending - at < Entry)
+                {
+                    break;
+                }
+
+                digest(buffer.AsSpan(at + sizeof(long), DatasetContentHash.DigestBytes));
+            }
+
+            if (read == 0)
+            {
+                throw new InvalidDataException("A shard's index ended without its end marker.");
+            }
+
+            buffer.AsSpan(at, pending - at).CopyTo(buffer);
+            pending -= at;
+        }
+    }
+}
+
+/// <summary>A shard's keys file read entry by entry (kind, hash, line) from blocks, for the fan-in's merge.</summary>
+internal sealed class ShardKeyReader(Stream keys) : IDisposable
+{
+    private const int Entry = 1 + (2 * sizeof(ulong)) + sizeof(long);
+    private readonly byte[] _buffer = new byte[Entry << 12];
+    private int _at;
+    private int _end;
+
+    /// <summary>The next entry, or false at the end marker.</summary>
+    public bool TryRead(out byte kind, out UInt128 hash, out long line)
+    {
+        if (_end - _at < Entry && (_end - _at < 1 || _buffer[_at] != ShardOutputWriter.EndOfKeys))
+        {
+            Refill();
+        }
+
+        kind = _buffer[_at];
+        if (kind == ShardOutputWriter.EndOfKeys)
+        {
+            (hash, line) = (default, 0);
+            return false;
+        }
+
+        var entry = _buffer.AsSpan(_at + 1, Entry - 1);
+        hash = new UInt128(BinaryPrimitives.ReadUInt64LittleEndian(entry), BinaryPrimitives.ReadUInt64LittleEndian(entry[sizeof(ulong)..]));
+        line = BinaryPrimitives.ReadInt64LittleEndian(entry[(2 * sizeof(ulong))..]);
+        _at += Entry;
+        return true;
+    }
+
+    private void Refill()
+    {
+        var pending = _end - _at;
+        _buffer.AsSpan(_at, pending).CopyTo(_buffer);
+        (_at, _end) = (0, pending);
+        do
+        {
+            var read = keys.Read(_buffer, _end, _buffer.Length - _end);
+            if (read == 0)
+            {
+                throw new InvalidDataException("A shard's keys ended without their end marker.");
+            }
+
+            _end += read;
+        }
+        while (_end < Entry && _buffer[0] != ShardOutputWriter.EndOfKeys);
+    }
+
+    public void Dispose() => keys.Dispose();
 }
