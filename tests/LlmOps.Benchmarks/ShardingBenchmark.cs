@@ -56,7 +56,7 @@ internal static class ShardingBenchmark
                 ($"Whole drop ({mb:0} MB JSONL), end to end, pipelined", Repeated.Of(runs.Select(r => mb / r.Whole.Seconds)).Format("0.0", " MB/s")),
                 ($"Same drop in {shards} shards of {shardMb} MB, one instance (plan, shards, fan-in), pipelined", Repeated.Of(runs.Select(r => mb / r.One.Seconds)).Format("0.0", " MB/s")),
                 ("Sharding overhead, one instance (sharded time / whole time - 1; target at most 10%)", Repeated.Of(runs.Select(r => (r.One.Seconds / r.Whole.Seconds - 1) * 100)).Format("0.0", "%")),
-                ("  the plan's pass over the bytes (overlaps the shards)", Repeated.Of(runs.Select(r => r.One.Plan)).Format("0.00", " s")),
+                ("  the plan (the blob trigger: a JSONL drop's cuts probed)", Repeated.Of(runs.Select(r => r.One.Plan)).Format("0.00", " s")),
                 ("  of which the fan-in (keys merged, parts copied, published)", Repeated.Of(runs.Select(r => r.One.Commit)).Format("0.00", " s")),
                 ("Two instances against one, sharded (time of one / time of two; 2 cores bound it)", Repeated.Of(runs.Select(r => r.One.Seconds / r.Two.Seconds)).Format("0.00", "x")),
                 ($"Whole drop, end to end, one thread", Repeated.Of(runs.Select(r => mb / r.WholeSingle.Seconds)).Format("0.0", " MB/s")),
