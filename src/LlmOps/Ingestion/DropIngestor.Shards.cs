@@ -529,41 +529,12 @@ public sealed partial class DropIngestor
             var prefix = OutputFolder(folder, shard, generations[shard]);
             // Content an earlier shard holds: line of this shard's first record with it -> line of the drop's first.
             var duplicates = conflicts.GetValueOrDefault(shard)?.Where(c => c.Kind == RecordProcessor.DedupKind).ToDictionary(c => c.Line, c => c.FirstLine) ?? [];
-            if (duplicates.Count == 0)
+            // Without duplicates (the common case) the index is only its digests, streamed into the version's hash.
+            List<(long Line, byte[] Digest)>? index = null;
+            if (duplicates.Count > 0)
             {
-                // No record leaves (the common case): the shard's parts are the version's, copied server-side, and the
-                // digests stream from its index into the version's hash; its quarantine joins in line order.
-                using (var digests = await ShardOutputReader.OpenAsync(Staging, prefix + ShardOutputWriter.IndexFile, cancellationToken))
-                {
-                    ShardOutputReader.ReadDigests(digests.BaseStream, content.AppendDigest);
-                }
-
-                var staged = (await Staging.GetBlobClient(prefix + ShardOutputWriter.PartsFile).ReadAsync<List<ShardPart>>(cancellationToken))!;
-                var next = parts.Count;
-                parts.AddRange(staged.Select((p, i) => p.As($"part-{next + i:00000}.jsonl.gz")));
-                using var rejections = await ShardOutputReader.OpenAsync(Staging, prefix + ShardOutputWriter.QuarantineFile, cancellationToken);
-                for (var line = rejections.ReadInt64(); line != ShardOutputWriter.End; line = rejections.ReadInt64())
-                {
-                    rejections.ReadInt64();
-                    await quarantine.AddAsync(JsonSerializer.Deserialize<QuarantinedRecord>(ShardOutputReader.ReadFrame(rejections), JsonSerializerOptions.Web)!, cancellationToken);
-                    ShardOutputReader.ReadFrame(rejections);
-                }
-
-                return;
-            }
-
-            var updated = new HashSet<long>();
-            using (var reader = await ShardOutputReader.OpenAsync(Staging, prefix + ShardOutputWriter.UpdatedFile, cancellationToken))
-            {
-                for (var line = reader.ReadInt64(); line != ShardOutputWriter.End; line = reader.ReadInt64())
-                {
-                    updated.Add(line);
-                }
-            }
-
-            var index = new List<(long Line, byte[] Digest)>();
-            using (var reader = await ShardOutputReader.OpenAsync(Staging, prefix + ShardOutputWriter.IndexFile, cancellationToken))
-            {
+                index = [];
+                using var reader = await ShardOutputReader.OpenAsync(Staging, prefix + ShardOutputWriter.IndexFile, cancellationToken);
                 for (var line = reader.ReadInt64(); line != ShardOutputWriter.End; line = reader.ReadInt64())
                 {
                     index.Add((line, reader.ReadBytes(DatasetContentHash.DigestBytes)));
@@ -572,12 +543,20 @@ public sealed partial class DropIngestor
 
             var shardParts = (await Staging.GetBlobClient(prefix + ShardOutputWriter.PartsFile).ReadAsync<List<ShardPart>>(cancellationToken))!;
             var moved = new List<QuarantinedRecord>();
-            if (!index.Any(entry => duplicates.ContainsKey(entry.Line)))
+            if (index is null || !index.Any(entry => duplicates.ContainsKey(entry.Line)))
             {
                 // Every record stays: the shard's parts are the version's, copied server-side, hashed by their digests.
-                foreach (var (_, digest) in index)
+                if (index is null)
                 {
-                    content.AppendDigest(digest);
+                    using var digests = await ShardOutputReader.OpenAsync(Staging, prefix + ShardOutputWriter.IndexFile, cancellationToken);
+                    ShardOutputReader.ReadDigests(digests.BaseStream, content.AppendDigest);
+                }
+                else
+                {
+                    foreach (var (_, digest) in index)
+                    {
+                        content.AppendDigest(digest);
+                    }
                 }
 
                 var first = parts.Count;
@@ -586,6 +565,15 @@ public sealed partial class DropIngestor
             else
             {
                 // Records that duplicate an earlier shard's leave; the parts that held them are written again.
+                var updated = new HashSet<long>();
+                using (var reader = await ShardOutputReader.OpenAsync(Staging, prefix + ShardOutputWriter.UpdatedFile, cancellationToken))
+                {
+                    for (var line = reader.ReadInt64(); line != ShardOutputWriter.End; line = reader.ReadInt64())
+                    {
+                        updated.Add(line);
+                    }
+                }
+
                 var rewrite = new DatasetSpool();
                 rewrites.Add(rewrite);
                 var next = 0;
