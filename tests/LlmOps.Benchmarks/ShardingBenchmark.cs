@@ -46,7 +46,7 @@ internal static class ShardingBenchmark
                 var oneSingle = await IngestAsync(azurite, yaml, path, run, shardedBy: 1, pipelined: false);
                 wholeSingle ??= await IngestAsync(azurite, yaml, path, run, shardedBy: 0, pipelined: false);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"sharding run {run}: whole {whole.Seconds:0.0} s, sharded {one.Seconds:0.0} s ({one.Shards} shards, plan {one.Plan:0.0} s), two instances {two.Seconds:0.0} s; one thread: whole {wholeSingle.Seconds:0.0} s, sharded {oneSingle.Seconds:0.0} s"));
+                    $"sharding run {run}: whole {whole.Seconds:0.0} s (CPU {whole.Cpu:0.0} s, emulator {whole.EmulatorCpu:0.0} s), sharded {one.Seconds:0.0} s (CPU {one.Cpu:0.0} s, emulator {one.EmulatorCpu:0.0} s; {one.Shards} shards, plan {one.Plan:0.0} s), two instances {two.Seconds:0.0} s; one thread: whole {wholeSingle.Seconds:0.0} s, sharded {oneSingle.Seconds:0.0} s"));
                 return (Whole: whole, One: one, Two: two, WholeSingle: wholeSingle, OneSingle: oneSingle);
             });
 
@@ -58,6 +58,10 @@ internal static class ShardingBenchmark
                 ("Sharding overhead, one instance (sharded time / whole time - 1; target at most 10%)", Repeated.Of(runs.Select(r => (r.One.Seconds / r.Whole.Seconds - 1) * 100)).Format("0.0", "%")),
                 ("  the plan (the blob trigger: a JSONL drop's cuts probed)", Repeated.Of(runs.Select(r => r.One.Plan)).Format("0.00", " s")),
                 ("  of which the fan-in (keys merged, parts copied, published)", Repeated.Of(runs.Select(r => r.One.Commit)).Format("0.00", " s")),
+                ("  CPU of this process, whole drop", Repeated.Of(runs.Select(r => r.Whole.Cpu)).Format("0.0", " s")),
+                ("  CPU of this process, sharded / whole", Repeated.Of(runs.Select(r => r.One.Cpu / r.Whole.Cpu)).Format("0.00", "x")),
+                ("  CPU of the emulator, whole drop (on the same 2 cores)", Repeated.Of(runs.Select(r => r.Whole.EmulatorCpu)).Format("0.0", " s")),
+                ("  CPU of the emulator, sharded / whole", Repeated.Of(runs.Select(r => r.One.EmulatorCpu / r.Whole.EmulatorCpu)).Format("0.00", "x")),
                 ("Two instances against one, sharded (time of one / time of two; 2 cores bound it)", Repeated.Of(runs.Select(r => r.One.Seconds / r.Two.Seconds)).Format("0.00", "x")),
                 ($"Whole drop, end to end, one thread", Repeated.Of(runs.Select(r => mb / r.WholeSingle.Seconds)).Format("0.0", " MB/s")),
                 ($"Same drop in {shards} shards, one instance, one thread", Repeated.Of(runs.Select(r => mb / r.OneSingle.Seconds)).Format("0.0", " MB/s")),
@@ -70,7 +74,8 @@ internal static class ShardingBenchmark
         }
     }
 
-    private sealed record Timing(double Seconds, double Plan, double Commit, int Shards);
+    /// <summary>Wall seconds, the plan's and fan-in's, shards taken, and CPU seconds spent by this process and by the emulator.</summary>
+    private sealed record Timing(double Seconds, double Plan, double Commit, int Shards, double Cpu, double EmulatorCpu);
 
     /// <summary>One ingestion under a fresh storage prefix; <paramref name="shardedBy"/> 0 is whole, otherwise how many instances take the shards.</summary>
     private static async Task<Timing> IngestAsync(AzuriteServer azurite, string yaml, string path, int run, int shardedBy, bool pipelined)
@@ -89,11 +94,15 @@ internal static class ShardingBenchmark
 
         DropIngestor Instance() => new(storage, catalog, new LlmOps.Lineage.LineageStore(storage, TimeProvider.System), new LlmOps.Governance.ChangeControl(storage, TimeProvider.System), TimeProvider.System, NullLogger<DropIngestor>.Instance) { Pipelined = pipelined };
         var found = await catalog.FindSourceAsync("bench", CancellationToken.None);
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var emulatorCpu = azurite.ProcessorTime;
         var clock = Stopwatch.StartNew();
+        double Cpu() => (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
+        double EmulatorCpu() => (azurite.ProcessorTime - emulatorCpu).TotalSeconds;
         if (shardedBy == 0)
         {
             var result = await Instance().IngestAsync("bench", found, StorageNames.RawContainer, "bench/drop.jsonl", uploaded.Value.ETag, null, CancellationToken.None);
-            return result.Status == IngestionStatus.Published ? new Timing(clock.Elapsed.TotalSeconds, 0, 0, 1) : throw new InvalidOperationException($"The whole drop was not published: {result.Status} {result.Reason}");
+            return result.Status == IngestionStatus.Published ? new Timing(clock.Elapsed.TotalSeconds, 0, 0, 1, Cpu(), EmulatorCpu()) : throw new InvalidOperationException($"The whole drop was not published: {result.Status} {result.Reason}");
         }
 
         // As in a host: the blob trigger's pass queues shards as it cuts them while the queue trigger takes them.
@@ -105,23 +114,25 @@ internal static class ShardingBenchmark
             var started = await Instance().IngestAsync("bench", found, StorageNames.RawContainer, "bench/drop.jsonl", uploaded.Value.ETag, null, CancellationToken.None, mayShard: true);
             return started.Status == IngestionStatus.Sharded ? clock.Elapsed.TotalSeconds : throw new InvalidOperationException($"The drop was not sharded: {started.Status} {started.Reason}");
         });
-        await Task.WhenAll(Enumerable.Range(0, shardedBy).Select(_ => Task.Run(async () =>
+        // Each instance takes as many tasks at once as it holds (one running its records, the next waiting), as a host's
+        // queue trigger hands it a batch.
+        var instances = Enumerable.Range(0, shardedBy).Select(_ => Instance()).ToList();
+        var ended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await Task.WhenAll(instances.SelectMany(instance => Enumerable.Range(0, DropIngestor.ShardsHeld).Select(_ => Task.Run(async () =>
         {
-            var instance = Instance();
-            while (true)
+            // An empty queue is polled again after 20 ms, doubling to a second, as the queue trigger backs off.
+            var idle = TimeSpan.FromMilliseconds(20);
+            while (!ended.Task.IsCompleted && !planning.IsFaulted)
             {
                 var message = (await queue.ReceiveMessagesAsync(1, TimeSpan.FromMinutes(10))).Value.FirstOrDefault();
                 if (message is null)
                 {
-                    if (planning.IsFaulted || (planning.IsCompleted && await log.GetAsync("bench", "bench/drop.jsonl", uploaded.Value.ETag.ToString()) is { } r && r.Status != nameof(IngestionStatus.Sharded)))
-                    {
-                        return;
-                    }
-
-                    await Task.Delay(20); // the queue trigger's polling
+                    await Task.WhenAny(Task.Delay(idle), ended.Task, planning.IsCompleted ? ended.Task : planning);
+                    idle = TimeSpan.FromTicks(Math.Min(idle.Ticks * 2, TimeSpan.TicksPerSecond));
                     continue;
                 }
 
+                idle = TimeSpan.FromMilliseconds(20);
                 var outcome = await instance.ProcessShardAsync(new QueueTriggerInput(queue.Name, message.MessageId, message.Body.ToString(), message.DequeueCount, message.InsertedOn), CancellationToken.None);
                 if (outcome.IsDeadLetter)
                 {
@@ -130,10 +141,16 @@ internal static class ShardingBenchmark
 
                 await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
                 Interlocked.Increment(ref shards);
+                if (await log.GetAsync("bench", "bench/drop.jsonl", uploaded.Value.ETag.ToString()) is { } r && r.Status != nameof(IngestionStatus.Sharded))
+                {
+                    // This task's instance ran the fan-in: the drop is done.
+                    ended.TrySetResult();
+                }
             }
-        })));
+        }))));
         var plan = await planning;
         var seconds = clock.Elapsed.TotalSeconds;
+        var (used, emulatorUsed) = (Cpu(), EmulatorCpu());
         var logged = await log.GetAsync("bench", "bench/drop.jsonl", uploaded.Value.ETag.ToString());
         if (logged?.Status != nameof(IngestionStatus.Published))
         {
@@ -152,6 +169,6 @@ internal static class ShardingBenchmark
             }
         }
 
-        return new Timing(seconds, plan, (logged.IngestedAt - lastDone).TotalSeconds, shards);
+        return new Timing(seconds, plan, (logged.IngestedAt - lastDone).TotalSeconds, shards, used, emulatorUsed);
     }
 }

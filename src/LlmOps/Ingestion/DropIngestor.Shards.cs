@@ -21,7 +21,7 @@ namespace LlmOps.Ingestion;
 /// Sharded ingestion of a drop above its source's <c>shard_mb</c>: the blob trigger plans the shards (record-aligned byte
 /// ranges: JSONL's by probing at each cut, CSV's in one pass that queues each shard as it cuts it; or Parquet row
 /// groups), writes the plan once and queues one task per shard on <c>ingest-shards</c>; any host
-/// instance takes a task, claims the shard with a blob lease (renewed while it runs, so a killed instance's shard is
+/// instance takes a task (holding two at most, whose records it runs one after the other: <see cref="ShardSlots"/>), claims the shard with a blob lease (renewed while it runs, so a killed instance's shard is
 /// taken over when the lease runs out), runs the same record steps as the whole drop's ETL on its range, stores its
 /// outputs and then its receipt (written once: the shard is done exactly once). The instance that stores the last
 /// receipt commits: dedup and <c>unique</c> across shards from every shard's sorted keys; the shards' parts become the
@@ -47,6 +47,15 @@ public sealed partial class DropIngestor
 
     /// <summary>Runs in each attempt at a shard (given the attempt) between storing its records and its other outputs: tests fail or kill it there.</summary>
     internal Func<ShardTask, int, Task>? ShardMidway { get; set; }
+
+    private readonly ShardSlots _shardSlots = new();
+    private int _shardsHandedBack;
+
+    /// <summary>Shard tasks this instance handed back to the queue because it held <see cref="ShardSlots.Held"/> already (tests and logs).</summary>
+    internal int ShardsHandedBack => _shardsHandedBack;
+
+    /// <summary>Shard tasks an instance holds at once (<see cref="ShardSlots"/>).</summary>
+    internal const int ShardsHeld = ShardSlots.Held;
 
     private BlobContainerClient Staging => storage.Container(StorageNames.DatasetsContainer);
 
@@ -255,10 +264,19 @@ public sealed partial class DropIngestor
                 : $"shard {task.Shard} is not in the plan of {task.Container}/{task.Name}, which has {plan.Count}");
         }
 
-        if (!await Staging.GetBlobClient(ReceiptPath(folder, task.Shard)).ExistsAsync(cancellationToken)
-            && await RunClaimedShardAsync(plan, folder, task, cancellationToken) is { } outcome)
+        if (!await Staging.GetBlobClient(ReceiptPath(folder, task.Shard)).ExistsAsync(cancellationToken))
         {
-            return outcome;
+            using var slot = _shardSlots.TryHold();
+            if (slot is null)
+            {
+                await HandBackAsync(task, cancellationToken);
+                return HandlerOutcome.Done;
+            }
+
+            if (await RunClaimedShardAsync(plan, folder, task, slot, cancellationToken) is { } outcome)
+            {
+                return outcome;
+            }
         }
 
         // A shard queued during the planning pass: the plan may be whole by now (if not, the last shard, queued after it, commits).
@@ -270,11 +288,30 @@ public sealed partial class DropIngestor
         return HandlerOutcome.Done;
     }
 
+    /// <summary>
+    /// Puts a task this instance cannot hold back on the queue for any instance, later each time it comes back (1 s,
+    /// doubling to 30 s), so a busy instance does not sit on a batch while others could run it. No attempt is counted.
+    /// </summary>
+    private async Task HandBackAsync(ShardTask task, CancellationToken cancellationToken)
+    {
+        var delay = TimeSpan.FromSeconds(Math.Min(30, 1 << Math.Min(task.HandedBack, 5)));
+        await storage.Queue(StorageNames.IngestShardsQueue).SendMessageAsync(
+            JsonSerializer.Serialize(task with { HandedBack = task.HandedBack + 1 }, JsonSerializerOptions.Web), delay, cancellationToken: cancellationToken);
+        Interlocked.Increment(ref _shardsHandedBack);
+        logger.LogInformation("Shard {Shard} of {Blob} handed back to {Queue} for {Delay} s: this instance holds {Held} shards", task.Shard, task.Name, StorageNames.IngestShardsQueue, delay.TotalSeconds, ShardSlots.Held);
+    }
+
+    /// <summary>Shards whose files the fan-in fetches at once: the one it merges and the next ones (an index is 40 bytes a record).</summary>
+    private const int FanInAhead = 4;
+
+    /// <summary>What the fan-in reads of a shard besides its keys: its parts, index (line and digest per record) and rejections.</summary>
+    private sealed record ShardFiles(List<ShardPart> Parts, BinaryData Index, BinaryData Quarantine);
+
     /// <summary>" of N" when the plan knows how many shards there are.</summary>
     private static string OfCount(ShardedDrop plan) => plan.Open ? "" : $" of {plan.Count}";
 
     /// <summary>Claims the shard and runs it; null when it is done (now or by another instance meanwhile).</summary>
-    private async Task<HandlerOutcome?> RunClaimedShardAsync(ShardedDrop plan, string folder, ShardTask task, CancellationToken cancellationToken)
+    private async Task<HandlerOutcome?> RunClaimedShardAsync(ShardedDrop plan, string folder, ShardTask task, ShardSlots.Slot slot, CancellationToken cancellationToken)
     {
         var shardFolder = ShardFolder(folder, task.Shard);
         var receipt = Staging.GetBlobClient(ReceiptPath(folder, task.Shard));
@@ -303,11 +340,26 @@ public sealed partial class DropIngestor
         }
 
         var started = Stopwatch.GetTimestamp();
-        (ShardCounts Counts, long LineFeeds)? counts;
+        ShardCounts? counts;
         try
         {
-            counts = await RangeAsync(plan, folder, task.Shard, task.Range, cancellationToken) is not { } range ? null
-                : await RunShardAsync(plan, found, task.Shard, range, null, OutputFolder(folder, task.Shard, 0), ShardMidway is { } midway ? () => midway(task, attempt) : null, cancellationToken);
+            // The records wait for this instance's turn; the range after it, so the count of the shard before is published.
+            counts = await RunShardAsync(plan, found, task.Shard, async () =>
+                {
+                    await slot.RunRecordsAsync(cancellationToken);
+                    return await RangeAsync(plan, folder, task.Shard, task.Range, cancellationToken);
+                },
+                null, OutputFolder(folder, task.Shard, 0), async lineFeeds =>
+                {
+                    if (plan.Format == SourceFormat.Jsonl)
+                    {
+                        // Later shards whose plan did not count lines number theirs from this.
+                        await PublishLineFeedsAsync(folder, task.Shard, lineFeeds, cancellationToken);
+                    }
+
+                    slot.RecordsDone();
+                },
+                ShardMidway is { } midway ? () => midway(task, attempt) : null, cancellationToken);
         }
         catch (UnreadableDropException ex)
         {
@@ -325,14 +377,9 @@ public sealed partial class DropIngestor
             return HandlerOutcome.Done;
         }
 
-        if (plan.Format == SourceFormat.Jsonl)
-        {
-            // Later shards whose plan did not count lines number theirs from this.
-            await PublishLineFeedsAsync(folder, task.Shard, counts.Value.LineFeeds, cancellationToken);
-        }
 
         await receipt.TryCreateAsync(BinaryData.FromObjectAsJson(
-            new ShardReceipt(task.Shard, attempt, ShardClaim.Host, counts.Value.Counts, Stopwatch.GetElapsedTime(started).TotalSeconds, clock.GetUtcNow()), JsonSerializerOptions.Web),
+            new ShardReceipt(task.Shard, attempt, ShardClaim.Host, counts, Stopwatch.GetElapsedTime(started).TotalSeconds, clock.GetUtcNow()), JsonSerializerOptions.Web),
             cancellationToken: cancellationToken);
         return null;
     }
@@ -347,8 +394,10 @@ public sealed partial class DropIngestor
     /// <summary>
     /// One run of a shard's records through the same steps as a whole drop (seeded with what earlier shards registered,
     /// in a fan-in's rerun), its outputs stored under <paramref name="prefix"/>; null when the blob changed since the plan.
+    /// <paramref name="range"/> is awaited once the run is set up, just before the records are read;
+    /// <paramref name="recordsRead"/> is given the range's line feeds once they are, before the outputs are stored.
     /// </summary>
-    private async Task<(ShardCounts Counts, long LineFeeds)?> RunShardAsync(ShardedDrop plan, (LifecycleDefinition Lifecycle, SourceDefinition Source) found, int shard, ShardRange? range, IEnumerable<(byte, UInt128, long)>? seeds, string prefix, Func<Task>? midway, CancellationToken cancellationToken)
+    private async Task<ShardCounts?> RunShardAsync(ShardedDrop plan, (LifecycleDefinition Lifecycle, SourceDefinition Source) found, int shard, Func<Task<ShardRange?>> range, IEnumerable<(byte, UInt128, long)>? seeds, string prefix, Func<long, Task>? recordsRead, Func<Task>? midway, CancellationToken cancellationToken)
     {
         var (lifecycle, definition) = found;
         var updated = new HashSet<long>();
@@ -366,6 +415,11 @@ public sealed partial class DropIngestor
         await using var output = new ShardOutputWriter(staging.Kept(prefix[staging.Folder.Length..]));
         var blob = storage.Container(plan.Container).GetBlobClient(plan.Name);
         var conditions = new BlobRequestConditions { IfMatch = new ETag(plan.ETag) };
+        if (await range() is not { } shardRange)
+        {
+            return null;
+        }
+
         LineFeedCountingStream? lineFeeds = null;
         try
         {
@@ -377,13 +431,12 @@ public sealed partial class DropIngestor
             }
             else
             {
-                ArgumentNullException.ThrowIfNull(range);
                 var header = plan.Header.Length == 0 ? ReadOnlyMemory<byte>.Empty
                     : (await blob.DownloadContentAsync(new BlobDownloadOptions { Range = new HttpRange(0, plan.Header.Length), Conditions = conditions }, cancellationToken)).Value.Content.ToMemory();
-                lineFeeds = new LineFeedCountingStream((await blob.DownloadStreamingAsync(new BlobDownloadOptions { Range = new HttpRange(range.Start, range.Length), Conditions = conditions }, cancellationToken)).Value.Content);
+                lineFeeds = new LineFeedCountingStream((await blob.DownloadStreamingAsync(new BlobDownloadOptions { Range = new HttpRange(shardRange.Start, shardRange.Length), Conditions = conditions }, cancellationToken)).Value.Content);
                 await using var content = new ReadAheadStream(new PrefixedReadStream(header, lineFeeds));
                 var outcomes = DropReader.ReadAsync(content, plan.Name, definition.Format, definition.Limits, cancellationToken);
-                await ProcessAsync(Renumbered(outcomes, range.LinesBefore - plan.HeaderLines));
+                await ProcessAsync(Renumbered(outcomes, shardRange.LinesBefore - plan.HeaderLines));
             }
         }
         catch (RequestFailedException ex) when (ex.Status is 404 or 412)
@@ -391,8 +444,13 @@ public sealed partial class DropIngestor
             return null;
         }
 
+        if (recordsRead is not null)
+        {
+            await recordsRead(lineFeeds?.LineFeeds ?? 0);
+        }
+
         await output.UploadAsync(Staging, prefix, processor.Registrations(), updated, midway, cancellationToken);
-        return (ShardCounts.Of(processor.Counts), lineFeeds?.LineFeeds ?? 0);
+        return ShardCounts.Of(processor.Counts);
 
         Task ProcessAsync(IAsyncEnumerable<ReadOutcome> outcomes) =>
             Pipelined ? processor.ProcessAsync(outcomes, StoreAsync, cancellationToken) : processor.ProcessInOrderAsync(outcomes, StoreAsync, cancellationToken);
@@ -484,13 +542,12 @@ public sealed partial class DropIngestor
             logger.LogInformation("{Blob}: shard {Shard} holds unique values of earlier shards; running it again, seeded with them", plan.Name, rerun);
             generations[rerun]++;
             var seeds = conflicts[rerun].Select(c => (c.Kind, c.Hash, c.FirstLine));
-            if (await RangeAsync(plan, folder, rerun, null, cancellationToken) is not { } range
-                || await RunShardAsync(plan, found, rerun, range, seeds, OutputFolder(folder, rerun, generations[rerun]), null, cancellationToken) is not { } rerunCounts)
+            if (await RunShardAsync(plan, found, rerun, () => RangeAsync(plan, folder, rerun, null, cancellationToken), seeds, OutputFolder(folder, rerun, generations[rerun]), null, null, cancellationToken) is not { } rerunCounts)
             {
                 return;
             }
 
-            counts[rerun] = rerunCounts.Counts;
+            counts[rerun] = rerunCounts;
         }
 
         var total = new IngestionCounts();
@@ -506,9 +563,16 @@ public sealed partial class DropIngestor
         var rewrites = new List<DatasetSpool>();
         try
         {
+            // A shard's index, parts list and quarantine are fetched while the shards before it are merged.
+            var fetches = new Task<ShardFiles>[plan.Count];
             for (var shard = 0; shard < plan.Count; shard++)
             {
-                await FanInShardAsync(shard);
+                for (var ahead = shard; ahead < Math.Min(plan.Count, shard + FanInAhead); ahead++)
+                {
+                    fetches[ahead] ??= FetchAsync(OutputFolder(folder, ahead, generations[ahead]));
+                }
+
+                await FanInShardAsync(shard, await fetches[shard]);
             }
 
             var result = await PublishDropAsync(run, total, parts, content.Finish(), quarantine, plan.Count, null, cancellationToken);
@@ -524,7 +588,15 @@ public sealed partial class DropIngestor
 
         await DeleteShardOutputsAsync(folder, cancellationToken);
 
-        async Task FanInShardAsync(int shard)
+        async Task<ShardFiles> FetchAsync(string prefix)
+        {
+            var parts = Staging.GetBlobClient(prefix + ShardOutputWriter.PartsFile).ReadAsync<List<ShardPart>>(cancellationToken);
+            var index = Staging.GetBlobClient(prefix + ShardOutputWriter.IndexFile).DownloadContentAsync(cancellationToken);
+            var rejections = Staging.GetBlobClient(prefix + ShardOutputWriter.QuarantineFile).DownloadContentAsync(cancellationToken);
+            return new ShardFiles((await parts)!, (await index).Value.Content, (await rejections).Value.Content);
+        }
+
+        async Task FanInShardAsync(int shard, ShardFiles files)
         {
             var prefix = OutputFolder(folder, shard, generations[shard]);
             // Content an earlier shard holds: line of this shard's first record with it -> line of the drop's first.
@@ -534,22 +606,22 @@ public sealed partial class DropIngestor
             if (duplicates.Count > 0)
             {
                 index = [];
-                using var reader = await ShardOutputReader.OpenAsync(Staging, prefix + ShardOutputWriter.IndexFile, cancellationToken);
+                using var reader = ShardOutputReader.Open(files.Index.ToStream(), ShardOutputWriter.IndexFile);
                 for (var line = reader.ReadInt64(); line != ShardOutputWriter.End; line = reader.ReadInt64())
                 {
                     index.Add((line, reader.ReadBytes(DatasetContentHash.DigestBytes)));
                 }
             }
 
-            var shardParts = (await Staging.GetBlobClient(prefix + ShardOutputWriter.PartsFile).ReadAsync<List<ShardPart>>(cancellationToken))!;
+            var shardParts = files.Parts;
             var moved = new List<QuarantinedRecord>();
             if (index is null || !index.Any(entry => duplicates.ContainsKey(entry.Line)))
             {
                 // Every record stays: the shard's parts are the version's, copied server-side, hashed by their digests.
                 if (index is null)
                 {
-                    using var digests = await ShardOutputReader.OpenAsync(Staging, prefix + ShardOutputWriter.IndexFile, cancellationToken);
-                    ShardOutputReader.ReadDigests(digests.BaseStream, content.AppendDigest);
+                    using var digests = files.Index.ToStream();
+                    ShardOutputReader.ReadDigests(digests, content.AppendDigest);
                 }
                 else
                 {
@@ -609,7 +681,7 @@ public sealed partial class DropIngestor
             }
 
             var nextMoved = 0;
-            using (var reader = await ShardOutputReader.OpenAsync(Staging, prefix + ShardOutputWriter.QuarantineFile, cancellationToken))
+            using (var reader = ShardOutputReader.Open(files.Quarantine.ToStream(), ShardOutputWriter.QuarantineFile))
             {
                 for (var line = reader.ReadInt64(); line != ShardOutputWriter.End; line = reader.ReadInt64())
                 {
@@ -664,3 +736,4 @@ public sealed partial class DropIngestor
             await Staging.GetBlobClient(blob.Name).DeleteIfExistsAsync(cancellationToken: token));
     }
 }
+

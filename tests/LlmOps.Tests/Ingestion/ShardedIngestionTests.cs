@@ -204,6 +204,75 @@ public sealed class ShardedIngestionTests
     }
 
     [Fact]
+    public async Task OneInstanceGivenTheWholeBatch_HoldsTwo_HandsTheRestBack_NextShardReadsWhileTheFirstStores_SameVersionAsWhole()
+    {
+        var drop = Drop("jsonl");
+        var whole = await SetUpAsync();
+        var (name, etag) = await whole.UploadAsync("jsonl", drop);
+        var wholeResult = await whole.Ingestor().IngestAsync(whole.Source, "raw", name, etag, CancellationToken.None);
+
+        var sharded = await SetUpAsync();
+        (name, etag) = await sharded.UploadAsync("jsonl", drop);
+        var started = await sharded.Ingestor().IngestAsync(sharded.Source, await sharded.Catalog.FindSourceAsync(sharded.Source, CancellationToken.None), "raw", name, etag, null, CancellationToken.None, mayShard: true);
+        Assert.Equal(IngestionStatus.Sharded, started.Status);
+        var queue = sharded.Storage.Queue(StorageNames.IngestShardsQueue);
+        var messages = (await queue.ReceiveMessagesAsync(32, TimeSpan.FromMinutes(5))).Value;
+        Assert.InRange(messages.Length, 3, 8);
+
+        // As a host hands a batch to one instance: every task at once. The two it holds stop after their records until released.
+        var instance = sharded.Ingestor();
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var midway = new System.Collections.Concurrent.ConcurrentBag<int>();
+        instance.ShardMidway = async (task, _) =>
+        {
+            midway.Add(task.Shard);
+            await release.Task;
+        };
+        var runs = messages.Select(message => Task.Run(() => instance.ProcessShardAsync(new QueueTriggerInput(queue.Name, message.MessageId, message.Body.ToString(), message.DequeueCount, message.InsertedOn), CancellationToken.None))).ToList();
+
+        // The two held shards both reach the point after their records, so the second read its records while the first
+        // (stopped there) still held its slot; every other task came back done at once, handed back to the queue.
+        await Eventually.UntilAsync(() => Task.FromResult((midway.Count, instance.ShardsHandedBack, runs.Count(r => r.IsCompleted))), s => s == (2, messages.Length - 2, messages.Length - 2), "two shards past their records and the rest handed back", TimeSpan.FromMinutes(2));
+        var finished = runs.Where(r => r.IsCompleted).ToList();
+        Assert.Equal(messages.Length - 2, finished.Count);
+        Assert.All(finished, r => Assert.False(r.Result.IsDeadLetter));
+        foreach (var message in messages)
+        {
+            await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
+        }
+
+        // Handed back after a second, each once, carrying the count; none of them a shard the instance holds.
+        var handedBack = new List<ShardTask>();
+        await Eventually.UntilAsync(async () =>
+        {
+            foreach (var message in (await queue.ReceiveMessagesAsync(32, TimeSpan.FromMinutes(5))).Value)
+            {
+                handedBack.Add(JsonSerializer.Deserialize<ShardTask>(message.Body.ToString(), JsonSerializerOptions.Web)!);
+                await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
+            }
+
+            return handedBack.Count;
+        }, count => count >= messages.Length - 2, "the handed-back tasks to come back on the queue", TimeSpan.FromMinutes(1));
+        Assert.Equal(messages.Length - 2, handedBack.Count);
+        Assert.All(handedBack, t => Assert.Equal(1, t.HandedBack));
+        Assert.Equal(Enumerable.Range(0, messages.Length), handedBack.Select(t => t.Shard).Concat(midway).Order());
+
+        release.SetResult();
+        Assert.All(await Task.WhenAll(runs), o => Assert.False(o.IsDeadLetter, o.DeadLetterReason));
+        foreach (var task in handedBack)
+        {
+            await queue.SendMessageAsync(JsonSerializer.Serialize(task, JsonSerializerOptions.Web));
+        }
+
+        instance.ShardMidway = null;
+        var outcome = await DrainAsync(sharded, name, etag, [instance, sharded.Ingestor()]);
+        Assert.Equal(nameof(IngestionStatus.Published), outcome.Status);
+        Assert.Equal(wholeResult.Version!.Id, outcome.VersionId);
+        Assert.Equal(await RecordsAsync(whole.Storage, wholeResult.Version), await RecordsAsync(sharded.Storage, (await new DatasetStore(sharded.Storage).GetAsync(outcome.VersionId!))!));
+        Assert.Equal(await QuarantineAsync(whole.Storage, wholeResult.QuarantineFolder!), await QuarantineAsync(sharded.Storage, outcome.QuarantineFolder!));
+    }
+
+    [Fact]
     public async Task ShardFailingEveryAttempt_FailsTheDropWithAReport_TaskPoisonedNoVersion()
     {
         var drop = Drop("jsonl");

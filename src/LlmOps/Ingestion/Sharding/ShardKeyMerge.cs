@@ -21,9 +21,10 @@ internal static class ShardKeyMerge
         var conflicts = new Dictionary<int, List<ShardConflict>>();
         try
         {
+            // Opened eight at a time (a request each), then read in step.
+            await Parallel.ForAsync(0, shards, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (shard, _) => readers[shard] = await open(shard));
             for (var shard = 0; shard < shards; shard++)
             {
-                readers[shard] = await open(shard);
                 Advance(shard);
             }
 

@@ -154,9 +154,12 @@ internal static class ShardOutputReader
     public static async Task<BinaryReader> OpenAsync(BlobContainerClient container, string path, CancellationToken cancellationToken)
     {
         // One streamed GET: the file is read once from start to end (ranged reads cost the emulator several times the CPU).
-        var stream = (await container.GetBlobClient(path).DownloadStreamingAsync(cancellationToken: cancellationToken)).Value.Content;
-        return new BinaryReader(path.EndsWith(".gz", StringComparison.Ordinal) ? new BufferedStream(new GZipStream(stream, CompressionMode.Decompress), 1 << 16) : new BufferedStream(stream, 1 << 16));
+        return Open((await container.GetBlobClient(path).DownloadStreamingAsync(cancellationToken: cancellationToken)).Value.Content, path);
     }
+
+    /// <summary>A reader of one of a shard's files (<paramref name="path"/> names it) over its bytes.</summary>
+    public static BinaryReader Open(Stream stream, string path) =>
+        new(path.EndsWith(".gz", StringComparison.Ordinal) ? new BufferedStream(new GZipStream(stream, CompressionMode.Decompress), 1 << 16) : new BufferedStream(stream, 1 << 16));
 
     public static byte[] ReadFrame(BinaryReader reader) => reader.ReadBytes(reader.ReadInt32());
 

@@ -32,8 +32,14 @@ public sealed record ShardedDrop(
     public long ShardBytes { get; init; }
 }
 
-/// <summary>A queue message: shard <see cref="Shard"/> of one blob version, with its byte range when it was queued during the planning pass.</summary>
-public sealed record ShardTask(string Source, string Container, string Name, string ETag, int Shard, ShardRange? Range = null);
+/// <summary>
+/// A queue message: shard <see cref="Shard"/> of one blob version, with its byte range when it was queued during the
+/// planning pass, and how often an instance that held enough shards already put it back on the queue.
+/// </summary>
+public sealed record ShardTask(string Source, string Container, string Name, string ETag, int Shard, ShardRange? Range = null)
+{
+    public int HandedBack { get; init; }
+}
 
 /// <summary>
 /// Written once when a shard's outputs are all stored (If-None-Match): the shard is done, by which host on which
