@@ -20,9 +20,9 @@ namespace LlmOps.Ingestion;
 /// <summary>
 /// Sharded ingestion of a drop above its source's <c>shard_mb</c>: the blob trigger plans the shards (record-aligned byte
 /// ranges: JSONL's by probing at each cut, CSV's in one pass that queues each shard as it cuts it; or Parquet row
-/// groups), writes the plan once and queues one task per shard on <c>ingest-shards</c>; any host
-/// instance takes a task (holding two at most, whose records it runs one after the other: <see cref="ShardSlots"/>), claims the shard with a blob lease (renewed while it runs, so a killed instance's shard is
-/// taken over when the lease runs out), runs the same record steps as the whole drop's ETL on its range, stores its
+/// groups), writes the plan once and queues one task per shard on <c>ingest-shards</c>; any host instance takes a task
+/// (holding two at most, whose records it runs one after the other: <see cref="ShardSlots"/>), claims the shard with a
+/// blob lease (renewed while it runs, so a killed instance's shard is taken over when the lease runs out), runs the same record steps as the whole drop's ETL on its range, stores its
 /// outputs and then its receipt (written once: the shard is done exactly once). The instance that stores the last
 /// receipt commits: dedup and <c>unique</c> across shards from every shard's sorted keys; the shards' parts become the
 /// version's (copied server-side; a part holding a record that duplicates an earlier shard's is written again without
@@ -376,7 +376,6 @@ public sealed partial class DropIngestor
             logger.LogInformation("Shard {Shard} of {Blob}: the blob changed since it was planned; its new version has a trigger of its own", task.Shard, plan.Name);
             return HandlerOutcome.Done;
         }
-
 
         await receipt.TryCreateAsync(BinaryData.FromObjectAsJson(
             new ShardReceipt(task.Shard, attempt, ShardClaim.Host, counts, Stopwatch.GetElapsedTime(started).TotalSeconds, clock.GetUtcNow()), JsonSerializerOptions.Web),
@@ -736,4 +735,3 @@ public sealed partial class DropIngestor
             await Staging.GetBlobClient(blob.Name).DeleteIfExistsAsync(cancellationToken: token));
     }
 }
-

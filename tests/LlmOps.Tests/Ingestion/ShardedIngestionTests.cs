@@ -162,15 +162,7 @@ public sealed class ShardedIngestionTests
     [Fact]
     public async Task JsonlCutByProbes_ShardsTakenLastFirst_CountEarlierLines_ADeadCountClaimTakenOver_SameVersionAsWhole()
     {
-        var drop = Drop("jsonl");
-        var whole = await SetUpAsync();
-        var (name, etag) = await whole.UploadAsync("jsonl", drop);
-        var wholeResult = await whole.Ingestor().IngestAsync(whole.Source, "raw", name, etag, CancellationToken.None);
-
-        var sharded = await SetUpAsync();
-        (name, etag) = await sharded.UploadAsync("jsonl", drop);
-        var started = await sharded.Ingestor().IngestAsync(sharded.Source, await sharded.Catalog.FindSourceAsync(sharded.Source, CancellationToken.None), "raw", name, etag, null, CancellationToken.None, mayShard: true);
-        Assert.Equal(IngestionStatus.Sharded, started.Status);
+        var (whole, wholeResult, sharded, name, etag) = await WholeThenShardedAsync("jsonl");
         var staging = sharded.Storage.Container(StorageNames.DatasetsContainer);
         var folder = PartStaging.ForDrop(sharded.Storage, "raw", name, etag.ToString()).Folder + "shards/";
         var plan = (await staging.GetBlobClient(folder + "plan.json").ReadAsync<ShardedDrop>())!;
@@ -206,15 +198,7 @@ public sealed class ShardedIngestionTests
     [Fact]
     public async Task OneInstanceGivenTheWholeBatch_HoldsTwo_HandsTheRestBack_NextShardReadsWhileTheFirstStores_SameVersionAsWhole()
     {
-        var drop = Drop("jsonl");
-        var whole = await SetUpAsync();
-        var (name, etag) = await whole.UploadAsync("jsonl", drop);
-        var wholeResult = await whole.Ingestor().IngestAsync(whole.Source, "raw", name, etag, CancellationToken.None);
-
-        var sharded = await SetUpAsync();
-        (name, etag) = await sharded.UploadAsync("jsonl", drop);
-        var started = await sharded.Ingestor().IngestAsync(sharded.Source, await sharded.Catalog.FindSourceAsync(sharded.Source, CancellationToken.None), "raw", name, etag, null, CancellationToken.None, mayShard: true);
-        Assert.Equal(IngestionStatus.Sharded, started.Status);
+        var (whole, wholeResult, sharded, name, etag) = await WholeThenShardedAsync("jsonl");
         var queue = sharded.Storage.Queue(StorageNames.IngestShardsQueue);
         var messages = (await queue.ReceiveMessagesAsync(32, TimeSpan.FromMinutes(5))).Value;
         Assert.InRange(messages.Length, 3, 8);
@@ -320,6 +304,22 @@ public sealed class ShardedIngestionTests
         Assert.Contains("failed 5 attempts", json.RootElement.GetProperty("reason").GetString(), StringComparison.Ordinal);
         Assert.True(json.RootElement.GetProperty("shards").GetInt32() >= 3);
         Assert.Equal(1, await DatasetCountAsync(sharded.Storage, sharded.Source));
+    }
+
+    /// <summary>The drop ingested whole under one prefix, then dropped under another and planned in shards (queued, none run).</summary>
+    private static async Task<(Setup Whole, IngestionResult WholeResult, Setup Sharded, string Name, ETag ETag)> WholeThenShardedAsync(string format)
+    {
+        var drop = Drop(format);
+        var whole = await SetUpAsync();
+        var (name, etag) = await whole.UploadAsync(format, drop);
+        var wholeResult = await whole.Ingestor().IngestAsync(whole.Source, "raw", name, etag, CancellationToken.None);
+        Assert.Equal(IngestionStatus.Published, wholeResult.Status);
+
+        var sharded = await SetUpAsync();
+        (name, etag) = await sharded.UploadAsync(format, drop);
+        var started = await sharded.Ingestor().IngestAsync(sharded.Source, await sharded.Catalog.FindSourceAsync(sharded.Source, CancellationToken.None), "raw", name, etag, null, CancellationToken.None, mayShard: true);
+        Assert.Equal(IngestionStatus.Sharded, started.Status);
+        return (whole, wholeResult, sharded, name, etag);
     }
 
     /// <summary>Takes shard tasks off the queue with the given instances, concurrently, until the drop's log says how it ended.</summary>
