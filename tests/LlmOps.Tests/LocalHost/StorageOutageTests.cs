@@ -50,7 +50,9 @@ public sealed class StorageOutageTests
 
             azurite = await AzuriteServer.StartAsync(new AzuriteOptions { DataLocation = data, BlobPort = blobPort, QueuePort = queuePort, TablePort = tablePort });
             await storage.Container(container).UploadBlobAsync("after.jsonl", BinaryData.FromString("{}"));
-            await Eventually.UntilAsync(() => handler.Runs.ContainsKey("after.jsonl"), "the blob dropped after the outage", TimeSpan.FromSeconds(120));
+            // The listener comes back on its supervisor's backoff (up to 30 s a try) and finds the blob on a sweep: under a
+            // loaded full run that took over two minutes once (a fresh-clone CI run), so the deadline is generous.
+            await Eventually.UntilAsync(() => handler.Runs.ContainsKey("after.jsonl"), "the blob dropped after the outage", TimeSpan.FromSeconds(300));
             await Eventually.UntilAsync(
                 async () => (await http.GetAsync(new Uri("/api/health", UriKind.Relative))).StatusCode,
                 status => status == HttpStatusCode.OK,
