@@ -122,7 +122,7 @@ internal static class ShardingBenchmark
         // queue trigger hands it a batch.
         var instances = Enumerable.Range(0, shardedBy).Select(_ => Instance()).ToList();
         var ended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await Task.WhenAll(instances.SelectMany(instance => Enumerable.Range(0, DropIngestor.ShardsHeld).Select(_ => Task.Run(async () =>
+        await Task.WhenAll(instances.SelectMany(instance => Enumerable.Range(0, LlmOps.Ingestion.Sharding.ShardSlots.Held).Select(_ => Task.Run(async () =>
         {
             // An empty queue is polled again after 20 ms, doubling to a second, as the queue trigger backs off.
             var idle = TimeSpan.FromMilliseconds(20);

@@ -54,9 +54,6 @@ public sealed partial class DropIngestor
     /// <summary>Shard tasks this instance handed back to the queue because it held <see cref="ShardSlots.Held"/> already (tests and logs).</summary>
     internal int ShardsHandedBack => _shardsHandedBack;
 
-    /// <summary>Shard tasks an instance holds at once (<see cref="ShardSlots"/>).</summary>
-    internal const int ShardsHeld = ShardSlots.Held;
-
     private BlobContainerClient Staging => storage.Container(StorageNames.DatasetsContainer);
 
     private string ShardsFolder(string container, string name, string etag) => PartStaging.ForDrop(storage, container, name, etag).Folder + "shards/";

@@ -31,17 +31,8 @@ public sealed class ShardedIngestionTests
     [InlineData("parquet")]
     public async Task ShardedAcrossInstances_SameVersionRecordsAndQuarantine_AsTheWholeDrop(string format)
     {
-        var drop = Drop(format);
+        var (drop, whole, wholeResult, sharded, name, etag) = await WholeThenShardedAsync(format);
         Assert.True(drop.Length > 3 << 20, $"{drop.Length} bytes");
-        var whole = await SetUpAsync();
-        var (name, etag) = await whole.UploadAsync(format, drop);
-        var wholeResult = await whole.Ingestor().IngestAsync(whole.Source, "raw", name, etag, CancellationToken.None);
-        Assert.Equal(IngestionStatus.Published, wholeResult.Status);
-
-        var sharded = await SetUpAsync();
-        (name, etag) = await sharded.UploadAsync(format, drop);
-        var started = await sharded.Ingestor().IngestAsync(sharded.Source, await sharded.Catalog.FindSourceAsync(sharded.Source, CancellationToken.None), "raw", name, etag, null, CancellationToken.None, mayShard: true);
-        Assert.Equal(IngestionStatus.Sharded, started.Status);
         var plan = (await sharded.Storage.Container(StorageNames.DatasetsContainer).GetBlobClient(PartStaging.ForDrop(sharded.Storage, "raw", name, etag.ToString()).Folder + "shards/plan.json").ReadAsync<ShardedDrop>())!;
         Assert.InRange(plan.Count, 3, 8);
         if (format == "csv")
@@ -162,7 +153,7 @@ public sealed class ShardedIngestionTests
     [Fact]
     public async Task JsonlCutByProbes_ShardsTakenLastFirst_CountEarlierLines_ADeadCountClaimTakenOver_SameVersionAsWhole()
     {
-        var (whole, wholeResult, sharded, name, etag) = await WholeThenShardedAsync("jsonl");
+        var (_, whole, wholeResult, sharded, name, etag) = await WholeThenShardedAsync("jsonl");
         var staging = sharded.Storage.Container(StorageNames.DatasetsContainer);
         var folder = PartStaging.ForDrop(sharded.Storage, "raw", name, etag.ToString()).Folder + "shards/";
         var plan = (await staging.GetBlobClient(folder + "plan.json").ReadAsync<ShardedDrop>())!;
@@ -198,7 +189,7 @@ public sealed class ShardedIngestionTests
     [Fact]
     public async Task OneInstanceGivenTheWholeBatch_HoldsTwo_HandsTheRestBack_NextShardReadsWhileTheFirstStores_SameVersionAsWhole()
     {
-        var (whole, wholeResult, sharded, name, etag) = await WholeThenShardedAsync("jsonl");
+        var (_, whole, wholeResult, sharded, name, etag) = await WholeThenShardedAsync("jsonl");
         var queue = sharded.Storage.Queue(StorageNames.IngestShardsQueue);
         var messages = (await queue.ReceiveMessagesAsync(32, TimeSpan.FromMinutes(5))).Value;
         Assert.InRange(messages.Length, 3, 8);
@@ -307,7 +298,7 @@ public sealed class ShardedIngestionTests
     }
 
     /// <summary>The drop ingested whole under one prefix, then dropped under another and planned in shards (queued, none run).</summary>
-    private static async Task<(Setup Whole, IngestionResult WholeResult, Setup Sharded, string Name, ETag ETag)> WholeThenShardedAsync(string format)
+    private static async Task<(byte[] Drop, Setup Whole, IngestionResult WholeResult, Setup Sharded, string Name, ETag ETag)> WholeThenShardedAsync(string format)
     {
         var drop = Drop(format);
         var whole = await SetUpAsync();
@@ -319,7 +310,7 @@ public sealed class ShardedIngestionTests
         (name, etag) = await sharded.UploadAsync(format, drop);
         var started = await sharded.Ingestor().IngestAsync(sharded.Source, await sharded.Catalog.FindSourceAsync(sharded.Source, CancellationToken.None), "raw", name, etag, null, CancellationToken.None, mayShard: true);
         Assert.Equal(IngestionStatus.Sharded, started.Status);
-        return (whole, wholeResult, sharded, name, etag);
+        return (drop, whole, wholeResult, sharded, name, etag);
     }
 
     /// <summary>Takes shard tasks off the queue with the given instances, concurrently, until the drop's log says how it ended.</summary>
