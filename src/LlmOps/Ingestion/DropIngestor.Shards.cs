@@ -302,7 +302,7 @@ public sealed partial class DropIngestor
     private const int FanInAhead = 4;
 
     /// <summary>What the fan-in reads of a shard besides its keys: its parts, index (line and digest per record) and rejections.</summary>
-    private sealed record ShardFiles(List<ShardPart> Parts, BinaryData Index, BinaryData Quarantine);
+    private sealed record ShardFiles(List<ShardPart> Parts, BinaryData Index, BinaryData Quarantine, string Outputs, ShardSections Sections);
 
     /// <summary>" of N" when the plan knows how many shards there are.</summary>
     private static string OfCount(ShardedDrop plan) => plan.Open ? "" : $" of {plan.Count}";
@@ -337,11 +337,11 @@ public sealed partial class DropIngestor
         }
 
         var started = Stopwatch.GetTimestamp();
-        ShardCounts? counts;
+        ShardResult? result;
         try
         {
             // The records wait for this instance's turn; the range after it, so the count of the shard before is published.
-            counts = await RunShardAsync(plan, found, task.Shard, async () =>
+            result = await RunShardAsync(plan, found, task.Shard, async () =>
                 {
                     await slot.RunRecordsAsync(cancellationToken);
                     return await RangeAsync(plan, folder, task.Shard, task.Range, cancellationToken);
@@ -368,14 +368,14 @@ public sealed partial class DropIngestor
             return await FailDropAsync(plan, IngestionStatus.Failed, $"shard {task.Shard}{OfCount(plan)} failed {attempt} attempts; the last: {ex.Message}", cancellationToken);
         }
 
-        if (counts is null)
+        if (result is null)
         {
             logger.LogInformation("Shard {Shard} of {Blob}: the blob changed since it was planned; its new version has a trigger of its own", task.Shard, plan.Name);
             return HandlerOutcome.Done;
         }
 
         await receipt.TryCreateAsync(BinaryData.FromObjectAsJson(
-            new ShardReceipt(task.Shard, attempt, ShardClaim.Host, counts, Stopwatch.GetElapsedTime(started).TotalSeconds, clock.GetUtcNow()), JsonSerializerOptions.Web),
+            new ShardReceipt(task.Shard, attempt, ShardClaim.Host, result.Counts, result.Sections, Stopwatch.GetElapsedTime(started).TotalSeconds, clock.GetUtcNow()), JsonSerializerOptions.Web),
             cancellationToken: cancellationToken);
         return null;
     }
@@ -393,7 +393,7 @@ public sealed partial class DropIngestor
     /// <paramref name="range"/> is awaited once the run is set up, just before the records are read;
     /// <paramref name="recordsRead"/> is given the range's line feeds once they are, before the outputs are stored.
     /// </summary>
-    private async Task<ShardCounts?> RunShardAsync(ShardedDrop plan, (LifecycleDefinition Lifecycle, SourceDefinition Source) found, int shard, Func<Task<ShardRange?>> range, IEnumerable<(byte, UInt128, long)>? seeds, string prefix, Func<long, Task>? recordsRead, Func<Task>? midway, CancellationToken cancellationToken)
+    private async Task<ShardResult?> RunShardAsync(ShardedDrop plan, (LifecycleDefinition Lifecycle, SourceDefinition Source) found, int shard, Func<Task<ShardRange?>> range, IEnumerable<(byte, UInt128, long)>? seeds, string prefix, Func<long, Task>? recordsRead, Func<Task>? midway, CancellationToken cancellationToken)
     {
         var (lifecycle, definition) = found;
         var updated = new HashSet<long>();
@@ -445,8 +445,8 @@ public sealed partial class DropIngestor
             await recordsRead(lineFeeds?.LineFeeds ?? 0);
         }
 
-        await output.UploadAsync(Staging, prefix, processor.Registrations(), updated, midway, cancellationToken);
-        return ShardCounts.Of(processor.Counts);
+        var sections = await output.UploadAsync(Staging, prefix + ShardOutputWriter.OutputsFile, processor.Registrations(), updated, midway, cancellationToken);
+        return new ShardResult(ShardCounts.Of(processor.Counts), sections);
 
         Task ProcessAsync(IAsyncEnumerable<ReadOutcome> outcomes) =>
             Pipelined ? processor.ProcessAsync(outcomes, StoreAsync, cancellationToken) : processor.ProcessInOrderAsync(outcomes, StoreAsync, cancellationToken);
@@ -520,15 +520,19 @@ public sealed partial class DropIngestor
         var (lifecycle, definition) = found;
         var run = new DropRun(plan.Source, lifecycle, definition, plan.Container, plan.Name, plan.ETag);
         var caller = await governance.DemandAsync(Role.Contributor, lifecycle.Feature, $"ingest {plan.Container}/{plan.Name}", cancellationToken);
-        var counts = new ShardCounts[plan.Count];
+        var results = new ShardResult[plan.Count];
         await Parallel.ForAsync(0, plan.Count, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (shard, token) =>
-            counts[shard] = (await Staging.GetBlobClient(ReceiptPath(folder, shard)).ReadAsync<ShardReceipt>(token))!.Counts);
+        {
+            var receipt = (await Staging.GetBlobClient(ReceiptPath(folder, shard)).ReadAsync<ShardReceipt>(token))!;
+            results[shard] = new ShardResult(receipt.Counts, receipt.Sections);
+        });
 
         var generations = new int[plan.Count];
         Dictionary<int, List<ShardConflict>> conflicts;
         while (true)
         {
-            conflicts = await ShardKeyMerge.ConflictsAsync(plan.Count, async shard => new ShardKeyReader((await ShardOutputReader.OpenAsync(Staging, OutputFolder(folder, shard, generations[shard]) + ShardOutputWriter.KeysFile, cancellationToken)).BaseStream));
+            conflicts = await ShardKeyMerge.ConflictsAsync(plan.Count, async shard => new ShardKeyReader(
+                await ShardOutputReader.OpenAsync(Staging, OutputFolder(folder, shard, generations[shard]) + ShardOutputWriter.OutputsFile, 0, results[shard].Sections.Keys, cancellationToken)));
             var rerun = conflicts.Where(c => c.Value.Any(k => k.Kind != RecordProcessor.DedupKind)).Select(c => c.Key).DefaultIfEmpty(-1).Min();
             if (rerun < 0)
             {
@@ -538,18 +542,18 @@ public sealed partial class DropIngestor
             logger.LogInformation("{Blob}: shard {Shard} holds unique values of earlier shards; running it again, seeded with them", plan.Name, rerun);
             generations[rerun]++;
             var seeds = conflicts[rerun].Select(c => (c.Kind, c.Hash, c.FirstLine));
-            if (await RunShardAsync(plan, found, rerun, () => RangeAsync(plan, folder, rerun, null, cancellationToken), seeds, OutputFolder(folder, rerun, generations[rerun]), null, null, cancellationToken) is not { } rerunCounts)
+            if (await RunShardAsync(plan, found, rerun, () => RangeAsync(plan, folder, rerun, null, cancellationToken), seeds, OutputFolder(folder, rerun, generations[rerun]), null, null, cancellationToken) is not { } rerunResult)
             {
                 return;
             }
 
-            counts[rerun] = rerunCounts;
+            results[rerun] = rerunResult;
         }
 
         var total = new IngestionCounts();
-        foreach (var shardCounts in counts)
+        foreach (var result in results)
         {
-            shardCounts.AddTo(total);
+            result.Counts.AddTo(total);
         }
 
         var processor = new RecordProcessor(lifecycle, definition);
@@ -565,7 +569,7 @@ public sealed partial class DropIngestor
             {
                 for (var ahead = shard; ahead < Math.Min(plan.Count, shard + FanInAhead); ahead++)
                 {
-                    fetches[ahead] ??= FetchAsync(OutputFolder(folder, ahead, generations[ahead]));
+                    fetches[ahead] ??= FetchAsync(OutputFolder(folder, ahead, generations[ahead]) + ShardOutputWriter.OutputsFile, results[ahead].Sections);
                 }
 
                 await FanInShardAsync(shard, await fetches[shard]);
@@ -584,17 +588,16 @@ public sealed partial class DropIngestor
 
         await DeleteShardOutputsAsync(folder, cancellationToken);
 
-        async Task<ShardFiles> FetchAsync(string prefix)
+        async Task<ShardFiles> FetchAsync(string outputs, ShardSections sections)
         {
-            var parts = Staging.GetBlobClient(prefix + ShardOutputWriter.PartsFile).ReadAsync<List<ShardPart>>(cancellationToken);
-            var index = Staging.GetBlobClient(prefix + ShardOutputWriter.IndexFile).DownloadContentAsync(cancellationToken);
-            var rejections = Staging.GetBlobClient(prefix + ShardOutputWriter.QuarantineFile).DownloadContentAsync(cancellationToken);
-            return new ShardFiles((await parts)!, (await index).Value.Content, (await rejections).Value.Content);
+            // Index, quarantine and parts list lie side by side: one ranged read.
+            var files = (await Staging.GetBlobClient(outputs).DownloadContentAsync(new BlobDownloadOptions { Range = new HttpRange(sections.FilesStart, sections.FilesLength) }, cancellationToken)).Value.Content.ToMemory();
+            var parts = JsonSerializer.Deserialize<List<ShardPart>>(files.Span[(int)(sections.Index + sections.Quarantine)..], JsonSerializerOptions.Web)!;
+            return new ShardFiles(parts, new BinaryData(files[..(int)sections.Index]), new BinaryData(files.Slice((int)sections.Index, (int)sections.Quarantine)), outputs, sections);
         }
 
         async Task FanInShardAsync(int shard, ShardFiles files)
         {
-            var prefix = OutputFolder(folder, shard, generations[shard]);
             // Content an earlier shard holds: line of this shard's first record with it -> line of the drop's first.
             var duplicates = conflicts.GetValueOrDefault(shard)?.Where(c => c.Kind == RecordProcessor.DedupKind).ToDictionary(c => c.Line, c => c.FirstLine) ?? [];
             // Without duplicates (the common case) the index is only its digests, streamed into the version's hash.
@@ -602,7 +605,7 @@ public sealed partial class DropIngestor
             if (duplicates.Count > 0)
             {
                 index = [];
-                using var reader = ShardOutputReader.Open(files.Index.ToStream(), ShardOutputWriter.IndexFile);
+                using var reader = ShardOutputReader.Open(files.Index.ToStream(), compressed: false);
                 for (var line = reader.ReadInt64(); line != ShardOutputWriter.End; line = reader.ReadInt64())
                 {
                     index.Add((line, reader.ReadBytes(DatasetContentHash.DigestBytes)));
@@ -634,7 +637,7 @@ public sealed partial class DropIngestor
             {
                 // Records that duplicate an earlier shard's leave; the parts that held them are written again.
                 var updated = new HashSet<long>();
-                using (var reader = await ShardOutputReader.OpenAsync(Staging, prefix + ShardOutputWriter.UpdatedFile, cancellationToken))
+                using (var reader = ShardOutputReader.Open(await ShardOutputReader.OpenAsync(Staging, files.Outputs, files.Sections.UpdatedStart, files.Sections.Updated, cancellationToken), compressed: true))
                 {
                     for (var line = reader.ReadInt64(); line != ShardOutputWriter.End; line = reader.ReadInt64())
                     {
@@ -677,7 +680,7 @@ public sealed partial class DropIngestor
             }
 
             var nextMoved = 0;
-            using (var reader = ShardOutputReader.Open(files.Quarantine.ToStream(), ShardOutputWriter.QuarantineFile))
+            using (var reader = ShardOutputReader.Open(files.Quarantine.ToStream(), compressed: true))
             {
                 for (var line = reader.ReadInt64(); line != ShardOutputWriter.End; line = reader.ReadInt64())
                 {

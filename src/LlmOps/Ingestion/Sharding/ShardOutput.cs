@@ -3,6 +3,7 @@ using System.IO.Compression;
 using System.Text.Json;
 using Azure;
 using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
 using LlmOps.Datasets;
 using LlmOps.Ingestion.Validation;
 
@@ -15,26 +16,30 @@ public sealed record ShardPart(string Name, long Records, string Sha256, long By
 }
 
 /// <summary>
-/// What one run of a shard leaves for the fan-in under the shard's folder: its accepted records as the version's parts
-/// will hold them (staged by a spool, in drop order), <c>index</c> (each accepted record's line and content digest, so
-/// the fan-in hashes the version without reading the records), <c>quarantine</c> (each rejection, redacted, with the
-/// first line of a duplicate, and for an <c>on_update</c> rejection the record it would have been), <c>keys</c> (the
+/// What one run of a shard leaves for the fan-in, in one blob (<see cref="OutputsFile"/>, a request to store, one or two
+/// to read, one to delete), its sections (<see cref="ShardSections"/>, in the receipt) in this order: <c>keys</c> (the
 /// content keys and unique-rule values the run registered, sorted, so the fan-in merges every shard's keys in one
-/// streaming pass) and <c>updated</c> (the lines of accepted records that replace an id of the previous version).
+/// streaming pass), <c>index</c> (each accepted record's line and content digest, so the fan-in hashes the version
+/// without reading the records), <c>quarantine</c> (each rejection, redacted, with the first line of a duplicate, and
+/// for an <c>on_update</c> rejection the record it would have been; gzip), the parts list (JSON: its accepted records as
+/// the version's parts will hold them, staged by a spool in drop order) and <c>updated</c> (the lines of accepted
+/// records that replace an id of the previous version; gzip).
 /// </summary>
 internal sealed class ShardOutputWriter : IAsyncDisposable
 {
-    public const string PartsFile = "parts.json";
-    // Digests and key hashes are random bytes: compressing them costs both ends CPU and saves nothing.
-    public const string IndexFile = "index.bin";
-    public const string QuarantineFile = "quarantine.bin.gz";
-    public const string KeysFile = "keys.bin";
-    public const string UpdatedFile = "updated.bin.gz";
+    /// <summary>The blob of a run's outputs, under its folder.</summary>
+    public const string OutputsFile = "outputs.bin";
 
-    /// <summary>Ends the index, quarantine and updated files (where a line would come).</summary>
+    // Digests and key hashes are random bytes: compressing them costs both ends CPU and saves nothing.
+    private const string KeysFile = "keys.bin";
+    private const string IndexFile = "index.bin";
+    private const string QuarantineFile = "quarantine.bin.gz";
+    private const string UpdatedFile = "updated.bin.gz";
+
+    /// <summary>Ends the index, quarantine and updated sections (where a line would come).</summary>
     public const long End = long.MinValue;
 
-    /// <summary>Ends the keys file (where a kind would come).</summary>
+    /// <summary>Ends the keys section (where a kind would come).</summary>
     public const byte EndOfKeys = byte.MaxValue;
 
     private readonly string _folder = Directory.CreateTempSubdirectory("llmops-shard-").FullName;
@@ -65,10 +70,10 @@ internal sealed class ShardOutputWriter : IAsyncDisposable
     }
 
     /// <summary>
-    /// Writes the keys (sorted) and updated lines while the last part uploads, then, the parts stored, uploads the rest
-    /// under <paramref name="prefix"/>, all at once.
+    /// Writes the keys (sorted) and updated lines while the last part uploads, then, the parts stored, uploads the
+    /// outputs blob to <paramref name="path"/> and returns its sections.
     /// </summary>
-    public async Task UploadAsync(BlobContainerClient container, string prefix, IEnumerable<(byte Kind, UInt128 Hash, long Line)> keys, IEnumerable<long> updated, Func<Task>? midway, CancellationToken cancellationToken)
+    public async Task<ShardSections> UploadAsync(BlobContainerClient container, string path, IEnumerable<(byte Kind, UInt128 Hash, long Line)> keys, IEnumerable<long> updated, Func<Task>? midway, CancellationToken cancellationToken)
     {
         var stored = _spool.CompleteAsync(cancellationToken);
         _index.Write(End);
@@ -101,16 +106,39 @@ internal sealed class ShardOutputWriter : IAsyncDisposable
         }
 
         await stored;
-        var parts = _spool.Parts.Select(p => new ShardPart(p.Name, p.Records, p.Sha256, p.Bytes, p.Staged!.Blob, p.Staged.ETag.ToString())).ToList();
+        var parts = JsonSerializer.SerializeToUtf8Bytes(
+            _spool.Parts.Select(p => new ShardPart(p.Name, p.Records, p.Sha256, p.Bytes, p.Staged!.Blob, p.Staged.ETag.ToString())).ToList(), JsonSerializerOptions.Web);
         if (midway is not null)
         {
             await midway();
         }
 
-        // The fan-in reads none of these before the receipt, written after all of them, says the shard is done.
-        await Task.WhenAll(
-            new[] { IndexFile, QuarantineFile, KeysFile, UpdatedFile }.Select(name => container.GetBlobClient(prefix + name).UploadAsync(Path.Combine(_folder, name), overwrite: true, cancellationToken))
-                .Append(container.GetBlobClient(prefix + PartsFile).UploadAsync(BinaryData.FromObjectAsJson(parts, JsonSerializerOptions.Web), overwrite: true, cancellationToken)));
+        var outputs = Path.Combine(_folder, OutputsFile);
+        ShardSections sections;
+        await using (var file = new FileStream(outputs, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+        {
+            var lengths = new long[4];
+            var names = new[] { KeysFile, IndexFile, QuarantineFile };
+            for (var i = 0; i < names.Length; i++)
+            {
+                await using var section = File.OpenRead(Path.Combine(_folder, names[i]));
+                lengths[i] = section.Length;
+                await section.CopyToAsync(file, cancellationToken);
+            }
+
+            await file.WriteAsync(parts, cancellationToken);
+            await using (var section = File.OpenRead(Path.Combine(_folder, UpdatedFile)))
+            {
+                lengths[3] = section.Length;
+                await section.CopyToAsync(file, cancellationToken);
+            }
+
+            sections = new ShardSections(lengths[0], lengths[1], lengths[2], parts.Length, lengths[3]);
+        }
+
+        // The fan-in reads none of it before the receipt, written after it, says the shard is done.
+        await container.GetBlobClient(path).UploadAsync(outputs, overwrite: true, cancellationToken);
+        return sections;
     }
 
     public async ValueTask DisposeAsync()
@@ -148,18 +176,16 @@ internal sealed class ShardOutputWriter : IAsyncDisposable
     }
 }
 
-/// <summary>Reads a shard's files back (<see cref="ShardOutputWriter"/>), streaming from the blobs.</summary>
+/// <summary>Reads a shard's outputs back (<see cref="ShardOutputWriter"/>), streaming from the blob.</summary>
 internal static class ShardOutputReader
 {
-    public static async Task<BinaryReader> OpenAsync(BlobContainerClient container, string path, CancellationToken cancellationToken)
-    {
-        // One streamed GET: the file is read once from start to end (ranged reads cost the emulator several times the CPU).
-        return Open((await container.GetBlobClient(path).DownloadStreamingAsync(cancellationToken: cancellationToken)).Value.Content, path);
-    }
+    /// <summary>One ranged, streamed GET of a section (or adjacent sections) of an outputs blob.</summary>
+    public static async Task<Stream> OpenAsync(BlobContainerClient container, string path, long offset, long length, CancellationToken cancellationToken) =>
+        (await container.GetBlobClient(path).DownloadStreamingAsync(new BlobDownloadOptions { Range = new HttpRange(offset, length) }, cancellationToken)).Value.Content;
 
-    /// <summary>A reader of one of a shard's files (<paramref name="path"/> names it) over its bytes.</summary>
-    public static BinaryReader Open(Stream stream, string path) =>
-        new(path.EndsWith(".gz", StringComparison.Ordinal) ? new BufferedStream(new GZipStream(stream, CompressionMode.Decompress), 1 << 16) : new BufferedStream(stream, 1 << 16));
+    /// <summary>A reader of a section's bytes, through gzip when <paramref name="compressed"/>.</summary>
+    public static BinaryReader Open(Stream stream, bool compressed) =>
+        new(compressed ? new BufferedStream(new GZipStream(stream, CompressionMode.Decompress), 1 << 16) : new BufferedStream(stream, 1 << 16));
 
     public static byte[] ReadFrame(BinaryReader reader) => reader.ReadBytes(reader.ReadInt32());
 

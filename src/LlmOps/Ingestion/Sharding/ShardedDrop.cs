@@ -42,10 +42,29 @@ public sealed record ShardTask(string Source, string Container, string Name, str
 }
 
 /// <summary>
-/// Written once when a shard's outputs are all stored (If-None-Match): the shard is done, by which host on which
-/// attempt, with its counts.
+/// Written once when a shard's outputs are stored (If-None-Match): the shard is done, by which host on which attempt,
+/// with its counts and where each of its outputs lies in its outputs blob.
 /// </summary>
-public sealed record ShardReceipt(int Shard, int Attempt, string Host, ShardCounts Counts, double Seconds, DateTimeOffset At);
+public sealed record ShardReceipt(int Shard, int Attempt, string Host, ShardCounts Counts, ShardSections Sections, double Seconds, DateTimeOffset At);
+
+/// <summary>What one run of a shard leaves for the fan-in: its counts, and the sections of its outputs blob.</summary>
+public sealed record ShardResult(ShardCounts Counts, ShardSections Sections);
+
+/// <summary>
+/// The byte lengths of the sections of a shard's one outputs blob, in their order there (<c>ShardOutputWriter</c>):
+/// the fan-in reads the keys alone (for its merge), then index, quarantine and parts list together in one ranged read,
+/// and the updated lines only when it writes a part again.
+/// </summary>
+public sealed record ShardSections(long Keys, long Index, long Quarantine, long Parts, long Updated)
+{
+    /// <summary>Where the index starts: the keys come first.</summary>
+    public long FilesStart => Keys;
+
+    /// <summary>Index, quarantine and parts list, read together.</summary>
+    public long FilesLength => Index + Quarantine + Parts;
+
+    public long UpdatedStart => Keys + FilesLength;
+}
 
 /// <summary>An <see cref="IngestionCounts"/> that serializes (the fan-in adds the shards' counts up).</summary>
 public sealed record ShardCounts(
