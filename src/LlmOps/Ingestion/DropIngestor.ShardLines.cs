@@ -46,20 +46,30 @@ public sealed partial class DropIngestor
             return range;
         }
 
+        if (shard == 0)
+        {
+            return range with { LinesBefore = plan.HeaderLines };
+        }
+
         try
         {
             var counts = await LineFeedCountsAsync(folder, cancellationToken);
+            // Listed again only after a count was missing (shards taken in order list once).
+            var fresh = true;
             foreach (var earlier in Enumerable.Range(0, shard).Where(j => !counts.Counted.ContainsKey(j)))
             {
                 if (await Staging.GetBlobClient($"{folder}{LinesFolder}c{earlier:00000}").TryCreateAsync(BinaryData.Empty, cancellationToken: cancellationToken))
                 {
                     await CountRangeAsync(plan, folder, earlier, cancellationToken);
                 }
+
+                fresh = false;
             }
 
             while (true)
             {
-                counts = await LineFeedCountsAsync(folder, cancellationToken);
+                counts = fresh ? counts : await LineFeedCountsAsync(folder, cancellationToken);
+                fresh = false;
                 var missing = Enumerable.Range(0, shard).Where(j => !counts.Counted.ContainsKey(j)).ToList();
                 if (missing.Count == 0)
                 {

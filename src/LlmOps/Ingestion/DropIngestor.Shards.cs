@@ -246,8 +246,7 @@ public sealed partial class DropIngestor
         }
 
         var folder = ShardsFolder(task.Container, task.Name, task.ETag);
-        var plan = await Staging.GetBlobClient(folder + PlanFile).ReadAsync<ShardedDrop>(cancellationToken)
-            ?? await Staging.GetBlobClient(folder + OpenPlanFile).ReadAsync<ShardedDrop>(cancellationToken);
+        var plan = await WholePlanAsync(folder, cancellationToken) ?? await Staging.GetBlobClient(folder + OpenPlanFile).ReadAsync<ShardedDrop>(cancellationToken);
         if (plan is null)
         {
             return HandlerOutcome.DeadLetter($"no shard plan for {task.Container}/{task.Name} ({task.ETag}) at {StorageNames.DatasetsContainer}/{folder}{PlanFile}");
@@ -261,9 +260,9 @@ public sealed partial class DropIngestor
                 : $"shard {task.Shard} is not in the plan of {task.Container}/{task.Name}, which has {plan.Count}");
         }
 
-        if (!await Staging.GetBlobClient(ReceiptPath(folder, task.Shard)).ExistsAsync(cancellationToken))
+        // A shard done already is found so under its claim (a duplicate task is rare; the common case saves a request).
+        using (var slot = _shardSlots.TryHold())
         {
-            using var slot = _shardSlots.TryHold();
             if (slot is null)
             {
                 await HandBackAsync(task, cancellationToken);
@@ -277,7 +276,7 @@ public sealed partial class DropIngestor
         }
 
         // A shard queued during the planning pass: the plan may be whole by now (if not, the last shard, queued after it, commits).
-        if ((plan.Open ? await Staging.GetBlobClient(folder + PlanFile).ReadAsync<ShardedDrop>(cancellationToken) : plan) is { } whole)
+        if ((plan.Open ? await WholePlanAsync(folder, cancellationToken) : plan) is { } whole)
         {
             await CommitIfCompleteAsync(whole, folder, cancellationToken);
         }
@@ -312,7 +311,7 @@ public sealed partial class DropIngestor
     {
         var shardFolder = ShardFolder(folder, task.Shard);
         var receipt = Staging.GetBlobClient(ReceiptPath(folder, task.Shard));
-        await using var claim = await ShardClaim.AcquireAsync(Staging.GetBlobClient(shardFolder + "claim"), ShardLease, async () => await receipt.ExistsAsync(cancellationToken), cancellationToken);
+        await using var claim = await ShardClaim.AcquireAsync(Staging.GetBlobClient(shardFolder + "claim"), ShardLease, async () => await receipt.ExistsAsync(cancellationToken), cancellationToken, countsAttempts: true);
         if (claim is null)
         {
             // Held all along by an instance that renews it: that one finishes the shard (or, killed, its task comes back).
@@ -326,7 +325,7 @@ public sealed partial class DropIngestor
         }
 
         var attempt = await claim.CountAttemptAsync(cancellationToken);
-        if (await ShardLifecycleAsync(plan, cancellationToken) is not { } found)
+        if (await ShardLifecycleAsync(plan, folder, cancellationToken) is not { } found)
         {
             return await FailDropAsync(plan, IngestionStatus.Failed, $"the lifecycle of source '{plan.Source}' changed while its drop was ingested in shards: drop the file again", cancellationToken);
         }
@@ -386,6 +385,50 @@ public sealed partial class DropIngestor
         var found = await lifecycles.FindSourceAsync(plan.Source, cancellationToken);
         return found is { } f && PreprocessingVersion.For(f.Source, f.Lifecycle.Preprocessing, f.Lifecycle.Quality) == plan.Preprocessing ? f : null;
     }
+
+    /// <summary>
+    /// A shard's source: as the last shard of the same drop on this instance found it (an instance runs a drop's
+    /// shards in turn), else read. Either way its preprocessing is the plan's, which is all the records depend on; the
+    /// fan-in reads the lifecycle afresh, so one changed meanwhile still fails the drop there.
+    /// </summary>
+    private async Task<(LifecycleDefinition Lifecycle, SourceDefinition Source)?> ShardLifecycleAsync(ShardedDrop plan, string folder, CancellationToken cancellationToken)
+    {
+        if (_lastShardSource is { } last && last.Folder == folder)
+        {
+            return last.Value;
+        }
+
+        var found = await ShardLifecycleAsync(plan, cancellationToken);
+        if (found is { } f)
+        {
+            _lastShardSource = new(folder, f);
+        }
+
+        return found;
+    }
+
+    /// <summary>A drop's whole plan, or null while it is being cut: the last one this instance read is kept (it is written once).</summary>
+    private async Task<ShardedDrop?> WholePlanAsync(string folder, CancellationToken cancellationToken)
+    {
+        if (_lastPlan is { } last && last.Folder == folder)
+        {
+            return last.Value;
+        }
+
+        var plan = await Staging.GetBlobClient(folder + PlanFile).ReadAsync<ShardedDrop>(cancellationToken);
+        if (plan is not null)
+        {
+            _lastPlan = new(folder, plan);
+        }
+
+        return plan;
+    }
+
+    /// <summary>Something read for the shards of the drop whose shards folder is <see cref="Folder"/>.</summary>
+    private sealed record ReadFor<T>(string Folder, T Value);
+
+    private ReadFor<ShardedDrop>? _lastPlan;
+    private ReadFor<(LifecycleDefinition Lifecycle, SourceDefinition Source)>? _lastShardSource;
 
     /// <summary>
     /// One run of a shard's records through the same steps as a whole drop (seeded with what earlier shards registered,

@@ -233,12 +233,8 @@ public sealed class LifecycleCatalog(StorageAccount storage, ChangeControl gover
         try
         {
             var lifecycles = new List<LifecycleDefinition>();
-            if (!await _container.ExistsAsync(cancellationToken))
-            {
-                return lifecycles;
-            }
-
-            await foreach (var item in _container.GetBlobsAsync(new GetBlobsOptions { Prefix = StorageNames.LifecyclePrefix }, cancellationToken))
+            // One listing (a container that does not exist yet holds no lifecycle): read where they changed.
+            await foreach (var item in ListOrNone(_container.GetBlobsAsync(new GetBlobsOptions { Prefix = StorageNames.LifecyclePrefix }, cancellationToken)))
             {
                 if (item.Properties.ETag is not { } etag)
                 {
@@ -274,6 +270,27 @@ public sealed class LifecycleCatalog(StorageAccount storage, ChangeControl gover
         finally
         {
             _gate.Release();
+        }
+    }
+
+    private static async IAsyncEnumerable<BlobItem> ListOrNone(AsyncPageable<BlobItem> items)
+    {
+        await using var listing = items.GetAsyncEnumerator();
+        while (true)
+        {
+            try
+            {
+                if (!await listing.MoveNextAsync())
+                {
+                    yield break;
+                }
+            }
+            catch (RequestFailedException ex) when (ex.Status == 404)
+            {
+                yield break;
+            }
+
+            yield return listing.Current;
         }
     }
 }

@@ -19,10 +19,14 @@ internal sealed class ShardClaim : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _renewal;
 
-    private ShardClaim(BlobClient blob, BlobLeaseClient lease, TimeSpan duration)
+    /// <summary>1 when this claim created the claim blob with its first attempt counted and found it unchanged when leased.</summary>
+    private int? _counted;
+
+    private ShardClaim(BlobClient blob, BlobLeaseClient lease, TimeSpan duration, int? counted)
     {
         _blob = blob;
         _lease = lease;
+        _counted = counted;
         _renewal = RenewAsync(duration / 3);
     }
 
@@ -32,19 +36,30 @@ internal sealed class ShardClaim : IAsyncDisposable
     /// <summary>
     /// Takes the lease, waiting while another instance holds it for up to the lease duration and a little more (a killed
     /// holder's lease runs out in that time); null when a live holder kept renewing it, or when <paramref name="done"/>
-    /// says the work was finished meanwhile.
+    /// says the work was finished meanwhile. With <paramref name="countsAttempts"/>, the claim blob is created with the
+    /// first attempt counted: a lease that finds it unchanged since (a lease leaves the ETag as it is) needs no count.
     /// </summary>
-    public static async Task<ShardClaim?> AcquireAsync(BlobClient blob, TimeSpan duration, Func<Task<bool>> done, CancellationToken cancellationToken)
+    public static async Task<ShardClaim?> AcquireAsync(BlobClient blob, TimeSpan duration, Func<Task<bool>> done, CancellationToken cancellationToken, bool countsAttempts = false)
     {
-        await blob.TryCreateAsync(BinaryData.Empty, cancellationToken: cancellationToken);
+        ETag? created = null;
+        try
+        {
+            var options = new BlobUploadOptions { Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All }, Metadata = countsAttempts ? Attempts(1) : null };
+            created = (await blob.UploadAsync(BinaryData.Empty, options, cancellationToken)).Value.ETag;
+        }
+        catch (RequestFailedException ex) when (ex.Status is 409 or 412)
+        {
+            // Created before: by an earlier attempt, or a duplicate task.
+        }
+
         var lease = blob.GetBlobLeaseClient();
         var deadline = DateTimeOffset.UtcNow + duration + TimeSpan.FromSeconds(5);
         while (true)
         {
             try
             {
-                await lease.AcquireAsync(duration, cancellationToken: cancellationToken);
-                return new ShardClaim(blob, lease, duration);
+                var leased = (await lease.AcquireAsync(duration, cancellationToken: cancellationToken)).Value;
+                return new ShardClaim(blob, lease, duration, countsAttempts && created is { } etag && leased.ETag == etag ? 1 : null);
             }
             catch (RequestFailedException ex) when (ex.Status == 409)
             {
@@ -61,14 +76,22 @@ internal sealed class ShardClaim : IAsyncDisposable
     /// <summary>Counts this attempt in the claim blob's metadata and returns it (1 for the first).</summary>
     public async Task<int> CountAttemptAsync(CancellationToken cancellationToken)
     {
+        if (_counted is { } counted)
+        {
+            // Counted when this claim created the blob.
+            _counted = null;
+            return counted;
+        }
+
         var conditions = new BlobRequestConditions { LeaseId = _lease.LeaseId };
         var metadata = (await _blob.GetPropertiesAsync(conditions, cancellationToken)).Value.Metadata;
         var attempt = (metadata.TryGetValue("attempts", out var text) && int.TryParse(text, CultureInfo.InvariantCulture, out var before) ? before : 0) + 1;
-        await _blob.SetMetadataAsync(
-            new Dictionary<string, string> { ["attempts"] = attempt.ToString(CultureInfo.InvariantCulture), ["host"] = Uri.EscapeDataString(Host) },
-            conditions, cancellationToken);
+        await _blob.SetMetadataAsync(Attempts(attempt), conditions, cancellationToken);
         return attempt;
     }
+
+    private static Dictionary<string, string> Attempts(int attempt) =>
+        new() { ["attempts"] = attempt.ToString(CultureInfo.InvariantCulture), ["host"] = Uri.EscapeDataString(Host) };
 
     public async ValueTask DisposeAsync()
     {
