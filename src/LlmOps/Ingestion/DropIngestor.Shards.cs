@@ -261,7 +261,7 @@ public sealed partial class DropIngestor
         }
 
         // A shard done already is found so under its claim (a duplicate task is rare; the common case saves a request).
-        using (var slot = _shardSlots.TryHold())
+        using (var slot = _shardSlots.TryHold(folder, task.Shard))
         {
             if (slot is null)
             {
