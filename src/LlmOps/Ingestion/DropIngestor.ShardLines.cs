@@ -29,6 +29,11 @@ public sealed partial class DropIngestor
 
     private int _rangesCounted;
 
+    /// <summary>Listings of the published line counts this instance made (tests).</summary>
+    internal int LineCountListings => _lineCountListings;
+
+    private int _lineCountListings;
+
     /// <summary>
     /// The byte range of <paramref name="shard"/> with the line feeds before it: from the plan (or, for a task queued while
     /// the plan was being cut, from the task), or from the earlier shards' counts; null when the blob changed since the plan.
@@ -49,6 +54,12 @@ public sealed partial class DropIngestor
         if (shard == 0)
         {
             return range with { LinesBefore = plan.HeaderLines };
+        }
+
+        if (_lastLines is { } last && last.Folder == folder && last.Value.Shard == shard - 1)
+        {
+            // The shard before ran here: this one starts where it ended.
+            return range with { LinesBefore = last.Value.LinesAfter };
         }
 
         try
@@ -107,9 +118,20 @@ public sealed partial class DropIngestor
     private Task<bool> PublishLineFeedsAsync(string folder, int shard, long lineFeeds, CancellationToken cancellationToken) =>
         Staging.GetBlobClient(string.Create(CultureInfo.InvariantCulture, $"{folder}{LinesFolder}n{shard:00000}-{lineFeeds}")).TryCreateAsync(BinaryData.Empty, cancellationToken: cancellationToken);
 
+    /// <summary>Publishes the line feeds of a shard this instance read, and keeps where it ended for the next shard of its drop here.</summary>
+    private async Task PublishLineFeedsAsync(string folder, ShardRange range, long lineFeeds, CancellationToken cancellationToken)
+    {
+        await PublishLineFeedsAsync(folder, range.Index, lineFeeds, cancellationToken);
+        _lastLines = new(folder, (range.Index, range.LinesBefore + lineFeeds));
+    }
+
+    /// <summary>Where the last JSONL shard this instance read ended, in lines.</summary>
+    private ReadFor<(int Shard, long LinesAfter)>? _lastLines;
+
     /// <summary>The published line-feed counts by shard, and when each claimed count was claimed: one listing.</summary>
     private async Task<(Dictionary<int, long> Counted, Dictionary<int, DateTimeOffset> Claimed)> LineFeedCountsAsync(string folder, CancellationToken cancellationToken)
     {
+        Interlocked.Increment(ref _lineCountListings);
         var (counted, claimed) = (new Dictionary<int, long>(), new Dictionary<int, DateTimeOffset>());
         await foreach (var blob in Staging.GetBlobsAsync(new GetBlobsOptions { Prefix = folder + LinesFolder }, cancellationToken))
         {

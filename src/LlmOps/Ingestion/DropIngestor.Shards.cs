@@ -340,17 +340,18 @@ public sealed partial class DropIngestor
         try
         {
             // The records wait for this instance's turn; the range after it, so the count of the shard before is published.
+            ShardRange? range = null;
             result = await RunShardAsync(plan, found, task.Shard, async () =>
                 {
                     await slot.RunRecordsAsync(cancellationToken);
-                    return await RangeAsync(plan, folder, task.Shard, task.Range, cancellationToken);
+                    return range = await RangeAsync(plan, folder, task.Shard, task.Range, cancellationToken);
                 },
                 null, OutputFolder(folder, task.Shard, 0), async lineFeeds =>
                 {
                     if (plan.Format == SourceFormat.Jsonl)
                     {
                         // Later shards whose plan did not count lines number theirs from this.
-                        await PublishLineFeedsAsync(folder, task.Shard, lineFeeds, cancellationToken);
+                        await PublishLineFeedsAsync(folder, range!, lineFeeds, cancellationToken);
                     }
 
                     slot.RecordsDone();

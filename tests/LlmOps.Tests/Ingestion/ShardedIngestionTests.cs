@@ -166,7 +166,7 @@ public sealed class ShardedIngestionTests
         var queue = sharded.Storage.Queue(StorageNames.IngestShardsQueue);
         var messages = (await queue.ReceiveMessagesAsync(32, TimeSpan.FromMinutes(5))).Value.OrderByDescending(m => JsonSerializer.Deserialize<ShardTask>(m.Body.ToString(), JsonSerializerOptions.Web)!.Shard).ToList();
         Assert.Equal(plan.Count, messages.Count);
-        var counted = new List<int>();
+        var (counted, listings) = (new List<int>(), new List<int>());
         foreach (var message in messages)
         {
             var instance = sharded.Ingestor();
@@ -175,15 +175,44 @@ public sealed class ShardedIngestionTests
             Assert.False(outcome.IsDeadLetter, outcome.DeadLetterReason);
             await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
             counted.Add(instance.RangesCounted);
+            listings.Add(instance.LineCountListings);
         }
 
         // The last shard, taken first, counted every range before it (shard 0's once its claim was stale); the others none.
         Assert.Equal([plan.Count - 1, .. Enumerable.Repeat(0, plan.Count - 1)], counted);
+        Assert.All(listings.Take(plan.Count - 1), n => Assert.True(n > 0));
         var outcomeLogged = (await new IngestionLog(sharded.Storage).GetAsync(sharded.Source, name, etag.ToString()))!;
         Assert.Equal(nameof(IngestionStatus.Published), outcomeLogged.Status);
         Assert.Equal(wholeResult.Version!.Id, outcomeLogged.VersionId);
         Assert.Equal(await RecordsAsync(whole.Storage, wholeResult.Version), await RecordsAsync(sharded.Storage, (await new DatasetStore(sharded.Storage).GetAsync(outcomeLogged.VersionId!))!));
         Assert.Equal(await QuarantineAsync(whole.Storage, wholeResult.QuarantineFolder!), await QuarantineAsync(sharded.Storage, outcomeLogged.QuarantineFolder!));
+    }
+
+    [Fact]
+    public async Task JsonlShardsInOrderOnOneInstance_EachStartsWhereTheOneBeforeEnded_NoCountListedOrRead_SameVersionAsWhole()
+    {
+        var (_, whole, wholeResult, sharded, name, etag) = await WholeThenShardedAsync("jsonl");
+        var queue = sharded.Storage.Queue(StorageNames.IngestShardsQueue);
+        var messages = (await queue.ReceiveMessagesAsync(32, TimeSpan.FromMinutes(5))).Value.OrderBy(m => JsonSerializer.Deserialize<ShardTask>(m.Body.ToString(), JsonSerializerOptions.Web)!.Shard).ToList();
+        Assert.InRange(messages.Count, 3, 8);
+        var instance = sharded.Ingestor();
+        var listings = new List<int>();
+        foreach (var message in messages)
+        {
+            listings.Add(instance.LineCountListings);
+            var outcome = await instance.ProcessShardAsync(new QueueTriggerInput(queue.Name, message.MessageId, message.Body.ToString(), message.DequeueCount, message.InsertedOn), CancellationToken.None);
+            Assert.False(outcome.IsDeadLetter, outcome.DeadLetterReason);
+            await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
+        }
+
+        // Shard 0 starts at line 0; each later one where the one before ended here: no listing of counts (up to the last
+        // shard, whose fan-in reruns shards holding repeated ids), no range read twice.
+        Assert.All(listings, n => Assert.Equal(0, n));
+        Assert.Equal(0, instance.RangesCounted);
+        var logged = (await new IngestionLog(sharded.Storage).GetAsync(sharded.Source, name, etag.ToString()))!;
+        Assert.Equal(wholeResult.Version!.Id, logged.VersionId);
+        Assert.Equal(await RecordsAsync(whole.Storage, wholeResult.Version), await RecordsAsync(sharded.Storage, (await new DatasetStore(sharded.Storage).GetAsync(logged.VersionId!))!));
+        Assert.Equal(await QuarantineAsync(whole.Storage, wholeResult.QuarantineFolder!), await QuarantineAsync(sharded.Storage, logged.QuarantineFolder!));
     }
 
     [Fact]
