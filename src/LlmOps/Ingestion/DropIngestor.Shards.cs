@@ -311,7 +311,7 @@ public sealed partial class DropIngestor
     {
         var shardFolder = ShardFolder(folder, task.Shard);
         var receipt = Staging.GetBlobClient(ReceiptPath(folder, task.Shard));
-        await using var claim = await ShardClaim.AcquireAsync(Staging.GetBlobClient(shardFolder + "claim"), ShardLease, async () => await receipt.ExistsAsync(cancellationToken), cancellationToken, countsAttempts: true);
+        await using var claim = await ShardClaim.AcquireAsync(Staging.GetBlobClient(shardFolder + "claim"), ShardLease, async () => await receipt.ExistsAsync(cancellationToken), countsAttempts: true, cancellationToken);
         if (claim is null)
         {
             // Held all along by an instance that renews it: that one finishes the shard (or, killed, its task comes back).
@@ -534,7 +534,7 @@ public sealed partial class DropIngestor
             return;
         }
 
-        await using var claim = await ShardClaim.AcquireAsync(Staging.GetBlobClient(folder + "commit"), ShardLease, () => CommittedAsync(plan, cancellationToken), cancellationToken);
+        await using var claim = await ShardClaim.AcquireAsync(Staging.GetBlobClient(folder + "commit"), ShardLease, () => CommittedAsync(plan, cancellationToken), countsAttempts: false, cancellationToken);
         if (claim is null || await CommittedAsync(plan, cancellationToken))
         {
             return;

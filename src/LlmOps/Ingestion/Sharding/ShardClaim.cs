@@ -39,7 +39,7 @@ internal sealed class ShardClaim : IAsyncDisposable
     /// says the work was finished meanwhile. With <paramref name="countsAttempts"/>, the claim blob is created with the
     /// first attempt counted: a lease that finds it unchanged since (a lease leaves the ETag as it is) needs no count.
     /// </summary>
-    public static async Task<ShardClaim?> AcquireAsync(BlobClient blob, TimeSpan duration, Func<Task<bool>> done, CancellationToken cancellationToken, bool countsAttempts = false)
+    public static async Task<ShardClaim?> AcquireAsync(BlobClient blob, TimeSpan duration, Func<Task<bool>> done, bool countsAttempts, CancellationToken cancellationToken)
     {
         ETag? created = null;
         try
