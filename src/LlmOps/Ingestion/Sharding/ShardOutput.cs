@@ -34,6 +34,7 @@ internal sealed class ShardOutputWriter : IAsyncDisposable
     private const string KeysFile = "keys.bin";
     private const string IndexFile = "index.bin";
     private const string QuarantineFile = "quarantine.bin.gz";
+    private const string PartsFile = "parts.json";
     private const string UpdatedFile = "updated.bin.gz";
 
     /// <summary>Ends the index, quarantine and updated sections (where a line would come).</summary>
@@ -106,39 +107,29 @@ internal sealed class ShardOutputWriter : IAsyncDisposable
         }
 
         await stored;
-        var parts = JsonSerializer.SerializeToUtf8Bytes(
-            _spool.Parts.Select(p => new ShardPart(p.Name, p.Records, p.Sha256, p.Bytes, p.Staged!.Blob, p.Staged.ETag.ToString())).ToList(), JsonSerializerOptions.Web);
+        await File.WriteAllBytesAsync(Path.Combine(_folder, PartsFile), JsonSerializer.SerializeToUtf8Bytes(
+            _spool.Parts.Select(p => new ShardPart(p.Name, p.Records, p.Sha256, p.Bytes, p.Staged!.Blob, p.Staged.ETag.ToString())).ToList(), JsonSerializerOptions.Web), cancellationToken);
         if (midway is not null)
         {
             await midway();
         }
 
+        // The sections one after the other, in ShardSections' order.
         var outputs = Path.Combine(_folder, OutputsFile);
-        ShardSections sections;
+        var lengths = new List<long>();
         await using (var file = new FileStream(outputs, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
         {
-            var lengths = new long[4];
-            var names = new[] { KeysFile, IndexFile, QuarantineFile };
-            for (var i = 0; i < names.Length; i++)
+            foreach (var name in new[] { KeysFile, IndexFile, QuarantineFile, PartsFile, UpdatedFile })
             {
-                await using var section = File.OpenRead(Path.Combine(_folder, names[i]));
-                lengths[i] = section.Length;
+                await using var section = File.OpenRead(Path.Combine(_folder, name));
+                lengths.Add(section.Length);
                 await section.CopyToAsync(file, cancellationToken);
             }
-
-            await file.WriteAsync(parts, cancellationToken);
-            await using (var section = File.OpenRead(Path.Combine(_folder, UpdatedFile)))
-            {
-                lengths[3] = section.Length;
-                await section.CopyToAsync(file, cancellationToken);
-            }
-
-            sections = new ShardSections(lengths[0], lengths[1], lengths[2], parts.Length, lengths[3]);
         }
 
         // The fan-in reads none of it before the receipt, written after it, says the shard is done.
         await container.GetBlobClient(path).UploadAsync(outputs, overwrite: true, cancellationToken);
-        return sections;
+        return new ShardSections(lengths[0], lengths[1], lengths[2], lengths[3], lengths[4]);
     }
 
     public async ValueTask DisposeAsync()
