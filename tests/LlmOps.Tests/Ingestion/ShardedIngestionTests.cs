@@ -2,6 +2,8 @@ using System.IO.Compression;
 using System.Text;
 using System.Text.Json;
 using Azure;
+using Azure.Storage.Queues;
+using Azure.Storage.Queues.Models;
 using LlmOps.Datasets;
 using LlmOps.Ingestion;
 using LlmOps.Ingestion.Sharding;
@@ -111,8 +113,7 @@ public sealed class ShardedIngestionTests
             if (task.Shard == 0)
             {
                 var message = (await queue.ReceiveMessagesAsync(1, TimeSpan.FromMinutes(2))).Value.Single();
-                Assert.False((await worker.ProcessShardAsync(new QueueTriggerInput(queue.Name, message.MessageId, message.Body.ToString(), message.DequeueCount, message.InsertedOn), CancellationToken.None)).IsDeadLetter);
-                await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
+                await RunTaskAsync(worker, queue, message, CancellationToken.None);
                 ranDuringThePass.Add(task.Shard);
             }
             else
@@ -132,10 +133,7 @@ public sealed class ShardedIngestionTests
         Assert.False(plan.Open);
         Assert.InRange(plan.Count, 3, 8);
         var outcome = await DrainAsync(sharded, name, etag, [worker, sharded.Ingestor()]);
-        Assert.Equal(nameof(IngestionStatus.Published), outcome.Status);
-        Assert.Equal(wholeResult.Version!.Id, outcome.VersionId);
-        Assert.Equal(await RecordsAsync(whole.Storage, wholeResult.Version), await RecordsAsync(sharded.Storage, (await new DatasetStore(sharded.Storage).GetAsync(outcome.VersionId!))!));
-        Assert.Equal(await QuarantineAsync(whole.Storage, wholeResult.QuarantineFolder!), await QuarantineAsync(sharded.Storage, outcome.QuarantineFolder!));
+        await AssertPublishedAsWholeAsync(whole, wholeResult, sharded, outcome);
         for (var shard = 0; shard < plan.Count; shard++)
         {
             Assert.Equal(1, (await staging.GetBlobClient($"{folder}receipts/{shard:00000}.json").ReadAsync<ShardReceipt>())!.Attempt);
@@ -171,9 +169,7 @@ public sealed class ShardedIngestionTests
         {
             var instance = sharded.Ingestor();
             instance.CountClaimTimeout = TimeSpan.FromSeconds(1);
-            var outcome = await instance.ProcessShardAsync(new QueueTriggerInput(queue.Name, message.MessageId, message.Body.ToString(), message.DequeueCount, message.InsertedOn), CancellationToken.None);
-            Assert.False(outcome.IsDeadLetter, outcome.DeadLetterReason);
-            await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
+            await RunTaskAsync(instance, queue, message, CancellationToken.None);
             counted.Add(instance.RangesCounted);
             listings.Add(instance.LineCountListings);
         }
@@ -181,11 +177,7 @@ public sealed class ShardedIngestionTests
         // The last shard, taken first, counted every range before it (shard 0's once its claim was stale); the others none.
         Assert.Equal([plan.Count - 1, .. Enumerable.Repeat(0, plan.Count - 1)], counted);
         Assert.All(listings.Take(plan.Count - 1), n => Assert.True(n > 0));
-        var outcomeLogged = (await new IngestionLog(sharded.Storage).GetAsync(sharded.Source, name, etag.ToString()))!;
-        Assert.Equal(nameof(IngestionStatus.Published), outcomeLogged.Status);
-        Assert.Equal(wholeResult.Version!.Id, outcomeLogged.VersionId);
-        Assert.Equal(await RecordsAsync(whole.Storage, wholeResult.Version), await RecordsAsync(sharded.Storage, (await new DatasetStore(sharded.Storage).GetAsync(outcomeLogged.VersionId!))!));
-        Assert.Equal(await QuarantineAsync(whole.Storage, wholeResult.QuarantineFolder!), await QuarantineAsync(sharded.Storage, outcomeLogged.QuarantineFolder!));
+        await AssertPublishedAsWholeAsync(whole, wholeResult, sharded, (await new IngestionLog(sharded.Storage).GetAsync(sharded.Source, name, etag.ToString()))!);
     }
 
     [Fact]
@@ -200,19 +192,14 @@ public sealed class ShardedIngestionTests
         foreach (var message in messages)
         {
             listings.Add(instance.LineCountListings);
-            var outcome = await instance.ProcessShardAsync(new QueueTriggerInput(queue.Name, message.MessageId, message.Body.ToString(), message.DequeueCount, message.InsertedOn), CancellationToken.None);
-            Assert.False(outcome.IsDeadLetter, outcome.DeadLetterReason);
-            await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
+            await RunTaskAsync(instance, queue, message, CancellationToken.None);
         }
 
         // Shard 0 starts at line 0; each later one where the one before ended here: no listing of counts (up to the last
         // shard, whose fan-in reruns shards holding repeated ids), no range read twice.
         Assert.All(listings, n => Assert.Equal(0, n));
         Assert.Equal(0, instance.RangesCounted);
-        var logged = (await new IngestionLog(sharded.Storage).GetAsync(sharded.Source, name, etag.ToString()))!;
-        Assert.Equal(wholeResult.Version!.Id, logged.VersionId);
-        Assert.Equal(await RecordsAsync(whole.Storage, wholeResult.Version), await RecordsAsync(sharded.Storage, (await new DatasetStore(sharded.Storage).GetAsync(logged.VersionId!))!));
-        Assert.Equal(await QuarantineAsync(whole.Storage, wholeResult.QuarantineFolder!), await QuarantineAsync(sharded.Storage, logged.QuarantineFolder!));
+        await AssertPublishedAsWholeAsync(whole, wholeResult, sharded, (await new IngestionLog(sharded.Storage).GetAsync(sharded.Source, name, etag.ToString()))!);
     }
 
     [Fact]
@@ -269,11 +256,7 @@ public sealed class ShardedIngestionTests
         }
 
         instance.ShardMidway = null;
-        var outcome = await DrainAsync(sharded, name, etag, [instance, sharded.Ingestor()]);
-        Assert.Equal(nameof(IngestionStatus.Published), outcome.Status);
-        Assert.Equal(wholeResult.Version!.Id, outcome.VersionId);
-        Assert.Equal(await RecordsAsync(whole.Storage, wholeResult.Version), await RecordsAsync(sharded.Storage, (await new DatasetStore(sharded.Storage).GetAsync(outcome.VersionId!))!));
-        Assert.Equal(await QuarantineAsync(whole.Storage, wholeResult.QuarantineFolder!), await QuarantineAsync(sharded.Storage, outcome.QuarantineFolder!));
+        await AssertPublishedAsWholeAsync(whole, wholeResult, sharded, await DrainAsync(sharded, name, etag, [instance, sharded.Ingestor()]));
     }
 
     [Fact]
@@ -342,6 +325,23 @@ public sealed class ShardedIngestionTests
         return (drop, whole, wholeResult, sharded, name, etag);
     }
 
+    /// <summary>Runs one shard task on <paramref name="instance"/>, which must not dead-letter it, and deletes it from the queue.</summary>
+    private static async Task RunTaskAsync(DropIngestor instance, QueueClient queue, QueueMessage message, CancellationToken cancellationToken)
+    {
+        var outcome = await instance.ProcessShardAsync(new QueueTriggerInput(queue.Name, message.MessageId, message.Body.ToString(), message.DequeueCount, message.InsertedOn), cancellationToken);
+        Assert.False(outcome.IsDeadLetter, outcome.DeadLetterReason);
+        await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken);
+    }
+
+    /// <summary>The sharded drop was published as the whole drop's run published it: the same version id, records (line numbers included) and quarantine.</summary>
+    private static async Task AssertPublishedAsWholeAsync(Setup whole, IngestionResult wholeResult, Setup sharded, IngestionRecord logged)
+    {
+        Assert.Equal(nameof(IngestionStatus.Published), logged.Status);
+        Assert.Equal(wholeResult.Version!.Id, logged.VersionId);
+        Assert.Equal(await RecordsAsync(whole.Storage, wholeResult.Version), await RecordsAsync(sharded.Storage, (await new DatasetStore(sharded.Storage).GetAsync(logged.VersionId!))!));
+        Assert.Equal(await QuarantineAsync(whole.Storage, wholeResult.QuarantineFolder!), await QuarantineAsync(sharded.Storage, logged.QuarantineFolder!));
+    }
+
     /// <summary>Takes shard tasks off the queue with the given instances, concurrently, until the drop's log says how it ended.</summary>
     internal static async Task<IngestionRecord> DrainAsync(Setup setup, string name, ETag etag, IReadOnlyList<DropIngestor> instances)
     {
@@ -359,9 +359,7 @@ public sealed class ShardedIngestionTests
                 var messages = (await queue.ReceiveMessagesAsync(1, TimeSpan.FromMinutes(2), deadline.Token)).Value;
                 foreach (var message in messages)
                 {
-                    var outcome = await instance.ProcessShardAsync(new QueueTriggerInput(queue.Name, message.MessageId, message.Body.ToString(), message.DequeueCount, message.InsertedOn), deadline.Token);
-                    Assert.False(outcome.IsDeadLetter, outcome.DeadLetterReason);
-                    await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
+                    await RunTaskAsync(instance, queue, message, deadline.Token);
                 }
 
                 if (messages.Length == 0)
